@@ -1,0 +1,107 @@
+/**
+ * Authentication middleware. `authenticate` works out who is calling, from
+ * (in order) `Authorization: ApiKey …`, `Authorization: Bearer …`, or the
+ * session cookie, and sets `c.var.principal`; it never rejects by itself.
+ * `requireUser` / `requireAdmin` / `requireCollector` reject: API paths with a
+ * 401/403 JSON error, pages with a redirect to `/login?next=…` (or 403).
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { and, eq, isNull } from 'drizzle-orm';
+import { VaultError } from '../errors.ts';
+import type { AppEnv } from '../http/types.ts';
+import { apiKeys, users } from '../db/schema.ts';
+import { apiKeyMatches, apiKeyPrefix } from './api-keys.ts';
+import { issueAccessToken, verifyAccessToken } from './tokens.ts';
+import { isAdmin, type Principal } from './principal.ts';
+
+export const SESSION_COOKIE = '__Host-av_session';
+
+export function sessionCookieOptions(maxAgeSeconds: number) {
+  return { path: '/', httpOnly: true, secure: true, sameSite: 'Strict' as const, maxAge: maxAgeSeconds };
+}
+
+export function isApiPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/');
+}
+
+async function fromApiKey(c: Context<AppEnv>, key: string): Promise<Principal | undefined> {
+  const prefix = apiKeyPrefix(key);
+  if (!prefix) return undefined;
+  const row = await c.var.db.query.apiKeys.findFirst({ where: and(eq(apiKeys.keyPrefix, prefix), isNull(apiKeys.revokedAt)) });
+  if (!row || !apiKeyMatches(key, row.keyHash)) return undefined;
+  let role: Principal['role'] = row.scope === 'admin' ? 'admin' : 'researcher';
+  if (row.userId !== null) {
+    const owner = await c.var.db.query.users.findFirst({ where: eq(users.id, row.userId) });
+    if (!owner || !owner.isActive) return undefined;
+    if (owner.role !== 'admin' && row.scope === 'admin') role = 'researcher';
+  }
+  c.executionCtx.waitUntil(
+    c.var.db.update(apiKeys).set({ lastUsedAt: Date.now() }).where(eq(apiKeys.id, row.id)).then(() => undefined, () => undefined),
+  );
+  return { via: 'api_key', userId: row.userId, role, scope: row.scope, apiKeyId: row.id, actor: `api_key:${row.id}` };
+}
+
+async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bearer'): Promise<Principal | undefined> {
+  let claims;
+  try {
+    claims = await verifyAccessToken(c.var.config, token);
+  } catch {
+    return undefined;
+  }
+  const user = await c.var.db.query.users.findFirst({ where: eq(users.id, Number(claims.sub)) });
+  if (!user || !user.isActive || claims.ver < user.tokenVersion) return undefined;
+  if (via === 'session') {
+    // Sliding renewal: past half its life, the cookie is re-issued.
+    const now = Math.floor(Date.now() / 1000);
+    if (now - claims.iat > (claims.exp - claims.iat) / 2) {
+      const fresh = await issueAccessToken(c.var.config, user);
+      setCookie(c, SESSION_COOKIE, fresh.token, sessionCookieOptions(fresh.expiresIn));
+    }
+  }
+  return { via, userId: user.id, role: user.role, email: user.email, actor: `user:${user.id}` };
+}
+
+/** Sets `principal` when the request carries valid credentials. */
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const [scheme, value] = header.split(/\s+/, 2) as [string, string | undefined];
+    let principal: Principal | undefined;
+    if (value && /^apikey$/i.test(scheme)) principal = await fromApiKey(c, value);
+    else if (value && /^bearer$/i.test(scheme)) principal = await fromJwt(c, value, 'bearer');
+    else {
+      const cookie = getCookie(c, SESSION_COOKIE);
+      if (cookie) principal = await fromJwt(c, cookie, 'session');
+    }
+    if (principal) c.set('principal', principal);
+    await next();
+  };
+}
+
+function deny(c: Context<AppEnv>, forbidden: boolean): Response {
+  if (forbidden) throw new VaultError('FORBIDDEN', 'You do not have permission to do this.');
+  if (isApiPath(c.req.path)) throw new VaultError('UNAUTHENTICATED', 'Authentication required.');
+  const url = new URL(c.req.url);
+  return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
+}
+
+export interface RequireOptions {
+  admin?: boolean;
+  /** Allow collector-scoped API keys (pool routes only). */
+  collector?: boolean;
+}
+
+export function requireAuth(opts: RequireOptions = {}): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const p = c.var.principal;
+    if (!p) return deny(c, false);
+    if (p.via === 'api_key' && p.scope === 'collector' && !opts.collector) return deny(c, true);
+    if (opts.admin && !isAdmin(p)) return deny(c, true);
+    await next();
+  };
+}
+
+export const requireUser = () => requireAuth();
+export const requireAdmin = () => requireAuth({ admin: true });
+export const requireCollector = () => requireAuth({ collector: true });

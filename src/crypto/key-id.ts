@@ -1,0 +1,16 @@
+/**
+ * Key ids: a short public fingerprint of a secret key, so tokens and rows can
+ * say which key they need without revealing it.
+ *
+ * keyId = hex(first 8 bytes of SHA-256(raw key bytes)). For a Fernet key the raw
+ * bytes are the 32 decoded bytes; for a JWT secret they are its UTF-8 bytes.
+ * 64 bits of a hash of a >= 256-bit secret reveal nothing usable about it.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { hexEncode } from './encoding.ts';
+
+export const KEY_ID_LENGTH = 16;
+
+export function keyIdOf(raw: Uint8Array): string {
+  return hexEncode(sha256(raw).subarray(0, 8));
+}

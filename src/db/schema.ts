@@ -1,0 +1,119 @@
+/**
+ * The D1 schema in drizzle. It mirrors migrations/*.sql exactly (the SQL files
+ * are what D1 applies; this is what the code queries through).
+ * Times are unix milliseconds.
+ */
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const ms = (name: string) => integer(name, { mode: 'number' });
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    email: text('email').notNull(),
+    hashedPassword: text('hashed_password').notNull(),
+    displayName: text('display_name').notNull().default(''),
+    role: text('role', { enum: ['admin', 'researcher'] }).notNull().default('researcher'),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    tokenVersion: integer('token_version').notNull().default(0),
+    lastLoginAt: ms('last_login_at'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('users_email_unique').on(t.email)],
+);
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    scope: text('scope', { enum: ['collector', 'admin'] }).notNull(),
+    userId: integer('user_id'),
+    keyPrefix: text('key_prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    createdBy: integer('created_by'),
+    createdAt: ms('created_at').notNull(),
+    lastUsedAt: ms('last_used_at'),
+    revokedAt: ms('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_prefix_unique').on(t.keyPrefix)],
+);
+
+export const loginThrottle = sqliteTable('login_throttle', {
+  bucket: text('bucket').primaryKey(),
+  failures: integer('failures').notNull().default(0),
+  windowStartedAt: ms('window_started_at').notNull(),
+  lockedUntil: ms('locked_until'),
+});
+
+export const apiCredentials = sqliteTable(
+  'api_credentials',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    platform: text('platform').notNull(),
+    tier: text('tier', { enum: ['free', 'medium', 'premium'] }).notNull(),
+    credentialName: text('credential_name').notNull(),
+    encryptedValue: text('encrypted_value').notNull(),
+    keyId: text('key_id').notNull(),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    dailyQuota: integer('daily_quota'),
+    monthlyQuota: integer('monthly_quota'),
+    lastUsedAt: ms('last_used_at'),
+    lastErrorAt: ms('last_error_at'),
+    errorCount: integer('error_count').notNull().default(0),
+    notes: text('notes'),
+    createdBy: integer('created_by'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [
+    index('api_credentials_platform_tier_active').on(t.platform, t.tier, t.isActive),
+    index('api_credentials_key_id').on(t.keyId, t.id),
+  ],
+);
+
+export const queryDesigns = sqliteTable(
+  'query_designs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ownerId: integer('owner_id').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    arenasConfig: text('arenas_config').notNull().default('{"arenas":[]}'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [index('query_designs_owner').on(t.ownerId)],
+);
+
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: ms('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    ip: text('ip'),
+    detail: text('detail'),
+  },
+  (t) => [index('audit_events_at').on(t.at), index('audit_events_action').on(t.action, t.at)],
+);
+
+export const recoveryActions = sqliteTable('recovery_actions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  at: ms('at').notNull(),
+  actor: text('actor').notNull(),
+  keyIds: text('key_ids').notNull(),
+  purgedCount: integer('purged_count').notNull(),
+  disabledArenas: text('disabled_arenas').notNull(),
+  reenabledAt: ms('reenabled_at'),
+});
+
+export type User = typeof users.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type CredentialRow = typeof apiCredentials.$inferSelect;
+export type QueryDesignRow = typeof queryDesigns.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;

@@ -1,0 +1,46 @@
+/**
+ * GET /api/health: configuration validity per binding, D1 reachability and
+ * the key ids in use. Never a key. Answers even when the config is invalid.
+ */
+import { Hono } from 'hono';
+import type { AppEnv } from '../http/types.ts';
+import { BINDINGS, inspectConfig } from '../config.ts';
+
+export const healthRoutes = new Hono<AppEnv>();
+
+healthRoutes.get('/api/health', async (c) => {
+  const { config, problems } = await inspectConfig(c.env);
+  const bindings = Object.fromEntries(
+    BINDINGS.map((b) => {
+      const issue = problems.find((p) => p.binding === b);
+      const set = Boolean(c.env[b]?.trim());
+      return [b, issue ? { valid: false, set, problem: issue.problem, fix: issue.fix } : { valid: true, set }];
+    }),
+  );
+  let d1: { reachable: boolean; error?: string };
+  try {
+    await c.env.DB.prepare('SELECT 1').first();
+    d1 = { reachable: true };
+  } catch {
+    d1 = { reachable: false, error: 'D1 query failed' };
+  }
+  const body = {
+    status: config && d1.reachable ? 'ok' : 'error',
+    config: { valid: Boolean(config), bindings },
+    d1,
+    keys: config
+      ? {
+          credential_key: {
+            current_key_id: config.credentialKeys.currentKeyId,
+            previous_key_ids: config.credentialKeys.previousKeyIds,
+          },
+          secret_key: {
+            current_kid: config.signingKeys.current.kid,
+            previous_kids: config.signingKeys.previous.map((k) => k.kid),
+            verification_keys: config.signingKeys.kids.length,
+          },
+        }
+      : null,
+  };
+  return c.json(body, body.status === 'ok' ? 200 : 503);
+});

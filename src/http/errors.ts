@@ -1,0 +1,57 @@
+/**
+ * The one place errors become HTTP: a VaultError keeps its code, status and
+ * safe message; anything else is a 500 `INTERNAL` with a generic message.
+ * Logs carry the code, path and the error's safe log detail, never a body.
+ */
+import type { Context } from 'hono';
+import { VaultError } from '../errors.ts';
+import type { AppEnv } from './types.ts';
+import { isApiPath } from '../auth/middleware.ts';
+
+export function toVaultError(err: unknown): VaultError {
+  if (err instanceof VaultError) return err;
+  if (err instanceof Error && 'getResponse' in err) {
+    // hono's HTTPException (e.g. from a body-limit); keep its status, generic text.
+    const status = (err as { status?: number }).status ?? 500;
+    if (status === 413) return new VaultError('BAD_REQUEST', 'Request body too large.', { status: 413 });
+    if (status === 403) return new VaultError('CSRF_FAILED', 'This form was not sent from this site.');
+    return new VaultError('BAD_REQUEST', 'Bad request.', { status });
+  }
+  return new VaultError('INTERNAL', 'Something went wrong inside the vault. Nothing was changed by the failed step.', {
+    logDetail: err instanceof Error ? err.name : typeof err,
+    cause: err,
+  });
+}
+
+/** Hook for page modules to render errors as HTML (set by the UI layer). */
+export type ErrorPageRenderer = (c: Context<AppEnv>, err: VaultError) => Response | Promise<Response>;
+
+export function errorHandler(renderPage?: ErrorPageRenderer) {
+  return (err: unknown, c: Context<AppEnv>): Response | Promise<Response> => {
+    const e = toVaultError(err);
+    const line = { level: e.status >= 500 ? 'error' : 'warn', code: e.code, status: e.status, path: c.req.path, detail: e.logDetail };
+    console.log(JSON.stringify(line));
+    if (e.retryAfter !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(e.retryAfter))));
+    if (renderPage && !isApiPath(c.req.path)) return renderPage(c, e);
+    return c.json(e.toJSON(), e.status as 500);
+  };
+}
+
+/** Parses a JSON body or throws `INVALID_JSON` (400). */
+export async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new VaultError('INVALID_JSON', 'The request body is not valid JSON.');
+  }
+}
+
+/** A JSON object body, or 400. */
+export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const body = await readJson(c);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new VaultError('INVALID_JSON', 'The request body must be a JSON object.');
+  }
+  return body as Record<string, unknown>;
+}

@@ -1,0 +1,15 @@
+/** Hono generics shared by every route module. */
+import type { Env } from '../env.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { SecureHeadersVariables } from 'hono/secure-headers';
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: SecureHeadersVariables & {
+    config: Config;
+    db: Db;
+    principal?: Principal;
+  };
+};
