@@ -4,11 +4,21 @@
  */
 import { createApp } from './http/app.ts';
 import type { Env } from './env.ts';
+import { uiRoutes, renderErrorPage } from './ui/routes.tsx';
+import { authRoutes } from './auth/routes.ts';
+import { credentialRoutes } from './credentials/routes.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { arenaRoutes } from './arenas/routes.ts';
+import { poolRoutes } from './pool/routes.ts';
+import { rotationRoutes } from './rotation/routes.ts';
 
 export { CredentialPool } from './pool/durable-object.ts';
 export { KeyRotation } from './rotation/durable-object.ts';
 
-const app = createApp({ routes: [] });
+export const app = createApp({
+  routes: [uiRoutes, authRoutes, credentialRoutes, auditRoutes, arenaRoutes, poolRoutes, rotationRoutes],
+  renderErrorPage,
+});
 
 export default {
   fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, env, ctx),

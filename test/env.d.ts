@@ -1,9 +1,15 @@
-import type { Env } from '../src/env.ts';
-declare global {
-  namespace Cloudflare {
-    interface Env extends import('../src/env.ts').Env {
-      TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
-    }
+// Global (no top-level import/export): types `env` from cloudflare:test.
+// Keep in step with src/env.ts.
+declare namespace Cloudflare {
+  interface Env {
+    DB: D1Database;
+    POOL: DurableObjectNamespace;
+    ROTATION: DurableObjectNamespace;
+    SECRET_KEY?: string;
+    SECRET_KEY_PREVIOUS?: string;
+    CREDENTIAL_ENCRYPTION_KEY?: string;
+    CREDENTIAL_ENCRYPTION_KEY_PREVIOUS?: string;
+    ACCESS_TOKEN_EXPIRE_MINUTES?: string;
+    TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
   }
 }
-export type { Env };

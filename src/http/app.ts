@@ -1,11 +1,13 @@
 /**
- * The Hono app: config and DB per request, authentication, then each domain's
- * routes. Until the bindings validate, every route except `/api/health`
- * answers 500 `CONFIG_INVALID`.
+ * The Hono app: secure headers, config and DB per request, authentication,
+ * CSRF for pages, then each domain's routes. Until the bindings validate,
+ * every route except `/api/health` answers 500 `CONFIG_INVALID`.
  */
 import { Hono } from 'hono';
+import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './types.ts';
 import { errorHandler, type ErrorPageRenderer } from './errors.ts';
+import { csrfProtection } from './csrf.ts';
 import { loadConfig } from '../config.ts';
 import { openDb } from '../db/client.ts';
 import { authenticate } from '../auth/middleware.ts';
@@ -13,7 +15,7 @@ import { healthRoutes } from '../health/routes.ts';
 import { VaultError } from '../errors.ts';
 
 export interface AppParts {
-  /** Route modules mounted after authentication, in order. */
+  /** Route modules mounted after authentication and CSRF, in order. */
   routes: Hono<AppEnv>[];
   renderErrorPage?: ErrorPageRenderer;
 }
@@ -24,6 +26,27 @@ export function createApp(parts: AppParts = { routes: [] }): Hono<AppEnv> {
   app.notFound((c) => {
     throw new VaultError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`);
   });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: [NONCE],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+    }),
+  );
+  app.use('*', async (c, next) => {
+    c.header('Cache-Control', 'no-store');
+    c.set('banners', []);
+    await next();
+  });
   app.route('/', healthRoutes);
   app.use('*', async (c, next) => {
     c.set('config', await loadConfig(c.env));
@@ -31,6 +54,7 @@ export function createApp(parts: AppParts = { routes: [] }): Hono<AppEnv> {
     await next();
   });
   app.use('*', authenticate());
+  app.use('*', csrfProtection());
   for (const r of parts.routes) app.route('/', r);
   return app;
 }

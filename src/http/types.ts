@@ -5,11 +5,21 @@ import type { Db } from '../db/client.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { SecureHeadersVariables } from 'hono/secure-headers';
 
+export interface Banner {
+  level: 'warning' | 'error' | 'info';
+  text: string;
+  href?: string;
+}
+
 export type AppEnv = {
   Bindings: Env;
   Variables: SecureHeadersVariables & {
     config: Config;
     db: Db;
     principal?: Principal;
+    /** The form token for this browser (pages only; see http/csrf.ts). */
+    csrfToken: string;
+    /** Warnings shown on every admin page (e.g. the lost-key banner). */
+    banners: Banner[];
   };
 };

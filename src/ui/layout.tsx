@@ -1,0 +1,89 @@
+/** The page frame: skip link, header with navigation, banners, flash, main landmark. */
+import type { Child } from 'hono/jsx';
+import type { Principal } from '../auth/principal.ts';
+import type { Banner } from '../http/types.ts';
+
+export interface Flash {
+  kind: 'ok' | 'error' | 'info';
+  text: string;
+}
+
+export interface LayoutProps {
+  title: string;
+  path: string;
+  principal?: Principal;
+  csrfToken?: string;
+  banners?: Banner[];
+  flash?: Flash;
+  children?: Child;
+}
+
+const NAV: { href: string; label: string; admin?: boolean }[] = [
+  { href: '/admin/credentials', label: 'Credentials', admin: true },
+  { href: '/admin/query-designs', label: 'Query designs' },
+  { href: '/admin/rotation', label: 'Key rotation', admin: true },
+  { href: '/admin/users', label: 'Users', admin: true },
+  { href: '/admin/api-keys', label: 'API keys', admin: true },
+  { href: '/admin/audit', label: 'Audit log', admin: true },
+  { href: '/admin/recovery', label: 'Recovery', admin: true },
+];
+
+export function Layout(props: LayoutProps) {
+  const p = props.principal;
+  const isAdmin = p?.role === 'admin';
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · arena-vault`}</title>
+        <link rel="stylesheet" href="/assets/app.css" />
+      </head>
+      <body>
+        <a class="skip" href="#main">Skip to content</a>
+        <header class="top">
+          <div class="bar">
+            <a class="brand" href={p ? '/admin/credentials' : '/login'}>arena-vault</a>
+            {p && (
+              <nav class="main" aria-label="Main">
+                <ul>
+                  {NAV.filter((n) => !n.admin || isAdmin).map((n) => (
+                    <li>
+                      <a href={n.href} aria-current={props.path.startsWith(n.href) ? 'page' : undefined}>
+                        {n.label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+            )}
+            {p && (
+              <form method="post" action="/logout" class="inline">
+                <input type="hidden" name="csrf_token" value={props.csrfToken ?? ''} />
+                <button type="submit" class="secondary">Log out{p.email ? ` (${p.email})` : ''}</button>
+              </form>
+            )}
+          </div>
+        </header>
+        <main id="main">
+          {(props.banners ?? []).map((b) => (
+            <div class={`notice ${b.level}`} role="alert">
+              {b.text} {b.href && <a href={b.href}>What to do</a>}
+            </div>
+          ))}
+          {props.flash && (
+            <div class={`notice ${props.flash.kind}`} role="status">
+              {props.flash.text}
+            </div>
+          )}
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** The hidden CSRF field every form carries. */
+export function CsrfField(props: { token: string }) {
+  return <input type="hidden" name="csrf_token" value={props.token} />;
+}

@@ -1,0 +1,13 @@
+// Tests that run on Node rather than inside workerd: the operator scripts
+// (they are Node programs), live interop with python3, gpg and wrangler.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/node/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
+});
