@@ -12,7 +12,12 @@
  */
 import { parseArgs } from 'node:util';
 
-export type FlagKind = 'string' | 'boolean';
+/**
+ * `optional-string` is a flag whose value is optional: `--name` alone gives ''
+ * (the script applies its default) and `--name=VALUE` gives VALUE. The value
+ * must be joined with `=`, so `--name FILE` never swallows a positional.
+ */
+export type FlagKind = 'string' | 'boolean' | 'optional-string';
 
 export interface CliSpec<F extends Record<string, FlagKind>> {
   usage: string;
@@ -40,7 +45,7 @@ export function helpText<F extends Record<string, FlagKind>>(spec: CliSpec<F>): 
   if (spec.description) lines.push('', spec.description);
   lines.push('', 'options:');
   for (const [name, kind] of Object.entries(spec.flags)) {
-    const flag = kind === 'string' ? `--${name} VALUE` : `--${name}`;
+    const flag = kind === 'string' ? `--${name} VALUE` : kind === 'optional-string' ? `--${name}[=VALUE]` : `--${name}`;
     lines.push(`  ${flag.padEnd(28)} ${spec.help[name]}`);
   }
   lines.push(`  ${'--help'.padEnd(28)} show this help`);
@@ -48,13 +53,20 @@ export function helpText<F extends Record<string, FlagKind>>(spec: CliSpec<F>): 
 }
 
 export function parseCli<F extends Record<string, FlagKind>>(argv: string[], spec: CliSpec<F>): Parsed<F> {
-  const options: Record<string, { type: FlagKind }> = { help: { type: 'boolean' } };
-  for (const [name, kind] of Object.entries(spec.flags)) options[name] = { type: kind };
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [name, kind] of Object.entries(spec.flags)) options[name] = { type: kind === 'boolean' ? 'boolean' : 'string' };
+  const optional = new Set(Object.entries(spec.flags).filter(([, k]) => k === 'optional-string').map(([n]) => `--${n}`));
+  const end = argv.indexOf('--');
+  const args = argv.map((a, i) => (optional.has(a) && (end < 0 || i < end) ? `${a}=` : a));
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: Boolean(spec.positionals), strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: Boolean(spec.positionals), strict: true });
   } catch (e) {
-    throw new CliError(`${(e as Error).message.split('\n')[0]} (see --help)`);
+    // Never echo a stray positional: it may be a secret pasted in the wrong place.
+    const err = e as Error & { code?: string };
+    const message =
+      err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? 'unexpected argument: this script takes no positional arguments' : err.message.split('\n')[0];
+    throw new CliError(`${message} (see --help)`);
   }
   if (parsed.values.help) {
     process.stdout.write(helpText(spec) + '\n');

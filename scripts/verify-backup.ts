@@ -1,0 +1,101 @@
+/**
+ * verify-backup FILE: proves a backup is the key in use. Decrypts it in
+ * memory, prints its key id, and compares that with a running vault's
+ * `GET /api/health` (default http://127.0.0.1:8787, or `--url`) or with a
+ * `.dev.vars` file (`--dev-vars[=PATH]`). Never prints the key.
+ *
+ * Exit codes: 0 the current key, 3 a previous key (still in *_PREVIOUS),
+ * 4 unknown to the vault, 2 the backup could not be read or opened
+ * (bad usage, wrong passphrase), 1 nothing to compare with (vault unreachable,
+ * invalid configuration, .dev.vars missing). A file holding several secrets
+ * exits with the worst standing among them (unknown, then previous).
+ *
+ * @example
+ *   npm run verify-backup -- /media/usb/arena-vault-SECRET_KEY-0123456789abcdef.asc --url https://vault.example.org
+ */
+import { readFileSync } from 'node:fs';
+import { CliError, parseCli, runMain } from './lib/cli.ts';
+import { devVarsPath } from './lib/dev-vars.ts';
+import { knownKeysFromDevVars, knownKeysFromHealth, STANDING_EXIT, standingOf, type KnownKeys, type Standing } from './lib/known-keys.ts';
+import { keyIdOfSecret, secretProblem } from './lib/master-secrets.ts';
+import { readPassphraseFile } from './lib/passphrase.ts';
+import { promptHidden } from './lib/prompt.ts';
+import { decryptBackup } from './lib/secret-backup.ts';
+
+const DEFAULT_URL = 'http://127.0.0.1:8787';
+
+const spec = {
+  usage: 'npm run verify-backup -- FILE [--passphrase-file FILE] [--url URL | --dev-vars[=PATH]]',
+  description: [
+    'Decrypts a backup made by backup-secrets (or any gpg --symmetric file of NAME=value lines) in memory,',
+    'prints its key id, and says whether it is the key the vault uses now, a previous key, or unknown.',
+    `Compares with GET /api/health of a running vault (default ${DEFAULT_URL}) or with .dev.vars.`,
+    'Exit codes: 0 current key, 3 previous key, 4 unknown key, 2 backup unreadable (or wrong passphrase),',
+    '1 nothing to compare with (vault unreachable, invalid configuration, .dev.vars missing).',
+  ].join('\n'),
+  flags: { 'passphrase-file': 'string', url: 'string', 'dev-vars': 'optional-string' },
+  help: {
+    'passphrase-file': 'read the passphrase from the first line of FILE instead of asking',
+    url: `the vault to compare with (its /api/health); default ${DEFAULT_URL}`,
+    'dev-vars': 'compare with a .dev.vars file instead (default ./.dev.vars; another file as --dev-vars=PATH)',
+  },
+  positionals: true,
+} as const;
+
+const VERDICT: Record<Standing, (name: string, source: string) => string> = {
+  current: (name, source) => `CURRENT: this backup holds the ${name} in use now (${source}).`,
+  previous: (name, source) =>
+    `PREVIOUS: this backup holds a previous ${name}, still listed in ${name}_PREVIOUS (${source}), not the one in use now.`,
+  unknown: (name, source) => `UNKNOWN: this backup holds a ${name} that is neither the current nor a previous key (${source}).`,
+};
+
+function readBackupFile(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseCli(process.argv.slice(2), spec);
+  if (positionals.length !== 1) {
+    const hint = values['dev-vars'] === '' && positionals.length === 2 ? ' (give a .dev.vars path as --dev-vars=PATH)' : '';
+    throw new CliError(`expected exactly one backup FILE${hint}`);
+  }
+  if (values.url !== undefined && values['dev-vars'] !== undefined) throw new CliError('compare with either --url or --dev-vars, not both');
+  const file = positionals[0]!;
+  const data = readBackupFile(file);
+  const passphrase = values['passphrase-file']
+    ? readPassphraseFile(values['passphrase-file'])
+    : await promptHidden('Backup passphrase (input hidden): ');
+  const { entries, label } = await decryptBackup(data, passphrase);
+
+  const found: { name: (typeof entries)[number]['name']; keyId: string }[] = [];
+  for (const entry of entries) {
+    const problem = await secretProblem(entry.name, entry.value);
+    if (problem) throw new CliError(`the backup decrypted, but ${problem}`);
+    const keyId = await keyIdOfSecret(entry.name, entry.value);
+    found.push({ name: entry.name, keyId });
+    process.stdout.write(`${file}: ${entry.name}, key id ${keyId}\n`);
+    if (label.keyId && entries.length === 1 && (label.keyId !== keyId || label.name !== entry.name)) {
+      process.stdout.write(`warning: the file's label says ${label.name} key id ${label.keyId}; its content is what counts\n`);
+    }
+  }
+
+  const known: KnownKeys =
+    values['dev-vars'] !== undefined
+      ? await knownKeysFromDevVars(values['dev-vars'] || devVarsPath())
+      : await knownKeysFromHealth(values.url || DEFAULT_URL);
+  let exit = 0;
+  for (const { name, keyId } of found) {
+    const standing = standingOf(known, name, keyId);
+    const ids = known.keys[name]!;
+    process.stdout.write(`${VERDICT[standing](name, known.source)}\n`);
+    if (standing !== 'current') process.stdout.write(`  the ${name} in use has key id ${ids.current}\n`);
+    exit = Math.max(exit, STANDING_EXIT[standing]);
+  }
+  return exit;
+}
+
+runMain('verify-backup', main);
