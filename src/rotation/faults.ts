@@ -1,0 +1,43 @@
+/**
+ * Failure injection for tests of the rotation. A test plans faults by writing
+ * a list under FAULTS_KEY in the KeyRotation object's storage (through
+ * `runInDurableObject`); each fires once (or `times` times) when the engine
+ * reaches its point. No route, script or production code path ever writes
+ * this key, so in production the hook only finds it empty.
+ */
+import type { FaultPoint } from './engine.ts';
+import type { RotationState } from './state-machine.ts';
+
+export const FAULTS_KEY = 'test:faults';
+
+export interface PlannedFault {
+  point: FaultPoint;
+  /** 'throw': the step throws (handled, retried). 'crash': the invocation dies unhandled. */
+  kind: 'throw' | 'crash';
+  /** Only in this re-encryption batch (1 = the first batch committed in the run). */
+  batch?: number;
+  /** How many times it fires; default once. */
+  times?: number;
+}
+
+/** Thrown for a planned 'crash': the object lets it escape without saving anything. */
+export class SimulatedCrash extends Error {
+  constructor(point: FaultPoint) {
+    super(`simulated crash at ${point} (test)`);
+    this.name = 'SimulatedCrash';
+  }
+}
+
+function matches(f: PlannedFault, point: FaultPoint, s: RotationState): boolean {
+  return f.point === point && (f.batch === undefined || f.batch === s.batches + 1);
+}
+
+/** The fault to fire at this point, if any, and the plan that remains. */
+export function takeFault(planned: PlannedFault[], point: FaultPoint, s: RotationState): { fire?: PlannedFault; rest: PlannedFault[] } {
+  const i = planned.findIndex((f) => matches(f, point, s));
+  if (i < 0) return { rest: planned };
+  const fire = planned[i]!;
+  const times = (fire.times ?? 1) - 1;
+  const rest = planned.flatMap((f, j) => (j !== i ? [f] : times > 0 ? [{ ...f, times }] : []));
+  return { fire, rest };
+}
