@@ -2,9 +2,12 @@
  * Machine API keys: `av_<prefix>_<secret>`. Only SHA-256 of the whole key is
  * stored (the key has 256 random bits, so a slow hash adds nothing); the
  * prefix is a public lookup handle. Shown once, at creation.
+ * Pure: the D1 side is api-key-store.ts.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64urlEncode, hexEncode, timingSafeEqual, utf8, hexDecode } from '../crypto/encoding.ts';
+import { VaultError } from '../errors.ts';
+import type { ApiKeyScope } from './principal.ts';
 
 const KEY_PATTERN = /^av_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -20,8 +23,11 @@ export function hashApiKey(key: string): string {
 
 export function generateApiKey(): NewApiKey {
   const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  const rnd = crypto.getRandomValues(new Uint8Array(12));
-  const prefix = Array.from(rnd, (b) => alnum[b % alnum.length]).join('');
+  let prefix = '';
+  while (prefix.length < 12) {
+    // Rejection sampling: bytes >= 248 would bias `b % 62` towards the first letters.
+    for (const b of crypto.getRandomValues(new Uint8Array(16))) if (b < 248 && prefix.length < 12) prefix += alnum[b % 62];
+  }
   const secret = base64urlEncode(crypto.getRandomValues(new Uint8Array(32))).replace(/=+$/, '');
   const key = `av_${prefix}_${secret}`;
   return { key, prefix, hash: hashApiKey(key) };
@@ -35,4 +41,31 @@ export function apiKeyPrefix(key: string): string | null {
 export function apiKeyMatches(key: string, storedHash: string): boolean {
   const stored = hexDecode(storedHash);
   return stored !== null && timingSafeEqual(sha256(utf8.encode(key)), stored);
+}
+
+export const API_KEY_NAME_MAX_LENGTH = 100;
+
+export interface NewApiKeyInput {
+  name: string;
+  scope: ApiKeyScope;
+  /** The user the key acts for, or null for a service key. */
+  userId: number | null;
+}
+
+/** Validates `{name, scope, user_id?}` from the REST body or the form. */
+export function parseNewApiKey(body: Record<string, unknown>): NewApiKeyInput {
+  const fail = (field: string, problem: string) => new VaultError('VALIDATION_FAILED', `${field} ${problem}.`, { details: { field } });
+  const name = typeof body.name === 'string' ? body.name.trim() : '';
+  if (!name) throw fail('name', 'is required');
+  if (name.length > API_KEY_NAME_MAX_LENGTH) throw fail('name', `must be at most ${API_KEY_NAME_MAX_LENGTH} characters`);
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw fail('name', 'must not contain control characters');
+  if (body.scope !== 'collector' && body.scope !== 'admin') throw fail('scope', 'must be "collector" or "admin"');
+  let userId: number | null = null;
+  const raw = body.user_id;
+  if (raw !== undefined && raw !== null && raw !== '') {
+    const n = typeof raw === 'string' ? Number(raw) : raw;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw fail('user_id', 'must be a user id');
+    userId = n;
+  }
+  return { name, scope: body.scope, userId };
 }

@@ -4,6 +4,8 @@
  * session cookie, and sets `c.var.principal`; it never rejects by itself.
  * `requireUser` / `requireAdmin` / `requireCollector` reject: API paths with a
  * 401/403 JSON error, pages with a redirect to `/login?next=…` (or 403).
+ * A token is refused (no principal) when it fails verification (tokens.ts),
+ * when its `ver` is below the user's token_version, or when the user is inactive.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -14,6 +16,7 @@ import { apiKeys, users } from '../db/schema.ts';
 import { apiKeyMatches, apiKeyPrefix } from './api-keys.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
 import { isAdmin, type Principal } from './principal.ts';
+import { signingKeyUseStatement } from './signing-key-usage.ts';
 
 export const SESSION_COOKIE = '__Host-av_session';
 
@@ -52,14 +55,28 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
   const user = await c.var.db.query.users.findFirst({ where: eq(users.id, Number(claims.sub)) });
   if (!user || !user.isActive || claims.ver < user.tokenVersion) return undefined;
   if (via === 'session') {
-    // Sliding renewal: past half its life, the cookie is re-issued.
-    const now = Math.floor(Date.now() / 1000);
+    // Sliding renewal: past half its life, the cookie is re-issued (always
+    // under the current key, which is also how a key rotation moves sessions over).
+    const nowMs = Date.now();
+    const now = Math.floor(nowMs / 1000);
     if (now - claims.iat > (claims.exp - claims.iat) / 2) {
-      const fresh = await issueAccessToken(c.var.config, user);
+      const fresh = await issueAccessToken(c.var.config, user, now);
+      await signingKeyUseStatement(c.var.db, fresh, nowMs);
       setCookie(c, SESSION_COOKIE, fresh.token, sessionCookieOptions(fresh.expiresIn));
     }
   }
   return { via, userId: user.id, role: user.role, email: user.email, actor: `user:${user.id}` };
+}
+
+/**
+ * The JSON API takes no CSRF token, so a cookie may authenticate a state-changing
+ * API call only when the browser says it comes from this very origin
+ * (Sec-Fetch-Site or Origin). Forms post to page routes, which check the token.
+ */
+function cookieMayAuthenticate(c: Context<AppEnv>): boolean {
+  if (!isApiPath(c.req.path) || /^(GET|HEAD|OPTIONS)$/.test(c.req.method)) return true;
+  if (c.req.header('sec-fetch-site') === 'same-origin') return true;
+  return c.req.header('origin') === new URL(c.req.url).origin;
 }
 
 /** Sets `principal` when the request carries valid credentials. */
@@ -72,7 +89,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     else if (value && /^bearer$/i.test(scheme)) principal = await fromJwt(c, value, 'bearer');
     else {
       const cookie = getCookie(c, SESSION_COOKIE);
-      if (cookie) principal = await fromJwt(c, cookie, 'session');
+      if (cookie && cookieMayAuthenticate(c)) principal = await fromJwt(c, cookie, 'session');
     }
     if (principal) c.set('principal', principal);
     await next();

@@ -48,6 +48,14 @@ export const loginThrottle = sqliteTable('login_throttle', {
   lockedUntil: ms('locked_until'),
 });
 
+/** Which SECRET_KEY signed tokens and until when they live (migration 0010). */
+export const signingKeyUsage = sqliteTable('signing_key_usage', {
+  kid: text('kid').primaryKey(),
+  firstSignedAt: ms('first_signed_at').notNull(),
+  lastSignedAt: ms('last_signed_at').notNull(),
+  lastExpiresAt: ms('last_expires_at').notNull(),
+});
+
 export const apiCredentials = sqliteTable(
   'api_credentials',
   {

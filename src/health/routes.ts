@@ -5,6 +5,8 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { BINDINGS, inspectConfig } from '../config.ts';
+import { openDb } from '../db/client.ts';
+import { signingKeyHealth } from '../auth/signing-key-usage.ts';
 
 export const healthRoutes = new Hono<AppEnv>();
 
@@ -24,6 +26,15 @@ healthRoutes.get('/api/health', async (c) => {
   } catch {
     d1 = { reachable: false, error: 'D1 query failed' };
   }
+  // When SECRET_KEY_PREVIOUS can go (see auth/signing-key-usage.ts); null if D1 cannot say.
+  let signing: Awaited<ReturnType<typeof signingKeyHealth>> | null = null;
+  if (config && d1.reachable) {
+    try {
+      signing = await signingKeyHealth(openDb(c.env.DB), config);
+    } catch {
+      signing = null;
+    }
+  }
   const body = {
     status: config && d1.reachable ? 'ok' : 'error',
     config: { valid: Boolean(config), bindings },
@@ -38,6 +49,9 @@ healthRoutes.get('/api/health', async (c) => {
             current_kid: config.signingKeys.current.kid,
             previous_kids: config.signingKeys.previous.map((k) => k.kid),
             verification_keys: config.signingKeys.kids.length,
+            previous_key_removable_after: signing?.previous_key_removable_after ?? null,
+            previous_key_removable_now: signing?.previous_key_removable_now ?? null,
+            previous_key_removal_basis: signing?.previous_key_removal_basis ?? 'unavailable',
           },
         }
       : null,

@@ -1,0 +1,61 @@
+/**
+ * /account/password: a signed-in user replaces their password (for instance
+ * the temporary one an admin set). The current password is required; the
+ * change ends every other session and renews this browser's cookie.
+ */
+import { Hono } from 'hono';
+import { setCookie } from 'hono/cookie';
+import type { AppEnv } from '../http/types.ts';
+import { VaultError } from '../errors.ts';
+import { CsrfField } from '../ui/layout.tsx';
+import { redirectWithFlash, renderPage } from '../ui/page.tsx';
+import { requireUser, SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
+import { actorOf, userIdOf } from './request-context.ts';
+import { formFields } from './page-helpers.ts';
+import { changeOwnPassword } from './own-password.ts';
+import { PASSWORD_MIN_LENGTH } from './user-rules.ts';
+
+export const accountPage = new Hono<AppEnv>();
+accountPage.use('/account/*', requireUser());
+
+const PATH = '/account/password';
+
+accountPage.get(PATH, (c) =>
+  renderPage(
+    c,
+    'Change password',
+    <form method="post" action={PATH} class="card">
+      <h1>Change your password</h1>
+      <CsrfField token={c.var.csrfToken} />
+      <label for="current-password">Current password</label>
+      <input id="current-password" name="current_password" type="password" autocomplete="current-password" required />
+      <label for="new-password">New password</label>
+      <input id="new-password" name="new_password" type="password" autocomplete="new-password" minlength={PASSWORD_MIN_LENGTH} required aria-describedby="new-password-hint" />
+      <p class="hint" id="new-password-hint">
+        At least {PASSWORD_MIN_LENGTH} characters. Your other sessions end when you change it.
+      </p>
+      <label for="confirm-password">New password again</label>
+      <input id="confirm-password" name="confirm_password" type="password" autocomplete="new-password" required />
+      <p>
+        <button type="submit">Change password</button>
+      </p>
+    </form>,
+  ),
+);
+
+accountPage.post(PATH, async (c) => {
+  const form = await formFields(c);
+  try {
+    if (c.var.principal?.via !== 'session') throw new VaultError('FORBIDDEN', 'Log in in the browser to change your password.');
+    if (form.new_password !== form.confirm_password) throw new VaultError('VALIDATION_FAILED', 'The two new passwords differ.');
+    const { issued } = await changeOwnPassword(c.var.db, c.var.config, userIdOf(c), form.current_password, form.new_password, actorOf(c));
+    setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn));
+    return redirectWithFlash(c, PATH, { kind: 'ok', text: 'Your password is changed. Other sessions have ended.' });
+  } catch (e) {
+    if (e instanceof VaultError && (e.code === 'VALIDATION_FAILED' || e.code === 'RATE_LIMITED')) {
+      if (e.retryAfter !== undefined) c.header('Retry-After', String(e.retryAfter));
+      return redirectWithFlash(c, PATH, { kind: 'error', text: e.message });
+    }
+    throw e;
+  }
+});

@@ -1,0 +1,79 @@
+/**
+ * The `api_keys` table: create (the plaintext key is returned once and only
+ * its SHA-256 is stored), list (never the hash), revoke. Each change is one D1
+ * batch with its audit event.
+ */
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { apiKeys, type ApiKeyRow } from '../db/schema.ts';
+import { VaultError } from '../errors.ts';
+import { auditStatement } from '../audit/audit.ts';
+import { generateApiKey, type NewApiKeyInput } from './api-keys.ts';
+import { getUser, type Actor } from './users.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** An API key as lists show it: the public prefix, never the key or its hash. */
+export function publicApiKey(k: ApiKeyRow) {
+  return {
+    id: k.id,
+    name: k.name,
+    scope: k.scope,
+    user_id: k.userId,
+    prefix: `av_${k.keyPrefix}_`,
+    created_by: k.createdBy,
+    created_at: iso(k.createdAt),
+    last_used_at: iso(k.lastUsedAt),
+    revoked_at: iso(k.revokedAt),
+  };
+}
+export type PublicApiKey = ReturnType<typeof publicApiKey>;
+
+export async function listApiKeys(db: Db): Promise<ApiKeyRow[]> {
+  return db.select().from(apiKeys).orderBy(desc(apiKeys.id));
+}
+
+/** Creates a key; the returned `key` is the only time the plaintext exists outside the caller. */
+export async function createApiKey(db: Db, input: NewApiKeyInput, createdBy: number | null, by: Actor) {
+  if (input.userId !== null) {
+    const owner = await getUser(db, input.userId).catch(() => {
+      throw new VaultError('VALIDATION_FAILED', `user_id ${input.userId} is not a user.`, { details: { field: 'user_id' } });
+    });
+    if (input.scope === 'admin' && owner.role !== 'admin') {
+      throw new VaultError('VALIDATION_FAILED', 'An admin-scope key must belong to an admin or to no user (a service).', {
+        details: { field: 'scope' },
+      });
+    }
+  }
+  const generated = generateApiKey();
+  const now = Date.now();
+  const [inserted] = await db.batch([
+    db
+      .insert(apiKeys)
+      .values({ name: input.name, scope: input.scope, userId: input.userId, keyPrefix: generated.prefix, keyHash: generated.hash, createdBy, createdAt: now })
+      .returning(),
+    auditStatement(db, {
+      actor: by.actor,
+      action: 'api_key.create',
+      target: `api_key_prefix:${generated.prefix}`,
+      ip: by.ip,
+      detail: { name: input.name, scope: input.scope, user_id: input.userId },
+      at: now,
+    }),
+  ]);
+  const row = inserted[0]!;
+  return { ...publicApiKey(row), key: generated.key };
+}
+
+/** Revokes a key (idempotent); 404 if there is no such key. */
+export async function revokeApiKey(db: Db, id: number, by: Actor): Promise<ApiKeyRow> {
+  const row = Number.isSafeInteger(id) ? await db.query.apiKeys.findFirst({ where: eq(apiKeys.id, id) }) : undefined;
+  if (!row) throw new VaultError('NOT_FOUND', `No API key with id ${id}.`);
+  if (row.revokedAt !== null) return row;
+  const now = Date.now();
+  const [updated] = await db.batch([
+    db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning(),
+    auditStatement(db, { actor: by.actor, action: 'api_key.revoke', target: `api_key:${id}`, ip: by.ip, detail: { name: row.name }, at: now }),
+  ]);
+  return updated[0] ?? row;
+}

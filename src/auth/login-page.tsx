@@ -1,0 +1,88 @@
+/**
+ * The browser login: `GET /login` shows the form, `POST /login` (fields
+ * `email`, `password`, `csrf_token`, optional `next`) sets the session cookie
+ * and redirects to `next` (a local path only) or /admin/credentials.
+ * Wrong credentials re-show the form with one generic message. `POST /logout`
+ * clears the cookie. Works without JavaScript; CSRF is checked by http/csrf.ts
+ * before these handlers run (the token is bound to the pre-session cookie).
+ */
+import { Hono, type Context } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import type { AppEnv } from '../http/types.ts';
+import { isVaultError, type VaultError } from '../errors.ts';
+import { CsrfField } from '../ui/layout.tsx';
+import { redirectWithFlash, renderPage } from '../ui/page.tsx';
+import { recordAudit } from '../audit/audit.ts';
+import { login } from './login.ts';
+import { SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
+import { afterLoginPath, safeNextPath } from './next-path.ts';
+import { clientIp } from './request-context.ts';
+
+export const loginPage = new Hono<AppEnv>();
+
+interface FormState {
+  email?: string;
+  next?: string | null;
+  error?: string;
+}
+
+function LoginForm(props: { csrfToken: string; state: FormState }) {
+  const { state } = props;
+  return (
+    <div class="card">
+      <h1>Log in</h1>
+      {state.error && (
+        <div class="notice error" role="alert" id="login-error">
+          {state.error}
+        </div>
+      )}
+      <form method="post" action="/login" aria-describedby={state.error ? 'login-error' : undefined}>
+        <CsrfField token={props.csrfToken} />
+        {state.next && <input type="hidden" name="next" value={state.next} />}
+        <label for="login-email">Email</label>
+        <input id="login-email" name="email" type="email" autocomplete="username" required value={state.email ?? ''} />
+        <label for="login-password">Password</label>
+        <input id="login-password" name="password" type="password" autocomplete="current-password" required />
+        <p>
+          <button type="submit">Log in</button>
+        </p>
+      </form>
+    </div>
+  );
+}
+
+function showForm(c: Context<AppEnv>, state: FormState, status = 200) {
+  return renderPage(c, 'Log in', <LoginForm csrfToken={c.var.csrfToken} state={state} />, { status });
+}
+
+loginPage.get('/login', (c) => {
+  const next = safeNextPath(c.req.query('next'));
+  if (c.var.principal && c.var.principal.via !== 'api_key') return c.redirect(afterLoginPath(next), 303);
+  return showForm(c, { next });
+});
+
+loginPage.post('/login', async (c) => {
+  const form = await c.req.parseBody();
+  const email = typeof form.email === 'string' ? form.email : '';
+  const password = typeof form.password === 'string' ? form.password : '';
+  const next = safeNextPath(form.next);
+  const echoEmail = email.trim().slice(0, 254);
+  if (!email.trim() || !password) return showForm(c, { email: echoEmail, next, error: 'Enter your email and password.' }, 400);
+  try {
+    const { issued } = await login(c.var.db, c.var.config, { email, password, ip: clientIp(c) });
+    setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn));
+    return c.redirect(afterLoginPath(next), 303);
+  } catch (e) {
+    if (!isVaultError(e) || (e.code !== 'UNAUTHENTICATED' && e.code !== 'RATE_LIMITED')) throw e;
+    const err = e as VaultError;
+    if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
+    return showForm(c, { email: echoEmail, next, error: err.message }, err.status);
+  }
+});
+
+loginPage.post('/logout', async (c) => {
+  const p = c.var.principal;
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true });
+  if (p && p.via === 'session') await recordAudit(c.var.db, { actor: p.actor, action: 'auth.logout', target: p.actor, ip: clientIp(c) });
+  return redirectWithFlash(c, '/login', { kind: 'info', text: 'You have logged out.' });
+});

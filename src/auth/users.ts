@@ -1,0 +1,153 @@
+/**
+ * The `users` table: reads, and every change written together with its audit
+ * event in one D1 batch (D1's transaction). Rules live in user-rules.ts; the
+ * public JSON shape (`publicUser`) never carries the password hash.
+ */
+import { and, asc, count, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { users, type User } from '../db/schema.ts';
+import { VaultError } from '../errors.ts';
+import { auditStatement } from '../audit/audit.ts';
+import { hashPassword } from '../crypto/password.ts';
+import { assertKeepsAnAdmin, changeRevokesSessions, type NewUserInput, type UserChanges } from './user-rules.ts';
+
+/** Who did it and from where, for the audit log. */
+export interface Actor {
+  actor: string;
+  ip?: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The user as the API shows it: no hash. */
+export function publicUser(u: User) {
+  return {
+    id: u.id,
+    email: u.email,
+    display_name: u.displayName,
+    role: u.role,
+    is_active: u.isActive,
+    token_version: u.tokenVersion,
+    last_login_at: iso(u.lastLoginAt),
+    created_at: iso(u.createdAt),
+    updated_at: iso(u.updatedAt),
+  };
+}
+export type PublicUser = ReturnType<typeof publicUser>;
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  // The column is COLLATE NOCASE; emails are stored case-folded as well.
+  return db.query.users.findFirst({ where: eq(users.email, email) });
+}
+
+export async function getUser(db: Db, id: number): Promise<User> {
+  const user = Number.isSafeInteger(id) ? await db.query.users.findFirst({ where: eq(users.id, id) }) : undefined;
+  if (!user) throw new VaultError('NOT_FOUND', `No user with id ${id}.`);
+  return user;
+}
+
+export async function listUsers(db: Db): Promise<User[]> {
+  return db.select().from(users).orderBy(asc(users.email));
+}
+
+export async function activeAdminCount(db: Db): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true)));
+  return row?.n ?? 0;
+}
+
+/** Every message in an error and its causes (drizzle wraps D1's error). */
+function errorText(e: unknown): string {
+  const parts: string[] = [];
+  for (let cur = e, depth = 0; cur instanceof Error && depth < 5; cur = cur.cause, depth++) parts.push(cur.message);
+  return parts.join(' | ');
+}
+
+function mapWriteError(e: unknown): never {
+  const text = errorText(e);
+  if (/LAST_ACTIVE_ADMIN/.test(text)) throw new VaultError('CONFLICT', 'This is the last active admin: make another user an admin first.');
+  if (/UNIQUE constraint failed: users\.email/i.test(text)) throw new VaultError('CONFLICT', 'A user with this email already exists.');
+  throw e;
+}
+
+export async function createUser(db: Db, input: NewUserInput, by: Actor): Promise<User> {
+  const hashed = await hashPassword(input.password);
+  const now = Date.now();
+  try {
+    const [inserted] = await db.batch([
+      db
+        .insert(users)
+        .values({ email: input.email, hashedPassword: hashed, displayName: input.displayName, role: input.role, isActive: true, createdAt: now, updatedAt: now })
+        .returning(),
+      auditStatement(db, {
+        actor: by.actor,
+        action: 'user.create',
+        target: `email:${input.email}`,
+        ip: by.ip,
+        detail: { role: input.role },
+        at: now,
+      }),
+    ]);
+    return inserted[0]!;
+  } catch (e) {
+    mapWriteError(e);
+  }
+}
+
+/** Applies role / activation / display-name changes; a role or activation change ends the user's sessions. */
+export async function updateUser(db: Db, id: number, changes: UserChanges, by: Actor): Promise<User> {
+  const target = await getUser(db, id);
+  assertKeepsAnAdmin(target, changes, await activeAdminCount(db));
+  const revoke = changeRevokesSessions(target, changes);
+  const now = Date.now();
+  const detail: Record<string, unknown> = {};
+  if (changes.role !== undefined && changes.role !== target.role) detail.role = { from: target.role, to: changes.role };
+  if (changes.isActive !== undefined && changes.isActive !== target.isActive) detail.is_active = changes.isActive;
+  if (changes.displayName !== undefined && changes.displayName !== target.displayName) detail.display_name_changed = true;
+  if (revoke) detail.sessions_revoked = true;
+  try {
+    const [updated] = await db.batch([
+      db
+        .update(users)
+        .set({
+          ...(changes.role !== undefined ? { role: changes.role } : {}),
+          ...(changes.isActive !== undefined ? { isActive: changes.isActive } : {}),
+          ...(changes.displayName !== undefined ? { displayName: changes.displayName } : {}),
+          ...(revoke ? { tokenVersion: sql`${users.tokenVersion} + 1` } : {}),
+          updatedAt: now,
+        })
+        .where(eq(users.id, id))
+        .returning(),
+      auditStatement(db, { actor: by.actor, action: 'user.update', target: `user:${id}`, ip: by.ip, detail, at: now }),
+    ]);
+    return updated[0]!;
+  } catch (e) {
+    mapWriteError(e);
+  }
+}
+
+/** Bumps token_version: every token issued to the user so far stops working. */
+export async function revokeSessions(db: Db, id: number, by: Actor, action = 'user.revoke_sessions'): Promise<User> {
+  await getUser(db, id);
+  const now = Date.now();
+  const [updated] = await db.batch([
+    db.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now }).where(eq(users.id, id)).returning(),
+    auditStatement(db, { actor: by.actor, action, target: `user:${id}`, ip: by.ip, at: now }),
+  ]);
+  return updated[0]!;
+}
+
+/** Sets a new password (already validated) and ends every session of the user. */
+export async function setPassword(db: Db, id: number, password: string, by: Actor, action = 'user.set_password'): Promise<User> {
+  await getUser(db, id);
+  const hashed = await hashPassword(password);
+  const now = Date.now();
+  const [updated] = await db.batch([
+    db
+      .update(users)
+      .set({ hashedPassword: hashed, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
+      .where(eq(users.id, id))
+      .returning(),
+    auditStatement(db, { actor: by.actor, action, target: `user:${id}`, ip: by.ip, at: now }),
+  ]);
+  return updated[0]!;
+}

@@ -1,0 +1,159 @@
+// The pure rules of accounts and sessions: no bindings needed.
+import { describe, expect, it } from 'vitest';
+import { afterLoginPath, safeNextPath, DEFAULT_AFTER_LOGIN } from '../../src/auth/next-path.ts';
+import {
+  assertKeepsAnAdmin,
+  changeRevokesSessions,
+  normalizeEmail,
+  parseNewUser,
+  parseUserChanges,
+  passwordProblem,
+} from '../../src/auth/user-rules.ts';
+import { ACCOUNT_RULE, nextThrottleState, retryAfterMs, throttleBuckets } from '../../src/auth/throttle-policy.ts';
+import { previousKeyRemoval } from '../../src/auth/signing-key-usage.ts';
+import { parseNewApiKey, generateApiKey, apiKeyPrefix, apiKeyMatches } from '../../src/auth/api-keys.ts';
+import { VaultError } from '../../src/errors.ts';
+
+describe('safeNextPath: only local paths', () => {
+  it.each(['/admin/users', '/admin/credentials?platform=reddit&tier=free', '/admin/audit#top', '/'])('accepts %s', (p) => {
+    expect(safeNextPath(p)).toBe(p);
+  });
+  it.each([
+    'https://evil.example/',
+    '//evil.example/x',
+    '/\\evil.example',
+    '\\\\evil.example',
+    'javascript:alert(1)',
+    'admin/users',
+    '/admin\tusers',
+    '/admin\nusers',
+    '/a\\b',
+    '',
+    '/login',
+    '/logout',
+    `/${'a'.repeat(2001)}`,
+  ])('refuses %j', (p) => {
+    expect(safeNextPath(p)).toBeNull();
+  });
+  it('refuses non-strings and falls back to the default page', () => {
+    expect(safeNextPath(undefined)).toBeNull();
+    expect(safeNextPath(['/admin/users'])).toBeNull();
+    expect(afterLoginPath('//evil.example')).toBe(DEFAULT_AFTER_LOGIN);
+    expect(afterLoginPath('/admin/users')).toBe('/admin/users');
+  });
+});
+
+describe('user rules', () => {
+  it('normalises emails case-insensitively and refuses junk', () => {
+    expect(normalizeEmail('  Alice@Example.ORG ')).toBe('alice@example.org');
+    for (const bad of ['', 'alice', 'a b@c.d', 'a@b\u0000', 42, null, `${'a'.repeat(250)}@b.cd`]) expect(normalizeEmail(bad)).toBeNull();
+  });
+
+  it('password policy: 12 to 1024 characters, never echoed', () => {
+    expect(passwordProblem('short-pw')).toMatch(/at least 12/);
+    expect(passwordProblem(' '.repeat(12))).toMatch(/spaces/);
+    expect(passwordProblem('x'.repeat(1025))).toMatch(/at most 1024/);
+    expect(passwordProblem(undefined)).toMatch(/required/);
+    expect(passwordProblem('a perfectly fine passphrase')).toBeNull();
+    expect(passwordProblem('short-pw')).not.toContain('short-pw');
+  });
+
+  it('parses a new user with defaults and rejects bad roles', () => {
+    expect(parseNewUser({ email: 'B@x.org', password: 'twelve chars!' })).toEqual({
+      email: 'b@x.org',
+      password: 'twelve chars!',
+      displayName: '',
+      role: 'researcher',
+    });
+    expect(() => parseNewUser({ email: 'b@x.org', password: 'twelve chars!', role: 'root' })).toThrow(VaultError);
+    expect(() => parseNewUser({ email: 'b@x.org', password: 'twelve chars!', display_name: 'a\u0007b' })).toThrow(/control/);
+  });
+
+  it('parses changes and refuses unknown or empty ones', () => {
+    expect(parseUserChanges({ role: 'admin', is_active: false })).toEqual({ role: 'admin', isActive: false });
+    expect(() => parseUserChanges({})).toThrow(/Nothing to change/);
+    expect(() => parseUserChanges({ hashed_password: 'x' })).toThrow(/cannot be changed/);
+    expect(() => parseUserChanges({ is_active: 'yes' })).toThrow(/true or false/);
+  });
+
+  it('never removes the last active admin', () => {
+    const admin = { id: 1, role: 'admin' as const, isActive: true };
+    expect(() => assertKeepsAnAdmin(admin, { role: 'researcher' }, 1)).toThrow(/last active admin/);
+    expect(() => assertKeepsAnAdmin(admin, { isActive: false }, 1)).toThrow(/last active admin/);
+    expect(() => assertKeepsAnAdmin(admin, { role: 'researcher' }, 2)).not.toThrow();
+    expect(() => assertKeepsAnAdmin(admin, { displayName: 'x' }, 1)).not.toThrow();
+    expect(() => assertKeepsAnAdmin({ id: 2, role: 'researcher', isActive: true }, { isActive: false }, 1)).not.toThrow();
+  });
+
+  it('role and activation changes end sessions; a rename does not', () => {
+    const u = { id: 1, role: 'researcher' as const, isActive: true };
+    expect(changeRevokesSessions(u, { role: 'admin' })).toBe(true);
+    expect(changeRevokesSessions(u, { isActive: false })).toBe(true);
+    expect(changeRevokesSessions(u, { role: 'researcher', isActive: true })).toBe(false);
+    expect(changeRevokesSessions(u, { displayName: 'New' })).toBe(false);
+  });
+});
+
+describe('throttle policy', () => {
+  it('counts per account and per client', () => {
+    expect(throttleBuckets('a@b.c', '203.0.113.9').map((b) => b.bucket)).toEqual(['account:a@b.c', 'client:203.0.113.9']);
+    expect(throttleBuckets('a@b.c', null)[1]!.bucket).toBe('client:unknown');
+  });
+
+  it('locks after maxFailures within the window, for lockMs', () => {
+    const t0 = 1_000_000;
+    let s = null;
+    for (let i = 1; i < ACCOUNT_RULE.maxFailures; i++) {
+      s = nextThrottleState(s, t0 + i, ACCOUNT_RULE);
+      expect(s.lockedUntil).toBeNull();
+      expect(s.failures).toBe(i);
+    }
+    s = nextThrottleState(s, t0 + 100, ACCOUNT_RULE);
+    expect(s.lockedUntil).toBe(t0 + 100 + ACCOUNT_RULE.lockMs);
+    expect(retryAfterMs([s.lockedUntil], t0 + 100)).toBe(ACCOUNT_RULE.lockMs);
+    expect(retryAfterMs([s.lockedUntil, null], s.lockedUntil!)).toBe(0);
+  });
+
+  it('a new window starts fresh', () => {
+    const s = nextThrottleState({ failures: 4, windowStartedAt: 0, lockedUntil: null }, ACCOUNT_RULE.windowMs, ACCOUNT_RULE);
+    expect(s).toEqual({ failures: 1, windowStartedAt: ACCOUNT_RULE.windowMs, lockedUntil: null });
+  });
+});
+
+describe('previousKeyRemoval: when SECRET_KEY_PREVIOUS can go', () => {
+  const life = 30 * 60;
+  it('nothing to remove without a previous key', () => {
+    expect(previousKeyRemoval('cur', [], [], life)).toEqual({ removableAfter: null, basis: 'no_previous_key' });
+  });
+  it('uses the latest recorded expiry of every previous key plus leeway', () => {
+    const usage = [
+      { kid: 'old1', firstSignedAt: 0, lastSignedAt: 10, lastExpiresAt: 5_000 },
+      { kid: 'old2', firstSignedAt: 0, lastSignedAt: 10, lastExpiresAt: 9_000 },
+    ];
+    expect(previousKeyRemoval('cur', ['old1', 'old2'], usage, life, 30)).toEqual({ removableAfter: 39_000, basis: 'recorded_token_expiry' });
+  });
+  it('falls back to the current key’s first token plus one lifetime when a previous key left no record', () => {
+    const usage = [{ kid: 'cur', firstSignedAt: 100_000, lastSignedAt: 200_000, lastExpiresAt: 2_000_000 }];
+    expect(previousKeyRemoval('cur', ['old'], usage, life, 30)).toEqual({ removableAfter: 100_000 + life * 1000 + 30_000, basis: 'current_key_first_use' });
+    expect(previousKeyRemoval('cur', ['old'], [], life)).toEqual({ removableAfter: null, basis: 'unknown' });
+  });
+});
+
+describe('API key format and input', () => {
+  it('generates av_<12 alnum>_<43 base64url>, stores only a hash', () => {
+    const k = generateApiKey();
+    expect(k.key).toMatch(/^av_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(apiKeyPrefix(k.key)).toBe(k.prefix);
+    expect(k.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(k.hash).not.toContain(k.key.slice(16));
+    expect(apiKeyMatches(k.key, k.hash)).toBe(true);
+    expect(apiKeyMatches(k.key.slice(0, -1) + (k.key.endsWith('A') ? 'B' : 'A'), k.hash)).toBe(false);
+  });
+  it('validates name, scope and owner', () => {
+    expect(parseNewApiKey({ name: ' reddit ', scope: 'collector' })).toEqual({ name: 'reddit', scope: 'collector', userId: null });
+    expect(parseNewApiKey({ name: 'x', scope: 'admin', user_id: '3' })).toEqual({ name: 'x', scope: 'admin', userId: 3 });
+    expect(() => parseNewApiKey({ name: '', scope: 'collector' })).toThrow(/name/);
+    expect(() => parseNewApiKey({ name: 'x', scope: 'root' })).toThrow(/scope/);
+    expect(() => parseNewApiKey({ name: 'x', scope: 'collector', user_id: -1 })).toThrow(/user_id/);
+  });
+});
