@@ -1,0 +1,56 @@
+/** Reads of `audit_events` (drizzle). Writes live in audit.ts; nothing updates or deletes events. */
+import { and, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { auditEvents } from '../db/schema.ts';
+import type { AuditQuery } from './query.ts';
+
+export interface AuditEventView {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+function parseDetail(raw: string | null): Record<string, unknown> | null {
+  if (raw === null) return null;
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
+  } catch {
+    return { unparsed: true };
+  }
+}
+
+/** One page, newest first, and the cursor for the next. */
+export async function listAuditEvents(db: Db, q: AuditQuery): Promise<{ events: AuditEventView[]; next_before: number | null }> {
+  const conds: SQL[] = [];
+  if (q.action) conds.push(eq(auditEvents.action, q.action));
+  if (q.actionPrefix) conds.push(sql`substr(${auditEvents.action}, 1, ${q.actionPrefix.length}) = ${q.actionPrefix}`); // exact-case prefix (LIKE is case-insensitive)
+  if (q.actor) conds.push(eq(auditEvents.actor, q.actor));
+  if (q.target) conds.push(eq(auditEvents.target, q.target));
+  if (q.from !== undefined) conds.push(gte(auditEvents.at, q.from));
+  if (q.to !== undefined) conds.push(lte(auditEvents.at, q.to));
+  if (q.before !== undefined) conds.push(lt(auditEvents.id, q.before));
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(auditEvents.id))
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  return {
+    events: page.map((r) => ({
+      id: r.id,
+      at: new Date(r.at).toISOString(),
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      ip: r.ip,
+      detail: parseDetail(r.detail),
+    })),
+    next_before: rows.length > q.limit ? page[page.length - 1]!.id : null,
+  };
+}
