@@ -1,0 +1,68 @@
+/**
+ * Settings for the self-hosted edition: each binding comes from the
+ * environment variable of the same name, or from a file named by
+ * `<NAME>_FILE` (the Docker-secrets convention:
+ * `SECRET_KEY_FILE=/run/secrets/secret_key`). Pure apart from the two
+ * readers it is given, so it is tested without touching the environment.
+ *
+ * Rules:
+ *  - the plain variable and its `_FILE` set together is an error (which one
+ *    wins would be a guess);
+ *  - a `_FILE` that cannot be read is an error naming the variable and path;
+ *  - a file's trailing newline(s) are dropped (`echo` and most editors add one);
+ *  - an error never contains a value, only names and paths.
+ *
+ * @example
+ *   const values = resolveSettings(['SECRET_KEY'], (n) => Deno.env.get(n), (p) => Deno.readTextFileSync(p));
+ */
+
+export class SettingsError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`The vault's settings are invalid:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'SettingsError';
+    this.problems = problems;
+  }
+}
+
+export type ReadEnv = (name: string) => string | undefined;
+export type ReadFile = (path: string) => string;
+
+/** Why a file read failed, in words that hold no file content. */
+function readFailure(e: unknown): string {
+  if (e instanceof Error && e.name && e.name !== 'Error') return e.name; // Deno: NotFound, PermissionDenied, IsADirectory ...
+  const code = (e as { code?: string })?.code;
+  return code ?? 'unreadable';
+}
+
+/**
+ * Resolves each name from `NAME` or `NAME_FILE`. Names with neither are left
+ * out. Throws one SettingsError listing every problem found.
+ */
+export function resolveSettings(names: readonly string[], readEnv: ReadEnv, readFile: ReadFile): Record<string, string> {
+  const values: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const name of names) {
+    const plain = readEnv(name);
+    const path = readEnv(`${name}_FILE`);
+    if (path !== undefined && plain !== undefined) {
+      problems.push(`${name} and ${name}_FILE are both set; set only one of them (the _FILE form is for Docker or systemd secrets)`);
+      continue;
+    }
+    if (path !== undefined) {
+      if (path.trim() === '') {
+        problems.push(`${name}_FILE is set but empty; give the path of the file that holds ${name}`);
+        continue;
+      }
+      try {
+        values[name] = readFile(path).replace(/[\r\n]+$/, '');
+      } catch (e) {
+        problems.push(`${name}_FILE points to ${path}, which cannot be read (${readFailure(e)}); check the path, the mount and the file's permissions`);
+      }
+      continue;
+    }
+    if (plain !== undefined) values[name] = plain;
+  }
+  if (problems.length) throw new SettingsError(problems);
+  return values;
+}

@@ -1,0 +1,76 @@
+/**
+ * The self-hosted arena-vault under Deno: `npm run start:deno`
+ * (or `deno task start` in deno/). Serves the Worker's app with Deno.serve
+ * over a local SQLite file; see docs/deno.md.
+ *
+ * Settings (environment): every binding of the Worker (SECRET_KEY,
+ * CREDENTIAL_ENCRYPTION_KEY, their _PREVIOUS lists, ACCESS_TOKEN_EXPIRE_MINUTES)
+ * as a variable or as `<NAME>_FILE`; DATABASE_PATH (default
+ * data/arena-vault.sqlite), HOST (default 127.0.0.1), PORT (default 8787),
+ * PUBLIC_URL (the https origin users reach, when behind a TLS proxy).
+ *
+ * On start it prints one line `listening on http://HOST:PORT`; on SIGINT or
+ * SIGTERM it stops accepting, lets calls in flight finish and closes the files.
+ */
+import { openVault } from './vault.ts';
+import { SettingsError } from './secrets.ts';
+
+function fail(message: string): never {
+  console.error(message);
+  Deno.exit(2);
+}
+
+/** Rewrites a request to the public origin, so same-origin (CSRF) checks see what the browser saw. */
+export function publicRequest(request: Request, publicUrl: URL | null): Request {
+  if (!publicUrl) return request;
+  const url = new URL(request.url);
+  url.protocol = publicUrl.protocol;
+  url.host = publicUrl.host;
+  return new Request(url, request);
+}
+
+async function main(): Promise<void> {
+  const env = Deno.env.toObject();
+  const port = Number(env.PORT ?? '8787');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('PORT must be a whole number from 0 to 65535');
+  let publicUrl: URL | null = null;
+  if (env.PUBLIC_URL) {
+    try {
+      publicUrl = new URL(env.PUBLIC_URL);
+    } catch {
+      fail('PUBLIC_URL must be an absolute URL such as https://vault.example.org');
+    }
+  }
+
+  let vault;
+  try {
+    vault = await openVault({ env });
+  } catch (e) {
+    if (e instanceof SettingsError) fail(e.message);
+    throw e;
+  }
+  if (vault.migrationsApplied.length) console.log(`applied migrations: ${vault.migrationsApplied.join(', ')}`);
+  if (vault.alarmsRearmed) console.log(`resumed ${vault.alarmsRearmed} scheduled object alarm(s)`);
+
+  const server = Deno.serve(
+    {
+      hostname: env.HOST ?? '127.0.0.1',
+      port,
+      onListen: ({ hostname, port }) => console.log(`arena-vault (Deno) listening on http://${hostname}:${port} — database ${vault.databasePath}`),
+    },
+    (request) => vault.fetch(publicRequest(request, publicUrl)),
+  );
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.shutdown();
+    await vault.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener('SIGINT', stop);
+  Deno.addSignalListener('SIGTERM', stop);
+}
+
+if (import.meta.main) await main();

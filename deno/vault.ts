@@ -1,0 +1,102 @@
+/**
+ * Assembles the self-hosted vault: settings (env or `_FILE`), the SQLite file
+ * with the Worker's migrations applied, the Durable Object classes running
+ * in-process, and the Worker's own fetch handler from src/index.ts — the same
+ * Hono app, routes and classes Cloudflare runs. server.ts serves it; tests
+ * call `vault.fetch` directly.
+ *
+ * @example
+ *   const vault = await openVault({ env: Deno.env.toObject() });
+ *   const res = await vault.fetch(new Request('http://localhost/api/health'));
+ *   await vault.close();
+ */
+import { DatabaseSync } from 'node:sqlite';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SqliteD1Database } from './d1-sqlite.ts';
+import { applyMigrations, readMigrationFiles } from './migrations.ts';
+import { resolveSettings, SettingsError } from './secrets.ts';
+import { parseEnvStringNames, parseObjectBindings, parseVars } from './wrangler-config.ts';
+import { InProcessNamespace } from './object-namespace.ts';
+import { env as workersEnv, settled, waitUntil } from './cloudflare-workers.ts';
+import { BINDINGS } from '../src/config.ts';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_DATABASE_PATH = 'data/arena-vault.sqlite';
+
+/** Settings of the server itself, not the app (never secrets). */
+export const SERVER_SETTINGS = ['DATABASE_PATH', 'PORT', 'HOST', 'PUBLIC_URL'] as const;
+
+export interface VaultOptions {
+  /** The process environment (or a test's stand-in). */
+  env: Record<string, string | undefined>;
+  /** Reads a `_FILE` path; defaults to Deno.readTextFileSync. */
+  readFile?: (path: string) => string;
+  /** Overrides DATABASE_PATH. */
+  databasePath?: string;
+}
+
+export interface Vault {
+  /** The Worker's fetch handler with the Deno bindings. */
+  fetch(request: Request): Promise<Response>;
+  bindings: Record<string, unknown>;
+  databasePath: string;
+  migrationsApplied: string[];
+  alarmsRearmed: number;
+  /** Waits for in-flight object calls and background work, then closes every file. */
+  close(): Promise<void>;
+}
+
+/** The names the app reads from its environment: config bindings, [vars] and every string in Env. */
+function bindingNames(vars: Record<string, string>, envTs: string): string[] {
+  return [...new Set([...BINDINGS, ...Object.keys(vars), ...parseEnvStringNames(envTs)])];
+}
+
+export async function openVault(options: VaultOptions): Promise<Vault> {
+  const wranglerToml = Deno.readTextFileSync(join(ROOT, 'wrangler.toml'));
+  const envTs = Deno.readTextFileSync(join(ROOT, 'src/env.ts'));
+  const vars = parseVars(wranglerToml);
+  const readEnv = (name: string) => options.env[name];
+  const readFile = options.readFile ?? ((p: string) => Deno.readTextFileSync(p));
+  const settings = resolveSettings(bindingNames(vars, envTs), readEnv, readFile);
+  if (options.env.DATABASE_PATH_FILE !== undefined) throw new SettingsError(['DATABASE_PATH_FILE is not supported; set DATABASE_PATH']);
+
+  const databasePath = resolve(options.databasePath ?? options.env.DATABASE_PATH ?? join(ROOT, DEFAULT_DATABASE_PATH));
+  Deno.mkdirSync(dirname(databasePath), { recursive: true });
+  const sqlite = new DatabaseSync(databasePath);
+  // D1 enforces foreign keys; WAL + FULL sync keeps every committed batch across a crash.
+  sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  const migrationsApplied = applyMigrations(sqlite, await readMigrationFiles(join(ROOT, 'migrations')));
+
+  // The Worker module: same app, same Durable Object classes ('cloudflare:workers' is deno/cloudflare-workers.ts).
+  const worker = await import('../src/index.ts');
+  const bindings: Record<string, unknown> = { ...vars, ...settings, DB: new SqliteD1Database(sqlite) };
+  const namespaces: InProcessNamespace[] = [];
+  const objectsDir = `${databasePath}.objects`;
+  for (const b of parseObjectBindings(wranglerToml)) {
+    const cls = (worker as Record<string, unknown>)[b.className];
+    if (typeof cls !== 'function') throw new Error(`wrangler.toml binds ${b.name} to ${b.className}, which src/index.ts does not export`);
+    const ns = new InProcessNamespace(b.className, cls as never, objectsDir, () => bindings);
+    namespaces.push(ns);
+    bindings[b.name] = ns;
+  }
+  Object.assign(workersEnv, bindings);
+
+  let alarmsRearmed = 0;
+  for (const ns of namespaces) alarmsRearmed += await ns.rearmAlarms();
+
+  const handler = (worker.default as { fetch: (r: Request, env: unknown, ctx: unknown) => Response | Promise<Response> }).fetch;
+  const ctx = { waitUntil, passThroughOnException: () => {}, props: {} };
+  return {
+    fetch: async (request) => await handler(request, bindings, ctx),
+    bindings,
+    databasePath,
+    migrationsApplied,
+    alarmsRearmed,
+    close: async () => {
+      await settled();
+      await Promise.all(namespaces.map((ns) => ns.close()));
+      sqlite.close();
+    },
+  };
+}
