@@ -13,6 +13,7 @@ import { poolRoutes } from './pool/routes.ts';
 import { rotationRoutes } from './rotation/routes.ts';
 
 export { CredentialPool } from './pool/durable-object.ts';
+export { PoolEntrypoint } from './pool/entrypoint.ts';
 export { KeyRotation } from './rotation/durable-object.ts';
 
 export const app = createApp({

@@ -71,6 +71,8 @@ export const apiCredentials = sqliteTable(
     lastUsedAt: ms('last_used_at'),
     lastErrorAt: ms('last_error_at'),
     errorCount: integer('error_count').notNull().default(0),
+    /** Concurrent leases allowed (migration 0030; the pool's concurrency limit). */
+    maxLeases: integer('max_leases').notNull().default(1),
     notes: text('notes'),
     createdBy: integer('created_by'),
     createdAt: ms('created_at').notNull(),

@@ -82,9 +82,13 @@ export class PoolStore {
 
   // --- leases ----------------------------------------------------------------
 
-  /** Deletes leases past their TTL: they count as released (without the success reset). */
-  sweepExpired(now: number): void {
-    this.#sql.exec('DELETE FROM leases WHERE expires_at <= ?', now);
+  /**
+   * Deletes leases that ran out before `cutoff`. (A lease past its TTL already
+   * counts as released everywhere; keeping it a while lets a late release or
+   * error report still be attributed to its credential.)
+   */
+  sweepExpired(cutoff: number): void {
+    this.#sql.exec('DELETE FROM leases WHERE expires_at <= ?', cutoff);
   }
 
   outstanding(now: number): { count: number; latestExpiry: number | null } {
@@ -106,6 +110,12 @@ export class PoolStore {
     return row ? toLease(row) : null;
   }
 
+  /** A lease whether or not its TTL has passed (until the sweep drops it), or null. */
+  findLease(leaseId: string): LeaseRecord | null {
+    const row = this.#sql.exec('SELECT * FROM leases WHERE lease_id = ?', leaseId).toArray()[0];
+    return row ? toLease(row) : null;
+  }
+
   setLeaseExpiry(leaseId: string, expiresAt: number): void {
     this.#sql.exec('UPDATE leases SET expires_at = ? WHERE lease_id = ?', expiresAt, leaseId);
   }
@@ -114,16 +124,14 @@ export class PoolStore {
     this.#sql.exec('DELETE FROM leases WHERE lease_id = ?', leaseId);
   }
 
-  /** Live lease counts per credential, for the given ids (all credentials when ids is null). */
-  leaseCounts(ids: number[] | null, now: number): Map<number, number> {
+  /** Live lease counts (and the earliest expiry) per credential, for the given ids (all when null). */
+  leaseCounts(ids: number[] | null, now: number): Map<number, { count: number; earliestExpiry: number }> {
+    const select = 'SELECT credential_id, COUNT(*) AS n, MIN(expires_at) AS earliest FROM leases WHERE expires_at > ?';
     const rows = ids
-      ? this.#sql.exec(
-          'SELECT credential_id, COUNT(*) AS n FROM leases WHERE expires_at > ? AND credential_id IN (SELECT value FROM json_each(?)) GROUP BY credential_id',
-          now, JSON.stringify(ids),
-        )
-      : this.#sql.exec('SELECT credential_id, COUNT(*) AS n FROM leases WHERE expires_at > ? GROUP BY credential_id', now);
-    const out = new Map<number, number>();
-    for (const r of rows) out.set(r.credential_id as number, r.n as number);
+      ? this.#sql.exec(`${select} AND credential_id IN (SELECT value FROM json_each(?)) GROUP BY credential_id`, now, JSON.stringify(ids))
+      : this.#sql.exec(`${select} GROUP BY credential_id`, now);
+    const out = new Map<number, { count: number; earliestExpiry: number }>();
+    for (const r of rows) out.set(r.credential_id as number, { count: r.n as number, earliestExpiry: r.earliest as number });
     return out;
   }
 

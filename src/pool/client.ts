@@ -1,0 +1,52 @@
+/**
+ * The Worker-side handle on the CredentialPool object: typed calls whose
+ * errors come back as VaultErrors (codes, statuses, details and Retry-After
+ * intact), for the REST routes, the RPC entrypoint, health and the credential
+ * store's reset-errors.
+ *
+ * @example
+ *   const lease = await pool(env).acquire(parseAcquire(body), principal.actor);
+ */
+import type { Env } from '../env.ts';
+import { POOL_OBJECT_NAME, revivePoolError } from './lock-api.ts';
+import type { CredentialPool, ErrorReportResult, Lease, LeaseEnd, PoolSnapshot } from './durable-object.ts';
+import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
+
+async function call<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw revivePoolError(e);
+  }
+}
+
+export interface PoolClient {
+  acquire(req: AcquireRequest, holder: string): Promise<Lease>;
+  renew(req: RenewRequest, holder: string): Promise<{ lease_id: string; credential_id: number; expires_at: string }>;
+  release(req: ReleaseRequest, holder: string): Promise<LeaseEnd>;
+  reportError(req: ReportErrorRequest, holder: string): Promise<ErrorReportResult>;
+  resetErrors(credentialId: number): Promise<void>;
+  snapshot(): Promise<PoolSnapshot>;
+}
+
+/** The pool's lease, reset and snapshot methods; each rethrows pool errors as VaultErrors. */
+export function pool(env: Pick<Env, 'POOL'>): PoolClient {
+  const ns = env.POOL as unknown as DurableObjectNamespace<CredentialPool>;
+  const s = ns.get(ns.idFromName(POOL_OBJECT_NAME));
+  return {
+    acquire: (req, holder) => call(s.acquire(req, holder)) as Promise<Lease>,
+    renew: (req, holder) => call(s.renew(req, holder)),
+    release: (req, holder) => call(s.release(req, holder)),
+    reportError: (req, holder) => call(s.reportError(req, holder)),
+    resetErrors: (id) => call(s.resetErrors(id)),
+    snapshot: () => call(s.snapshot()) as Promise<PoolSnapshot>,
+  };
+}
+
+/**
+ * For the credential store's `reset-errors`: clears the pool's cooldown and
+ * error streaks for one credential, so it is leased again at once.
+ */
+export function resetPoolErrors(env: Pick<Env, 'POOL'>, credentialId: number): Promise<void> {
+  return pool(env).resetErrors(credentialId);
+}

@@ -1,0 +1,42 @@
+/**
+ * PoolEntrypoint: the pool for collector Workers on a service binding
+ * (`[[services]] binding = "VAULT_POOL", service = "arena-vault", entrypoint = "PoolEntrypoint"`).
+ * Same inputs, checks and errors as the REST routes; the service binding
+ * itself is the credential, so every lease it takes is held by
+ * `service_binding` (a lease taken here is renewed and released here).
+ * Errors arrive as Errors carrying `code`, `status`, `details` and
+ * `retryAfter` (enhanced error serialization, compatibility date ≥ 2026-04-21).
+ *
+ * @example
+ *   const lease = await env.VAULT_POOL.acquire({ platform: 'serper', tier: 'medium', task_id: 'q-42' });
+ *   try { await search(lease.fields.api_key); await env.VAULT_POOL.release(lease.lease_id, { units_used: 1 }); }
+ *   catch { await env.VAULT_POOL.report_error(lease.lease_id, { kind: 'rate_limited' }); }
+ */
+import { WorkerEntrypoint } from 'cloudflare:workers';
+import type { Env } from '../env.ts';
+import { pool } from './client.ts';
+import type { ErrorReportResult, Lease, LeaseEnd } from './durable-object.ts';
+import { parseAcquire, parseRelease, parseRenew, parseReportError } from './requests.ts';
+
+export const SERVICE_BINDING_HOLDER = 'service_binding';
+
+export class PoolEntrypoint extends WorkerEntrypoint<Env> {
+  async acquire(input: { platform: string; tier: string; task_id: string; ttl_seconds?: number }): Promise<Lease> {
+    return pool(this.env).acquire(parseAcquire(input), SERVICE_BINDING_HOLDER);
+  }
+
+  async renew(lease_id: string, opts: { ttl_seconds?: number } = {}): Promise<{ lease_id: string; credential_id: number; expires_at: string }> {
+    return pool(this.env).renew(parseRenew({ ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+  }
+
+  async release(lease_id: string, opts: { units_used?: number } = {}): Promise<LeaseEnd> {
+    return pool(this.env).release(parseRelease({ ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+  }
+
+  async report_error(
+    lease_id: string,
+    opts: { kind: string; retry_after?: number; units_used?: number },
+  ): Promise<ErrorReportResult> {
+    return pool(this.env).reportError(parseReportError({ ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+  }
+}
