@@ -24,7 +24,7 @@ import { base64urlEncode } from '../crypto/encoding.ts';
 import type { LockStatus, PoolLockApi } from './lock-api.ts';
 import { PoolStore, type LeaseRecord } from './pool-store.ts';
 import {
-  DEFAULT_MAX_LEASES, FRESH_STATE, applyErrorReport, applyErrorReset, applyLeased, applySuccessfulRelease,
+  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, FRESH_STATE, applyErrorReport, applyErrorReset, applyLeased, applySuccessfulRelease,
   chooseCredential, leaseExpiry, quotaPeriods, unitsCorrection, type CredentialPoolState, type NoCredentialDetails,
   type PoolCandidate,
 } from './lease-rules.ts';
@@ -277,7 +277,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
         db.prepare('UPDATE api_credentials SET is_active = 0, updated_at = ? WHERE id = ?').bind(now, lease.credentialId),
         db.prepare('INSERT INTO audit_events (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)').bind(
           now, 'pool', 'credential.deactivate', `credential:${lease.credentialId}`,
-          JSON.stringify({ reason: 'auth_failed', consecutive_auth_failures: outcome.state.consecutiveAuthFailures, reported_by: holder }),
+          JSON.stringify({ reason: 'auth_failed', consecutive_auth_failures: AUTH_FAILURES_BEFORE_DEACTIVATION, reported_by: holder }),
         ),
       );
     }

@@ -184,7 +184,7 @@ export function cooldownMs(consecutiveErrors: number, retryAfterSeconds?: number
 
 export interface ErrorOutcome {
   state: CredentialPoolState;
-  /** True exactly when this report is the one that crosses the auth-failure threshold. */
+  /** True when this report completes a streak of AUTH_FAILURES_BEFORE_DEACTIVATION auth failures. */
   deactivate: boolean;
 }
 
@@ -196,17 +196,19 @@ export function applyErrorReport(
   now: number,
 ): ErrorOutcome {
   const consecutiveErrors = state.consecutiveErrors + 1;
-  const consecutiveAuthFailures = kind === 'auth_failed' ? state.consecutiveAuthFailures + 1 : 0;
+  const authStreak = kind === 'auth_failed' ? state.consecutiveAuthFailures + 1 : 0;
+  const deactivate = authStreak >= AUTH_FAILURES_BEFORE_DEACTIVATION;
   const until = now + cooldownMs(consecutiveErrors, retryAfterSeconds);
   return {
     state: {
       ...state,
       consecutiveErrors,
-      consecutiveAuthFailures,
+      // Deactivation uses the streak up: once an admin re-activates, it takes three new failures again.
+      consecutiveAuthFailures: deactivate ? 0 : authStreak,
       // A later, shorter report never shortens a cooldown already running.
       cooldownUntil: Math.max(until, state.cooldownUntil ?? 0),
     },
-    deactivate: consecutiveAuthFailures === AUTH_FAILURES_BEFORE_DEACTIVATION,
+    deactivate,
   };
 }
 

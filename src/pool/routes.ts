@@ -8,10 +8,14 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { readJsonObject } from '../http/errors.ts';
 import { VaultError } from '../errors.ts';
-import { pool } from './client.ts';
+import { pool, resetPoolErrors } from './client.ts';
+import { onCredentialErrorsReset } from '../credentials/store.ts';
 import { parseAcquire, parseRelease, parseRenew, parseReportError } from './requests.ts';
 
 export const poolRoutes = new Hono<AppEnv>();
+
+// The credential store's reset-errors also clears the pool's cooldown and error streaks.
+onCredentialErrorsReset(resetPoolErrors);
 
 /** `Authorization: ApiKey …` with scope collector or admin; anything else is refused. */
 export function requireCollectorKey(): MiddlewareHandler<AppEnv> {

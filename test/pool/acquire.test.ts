@@ -141,6 +141,33 @@ describe('POST /api/pool/acquire', () => {
     expect(lease.credential_id).toBe(good);
     expect(lease.credential_id).not.toBe(wrong);
   });
+
+  it('lets a canary secret out only in the acquire response: not in other responses, audit rows or logs', async () => {
+    const logged: string[] = [];
+    const spies = (['log', 'warn', 'error', 'info'] as const).map((m) =>
+      vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' '))),
+    );
+    try {
+      const canary = 'CANARY-9f8e7d6c5b4a';
+      await seedCredential({ platform: 'x_twitter', tier: 'premium', fields: { bearer_token: `${canary}-b`, api_key: `${canary}-k`, api_secret: `${canary}-s` } });
+      const first = await acquire({ platform: 'x_twitter', tier: 'premium' });
+      const lease = (await first.json()) as { lease_id: string; fields: Record<string, string> };
+      expect(lease.fields.api_secret).toBe(`${canary}-s`);
+      const others = [
+        await acquire({ platform: 'x_twitter', tier: 'premium' }),
+        await post('/api/pool/renew', collector, { lease_id: lease.lease_id }),
+        await post('/api/pool/report-error', collector, { lease_id: lease.lease_id, kind: 'auth_failed' }),
+        await acquire({ platform: 'x_twitter', tier: 'premium' }),
+        await post('/api/pool/release', collector, { lease_id: lease.lease_id }),
+      ];
+      for (const r of others) expect(await r.text()).not.toContain(canary);
+      const audit = await env.DB.prepare('SELECT * FROM audit_events').all();
+      expect(JSON.stringify(audit.results)).not.toContain(canary);
+      expect(logged.join('\n')).not.toContain(canary);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+  });
 });
 
 function fetchRaw(path: string, body: string) {

@@ -85,6 +85,9 @@ describe('cooldowns and error streaks', () => {
     const third = applyErrorReport(s, 'auth_failed', null, NOW);
     expect(third.deactivate).toBe(true);
     expect(third.state.cooldownUntil).toBe(NOW + 60 * 60_000); // 7th consecutive error: capped
+    // The deactivation used the streak up: after re-activation it takes three new failures.
+    expect(third.state.consecutiveAuthFailures).toBe(0);
+    expect(applyErrorReport(third.state, 'auth_failed', null, NOW).deactivate).toBe(false);
   });
 
   it('never shortens a running cooldown; a successful release ends the streaks; reset clears the cooldown too', () => {

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { poolStub } from '../../src/pool/lock-api.ts';
+import { createTestUser } from '../support/auth.ts';
 import { resetPool, apiKeyHeaders, post, seedCredential, type ErrorBody } from './support.ts';
 
 interface LeaseBody {
@@ -75,13 +76,14 @@ describe('cooldowns', () => {
     expect(Date.parse(((await after.json()) as { cooldown_until: string }).cooldown_until)).toBe(T0 + now + MIN); // back to 1 minute
   });
 
-  it('reset-errors clears the cooldown at once', async () => {
+  it('the credential store’s reset-errors clears the pool cooldown at once', async () => {
     const id = await seedCredential({ platform: 'reddit', tier: 'free', fields: reddit });
     const l = await lease();
     await post('/api/pool/report-error', collector, { lease_id: l.lease_id, kind: 'rate_limited', retry_after: 3600 });
     expect((await acquire()).status).toBe(404);
-    const { resetPoolErrors } = await import('../../src/pool/client.ts');
-    await resetPoolErrors(env, id);
+    const admin = await createTestUser('admin');
+    const reset = await post(`/api/credentials/${id}/reset-errors`, admin.headers, {});
+    expect(reset.status).toBe(200);
     expect((await acquire()).status).toBe(200);
   });
 });
