@@ -71,3 +71,58 @@ export async function apiKeyHeaders(scope: 'collector' | 'admin', userId: number
     .run();
   return { authorization: `ApiKey ${k.key}`, 'content-type': 'application/json' };
 }
+
+/** A browser-like page session: bearer auth, the CSRF cookie and form token, same-origin posts. */
+export interface PageSession {
+  get(path: string, extraCookies?: string): Promise<{ status: number; html: string; headers: Headers }>;
+  post(path: string, form: Record<string, string>, opts?: { csrf?: boolean }): Promise<{
+    status: number;
+    html: string;
+    headers: Headers;
+    /** The flash message text set by a redirect, and its cookie as the browser would send it back. */
+    flash?: string;
+    flashCookie?: string;
+  }>;
+}
+
+function cookieValue(headers: Headers, name: string): string | undefined {
+  for (const c of headers.getSetCookie()) {
+    const [pair] = c.split(';');
+    const [k, ...v] = pair!.split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+export async function pageSession(user: TestUser): Promise<PageSession> {
+  const first = await api('/admin/credentials', { headers: { authorization: `Bearer ${user.token}` } });
+  const csrfCookie = cookieValue(first.headers, '__Host-av_csrf');
+  const html = await first.text();
+  const token = /name="csrf_token" value="([^"]+)"/.exec(html)?.[1];
+  if (!csrfCookie || !token) throw new Error(`no CSRF cookie/token (status ${first.status})`);
+  const baseCookie = `__Host-av_csrf=${csrfCookie}`;
+  return {
+    async get(path, extraCookies) {
+      const res = await api(path, { headers: { authorization: `Bearer ${user.token}`, cookie: extraCookies ? `${baseCookie}; ${extraCookies}` : baseCookie } });
+      return { status: res.status, html: await res.text(), headers: res.headers };
+    },
+    async post(path, form, opts = {}) {
+      const body = new URLSearchParams({ ...(opts.csrf === false ? {} : { csrf_token: token }), ...form });
+      const res = await api(path, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          authorization: `Bearer ${user.token}`,
+          cookie: baseCookie,
+          origin: 'https://vault.test',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: body.toString(),
+      });
+      const raw = cookieValue(res.headers, '__Host-av_flash');
+      // The cookie holds URI-encoded JSON, URI-encoded again by setCookie.
+      const flash = raw ? (JSON.parse(decodeURIComponent(decodeURIComponent(raw))) as { text: string }).text : undefined;
+      return { status: res.status, html: await res.text(), headers: res.headers, flash, flashCookie: raw ? `__Host-av_flash=${raw}` : undefined };
+    },
+  };
+}
