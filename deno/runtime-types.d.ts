@@ -68,7 +68,10 @@ declare namespace Deno {
     readonly addr: NetAddr;
     shutdown(): Promise<void>;
   }
-  function serve(options: ServeOptions, handler: (request: Request) => Response | Promise<Response>): HttpServer;
+  interface ServeHandlerInfo {
+    remoteAddr: NetAddr;
+  }
+  function serve(options: ServeOptions, handler: (request: Request, info: ServeHandlerInfo) => Response | Promise<Response>): HttpServer;
 
   interface CommandStatus {
     success: boolean;

@@ -7,7 +7,8 @@
  * CREDENTIAL_ENCRYPTION_KEY, their _PREVIOUS lists, ACCESS_TOKEN_EXPIRE_MINUTES)
  * as a variable or as `<NAME>_FILE`; DATABASE_PATH (default
  * data/arena-vault.sqlite), HOST (default 127.0.0.1), PORT (default 8787),
- * PUBLIC_URL (the https origin users reach, when behind a TLS proxy).
+ * PUBLIC_URL (the https origin users reach, when behind a TLS proxy),
+ * TRUST_PROXY=1 (client address from X-Forwarded-For; only behind a proxy).
  *
  * On start it prints one line `listening on http://HOST:PORT`; on SIGINT or
  * SIGTERM it stops accepting, lets calls in flight finish and closes the files.
@@ -20,19 +21,40 @@ function fail(message: string): never {
   Deno.exit(2);
 }
 
-/** Rewrites a request to the public origin, so same-origin (CSRF) checks see what the browser saw. */
-export function publicRequest(request: Request, publicUrl: URL | null): Request {
-  if (!publicUrl) return request;
+export interface IncomingOptions {
+  /** The origin users reach (PUBLIC_URL), when a TLS proxy sits in front. */
+  publicUrl: URL | null;
+  /** TRUST_PROXY=1: take the client address from the last X-Forwarded-For hop. */
+  trustProxy: boolean;
+}
+
+/**
+ * The request as the Worker would see it on Cloudflare: the public origin
+ * (so same-origin CSRF checks compare what the browser saw) and
+ * `cf-connecting-ip` set by us from the socket — never the client's own
+ * header, which anyone could forge to dodge the per-client login limit.
+ */
+export function incomingRequest(request: Request, peerIp: string, opts: IncomingOptions): Request {
   const url = new URL(request.url);
-  url.protocol = publicUrl.protocol;
-  url.host = publicUrl.host;
-  return new Request(url, request);
+  if (opts.publicUrl) {
+    url.protocol = opts.publicUrl.protocol;
+    url.host = opts.publicUrl.host;
+  }
+  let ip = peerIp;
+  if (opts.trustProxy) {
+    const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+    ip = hops.at(-1) ?? peerIp;
+  }
+  const out = new Request(url, request);
+  out.headers.set('cf-connecting-ip', ip);
+  return out;
 }
 
 async function main(): Promise<void> {
   const env = Deno.env.toObject();
   const port = Number(env.PORT ?? '8787');
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail('PORT must be a whole number from 0 to 65535');
+  const trustProxy = env.TRUST_PROXY === '1';
   let publicUrl: URL | null = null;
   if (env.PUBLIC_URL) {
     try {
@@ -58,7 +80,7 @@ async function main(): Promise<void> {
       port,
       onListen: ({ hostname, port }) => console.log(`arena-vault (Deno) listening on http://${hostname}:${port} — database ${vault.databasePath}`),
     },
-    (request) => vault.fetch(publicRequest(request, publicUrl)),
+    (request, info) => vault.fetch(incomingRequest(request, info.remoteAddr.hostname, { publicUrl, trustProxy })),
   );
 
   let stopping = false;

@@ -24,9 +24,6 @@ import { BINDINGS } from '../src/config.ts';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_DATABASE_PATH = 'data/arena-vault.sqlite';
 
-/** Settings of the server itself, not the app (never secrets). */
-export const SERVER_SETTINGS = ['DATABASE_PATH', 'PORT', 'HOST', 'PUBLIC_URL'] as const;
-
 export interface VaultOptions {
   /** The process environment (or a test's stand-in). */
   env: Record<string, string | undefined>;

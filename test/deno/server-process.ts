@@ -1,0 +1,100 @@
+/**
+ * Starts the real self-hosted server (deno/server.ts) as a child process on a
+ * free localhost port, exactly as `npm run start:deno` does, and collects
+ * everything it prints so tests can assert that no secret ever appears.
+ */
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { hashPassword } from '../../src/crypto/password.ts';
+import { ROOT } from './support.ts';
+
+export interface ServerProcess {
+  baseUrl: string;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM (graceful) or SIGKILL (a crash); resolves with the exit status. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<Deno.CommandStatus>;
+}
+
+export function freePort(): number {
+  const listener = Deno.listen({ port: 0, hostname: '127.0.0.1' });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+function serverCommand(env: Record<string, string>): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ['run', '--no-prompt', '--no-check', '--config', 'deno/deno.json', '--allow-net', '--allow-read', '--allow-write', '--allow-env', 'deno/server.ts'],
+    cwd: ROOT,
+    clearEnv: true,
+    env: { PATH: Deno.env.get('PATH') ?? '', HOME: Deno.env.get('HOME') ?? '', NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env },
+    stdin: 'null',
+    stdout: 'piped',
+    stderr: 'piped',
+  });
+}
+
+function collect(stream: ReadableStream<Uint8Array>, sink: { text: string }): Promise<void> {
+  return stream.pipeThrough(new TextDecoderStream()).pipeTo(new WritableStream({ write: (chunk) => void (sink.text += chunk) }));
+}
+
+/** Runs the server until it exits by itself (for refusals at start); returns its status and output. */
+export async function runServerToExit(env: Record<string, string>): Promise<{ code: number; output: string }> {
+  const result = await serverCommand(env).output();
+  const dec = new TextDecoder();
+  return { code: result.code, output: dec.decode(result.stdout) + dec.decode(result.stderr) };
+}
+
+/** Starts the server and waits for its `listening on` line (or its exit, which fails the test). */
+export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const port = freePort();
+  const child = serverCommand({ HOST: '127.0.0.1', PORT: String(port), ...env }).spawn();
+  const sink = { text: '' };
+  const pumps = Promise.all([collect(child.stdout, sink), collect(child.stderr, sink)]);
+  let exited: Deno.CommandStatus | null = null;
+  const status = child.status.then((s) => (exited = s));
+  for (let i = 0; i < 600 && !sink.text.includes('listening on') && !exited; i++) await new Promise((r) => setTimeout(r, 50));
+  if (!sink.text.includes('listening on')) {
+    if (!exited) child.kill('SIGKILL');
+    await status;
+    await pumps;
+    throw new Error(`the Deno server did not start:\n${sink.text}`);
+  }
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    output: () => sink.text,
+    stop: async (signal = 'SIGTERM') => {
+      if (!exited) child.kill(signal);
+      const s = await status;
+      await pumps;
+      return s;
+    },
+  };
+}
+
+/** Creates an active admin straight in the server's SQLite file, with the real password hasher. */
+export async function bootstrapAdmin(databasePath: string, email: string, password: string): Promise<number> {
+  const hashed = await hashPassword(password);
+  const db = new DatabaseSync(databasePath);
+  try {
+    db.exec('PRAGMA busy_timeout = 5000');
+    const now = Date.now();
+    const row = db
+      .prepare(
+        `INSERT INTO users (email, hashed_password, display_name, role, is_active, token_version, created_at, updated_at)
+         VALUES (?, ?, 'Smoke admin', 'admin', 1, 0, ?, ?) RETURNING id`,
+      )
+      .get(email, hashed, now, now) as { id: number };
+    return row.id;
+  } finally {
+    db.close();
+  }
+}
+
+export const serverPaths = (dir: string) => ({
+  database: join(dir, 'vault.sqlite'),
+  secretKey: join(dir, 'secrets', 'secret_key'),
+  credentialKey: join(dir, 'secrets', 'credential_encryption_key'),
+  credentialKeyPrevious: join(dir, 'secrets', 'credential_encryption_key_previous'),
+});

@@ -1,0 +1,150 @@
+// Smoke test of the self-hosted Deno edition, black-box over HTTP: start the
+// server with secrets in files (*_FILE, as Docker secrets mount them), log
+// in, store a credential, restart with a new credential key (old one as
+// previous), rotate, and read the credential back under the new key — then
+// restart without the previous key to prove nothing still needs it.
+// A canary secret must never appear in a response or in the server's output.
+import assert from 'node:assert/strict';
+import { dirname } from 'node:path';
+import { Fernet } from '../../src/crypto/fernet.ts';
+import { hexEncode } from '../../src/crypto/encoding.ts';
+import { bootstrapAdmin, runServerToExit, serverPaths, startServer, type ServerProcess } from './server-process.ts';
+import { withTempDir } from './support.ts';
+
+const CANARY = `canary-deno-smoke-${crypto.randomUUID()}`;
+const ADMIN = { email: 'smoke-admin@example.test', password: `pw-${crypto.randomUUID()}` };
+
+async function writeSecret(path: string, value: string): Promise<void> {
+  await Deno.mkdirSync(dirname(path), { recursive: true });
+  await Deno.writeTextFile(path, `${value}\n`, { mode: 0o600 }); // a trailing newline, as `echo` writes it
+}
+
+/** Every response body read in this file, to check for the canary at the end. */
+const bodies: string[] = [];
+
+async function call(server: ServerProcess, method: string, path: string, opts: { token?: string; json?: unknown } = {}) {
+  const res = await fetch(server.baseUrl + path, {
+    method,
+    headers: {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
+  });
+  const text = await res.text();
+  bodies.push(text);
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON (a page); the status tells
+  }
+  return { status: res.status, body };
+}
+
+async function rotateAndWait(server: ServerProcess, token: string): Promise<Record<string, unknown>> {
+  const start = await call(server, 'POST', '/api/admin/rotations/credential-key', { token, json: { batch_size: 10 } });
+  assert.equal(start.status, 202, JSON.stringify(start.body));
+  for (let i = 0; i < 600; i++) {
+    const { status, body } = await call(server, 'GET', '/api/admin/rotations/credential-key', { token });
+    assert.equal(status, 200, JSON.stringify(body));
+    if (['done', 'failed', 'aborted'].includes(String(body.phase)) && body.finalized !== false) return body;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the rotation did not finish');
+}
+
+Deno.test({
+  name: 'smoke: Deno server with *_FILE secrets — login, store, rotate the credential key across a restart, read back',
+  // Child processes and their pipes are awaited explicitly below.
+  sanitizeResources: false,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const paths = serverPaths(dir);
+      const oldKey = Fernet.generateKey();
+      const newKey = Fernet.generateKey();
+      await writeSecret(paths.secretKey, hexEncode(crypto.getRandomValues(new Uint8Array(32))));
+      await writeSecret(paths.credentialKey, oldKey);
+      const base = { DATABASE_PATH: paths.database, SECRET_KEY_FILE: paths.secretKey, CREDENTIAL_ENCRYPTION_KEY_FILE: paths.credentialKey };
+      const outputs: string[] = [];
+
+      // 1. First start: migrations applied, health ok.
+      let server = await startServer(base);
+      try {
+        assert.match(server.output(), /applied migrations: 0001_init\.sql/);
+        const health = await call(server, 'GET', '/api/health');
+        assert.equal(health.status, 200, JSON.stringify(health.body));
+        await bootstrapAdmin(paths.database, ADMIN.email, ADMIN.password);
+
+        // 2. Log in and store a credential under the old key.
+        const login = await call(server, 'POST', '/api/auth/login', { json: ADMIN });
+        assert.equal(login.status, 200, JSON.stringify(login.body));
+        assert.equal(login.body.token_type, 'bearer');
+        const token = String(login.body.access_token);
+        const created = await call(server, 'POST', '/api/credentials', {
+          token,
+          json: { platform: 'serper', tier: 'medium', credential_name: 'smoke serper', fields: { api_key: CANARY } },
+        });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const id = Number(created.body.id);
+        const before = await call(server, 'POST', `/api/credentials/${id}/verify`, { token });
+        assert.equal(before.body.result, 'ok');
+        outputs.push(server.output());
+        assert.equal((await server.stop('SIGTERM')).code, 0);
+
+        // 3. Restart with the new key, the old one as previous (both from files).
+        await writeSecret(paths.credentialKey, newKey);
+        await writeSecret(paths.credentialKeyPrevious, oldKey);
+        server = await startServer({ ...base, CREDENTIAL_ENCRYPTION_KEY_PREVIOUS_FILE: paths.credentialKeyPrevious });
+        const pending = await call(server, 'POST', `/api/credentials/${id}/verify`, { token });
+        assert.equal(pending.status, 200, JSON.stringify(pending.body));
+        assert.equal(pending.body.result, 'needs_previous_key');
+
+        // 4. Rotate through the REST API; the in-process KeyRotation object runs it.
+        const final = await rotateAndWait(server, token);
+        assert.equal(final.phase, 'done', JSON.stringify(final));
+        const after = await call(server, 'POST', `/api/credentials/${id}/verify`, { token });
+        assert.equal(after.body.result, 'ok', JSON.stringify(after.body));
+        outputs.push(server.output());
+        assert.equal((await server.stop('SIGTERM')).code, 0);
+
+        // 5. Without the previous key the credential still opens: it really is under the new key.
+        server = await startServer(base);
+        const alone = await call(server, 'POST', `/api/credentials/${id}/verify`, { token });
+        assert.equal(alone.body.result, 'ok', JSON.stringify(alone.body));
+        assert.equal(alone.body.key_status, 'current');
+      } finally {
+        outputs.push(server.output());
+        await server.stop('SIGTERM');
+      }
+
+      for (const text of [...bodies, ...outputs]) {
+        assert.ok(!text.includes(CANARY), 'the credential never appears in a response or the server output');
+        assert.ok(!text.includes(ADMIN.password), 'the password never appears');
+        assert.ok(!text.includes(oldKey) && !text.includes(newKey), 'no key appears');
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: 'smoke: the server refuses to start when a secret is set twice or its _FILE is unreadable, naming the variable only',
+  sanitizeResources: false,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const paths = serverPaths(dir);
+      const secret = hexEncode(crypto.getRandomValues(new Uint8Array(32)));
+      await writeSecret(paths.secretKey, secret);
+      const twice = await runServerToExit({
+        DATABASE_PATH: paths.database,
+        SECRET_KEY: secret,
+        SECRET_KEY_FILE: paths.secretKey,
+        CREDENTIAL_ENCRYPTION_KEY_FILE: `${dir}/missing-key-file`,
+      });
+      assert.equal(twice.code, 2, twice.output);
+      assert.match(twice.output, /SECRET_KEY and SECRET_KEY_FILE are both set/);
+      assert.match(twice.output, /CREDENTIAL_ENCRYPTION_KEY_FILE points to .*missing-key-file, which cannot be read \(NotFound\)/);
+      assert.ok(!twice.output.includes(secret));
+    });
+  },
+});
