@@ -1,0 +1,128 @@
+// Machine API keys: shown once, stored as a hash, scoped, revocable; REST and
+// the /admin/api-keys page.
+import { env, SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { hashApiKey } from '../../src/auth/api-keys.ts';
+import { createTestUser } from '../support/auth.ts';
+import { ORIGIN, auditText, browserLogin, captureConsole, openForm, postForm, userWithPassword } from './support.ts';
+import { expectLabelledForms } from './html.ts';
+
+type Created = { id: number; name: string; scope: string; key: string; user_id: number | null };
+
+function call(path: string, auth: string, init: { method?: string; json?: unknown } = {}) {
+  return SELF.fetch(`${ORIGIN}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
+  });
+}
+
+async function createKey(adminToken: string, body: Record<string, unknown>): Promise<Created> {
+  const res = await call('/api/api-keys', `Bearer ${adminToken}`, { method: 'POST', json: body });
+  expect(res.status).toBe(201);
+  return (await res.json()) as Created;
+}
+
+describe('/api/api-keys', () => {
+  it('creates a key shown once (201 {id, name, scope, key}); only its SHA-256 is stored; lists never show it', async () => {
+    const admin = await createTestUser('admin');
+    const { result: res, output } = await captureConsole(() => call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'reddit collector', scope: 'collector' } }));
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as Created;
+    expect(created).toMatchObject({ name: 'reddit collector', scope: 'collector', user_id: null });
+    expect(created.id).toBeTypeOf('number');
+    expect(created.key).toMatch(/^av_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
+    const row = await env.DB.prepare('SELECT * FROM api_keys WHERE id = ?').bind(created.id).first<Record<string, unknown>>();
+    expect(row!.key_hash).toBe(hashApiKey(created.key));
+    const secretPart = created.key.slice(16);
+    expect(JSON.stringify(row)).not.toContain(secretPart);
+    const list = await (await call('/api/api-keys', `Bearer ${admin.token}`)).text();
+    expect(JSON.parse(list).api_keys.find((k: { id: number }) => k.id === created.id)).toMatchObject({ name: 'reddit collector', scope: 'collector', revoked_at: null });
+    for (const place of [list, output, await auditText()]) {
+      expect(place).not.toContain(secretPart);
+      expect(place).not.toContain(row!.key_hash as string);
+    }
+    expect(await env.DB.prepare("SELECT actor FROM audit_events WHERE action = 'api_key.create' AND detail LIKE '%reddit collector%'").first()).toEqual({ actor: `user:${admin.id}` });
+  });
+
+  it('authenticates with `Authorization: ApiKey`; scope decides what it may do', async () => {
+    const admin = await createTestUser('admin');
+    const collector = await createKey(admin.token, { name: 'c', scope: 'collector' });
+    const adminKey = await createKey(admin.token, { name: 'ops', scope: 'admin' });
+    expect((await call('/api/users', `ApiKey ${adminKey.key}`)).status).toBe(200);
+    expect((await call('/api/users', `ApiKey ${collector.key}`)).status).toBe(403);
+    expect((await call('/api/api-keys', `ApiKey ${collector.key}`, { method: 'POST', json: { name: 'x', scope: 'admin' } })).status).toBe(403);
+    const last = await env.DB.prepare('SELECT last_used_at FROM api_keys WHERE id = ?').bind(adminKey.id).first<{ last_used_at: number | null }>();
+    expect(last!.last_used_at).not.toBeNull();
+    // Near misses are refused.
+    expect((await call('/api/users', `ApiKey ${adminKey.key.slice(0, -1)}${adminKey.key.endsWith('A') ? 'B' : 'A'}`)).status).toBe(401);
+    expect((await call('/api/users', `Bearer ${adminKey.key}`)).status).toBe(401);
+  });
+
+  it('revoking (DELETE) stops the key at once; DELETE is idempotent; unknown ids are 404', async () => {
+    const admin = await createTestUser('admin');
+    const k = await createKey(admin.token, { name: 'to revoke', scope: 'admin' });
+    expect((await call('/api/users', `ApiKey ${k.key}`)).status).toBe(200);
+    expect((await call(`/api/api-keys/${k.id}`, `Bearer ${admin.token}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await call('/api/users', `ApiKey ${k.key}`)).status).toBe(401);
+    expect((await call(`/api/api-keys/${k.id}`, `Bearer ${admin.token}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await call('/api/api-keys/999999', `Bearer ${admin.token}`, { method: 'DELETE' })).status).toBe(404);
+    const events = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'api_key.revoke' AND target = ?").bind(`api_key:${k.id}`).first<{ n: number }>();
+    expect(events!.n).toBe(1);
+  });
+
+  it('a key acting for a user follows that user: deactivated owner → refused; admin scope only for admins', async () => {
+    const admin = await createTestUser('admin');
+    const researcher = await createTestUser('researcher');
+    const bad = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'admin', user_id: researcher.id } });
+    expect(bad.status).toBe(422);
+    expect((await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'collector', user_id: 999999 } })).status).toBe(422);
+    const owned = await createKey(admin.token, { name: 'owned', scope: 'admin', user_id: admin.id });
+    expect(owned.user_id).toBe(admin.id);
+    const me = await call('/api/auth/me', `ApiKey ${owned.key}`);
+    expect(((await me.json()) as { id: number }).id).toBe(admin.id);
+    await env.DB.prepare('UPDATE users SET is_active = 0 WHERE id = ?').bind(admin.id).run();
+    expect((await call('/api/users', `ApiKey ${owned.key}`)).status).toBe(401);
+  });
+
+  it('is admin-only; input is validated', async () => {
+    const admin = await createTestUser('admin');
+    const r = await createTestUser('researcher');
+    expect((await call('/api/api-keys', `Bearer ${r.token}`)).status).toBe(403);
+    expect((await call('/api/api-keys', `Bearer ${r.token}`, { method: 'POST', json: { name: 'x', scope: 'collector' } })).status).toBe(403);
+    expect((await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: '', scope: 'collector' } })).status).toBe(422);
+    expect((await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'superuser' } })).status).toBe(422);
+  });
+});
+
+describe('/admin/api-keys page', () => {
+  it('creates a key and shows it exactly once; the list escapes names; revoke works from a form', async () => {
+    const admin = await userWithPassword('admin');
+    const cookie = await browserLogin(admin, '100.64.2.1');
+    const page = await SELF.fetch(`${ORIGIN}/admin/api-keys`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expectLabelledForms(await page.text());
+    const form = await openForm('/admin/api-keys', cookie);
+    const hostile = '<script>alert("k")</script>';
+    const created = await postForm('/admin/api-keys', form, { name: hostile, scope: 'collector', user_id: '' });
+    expect(created.status).toBe(201);
+    const html = await created.text();
+    const key = /value="(av_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43})"/.exec(html)?.[1];
+    expect(key).toBeTruthy();
+    expect(html).toContain('shown only this once');
+    expect(html).not.toContain(hostile);
+    expect(html).toContain('&lt;script&gt;alert(&quot;k&quot;)&lt;/script&gt;');
+    expect(created.headers.getSetCookie().join('\n')).not.toContain(key!);
+    // Gone on the next view.
+    const later = await (await SELF.fetch(`${ORIGIN}/admin/api-keys`, { headers: { cookie } })).text();
+    expect(later).not.toContain(key!);
+    expect(later).not.toContain(hostile);
+    // The key authenticates (403: a collector key may not use /me; an unknown key would be 401).
+    expect((await call('/api/auth/me', `ApiKey ${key}`)).status).toBe(403);
+    const id = (await env.DB.prepare('SELECT id FROM api_keys WHERE key_hash = ?').bind(hashApiKey(key!)).first<{ id: number }>())!.id;
+    const revoked = await postForm(`/admin/api-keys/${id}/revoke`, form, {});
+    expect(revoked.status).toBe(303);
+    expect(await env.DB.prepare('SELECT revoked_at IS NOT NULL AS r FROM api_keys WHERE id = ?').bind(id).first()).toEqual({ r: 1 });
+    expect(await auditText()).not.toContain(key!.slice(16));
+  });
+});
