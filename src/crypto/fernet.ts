@@ -70,9 +70,23 @@ function decodeToken(token: unknown): Bytes {
   return data;
 }
 
-function readTimestamp(data: Uint8Array): number {
+/**
+ * The 64-bit timestamp as two 32-bit halves. Kept apart so that rotation
+ * copies all 64 bits exactly; a JS number is exact only below 2^53.
+ */
+interface Stamp {
+  high: number;
+  low: number;
+}
+
+function readStamp(data: Uint8Array): Stamp {
   const view = new DataView(data.buffer, data.byteOffset, 9);
-  return view.getUint32(1) * 2 ** 32 + view.getUint32(5);
+  return { high: view.getUint32(1), low: view.getUint32(5) };
+}
+
+/** Seconds; above 2^53 (only forged or far-future tokens) the nearest double. */
+function stampSeconds({ high, low }: Stamp): number {
+  return high * 2 ** 32 + low;
 }
 
 function checkTime(timestamp: number, opts?: DecryptOptions): void {
@@ -82,10 +96,21 @@ function checkTime(timestamp: number, opts?: DecryptOptions): void {
   if (now + MAX_CLOCK_SKEW < timestamp) throw new InvalidToken();
 }
 
+// Module-private access to a Fernet's sealing and opening, for MultiFernet:
+// assigned in Fernet's static block, so the keys never leave this module and
+// Fernet's public surface stays exactly the documented API.
+let seal: (f: Fernet, plain: Uint8Array, stamp: Stamp, iv?: Uint8Array) => Promise<string>;
+let open: (f: Fernet, data: Bytes) => Promise<Uint8Array | null>;
+
 export class Fernet {
   readonly keyId: string;
   readonly #signing: CryptoKey;
   readonly #encryption: CryptoKey;
+
+  static {
+    seal = (f, plain, stamp, iv) => f.#seal(plain, stamp, iv);
+    open = (f, data) => f.#open(data);
+  }
 
   private constructor(keyId: string, signing: CryptoKey, encryption: CryptoKey) {
     this.keyId = keyId;
@@ -103,7 +128,7 @@ export class Fernet {
     if (typeof key !== 'string') throw new InvalidFernetKey('not a string');
     if (key.length === 0) throw new InvalidFernetKey('empty');
     const raw = base64urlDecode(key) as Bytes | null;
-    if (!raw) throw new InvalidFernetKey('not url-safe base64');
+    if (!raw) throw new InvalidFernetKey('not url-safe base64 (alphabet A-Z a-z 0-9 - _, padded with =)');
     if (raw.length !== 32) throw new InvalidFernetKey(`decodes to ${raw.length} bytes, not 32`);
     const [signing, encryption] = await Promise.all([
       crypto.subtle.importKey('raw', raw.slice(0, 16), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
@@ -112,43 +137,57 @@ export class Fernet {
     return new Fernet(keyIdOf(raw), signing, encryption);
   }
 
-  encrypt(data: Uint8Array | string): Promise<string> {
-    return this.encryptAtTime(data, nowSeconds());
+  async encrypt(data: Uint8Array | string): Promise<string> {
+    const now = nowSeconds();
+    return this.#seal(toBytes(data), { high: Math.floor(now / 2 ** 32), low: now >>> 0 });
   }
 
+  /** Encrypts as if at `unixSeconds`; `iv` fixes the IV (tests and interop only). */
   async encryptAtTime(data: Uint8Array | string, unixSeconds: number, iv?: Uint8Array): Promise<string> {
     const plain = toBytes(data);
     if (!Number.isSafeInteger(unixSeconds) || unixSeconds < 0) throw new RangeError('timestamp must be a non-negative integer');
     if (iv !== undefined && iv.length !== 16) throw new RangeError('iv must be 16 bytes');
-    const ivBytes = (iv ? Uint8Array.from(iv) : crypto.getRandomValues(new Uint8Array(16))) as Bytes;
-    const ciphertext = new Uint8Array(
-      await crypto.subtle.encrypt({ name: 'AES-CBC', iv: ivBytes }, this.#encryption, plain as Bytes),
-    );
-    const out = new Uint8Array(HEADER + ciphertext.length + MAC);
-    out[0] = VERSION;
-    const view = new DataView(out.buffer);
-    view.setUint32(1, Math.floor(unixSeconds / 2 ** 32));
-    view.setUint32(5, unixSeconds >>> 0);
-    out.set(ivBytes, 9);
-    out.set(ciphertext, HEADER);
-    const signed = out.subarray(0, HEADER + ciphertext.length);
-    out.set(new Uint8Array(await crypto.subtle.sign('HMAC', this.#signing, signed)), signed.length);
-    return base64urlEncode(out);
+    return this.#seal(plain, { high: Math.floor(unixSeconds / 2 ** 32), low: unixSeconds >>> 0 }, iv);
   }
 
   async decrypt(token: string, opts?: DecryptOptions): Promise<Uint8Array> {
     const data = decodeToken(token);
-    checkTime(readTimestamp(data), opts);
-    const plain = await this.open(data);
+    checkTime(stampSeconds(readStamp(data)), opts);
+    const plain = await this.#open(data);
     if (!plain) throw new InvalidToken();
     return plain;
   }
 
-  /** The token's creation time, after its MAC is verified (as pyca does). */
+  /**
+   * The token's creation time, after its MAC is verified (as pyca does).
+   * Unlike pyca, a token whose ciphertext is not whole AES blocks is refused
+   * even under a valid MAC: it can never decrypt, so its time means nothing.
+   */
   async extractTimestamp(token: string): Promise<number> {
     const data = decodeToken(token);
     if (!(await this.#macMatches(data))) throw new InvalidToken();
-    return readTimestamp(data);
+    return stampSeconds(readStamp(data));
+  }
+
+  /**
+   * One buffer for the whole token: the IV is drawn into it, the ciphertext
+   * copied in once, and the MAC computed over a view of it.
+   */
+  async #seal(plain: Uint8Array, stamp: Stamp, iv?: Uint8Array): Promise<string> {
+    const cipherLength = (Math.floor(plain.length / BLOCK) + 1) * BLOCK; // PKCS7 adds 1..16 bytes
+    const out = new Uint8Array(HEADER + cipherLength + MAC);
+    out[0] = VERSION;
+    const view = new DataView(out.buffer);
+    view.setUint32(1, stamp.high);
+    view.setUint32(5, stamp.low);
+    const ivBytes = out.subarray(9, HEADER);
+    if (iv) ivBytes.set(iv);
+    else crypto.getRandomValues(ivBytes);
+    const ciphertext = await crypto.subtle.encrypt({ name: 'AES-CBC', iv: ivBytes }, this.#encryption, plain as Bytes);
+    out.set(new Uint8Array(ciphertext), HEADER);
+    const signed = out.subarray(0, HEADER + cipherLength);
+    out.set(new Uint8Array(await crypto.subtle.sign('HMAC', this.#signing, signed)), signed.length);
+    return base64urlEncode(out);
   }
 
   /** Constant-time (Web Crypto verify) MAC check. */
@@ -158,11 +197,11 @@ export class Fernet {
   }
 
   /**
-   * @internal For MultiFernet and decrypt: `null` when the MAC is not this
-   * key's; the plaintext when it is; InvalidToken when the MAC is right but
-   * the ciphertext does not decrypt and unpad.
+   * `null` when the MAC is not this key's; the plaintext when it is;
+   * InvalidToken when the MAC is right but the ciphertext does not decrypt
+   * and unpad.
    */
-  async open(data: Bytes): Promise<Uint8Array | null> {
+  async #open(data: Bytes): Promise<Uint8Array | null> {
     if (!(await this.#macMatches(data))) return null;
     try {
       const plain = await crypto.subtle.decrypt(
@@ -194,20 +233,20 @@ export class MultiFernet {
 
   async decrypt(token: string, opts?: DecryptOptions): Promise<Uint8Array> {
     const data = decodeToken(token);
-    checkTime(readTimestamp(data), opts);
+    checkTime(stampSeconds(readStamp(data)), opts);
     return this.#decryptAny(data);
   }
 
-  /** Re-encrypts under the first key, keeping the original timestamp. */
+  /** Re-encrypts under the first key, keeping all 64 bits of the original timestamp. */
   async rotate(token: string): Promise<string> {
     const data = decodeToken(token);
     const plain = await this.#decryptAny(data);
-    return this.#fernets[0]!.encryptAtTime(plain, readTimestamp(data));
+    return seal(this.#fernets[0]!, plain, readStamp(data));
   }
 
   async #decryptAny(data: Bytes): Promise<Uint8Array> {
     for (const f of this.#fernets) {
-      const plain = await f.open(data);
+      const plain = await open(f, data);
       if (plain) return plain;
     }
     throw new InvalidToken();
