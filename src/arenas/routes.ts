@@ -1,5 +1,12 @@
-/** HTTP routes for arenas (REST under /api, pages under /admin). */
+/**
+ * HTTP routes for arenas: query designs (REST + pages) and arena health.
+ * Mounted from src/index.ts as `arenaRoutes`.
+ */
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
+import { queryDesignApi } from './query-design-routes.ts';
+import { queryDesignPages } from './query-design-pages.tsx';
 
 export const arenaRoutes = new Hono<AppEnv>();
+arenaRoutes.route('/', queryDesignApi);
+arenaRoutes.route('/', queryDesignPages);
