@@ -1,0 +1,77 @@
+/**
+ * Starts the bench Worker (bench/wrangler.toml → bench/worker.ts: the real
+ * app, its Durable Objects and the /__bench/* routes) in local workerd via
+ * wrangler's programmatic `unstable_startWorker` (wrangler 4.86, Node 20).
+ *
+ * Each run gets a fresh temporary persistence directory with the D1
+ * migrations applied by the real `wrangler d1 migrations apply --local`, and
+ * fresh throwaway keys passed as secret bindings; everything is deleted on
+ * stop. Nothing touches .dev.vars or .wrangler/ of the project.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unstable_startWorker } from 'wrangler';
+import { Fernet } from '../src/crypto/fernet.ts';
+import { hexEncode } from '../src/crypto/encoding.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CONFIG = path.join(ROOT, 'bench', 'wrangler.toml');
+const WRANGLER = path.join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+
+export interface RunningBenchWorker {
+  url: URL;
+  keys: { credentialEncryptionKey: string; secretKey: string };
+  stop(): Promise<void>;
+}
+
+export async function startBenchWorker(log: (m: string) => void): Promise<RunningBenchWorker> {
+  process.env.WRANGLER_SEND_METRICS = 'false';
+  const persist = mkdtempSync(path.join(tmpdir(), 'arena-vault-bench-'));
+  const cleanup = (): void => rmSync(persist, { recursive: true, force: true });
+  try {
+    log('applying D1 migrations (wrangler d1 migrations apply --local)');
+    const migrate = spawnSync(
+      process.execPath,
+      [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist, '-c', CONFIG],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } },
+    );
+    if (migrate.status !== 0) throw new Error(`wrangler d1 migrations apply failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+    const keys = {
+      credentialEncryptionKey: Fernet.generateKey(),
+      secretKey: hexEncode(crypto.getRandomValues(new Uint8Array(32))),
+    };
+    log('starting the bench Worker in workerd');
+    const worker = await unstable_startWorker({
+      config: CONFIG,
+      bindings: {
+        CREDENTIAL_ENCRYPTION_KEY: { type: 'secret_text', value: keys.credentialEncryptionKey },
+        SECRET_KEY: { type: 'secret_text', value: keys.secretKey },
+      },
+      dev: {
+        server: { hostname: '127.0.0.1', port: 0 },
+        inspector: false,
+        persist,
+        logLevel: 'error',
+        watch: false,
+      },
+      sendMetrics: false,
+    });
+    await worker.ready;
+    const url = await worker.url;
+    return {
+      url,
+      keys,
+      async stop() {
+        await worker.dispose();
+        cleanup();
+      },
+    };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}
