@@ -34,7 +34,7 @@ import {
   type RotationState,
 } from './state-machine.ts';
 import { safeErrorMessage, toRotationStatus, type RotationStatus } from './status.ts';
-import { FAULTS_KEY, SimulatedCrash, takeFault, type PlannedFault } from './faults.ts';
+import { FAULTS_KEY, MAX_PAUSE_MS, PAUSED_KEY, RESUME_KEY, SimulatedCrash, takeFault, type PlannedFault } from './faults.ts';
 
 export const ROTATION_OBJECT_NAME = 'credential-key';
 /** The pool lock holder name; the same for every run, so a replayed lock is idempotent. */
@@ -245,6 +245,16 @@ export class KeyRotation extends DurableObject<Env> {
         const { fire, rest } = takeFault(planned, point, s);
         if (!fire) return;
         await storage.put(FAULTS_KEY, rest);
+        if (fire.kind === 'pause') {
+          await storage.put(PAUSED_KEY, true);
+          const until = Date.now() + MAX_PAUSE_MS;
+          while (!(await storage.get(RESUME_KEY))) {
+            if (Date.now() > until) throw new Error(`injected pause at ${point} was never resumed (test)`);
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          await storage.delete([PAUSED_KEY, RESUME_KEY]);
+          return;
+        }
         // 'crash': nothing after this point runs, not even the error handling.
         if (fire.kind === 'crash') throw new SimulatedCrash(point);
         throw new Error(`injected failure at ${point} (test)`);

@@ -9,11 +9,20 @@ import type { FaultPoint } from './engine.ts';
 import type { RotationState } from './state-machine.ts';
 
 export const FAULTS_KEY = 'test:faults';
+/** Set by a 'pause' fault while it waits; a test sets RESUME_KEY to let it go on. */
+export const PAUSED_KEY = 'test:paused';
+export const RESUME_KEY = 'test:resume';
+/** A pause longer than this gives up (throws), so a broken test cannot hang the object. */
+export const MAX_PAUSE_MS = 20_000;
 
 export interface PlannedFault {
   point: FaultPoint;
-  /** 'throw': the step throws (handled, retried). 'crash': the invocation dies unhandled. */
-  kind: 'throw' | 'crash';
+  /**
+   * 'throw': the step throws (handled, retried). 'crash': the invocation dies
+   * unhandled. 'pause': the step waits there until the test sets RESUME_KEY
+   * (to make an edit land between reading a batch and committing it).
+   */
+  kind: 'throw' | 'crash' | 'pause';
   /** Only in this re-encryption batch (1 = the first batch committed in the run). */
   batch?: number;
   /** How many times it fires; default once. */
