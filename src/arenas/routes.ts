@@ -6,7 +6,9 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { queryDesignApi } from './query-design-routes.ts';
 import { queryDesignPages } from './query-design-pages.tsx';
+import { arenaHealthRoutes } from './health-routes.ts';
 
 export const arenaRoutes = new Hono<AppEnv>();
 arenaRoutes.route('/', queryDesignApi);
 arenaRoutes.route('/', queryDesignPages);
+arenaRoutes.route('/', arenaHealthRoutes);

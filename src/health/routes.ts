@@ -1,10 +1,15 @@
 /**
- * GET /api/health: configuration validity per binding, D1 reachability and
- * the key ids in use. Never a key. Answers even when the config is invalid.
+ * GET /api/health: configuration validity per binding, D1 reachability, the
+ * key ids in use, how many credential rows sit under each key (so whether the
+ * previous key is still needed, and whether any key is missing) and the
+ * collection lock. Never a key. Answers even when the config is invalid.
+ * `status`: ok, degraded (rows under a key missing from the ring; 200) or
+ * error (config invalid or D1 unreachable; 503).
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { BINDINGS, inspectConfig } from '../config.ts';
+import { credentialRowsByKey, lockState } from './key-usage.ts';
 import { openDb } from '../db/client.ts';
 import { signingKeyHealth } from '../auth/signing-key-usage.ts';
 
@@ -35,8 +40,10 @@ healthRoutes.get('/api/health', async (c) => {
       signing = null;
     }
   }
+  const credentialRows = config && d1.reachable ? await credentialRowsByKey(c.env.DB, config.credentialKeys) : null;
+  const collectionLock = await lockState(c.env);
   const body = {
-    status: config && d1.reachable ? 'ok' : 'error',
+    status: config && d1.reachable ? (credentialRows?.missing_keys.length ? 'degraded' : 'ok') : 'error',
     config: { valid: Boolean(config), bindings },
     d1,
     keys: config
@@ -55,6 +62,8 @@ healthRoutes.get('/api/health', async (c) => {
           },
         }
       : null,
+    credential_rows: credentialRows,
+    collection_lock: collectionLock,
   };
-  return c.json(body, body.status === 'ok' ? 200 : 503);
+  return c.json(body, body.status === 'error' ? 503 : 200);
 });
