@@ -112,29 +112,36 @@ class LiveObject {
     return result;
   }
 
-  schedule(at: number | null): void {
+  /** Arms the timer for `at`; `now` fires the stored alarm at once even if it is set later (a retry). */
+  schedule(at: number | null, now = false): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (at === null) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now()));
+    const delay = now ? 0 : Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now()));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (at - Date.now() > 0) return this.schedule(at); // a very distant alarm, re-armed in steps
-      void this.fireAlarm();
+      if (!now && at - Date.now() > 0) return this.schedule(at); // a very distant alarm, re-armed in steps
+      void this.fireAlarm(now);
     }, delay);
   }
 
-  async fireAlarm(): Promise<void> {
+  async fireAlarm(evenIfLater = false): Promise<void> {
     let retryAgainAt: number | null = null;
+    let armAt: number | null = null;
     await this.run(async () => {
       const at = await this.storage.getAlarm();
-      if (at === null || at > Date.now()) return; // deleted or moved meanwhile
+      if (at === null) return; // deleted meanwhile
+      if (at > Date.now() && !evenIfLater) {
+        armAt = at; // moved later meanwhile: wait for it
+        return;
+      }
       const gen = this.storage.getMeta('alarm_gen') as number;
       const handler = this.instance?.alarm;
       if (typeof handler !== 'function') {
         this.storage.clearAlarmIfGeneration(gen);
         return;
       }
+      this.storage.markAlarmRunning(true);
       try {
         await handler.call(this.instance, { retryCount: this.#retries, isRetry: this.#retries > 0 });
         this.#retries = 0;
@@ -148,9 +155,12 @@ class LiveObject {
         } else if (this.storage.getMeta('alarm_gen') === gen) {
           retryAgainAt = Date.now() + 1000 * 2 ** (this.#retries - 1);
         }
+      } finally {
+        this.storage.markAlarmRunning(false);
       }
     });
     if (retryAgainAt !== null) this.schedule(retryAgainAt);
+    else if (armAt !== null && this.#timer === undefined) this.schedule(armAt);
   }
 
   stop(): Promise<void> {
@@ -232,7 +242,11 @@ export class InProcessNamespace {
     return live;
   }
 
-  /** At start: every object with a stored alarm is constructed and its alarm re-armed (overdue ones fire now). */
+  /**
+   * At start: every object with a stored alarm is constructed and its alarm
+   * re-armed. Overdue ones fire now, and so does one whose handler was
+   * running when the process died (that invocation failed; it is retried).
+   */
   async rearmAlarms(): Promise<number> {
     let armed = 0;
     for await (const entry of Deno.readDir(this.#dir)) {
@@ -241,10 +255,11 @@ export class InProcessNamespace {
       const probe = new ObjectStorage(`${this.#dir}/${entry.name}`);
       const name = probe.getMeta('name') as string | null;
       const at = await probe.getAlarm();
+      const interrupted = probe.getMeta('alarm_running') === 1;
       probe.close();
       if (at === null) continue;
       const live = this.#object(new ObjectId(m[1]!, name ?? undefined));
-      live.schedule(at);
+      live.schedule(at, interrupted);
       armed++;
     }
     return armed;

@@ -318,6 +318,17 @@ export class ObjectStorage {
     this.onAlarmChange(null);
   }
 
+  /**
+   * @internal Marks an alarm handler as running (committed at once) or done.
+   * A mark found at start means the process died inside the handler: that
+   * invocation failed, so it is retried at once rather than at whatever time
+   * the handler had set meanwhile (an at-least-once alarm, as on Cloudflare).
+   */
+  markAlarmRunning(running: boolean): void {
+    this.#commitImplicit();
+    this.sqlite.prepare('INSERT OR REPLACE INTO _cf_METADATA (key, value) VALUES (?, ?)').run('alarm_running', running ? 1 : 0);
+  }
+
   /** @internal Clears the alarm after a successful run, unless the handler set a new one. */
   clearAlarmIfGeneration(gen: number): void {
     if (this.getMeta('alarm_gen') === gen) this.#setMeta('alarm_at', null);

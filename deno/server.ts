@@ -35,11 +35,9 @@ export interface IncomingOptions {
  * header, which anyone could forge to dodge the per-client login limit.
  */
 export function incomingRequest(request: Request, peerIp: string, opts: IncomingOptions): Request {
-  const url = new URL(request.url);
-  if (opts.publicUrl) {
-    url.protocol = opts.publicUrl.protocol;
-    url.host = opts.publicUrl.host;
-  }
+  const seen = new URL(request.url);
+  // Origin only (scheme, host, port): the app is served at the root of PUBLIC_URL.
+  const url = opts.publicUrl ? new URL(seen.pathname + seen.search, opts.publicUrl.origin) : seen;
   let ip = peerIp;
   if (opts.trustProxy) {
     const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);

@@ -163,3 +163,24 @@ Deno.test('objects: an alarm fires in-process, and one pending at shutdown fires
     await second.close();
   });
 });
+
+Deno.test('objects: an alarm whose handler was running when the process died is retried at once after restart', async () => {
+  await withTempDir(async (dir) => {
+    fired.length = 0;
+    const first = namespace(dir);
+    await stubOf(first, 'crashed').wakeIn(60_000);
+    const file = `${dir}/Counter/${first.idFromName('crashed').toString()}.sqlite`;
+    await first.close();
+    // What a SIGKILL inside the handler leaves behind: the running mark, and the
+    // later (watchdog) time the handler had set before it died.
+    const { DatabaseSync } = await import('node:sqlite');
+    const raw = new DatabaseSync(file);
+    raw.prepare("INSERT OR REPLACE INTO _cf_METADATA (key, value) VALUES ('alarm_running', 1)").run();
+    raw.close();
+
+    const second = namespace(dir);
+    assert.equal(await second.rearmAlarms(), 1);
+    await until(() => fired.includes('crashed:0'), 'the interrupted alarm');
+    await second.close();
+  });
+});

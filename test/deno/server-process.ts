@@ -35,8 +35,10 @@ function serverCommand(env: Record<string, string>): Deno.Command {
   });
 }
 
-function collect(stream: ReadableStream<Uint8Array>, sink: { text: string }): Promise<void> {
-  return stream.pipeThrough(new TextDecoderStream()).pipeTo(new WritableStream({ write: (chunk) => void (sink.text += chunk) }));
+async function collect(stream: ReadableStream<Uint8Array>, sink: { text: string }): Promise<void> {
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) sink.text += decoder.decode(r.value, { stream: true });
 }
 
 /** Runs the server until it exits by itself (for refusals at start); returns its status and output. */

@@ -48,7 +48,8 @@ async function rotateAndWait(server: ServerProcess, token: string): Promise<Reco
   for (let i = 0; i < 600; i++) {
     const { status, body } = await call(server, 'GET', '/api/admin/rotations/credential-key', { token });
     assert.equal(status, 200, JSON.stringify(body));
-    if (['done', 'failed', 'aborted'].includes(String(body.phase)) && body.finalized !== false) return body;
+    // Terminal, and the collection lock released (the run is finalized).
+    if (['done', 'failed', 'aborted'].includes(String(body.phase)) && body.locked === false) return body;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the rotation did not finish');
