@@ -109,7 +109,7 @@ function insertSql(c: ImportedCredential, line: number, run: string, now: number
     tier: input.tier,
     credential_name: input.credentialName,
     key_id: c.keyId,
-    kept_original_token: c.keptToken,
+    original_ciphertext_kept: c.keptToken,
     source_line: line,
     run,
   });

@@ -14,6 +14,7 @@
  * The only script (auto-submit of the platform picker) carries the CSP nonce.
  */
 import { Hono, type Context } from 'hono';
+import { raw } from 'hono/html';
 import type { AppEnv } from '../http/types.ts';
 import { requireAdmin } from '../auth/middleware.ts';
 import { PLATFORM_IDS, PLATFORMS, getPlatform, type PlatformSpec } from '../arenas/registry.ts';
@@ -54,6 +55,8 @@ credentialPages.get('/admin/credentials', async (c) => {
   return renderPage(c, 'Credentials', <CredentialListView page={page} q={q} csrf={c.var.csrfToken} />);
 });
 
+const PICKER_SCRIPT = "document.getElementById('platform').addEventListener('change',function(e){if(e.target.value)e.target.form.submit()});";
+
 function PlatformPicker(props: { nonce?: string }) {
   return (
     <form method="get" action="/admin/credentials/new" class="card">
@@ -65,9 +68,8 @@ function PlatformPicker(props: { nonce?: string }) {
         ))}
       </select>
       <p><button type="submit">Continue</button></p>
-      <script nonce={props.nonce}>
-        {"document.getElementById('platform').addEventListener('change',function(e){if(e.target.value)e.target.form.submit()});"}
-      </script>
+      {/* A constant script (no data in it), so raw() is safe; jsx would escape its quotes. */}
+      <script nonce={props.nonce}>{raw(PICKER_SCRIPT)}</script>
     </form>
   );
 }

@@ -63,6 +63,8 @@ describe('add', () => {
     const nonce = /<script nonce="([^"]+)"/.exec(r.html)?.[1];
     expect(nonce).toBeTruthy();
     expect(r.headers.get('content-security-policy')).toContain(`'nonce-${nonce}'`);
+    // The script source reaches the browser unescaped.
+    expect(r.html).toContain(`<script nonce="${nonce}">document.getElementById('platform').addEventListener('change',`);
   });
 
   it("step 2 shows the platform's fields and tiers from the registry", async () => {

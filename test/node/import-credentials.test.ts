@@ -146,7 +146,7 @@ describe('import-credentials, different key (re-encrypt)', () => {
     const events = importEvents(s.persist);
     expect(events.map((e) => e.target)).toEqual(rows.map((r) => `credential:${r.id}`));
     expect(events.every((e) => e.actor === 'script:import-credentials')).toBe(true);
-    expect(JSON.parse(events[0]!.detail)).toMatchObject({ platform: 'serper', key_id: vaultId, kept_original_token: false, source_line: 1 });
+    expect(JSON.parse(events[0]!.detail)).toMatchObject({ platform: 'serper', key_id: vaultId, original_ciphertext_kept: false, source_line: 1 });
     expectNoSecrets(JSON.stringify(events), tokens);
   });
 
@@ -182,7 +182,7 @@ describe('import-credentials, same key (kept byte-for-byte)', () => {
     // The numeric api_id had to become a string, so that token was re-encrypted (same key).
     expect(rows[1]!.encrypted_value).not.toBe(tokens[1]);
     expect(await fieldsOf(rows[1]!.encrypted_value, OLD_KEY)).toMatchObject({ api_id: '42' });
-    expect(JSON.parse(importEvents(s.persist)[0]!.detail).kept_original_token).toBe(true);
+    expect(JSON.parse(importEvents(s.persist)[0]!.detail).original_ciphertext_kept).toBe(true);
   });
 });
 
