@@ -17,7 +17,8 @@
  * src/index.ts plus bench-only routes under /__bench/* (bench/routes/*.ts);
  * the production Worker (src/index.ts) never imports bench code.
  *
- * WRITING A SECTION: add bench/sections/<name>.ts (found automatically) with
+ * WRITING A SECTION: add bench/sections/<name>.ts (found automatically; the
+ * file name is the section name, so `--only <name>` loads just that file) with
  *
  *   import type { BenchSection } from '../context.ts';
  *   export default {
@@ -82,30 +83,35 @@ function positive(v: string, flag: string): number {
   return n;
 }
 
-async function loadSections(): Promise<BenchSection[]> {
-  const files = readdirSync(SECTIONS_DIR).filter((f) => f.endsWith('.ts')).sort();
-  const sections: BenchSection[] = [];
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(path.join(SECTIONS_DIR, file)).href)) as { default?: BenchSection };
-    const s = mod.default;
-    if (!s || typeof s.name !== 'string' || typeof s.run !== 'function') {
-      throw new Error(`bench/sections/${file} must default-export { name, description, run(ctx) }`);
-    }
-    sections.push(s);
+/** Section names are their file names, so `--only` imports just those files. */
+function sectionNames(): string[] {
+  return readdirSync(SECTIONS_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+async function loadSection(name: string): Promise<BenchSection> {
+  const file = path.join(SECTIONS_DIR, `${name}.ts`);
+  const mod = (await import(pathToFileURL(file).href)) as { default?: BenchSection };
+  const s = mod.default;
+  if (!s || s.name !== name || typeof s.run !== 'function') {
+    throw new Error(`bench/sections/${name}.ts must default-export { name: '${name}', description, run(ctx) }`);
   }
-  return sections;
+  return s;
 }
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const all = await loadSections();
+  const names = sectionNames();
   if (args.list) {
-    for (const s of all) process.stdout.write(`${s.name}\t${s.description}\n`);
+    for (const name of names) process.stdout.write(`${name}\t${(await loadSection(name)).description}\n`);
     return 0;
   }
-  const unknown = (args.only ?? []).filter((n) => !all.some((s) => s.name === n));
-  if (unknown.length) throw new Error(`no such section: ${unknown.join(', ')} (have: ${all.map((s) => s.name).join(', ')})`);
-  const chosen = args.only ? all.filter((s) => args.only!.includes(s.name)) : all;
+  const unknown = (args.only ?? []).filter((n) => !names.includes(n));
+  if (unknown.length) throw new Error(`no such section: ${unknown.join(', ')} (have: ${names.join(', ')})`);
+  const chosen: BenchSection[] = [];
+  for (const name of args.only ?? names) chosen.push(await loadSection(name));
 
   const log = (m: string): void => void process.stderr.write(`[bench] ${m}\n`);
   const worker = await startBenchWorker(log);
