@@ -129,7 +129,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: 'smoke: the server refuses to start when a secret is set twice or its _FILE is unreadable, naming the variable only',
+  name: 'smoke: the server refuses to start when a secret is set twice, its _FILE is unreadable or its value is invalid, naming the variable only',
   sanitizeResources: false,
   fn: async () => {
     await withTempDir(async (dir) => {
@@ -146,6 +146,14 @@ Deno.test({
       assert.match(twice.output, /SECRET_KEY and SECRET_KEY_FILE are both set/);
       assert.match(twice.output, /CREDENTIAL_ENCRYPTION_KEY_FILE points to .*missing-key-file, which cannot be read \(NotFound\)/);
       assert.ok(!twice.output.includes(secret));
+
+      const weak = 'abc123-weak';
+      const invalid = await runServerToExit({ DATABASE_PATH: paths.database, SECRET_KEY: weak });
+      assert.equal(invalid.code, 2, invalid.output);
+      assert.match(invalid.output, /SECRET_KEY is too weak/);
+      assert.match(invalid.output, /CREDENTIAL_ENCRYPTION_KEY is missing or empty/);
+      assert.match(invalid.output, /CREDENTIAL_ENCRYPTION_KEY \(or CREDENTIAL_ENCRYPTION_KEY_FILE\)/);
+      assert.ok(!invalid.output.includes(weak));
     });
   },
 });
