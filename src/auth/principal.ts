@@ -15,8 +15,11 @@ export interface Principal {
   actor: string;
 }
 
-/** An admin user, or an API key with the admin scope. */
+/**
+ * An admin user, or an API key with the admin scope that acts for an admin or
+ * for no user (a key whose owner is no longer an admin gets `role: researcher`).
+ */
 export function isAdmin(p: Principal | undefined): boolean {
   if (!p) return false;
-  return p.via === 'api_key' ? p.scope === 'admin' : p.role === 'admin';
+  return p.role === 'admin' && (p.via !== 'api_key' || p.scope === 'admin');
 }

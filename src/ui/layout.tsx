@@ -26,6 +26,7 @@ const NAV: { href: string; label: string; admin?: boolean }[] = [
   { href: '/admin/api-keys', label: 'API keys', admin: true },
   { href: '/admin/audit', label: 'Audit log', admin: true },
   { href: '/admin/recovery', label: 'Recovery', admin: true },
+  { href: '/account/password', label: 'Password' },
 ];
 
 export function Layout(props: LayoutProps) {

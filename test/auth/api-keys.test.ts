@@ -71,7 +71,7 @@ describe('/api/api-keys', () => {
     expect(events!.n).toBe(1);
   });
 
-  it('a key acting for a user follows that user: deactivated owner → refused; admin scope only for admins', async () => {
+  it('a key acting for a user follows that user: demoted owner → no admin routes, deactivated owner → refused', async () => {
     const admin = await createTestUser('admin');
     const researcher = await createTestUser('researcher');
     const bad = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'admin', user_id: researcher.id } });
@@ -81,7 +81,10 @@ describe('/api/api-keys', () => {
     expect(owned.user_id).toBe(admin.id);
     const me = await call('/api/auth/me', `ApiKey ${owned.key}`);
     expect(((await me.json()) as { id: number }).id).toBe(admin.id);
-    await env.DB.prepare('UPDATE users SET is_active = 0 WHERE id = ?').bind(admin.id).run();
+    // Its owner demoted: the admin-scope key no longer opens admin routes.
+    await env.DB.prepare("UPDATE users SET role = 'researcher' WHERE id = ?").bind(admin.id).run();
+    expect((await call('/api/users', `ApiKey ${owned.key}`)).status).toBe(403);
+    await env.DB.prepare("UPDATE users SET role = 'admin', is_active = 0 WHERE id = ?").bind(admin.id).run();
     expect((await call('/api/users', `ApiKey ${owned.key}`)).status).toBe(401);
   });
 
