@@ -44,9 +44,11 @@ export function incomingRequest(request: Request, peerIp: string, opts: Incoming
     const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
     ip = hops.at(-1) ?? peerIp;
   }
-  const out = new Request(url, request);
-  out.headers.set('cf-connecting-ip', ip);
-  return out;
+  const headers = new Headers(request.headers);
+  headers.set('cf-connecting-ip', ip);
+  // Not `new Request(url, request)`: that would read request.signal, which Deno.serve aborts after every response.
+  const hasBody = request.body !== null && !['GET', 'HEAD'].includes(request.method);
+  return new Request(url, { method: request.method, headers, body: hasBody ? request.body : null, redirect: request.redirect });
 }
 
 async function main(): Promise<void> {
