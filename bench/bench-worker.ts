@@ -29,6 +29,9 @@ export interface RunningBenchWorker {
 
 export async function startBenchWorker(log: (m: string) => void): Promise<RunningBenchWorker> {
   process.env.WRANGLER_SEND_METRICS = 'false';
+  // Offline machines: use miniflare's placeholder Request.cf instead of
+  // fetching workers.cloudflare.com/cf.json (and warning when it fails).
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
   const persist = mkdtempSync(path.join(tmpdir(), 'arena-vault-bench-'));
   const cleanup = (): void => rmSync(persist, { recursive: true, force: true });
   try {

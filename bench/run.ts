@@ -113,6 +113,10 @@ async function main(): Promise<number> {
   const chosen: BenchSection[] = [];
   for (const name of args.only ?? names) chosen.push(await loadSection(name));
 
+  // Results alone go to stdout: wrangler and miniflare log with console.*,
+  // so everything else written to stdout from here on is sent to stderr.
+  const writeResult = process.stdout.write.bind(process.stdout);
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const log = (m: string): void => void process.stderr.write(`[bench] ${m}\n`);
   const worker = await startBenchWorker(log);
   let failed = 0;
@@ -124,7 +128,7 @@ async function main(): Promise<number> {
       log(`section ${section.name}: ${section.description}`);
       try {
         for (const result of await section.run(ctx)) {
-          process.stdout.write(JSON.stringify({ section: section.name, ...result }) + '\n');
+          writeResult(JSON.stringify({ section: section.name, ...result }) + '\n');
         }
       } catch (e) {
         failed++;
