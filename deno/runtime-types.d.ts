@@ -100,7 +100,16 @@ declare namespace Deno {
     output(): Promise<CommandStatus & { stdout: Uint8Array; stderr: Uint8Array }>;
   }
   const execPath: () => string;
+  const args: string[];
+  const stdin: {
+    isTerminal(): boolean;
+    setRaw(mode: boolean): void;
+    read(buffer: Uint8Array): Promise<number | null>;
+  };
+  const stdout: { writeSync(data: Uint8Array): number };
 }
+
+declare function prompt(message?: string): string | null;
 
 declare module 'node:sqlite' {
   type SQLInputValue = null | number | bigint | string | Uint8Array;

@@ -49,6 +49,21 @@ function bindingNames(vars: Record<string, string>, envTs: string): string[] {
   return [...new Set([...BINDINGS, ...Object.keys(vars), ...parseEnvStringNames(envTs)])];
 }
 
+/** Opens (creating if needed) the vault's SQLite file with D1's settings and applies the Worker's migrations. */
+export async function openDatabase(databasePath: string): Promise<{ sqlite: DatabaseSync; migrationsApplied: string[] }> {
+  Deno.mkdirSync(dirname(databasePath), { recursive: true });
+  const sqlite = new DatabaseSync(databasePath);
+  // D1 enforces foreign keys; WAL + FULL sync keeps every committed batch across a crash or power loss.
+  sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  const migrationsApplied = applyMigrations(sqlite, await readMigrationFiles(join(ROOT, 'migrations')));
+  return { sqlite, migrationsApplied };
+}
+
+/** Where DATABASE_PATH points, relative paths from the working directory; default data/arena-vault.sqlite in the repository. */
+export function databasePathFrom(env: Record<string, string | undefined>): string {
+  return resolve(env.DATABASE_PATH ?? join(ROOT, DEFAULT_DATABASE_PATH));
+}
+
 export async function openVault(options: VaultOptions): Promise<Vault> {
   const wranglerToml = Deno.readTextFileSync(join(ROOT, 'wrangler.toml'));
   const envTs = Deno.readTextFileSync(join(ROOT, 'src/env.ts'));
@@ -58,12 +73,8 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
   const settings = resolveSettings(bindingNames(vars, envTs), readEnv, readFile);
   if (options.env.DATABASE_PATH_FILE !== undefined) throw new SettingsError(['DATABASE_PATH_FILE is not supported; set DATABASE_PATH']);
 
-  const databasePath = resolve(options.databasePath ?? options.env.DATABASE_PATH ?? join(ROOT, DEFAULT_DATABASE_PATH));
-  Deno.mkdirSync(dirname(databasePath), { recursive: true });
-  const sqlite = new DatabaseSync(databasePath);
-  // D1 enforces foreign keys; WAL + FULL sync keeps every committed batch across a crash.
-  sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-  const migrationsApplied = applyMigrations(sqlite, await readMigrationFiles(join(ROOT, 'migrations')));
+  const databasePath = options.databasePath ? resolve(options.databasePath) : databasePathFrom(options.env);
+  const { sqlite, migrationsApplied } = await openDatabase(databasePath);
 
   // The Worker module: same app, same Durable Object classes ('cloudflare:workers' is deno/cloudflare-workers.ts).
   const worker = await import('../src/index.ts');

@@ -23,9 +23,9 @@ export function freePort(): number {
   return port;
 }
 
-function serverCommand(env: Record<string, string>): Deno.Command {
+function serverCommand(env: Record<string, string>, script = 'deno/server.ts', extra: string[] = []): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ['run', '--no-prompt', '--no-check', '--config', 'deno/deno.json', '--allow-net', '--allow-read', '--allow-write', '--allow-env', 'deno/server.ts'],
+    args: ['run', '--no-prompt', '--no-check', '--config', 'deno/deno.json', '--allow-net', '--allow-read', '--allow-write', '--allow-env', script, ...extra],
     cwd: ROOT,
     clearEnv: true,
     env: { PATH: Deno.env.get('PATH') ?? '', HOME: Deno.env.get('HOME') ?? '', NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env },
@@ -41,9 +41,9 @@ async function collect(stream: ReadableStream<Uint8Array>, sink: { text: string 
   for (let r = await reader.read(); !r.done; r = await reader.read()) sink.text += decoder.decode(r.value, { stream: true });
 }
 
-/** Runs the server until it exits by itself (for refusals at start); returns its status and output. */
-export async function runServerToExit(env: Record<string, string>): Promise<{ code: number; output: string }> {
-  const result = await serverCommand(env).output();
+/** Runs the server (or another deno/ script) until it exits by itself; returns its status and output. */
+export async function runServerToExit(env: Record<string, string>, script?: string, args: string[] = []): Promise<{ code: number; output: string }> {
+  const result = await serverCommand(env, script, args).output();
   const dec = new TextDecoder();
   return { code: result.code, output: dec.decode(result.stdout) + dec.decode(result.stderr) };
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { dirname } from 'node:path';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { hexEncode } from '../../src/crypto/encoding.ts';
-import { bootstrapAdmin, runServerToExit, serverPaths, startServer, type ServerProcess } from './server-process.ts';
+import { runServerToExit, serverPaths, startServer, type ServerProcess } from './server-process.ts';
 import { withTempDir } from './support.ts';
 
 const CANARY = `canary-deno-smoke-${crypto.randomUUID()}`;
@@ -75,7 +75,16 @@ Deno.test({
         assert.match(server.output(), /applied migrations: 0001_init\.sql/);
         const health = await call(server, 'GET', '/api/health');
         assert.equal(health.status, 200, JSON.stringify(health.body));
-        await bootstrapAdmin(paths.database, ADMIN.email, ADMIN.password);
+        // The first admin, through the Deno bootstrap script with its password in a file.
+        const passwordFile = `${dir}/secrets/first_admin_password`;
+        await writeSecret(passwordFile, ADMIN.password);
+        const boot = await runServerToExit(
+          { DATABASE_PATH: paths.database, FIRST_ADMIN_EMAIL: ADMIN.email, FIRST_ADMIN_PASSWORD_FILE: passwordFile },
+          'deno/bootstrap-admin.ts',
+        );
+        assert.equal(boot.code, 0, boot.output);
+        assert.match(boot.output, /Created the admin smoke-admin@example\.test/);
+        outputs.push(boot.output);
 
         // 2. Log in and store a credential under the old key.
         const login = await call(server, 'POST', '/api/auth/login', { json: ADMIN });
