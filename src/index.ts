@@ -11,13 +11,15 @@ import { auditRoutes } from './audit/routes.ts';
 import { arenaRoutes } from './arenas/routes.ts';
 import { poolRoutes } from './pool/routes.ts';
 import { rotationRoutes } from './rotation/routes.ts';
+import { recoveryRoutes } from './recovery/routes.ts';
 
 export { CredentialPool } from './pool/durable-object.ts';
 export { PoolEntrypoint } from './pool/entrypoint.ts';
 export { KeyRotation } from './rotation/durable-object.ts';
 
 export const app = createApp({
-  routes: [uiRoutes, authRoutes, credentialRoutes, auditRoutes, arenaRoutes, poolRoutes, rotationRoutes],
+  // recoveryRoutes first: its lost-key banner middleware must run before any admin page renders.
+  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, arenaRoutes, poolRoutes, rotationRoutes],
   renderErrorPage,
 });
 

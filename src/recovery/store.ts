@@ -1,0 +1,257 @@
+/**
+ * Lost-key recovery against D1: the status (which key ids are missing, how
+ * many rows and which platforms each holds, past recovery actions), the
+ * audited "check again" after an old key was added back, the purge and the
+ * re-enable. Each step's writes are ONE `DB.batch` (D1's transaction): rows
+ * deleted, arenas disabled, the recovery_actions record and the audit event
+ * commit together or not at all. Every write is compare-and-set, so a row
+ * re-entered or a design edited meanwhile is never clobbered; only the
+ * `enabled` flag of the affected arena entries is touched.
+ */
+import type { CredentialKeyRing } from '../crypto/key-ring.ts';
+import { VaultError } from '../errors.ts';
+import { deepDecryptCheck, loadHealthRows, rowsPerKeyId } from '../arenas/health-data.ts';
+import { keyUsage, type KeyUsage } from '../arenas/health.ts';
+import type { DisabledArena } from '../arenas/arenas-config.ts';
+import { platformsForArena, type Tier } from '../arenas/registry.ts';
+import { arenasDisabledBy, locateArena, lostPlatformTiers, type CredentialFacts, type PurgeScope } from './plan.ts';
+
+export interface Actor {
+  actor: string;
+  ip: string | null;
+}
+
+export interface MissingKey {
+  key_id: string;
+  rows: number;
+  by_platform: { platform: string; tier: string; rows: number }[];
+}
+
+export interface RecoveryActionView {
+  id: number;
+  at: string;
+  actor: string;
+  key_ids: string[];
+  purged_count: number;
+  disabled_arenas: DisabledArena[];
+  reenabled_at: string | null;
+}
+
+export interface RecoveryStatus {
+  current_key_id: string;
+  previous_key_ids: string[];
+  keys: KeyUsage[];
+  missing_keys: MissingKey[];
+  /** What purging every missing-key row would disable now (rows that fail decryption under a present key are found by the purge itself). */
+  purge_preview: { rows: number; disabled_arenas: DisabledArena[] };
+  actions: RecoveryActionView[];
+}
+
+type ActionRow = { id: number; at: number; actor: string; key_ids: string; purged_count: number; disabled_arenas: string; reenabled_at: number | null };
+
+function actionView(r: ActionRow): RecoveryActionView {
+  return {
+    id: r.id,
+    at: new Date(r.at).toISOString(),
+    actor: r.actor,
+    key_ids: JSON.parse(r.key_ids) as string[],
+    purged_count: r.purged_count,
+    disabled_arenas: JSON.parse(r.disabled_arenas) as DisabledArena[],
+    reenabled_at: r.reenabled_at === null ? null : new Date(r.reenabled_at).toISOString(),
+  };
+}
+
+async function designs(db: D1Database): Promise<{ id: number; arenas_config: string }[]> {
+  return (await db.prepare('SELECT id, arenas_config FROM query_designs ORDER BY id').all<{ id: number; arenas_config: string }>()).results;
+}
+
+function auditInsert(db: D1Database, now: number, who: Actor, action: string, target: string | null, detail: Record<string, unknown>) {
+  return db
+    .prepare('INSERT INTO audit_events (at, actor, action, target, ip, detail) VALUES (?, ?, ?, ?, ?, ?)')
+    .bind(now, who.actor, action, target, who.ip, JSON.stringify(detail));
+}
+
+/** Flips one arena entry's `enabled` (by position), only if the entry is still that arena+tier and in the expected state. */
+function setEnabledStatement(db: D1Database, designId: number, index: number, arena: string, tier: string, enabled: boolean, now: number, guard = '', guardBinds: unknown[] = []) {
+  const at = `$.arenas[${index}]`;
+  return db
+    .prepare(
+      `UPDATE query_designs SET arenas_config = json_set(arenas_config, '${at}.enabled', json(?)), updated_at = ?
+       WHERE id = ? AND json_extract(arenas_config, '${at}.id') = ? AND json_extract(arenas_config, '${at}.tier') = ?
+         AND json_extract(arenas_config, '${at}.enabled') = ?${guard}`,
+    )
+    .bind(enabled ? 'true' : 'false', now, designId, arena, tier, enabled ? 0 : 1, ...guardBinds);
+}
+
+export class RecoveryStore {
+  readonly #db: D1Database;
+  readonly #ring: CredentialKeyRing;
+
+  constructor(db: D1Database, ring: CredentialKeyRing) {
+    this.#db = db;
+    this.#ring = ring;
+  }
+
+  async status(): Promise<RecoveryStatus> {
+    const [perKey, rows, ds, actions] = await Promise.all([
+      rowsPerKeyId(this.#db),
+      loadHealthRows(this.#db),
+      designs(this.#db),
+      this.#db.prepare('SELECT * FROM recovery_actions ORDER BY id DESC LIMIT 100').all<ActionRow>(),
+    ]);
+    const keys = keyUsage(perKey, (k) => this.#ring.statusOf(k));
+    const missingIds = new Set(keys.filter((k) => k.status === 'missing').map((k) => k.key_id));
+    const missing_keys: MissingKey[] = [...missingIds].map((key_id) => {
+      const counts = new Map<string, number>();
+      for (const r of rows) if (r.key_id === key_id) counts.set(`${r.platform}:${r.tier}`, (counts.get(`${r.platform}:${r.tier}`) ?? 0) + 1);
+      return {
+        key_id,
+        rows: perKey.get(key_id) ?? 0,
+        by_platform: [...counts].map(([pt, n]) => ({ platform: pt.split(':')[0]!, tier: pt.split(':')[1]!, rows: n })),
+      };
+    });
+    const purged = new Set(rows.filter((r) => missingIds.has(r.key_id)).map((r) => r.id));
+    const lost = lostPlatformTiers(rows, purged, (r) => this.#ring.statusOf(r.key_id) !== 'missing');
+    return {
+      current_key_id: this.#ring.currentKeyId,
+      previous_key_ids: this.#ring.previousKeyIds,
+      keys,
+      missing_keys,
+      purge_preview: { rows: purged.size, disabled_arenas: arenasDisabledBy(ds, lost) },
+      actions: actions.results.map(actionView),
+    };
+  }
+
+  /** Step (a): the admin added an old key back; record what the ring can now read. */
+  async check(who: Actor): Promise<RecoveryStatus> {
+    const status = await this.status();
+    await auditInsert(this.#db, Date.now(), who, 'recovery.check', null, {
+      current_key_id: status.current_key_id,
+      previous_key_ids: status.previous_key_ids,
+      readable_rows_under_previous_keys: status.keys.filter((k) => k.status === 'previous').reduce((n, k) => n + k.rows, 0),
+      missing_key_ids: status.missing_keys.map((m) => m.key_id),
+      rows_still_missing: status.missing_keys.reduce((n, m) => n + m.rows, 0),
+    }).run();
+    return status;
+  }
+
+  /** Step (b): delete unrecoverable rows and disable the arenas that lose their last usable credential. */
+  async purge(scope: PurgeScope, who: Actor): Promise<{ action: RecoveryActionView; purged_ids: number[] }> {
+    const rows = await loadHealthRows(this.#db);
+    let targets: CredentialFacts[];
+    let failedIds = new Set<number>();
+    if (scope.kind === 'key_ids') {
+      const notMissing = scope.keyIds.filter((k) => this.#ring.statusOf(k) !== 'missing');
+      if (notMissing.length) {
+        throw new VaultError('VALIDATION_FAILED', `Key ${notMissing[0]} is in the key ring; only rows under missing keys can be purged by key id.`, {
+          details: { field: 'key_ids', key_ids: notMissing },
+        });
+      }
+      const wanted = new Set(scope.keyIds);
+      targets = rows.filter((r) => wanted.has(r.key_id));
+    } else {
+      const check = await deepDecryptCheck(this.#db, this.#ring);
+      failedIds = new Set(check.failed.map((f) => f.id));
+      targets = rows.filter((r) => failedIds.has(r.id));
+    }
+    if (!targets.length) throw new VaultError('CONFLICT', 'There are no unrecoverable credentials to purge.');
+
+    const purgedIds = new Set(targets.map((r) => r.id));
+    const readable = (r: CredentialFacts) => this.#ring.statusOf(r.key_id) !== 'missing' && !failedIds.has(r.id);
+    const disabled = arenasDisabledBy(await designs(this.#db), lostPlatformTiers(rows, purgedIds, readable));
+    const keyIds = [...new Set(targets.map((r) => r.key_id))].sort();
+    const now = Date.now();
+
+    const stamps = await this.#db
+      .prepare('SELECT id, key_id, updated_at FROM api_credentials WHERE id IN (SELECT value FROM json_each(?))')
+      .bind(JSON.stringify([...purgedIds]))
+      .all<{ id: number; key_id: string; updated_at: number }>();
+    const cas = JSON.stringify(stamps.results.map((s) => [s.id, s.key_id, s.updated_at]));
+    const detail = {
+      scope: scope.kind,
+      key_ids: keyIds,
+      purged_ids: [...purgedIds].slice(0, 1000),
+      disabled_arenas: disabled,
+    };
+    const statements = [
+      // Compare-and-set on (id, key_id, updated_at): a row re-entered or replaced meanwhile stays.
+      this.#db.prepare(
+        `DELETE FROM api_credentials WHERE EXISTS (SELECT 1 FROM json_each(?) j WHERE json_extract(j.value, '$[0]') = api_credentials.id
+           AND json_extract(j.value, '$[1]') = api_credentials.key_id AND json_extract(j.value, '$[2]') = api_credentials.updated_at)`,
+      ).bind(cas),
+      this.#db
+        .prepare('INSERT INTO recovery_actions (at, actor, key_ids, purged_count, disabled_arenas) VALUES (?, ?, ?, changes(), ?) RETURNING *')
+        .bind(now, who.actor, JSON.stringify(keyIds), JSON.stringify(disabled)),
+      this.#db
+        .prepare(
+          `INSERT INTO audit_events (at, actor, action, target, ip, detail)
+           VALUES (?, ?, 'recovery.purge', 'recovery:' || last_insert_rowid(), ?,
+             json_set(?, '$.purged_count', (SELECT purged_count FROM recovery_actions WHERE id = last_insert_rowid())))`,
+        )
+        .bind(now, who.actor, who.ip, JSON.stringify(detail)),
+      ...(await this.#disableStatements(disabled, now)),
+    ];
+    const results = await this.#db.batch(statements);
+    const action = actionView((results[1]!.results as ActionRow[])[0]!);
+    return { action, purged_ids: [...purgedIds] };
+  }
+
+  async #disableStatements(disabled: DisabledArena[], now: number): Promise<D1PreparedStatement[]> {
+    const byDesign = new Map((await designs(this.#db)).map((d) => [d.id, d.arenas_config]));
+    return disabled.flatMap((d) => {
+      const where = locateArena(byDesign.get(d.query_design_id) ?? '{}', d.arena, d.tier);
+      return where ? [setEnabledStatement(this.#db, d.query_design_id, where.index, d.arena, d.tier, false, now)] : [];
+    });
+  }
+
+  /** Step (c): switch back on exactly the arenas one purge disabled (those still present and still off). */
+  async reenable(actionId: number, who: Actor): Promise<{
+    action: RecoveryActionView;
+    reenabled: DisabledArena[];
+    skipped: (DisabledArena & { why: string })[];
+    still_without_credentials: DisabledArena[];
+  }> {
+    const row = await this.#db.prepare('SELECT * FROM recovery_actions WHERE id = ?').bind(actionId).first<ActionRow>();
+    if (!row) throw new VaultError('NOT_FOUND', 'No such recovery action.');
+    if (row.reenabled_at !== null) throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.', { details: { reenabled_at: new Date(row.reenabled_at).toISOString() } });
+    const recorded = JSON.parse(row.disabled_arenas) as DisabledArena[];
+    const byDesign = new Map((await designs(this.#db)).map((d) => [d.id, d.arenas_config]));
+    const now = Date.now();
+    const reenabled: DisabledArena[] = [];
+    const skipped: (DisabledArena & { why: string })[] = [];
+    const updates: D1PreparedStatement[] = [];
+    for (const d of recorded) {
+      const stored = byDesign.get(d.query_design_id);
+      const where = stored === undefined ? null : locateArena(stored, d.arena, d.tier);
+      if (!where) skipped.push({ ...d, why: stored === undefined ? 'query design deleted' : 'arena no longer in the design' });
+      else if (where.enabled) skipped.push({ ...d, why: 'already enabled' });
+      else {
+        reenabled.push(d);
+        // Guarded by this action's own re-enable stamp, so a concurrent second re-enable changes nothing.
+        updates.push(setEnabledStatement(this.#db, d.query_design_id, where.index, d.arena, d.tier, true, now,
+          ' AND EXISTS (SELECT 1 FROM recovery_actions WHERE id = ? AND reenabled_at = ?)', [actionId, now]));
+      }
+    }
+    const usable = await this.#usablePairs();
+    const still = reenabled.filter((d) => platformsForArena(d.arena, d.tier as Tier).some((p) => !usable.has(`${p}:${d.tier}`)));
+    const results = await this.#db.batch([
+      this.#db.prepare('UPDATE recovery_actions SET reenabled_at = ? WHERE id = ? AND reenabled_at IS NULL RETURNING *').bind(now, actionId),
+      ...updates,
+      this.#db
+        .prepare(
+          `INSERT INTO audit_events (at, actor, action, target, ip, detail)
+           SELECT ?, ?, 'recovery.reenable', ?, ?, ? WHERE EXISTS (SELECT 1 FROM recovery_actions WHERE id = ? AND reenabled_at = ?)`,
+        )
+        .bind(now, who.actor, `recovery:${actionId}`, who.ip, JSON.stringify({ reenabled, skipped, still_without_credentials: still }), actionId, now),
+    ]);
+    const updated = (results[0]!.results as ActionRow[])[0];
+    if (!updated) throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.');
+    return { action: actionView(updated), reenabled, skipped, still_without_credentials: still };
+  }
+
+  /** `platform:tier` pairs with at least one active row under a key in the ring. */
+  async #usablePairs(): Promise<Set<string>> {
+    const rows = await loadHealthRows(this.#db);
+    return new Set(rows.filter((r) => r.is_active && this.#ring.statusOf(r.key_id) !== 'missing').map((r) => `${r.platform}:${r.tier}`));
+  }
+}
