@@ -29,6 +29,13 @@ export function fieldsFromForm(platform: PlatformSpec, form: FormBody): Record<s
   return Object.fromEntries(platform.fields.map((f) => [f.name, formText(form, FIELD_PREFIX + f.name)]));
 }
 
+/** '' → the default; digits → number; anything else is passed on for the validator to name. */
+function maxLeasesFromForm(v: string): number | string | undefined {
+  const s = v.trim();
+  if (s === '') return undefined;
+  return /^[0-9]{1,6}$/.test(s) ? Number(s) : s;
+}
+
 export function newCredentialBodyFromForm(platform: PlatformSpec, form: FormBody): Record<string, unknown> {
   return {
     platform: platform.id,
@@ -38,6 +45,7 @@ export function newCredentialBodyFromForm(platform: PlatformSpec, form: FormBody
     daily_quota: quotaFromForm(formText(form, 'daily_quota')),
     monthly_quota: quotaFromForm(formText(form, 'monthly_quota')),
     notes: formText(form, 'notes'),
+    max_leases: maxLeasesFromForm(formText(form, 'max_leases')),
   };
 }
 
@@ -47,6 +55,7 @@ export function patchBodyFromForm(form: FormBody): Record<string, unknown> {
     daily_quota: quotaFromForm(formText(form, 'daily_quota')),
     monthly_quota: quotaFromForm(formText(form, 'monthly_quota')),
     notes: formText(form, 'notes'),
+    max_leases: maxLeasesFromForm(formText(form, 'max_leases')),
   };
 }
 
@@ -89,6 +98,7 @@ interface MetaValues {
   daily_quota?: string;
   monthly_quota?: string;
   notes?: string;
+  max_leases?: string;
 }
 
 /** Name, quotas and notes (shared by add and edit). */
@@ -103,6 +113,9 @@ export function MetaInputs(props: { values: MetaValues }) {
       <label for="monthly_quota">Monthly quota</label>
       <input id="monthly_quota" name="monthly_quota" inputmode="numeric" pattern="[0-9]*" value={v.monthly_quota ?? ''} aria-describedby="quota_hint" />
       <div class="hint" id="quota_hint">Leave empty for unlimited.</div>
+      <label for="max_leases">Concurrent leases</label>
+      <input id="max_leases" name="max_leases" inputmode="numeric" pattern="[0-9]*" value={v.max_leases ?? '1'} aria-describedby="leases_hint" />
+      <div class="hint" id="leases_hint">How many collector tasks may hold this credential at once (1–100; most API keys must not be shared, so 1).</div>
       <label for="notes">Notes</label>
       <textarea id="notes" name="notes" rows={3} maxlength={2000}>{v.notes ?? ''}</textarea>
     </div>
@@ -131,6 +144,7 @@ export function NewCredentialForm(props: { platform: PlatformSpec; csrfToken: st
           daily_quota: vals ? formText(vals, 'daily_quota') : '',
           monthly_quota: vals ? formText(vals, 'monthly_quota') : '',
           notes: vals ? formText(vals, 'notes') : '',
+          max_leases: vals ? formText(vals, 'max_leases') : '1',
         }}
       />
       <FieldInputs platform={p} values={vals} />

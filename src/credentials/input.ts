@@ -6,8 +6,8 @@
  *
  * Limits: credential_name 1–120 characters, one line; notes up to 2,000
  * characters (line breaks allowed), empty → null; quotas a whole number
- * 1–1,000,000,000 or null (= unlimited); list limit 1–200 (default 50),
- * offset ≥ 0.
+ * 1–1,000,000,000 or null (= unlimited); max_leases (concurrent pool leases)
+ * 1–100, default 1; list limit 1–200 (default 50), offset ≥ 0.
  */
 import { PLATFORMS, isPlatformId, isTier, TIERS, type PlatformId, type Tier } from '../arenas/registry.ts';
 import { VaultError } from '../errors.ts';
@@ -16,6 +16,7 @@ import { credentialFieldProblems, isPlainObject, validationError, type Credentia
 export const NAME_MAX = 120;
 export const NOTES_MAX = 2000;
 export const QUOTA_MAX = 1_000_000_000;
+export const MAX_LEASES_MAX = 100;
 export const LIST_LIMIT_DEFAULT = 50;
 export const LIST_LIMIT_MAX = 200;
 
@@ -27,6 +28,7 @@ export interface NewCredentialInput {
   dailyQuota: number | null;
   monthlyQuota: number | null;
   notes: string | null;
+  maxLeases: number;
 }
 
 export interface CredentialPatch {
@@ -34,6 +36,7 @@ export interface CredentialPatch {
   dailyQuota?: number | null;
   monthlyQuota?: number | null;
   notes?: string | null;
+  maxLeases?: number;
 }
 
 export interface CredentialListQuery {
@@ -44,8 +47,8 @@ export interface CredentialListQuery {
   offset: number;
 }
 
-const CREATE_KEYS = ['platform', 'tier', 'credential_name', 'fields', 'daily_quota', 'monthly_quota', 'notes'];
-const PATCH_KEYS = ['credential_name', 'daily_quota', 'monthly_quota', 'notes'];
+const CREATE_KEYS = ['platform', 'tier', 'credential_name', 'fields', 'daily_quota', 'monthly_quota', 'notes', 'max_leases'];
+const PATCH_KEYS = ['credential_name', 'daily_quota', 'monthly_quota', 'notes', 'max_leases'];
 
 function unknownKeys(body: Record<string, unknown>, allowed: string[], problems: FieldProblem[], why?: Record<string, string>) {
   for (const k of Object.keys(body)) {
@@ -66,6 +69,13 @@ function quotaValue(field: string, v: unknown, problems: FieldProblem[]): number
   if (v === null) return null;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > QUOTA_MAX) {
     return void problems.push({ field, message: `must be null (unlimited) or a whole number from 1 to ${QUOTA_MAX}` });
+  }
+  return v;
+}
+
+function maxLeasesValue(v: unknown, problems: FieldProblem[]): number | undefined {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_LEASES_MAX) {
+    return void problems.push({ field: 'max_leases', message: `must be a whole number from 1 to ${MAX_LEASES_MAX}` });
   }
   return v;
 }
@@ -98,6 +108,7 @@ export function parseNewCredential(body: Record<string, unknown>): NewCredential
   const dailyQuota = body.daily_quota === undefined ? null : quotaValue('daily_quota', body.daily_quota, problems);
   const monthlyQuota = body.monthly_quota === undefined ? null : quotaValue('monthly_quota', body.monthly_quota, problems);
   const notes = body.notes === undefined ? null : notesValue(body.notes, problems);
+  const maxLeases = body.max_leases === undefined ? 1 : maxLeasesValue(body.max_leases, problems);
   if (problems.length) throw validationError(problems);
   const spec = PLATFORMS[platform as PlatformId];
   const raw = body.fields as Record<string, string>;
@@ -109,6 +120,7 @@ export function parseNewCredential(body: Record<string, unknown>): NewCredential
     dailyQuota: dailyQuota ?? null,
     monthlyQuota: monthlyQuota ?? null,
     notes: notes ?? null,
+    maxLeases: maxLeases ?? 1,
   };
 }
 
@@ -127,6 +139,7 @@ export function parseCredentialPatch(body: Record<string, unknown>): CredentialP
   if (body.daily_quota !== undefined) patch.dailyQuota = quotaValue('daily_quota', body.daily_quota, problems);
   if (body.monthly_quota !== undefined) patch.monthlyQuota = quotaValue('monthly_quota', body.monthly_quota, problems);
   if (body.notes !== undefined) patch.notes = notesValue(body.notes, problems);
+  if (body.max_leases !== undefined) patch.maxLeases = maxLeasesValue(body.max_leases, problems);
   if (!problems.length && Object.keys(patch).length === 0) {
     problems.push({ field: 'body', message: `give at least one of ${PATCH_KEYS.join(', ')}` });
   }

@@ -167,8 +167,8 @@ credentialPages.post('/admin/credentials/:id/secret', async (c) => {
 function renderEditForm(c: Context<AppEnv>, v: CredentialView, opts: { error?: string; status?: number; values?: FormBody } = {}) {
   const f = opts.values;
   const values = f
-    ? { credential_name: formText(f, 'credential_name'), daily_quota: formText(f, 'daily_quota'), monthly_quota: formText(f, 'monthly_quota'), notes: formText(f, 'notes') }
-    : { credential_name: v.credential_name, daily_quota: v.daily_quota?.toString() ?? '', monthly_quota: v.monthly_quota?.toString() ?? '', notes: v.notes ?? '' };
+    ? { credential_name: formText(f, 'credential_name'), daily_quota: formText(f, 'daily_quota'), monthly_quota: formText(f, 'monthly_quota'), notes: formText(f, 'notes'), max_leases: formText(f, 'max_leases') }
+    : { credential_name: v.credential_name, daily_quota: v.daily_quota?.toString() ?? '', monthly_quota: v.monthly_quota?.toString() ?? '', notes: v.notes ?? '', max_leases: String(v.max_leases) };
   return renderPage(
     c,
     'Edit credential',

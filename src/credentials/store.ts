@@ -116,6 +116,7 @@ export class CredentialStore {
         dailyQuota: input.dailyQuota,
         monthlyQuota: input.monthlyQuota,
         notes: input.notes,
+        maxLeases: input.maxLeases,
         createdBy: this.#d.userId,
         createdAt: now,
         updatedAt: now,
@@ -160,6 +161,10 @@ export class CredentialStore {
     if (patch.monthlyQuota !== undefined) {
       changes.monthlyQuota = patch.monthlyQuota;
       changed.monthly_quota = { from: before.monthlyQuota, to: patch.monthlyQuota };
+    }
+    if (patch.maxLeases !== undefined) {
+      changes.maxLeases = patch.maxLeases;
+      changed.max_leases = { from: before.maxLeases, to: patch.maxLeases };
     }
     // Notes are free text: the audit says they changed, not what they say.
     if (patch.notes !== undefined) {

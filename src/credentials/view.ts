@@ -15,6 +15,8 @@ export interface CredentialView {
   is_active: boolean;
   daily_quota: number | null;
   monthly_quota: number | null;
+  /** Concurrent pool leases allowed. */
+  max_leases: number;
   last_used_at: string | null;
   last_error_at: string | null;
   error_count: number;
@@ -45,6 +47,7 @@ export function credentialView(row: CredentialRow, opened: OpenedCredential): Cr
     is_active: row.isActive,
     daily_quota: row.dailyQuota,
     monthly_quota: row.monthlyQuota,
+    max_leases: row.maxLeases,
     last_used_at: iso(row.lastUsedAt),
     last_error_at: iso(row.lastErrorAt),
     error_count: row.errorCount,

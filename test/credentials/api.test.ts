@@ -34,7 +34,7 @@ describe('POST /api/credentials', () => {
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({
       platform: 'serper', tier: 'medium', credential_name: 'Create test', is_active: true,
-      daily_quota: 100, monthly_quota: null, notes: 'team key', error_count: 0,
+      daily_quota: 100, monthly_quota: null, max_leases: 1, notes: 'team key', error_count: 0,
       key_id: current.keyId, key_status: 'current', created_by: admin.id,
       fields: { api_key: { secret: true, set: true, length_class: 'medium', last4: 'KEY9' } },
     });
@@ -157,14 +157,16 @@ describe('single-credential routes', () => {
 
   it('PATCH changes name, quotas and notes and audits from/to (not the notes text)', async () => {
     const v = await createCredential(admin, serperBody('before'));
-    const r = await call(admin, 'PATCH', `/api/credentials/${v.id}`, { credential_name: 'after', monthly_quota: 5000, notes: 'private remark' });
+    const r = await call(admin, 'PATCH', `/api/credentials/${v.id}`, { credential_name: 'after', monthly_quota: 5000, notes: 'private remark', max_leases: 3 });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ credential_name: 'after', monthly_quota: 5000, notes: 'private remark' });
+    expect(r.body).toMatchObject({ credential_name: 'after', monthly_quota: 5000, notes: 'private remark', max_leases: 3 });
+    expect((await rawRow(v.id))!.max_leases).toBe(3);
     const events = await auditFor(`credential:${v.id}`);
     const upd = events.find((e) => e.action === 'credential.update')!;
     expect(JSON.parse(upd.detail).changed).toEqual({
       credential_name: { from: 'before', to: 'after' },
       monthly_quota: { from: null, to: 5000 },
+      max_leases: { from: 1, to: 3 },
       notes: { changed: true },
     });
     expect(upd.detail).not.toContain('private remark');

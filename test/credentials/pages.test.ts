@@ -134,9 +134,9 @@ describe('row actions', () => {
     const bad = await page.post(`/admin/credentials/${v.id}/edit`, { credential_name: 'x', daily_quota: 'lots', monthly_quota: '', notes: '' });
     expect(bad.status).toBe(422);
     expect(bad.html).toContain('daily_quota');
-    const r = await page.post(`/admin/credentials/${v.id}/edit`, { credential_name: 'edited', daily_quota: '50', monthly_quota: '', notes: 'n' });
+    const r = await page.post(`/admin/credentials/${v.id}/edit`, { credential_name: 'edited', daily_quota: '50', monthly_quota: '', notes: 'n', max_leases: '2' });
     expect(r.status).toBe(303);
-    expect(await rawRow(v.id)).toMatchObject({ credential_name: 'edited', daily_quota: 50, monthly_quota: null, notes: 'n' });
+    expect(await rawRow(v.id)).toMatchObject({ credential_name: 'edited', daily_quota: 50, monthly_quota: null, notes: 'n', max_leases: 2 });
   });
 
   it('activates, deactivates, resets errors and verifies, returning to the filtered list', async () => {

@@ -70,8 +70,9 @@ describe('parseNewCredential', () => {
   it('parses a full body with defaults', () => {
     expect(parseNewCredential(good)).toEqual({
       platform: 'reddit', tier: 'free', credentialName: 'Main', fields: reddit,
-      dailyQuota: null, monthlyQuota: null, notes: null,
+      dailyQuota: null, monthlyQuota: null, notes: null, maxLeases: 1,
     });
+    expect(parseNewCredential({ ...good, max_leases: 3 }).maxLeases).toBe(3);
     const withQuotas = parseNewCredential({ ...good, daily_quota: 100, monthly_quota: null, notes: ' hi ' });
     expect([withQuotas.dailyQuota, withQuotas.monthlyQuota, withQuotas.notes]).toEqual([100, null, 'hi']);
   });
@@ -93,6 +94,8 @@ describe('parseNewCredential', () => {
     expect(failure(() => parseNewCredential({ ...good, monthly_quota: 1.5 })).details?.field).toBe('monthly_quota');
     expect(failure(() => parseNewCredential({ ...good, monthly_quota: '10' })).details?.field).toBe('monthly_quota');
     expect(failure(() => parseNewCredential({ ...good, notes: 'n'.repeat(2001) })).details?.field).toBe('notes');
+    expect(failure(() => parseNewCredential({ ...good, max_leases: 0 })).details?.field).toBe('max_leases');
+    expect(failure(() => parseNewCredential({ ...good, max_leases: 101 })).details?.field).toBe('max_leases');
     expect(failure(() => parseNewCredential({ ...good, fields: { ...reddit, client_id: 7 } })).details?.field).toBe('fields.client_id');
   });
 
@@ -106,6 +109,8 @@ describe('parseNewCredential', () => {
 describe('parseCredentialPatch and parseSecretReplacement', () => {
   it('accepts name, quotas and notes only', () => {
     expect(parseCredentialPatch({ credential_name: 'x', daily_quota: null, notes: '' })).toEqual({ credentialName: 'x', dailyQuota: null, notes: null });
+    expect(parseCredentialPatch({ max_leases: 2 })).toEqual({ maxLeases: 2 });
+    expect(failure(() => parseCredentialPatch({ max_leases: '2' })).details?.field).toBe('max_leases');
     expect(failure(() => parseCredentialPatch({})).details?.field).toBe('body');
     const f = failure(() => parseCredentialPatch({ fields: { api_key: 'x' } }));
     expect(f.message).toContain('/secret');
