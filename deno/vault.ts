@@ -64,6 +64,25 @@ export function databasePathFrom(env: Record<string, string | undefined>): strin
   return resolve(env.DATABASE_PATH ?? join(ROOT, DEFAULT_DATABASE_PATH));
 }
 
+/**
+ * The in-process Durable Objects are only correct if one process owns them
+ * (one pool, one rotation): an exclusive SQLite lock on a guard file is held
+ * for the server's life; a second server on the same DATABASE_PATH stops
+ * with a clear error. The OS drops the lock when the process dies.
+ */
+function holdSingleInstance(objectsDir: string, databasePath: string, sqlite: DatabaseSync): DatabaseSync {
+  Deno.mkdirSync(objectsDir, { recursive: true });
+  const guard = new DatabaseSync(`${objectsDir}/server.lock`);
+  try {
+    guard.exec('PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE');
+  } catch {
+    guard.close();
+    sqlite.close();
+    throw new SettingsError([`another arena-vault server is already using DATABASE_PATH=${databasePath}; run one server per database`]);
+  }
+  return guard;
+}
+
 export async function openVault(options: VaultOptions): Promise<Vault> {
   const wranglerToml = Deno.readTextFileSync(join(ROOT, 'wrangler.toml'));
   const envTs = Deno.readTextFileSync(join(ROOT, 'src/env.ts'));
@@ -81,6 +100,7 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
   const bindings: Record<string, unknown> = { ...vars, ...settings, DB: new SqliteD1Database(sqlite) };
   const namespaces: InProcessNamespace[] = [];
   const objectsDir = `${databasePath}.objects`;
+  const guard = holdSingleInstance(objectsDir, databasePath, sqlite);
   for (const b of parseObjectBindings(wranglerToml)) {
     const cls = (worker as Record<string, unknown>)[b.className];
     if (typeof cls !== 'function') throw new Error(`wrangler.toml binds ${b.name} to ${b.className}, which src/index.ts does not export`);
@@ -104,6 +124,7 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
     close: async () => {
       await settled();
       await Promise.all(namespaces.map((ns) => ns.close()));
+      guard.close();
       sqlite.close();
     },
   };

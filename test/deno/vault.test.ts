@@ -7,7 +7,8 @@ import { openVault, type Vault } from '../../deno/vault.ts';
 import { POOL_OBJECT_NAME, type PoolLockApi } from '../../src/pool/lock-api.ts';
 import { TEST_CREDENTIAL_KEY, TEST_SECRET_KEY } from '../support/keys.ts';
 import { bootstrapAdmin } from './server-process.ts';
-import { withTempDir } from './support.ts';
+import { rejection, withTempDir } from './support.ts';
+import { SettingsError } from '../../deno/secrets.ts';
 
 const CANARY = `canary-deno-pool-${crypto.randomUUID()}`;
 
@@ -92,4 +93,21 @@ Deno.test({
       const again = await request(vault, 'POST', '/api/pool/acquire', collector, want);
       assert.equal(again.status, 200, again.text);
     }),
+});
+
+Deno.test({
+  name: 'vault on Deno: a second server on the same database is refused while the first runs, and allowed after it stops',
+  sanitizeResources: false,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const options = { env: { SECRET_KEY: TEST_SECRET_KEY, CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY }, databasePath: join(dir, 'vault.sqlite') };
+      const first = await openVault(options);
+      const refused = await rejection(() => openVault(options));
+      assert.ok(refused instanceof SettingsError, String(refused));
+      assert.match(refused.message, /another arena-vault server is already using DATABASE_PATH/);
+      await first.close();
+      const second = await openVault(options);
+      await second.close();
+    });
+  },
 });
