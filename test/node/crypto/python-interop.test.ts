@@ -7,6 +7,7 @@
 // missing the suite FAILS and says so. Set ARENA_VAULT_NO_PYTHON=1 to declare
 // a machine without it; the suite then checks that python really is missing.
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Fernet, MultiFernet } from '../../../src/crypto/fernet.ts';
 import { base64urlDecode, base64urlEncode, hexEncode } from '../../../src/crypto/encoding.ts';
@@ -59,6 +60,14 @@ describe('python3 with cryptography', () => {
 
   it('is installed (set ARENA_VAULT_NO_PYTHON=1 only on a machine without it)', () => {
     expect(python.ok, `${python.detail}. Install python3 with \`pip install cryptography\`, or set ARENA_VAULT_NO_PYTHON=1.`).toBe(true);
+  });
+
+  it('the committed fixtures are exactly what scripts/make-fernet-fixtures.py makes with this pyca', () => {
+    const r = spawnSync('python3', [path.join(import.meta.dirname, '../../../scripts/make-fernet-fixtures.py'), '--check'], {
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/fixtures up to date/);
   });
 
   it('decrypts tokens that our Fernet made just now (and reads their timestamps)', async () => {
