@@ -61,8 +61,13 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
     const now = Math.floor(nowMs / 1000);
     if (now - claims.iat > (claims.exp - claims.iat) / 2) {
       const fresh = await issueAccessToken(c.var.config, user, now);
-      await signingKeyUseStatement(c.var.db, fresh, nowMs);
-      setCookie(c, SESSION_COOKIE, fresh.token, sessionCookieOptions(fresh.expiresIn));
+      try {
+        // Recorded before the cookie goes out, so /api/health never under-reports a key's use.
+        await signingKeyUseStatement(c.var.db, fresh, nowMs);
+        setCookie(c, SESSION_COOKIE, fresh.token, sessionCookieOptions(fresh.expiresIn));
+      } catch {
+        // Keep the current cookie; the next request tries the renewal again.
+      }
     }
   }
   return { via, userId: user.id, role: user.role, email: user.email, actor: `user:${user.id}` };
