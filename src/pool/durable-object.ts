@@ -19,8 +19,8 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { VaultError } from '../errors.ts';
 import { loadConfig } from '../config.ts';
-import { utf8 } from '../crypto/encoding.ts';
 import { base64urlEncode } from '../crypto/encoding.ts';
+import { openCredential } from '../credentials/sealing.ts';
 import type { LockStatus, PoolLockApi } from './lock-api.ts';
 import { PoolStore, type LeaseRecord } from './pool-store.ts';
 import {
@@ -70,6 +70,8 @@ export interface PoolSnapshot {
   day: string;
   month: string;
 }
+
+const GONE = Symbol('gone');
 
 /** Seconds a refused collector should wait while a rotation holds the lock. */
 export const LOCKED_RETRY_AFTER_SECONDS = 30;
@@ -142,7 +144,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   async acquire(req: AcquireRequest, holder: string): Promise<Lease> {
     this.#refuseIfLocked();
     const ring = (await loadConfig(this.env)).credentialKeys;
-    const { results: rows } = await this.env.DB.prepare(
+    let { results: rows } = await this.env.DB.prepare(
       `SELECT id, is_active, key_id, daily_quota, monthly_quota, last_used_at, max_leases
        FROM api_credentials WHERE platform = ? AND tier = ?`,
     ).bind(req.platform, req.tier).all<CandidateRow>();
@@ -177,7 +179,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       this.#store.addUsage(choice.id, periods.month, 1);
 
       const fields = await this.#openCredential(choice.id, now, ring);
-      if (fields) {
+      if (fields && fields !== GONE) {
         return {
           lease_id: lease.leaseId,
           credential_id: choice.id,
@@ -187,37 +189,33 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
           expires_at: new Date(lease.expiresAt).toISOString(),
         };
       }
-      // Deleted, deactivated or undecryptable since the first read: give the reservation back, try another.
+      // Undecryptable, or deleted/deactivated since the first read: give the reservation back, try another.
       this.#store.deleteLease(lease.leaseId);
       this.#store.addUsage(choice.id, periods.day, -1);
       this.#store.addUsage(choice.id, periods.month, -1);
-      unreadable.add(choice.id);
+      if (fields === GONE) rows = rows.filter((r) => r.id !== choice.id);
+      else unreadable.add(choice.id);
     }
   }
 
-  /** Reads and decrypts one row after it was reserved; null when it can no longer be leased. */
+  /** Reads and decrypts one row after it was reserved: its fields, GONE (deleted or deactivated meanwhile) or null (unreadable). */
   async #openCredential(
     id: number,
     now: number,
     ring: Awaited<ReturnType<typeof loadConfig>>['credentialKeys'],
-  ): Promise<Record<string, string> | null> {
+  ): Promise<Record<string, string> | typeof GONE | null> {
     const [, read] = await this.env.DB.batch([
       this.env.DB.prepare('UPDATE api_credentials SET last_used_at = ? WHERE id = ?').bind(now, id),
       this.env.DB.prepare('SELECT encrypted_value, key_id, is_active FROM api_credentials WHERE id = ?').bind(id),
     ]);
     const row = (read!.results as { encrypted_value: string; key_id: string; is_active: number }[])[0];
-    if (!row || !row.is_active) return null;
-    try {
-      const parsed: unknown = JSON.parse(utf8.decode(await ring.decrypt(row.encrypted_value, row.key_id)));
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
-      return parsed as Record<string, string>;
-    } catch (e) {
-      if (e instanceof VaultError || e instanceof SyntaxError || e instanceof TypeError) {
-        console.log(JSON.stringify({ level: 'warn', code: 'UNDECRYPTABLE', credential_id: id, detail: e instanceof VaultError ? e.code : e.name }));
-        return null;
-      }
-      throw e;
+    if (!row || !row.is_active) return GONE;
+    const opened = await openCredential(ring, row.encrypted_value, row.key_id);
+    if (!opened.readable) {
+      console.log(JSON.stringify({ level: 'warn', code: 'UNDECRYPTABLE', credential_id: id, reason: opened.reason }));
+      return null;
     }
+    return opened.payload as Record<string, string>;
   }
 
   #candidates(rows: CandidateRow[], keyAvailable: (keyId: string) => boolean, unreadable: Set<number>, now: number): PoolCandidate[] {
