@@ -76,7 +76,7 @@ async function readKey(file: string | undefined, label: string): Promise<{ key: 
     try {
       key = readFileSync(file, 'utf8').trim();
     } catch (e) {
-      throw new CliError(`cannot read ${label} key file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new CliError(`cannot read the ${label.toLowerCase()} key file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   } else {
     key = (await promptHidden(`${label} CREDENTIAL_ENCRYPTION_KEY (input hidden): `)).trim();
