@@ -39,6 +39,7 @@ declare namespace Deno {
   function makeTempDir(options?: { prefix?: string }): Promise<string>;
   function remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   function chmod(path: string, mode: number): Promise<void>;
+  function stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean; size: number }>;
   function exit(code?: number): never;
   function addSignalListener(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
 

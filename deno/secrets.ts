@@ -18,8 +18,8 @@
 
 export class SettingsError extends Error {
   readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`The vault's settings are invalid:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[], message?: string) {
+    super(message ?? `The vault's settings are invalid:\n  - ${problems.join('\n  - ')}`);
     this.name = 'SettingsError';
     this.problems = problems;
   }

@@ -15,7 +15,6 @@
  */
 import { openVault } from './vault.ts';
 import { SettingsError } from './secrets.ts';
-import { parseConfig, type RawBindings } from '../src/config.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -67,21 +66,10 @@ async function main(): Promise<void> {
 
   let vault;
   try {
-    vault = await openVault({ env });
+    vault = await openVault({ env, refuseInvalidSecrets: true });
   } catch (e) {
     if (e instanceof SettingsError) fail(e.message);
     throw e;
-  }
-  // The Worker answers CONFIG_INVALID until its secrets are fixed; a server we start ourselves
-  // can do better and refuse to start, saying which variable to set (never its value).
-  const { problems } = await parseConfig(vault.bindings as RawBindings);
-  if (problems.length) {
-    await vault.close();
-    const names = [...new Set(problems.map((p) => p.binding))];
-    fail(
-      `The vault's secrets are invalid:\n${problems.map((p) => `  - ${p.problem}`).join('\n')}\n` +
-        `Set ${names.map((n) => `${n} (or ${n}_FILE)`).join(', ')} in the server's environment; docs/deno.md shows how.`,
-    );
   }
   if (vault.migrationsApplied.length) console.log(`applied migrations: ${vault.migrationsApplied.join(', ')}`);
   if (vault.alarmsRearmed) console.log(`resumed ${vault.alarmsRearmed} scheduled object alarm(s)`);

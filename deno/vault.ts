@@ -19,7 +19,7 @@ import { resolveSettings, SettingsError } from './secrets.ts';
 import { parseEnvStringNames, parseObjectBindings, parseVars } from './wrangler-config.ts';
 import { InProcessNamespace } from './object-namespace.ts';
 import { env as workersEnv, settled, waitUntil } from './cloudflare-workers.ts';
-import { BINDINGS } from '../src/config.ts';
+import { BINDINGS, parseConfig, type RawBindings } from '../src/config.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_DATABASE_PATH = 'data/arena-vault.sqlite';
@@ -31,6 +31,8 @@ export interface VaultOptions {
   readFile?: (path: string) => string;
   /** Overrides DATABASE_PATH. */
   databasePath?: string;
+  /** Stop (SettingsError) when the secrets fail the Worker's own config check, before touching the database. */
+  refuseInvalidSecrets?: boolean;
 }
 
 export interface Vault {
@@ -65,6 +67,22 @@ export function databasePathFrom(env: Record<string, string | undefined>): strin
 }
 
 /**
+ * The Worker answers CONFIG_INVALID until its secrets are fixed; a server we
+ * start ourselves can do better and refuse to start, saying which variable to
+ * set (never its value).
+ */
+async function refuseInvalidSecrets(values: RawBindings): Promise<void> {
+  const { problems } = await parseConfig(values);
+  if (!problems.length) return;
+  const names = [...new Set(problems.map((p) => p.binding))];
+  throw new SettingsError(
+    problems.map((p) => p.problem),
+    `The vault's secrets are invalid:\n${problems.map((p) => `  - ${p.problem}`).join('\n')}\n` +
+      `Set ${names.map((n) => `${n} (or ${n}_FILE)`).join(', ')} in the server's environment; docs/deno.md shows how.`,
+  );
+}
+
+/**
  * The in-process Durable Objects are only correct if one process owns them
  * (one pool, one rotation): an exclusive SQLite lock on a guard file is held
  * for the server's life; a second server on the same DATABASE_PATH stops
@@ -91,6 +109,7 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
   const readFile = options.readFile ?? ((p: string) => Deno.readTextFileSync(p));
   const settings = resolveSettings(bindingNames(vars, envTs), readEnv, readFile);
   if (options.env.DATABASE_PATH_FILE !== undefined) throw new SettingsError(['DATABASE_PATH_FILE is not supported; set DATABASE_PATH']);
+  if (options.refuseInvalidSecrets) await refuseInvalidSecrets({ ...vars, ...settings });
 
   const databasePath = options.databasePath ? resolve(options.databasePath) : databasePathFrom(options.env);
   const { sqlite, migrationsApplied } = await openDatabase(databasePath);
