@@ -111,3 +111,19 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: 'vault on Deno: every admin page of ARCHITECTURE.md renders (hono/jsx) and arena health answers',
+  sanitizeResources: false,
+  fn: () =>
+    withVault(async (vault, admin) => {
+      for (const path of ['/admin/credentials', '/admin/query-designs', '/admin/rotation', '/admin/users', '/admin/audit', '/admin/recovery']) {
+        const page = await request(vault, 'GET', path, admin);
+        assert.equal(page.status, 200, `${path}: ${page.text.slice(0, 200)}`);
+        assert.match(page.headers.get('content-type') ?? '', /text\/html/, path);
+      }
+      const health = await request(vault, 'GET', '/api/arenas/health', admin);
+      assert.equal(health.status, 200, health.text);
+      assert.ok('overall' in health.body, health.text.slice(0, 200));
+    }),
+});
