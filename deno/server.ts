@@ -1,6 +1,6 @@
 /**
- * The self-hosted arena-vault under Deno: `npm run start:deno`
- * (or `deno task start` in deno/). Serves the Worker's app with Deno.serve
+ * The self-hosted arena-vault under Deno: `npm run start:deno`.
+ * Serves the Worker's app with Deno.serve
  * over a local SQLite file; see docs/deno.md.
  *
  * Settings (environment): every binding of the Worker (SECRET_KEY,
