@@ -14,7 +14,6 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { deserialize, serialize } from 'node:v8';
 import { splitSqlStatements } from './sql-statements.ts';
 import { toSqlValue } from './d1-sqlite.ts';
-
 import { SqlCursor, type SqlRow, type SqlStorageValue } from './sql-cursor.ts';
 
 const INTERNAL_SCHEMA = `

@@ -2,6 +2,7 @@
 // one at a time, storage (SQL and key-value) and alarms persist in the
 // object's SQLite file and survive a restart of the namespace.
 import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
 import { DurableObject } from '../../deno/cloudflare-workers.ts';
 import { InProcessNamespace } from '../../deno/object-namespace.ts';
 import type { ObjectStorage } from '../../deno/object-storage.ts';
@@ -49,6 +50,15 @@ class Counter extends DurableObject<unknown> {
   async alarm(): Promise<void> {
     fired.push(`${this.state.id.name}:${this.value()}`);
   }
+  /** Two writes with no await between them; a second connection looks in between. */
+  writeTwiceAndPeek(file: string): number {
+    this.state.storage.sql.exec('UPDATE n SET v = v + 1');
+    const other = new DatabaseSync(file);
+    const seen = (other.prepare('SELECT v FROM n').get() as { v: number }).v;
+    other.close();
+    this.state.storage.sql.exec('UPDATE n SET v = v + 1');
+    return seen;
+  }
   failHalfway(): void {
     this.state.storage.transactionSync(() => {
       this.state.storage.sql.exec('UPDATE n SET v = 1000');
@@ -65,6 +75,7 @@ type CounterStub = {
   holder(): Promise<{ list: number[] }>;
   wakeIn(ms: number): Promise<void>;
   failHalfway(): Promise<void>;
+  writeTwiceAndPeek(file: string): Promise<number>;
   nothingHere(): Promise<void>;
 };
 
@@ -127,6 +138,19 @@ Deno.test('objects: RPC copies results and refuses unknown methods; unsupported 
   });
 });
 
+Deno.test('objects: writes with no await between them commit together (another connection sees neither, then both)', async () => {
+  await withTempDir(async (dir) => {
+    const ns = namespace(dir);
+    const stub = stubOf(ns, 'a');
+    const file = `${dir}/Counter/${ns.idFromName('a').toString()}.sqlite`;
+    assert.equal(await stub.writeTwiceAndPeek(file), 0);
+    const other = new DatabaseSync(file);
+    assert.equal((other.prepare('SELECT v FROM n').get() as { v: number }).v, 2);
+    other.close();
+    await ns.close();
+  });
+});
+
 Deno.test('objects: transactionSync rolls back a throwing closure', async () => {
   await withTempDir(async (dir) => {
     const ns = namespace(dir);
@@ -150,7 +174,6 @@ Deno.test('objects: an alarm fires in-process, and one pending at shutdown fires
     assert.ok(!fired.some((f) => f.startsWith('later')));
 
     // Pretend the process was down until the alarm was due: move it into the past on disk.
-    const { DatabaseSync } = await import('node:sqlite');
     const file = `${dir}/Counter/${first.idFromName('later').toString()}.sqlite`;
     const raw = new DatabaseSync(file);
     raw.prepare("UPDATE _cf_METADATA SET value = ? WHERE key = 'alarm_at'").run(Date.now() - 1000);
@@ -173,7 +196,6 @@ Deno.test('objects: an alarm whose handler was running when the process died is 
     await first.close();
     // What a SIGKILL inside the handler leaves behind: the running mark, and the
     // later (watchdog) time the handler had set before it died.
-    const { DatabaseSync } = await import('node:sqlite');
     const raw = new DatabaseSync(file);
     raw.prepare("INSERT OR REPLACE INTO _cf_METADATA (key, value) VALUES ('alarm_running', 1)").run();
     raw.close();
