@@ -13,10 +13,11 @@ import worker from '../src/index.ts';
 import type { Env } from '../src/env.ts';
 import { coreBenchRoutes } from './routes/core.ts';
 import { fernetBenchRoutes } from './routes/fernet.ts';
+import { poolBenchRoutes } from './routes/pool.ts';
 
 export { CredentialPool, KeyRotation } from '../src/index.ts';
 
-const BENCH_ROUTES: Hono<{ Bindings: Env }>[] = [coreBenchRoutes, fernetBenchRoutes];
+const BENCH_ROUTES: Hono<{ Bindings: Env }>[] = [coreBenchRoutes, fernetBenchRoutes, poolBenchRoutes];
 
 const bench = new Hono<{ Bindings: Env }>();
 for (const routes of BENCH_ROUTES) bench.route('/', routes);

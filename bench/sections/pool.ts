@@ -1,0 +1,105 @@
+/**
+ * Bench section `pool`: the credential pool (CredentialPool Durable Object).
+ *
+ * - cycle: acquire+release round trips per second through the Durable Object,
+ *   timed inside workerd (bench/routes/pool.ts), 20 serper/medium credentials
+ *   seeded, one caller at a time (the object serialises anyway);
+ * - acquire latency p50/p99 inside workerd (Worker → DO → D1 → decrypt);
+ * - the same over REST as a collector sees it (HTTP + API key auth):
+ *   sequential acquire p50/p99, and acquire+release cycles/s with 16 in flight.
+ */
+import { Fernet } from '../../src/crypto/fernet.ts';
+import { generateApiKey } from '../../src/auth/api-keys.ts';
+import type { BenchContext, BenchResult, BenchSection, Statement } from '../context.ts';
+import { median } from '../context.ts';
+
+const CREDENTIALS = 20;
+const REST_REQUESTS = 500;
+const CONCURRENCY = 16;
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+async function seed(ctx: BenchContext): Promise<Record<string, string>> {
+  const f = await Fernet.fromKey(ctx.keys.credentialEncryptionKey);
+  const now = Date.now();
+  const statements: Statement[] = [];
+  for (let i = 0; i < CREDENTIALS; i++) {
+    statements.push({
+      sql: `INSERT INTO api_credentials (platform, tier, credential_name, encrypted_value, key_id, created_at, updated_at)
+            VALUES ('serper', 'medium', ?, ?, ?, ?, ?)`,
+      params: [`bench pool ${i}`, await f.encrypt(JSON.stringify({ api_key: `bench-serper-key-${i}-xxxxxxxxxxxxxxxx` })), f.keyId, now, now],
+    });
+  }
+  const k = generateApiKey();
+  statements.push({
+    sql: 'INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES (?, ?, NULL, ?, ?, ?)',
+    params: ['bench collector', 'collector', k.prefix, k.hash, now],
+  });
+  await ctx.d1(statements);
+  return { authorization: `ApiKey ${k.key}`, 'content-type': 'application/json' };
+}
+
+async function post(ctx: BenchContext, path: string, headers: Record<string, string>, body: unknown): Promise<{ ms: number; json: any }> {
+  const t = performance.now();
+  const res = await ctx.fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+  const text = await res.text();
+  const ms = performance.now() - t;
+  if (res.status !== 200) throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+  return { ms, json: JSON.parse(text) };
+}
+
+const ACQUIRE = { platform: 'serper', tier: 'medium', task_id: 'bench' };
+
+async function restSequential(ctx: BenchContext, headers: Record<string, string>): Promise<BenchResult> {
+  const acquires: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const a = await post(ctx, '/api/pool/acquire', headers, ACQUIRE);
+    await post(ctx, '/api/pool/release', headers, { lease_id: a.json.lease_id });
+  }
+  for (let i = 0; i < REST_REQUESTS; i++) {
+    const a = await post(ctx, '/api/pool/acquire', headers, ACQUIRE);
+    acquires.push(a.ms);
+    await post(ctx, '/api/pool/release', headers, { lease_id: a.json.lease_id, units_used: 1 });
+  }
+  return { metric: 'rest_acquire_latency', via: 'REST (HTTP + ApiKey)', requests: REST_REQUESTS, p50_ms: round(median(acquires)), p99_ms: round(percentile(acquires, 99)) };
+}
+
+async function restParallel(ctx: BenchContext, headers: Record<string, string>): Promise<BenchResult> {
+  let done = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (done < REST_REQUESTS) {
+      done++;
+      const a = await post(ctx, '/api/pool/acquire', headers, ACQUIRE);
+      await post(ctx, '/api/pool/release', headers, { lease_id: a.json.lease_id });
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  return { metric: 'rest_cycles', via: 'REST (HTTP + ApiKey)', concurrency: CONCURRENCY, credentials: CREDENTIALS, cycles: done, cycles_per_s: Math.round(done / seconds) };
+}
+
+export const poolSection: BenchSection = {
+  name: 'pool',
+  description: 'credential pool: acquire+release round trips/s through the Durable Object, acquire p50/p99 (in workerd and over REST)',
+  async run(ctx) {
+    const headers = await seed(ctx);
+    const q = 'platform=serper&tier=medium';
+    ctx.log('pool: acquire+release round trips through the Durable Object');
+    const cycle = await ctx.opsPerSecond(`/__bench/pool/cycle?${q}`);
+    const latency = await ctx.json<{ p50_ms: number; p99_ms: number }>(`/__bench/pool/acquire?${q}&n=2000`);
+    ctx.log('pool: the same over REST');
+    return [
+      { metric: 'do_round_trips', via: 'Worker → Durable Object (in workerd)', credentials: CREDENTIALS, acquire_release_per_s: cycle.ops_s, median_per_s: cycle.median_ops_s, n: cycle.n, trials: cycle.trials, timing: cycle.timing },
+      { metric: 'do_acquire_latency', via: 'Worker → Durable Object (in workerd)', acquires: 2000, p50_ms: round(latency.p50_ms), p99_ms: round(latency.p99_ms) },
+      await restSequential(ctx, headers),
+      await restParallel(ctx, headers),
+    ];
+  },
+};
+
+export default poolSection;
