@@ -46,7 +46,7 @@ describe('GET /api/arenas/health', () => {
     expect(status).toBe(200);
     expect(body.overall).toBe('ok');
     expect(tier(body, 'google_search', 'medium')).toMatchObject({
-      status: 'ok', in_use: true,
+      status: 'ok', in_use: true, locked: false,
       credentials: { total: 2, active: 1, usable_now: 1, cooling_down: 0, leased: 0, current_key: 2, previous_key: 0, undecryptable: 0 },
     });
     expect(tier(body, 'google_autocomplete', 'medium').status).toBe('ok'); // same platform+tier
@@ -105,6 +105,7 @@ describe('GET /api/arenas/health', () => {
     await poolStub(env).lock('rotation:health');
     h = (await healthWith({ current: TEST_CREDENTIAL_KEY })).body;
     expect(h.locked).toBe(true);
+    expect(tier(h, 'reddit', 'free')).toMatchObject({ locked: true });
     expect(h.lock).toMatchObject({ locked: true, holder: 'rotation:health' });
     await poolStub(env).unlock('rotation:health');
   });

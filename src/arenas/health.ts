@@ -57,6 +57,8 @@ export interface ArenaTierHealth {
   platforms: string[];
   status: ArenaStatus;
   in_use: boolean;
+  /** Collection is locked (a key rotation runs): no lease for this tier until it ends. */
+  locked: boolean;
   credentials: CredentialCounts;
   /** Ids of rows that cannot be read (key missing or failed decryption). Only for signed-in callers. */
   undecryptable_ids?: number[];
@@ -139,6 +141,7 @@ export function arenaHealth(input: HealthInput): { overall: OverallStatus; arena
         platforms,
         status,
         in_use: inUse,
+        locked: input.locked,
         credentials: counts,
         undecryptable_ids: entries.filter((e) => e.cls.key === 'undecryptable').map((e) => e.row.id),
       });

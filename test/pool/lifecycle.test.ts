@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { poolStub } from '../../src/pool/lock-api.ts';
@@ -110,6 +110,9 @@ describe('auth failures', () => {
     expect(audit.results[0]!.detail).not.toContain('CANARY');
     const refused = await refusal(await acquire());
     expect(refused.error).toMatchObject({ reason: 'none_configured', configured: 1, active: 0 });
+    // Health shows it: the tier has a credential, none active.
+    const health = (await (await SELF.fetch('https://vault.test/api/arenas/health')).json()) as { arenas: { arena: string; tier: string; status: string; credentials: Record<string, number> }[] };
+    expect(health.arenas.find((a) => a.arena === 'reddit' && a.tier === 'free')).toMatchObject({ status: 'error', credentials: { total: 1, active: 0 } });
   });
 
   it('does not deactivate when another outcome breaks the streak', async () => {
