@@ -88,14 +88,13 @@ async function refuseInvalidSecrets(values: RawBindings): Promise<void> {
  * for the server's life; a second server on the same DATABASE_PATH stops
  * with a clear error. The OS drops the lock when the process dies.
  */
-function holdSingleInstance(objectsDir: string, databasePath: string, sqlite: DatabaseSync): DatabaseSync {
+function holdSingleInstance(objectsDir: string, databasePath: string): DatabaseSync {
   Deno.mkdirSync(objectsDir, { recursive: true });
   const guard = new DatabaseSync(`${objectsDir}/server.lock`);
   try {
     guard.exec('PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE');
   } catch {
     guard.close();
-    sqlite.close();
     throw new SettingsError([`another arena-vault server is already using DATABASE_PATH=${databasePath}; run one server per database`]);
   }
   return guard;
@@ -112,14 +111,14 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
   if (options.refuseInvalidSecrets) await refuseInvalidSecrets({ ...vars, ...settings });
 
   const databasePath = options.databasePath ? resolve(options.databasePath) : databasePathFrom(options.env);
+  const objectsDir = `${databasePath}.objects`;
+  const guard = holdSingleInstance(objectsDir, databasePath); // before anything touches the database
   const { sqlite, migrationsApplied } = await openDatabase(databasePath);
 
   // The Worker module: same app, same Durable Object classes ('cloudflare:workers' is deno/cloudflare-workers.ts).
   const worker = await import('../src/index.ts');
   const bindings: Record<string, unknown> = { ...vars, ...settings, DB: new SqliteD1Database(sqlite) };
   const namespaces: InProcessNamespace[] = [];
-  const objectsDir = `${databasePath}.objects`;
-  const guard = holdSingleInstance(objectsDir, databasePath, sqlite);
   for (const b of parseObjectBindings(wranglerToml)) {
     const cls = (worker as Record<string, unknown>)[b.className];
     if (typeof cls !== 'function') throw new Error(`wrangler.toml binds ${b.name} to ${b.className}, which src/index.ts does not export`);
