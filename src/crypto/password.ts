@@ -5,7 +5,7 @@
  * equivalent recommended scrypt settings
  * (https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#scrypt).
  * It needs 128·N·r = 16 MiB of memory, well inside a Worker's 128 MB, and costs
- * about 110 ms of CPU in workerd (docs/api/auth.md has the measurement). scrypt
+ * about 120 ms of CPU in workerd (docs/api/auth.md has the measurement). scrypt
  * comes from `node:crypto`, native in all three runtimes.
  *
  * PBKDF2-SHA256 (Web Crypto) is also understood, so hashes made elsewhere can be
