@@ -14,10 +14,11 @@ import type { Env } from '../src/env.ts';
 import { coreBenchRoutes } from './routes/core.ts';
 import { fernetBenchRoutes } from './routes/fernet.ts';
 import { poolBenchRoutes } from './routes/pool.ts';
+import { loginBenchRoutes } from './routes/login.ts';
 
 export { CredentialPool, KeyRotation } from '../src/index.ts';
 
-const BENCH_ROUTES: Hono<{ Bindings: Env }>[] = [coreBenchRoutes, fernetBenchRoutes, poolBenchRoutes];
+const BENCH_ROUTES: Hono<{ Bindings: Env }>[] = [coreBenchRoutes, fernetBenchRoutes, loginBenchRoutes, poolBenchRoutes];
 
 const bench = new Hono<{ Bindings: Env }>();
 for (const routes of BENCH_ROUTES) bench.route('/', routes);
