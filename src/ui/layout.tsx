@@ -1,4 +1,10 @@
-/** The page frame: skip link, header with navigation, banners, flash, main landmark. */
+/**
+ * The page frame: skip link; a header (banner landmark) with the brand, who is
+ * logged in and Log out, and the main navigation (admins see every section,
+ * researchers their query designs and password); then the main landmark with
+ * the banners (e.g. lost key), the one-shot flash message of the last action,
+ * and the page.
+ */
 import type { Child } from 'hono/jsx';
 import type { Principal } from '../auth/principal.ts';
 import type { Banner } from '../http/types.ts';
@@ -44,29 +50,32 @@ export function Layout(props: LayoutProps) {
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
           <div class="bar">
-            <a class="brand" href={p ? '/admin/credentials' : '/login'}>arena-vault</a>
+            <a class="brand" href={p ? (isAdmin ? '/admin/credentials' : '/admin/query-designs') : '/login'}>arena-vault</a>
             {p && (
-              <nav class="main" aria-label="Main">
-                <ul>
-                  {NAV.filter((n) => !n.admin || isAdmin).map((n) => (
-                    <li>
-                      <a href={n.href} aria-current={props.path.startsWith(n.href) ? 'page' : undefined}>
-                        {n.label}
-                      </a>
-                    </li>
-                  ))}
-                </ul>
-              </nav>
-            )}
-            {p && (
-              <form method="post" action="/logout" class="inline">
-                <input type="hidden" name="csrf_token" value={props.csrfToken ?? ''} />
-                <button type="submit" class="secondary">Log out{p.email ? ` (${p.email})` : ''}</button>
-              </form>
+              <div class="account">
+                <span>{p.email ?? p.actor}</span>
+                <form method="post" action="/logout" class="inline">
+                  <input type="hidden" name="csrf_token" value={props.csrfToken ?? ''} />
+                  <button type="submit" class="secondary">Log out</button>
+                </form>
+              </div>
             )}
           </div>
+          {p && (
+            <nav class="main" aria-label="Main">
+              <ul>
+                {NAV.filter((n) => !n.admin || isAdmin).map((n) => (
+                  <li>
+                    <a href={n.href} aria-current={props.path.startsWith(n.href) ? 'page' : undefined}>
+                      {n.label}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          )}
         </header>
-        <main id="main">
+        <main id="main" tabindex={-1}>
           {(props.banners ?? []).map((b) => (
             <div class={`notice ${b.level}`} role="alert">
               {b.text} {b.href && <a href={b.href}>What to do</a>}
