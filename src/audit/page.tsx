@@ -13,12 +13,12 @@ function EventRow(props: { e: AuditEventView }) {
   const e = props.e;
   return (
     <tr>
-      <td><time datetime={e.at}>{e.at.slice(0, 19).replace('T', ' ')} UTC</time></td>
-      <td>{e.actor}</td>
-      <td><code>{e.action}</code></td>
-      <td>{e.target ?? '—'}</td>
-      <td>{e.ip ?? '—'}</td>
-      <td><code>{e.detail ? JSON.stringify(e.detail) : ''}</code></td>
+      <td data-label="Time"><time datetime={e.at}>{e.at.slice(0, 19).replace('T', ' ')} UTC</time></td>
+      <td data-label="Actor">{e.actor}</td>
+      <td data-label="Action"><code>{e.action}</code></td>
+      <td data-label="Target">{e.target ?? '—'}</td>
+      <td data-label="IP">{e.ip ?? '—'}</td>
+      <td data-label="Detail"><code>{e.detail ? JSON.stringify(e.detail) : ''}</code></td>
     </tr>
   );
 }
@@ -53,7 +53,7 @@ auditPage.get('/admin/audit', async (c) => {
         <p>No events match.</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack">
             <thead>
               <tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">IP</th><th scope="col">Detail</th></tr>
             </thead>

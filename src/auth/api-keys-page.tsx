@@ -26,15 +26,15 @@ function KeyRow(props: { k: ApiKeyRow; owner: string; csrf: string }) {
   const { k } = props;
   return (
     <tr>
-      <td>{k.name}</td>
-      <td>{k.scope}</td>
-      <td>{props.owner}</td>
-      <td>
+      <td><strong>{k.name}</strong></td>
+      <td data-label="Scope">{k.scope}</td>
+      <td data-label="Acts for">{props.owner}</td>
+      <td data-label="Key">
         <code>{`av_${k.keyPrefix}_…`}</code>
       </td>
-      <td>{formatTime(k.createdAt)}</td>
-      <td>{formatTime(k.lastUsedAt)}</td>
-      <td>
+      <td data-label="Created">{formatTime(k.createdAt)}</td>
+      <td data-label="Last used">{formatTime(k.lastUsedAt)}</td>
+      <td data-label="Status">
         {k.revokedAt === null ? (
           <form method="post" action={`/admin/api-keys/${k.id}/revoke`}>
             <CsrfField token={props.csrf} />
@@ -100,7 +100,7 @@ async function showPage(c: Context<AppEnv>, opts: { created?: { name: string; ke
         </div>
       )}
       <div class="table-wrap">
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th scope="col">Name</th>

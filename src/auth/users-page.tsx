@@ -37,13 +37,13 @@ function UserRow(props: { u: User; csrf: string; self: boolean }) {
   return (
     <tr>
       <td>
-        {u.email}
+        <strong>{u.email}</strong>
         {props.self && <span class="hint"> (you)</span>}
       </td>
-      <td>{u.displayName}</td>
-      <td>{u.role}</td>
-      <td>{u.isActive ? <span class="badge ok">active</span> : <span class="badge err">inactive</span>}</td>
-      <td>{formatTime(u.lastLoginAt)}</td>
+      <td data-label="Name">{u.displayName}</td>
+      <td data-label="Role">{u.role}</td>
+      <td data-label="Status">{u.isActive ? <span class="badge ok">active</span> : <span class="badge err">inactive</span>}</td>
+      <td data-label="Last login">{formatTime(u.lastLoginAt)}</td>
       <td>
         <details>
           <summary>Manage {u.email}</summary>
@@ -105,7 +105,7 @@ async function showPage(c: Context<AppEnv>, opts: { values?: Record<string, stri
     <>
       <h1>Users</h1>
       <div class="table-wrap">
-        <table>
+        <table class="stack">
           <caption class="hint">Admins manage everything; researchers manage their query designs.</caption>
           <thead>
             <tr>

@@ -67,14 +67,14 @@ function Row(props: { v: CredentialView; csrf: string; back: string }) {
           {v.notes && <div>Notes: {v.notes}</div>}
         </div>
       </td>
-      <td>{v.platform}</td>
-      <td>{v.tier}</td>
-      <td>{v.is_active ? <span class="badge ok">active</span> : <span class="badge">inactive</span>}</td>
-      <td><KeyStatusBadge view={v} /></td>
-      <td>{v.error_count}</td>
-      <td>{shortTime(v.last_used_at)}</td>
-      <td>{shortTime(v.last_error_at)}</td>
-      <td>
+      <td data-label="Platform">{v.platform}</td>
+      <td data-label="Tier">{v.tier}</td>
+      <td data-label="Active">{v.is_active ? <span class="badge ok">active</span> : <span class="badge">inactive</span>}</td>
+      <td data-label="Key status"><KeyStatusBadge view={v} /></td>
+      <td data-label="Errors">{v.error_count}</td>
+      <td data-label="Last used">{shortTime(v.last_used_at)}</td>
+      <td data-label="Last error">{shortTime(v.last_error_at)}</td>
+      <td data-label="Actions">
         <div class="actions">
           <a class="button secondary" href={`/admin/credentials/${v.id}/secret`}>Replace secret</a>
           <a class="button secondary" href={`/admin/credentials/${v.id}/edit`}>Edit</a>
@@ -135,7 +135,7 @@ export function CredentialListView(props: { page: CredentialListPage; q: Credent
       <p aria-live="polite">{page.total === 0 ? 'No credentials match.' : `Showing ${from}–${to} of ${page.total}.`}</p>
       {page.credentials.length > 0 && (
         <div class="table-wrap">
-          <table>
+          <table class="stack">
             <caption class="hint">API credentials, encrypted at rest</caption>
             <thead>
               <tr>

@@ -136,19 +136,19 @@ function RecoveryPage(props: { s: RecoveryStatus; csrf: string }) {
           <p>No purge has been made.</p>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="stack">
               <thead>
                 <tr><th scope="col">When</th><th scope="col">By</th><th scope="col">Keys</th><th scope="col">Rows purged</th><th scope="col">Arenas disabled</th><th scope="col">Re-enabled</th></tr>
               </thead>
               <tbody>
                 {s.actions.map((a) => (
                   <tr>
-                    <td>{a.at.slice(0, 16).replace('T', ' ')}</td>
-                    <td>{a.actor}</td>
-                    <td>{a.key_ids.join(', ')}</td>
-                    <td>{a.purged_count}</td>
-                    <td>{a.disabled_arenas.length ? a.disabled_arenas.map(arenaLabel).join('; ') : 'none'}</td>
-                    <td>
+                    <td data-label="When">{a.at.slice(0, 16).replace('T', ' ')}</td>
+                    <td data-label="By">{a.actor}</td>
+                    <td data-label="Keys">{a.key_ids.join(', ')}</td>
+                    <td data-label="Rows purged">{a.purged_count}</td>
+                    <td data-label="Arenas disabled">{a.disabled_arenas.length ? a.disabled_arenas.map(arenaLabel).join('; ') : 'none'}</td>
+                    <td data-label="Re-enabled">
                       {a.reenabled_at ? (
                         a.reenabled_at.slice(0, 16).replace('T', ' ')
                       ) : a.disabled_arenas.length ? (
