@@ -1,0 +1,162 @@
+/**
+ * Accessibility basics on a page:
+ * - axe-core (WCAG 2.x A/AA + best practices), at 1280 and at 390 px and in
+ *   dark mode: any serious or critical violation fails; lesser ones are printed;
+ * - our own checks: a title, one main landmark, a banner, every visible form
+ *   control labelled;
+ * - keyboard only: Tab from the top of the page reaches every visible link,
+ *   button, field and summary (a radio group counts once), and each focused
+ *   element shows a focus style (an outline or a box-shadow).
+ *
+ * axe is injected with addScriptTag, which the vault's strict CSP blocks, so
+ * these checks run in a separate browser context with `bypassCSP: true` that
+ * carries the admin's cookies; the flows themselves run under the real CSP.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ROOT } from './vault.ts';
+import { NARROW, newContext, VIEWPORT } from './browser.ts';
+
+// Browser globals, used only inside page.evaluate callbacks (the project's tsconfig has no DOM lib).
+declare const document: any;
+declare const window: any;
+declare const getComputedStyle: any;
+
+const AXE = path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+export interface A11yReport {
+  url: string;
+  minor: string[];
+  tabStops: number;
+}
+
+/** A context for the checks, with the cookies of `from` (a logged-in context) or none. */
+export async function a11yContext(browser: Browser, from: BrowserContext | null): Promise<BrowserContext> {
+  return newContext(browser, null, { bypassCSP: true, storageState: from ? await from.storageState() : undefined });
+}
+
+async function runAxe(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const r: { violations: AxeViolation[] } = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target })) }));
+  });
+}
+
+async function structure(page: Page): Promise<{ title: string; mains: number; banners: number; unlabelled: string[] }> {
+  return page.evaluate(() => {
+    const visible = (el: any): boolean => el.checkVisibility?.({ visibilityProperty: true }) ?? true;
+    const controls: any[] = [...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(visible);
+    const unlabelled: string[] = controls
+      .filter((c) => !(c.labels?.length || c.getAttribute('aria-label')?.trim() || c.getAttribute('aria-labelledby')))
+      .map((el) => el.outerHTML.slice(0, 120));
+    return {
+      title: document.title.trim(),
+      mains: document.querySelectorAll('main, [role=main]').length,
+      banners: document.querySelectorAll('body > header, [role=banner]').length,
+      unlabelled,
+    };
+  });
+}
+
+/** Tabs through the page; returns the expected stops that were never reached and stops without a visible focus style. */
+async function keyboardWalk(page: Page): Promise<{ missed: string[]; noFocusStyle: string[]; stops: number }> {
+  const expected = await page.evaluate(() => {
+    const sel = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+    const visible = (el: any): boolean => el.checkVisibility?.({ visibilityProperty: true }) ?? true;
+    const skipLink = (el: any): boolean => el.classList.contains('skip'); // off-screen until focused, by design
+    const out: { idx: string; group: string; text: string }[] = [];
+    let i = 0;
+    for (const el of document.querySelectorAll(sel) as any[]) {
+      if (!visible(el) && !skipLink(el)) continue;
+      const idx = String(i++);
+      el.setAttribute('data-e2e-tab', idx);
+      const radio = el.tagName === 'INPUT' && el.type === 'radio' ? `radio:${el.name}` : idx;
+      const text = String(el.getAttribute('aria-label') || el.textContent || el.name || el.tagName).trim().replace(/\s+/g, ' ').slice(0, 60);
+      out.push({ idx, group: radio, text: `${el.tagName.toLowerCase()} “${text}”` });
+    }
+    document.activeElement?.blur();
+    window.scrollTo(0, 0);
+    return out;
+  });
+  const reached = new Set<string>();
+  const noFocusStyle: string[] = [];
+  let first: string | null = null;
+  let stops = 0;
+  for (let n = 0; n < expected.length + 10; n++) {
+    await page.keyboard.press('Tab');
+    const at = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const s = getComputedStyle(el);
+      const outlined = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
+      return { idx: el.getAttribute('data-e2e-tab') as string | null, styled: Boolean(outlined || s.boxShadow !== 'none'), tag: String(el.outerHTML).slice(0, 100) as string };
+    });
+    if (!at) {
+      if (stops > 0) break;
+      continue;
+    }
+    if (at.idx === null) continue;
+    if (at.idx === first) break;
+    first ??= at.idx;
+    stops++;
+    reached.add(at.idx);
+    if (!at.styled) noFocusStyle.push(at.tag);
+  }
+  const reachedGroups = new Set(expected.filter((e) => reached.has(e.idx)).map((e) => e.group));
+  const missed = expected.filter((e) => !reachedGroups.has(e.group)).map((e) => e.text);
+  return { missed, noFocusStyle, stops };
+}
+
+/**
+ * Loads `url` in `ctx` (a context from a11yContext) and runs every check;
+ * throws an AssertionError listing what failed.
+ */
+export async function checkA11y(ctx: BrowserContext, url: string, opts: { keyboard?: boolean; loggedIn?: boolean } = {}): Promise<A11yReport> {
+  const page = await ctx.newPage();
+  try {
+    await page.goto(url);
+    const problems: string[] = [];
+    const violations = await runAxe(page);
+    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    for (const v of bad) problems.push(`axe ${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    const s = await structure(page);
+    if (!s.title) problems.push('the page has no title');
+    if (s.mains !== 1) problems.push(`expected one main landmark, found ${s.mains}`);
+    if (s.banners < 1) problems.push('no banner landmark (header)');
+    for (const u of s.unlabelled) problems.push(`form control without a label: ${u}`);
+    if (opts.loggedIn && !(await page.getByRole('navigation', { name: 'Main' }).count())) problems.push('no main navigation landmark');
+    // The same rules at phone width, where tables scroll and the header wraps.
+    await page.setViewportSize(NARROW);
+    const narrow = (await runAxe(page)).filter((v) => (v.impact === 'serious' || v.impact === 'critical') && !bad.some((b) => b.id === v.id));
+    for (const v of narrow) problems.push(`axe ${v.impact} ${v.id} at 390 px: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    await page.setViewportSize(VIEWPORT);
+    // And in dark mode (colour contrast of the dark palette).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = (await runAxe(page)).filter((v) => (v.impact === 'serious' || v.impact === 'critical') && !bad.some((b) => b.id === v.id));
+    for (const v of dark) problems.push(`axe ${v.impact} ${v.id} in dark mode: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    await page.emulateMedia({ colorScheme: 'light' });
+    let stops = 0;
+    if (opts.keyboard !== false) {
+      const k = await keyboardWalk(page);
+      stops = k.stops;
+      for (const m of k.missed) problems.push(`keyboard: Tab never reaches ${m}`);
+      for (const f of k.noFocusStyle.slice(0, 5)) problems.push(`keyboard: no visible focus style on ${f}`);
+    }
+    assert.deepEqual(problems, [], `accessibility problems on ${new URL(url).pathname}`);
+    return { url, minor: violations.filter((v) => !bad.includes(v)).map((v) => `${v.impact} ${v.id}`), tabStops: stops };
+  } finally {
+    await page.close();
+  }
+}
