@@ -40,6 +40,8 @@ main{max-width:1180px;margin:0 auto;padding:22px 16px 56px}
 h1{font-size:1.55rem;line-height:1.25;margin:.1em 0 .7em}h2{font-size:1.15rem;margin:1.4em 0 .5em}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;margin:0 0 18px}
 .card>:first-child{margin-top:0}.card>:last-child{margin-bottom:0}
+.card:has(form[action="/login"]){max-width:27rem;margin:7vh auto 0}
+form.card[action="/account/password"]{max-width:36rem}
 .notice{border-radius:8px;padding:10px 14px;margin:0 0 16px;border:1px solid;border-left-width:5px;overflow-wrap:anywhere}
 .notice.ok,.notice.info{background:var(--ok-bg);border-color:var(--ok)}
 .notice.info{background:var(--accent-soft);border-color:var(--accent)}

@@ -28,6 +28,7 @@ import { CHROMIUM, launchChromium, Screenshots } from './browser.ts';
 import { canary, makeKeys, Suite } from './suite.ts';
 import { expiryFlows, loginFlows, logoutFlow, startExpiringSession, type ExpiringSession } from './flows/auth.ts';
 import { credentialFlows } from './flows/credentials.ts';
+import { keyboardFlow } from './flows/keyboard.ts';
 import { queryDesignFlows } from './flows/query-designs.ts';
 import { userFlows } from './flows/users.ts';
 import { rotationFlows, seedCredentials, SEEDED_ROWS } from './flows/rotation.ts';
@@ -84,6 +85,7 @@ async function main(): Promise<number> {
     });
     await loginFlows(s);
     await credentialFlows(s);
+    await keyboardFlow(s);
     await queryDesignFlows(s);
     await userFlows(s);
     await runner.step('account page and audit log render cleanly', async () => {

@@ -153,7 +153,7 @@ export async function credentialFlows(s: Suite): Promise<void> {
     await s.assertPageClean();
   });
 
-  await runner.step('credentials without JavaScript: pick, add, deactivate', async () => {
+  await runner.step('without JavaScript: pick a platform, add, deactivate; the rotation checklist', async () => {
     const ctx = await newContext(s.browser, s.recorder, { javaScriptEnabled: false });
     try {
       const p = await ctx.newPage();
@@ -171,6 +171,11 @@ export async function credentialFlows(s: Suite): Promise<void> {
       await clickToLoad(p, credentialRow(p, 'Bluesky no-JS').getByRole('button', { name: /^Deactivate/ }));
       await expectFlash(p, /^Deactivated “Bluesky no-JS”/);
       await s.assertPageClean(p);
+      // The rotation checklist is plain text without JavaScript (only the Copy buttons need it).
+      await p.goto(s.url('/admin/rotation'));
+      assert.ok((await p.locator('pre[data-copy]').count()) >= 6, 'the commands are on the page');
+      assert.equal(await p.getByRole('button', { name: 'Copy' }).count(), 0);
+      assert.match((await p.locator('#rotation-live').textContent()) ?? '', /Every row is under the current key: there is nothing to rotate\./);
     } finally {
       await ctx.close();
     }
