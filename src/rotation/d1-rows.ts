@@ -4,10 +4,13 @@
  * hundreds of thousands of rows); the SQL is small and names the schema's
  * columns directly (src/db/schema.ts, migrations/0001_init.sql).
  *
- * Each UPDATE is a compare-and-set on (id, key_id, encrypted_value): a row an
+ * The updates are compare-and-set on (id, key_id, encrypted_value): a row an
  * admin edited after we read it no longer matches and is left alone (counted
- * as skipped), and a replayed batch finds nothing to change. 5 bound
- * parameters per statement (D1 allows 100); one `batch()` is one transaction.
+ * as skipped), and a replayed batch finds nothing to change. Each UPDATE
+ * carries up to 24 rows as VALUES tuples (4 bound parameters each, plus the
+ * target key id: 97 of D1's 100), because one statement per row spent most of
+ * a rotation's time in statement overhead; one `batch()` of them is one
+ * transaction, committed whole or not at all.
  */
 import type { CredentialRowsPort } from './engine.ts';
 import type { RowUpdate, StoredRow } from './reencrypt.ts';
@@ -16,8 +19,20 @@ type RawRow = { id: number; key_id: string; encrypted_value: string };
 
 const toRow = (r: RawRow): StoredRow => ({ id: r.id, keyId: r.key_id, encryptedValue: r.encrypted_value });
 
-export const COMPARE_AND_SET_SQL =
-  'UPDATE api_credentials SET encrypted_value = ?1, key_id = ?2 WHERE id = ?3 AND key_id = ?4 AND encrypted_value = ?5';
+/** Rows per UPDATE: 4 bound parameters each plus the target key id, within D1's 100. */
+export const ROWS_PER_STATEMENT = 24;
+
+/**
+ * A compare-and-set UPDATE for `rows` rows: each row changes only if it still
+ * has the id, key_id and encrypted_value we read (`WHERE id = ? AND key_id = ?
+ * AND encrypted_value = ?`, one VALUES tuple per row).
+ */
+export function compareAndSetSql(rows: number): string {
+  const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
+  return `UPDATE api_credentials SET encrypted_value = v.column4, key_id = ?
+FROM (VALUES ${tuples}) AS v
+WHERE api_credentials.id = v.column1 AND api_credentials.key_id = v.column2 AND api_credentials.encrypted_value = v.column3`;
+}
 
 export class D1CredentialRows implements CredentialRowsPort {
   readonly #db: D1Database;
@@ -47,13 +62,20 @@ export class D1CredentialRows implements CredentialRowsPort {
     return results.map(toRow);
   }
 
-  async compareAndSet(updates: RowUpdate[]): Promise<number[]> {
-    if (updates.length === 0) return [];
-    const stmt = this.#db.prepare(COMPARE_AND_SET_SQL);
-    const results = await this.#db.batch(
-      updates.map((u) => stmt.bind(u.toValue, u.toKeyId, u.id, u.fromKeyId, u.fromValue)),
-    );
-    return results.map((r) => r.meta.changes ?? 0);
+  async compareAndSet(updates: RowUpdate[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    const statements: D1PreparedStatement[] = [];
+    const full = this.#db.prepare(compareAndSetSql(ROWS_PER_STATEMENT));
+    for (let i = 0; i < updates.length; i += ROWS_PER_STATEMENT) {
+      const chunk = updates.slice(i, i + ROWS_PER_STATEMENT);
+      const stmt = chunk.length === ROWS_PER_STATEMENT ? full : this.#db.prepare(compareAndSetSql(chunk.length));
+      const target = chunk[0]!.toKeyId;
+      if (chunk.some((u) => u.toKeyId !== target)) throw new Error('one batch re-encrypts under one key');
+      statements.push(stmt.bind(target, ...chunk.flatMap((u) => [u.id, u.fromKeyId, u.fromValue, u.toValue])));
+    }
+    // One batch() = one transaction: all of it is committed, or none.
+    const results = await this.#db.batch(statements);
+    return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
   }
 
   async countUnder(keyId: string, ids: number[]): Promise<number> {

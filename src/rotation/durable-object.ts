@@ -19,7 +19,7 @@ import { openDb } from '../db/client.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { isVaultError } from '../errors.ts';
 import { poolStub, revivePoolError } from '../pool/lock-api.ts';
-import { D1CredentialRows } from './d1-rows.ts';
+import { D1CredentialRows, ROWS_PER_STATEMENT } from './d1-rows.ts';
 import { AUDIT_ACTIONS, runStep, type FaultPoint, type RotationPorts } from './engine.ts';
 import {
   aborted,
@@ -43,7 +43,7 @@ export const LOCK_HOLDER = 'key-rotation';
 const STATE_KEY = 'state';
 const ABORT_KEY = 'abort';
 /** Work per alarm invocation before handing over to the next alarm. */
-const ALARM_BUDGET_MS = 10_000;
+const ALARM_BUDGET_MS = 5_000;
 /** D1 statements per invocation we allow ourselves (D1 allows 1,000 on paid plans). */
 const ALARM_STATEMENT_BUDGET = 900;
 /** When the watchdog alarm fires if an invocation dies without setting the next one. */
@@ -178,7 +178,8 @@ export class KeyRotation extends DurableObject<Env> {
         await this.#save(state);
       }
       const action = nextAction(state);
-      const cost = action.kind === 'reencrypt-batch' ? state.options.batchSize + 2 : 2;
+      // D1 statements this step may run: a page read plus the UPDATEs (24 rows each).
+      const cost = action.kind === 'reencrypt-batch' ? Math.ceil(state.options.batchSize / ROWS_PER_STATEMENT) + 2 : 2;
       if (statements > 0 && (statements + cost > ALARM_STATEMENT_BUDGET || Date.now() - began > ALARM_BUDGET_MS)) {
         await this.ctx.storage.setAlarm(Date.now());
         return;

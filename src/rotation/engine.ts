@@ -34,8 +34,8 @@ export interface CredentialRowsPort {
   pageAll(afterId: number, limit: number): Promise<StoredRow[]>;
   /** Rows not under `keyId` with id > afterId, in id order. */
   pageNotUnder(keyId: string, afterId: number, limit: number): Promise<StoredRow[]>;
-  /** Applies all updates atomically (one transaction); returns rows changed per update. */
-  compareAndSet(updates: RowUpdate[]): Promise<number[]>;
+  /** Applies all updates atomically (one transaction); returns how many rows changed. */
+  compareAndSet(updates: RowUpdate[]): Promise<number>;
   /** How many of `ids` are now under `keyId`. */
   countUnder(keyId: string, ids: number[]): Promise<number>;
 }
@@ -154,9 +154,8 @@ async function reencryptBatch(s: RotationState, ring: CredentialKeyRing, ports: 
   // the checkpoint below, the reconcile step counts what was committed.
   const pending = batchPrepared(s, ports.now(), updates.map((u) => u.id));
   await ports.checkpoint(pending);
-  const changes = await ports.rows.compareAndSet(updates);
+  const updated = await ports.rows.compareAndSet(updates);
   await fault(ports, 'after-commit', pending);
-  const updated = changes.reduce((a, n) => a + (n > 0 ? 1 : 0), 0);
   return batchCommitted(pending, ports.now(), { rows: rows.length, lastId, updated, skipped: updates.length - updated, failedIds });
 }
 

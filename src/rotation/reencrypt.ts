@@ -30,18 +30,24 @@ export interface VerifiedPage {
   needingRotation: number;
 }
 
-/** Decrypts every row with the key its key_id names; lists the ones that fail. */
+/**
+ * Decrypts every row with the key its key_id names; lists the ones that fail.
+ * One row at a time: Web Crypto calls resolve almost at once in workerd, and
+ * awaiting them in turn measured faster (and lighter on memory) than racing
+ * hundreds of them with Promise.all.
+ */
 export async function verifyRows(ring: CredentialKeyRing, rows: readonly StoredRow[]): Promise<VerifiedPage> {
   const current = ring.currentKeyId;
-  const results = await Promise.all(
-    rows.map((r) => ring.decrypt(r.encryptedValue, r.keyId).then(() => true, () => false)),
-  );
   const undecryptableIds: number[] = [];
   let needingRotation = 0;
-  rows.forEach((r, i) => {
-    if (!results[i]) undecryptableIds.push(r.id);
+  for (const r of rows) {
+    try {
+      await ring.decrypt(r.encryptedValue, r.keyId);
+    } catch {
+      undecryptableIds.push(r.id);
+    }
     if (r.keyId !== current) needingRotation++;
-  });
+  }
   return { undecryptableIds, needingRotation };
 }
 
@@ -68,27 +74,24 @@ export class RowReencrypter {
     return this.#ring.currentKeyId;
   }
 
-  /** Re-encrypts rows under the current key; rows already under it are left out. */
+  /** Re-encrypts rows under the current key (one at a time, see verifyRows); rows already under it are left out. */
   async reencrypt(rows: readonly StoredRow[]): Promise<ReencryptedPage> {
     const to = this.#ring.currentKeyId;
-    const results = await Promise.all(
-      rows.map(async (r): Promise<RowUpdate | number | null> => {
-        if (r.keyId === to) return null;
-        const rotator = this.#byKeyId.get(r.keyId);
-        if (!rotator) return r.id;
-        try {
-          const toValue = await rotator.rotate(r.encryptedValue);
-          return { id: r.id, fromKeyId: r.keyId, fromValue: r.encryptedValue, toKeyId: to, toValue };
-        } catch {
-          return r.id;
-        }
-      }),
-    );
     const updates: RowUpdate[] = [];
     const failedIds: number[] = [];
-    for (const res of results) {
-      if (typeof res === 'number') failedIds.push(res);
-      else if (res) updates.push(res);
+    for (const r of rows) {
+      if (r.keyId === to) continue;
+      const rotator = this.#byKeyId.get(r.keyId);
+      if (!rotator) {
+        failedIds.push(r.id);
+        continue;
+      }
+      try {
+        const toValue = await rotator.rotate(r.encryptedValue);
+        updates.push({ id: r.id, fromKeyId: r.keyId, fromValue: r.encryptedValue, toKeyId: to, toValue });
+      } catch {
+        failedIds.push(r.id);
+      }
     }
     return { updates, failedIds };
   }

@@ -13,6 +13,7 @@ import { requireAdmin } from '../auth/middleware.ts';
 import { VaultError } from '../errors.ts';
 import { abortRotation, rotationStatus, startRotation } from './service.ts';
 import { D1CredentialRows } from './d1-rows.ts';
+import { ACTIVE_PHASES, type ActivePhase } from './state-machine.ts';
 import { rotationPages } from './page.tsx';
 
 const START_FIELDS = new Set(['batch_size', 'drain_timeout_seconds']);
@@ -53,7 +54,10 @@ api.post('/', async (c) => {
 
 api.get('/', async (c) => {
   const status = await rotationStatus(c.env);
-  const rows = await new D1CredentialRows(c.env.DB).countNotUnder(c.var.config.credentialKeys.currentKeyId);
+  // A live count for the operator's last check; skipped (null) while a rotation
+  // runs, because pollers ask every second and the count reads every row's key id.
+  const running = ACTIVE_PHASES.includes(status.phase as ActivePhase);
+  const rows = running ? null : await new D1CredentialRows(c.env.DB).countNotUnder(c.var.config.credentialKeys.currentKeyId);
   return c.json({ ...status, rows_not_under_current_key: rows });
 });
 

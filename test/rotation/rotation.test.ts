@@ -167,7 +167,7 @@ describe('credential-key rotation', () => {
     const mid = await callJson('GET', ROTATION_PATH, user.headers);
     expect(mid.body).toMatchObject({ phase: 'reencrypting', total: 30, done: 10, locked: true, current_key_id: NEW.keyId, previous_key_ids: [OLD.keyId] });
     expect(mid.body.last_error).toMatch(/before-commit/);
-    expect(mid.body.rows_not_under_current_key).toBe(20);
+    expect(mid.body.rows_not_under_current_key).toBeNull();
     expect(await poolLocked()).toBe(true);
     expect(Date.parse(mid.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(mid.body.started_at));
     await driveToEnd();
