@@ -37,6 +37,8 @@ import { prepareLostKey, recoveryFlows } from './flows/recovery.ts';
 const OUT = path.join(ROOT, 'test-results');
 const E2E_OUT = path.join(OUT, 'e2e');
 const SHOTS = path.join(OUT, 'screenshots');
+/** A normal run takes about two minutes; this only stops a hung one. */
+const DEADLINE_MS = 9 * 60_000;
 
 async function main(): Promise<number> {
   const started = Date.now();
@@ -57,6 +59,16 @@ async function main(): Promise<number> {
     ...(previous ? { CREDENTIAL_ENCRYPTION_KEY_PREVIOUS: previous } : {}),
     ...extra,
   });
+
+  // Never leave wrangler/workerd behind (they run in their own process group), and never hang CI.
+  const abort = (why: string, code: number) => {
+    console.log(`\n${why}: stopping wrangler dev and exiting`);
+    vault.killNow();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => abort('interrupted', 130));
+  process.once('SIGTERM', () => abort('terminated', 143));
+  setTimeout(() => abort(`the suite ran past ${DEADLINE_MS / 60_000} minutes`, 1), DEADLINE_MS).unref();
 
   let browser: Browser | null = null;
   let s: Suite | null = null;

@@ -158,6 +158,18 @@ export class E2eVault {
     throw new Error('the stopped vault still answers');
   }
 
+  /** For signal handlers: SIGKILL the wrangler process group at once. */
+  killNow(): void {
+    const pid = this.#child?.pid;
+    if (pid) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
   async dispose(keepState: boolean): Promise<void> {
     await this.stop().catch(() => undefined);
     if (!keepState) rmSync(this.dir, { recursive: true, force: true });

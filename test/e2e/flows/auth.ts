@@ -122,6 +122,9 @@ export async function expiryFlows(s: Suite, session: ExpiringSession): Promise<v
   await s.runner.step('session expiry (server): the expired token, sent anyway, is refused with /login?next=', async () => {
     const wait = session.loggedInAt + SERVER_EXPIRY_MS - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const claims = JSON.parse(Buffer.from(session.cookie.value.split('.')[1]!, 'base64url').toString('utf8')) as { iat: number; exp: number };
+    assert.equal(claims.exp - claims.iat, 60, 'a one-minute token');
+    assert.ok(Date.now() / 1000 > claims.exp + 30, 'past its expiry and the 30 s leeway');
     const ctx = await newContext(s.browser, s.recorder);
     try {
       // The old token, as a browser with a wrong clock (or a stolen cookie) would send it.
