@@ -1,12 +1,28 @@
 // The KeyRotation Durable Object end to end through REST: every phase, the
 // outcomes of a start, abort, draining, an undecryptable row, the audit event.
 import { env } from 'cloudflare:test';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   NEW, OLD, ROTATION_PATH, SECRET_KEYS, admin, allRows, auditRows, callJson, driveToEnd, expectIntact,
   planFaults, poolLocked, resetWorld, seedRows, status, storedState, waitFor,
 } from './support.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
+
+/** Collects console output (the Worker and its Durable Objects run in this isolate). */
+function captureConsole(): { stop(): string } {
+  const lines: string[] = [];
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+    vi.spyOn(console, m).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+    }),
+  );
+  return {
+    stop() {
+      for (const s of spies) s.mockRestore();
+      return lines.join('\n');
+    },
+  };
+}
 
 beforeEach(resetWorld);
 
@@ -17,6 +33,7 @@ describe('credential-key rotation', () => {
     for (const [id, plain] of already) originals.set(id, plain);
     const user = await admin();
 
+    const logged = captureConsole();
     const start = await callJson('POST', ROTATION_PATH, user.headers, { batch_size: 50 });
     expect(start.status).toBe(202);
     expect(start.body).toMatchObject({ result: 'started', current_key_id: NEW.keyId, previous_key_ids: [OLD.keyId], batch_size: 50 });
@@ -39,7 +56,7 @@ describe('credential-key rotation', () => {
     expect(detail).toMatchObject({ to_key_id: NEW.keyId, from_key_ids: [OLD.keyId], total: 230, done: 230, skipped: 0, failed: 0 });
     expect(event!.actor).toBe(`user:${user.id}`);
     expect((await auditRows('rotation.started')).length).toBe(1);
-    const everything = JSON.stringify(await auditRows()) + start.text + got.text;
+    const everything = JSON.stringify(await auditRows()) + start.text + got.text + logged.stop();
     for (const k of SECRET_KEYS) expect(everything).not.toContain(k);
     for (const plain of originals.values()) expect(everything).not.toContain(JSON.parse(plain).api_key);
   });
@@ -66,11 +83,22 @@ describe('credential-key rotation', () => {
     expect(await storedState()).toBeNull();
   });
 
+  it('two starts at once: one starts, the other gets 409', async () => {
+    const originals = await seedRows(20);
+    const user = await admin();
+    const both = await Promise.all([callJson('POST', ROTATION_PATH, user.headers), callJson('POST', ROTATION_PATH, user.headers)]);
+    expect(both.map((r) => r.status).sort()).toEqual([202, 409]);
+    expect(await driveToEnd()).toMatchObject({ phase: 'done', done: 20 });
+    expect(await auditRows('rotation.started')).toHaveLength(1);
+    await expectIntact(originals, { underNew: true });
+  });
+
   it('refuses a second start with 409 ROTATION_IN_PROGRESS and the running status', async () => {
     const originals = await seedRows(40);
     const user = await admin();
     // Hold the rotation in a retry so it is certainly still running.
     await planFaults([{ point: 'verify-page', kind: 'throw', times: 3 }]);
+    const logged = captureConsole();
     const first = await callJson('POST', ROTATION_PATH, user.headers);
     expect(first.status).toBe(202);
     const second = await callJson('POST', ROTATION_PATH, user.headers);
@@ -81,6 +109,10 @@ describe('credential-key rotation', () => {
     const end = await driveToEnd();
     expect(end).toMatchObject({ phase: 'done', done: 40, run_id: first.body.run_id });
     expect(end.last_error).toMatch(/injected failure at verify-page/);
+    const output = logged.stop();
+    expect(output).toContain('"event":"rotation.step_failed"');
+    for (const k of SECRET_KEYS) expect(output).not.toContain(k);
+    for (const plain of originals.values()) expect(output).not.toContain(JSON.parse(plain).api_key);
     await expectIntact(originals, { underNew: true });
   });
 
