@@ -49,7 +49,7 @@ form.card[action="/account/password"]{max-width:36rem}
 .notice p{margin:.2em 0}
 .hint{color:var(--muted);font-size:.9rem}
 
-.table-wrap{overflow-x:auto}
+.table-wrap{overflow-x:auto;margin:0 0 18px}
 table{border-collapse:collapse;width:100%;background:var(--card)}
 caption{text-align:left;padding:0 0 6px}
 th,td{text-align:left;padding:9px 10px;border-bottom:1px solid var(--line);vertical-align:top}
