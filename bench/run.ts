@@ -70,7 +70,8 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--seconds')) args.options.seconds = positive(value(), a);
     else if (a.startsWith('--trials')) args.options.trials = Math.round(positive(value(), a));
     else if (a === '--help' || a === '-h') {
-      process.stderr.write('usage: npm run bench [-- --only a,b] [--seconds S] [--trials N] [--list]\n');
+      // --help prints no results, so stdout (where --help belongs) is free.
+      process.stdout.write('usage: npm run bench [-- --only a,b] [--seconds S] [--trials N] [--list]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
