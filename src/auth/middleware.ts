@@ -110,15 +110,14 @@ function deny(c: Context<AppEnv>, forbidden: boolean): Response {
 
 export interface RequireOptions {
   admin?: boolean;
-  /** Allow collector-scoped API keys (pool routes only). */
-  collector?: boolean;
 }
 
 export function requireAuth(opts: RequireOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const p = c.var.principal;
     if (!p) return deny(c, false);
-    if (p.via === 'api_key' && p.scope === 'collector' && !opts.collector) return deny(c, true);
+    // Collector keys are for the pool only (see requireCollector).
+    if (p.via === 'api_key' && p.scope === 'collector') return deny(c, true);
     if (opts.admin && !isAdmin(p)) return deny(c, true);
     await next();
   };
@@ -126,4 +125,19 @@ export function requireAuth(opts: RequireOptions = {}): MiddlewareHandler<AppEnv
 
 export const requireUser = () => requireAuth();
 export const requireAdmin = () => requireAuth({ admin: true });
-export const requireCollector = () => requireAuth({ collector: true });
+
+/**
+ * Pool routes: `Authorization: ApiKey …` with scope collector or admin only.
+ * A browser session or a user's bearer token never receives a plaintext
+ * credential.
+ */
+export function requireCollector(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const p = c.var.principal;
+    if (!p) throw new VaultError('UNAUTHENTICATED', 'Authentication required: send Authorization: ApiKey <collector key>.');
+    if (p.via !== 'api_key' || (p.scope !== 'collector' && p.scope !== 'admin')) {
+      throw new VaultError('FORBIDDEN', 'Only API keys with the collector scope may use the pool.');
+    }
+    await next();
+  };
+}

@@ -4,7 +4,8 @@
  * `admin`) pass — a browser session or a user's bearer token never receives a
  * plaintext credential. A lease is bound to the key that acquired it.
  */
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import { requireCollector } from '../auth/middleware.ts';
 import type { AppEnv } from '../http/types.ts';
 import { readJsonObject } from '../http/errors.ts';
 import { VaultError } from '../errors.ts';
@@ -17,19 +18,7 @@ export const poolRoutes = new Hono<AppEnv>();
 // The credential store's reset-errors also clears the pool's cooldown and error streaks.
 onCredentialErrorsReset(resetPoolErrors);
 
-/** `Authorization: ApiKey …` with scope collector or admin; anything else is refused. */
-export function requireCollectorKey(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const p = c.var.principal;
-    if (!p) throw new VaultError('UNAUTHENTICATED', 'Authentication required: send Authorization: ApiKey <collector key>.');
-    if (p.via !== 'api_key' || (p.scope !== 'collector' && p.scope !== 'admin')) {
-      throw new VaultError('FORBIDDEN', 'Only API keys with the collector scope may use the pool.');
-    }
-    await next();
-  };
-}
-
-poolRoutes.use('/api/pool/*', requireCollectorKey());
+poolRoutes.use('/api/pool/*', requireCollector());
 
 poolRoutes.post('/api/pool/acquire', async (c) => {
   const req = parseAcquire(await readJsonObject(c));
