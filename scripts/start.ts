@@ -26,7 +26,7 @@ function runScript(script: string, args: string[], env: Record<string, string> =
 
 runMain('start', async () => {
   const { values } = parseCli(process.argv.slice(2), {
-    usage: 'npm start [-- --port N] [-- --no-serve]',
+    usage: 'npm start -- [--port N] [--no-serve]',
     description: 'Generates dev keys if missing, migrates the local D1, creates a first admin, serves on 127.0.0.1.',
     flags: { port: 'string', 'no-serve': 'boolean' },
     help: { port: 'port for wrangler dev (default 8787)', 'no-serve': 'prepare everything, then exit without serving' },
