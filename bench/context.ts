@@ -80,6 +80,15 @@ export function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** Nearest-rank percentile (p in 0..100) of the values. */
+export function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+/** Milliseconds rounded to two decimals, for result lines. */
+export const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
+
 export function createContext(baseUrl: URL, options: BenchOptions, keys: BenchContext['keys']): BenchContext {
   const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
   const doFetch = (path: string, init?: RequestInit): Promise<Response> => fetch(new URL(path, baseUrl), init);

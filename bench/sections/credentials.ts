@@ -13,21 +13,14 @@
  * Authenticates with an admin-scope API key seeded straight into D1.
  */
 import { PLATFORM_IDS, PLATFORMS, type PlatformId } from '../../src/arenas/registry.ts';
-import { generateApiKey } from '../../src/auth/api-keys.ts';
 import type { BenchContext, BenchResult, BenchSection } from '../context.ts';
-import { median } from '../context.ts';
+import { median, percentile, roundMs } from '../context.ts';
+import { apiKeyInsert } from '../seed.ts';
 
 const TOTAL = 1000;
 const SEQUENTIAL = 200;
 const CONCURRENCY = 16;
 const LIST_REQUESTS = 200;
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
-
-const round = (ms: number) => Math.round(ms * 100) / 100;
 
 /** A valid create body for the i-th credential, cycling through every platform. */
 function createBody(i: number): Record<string, unknown> {
@@ -42,14 +35,9 @@ function createBody(i: number): Record<string, unknown> {
 }
 
 async function seedAdminKey(ctx: BenchContext): Promise<Record<string, string>> {
-  const k = generateApiKey();
-  await ctx.d1([
-    {
-      sql: 'INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES (?, ?, NULL, ?, ?, ?)',
-      params: ['bench admin', 'admin', k.prefix, k.hash, Date.now()],
-    },
-  ]);
-  return { authorization: `ApiKey ${k.key}`, 'content-type': 'application/json' };
+  const key = apiKeyInsert('bench admin', 'admin', Date.now());
+  await ctx.d1([key.statement]);
+  return { authorization: key.authorization, 'content-type': 'application/json' };
 }
 
 async function timedRequest(ctx: BenchContext, path: string, init: RequestInit, expect: number): Promise<number> {
@@ -78,8 +66,8 @@ async function creates(ctx: BenchContext, headers: Record<string, string>, from:
     credentials: count,
     concurrency,
     creates_per_s: Math.round(count / seconds),
-    p50_ms: round(median(latencies)),
-    p99_ms: round(percentile(latencies, 99)),
+    p50_ms: roundMs(median(latencies)),
+    p99_ms: roundMs(percentile(latencies, 99)),
   };
 }
 
@@ -96,8 +84,8 @@ async function lists(ctx: BenchContext, headers: Record<string, string>, query: 
     matching: page.total,
     page_rows: page.credentials.length,
     requests: LIST_REQUESTS,
-    p50_ms: round(median(latencies)),
-    p99_ms: round(percentile(latencies, 99)),
+    p50_ms: roundMs(median(latencies)),
+    p99_ms: roundMs(percentile(latencies, 99)),
   };
 }
 

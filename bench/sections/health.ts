@@ -7,45 +7,35 @@
  * the Worker's own `decrypt.ms` for the deep check.
  */
 import { Fernet } from '../../src/crypto/fernet.ts';
-import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { PLATFORM_IDS, PLATFORMS } from '../../src/arenas/registry.ts';
 import type { BenchContext, BenchResult, BenchSection, Statement } from '../context.ts';
-import { median } from '../context.ts';
+import { median, percentile, roundMs } from '../context.ts';
+import { apiKeyInsert, credentialsInsert, type SeededCredential } from '../seed.ts';
 
 const ROWS = 10_000;
-const ROWS_PER_INSERT = 10; // 7 params each: under D1's 100 bound parameters per statement
+const ROWS_PER_INSERT = 10; // at most MAX_CREDENTIALS_PER_INSERT
 const INSERTS_PER_BATCH = 100;
-
-const round = (ms: number) => Math.round(ms * 100) / 100;
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 
 async function seed(ctx: BenchContext): Promise<Record<string, string>> {
   const f = await Fernet.fromKey(ctx.keys.credentialEncryptionKey);
   const now = Date.now();
   let batch: Statement[] = [];
   for (let i = 0; i < ROWS; i += ROWS_PER_INSERT) {
-    const params: unknown[] = [];
+    const rows: SeededCredential[] = [];
     for (let j = i; j < i + ROWS_PER_INSERT; j++) {
       const platform = PLATFORM_IDS[j % PLATFORM_IDS.length]!;
-      const token = await f.encrypt(JSON.stringify({ api_key: `bench-${platform}-${j}-xxxxxxxxxxxxxxxxxxxx` }));
-      params.push(platform, PLATFORMS[platform].tiers[0], `bench health ${j}`, token, f.keyId, now, now);
+      rows.push({ platform, tier: PLATFORMS[platform].tiers[0]!, name: `bench health ${j}`, fields: { api_key: `bench-${platform}-${j}-xxxxxxxxxxxxxxxxxxxx` } });
     }
-    batch.push({
-      sql: `INSERT INTO api_credentials (platform, tier, credential_name, encrypted_value, key_id, created_at, updated_at) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      params,
-    });
+    batch.push(await credentialsInsert(f, rows, now));
     if (batch.length === INSERTS_PER_BATCH) {
       await ctx.d1(batch);
       batch = [];
     }
   }
   if (batch.length) await ctx.d1(batch);
-  const k = generateApiKey();
-  await ctx.d1([{ sql: 'INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES (?, ?, NULL, ?, ?, ?)', params: ['bench admin', 'admin', k.prefix, k.hash, now] }]);
-  return { authorization: `ApiKey ${k.key}` };
+  const key = apiKeyInsert('bench admin', 'admin', now);
+  await ctx.d1([key.statement]);
+  return { authorization: key.authorization };
 }
 
 async function measure(ctx: BenchContext, headers: Record<string, string>, path: string, requests: number, mode: string): Promise<BenchResult> {
@@ -70,9 +60,9 @@ async function measure(ctx: BenchContext, headers: Record<string, string>, path:
     credentials: ROWS,
     rows_decrypted: body.decrypt.checked,
     requests,
-    p50_ms: round(median(times)),
-    p99_ms: round(percentile(times, 99)),
-    worker_p50_ms: round(median(inWorker)),
+    p50_ms: roundMs(median(times)),
+    p99_ms: roundMs(percentile(times, 99)),
+    worker_p50_ms: roundMs(median(inWorker)),
   };
 }
 

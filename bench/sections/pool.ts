@@ -9,38 +9,25 @@
  *   sequential acquire p50/p99, and acquire+release cycles/s with 16 in flight.
  */
 import { Fernet } from '../../src/crypto/fernet.ts';
-import { generateApiKey } from '../../src/auth/api-keys.ts';
 import type { BenchContext, BenchResult, BenchSection, Statement } from '../context.ts';
-import { median } from '../context.ts';
+import { median, percentile, roundMs } from '../context.ts';
+import { apiKeyInsert, credentialsInsert } from '../seed.ts';
 
 const CREDENTIALS = 20;
 const REST_REQUESTS = 500;
 const CONCURRENCY = 16;
-
-const round = (ms: number) => Math.round(ms * 100) / 100;
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 
 async function seed(ctx: BenchContext): Promise<Record<string, string>> {
   const f = await Fernet.fromKey(ctx.keys.credentialEncryptionKey);
   const now = Date.now();
   const statements: Statement[] = [];
   for (let i = 0; i < CREDENTIALS; i++) {
-    statements.push({
-      sql: `INSERT INTO api_credentials (platform, tier, credential_name, encrypted_value, key_id, created_at, updated_at)
-            VALUES ('serper', 'medium', ?, ?, ?, ?, ?)`,
-      params: [`bench pool ${i}`, await f.encrypt(JSON.stringify({ api_key: `bench-serper-key-${i}-xxxxxxxxxxxxxxxx` })), f.keyId, now, now],
-    });
+    statements.push(await credentialsInsert(f, [{ platform: 'serper', tier: 'medium', name: `bench pool ${i}`, fields: { api_key: `bench-serper-key-${i}-xxxxxxxxxxxxxxxx` } }], now));
   }
-  const k = generateApiKey();
-  statements.push({
-    sql: 'INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES (?, ?, NULL, ?, ?, ?)',
-    params: ['bench collector', 'collector', k.prefix, k.hash, now],
-  });
+  const key = apiKeyInsert('bench collector', 'collector', now);
+  statements.push(key.statement);
   await ctx.d1(statements);
-  return { authorization: `ApiKey ${k.key}`, 'content-type': 'application/json' };
+  return { authorization: key.authorization, 'content-type': 'application/json' };
 }
 
 async function post(ctx: BenchContext, path: string, headers: Record<string, string>, body: unknown): Promise<{ ms: number; json: any }> {
@@ -65,7 +52,7 @@ async function restSequential(ctx: BenchContext, headers: Record<string, string>
     acquires.push(a.ms);
     await post(ctx, '/api/pool/release', headers, { lease_id: a.json.lease_id, units_used: 1 });
   }
-  return { metric: 'rest_acquire_latency', via: 'REST (HTTP + ApiKey)', requests: REST_REQUESTS, p50_ms: round(median(acquires)), p99_ms: round(percentile(acquires, 99)) };
+  return { metric: 'rest_acquire_latency', via: 'REST (HTTP + ApiKey)', requests: REST_REQUESTS, p50_ms: roundMs(median(acquires)), p99_ms: roundMs(percentile(acquires, 99)) };
 }
 
 async function restParallel(ctx: BenchContext, headers: Record<string, string>): Promise<BenchResult> {
@@ -95,7 +82,7 @@ export const poolSection: BenchSection = {
     ctx.log('pool: the same over REST');
     return [
       { metric: 'do_round_trips', via: 'Worker → Durable Object (in workerd)', credentials: CREDENTIALS, acquire_release_per_s: cycle.ops_s, median_per_s: cycle.median_ops_s, n: cycle.n, trials: cycle.trials, timing: cycle.timing },
-      { metric: 'do_acquire_latency', via: 'Worker → Durable Object (in workerd)', acquires: 2000, p50_ms: round(latency.p50_ms), p99_ms: round(latency.p99_ms) },
+      { metric: 'do_acquire_latency', via: 'Worker → Durable Object (in workerd)', acquires: 2000, p50_ms: roundMs(latency.p50_ms), p99_ms: roundMs(latency.p99_ms) },
       await restSequential(ctx, headers),
       await restParallel(ctx, headers),
     ];
