@@ -1,64 +1,39 @@
 /**
- * A real `wrangler dev` for the rotation's black-box tests: a temp directory
- * with a copy of wrangler.toml (main and migrations pointing back at this
- * project), its own .dev.vars, its own --persist-to state, a free port and a
- * free inspector port. Started in its own process group, so a test can
- * SIGKILL wrangler and workerd together, as a crash would.
+ * A real `wrangler dev` for the rotation's black-box tests (the temp
+ * directory, ports and process group come from test/support/wrangler-dev.ts):
+ * the ring given at construction in its .dev.vars, migrations applied, SQL
+ * run against its local D1 while it is down, and a crash as SIGKILL of
+ * wrangler and workerd together (`kill()`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
+import { ROOT, WranglerDev } from '../support/wrangler-dev.ts';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
-const ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1' };
+export { ROOT };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function wrangler(args: string[], cwd: string): string {
-  const res = spawnSync(WRANGLER, args, { cwd, env: ENV, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-  if (res.status !== 0) throw new Error(`wrangler ${args.slice(0, 3).join(' ')} failed: ${(res.stderr || res.stdout).slice(-2000)}`);
-  return res.stdout;
-}
-
-export class DevVault {
-  readonly dir: string;
-  readonly config: string;
-  readonly state: string;
-  readonly devVars: string;
-  port = 0;
-  #child: ChildProcess | null = null;
+export class DevVault extends WranglerDev {
+  /** wrangler's output since the last start. */
   log = '';
 
   constructor(vars: Record<string, string>) {
-    this.dir = mkdtempSync(path.join(tmpdir(), 'arena-vault-rotation-'));
-    this.config = path.join(this.dir, 'wrangler.toml');
-    this.state = path.join(this.dir, 'state');
-    this.devVars = path.join(this.dir, '.dev.vars');
-    const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
-      .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(ROOT, 'src/index.ts'))}`)
-      .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(path.join(ROOT, 'migrations'))}`);
-    writeFileSync(this.config, toml);
-    writeFileSync(this.devVars, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-    wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', this.state, '--config', this.config], this.dir);
+    super('arena-vault-rotation-');
+    this.writeVars(vars);
+    this.applyMigrations();
   }
 
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+  protected override output(text: string): void {
+    this.log += text;
+  }
+
+  protected override failureHint(): string {
+    return `: ${this.log.slice(-2000)}`;
+  }
+
+  override async start(vars?: Record<string, string>, label = 'rotation'): Promise<void> {
+    this.log = '';
+    await super.start(vars, label);
   }
 
   /** Runs SQL from a file against the local D1 (only while wrangler dev is stopped). */
@@ -66,77 +41,16 @@ export class DevVault {
     const file = path.join(this.dir, `q-${Date.now()}.sql`);
     writeFileSync(file, sql);
     try {
-      const out = wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', this.state, '--config', this.config, '--file', file, '--json', '--yes'], this.dir);
+      const out = this.wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', this.state, '--config', this.config, '--file', file, '--json', '--yes']);
       return (JSON.parse(out.slice(out.indexOf('['))) as { results?: Row[] }[]).map((r) => r.results ?? []);
     } finally {
       rmSync(file, { force: true });
     }
   }
 
-  async start(): Promise<void> {
-    this.port = this.port || (await freePort());
-    const inspector = await freePort();
-    this.log = '';
-    const child = spawn(
-      WRANGLER,
-      ['dev', '--config', this.config, '--ip', '127.0.0.1', '--port', String(this.port), '--inspector-port', String(inspector),
-        '--persist-to', this.state, '--show-interactive-dev-session=false'],
-      { cwd: this.dir, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
-    this.#child = child;
-    const until = Date.now() + 60_000;
-    while (Date.now() < until) {
-      if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${this.log.slice(-2000)}`);
-      try {
-        const res = await fetch(`${this.url}/api/health`, { signal: AbortSignal.timeout(2000) });
-        if (res.ok) return;
-      } catch {
-        // not up yet
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`wrangler dev did not come up: ${this.log.slice(-2000)}`);
-  }
-
-  /** SIGKILL the whole process group (wrangler and workerd): no cleanup, like a crash. */
-  async kill(): Promise<void> {
-    const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    process.kill(-child.pid!, 'SIGKILL');
-    await exited;
-    this.#child = null;
-    // workerd is in the same group; wait until the port is free again.
-    for (let i = 0; i < 100; i++) {
-      try {
-        await fetch(`${this.url}/api/health`, { signal: AbortSignal.timeout(500) });
-      } catch {
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('the killed vault still answers');
-  }
-
-  async dispose(): Promise<void> {
-    await this.kill().catch(() => undefined);
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
   async json(method: string, p: string, apiKey?: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(this.url + p, {
-      method,
-      headers: { ...(apiKey ? { authorization: `ApiKey ${apiKey}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    try {
-      return { status: res.status, body: JSON.parse(text) };
-    } catch {
-      return { status: res.status, body: text };
-    }
+    const res = await this.api(method, p, apiKey, body);
+    return { status: res.status, body: res.json ?? res.text };
   }
 }
 
