@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { api, createTestUser, type TestUser } from '../support/auth.ts';
-import { apiKeyHeaders, browserSession } from '../pool/support.ts';
+import { apiKeyHeaders } from '../pool/support.ts';
+import { pageSession } from '../support/page-session.ts';
 
 async function call(user: TestUser | Record<string, string> | null, method: string, path: string, json?: unknown) {
   const headers = user === null ? { 'content-type': 'application/json' } : 'headers' in user ? (user as TestUser).headers : (user as Record<string, string>);
@@ -69,7 +70,7 @@ describe('REST /api/query-designs', () => {
 describe('/admin/query-designs page', () => {
   it('creates a design, enables arenas and picks tiers by form, and re-renders a 422 for a tier the arena lacks', async () => {
     const user = await createTestUser('researcher');
-    const s = await browserSession(user.token);
+    const s = await pageSession(user, '/admin/query-designs');
     const created = await s.post('/admin/query-designs', { name: 'Form <script>alert(1)</script> design' });
     expect(created.status).toBe(303);
     const id = Number(/\/admin\/query-designs\/(\d+)/.exec(created.location!)![1]);

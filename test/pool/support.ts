@@ -2,12 +2,13 @@
  * Test helpers for the collection side: seed credential rows straight into D1
  * (encrypted with the real CredentialKeyRing, optionally under a key the
  * vault's env lacks, or tagged with a key id that does not open them), and
- * mint API keys for collectors.
+ * call the pool's REST routes. (API keys: test/support/auth.ts.)
  */
 import { env, SELF } from 'cloudflare:test';
 import { CredentialKeyRing } from '../../src/crypto/key-ring.ts';
-import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { TEST_CREDENTIAL_KEY } from '../support/keys.ts';
+
+export { apiKeyHeaders } from '../support/auth.ts';
 
 export interface SeedCredential {
   platform: string;
@@ -46,15 +47,6 @@ export async function seedCredential(s: SeedCredential): Promise<number> {
   return row!.id;
 }
 
-/** An API key row of the given scope; returns headers for `Authorization: ApiKey …`. */
-export async function apiKeyHeaders(scope: 'collector' | 'admin' = 'collector', userId: number | null = null): Promise<Record<string, string>> {
-  const k = generateApiKey();
-  await env.DB.prepare('INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .bind(`test ${scope}`, scope, userId, k.prefix, k.hash, Date.now())
-    .run();
-  return { authorization: `ApiKey ${k.key}`, 'content-type': 'application/json' };
-}
-
 export function post(path: string, headers: Record<string, string>, json: unknown): Promise<Response> {
   return SELF.fetch(`https://vault.test${path}`, { method: 'POST', headers, body: JSON.stringify(json) });
 }
@@ -70,44 +62,4 @@ export async function resetPool(): Promise<void> {
   await runInDurableObject(poolStub(env), (_instance, state) => {
     state.storage.sql.exec('DELETE FROM leases; DELETE FROM credential_state; DELETE FROM usage; DELETE FROM pool_lock;');
   });
-}
-
-function cookieValue(headers: Headers, name: string): string | undefined {
-  for (const c of headers.getSetCookie()) {
-    const [pair] = c.split(';');
-    const [k, ...v] = pair!.split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
-
-export interface BrowserSession {
-  get(path: string): Promise<{ status: number; html: string; headers: Headers }>;
-  post(path: string, form: Record<string, string>): Promise<{ status: number; html: string; headers: Headers; location: string | null; flash?: string }>;
-}
-
-/** A browser-like page session for a user: bearer auth, the CSRF cookie and form token, same-origin form posts. */
-export async function browserSession(token: string, start = '/admin/query-designs'): Promise<BrowserSession> {
-  const first = await SELF.fetch(`https://vault.test${start}`, { headers: { authorization: `Bearer ${token}` } });
-  const csrfCookie = cookieValue(first.headers, '__Host-av_csrf');
-  const token_ = /name="csrf_token" value="([^"]+)"/.exec(await first.text())?.[1];
-  if (!csrfCookie || !token_) throw new Error(`no CSRF cookie/token (status ${first.status})`);
-  const cookie = `__Host-av_csrf=${csrfCookie}`;
-  return {
-    async get(path) {
-      const res = await SELF.fetch(`https://vault.test${path}`, { headers: { authorization: `Bearer ${token}`, cookie } });
-      return { status: res.status, html: await res.text(), headers: res.headers };
-    },
-    async post(path, form) {
-      const res = await SELF.fetch(`https://vault.test${path}`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { authorization: `Bearer ${token}`, cookie, origin: 'https://vault.test', 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ csrf_token: token_, ...form }).toString(),
-      });
-      const raw = cookieValue(res.headers, '__Host-av_flash');
-      const flash = raw ? (JSON.parse(decodeURIComponent(decodeURIComponent(raw))) as { text: string }).text : undefined;
-      return { status: res.status, html: await res.text(), headers: res.headers, location: res.headers.get('location'), flash };
-    },
-  };
 }

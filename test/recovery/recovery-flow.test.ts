@@ -6,7 +6,8 @@ import { utf8 } from '../../src/crypto/encoding.ts';
 import { PURGE_CONFIRMATION } from '../../src/recovery/plan.ts';
 import { createTestUser, type TestUser } from '../support/auth.ts';
 import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
-import { apiKeyHeaders, browserSession, keyIdOf, post, resetPool, seedCredential } from '../pool/support.ts';
+import { apiKeyHeaders, keyIdOf, post, resetPool, seedCredential } from '../pool/support.ts';
+import { pageSession } from '../support/page-session.ts';
 
 const LOST = TEST_CREDENTIAL_KEY_2; // the key the vault no longer has
 const CANARY = 'CANARY-recovery-77aa66bb';
@@ -217,7 +218,7 @@ describe('lost-key recovery, end to end over REST', () => {
 describe('/admin/recovery page', () => {
   it('walks through purge and re-enable by form, with the confirmation phrase', async () => {
     const w = await lostKeyWorld();
-    const s = await browserSession(admin.token, '/admin/recovery');
+    const s = await pageSession(admin, '/admin/recovery');
     const page = await s.get('/admin/recovery');
     expect(page.html).toContain(`under missing key ${lostId}`);
     expect(page.html).toContain('wrangler secret put CREDENTIAL_ENCRYPTION_KEY_PREVIOUS');

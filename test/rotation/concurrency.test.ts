@@ -3,11 +3,10 @@
 // refused while collection is locked and served after it unlocks.
 import { env, runInDurableObject } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { utf8 } from '../../src/crypto/encoding.ts';
 import { PAUSED_KEY, RESUME_KEY } from '../../src/rotation/faults.ts';
 import {
-  NEW, OLD, ROTATION_PATH, admin, allRows, callJson, driveToEnd, expectIntact, planFaults, poolLocked,
+  NEW, OLD, ROTATION_PATH, admin, allRows, apiKeyHeaders, callJson, driveToEnd, expectIntact, planFaults, poolLocked,
   resetWorld, seedRows, stub, waitFor,
 } from './support.ts';
 
@@ -64,18 +63,11 @@ describe('a credential edited while the rotation runs', () => {
 });
 
 describe('collectors during a rotation', () => {
-  async function collectorHeaders() {
-    const k = generateApiKey();
-    await env.DB.prepare('INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES (?, ?, NULL, ?, ?, ?)')
-      .bind('collector', 'collector', k.prefix, k.hash, Date.now())
-      .run();
-    return { authorization: `ApiKey ${k.key}`, 'content-type': 'application/json' };
-  }
   const acquireBody = { platform: 'serper', tier: 'medium', task_id: 'task-1' };
 
   it('are refused (423, Retry-After) while collection is locked and served after unlock, with the re-encrypted credential', async () => {
     const originals = await seedRows(60);
-    const collector = await collectorHeaders();
+    const collector = await apiKeyHeaders('collector');
     await planFaults([{ point: 'before-commit', kind: 'pause', batch: 2 }]);
     await callJson('POST', ROTATION_PATH, (await admin()).headers, { batch_size: 20 });
     await waitUntilPaused();
@@ -98,7 +90,7 @@ describe('collectors during a rotation', () => {
 
   it('a lease taken before the rotation holds it in draining until released', async () => {
     const originals = await seedRows(10);
-    const collector = await collectorHeaders();
+    const collector = await apiKeyHeaders('collector');
     const lease = await callJson('POST', '/api/pool/acquire', collector, acquireBody);
     expect(lease.status).toBe(200);
     await callJson('POST', ROTATION_PATH, (await admin()).headers, { drain_timeout_seconds: 600 });

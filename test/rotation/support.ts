@@ -7,15 +7,16 @@
  */
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { expect } from 'vitest';
-import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { utf8 } from '../../src/crypto/encoding.ts';
 import { rotationStub, type KeyRotation } from '../../src/rotation/durable-object.ts';
 import { FAULTS_KEY, type PlannedFault } from '../../src/rotation/faults.ts';
 import type { RotationState } from '../../src/rotation/state-machine.ts';
 import type { RotationStatus } from '../../src/rotation/status.ts';
-import { api, createTestUser, type TestUser } from '../support/auth.ts';
+import { createTestUser, type TestUser } from '../support/auth.ts';
 import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
+
+export { apiKeyHeaders, callJson } from '../support/auth.ts';
 
 export const OLD = await Fernet.fromKey(TEST_CREDENTIAL_KEY);
 export const NEW = await Fernet.fromKey(TEST_CREDENTIAL_KEY_2);
@@ -135,26 +136,6 @@ export async function waitFor(predicate: (s: RotationState) => boolean, rounds =
 
 export async function admin(): Promise<TestUser> {
   return createTestUser('admin');
-}
-
-export async function adminApiKeyHeaders(): Promise<Record<string, string>> {
-  const k = generateApiKey();
-  await env.DB.prepare('INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES (?, ?, NULL, ?, ?, ?)')
-    .bind('rotation test', 'admin', k.prefix, k.hash, Date.now())
-    .run();
-  return { authorization: `ApiKey ${k.key}`, 'content-type': 'application/json' };
-}
-
-export async function callJson(method: string, path: string, headers: Record<string, string>, json?: unknown) {
-  const res = await api(path, { method, headers, json });
-  const text = await res.text();
-  let body: any = null;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body, text };
 }
 
 export async function poolLocked(): Promise<boolean> {

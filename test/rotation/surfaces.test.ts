@@ -1,11 +1,10 @@
 // The REST surface's guards and errors, and the /admin/rotation page (works
 // without JavaScript; nonce'd polling script; no secret anywhere).
-import { env, SELF } from 'cloudflare:test';
-import { generateApiKey } from '../../src/auth/api-keys.ts';
+import { SELF } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestUser } from '../support/auth.ts';
 import {
-  NEW, OLD, ROTATION_PATH, SECRET_KEYS, adminApiKeyHeaders, callJson, driveToEnd, planFaults, resetWorld, seedRows, waitFor,
+  NEW, OLD, ROTATION_PATH, SECRET_KEYS, apiKeyHeaders, callJson, driveToEnd, planFaults, resetWorld, seedRows, waitFor,
 } from './support.ts';
 
 beforeEach(resetWorld);
@@ -15,10 +14,7 @@ const ORIGIN = 'https://vault.test';
 describe('REST guards and errors', () => {
   it('is admin only: 401 without credentials, 403 for a researcher and a collector key', async () => {
     const researcher = await createTestUser('researcher');
-    const k = generateApiKey();
-    await env.DB.prepare("INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES ('c', 'collector', NULL, ?, ?, ?)")
-      .bind(k.prefix, k.hash, Date.now()).run();
-    const collector = { authorization: `ApiKey ${k.key}`, 'content-type': 'application/json' };
+    const collector = await apiKeyHeaders('collector');
     for (const [method, path] of [['GET', ROTATION_PATH], ['POST', ROTATION_PATH], ['POST', `${ROTATION_PATH}/abort`]] as const) {
       expect((await callJson(method, path, { 'content-type': 'application/json' })).status).toBe(401);
       const r = await callJson(method, path, researcher.headers);
@@ -30,7 +26,7 @@ describe('REST guards and errors', () => {
 
   it('accepts an admin API key (what the script uses)', async () => {
     await seedRows(3);
-    const headers = await adminApiKeyHeaders();
+    const headers = await apiKeyHeaders('admin');
     const res = await callJson('POST', ROTATION_PATH, headers);
     expect(res.status).toBe(202);
     expect(res.body.phase).toBe('locking');
@@ -40,7 +36,7 @@ describe('REST guards and errors', () => {
   });
 
   it('rejects malformed bodies: 400 INVALID_JSON, 422 for unknown fields and out-of-range options', async () => {
-    const headers = await adminApiKeyHeaders();
+    const headers = await apiKeyHeaders('admin');
     const bad = await SELF.fetch(`${ORIGIN}${ROTATION_PATH}`, { method: 'POST', headers, body: '{"batch_size":' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.code).toBe('INVALID_JSON');
@@ -57,7 +53,7 @@ describe('REST guards and errors', () => {
   });
 
   it('abort with nothing running is 409 CONFLICT', async () => {
-    const r = await callJson('POST', `${ROTATION_PATH}/abort`, await adminApiKeyHeaders());
+    const r = await callJson('POST', `${ROTATION_PATH}/abort`, await apiKeyHeaders('admin'));
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('CONFLICT');
     expect(r.body.error.rotation.phase).toBe('idle');
@@ -65,7 +61,7 @@ describe('REST guards and errors', () => {
 
   it('GET before any rotation: idle, key ids from the ring, live count of rows still under an old key', async () => {
     await seedRows(4);
-    const r = await callJson('GET', ROTATION_PATH, await adminApiKeyHeaders());
+    const r = await callJson('GET', ROTATION_PATH, await apiKeyHeaders('admin'));
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
       phase: 'idle', run_id: null, total: 0, done: 0, skipped: 0, failed: 0, started_at: null, updated_at: null,

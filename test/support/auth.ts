@@ -1,9 +1,11 @@
 /**
- * Test helpers for authenticated requests: insert a user row straight into D1
- * and mint a token with the real token code. (Login itself is tested in
- * test/auth; these helpers keep other suites independent of it.)
+ * Test helpers for authenticated requests: insert a user row (or an API key
+ * row) straight into D1 and mint a token with the real token code. (Login
+ * itself is tested in test/auth; these helpers keep other suites independent
+ * of it.)
  */
 import { env, SELF } from 'cloudflare:test';
+import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { loadConfig } from '../../src/config.ts';
 import { issueAccessToken } from '../../src/auth/tokens.ts';
 import type { Role } from '../../src/auth/principal.ts';
@@ -46,4 +48,26 @@ export function api(path: string, init: RequestInit & { json?: unknown } = {}): 
     ...rest,
     body: json === undefined ? rest.body : JSON.stringify(json),
   });
+}
+
+/** An API key row of the given scope; returns headers for `Authorization: ApiKey …` JSON calls. */
+export async function apiKeyHeaders(scope: 'collector' | 'admin' = 'collector', userId: number | null = null): Promise<Record<string, string>> {
+  const k = generateApiKey();
+  await env.DB.prepare('INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .bind(`test ${scope}`, scope, userId, k.prefix, k.hash, Date.now())
+    .run();
+  return { authorization: `ApiKey ${k.key}`, 'content-type': 'application/json' };
+}
+
+/** A JSON request with these headers; `body` is the parsed JSON, or the text when it is not JSON. */
+export async function callJson(method: string, path: string, headers: Record<string, string>, json?: unknown) {
+  const res = await api(path, { method, headers, json });
+  const text = await res.text();
+  let body: any = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body, text, headers: res.headers };
 }
