@@ -4,28 +4,13 @@
 // start) and finishes; every row then opens under the new key to exactly its
 // original fields, none lost or duplicated.
 import assert from 'node:assert/strict';
-import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Fernet } from '../../src/crypto/fernet.ts';
-import { hexEncode } from '../../src/crypto/encoding.ts';
-import { bootstrapAdmin, serverPaths, startServer, type ServerProcess } from './server-process.ts';
+import { bootstrapAdmin, callServer, secretsInFiles, startServer } from './server-process.ts';
 import { withTempDir } from './support.ts';
 
 const ROWS = 2000;
-
-async function writeSecret(path: string, value: string): Promise<void> {
-  Deno.mkdirSync(dirname(path), { recursive: true });
-  await Deno.writeTextFile(path, value, { mode: 0o600 });
-}
-
-async function getJson(server: ServerProcess, path: string, token: string, method = 'GET', json?: unknown) {
-  const res = await fetch(server.baseUrl + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) },
-    body: json ? JSON.stringify(json) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const ROTATION_PATH = '/api/admin/rotations/credential-key';
 
 /** Old-key rows written straight into SQLite (as an import would), each with a distinct payload. */
 async function seedRows(databasePath: string, key: string): Promise<void> {
@@ -47,34 +32,23 @@ Deno.test({
   sanitizeResources: false,
   fn: async () => {
     await withTempDir(async (dir) => {
-      const paths = serverPaths(dir);
-      const oldKey = Fernet.generateKey();
-      const newKey = Fernet.generateKey();
-      await writeSecret(paths.secretKey, hexEncode(crypto.getRandomValues(new Uint8Array(32))));
-      await writeSecret(paths.credentialKey, oldKey);
-      const base = { DATABASE_PATH: paths.database, SECRET_KEY_FILE: paths.secretKey, CREDENTIAL_ENCRYPTION_KEY_FILE: paths.credentialKey };
+      const { paths, oldKey, newKey, base, installRing } = await secretsInFiles(dir);
 
       let server = await startServer(base);
       await bootstrapAdmin(paths.database, 'crash-admin@example.test', 'crash-admin-password-1');
-      const login = await fetch(`${server.baseUrl}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'crash-admin@example.test', password: 'crash-admin-password-1' }),
-      });
-      const token = String(((await login.json()) as { access_token: string }).access_token);
+      const login = await callServer(server, 'POST', '/api/auth/login', { json: { email: 'crash-admin@example.test', password: 'crash-admin-password-1' } });
+      const token = String(login.body.access_token);
       await seedRows(paths.database, oldKey);
       await server.stop();
 
-      await writeSecret(paths.credentialKey, newKey);
-      await writeSecret(paths.credentialKeyPrevious, oldKey);
-      const ring = { ...base, CREDENTIAL_ENCRYPTION_KEY_PREVIOUS_FILE: paths.credentialKeyPrevious };
+      const ring = await installRing();
       server = await startServer(ring);
       try {
-        const started = await getJson(server, '/api/admin/rotations/credential-key', token, 'POST', { batch_size: 4 });
+        const started = await callServer(server, 'POST', ROTATION_PATH, { token, json: { batch_size: 4 } });
         assert.equal(started.status, 202, JSON.stringify(started.body));
         let seen: Record<string, unknown> = {};
         for (let i = 0; i < 2000; i++) {
-          seen = (await getJson(server, '/api/admin/rotations/credential-key', token)).body;
+          seen = (await callServer(server, 'GET', ROTATION_PATH, { token })).body;
           if (seen.phase === 'reencrypting' && Number(seen.done) > 0) break;
           await new Promise((r) => setTimeout(r, 5));
         }
@@ -90,7 +64,7 @@ Deno.test({
         assert.match(server.output(), /resumed \d+ scheduled object alarm/);
         let final: Record<string, unknown> = {};
         for (let i = 0; i < 3000; i++) {
-          final = (await getJson(server, '/api/admin/rotations/credential-key', token)).body;
+          final = (await callServer(server, 'GET', ROTATION_PATH, { token })).body;
           if (['done', 'failed', 'aborted'].includes(String(final.phase)) && final.locked === false) break;
           await new Promise((r) => setTimeout(r, 20));
         }

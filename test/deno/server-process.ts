@@ -2,9 +2,13 @@
  * Starts the real self-hosted server (deno/server.ts) as a child process on a
  * free localhost port, exactly as `npm run start:deno` does, and collects
  * everything it prints so tests can assert that no secret ever appears.
+ * Also: its secrets in files (*_FILE, as Docker secrets mount them) and JSON
+ * calls to it.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { hexEncode } from '../../src/crypto/encoding.ts';
+import { Fernet } from '../../src/crypto/fernet.ts';
 import { hashPassword } from '../../src/crypto/password.ts';
 import { ROOT } from './support.ts';
 
@@ -100,3 +104,55 @@ export const serverPaths = (dir: string) => ({
   credentialKey: join(dir, 'secrets', 'credential_encryption_key'),
   credentialKeyPrevious: join(dir, 'secrets', 'credential_encryption_key_previous'),
 });
+
+/** Writes a secret file (0600) with a trailing newline, as `echo` writes it. */
+export async function writeSecret(path: string, value: string): Promise<void> {
+  Deno.mkdirSync(dirname(path), { recursive: true });
+  await Deno.writeTextFile(path, `${value}\n`, { mode: 0o600 });
+}
+
+/**
+ * A server directory with its secrets in files: a fresh SECRET_KEY and
+ * `oldKey` as the credential key; `base` is the env that points at them.
+ * `installRing()` then makes `newKey` current and `oldKey` previous (files
+ * only; a restart picks them up) and returns the env for that ring.
+ */
+export async function secretsInFiles(dir: string) {
+  const paths = serverPaths(dir);
+  const oldKey = Fernet.generateKey();
+  const newKey = Fernet.generateKey();
+  await writeSecret(paths.secretKey, hexEncode(crypto.getRandomValues(new Uint8Array(32))));
+  await writeSecret(paths.credentialKey, oldKey);
+  const base = { DATABASE_PATH: paths.database, SECRET_KEY_FILE: paths.secretKey, CREDENTIAL_ENCRYPTION_KEY_FILE: paths.credentialKey };
+  return {
+    paths,
+    oldKey,
+    newKey,
+    base,
+    async installRing(): Promise<Record<string, string>> {
+      await writeSecret(paths.credentialKey, newKey);
+      await writeSecret(paths.credentialKeyPrevious, oldKey);
+      return { ...base, CREDENTIAL_ENCRYPTION_KEY_PREVIOUS_FILE: paths.credentialKeyPrevious };
+    },
+  };
+}
+
+/** A JSON call to the server, with a bearer token when given; `body` is {} when the answer is not JSON (a page). */
+export async function callServer(server: ServerProcess, method: string, path: string, opts: { token?: string; json?: unknown } = {}) {
+  const res = await fetch(server.baseUrl + path, {
+    method,
+    headers: {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
+  });
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON (a page); the status tells
+  }
+  return { status: res.status, body, text };
+}

@@ -5,41 +5,20 @@
 // restart without the previous key to prove nothing still needs it.
 // A canary secret must never appear in a response or in the server's output.
 import assert from 'node:assert/strict';
-import { dirname } from 'node:path';
-import { Fernet } from '../../src/crypto/fernet.ts';
 import { hexEncode } from '../../src/crypto/encoding.ts';
-import { runServerToExit, serverPaths, startServer, type ServerProcess } from './server-process.ts';
+import { callServer, runServerToExit, secretsInFiles, serverPaths, startServer, writeSecret, type ServerProcess } from './server-process.ts';
 import { withTempDir } from './support.ts';
 
 const CANARY = `canary-deno-smoke-${crypto.randomUUID()}`;
 const ADMIN = { email: 'smoke-admin@example.test', password: `pw-${crypto.randomUUID()}` };
 
-async function writeSecret(path: string, value: string): Promise<void> {
-  await Deno.mkdirSync(dirname(path), { recursive: true });
-  await Deno.writeTextFile(path, `${value}\n`, { mode: 0o600 }); // a trailing newline, as `echo` writes it
-}
-
 /** Every response body read in this file, to check for the canary at the end. */
 const bodies: string[] = [];
 
 async function call(server: ServerProcess, method: string, path: string, opts: { token?: string; json?: unknown } = {}) {
-  const res = await fetch(server.baseUrl + path, {
-    method,
-    headers: {
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
-  });
-  const text = await res.text();
-  bodies.push(text);
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON (a page); the status tells
-  }
-  return { status: res.status, body };
+  const res = await callServer(server, method, path, opts);
+  bodies.push(res.text);
+  return res;
 }
 
 async function rotateAndWait(server: ServerProcess, token: string): Promise<Record<string, unknown>> {
@@ -61,12 +40,7 @@ Deno.test({
   sanitizeResources: false,
   fn: async () => {
     await withTempDir(async (dir) => {
-      const paths = serverPaths(dir);
-      const oldKey = Fernet.generateKey();
-      const newKey = Fernet.generateKey();
-      await writeSecret(paths.secretKey, hexEncode(crypto.getRandomValues(new Uint8Array(32))));
-      await writeSecret(paths.credentialKey, oldKey);
-      const base = { DATABASE_PATH: paths.database, SECRET_KEY_FILE: paths.secretKey, CREDENTIAL_ENCRYPTION_KEY_FILE: paths.credentialKey };
+      const { paths, oldKey, newKey, base, installRing } = await secretsInFiles(dir);
       const outputs: string[] = [];
 
       // 1. First start: migrations applied, health ok.
@@ -103,9 +77,7 @@ Deno.test({
         assert.equal((await server.stop('SIGTERM')).code, 0);
 
         // 3. Restart with the new key, the old one as previous (both from files).
-        await writeSecret(paths.credentialKey, newKey);
-        await writeSecret(paths.credentialKeyPrevious, oldKey);
-        server = await startServer({ ...base, CREDENTIAL_ENCRYPTION_KEY_PREVIOUS_FILE: paths.credentialKeyPrevious });
+        server = await startServer(await installRing());
         const pending = await call(server, 'POST', `/api/credentials/${id}/verify`, { token });
         assert.equal(pending.status, 200, JSON.stringify(pending.body));
         assert.equal(pending.body.result, 'needs_previous_key');
