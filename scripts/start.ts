@@ -53,7 +53,7 @@ runMain('start', async () => {
       writeFileSync(ADMIN_FILE, `email=${email}\npassword=${password}\n`, { mode: 0o600 });
     }
     console.log(`• creating the first admin ${email}`);
-    runScript('scripts/bootstrap-admin.ts', [], { FIRST_ADMIN_EMAIL: email, FIRST_ADMIN_PASSWORD: password });
+    runScript('scripts/bootstrap-admin.ts', ['--if-no-admin'], { FIRST_ADMIN_EMAIL: email, FIRST_ADMIN_PASSWORD: password });
   } else {
     const [rows] = d1Execute<{ email: string }>(`SELECT email FROM users WHERE role = 'admin' AND is_active = 1 ORDER BY id LIMIT 1`);
     console.log(`• an admin exists already (${rows?.[0]?.email ?? email}); not creating another`);
@@ -72,7 +72,9 @@ runMain('start', async () => {
 
   const child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', port], {
     stdio: 'inherit',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    // The vault never reads request.cf: use miniflare's placeholder instead of
+    // fetching workers.cloudflare.com/cf.json (which fails, loudly, offline).
+    env: { CLOUDFLARE_CF_FETCH_ENABLED: 'false', ...process.env, WRANGLER_SEND_METRICS: 'false' },
   });
   return new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
 });
