@@ -53,6 +53,18 @@ export interface VerifyReport {
   field_problems?: FieldProblem[];
 }
 
+/**
+ * The settings `update` changes and audits as {from, to}, with the name the
+ * audit event gives each. (Notes are audited apart: free text, so only
+ * whether they changed.)
+ */
+const AUDITED_SETTINGS = [
+  ['credentialName', 'credential_name'],
+  ['dailyQuota', 'daily_quota'],
+  ['monthlyQuota', 'monthly_quota'],
+  ['maxLeases', 'max_leases'],
+] as const satisfies readonly (readonly [keyof CredentialPatch & keyof CredentialRowChanges, string])[];
+
 export interface CredentialStoreDeps {
   db: Db;
   ring: CredentialKeyRing;
@@ -150,21 +162,11 @@ export class CredentialStore {
     const before = await this.#row(id);
     const changes: CredentialRowChanges = {};
     const changed: Record<string, unknown> = {};
-    if (patch.credentialName !== undefined) {
-      changes.credentialName = patch.credentialName;
-      changed.credential_name = { from: before.credentialName, to: patch.credentialName };
-    }
-    if (patch.dailyQuota !== undefined) {
-      changes.dailyQuota = patch.dailyQuota;
-      changed.daily_quota = { from: before.dailyQuota, to: patch.dailyQuota };
-    }
-    if (patch.monthlyQuota !== undefined) {
-      changes.monthlyQuota = patch.monthlyQuota;
-      changed.monthly_quota = { from: before.monthlyQuota, to: patch.monthlyQuota };
-    }
-    if (patch.maxLeases !== undefined) {
-      changes.maxLeases = patch.maxLeases;
-      changed.max_leases = { from: before.maxLeases, to: patch.maxLeases };
+    for (const [field, auditName] of AUDITED_SETTINGS) {
+      const value = patch[field];
+      if (value === undefined) continue;
+      Object.assign(changes, { [field]: value });
+      changed[auditName] = { from: before[field], to: value };
     }
     // Notes are free text: the audit says they changed, not what they say.
     if (patch.notes !== undefined) {
