@@ -6,7 +6,8 @@
  * `env` is the self-hosted server's bindings object, filled at start.
  */
 
-export class DurableObject<Env = unknown> {
+/** What both base classes hold; two classes still, so `instanceof` tells them apart as in workerd. */
+class WithContext<Env> {
   protected ctx: unknown;
   protected env: Env;
   constructor(ctx: unknown, env: Env) {
@@ -15,14 +16,9 @@ export class DurableObject<Env = unknown> {
   }
 }
 
-export class WorkerEntrypoint<Env = unknown> {
-  protected ctx: unknown;
-  protected env: Env;
-  constructor(ctx: unknown, env: Env) {
-    this.ctx = ctx;
-    this.env = env;
-  }
-}
+export class DurableObject<Env = unknown> extends WithContext<Env> {}
+
+export class WorkerEntrypoint<Env = unknown> extends WithContext<Env> {}
 
 /** Marker base for objects passed by reference over RPC; in-process they simply are references. */
 export class RpcTarget {}
