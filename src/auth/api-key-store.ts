@@ -10,8 +10,7 @@ import { VaultError } from '../errors.ts';
 import { auditStatement } from '../audit/audit.ts';
 import { generateApiKey, type NewApiKeyInput } from './api-keys.ts';
 import { getUser, type Actor } from './users.ts';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+import { iso } from '../db/timestamps.ts';
 
 /** An API key as lists show it: the public prefix, never the key or its hash. */
 export function publicApiKey(k: ApiKeyRow) {

@@ -6,6 +6,7 @@
 import type { CredentialRow } from '../db/schema.ts';
 import { maskCredentialFields, type MaskedField } from './masking.ts';
 import type { KeyStatus, OpenedCredential } from './sealing.ts';
+import { iso } from '../db/timestamps.ts';
 
 export interface CredentialView {
   id: number;
@@ -30,8 +31,6 @@ export interface CredentialView {
   /** Masked fields by name; null when the row cannot be opened. */
   fields: Record<string, Omit<MaskedField, 'name'>> | null;
 }
-
-export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 export function credentialView(row: CredentialRow, opened: OpenedCredential): CredentialView {
   let fields: CredentialView['fields'] = null;

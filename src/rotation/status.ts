@@ -5,6 +5,7 @@
  */
 import { isVaultError } from '../errors.ts';
 import { lockedMs, type Phase, type RotationState } from './state-machine.ts';
+import { iso } from '../db/timestamps.ts';
 
 export interface RotationStatus {
   /** 'idle' when no rotation ever ran. */
@@ -41,8 +42,6 @@ export interface RotationStatus {
   /** The operator's next step, in words. */
   next_step: string;
 }
-
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 export function nextStep(s: RotationState | null): string {
   if (!s) return 'Put the new key in CREDENTIAL_ENCRYPTION_KEY and the old one in CREDENTIAL_ENCRYPTION_KEY_PREVIOUS, then start the rotation.';
