@@ -94,6 +94,8 @@ export const credentialsSection: BenchSection = {
   description: 'credential store through the Worker: create throughput; list p50/p99 with 1,000 credentials',
   async run(ctx) {
     const headers = await seedAdminKey(ctx);
+    // Sections share one store; start from an empty table so the 1,000 are exact.
+    await ctx.d1([{ sql: 'DELETE FROM api_credentials', params: [] }]);
     ctx.log(`credentials: creating ${TOTAL} credentials through POST /api/credentials`);
     const sequential = await creates(ctx, headers, 0, SEQUENTIAL, 1);
     const parallel = await creates(ctx, headers, SEQUENTIAL, TOTAL - SEQUENTIAL, CONCURRENCY);
