@@ -15,9 +15,10 @@
 import type { CredentialRowsPort } from './engine.ts';
 import type { RowUpdate, StoredRow } from './reencrypt.ts';
 
-type RawRow = { id: number; key_id: string; encrypted_value: string };
+/** `id, key_id, encrypted_value`, read with `raw()`: one array per row, no per-row object built by D1 first. */
+type RawRow = [id: number, keyId: string, encryptedValue: string];
 
-const toRow = (r: RawRow): StoredRow => ({ id: r.id, keyId: r.key_id, encryptedValue: r.encrypted_value });
+const toRow = ([id, keyId, encryptedValue]: RawRow): StoredRow => ({ id, keyId, encryptedValue });
 
 /** Rows per UPDATE: 4 bound parameters each plus the target key id, within D1's 100. */
 export const ROWS_PER_STATEMENT = 24;
@@ -47,19 +48,19 @@ export class D1CredentialRows implements CredentialRowsPort {
   }
 
   async pageAll(afterId: number, limit: number): Promise<StoredRow[]> {
-    const { results } = await this.#db
+    const rows = await this.#db
       .prepare('SELECT id, key_id, encrypted_value FROM api_credentials WHERE id > ?1 ORDER BY id LIMIT ?2')
       .bind(afterId, limit)
-      .all<RawRow>();
-    return results.map(toRow);
+      .raw<RawRow>();
+    return rows.map(toRow);
   }
 
   async pageNotUnder(keyId: string, afterId: number, limit: number): Promise<StoredRow[]> {
-    const { results } = await this.#db
+    const rows = await this.#db
       .prepare('SELECT id, key_id, encrypted_value FROM api_credentials WHERE id > ?1 AND key_id != ?2 ORDER BY id LIMIT ?3')
       .bind(afterId, keyId, limit)
-      .all<RawRow>();
-    return results.map(toRow);
+      .raw<RawRow>();
+    return rows.map(toRow);
   }
 
   async compareAndSet(updates: RowUpdate[]): Promise<number> {
