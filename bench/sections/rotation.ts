@@ -2,7 +2,9 @@
  * Bench section `rotation`: a whole credential-key rotation (lock, drain,
  * verify every row, re-encrypt in compare-and-set batches, check, unlock)
  * of 10,000 and of 100,000 credentials in local D1, through the real
- * KeyRotation Durable Object, started over REST like an operator would.
+ * KeyRotation Durable Object, started over REST like an operator would, with
+ * the rotation's default batch size (what the admin page and the script use).
+ * `BENCH_ROTATION_ROWS=10000,100000,300000` picks other sizes.
  *
  * The shared bench Worker runs with a single credential key, and a rotation
  * needs a ring (new key current, old key previous) in the Worker's own env,
@@ -15,18 +17,24 @@
  *   {"rotation_rows", "rows_per_s", "locked_ms", "peak_rss_mb", ...}
  * rows_per_s = rows / (finished_at - started_at) of the rotation itself (all
  * phases: lock, drain, verify every row, re-encrypt, check); locked_ms = how
- * long collection stayed locked; peak_rss_mb = the highest resident memory of
- * the workerd process running that Worker, sampled while the rotation runs
- * (idle_rss_mb: just before). The status is polled every 200 ms, about as
- * gently as the admin page (1 s) or the script (0.5 s) poll it.
- * Target: >= 20,000 rows/s.
+ * long collection stayed locked. Target: >= 20,000 rows/s.
  *
- * Memory: the object holds one batch (<= 500 rows) or one verification page
- * (1,000 rows) at a time, so its live data does not grow with the table. The
- * process's RSS still rises during a long run, because V8 lets its heap grow
- * under a high allocation rate (Fernet work makes many short-lived buffers)
- * and the local D1 (SQLite) lives in the same process; it levels off rather
- * than growing with the row count.
+ * Memory, from two places:
+ * - peak_rss_mb: the highest resident memory of the workerd process running
+ *   that Worker, read from /proc every 50 ms from the start until the
+ *   rotation is over (a sampler of its own: sampling only between status
+ *   polls missed the whole of a 0.5 s rotation). idle_rss_mb: the same
+ *   process with the rows seeded, just before the start;
+ *   rotation_rss_delta_mb = peak - idle. That process also runs the local D1
+ *   simulator (a second isolate and its SQLite), which production does not
+ *   have in the Worker: D1 is a remote service there.
+ * - worker_heap_peak_mb: the highest V8 heap committed by the Worker's own
+ *   isolate (the app and its Durable Objects, so the KeyRotation object),
+ *   read through the inspector (bench/worker-heap.ts) every 100 ms;
+ *   worker_heap_live_mb: what is still used after a full collection forced
+ *   once the rotation is over, and rss_after_gc_mb the process's RSS then.
+ * The status is polled every 200 ms, about as gently as the admin page (1 s)
+ * or the script (0.5 s) poll it. docs/benchmarks.md explains the figures.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,17 +46,22 @@ import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { hexEncode } from '../../src/crypto/encoding.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { createContext, type BenchContext, type BenchResult, type BenchSection } from '../context.ts';
+import { WorkerHeap } from '../worker-heap.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CONFIG = path.join(ROOT, 'bench', 'wrangler.toml');
 const WRANGLER = path.join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-const SIZES = [10_000, 100_000];
-/** Rows per rotation batch: the largest the rotation allows. */
-const BATCH_SIZE = 500;
+/** Row counts to rotate, one Worker each: BENCH_ROTATION_ROWS (comma-separated) or 10,000 and 100,000. */
+function sizes(): number[] {
+  const list = (process.env.BENCH_ROTATION_ROWS ?? '10000,100000').split(',').map((n) => Number(n.trim()));
+  if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('BENCH_ROTATION_ROWS must be whole numbers >= 1, comma-separated');
+  return list;
+}
 /** Distinct tokens seeded (cycled over the rows; every row costs the same to rotate). */
 const DISTINCT_TOKENS = 2000;
 const ROWS_PER_INSERT = 200;
 const POLL_MS = 200;
+const RSS_EVERY_MS = 50;
 
 /** Pids of workerd processes descended from this Node process. */
 function workerdPids(): Set<number> {
@@ -128,56 +141,104 @@ async function rotationWorker(ctx: BenchContext, persist: string, oldKey: string
       CREDENTIAL_ENCRYPTION_KEY_PREVIOUS: { type: 'secret_text', value: oldKey },
       SECRET_KEY: { type: 'secret_text', value: keys.secretKey },
     },
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist, logLevel: 'error', watch: false },
+    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { hostname: '127.0.0.1', port: 0 }, persist, logLevel: 'error', watch: false },
     sendMetrics: false,
   });
-  await worker.ready;
+  let heap: WorkerHeap;
+  try {
+    await worker.ready;
+    const inspectorUrl = await worker.inspectorUrl;
+    if (!inspectorUrl) throw new Error('the rotation Worker started without an inspector');
+    heap = await WorkerHeap.connect(inspectorUrl);
+  } catch (e) {
+    await worker.dispose();
+    throw e;
+  }
   return {
     ctx: createContext(await worker.url, ctx.options, keys),
+    heap,
     /** This Worker's workerd processes (a small proxy and the one running the app). */
     pids: () => [...workerdPids()].filter((p) => !before.has(p)),
     stop: () => worker.dispose(),
   };
 }
 
+/** The highest RSS of `pid`, read every RSS_EVERY_MS until stop(). */
+function sampleRss(pid: number | undefined): { stop(): number } {
+  let peak = pid ? rssMb(pid) : 0;
+  const timer = setInterval(() => {
+    if (pid) peak = Math.max(peak, rssMb(pid));
+  }, RSS_EVERY_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      if (pid) peak = Math.max(peak, rssMb(pid));
+      return peak;
+    },
+  };
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
 async function rotateOnce(ctx: BenchContext, rows: number): Promise<BenchResult> {
   const oldKey = Fernet.generateKey();
   const newKey = Fernet.generateKey();
   ctx.log(`rotation: writing ${rows} rows under the old key into a fresh local D1`);
   const { persist, apiKey } = await seededPersistence(rows, await Fernet.fromKey(oldKey));
-  const w = await rotationWorker(ctx, persist, oldKey, newKey);
+  let w: Awaited<ReturnType<typeof rotationWorker>>;
+  try {
+    w = await rotationWorker(ctx, persist, oldKey, newKey);
+  } catch (e) {
+    rmSync(persist, { recursive: true, force: true });
+    throw e;
+  }
   try {
     const headers = { authorization: `ApiKey ${apiKey}`, 'content-type': 'application/json' };
     await w.ctx.json('/api/admin/rotations/credential-key', { headers }); // the app's process is up
     const pid = w.pids().sort((a, b) => rssMb(b) - rssMb(a))[0];
     const idleRss = pid ? rssMb(pid) : 0;
-    ctx.log(`rotation: rotating ${rows} rows (batch ${BATCH_SIZE})`);
-    const started = await w.ctx.json<{ run_id: string }>('/api/admin/rotations/credential-key', {
-      method: 'POST', headers, body: JSON.stringify({ batch_size: BATCH_SIZE }),
-    });
-    let peak = idleRss;
+    ctx.log(`rotation: rotating ${rows} rows`);
+    const rss = sampleRss(pid);
+    const heap = w.heap.sampleHighest();
+    const started = await w.ctx.json<{ run_id: string }>('/api/admin/rotations/credential-key', { method: 'POST', headers, body: '{}' });
     let status: any;
     for (;;) {
-      if (pid) peak = Math.max(peak, rssMb(pid));
       status = await w.ctx.json<any>('/api/admin/rotations/credential-key', { headers });
       if (['done', 'failed', 'aborted'].includes(status.phase) && !status.locked) break;
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
+    const peak = rss.stop();
+    const heapPeak = await heap.stop();
     if (status.phase !== 'done' || status.done !== rows || status.run_id !== started.run_id) {
       throw new Error(`rotation ended ${status.phase}: ${status.done}/${status.total} (${status.reason ?? status.last_error ?? ''})`);
     }
+    // workerd handles this inspector command only when the isolate next runs
+    // something, so keep asking for the status until the collection is done.
+    let collected = false;
+    const gc = w.heap.collectGarbage().finally(() => (collected = true));
+    while (!collected) {
+      await w.ctx.json('/api/admin/rotations/credential-key', { headers });
+      await Promise.race([gc, new Promise((r) => setTimeout(r, 50))]);
+    }
+    await gc;
+    const live = await w.heap.usage();
     const seconds = (Date.parse(status.finished_at) - Date.parse(status.started_at)) / 1000;
     return {
       rotation_rows: rows,
       rows_per_s: Math.round(rows / Math.max(seconds, 0.001)),
       locked_ms: status.locked_ms,
-      peak_rss_mb: Math.round(peak * 10) / 10,
-      idle_rss_mb: Math.round(idleRss * 10) / 10,
+      peak_rss_mb: round1(peak),
+      idle_rss_mb: round1(idleRss),
+      rotation_rss_delta_mb: round1(peak - idleRss),
+      worker_heap_peak_mb: heapPeak.totalMb,
+      worker_heap_live_mb: live.usedMb,
+      rss_after_gc_mb: round1(pid ? rssMb(pid) : 0),
       seconds: Math.round(seconds * 100) / 100,
-      batch_size: BATCH_SIZE,
+      batch_size: status.batch_size,
       runtime: 'workerd',
     };
   } finally {
+    w.heap.close();
     await w.stop();
     rmSync(persist, { recursive: true, force: true });
   }
@@ -185,10 +246,10 @@ async function rotateOnce(ctx: BenchContext, rows: number): Promise<BenchResult>
 
 export default {
   name: 'rotation',
-  description: 'credential-key rotation of 10,000 and 100,000 rows in local D1 (rows/s, locked ms, peak RSS)',
+  description: 'credential-key rotation of 10,000 and 100,000 rows in local D1 (rows/s, locked ms, peak RSS, Worker heap)',
   async run(ctx) {
     const out: BenchResult[] = [];
-    for (const rows of SIZES) out.push(await rotateOnce(ctx, rows));
+    for (const rows of sizes()) out.push(await rotateOnce(ctx, rows));
     return out;
   },
 } satisfies BenchSection;
