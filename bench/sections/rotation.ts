@@ -4,7 +4,8 @@
  * of 10,000 and of 100,000 credentials in local D1, through the real
  * KeyRotation Durable Object, started over REST like an operator would, with
  * the rotation's default batch size (what the admin page and the script use).
- * `BENCH_ROTATION_ROWS=10000,100000,300000` picks other sizes.
+ * `BENCH_ROTATION_ROWS=10000,100000,300000` picks other sizes and
+ * `BENCH_ROTATION_BATCH=500` another batch size (1-500).
  *
  * The shared bench Worker runs with a single credential key, and a rotation
  * needs a ring (new key current, old key previous) in the Worker's own env,
@@ -56,6 +57,12 @@ function sizes(): number[] {
   const list = (process.env.BENCH_ROTATION_ROWS ?? '10000,100000').split(',').map((n) => Number(n.trim()));
   if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('BENCH_ROTATION_ROWS must be whole numbers >= 1, comma-separated');
   return list;
+}
+
+/** The start request's body: the rotation's default batch size unless BENCH_ROTATION_BATCH says otherwise. */
+function startBody(): string {
+  const batch = process.env.BENCH_ROTATION_BATCH;
+  return batch === undefined ? '{}' : JSON.stringify({ batch_size: Number(batch) });
 }
 /** Distinct tokens seeded (cycled over the rows; every row costs the same to rotate). */
 const DISTINCT_TOKENS = 2000;
@@ -200,7 +207,7 @@ async function rotateOnce(ctx: BenchContext, rows: number): Promise<BenchResult>
     ctx.log(`rotation: rotating ${rows} rows`);
     const rss = sampleRss(pid);
     const heap = w.heap.sampleHighest();
-    const started = await w.ctx.json<{ run_id: string }>('/api/admin/rotations/credential-key', { method: 'POST', headers, body: '{}' });
+    const started = await w.ctx.json<{ run_id: string }>('/api/admin/rotations/credential-key', { method: 'POST', headers, body: startBody() });
     let status: any;
     for (;;) {
       status = await w.ctx.json<any>('/api/admin/rotations/credential-key', { headers });
