@@ -47,7 +47,7 @@ import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { hexEncode } from '../../src/crypto/encoding.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { createContext, type BenchContext, type BenchResult, type BenchSection } from '../context.ts';
-import { WorkerHeap } from '../worker-heap.ts';
+import { WorkerHeap, type HeapUsage } from '../worker-heap.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CONFIG = path.join(ROOT, 'bench', 'wrangler.toml');
@@ -176,6 +176,7 @@ function sampleRss(pid: number | undefined): { stop(): number } {
   const timer = setInterval(() => {
     if (pid) peak = Math.max(peak, rssMb(pid));
   }, RSS_EVERY_MS);
+  timer.unref();
   return {
     stop() {
       clearInterval(timer);
@@ -209,13 +210,18 @@ async function rotateOnce(ctx: BenchContext, rows: number): Promise<BenchResult>
     const heap = w.heap.sampleHighest();
     const started = await w.ctx.json<{ run_id: string }>('/api/admin/rotations/credential-key', { method: 'POST', headers, body: startBody() });
     let status: any;
-    for (;;) {
-      status = await w.ctx.json<any>('/api/admin/rotations/credential-key', { headers });
-      if (['done', 'failed', 'aborted'].includes(status.phase) && !status.locked) break;
-      await new Promise((r) => setTimeout(r, POLL_MS));
+    let peak: number;
+    let heapPeak: HeapUsage;
+    try {
+      for (;;) {
+        status = await w.ctx.json<any>('/api/admin/rotations/credential-key', { headers });
+        if (['done', 'failed', 'aborted'].includes(status.phase) && !status.locked) break;
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+    } finally {
+      peak = rss.stop();
+      heapPeak = await heap.stop();
     }
-    const peak = rss.stop();
-    const heapPeak = await heap.stop();
     if (status.phase !== 'done' || status.done !== rows || status.run_id !== started.run_id) {
       throw new Error(`rotation ended ${status.phase}: ${status.done}/${status.total} (${status.reason ?? status.last_error ?? ''})`);
     }
