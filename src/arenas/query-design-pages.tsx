@@ -161,7 +161,7 @@ function editPage(c: Context<AppEnv>, d: QueryDesignView, opts: { posted?: FormB
       <EditForm d={d} csrf={c.var.csrfToken} posted={opts.posted} />
       <DeleteForm d={d} csrf={c.var.csrfToken} />
     </div>,
-    { status: opts.status, flash: opts.error ? { kind: 'error', text: opts.error } : undefined },
+    { status: opts.status, error: opts.error },
   );
 }
 

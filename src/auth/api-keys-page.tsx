@@ -121,7 +121,7 @@ async function showPage(c: Context<AppEnv>, opts: { created?: { name: string; ke
       </div>
       <CreateForm csrf={csrf} users={users.filter((u) => u.isActive)} values={opts.values ?? {}} />
     </>,
-    { status: opts.status, flash: opts.error ? { kind: 'error', text: opts.error } : undefined },
+    { status: opts.status, error: opts.error },
   );
 }
 

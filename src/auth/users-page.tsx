@@ -126,7 +126,7 @@ async function showPage(c: Context<AppEnv>, opts: { values?: Record<string, stri
       </div>
       <CreateForm csrf={csrf} values={opts.values ?? {}} />
     </>,
-    { status: opts.status, flash: opts.error ? { kind: 'error', text: opts.error } : undefined },
+    { status: opts.status, error: opts.error },
   );
 }
 

@@ -86,7 +86,7 @@ function renderNewForm(c: Context<AppEnv>, platform: PlatformSpec | undefined, o
         <PlatformPicker nonce={c.get('secureHeadersNonce')} />
       )}
     </div>,
-    { status: opts.status, flash: opts.error ? { kind: 'error', text: opts.error } : undefined },
+    { status: opts.status, error: opts.error },
   );
 }
 
@@ -140,7 +140,7 @@ function renderSecretForm(c: Context<AppEnv>, v: CredentialView, opts: { error?:
         </p>
       </form>
     </div>,
-    { status: opts.status, flash: opts.error ? { kind: 'error', text: opts.error } : undefined },
+    { status: opts.status, error: opts.error },
   );
 }
 
@@ -184,7 +184,7 @@ function renderEditForm(c: Context<AppEnv>, v: CredentialView, opts: { error?: s
         </p>
       </form>
     </div>,
-    { status: opts.status, flash: opts.error ? { kind: 'error', text: opts.error } : undefined },
+    { status: opts.status, error: opts.error },
   );
 }
 
@@ -258,7 +258,7 @@ function renderDeleteConfirm(c: Context<AppEnv>, v: CredentialView, error?: stri
         </p>
       </form>
     </div>,
-    { status: error ? 422 : 200, flash: error ? { kind: 'error', text: error } : undefined },
+    { status: error ? 422 : 200, error },
   );
 }
 

@@ -35,7 +35,8 @@ export function renderPage(
   c: Context<AppEnv>,
   title: string,
   content: Child,
-  opts: { status?: number; flash?: Flash } = {},
+  /** `error`: shorthand for an error flash (a refused form re-shown). */
+  opts: { status?: number; flash?: Flash; error?: string } = {},
 ): Response | Promise<Response> {
   const page = (
     <Layout
@@ -44,7 +45,7 @@ export function renderPage(
       principal={c.var.principal}
       csrfToken={c.var.csrfToken}
       banners={c.var.banners ?? []}
-      flash={opts.flash ?? takeFlash(c)}
+      flash={opts.flash ?? (opts.error ? { kind: 'error', text: opts.error } : takeFlash(c))}
     >
       {content}
     </Layout>
