@@ -21,8 +21,6 @@ export interface ArenasConfig {
   arenas: ArenaSetting[];
 }
 
-export const EMPTY_ARENAS_CONFIG: ArenasConfig = Object.freeze({ arenas: [] }) as ArenasConfig;
-
 function invalid(field: string, message: string): VaultError {
   return new VaultError('VALIDATION_FAILED', message, { details: { field } });
 }

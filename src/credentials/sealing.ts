@@ -48,9 +48,3 @@ export async function openCredential(ring: CredentialKeyRing, token: string, key
   if (!isPlainObject(payload)) return { readable: false, keyStatus: 'undecryptable', reason: 'payload_invalid' };
   return { readable: true, keyStatus: status, payload };
 }
-
-/** The status of a row from its key id alone, without decrypting (cheap; cannot see tampering). */
-export function keyStatusOf(ring: CredentialKeyRing, keyId: string): 'current' | 'previous' | 'missing_key' {
-  const s = ring.statusOf(keyId);
-  return s === 'missing' ? 'missing_key' : s;
-}

@@ -9,8 +9,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hexEncode } from './encoding.ts';
 
-export const KEY_ID_LENGTH = 16;
-
 export function keyIdOf(raw: Uint8Array): string {
   return hexEncode(sha256(raw).subarray(0, 8));
 }

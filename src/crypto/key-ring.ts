@@ -68,19 +68,6 @@ export class CredentialKeyRing {
       throw e;
     }
   }
-
-  /** The key id of the ring member that authenticates `token`, or null. */
-  async identify(token: string): Promise<string | null> {
-    for (const f of [this.current, ...this.previous]) {
-      try {
-        await f.extractTimestamp(token);
-        return f.keyId;
-      } catch {
-        // not this key
-      }
-    }
-    return null;
-  }
 }
 
 export interface SigningKey {
