@@ -7,6 +7,7 @@
  * characters; arenas_config as in arenas-config.ts.
  */
 import { VaultError } from '../errors.ts';
+import { isMultiLineText, isSingleLine, MULTI_LINE_MESSAGE, SINGLE_LINE_MESSAGE } from '../schema/text.ts';
 import { parseArenasConfig, type ArenasConfig } from './arenas-config.ts';
 
 export const DESIGN_NAME_MAX = 120;
@@ -33,13 +34,13 @@ export function parseQueryDesign(body: Record<string, unknown>, partial: boolean
     const name = typeof body.name === 'string' ? body.name.trim() : '';
     if (!name) throw invalid('name', 'name is required.');
     if (name.length > DESIGN_NAME_MAX) throw invalid('name', `name must be at most ${DESIGN_NAME_MAX} characters.`);
-    if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid('name', 'name must be one line without control characters.');
+    if (!isSingleLine(name)) throw invalid('name', `name ${SINGLE_LINE_MESSAGE}.`);
     out.name = name;
   }
   if (body.description !== undefined && body.description !== null) {
     if (typeof body.description !== 'string') throw invalid('description', 'description must be text.');
     if (body.description.length > DESIGN_DESCRIPTION_MAX) throw invalid('description', `description must be at most ${DESIGN_DESCRIPTION_MAX} characters.`);
-    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(body.description)) throw invalid('description', 'description must not contain control characters.');
+    if (!isMultiLineText(body.description)) throw invalid('description', `description ${MULTI_LINE_MESSAGE}.`);
     out.description = body.description;
   } else if (body.description === null) out.description = '';
   if (body.arenas_config !== undefined) out.arenasConfig = parseArenasConfig(body.arenas_config);

@@ -12,7 +12,8 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { requireUser } from '../auth/middleware.ts';
 import { readJsonObject } from '../http/errors.ts';
-import { VaultError } from '../errors.ts';
+import { throwIfProblems, type FieldProblem } from '../schema/problems.ts';
+import { intQueryParam } from '../schema/paging.ts';
 import { QueryDesignStore } from './query-design-store.ts';
 import { parseDesignId, parseQueryDesign } from './query-design-input.ts';
 
@@ -20,20 +21,15 @@ export function queryDesignStoreFor(c: Context<AppEnv>): QueryDesignStore {
   return new QueryDesignStore(c.var.db, c.var.principal!, c.req.header('cf-connecting-ip') ?? null);
 }
 
-function pageParam(raw: string | undefined, fallback: number, max: number, name: string): number {
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) > max) {
-    throw new VaultError('VALIDATION_FAILED', `${name} must be a whole number from 0 to ${max}.`, { details: { field: name } });
-  }
-  return Number(raw);
-}
 
 const api = new Hono<AppEnv>();
 api.use('*', requireUser());
 
 api.get('/', async (c) => {
-  const limit = Math.max(1, pageParam(c.req.query('limit'), 100, 200, 'limit'));
-  const offset = pageParam(c.req.query('offset'), 0, 1_000_000_000, 'offset');
+  const problems: FieldProblem[] = [];
+  const limit = intQueryParam('limit', c.req.query('limit'), { min: 1, max: 200, default: 100 }, problems);
+  const offset = intQueryParam('offset', c.req.query('offset'), { min: 0, max: Number.MAX_SAFE_INTEGER, default: 0 }, problems);
+  throwIfProblems(problems);
   return c.json({ ...(await queryDesignStoreFor(c).list(limit, offset)), limit, offset });
 });
 

@@ -12,7 +12,9 @@
  * `before` = an event id; each answer gives `next_before` for the next page
  * (null on the last). Offsets would shift as events are appended; ids do not.
  */
-import { validationError, type FieldProblem } from '../credentials/fields.ts';
+import { validationError, type FieldProblem } from '../schema/problems.ts';
+import { intQueryParam } from '../schema/paging.ts';
+import { parseIsoTime } from '../schema/time.ts';
 
 export interface AuditQuery {
   action?: string;
@@ -27,17 +29,7 @@ export interface AuditQuery {
 
 export const AUDIT_LIMIT_DEFAULT = 50;
 export const AUDIT_LIMIT_MAX = 200;
-const DAY_MS = 86_400_000;
 
-/** Unix ms for an ISO date or date-time; a bare date means its start (or its end, for `to`). */
-export function parseAuditTime(v: string, endOfDay: boolean): number | null {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(v);
-  if (!dateOnly && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/.test(v)) return null;
-  const withZone = dateOnly ? `${v}T00:00:00Z` : /(Z|[+-]\d{2}:\d{2})$/.test(v) ? v : `${v}Z`;
-  const ms = Date.parse(withZone);
-  if (!Number.isFinite(ms)) return null;
-  return dateOnly && endOfDay ? ms + DAY_MS - 1 : ms;
-}
 
 function text(field: string, v: string | undefined, problems: FieldProblem[]): string | undefined {
   if (v === undefined || v.trim() === '') return undefined;
@@ -59,14 +51,11 @@ export function parseAuditQuery(q: Record<string, string | undefined>): AuditQue
   for (const [field, end] of [['from', false], ['to', true]] as const) {
     const v = text(field, q[field], problems);
     if (v === undefined) continue;
-    const ms = parseAuditTime(v, end);
+    const ms = parseIsoTime(v, end);
     if (ms === null) problems.push({ field, message: 'must be an ISO 8601 date (2026-01-31) or date-time (2026-01-31T12:00:00Z)' });
     else out[field] = ms;
   }
-  if (q.limit) {
-    if (/^[0-9]+$/.test(q.limit) && Number(q.limit) >= 1 && Number(q.limit) <= AUDIT_LIMIT_MAX) out.limit = Number(q.limit);
-    else problems.push({ field: 'limit', message: `must be a whole number from 1 to ${AUDIT_LIMIT_MAX}` });
-  }
+  out.limit = intQueryParam('limit', q.limit, { min: 1, max: AUDIT_LIMIT_MAX, default: AUDIT_LIMIT_DEFAULT }, problems);
   if (q.before) {
     if (/^[1-9][0-9]{0,15}$/.test(q.before)) out.before = Number(q.before);
     else problems.push({ field: 'before', message: 'must be an event id' });

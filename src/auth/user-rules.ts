@@ -5,6 +5,7 @@
  */
 import { VaultError } from '../errors.ts';
 import type { Role } from './principal.ts';
+import { isSingleLine, SINGLE_LINE_MESSAGE } from '../schema/text.ts';
 
 export const PASSWORD_MIN_LENGTH = 12;
 /** Long enough for any passphrase; bounds the work one request can ask for. */
@@ -13,14 +14,12 @@ export const EMAIL_MAX_LENGTH = 254;
 export const DISPLAY_NAME_MAX_LENGTH = 100;
 export const ROLES: readonly Role[] = ['admin', 'researcher'];
 
-// Control characters (C0, DEL, C1) never belong in names or emails.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Case-folded, trimmed email; `null` if it is not a plausible address. */
 export function normalizeEmail(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
   const email = raw.trim().toLowerCase();
-  if (email.length < 3 || email.length > EMAIL_MAX_LENGTH || CONTROL.test(email)) return null;
+  if (email.length < 3 || email.length > EMAIL_MAX_LENGTH || !isSingleLine(email)) return null;
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) return null;
   return email;
 }
@@ -44,7 +43,7 @@ function displayNameOf(raw: unknown, field: string): string {
   if (typeof raw !== 'string') throw invalid(field, 'must be a string');
   const name = raw.trim();
   if (name.length > DISPLAY_NAME_MAX_LENGTH) throw invalid(field, `must be at most ${DISPLAY_NAME_MAX_LENGTH} characters`);
-  if (CONTROL.test(name)) throw invalid(field, 'must not contain control characters');
+  if (!isSingleLine(name)) throw invalid(field, SINGLE_LINE_MESSAGE);
   return name;
 }
 

@@ -12,27 +12,15 @@
  * @example
  *   validateCredentialFields('reddit', { client_id: 'a', client_secret: '…', user_agent: 'research/1.0' });
  */
-import { VaultError } from '../errors.ts';
 import { getPlatform, type PlatformSpec } from '../arenas/registry.ts';
+import { validationError, type FieldProblem } from '../schema/problems.ts';
+import { singleLineProblem } from '../schema/text.ts';
+
+export type { FieldProblem };
 
 /** A credential's decrypted payload: field name → value, as the registry lists them. */
 export type CredentialFields = Record<string, string>;
 
-export interface FieldProblem {
-  /** The JSON path of the bad input, e.g. `fields.api_key` or `tier`. */
-  field: string;
-  message: string;
-}
-
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-
-/** One 422 for a list of problems; the message names the first. */
-export function validationError(problems: FieldProblem[]): VaultError {
-  const first = problems[0]!;
-  return new VaultError('VALIDATION_FAILED', `${first.field}: ${first.message}`, {
-    details: { field: first.field, problems },
-  });
-}
 
 export function isPlainObject(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
@@ -43,7 +31,8 @@ function valueProblem(spec: PlatformSpec['fields'][number], value: unknown): str
   if (typeof value !== 'string') return 'must be a string';
   const v = value.trim();
   if (v.length === 0) return 'is required and must not be empty';
-  if (CONTROL_CHARS.test(v)) return 'must not contain control characters or line breaks';
+  const line = singleLineProblem(v);
+  if (line) return line;
   if (v.length < spec.minLength) return `must be at least ${spec.minLength} characters`;
   if (v.length > spec.maxLength) return `must be at most ${spec.maxLength} characters`;
   if (spec.pattern && !spec.pattern.test(v)) return `has the wrong format (${spec.patternHint ?? 'see the platform docs'})`;

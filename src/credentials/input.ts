@@ -11,7 +11,10 @@
  */
 import { PLATFORMS, isPlatformId, isTier, TIERS, type PlatformId, type Tier } from '../arenas/registry.ts';
 import { VaultError } from '../errors.ts';
-import { credentialFieldProblems, isPlainObject, validationError, type CredentialFields, type FieldProblem } from './fields.ts';
+import { credentialFieldProblems, isPlainObject, type CredentialFields } from './fields.ts';
+import { validationError, type FieldProblem } from '../schema/problems.ts';
+import { multiLineProblem, singleLineProblem } from '../schema/text.ts';
+import { intQueryParam } from '../schema/paging.ts';
 
 export const NAME_MAX = 120;
 export const NOTES_MAX = 2000;
@@ -61,7 +64,8 @@ function nameValue(v: unknown, problems: FieldProblem[]): string | undefined {
   const s = v.trim();
   if (!s) return void problems.push({ field: 'credential_name', message: 'is required and must not be empty' });
   if (s.length > NAME_MAX) return void problems.push({ field: 'credential_name', message: `must be at most ${NAME_MAX} characters` });
-  if (/[\u0000-\u001f\u007f]/.test(s)) return void problems.push({ field: 'credential_name', message: 'must be one line without control characters' });
+  const line = singleLineProblem(s);
+  if (line) return void problems.push({ field: 'credential_name', message: line });
   return s;
 }
 
@@ -85,7 +89,8 @@ function notesValue(v: unknown, problems: FieldProblem[]): string | null | undef
   if (typeof v !== 'string') return void problems.push({ field: 'notes', message: 'must be a string or null' });
   const s = v.trim();
   if (s.length > NOTES_MAX) return void problems.push({ field: 'notes', message: `must be at most ${NOTES_MAX} characters` });
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s)) return void problems.push({ field: 'notes', message: 'must not contain control characters' });
+  const text = multiLineProblem(s);
+  if (text) return void problems.push({ field: 'notes', message: text });
   return s === '' ? null : s;
 }
 
@@ -158,15 +163,6 @@ export function parseSecretReplacement(platform: string, body: Record<string, un
   return Object.fromEntries(spec.fields.map((f) => [f.name, raw[f.name]!.trim()]));
 }
 
-function intParam(field: string, v: string | undefined, min: number, max: number, dflt: number, problems: FieldProblem[]): number {
-  if (v === undefined || v === '') return dflt;
-  if (!/^[0-9]+$/.test(v) || Number(v) < min || Number(v) > max) {
-    problems.push({ field, message: `must be a whole number from ${min} to ${max}` });
-    return dflt;
-  }
-  return Number(v);
-}
-
 /** `GET /api/credentials?platform=&tier=&active=&limit=&offset=` → filters, or 422. Empty values mean "any". */
 export function parseCredentialListQuery(q: Record<string, string | undefined>): CredentialListQuery {
   const problems: FieldProblem[] = [];
@@ -184,8 +180,8 @@ export function parseCredentialListQuery(q: Record<string, string | undefined>):
     else if (/^(false|0|no)$/i.test(q.active)) out.active = false;
     else problems.push({ field: 'active', message: 'must be true or false' });
   }
-  out.limit = intParam('limit', q.limit, 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, problems);
-  out.offset = intParam('offset', q.offset, 0, Number.MAX_SAFE_INTEGER, 0, problems);
+  out.limit = intQueryParam('limit', q.limit, { min: 1, max: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT }, problems);
+  out.offset = intQueryParam('offset', q.offset, { min: 0, max: Number.MAX_SAFE_INTEGER, default: 0 }, problems);
   if (problems.length) throw validationError(problems);
   return out;
 }

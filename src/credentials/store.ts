@@ -18,7 +18,8 @@ import type { Env } from '../env.ts';
 import type { CredentialRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditIfChangedStatement, auditStatement } from '../audit/audit.ts';
-import { credentialFieldProblems, type FieldProblem } from './fields.ts';
+import { credentialFieldProblems } from './fields.ts';
+import type { FieldProblem } from '../schema/problems.ts';
 import { parseSecretReplacement, type CredentialListQuery, type CredentialPatch, type NewCredentialInput } from './input.ts';
 import {
   deleteCredentialStatement,

@@ -7,6 +7,7 @@
  * @example
  *   const req = parseAcquire(await readJsonObject(c)); // {platform, tier, task_id, ttl_seconds?}
  */
+import { isSingleLine, SINGLE_LINE_MESSAGE } from '../schema/text.ts';
 import { VaultError } from '../errors.ts';
 import { PLATFORMS, isPlatformId, isTier, type PlatformId, type Tier } from '../arenas/registry.ts';
 import { ERROR_KINDS, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECONDS, MIN_LEASE_TTL_SECONDS, type ErrorKind } from './lease-rules.ts';
@@ -69,8 +70,8 @@ export function parseAcquire(input: unknown): AcquireRequest {
     throw invalid('tier', `${o.platform} has no ${o.tier} tier (it has ${PLATFORMS[o.platform].tiers.join(', ')}).`);
   }
   const task = o.task_id;
-  if (typeof task !== 'string' || task.trim().length === 0 || task.length > 200 || /[\u0000-\u001f]/.test(task)) {
-    throw invalid('task_id', 'task_id must be a non-empty string of at most 200 printable characters.');
+  if (typeof task !== 'string' || task.trim().length === 0 || task.length > 200 || !isSingleLine(task)) {
+    throw invalid('task_id', `task_id must be a non-empty string of at most 200 characters and ${SINGLE_LINE_MESSAGE}.`);
   }
   const req: AcquireRequest = { platform: o.platform, tier: o.tier, task_id: task };
   const ttl = optionalInt(o, 'ttl_seconds', MIN_LEASE_TTL_SECONDS, MAX_LEASE_TTL_SECONDS);

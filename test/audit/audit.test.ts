@@ -4,7 +4,8 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.ts';
 import { recordAudit } from '../../src/audit/audit.ts';
-import { parseAuditQuery, parseAuditTime } from '../../src/audit/query.ts';
+import { parseAuditQuery } from '../../src/audit/query.ts';
+import { parseIsoTime as parseAuditTime } from '../../src/schema/time.ts';
 import { api, createTestUser, type TestUser } from '../support/auth.ts';
 import { call, createCredential, pageSession, serperBody } from '../credentials/support.ts';
 

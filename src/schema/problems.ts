@@ -1,0 +1,26 @@
+/**
+ * The one shape of an input problem and the one 422 built from a list of them:
+ * `VALIDATION_FAILED` whose message names the first bad field and whose
+ * `problems` list names them all. Messages name fields and limits, never the
+ * submitted value (it may be a secret).
+ */
+import { VaultError } from '../errors.ts';
+
+export interface FieldProblem {
+  /** The JSON path of the bad input, e.g. `fields.api_key` or `tier`. */
+  field: string;
+  message: string;
+}
+
+/** One 422 for a list of problems; the message names the first. */
+export function validationError(problems: FieldProblem[]): VaultError {
+  const first = problems[0]!;
+  return new VaultError('VALIDATION_FAILED', `${first.field}: ${first.message}`, {
+    details: { field: first.field, problems },
+  });
+}
+
+/** Throws the 422 for `problems` when there is at least one. */
+export function throwIfProblems(problems: FieldProblem[]): void {
+  if (problems.length) throw validationError(problems);
+}
