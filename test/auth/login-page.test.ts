@@ -34,6 +34,14 @@ describe('GET /login', () => {
     const evil = await (await SELF.fetch(`${ORIGIN}/login?next=${encodeURIComponent('//evil.example/')}`)).text();
     expect(evil).not.toContain('name="next"');
   });
+
+  it('renders an odd spelling of `next` only as its local normalised path (never "//host")', async () => {
+    for (const raw of ['/.//evil.example', '/a/..//evil.example', '/%2e//evil.example']) {
+      const html = await (await SELF.fetch(`${ORIGIN}/login?next=${encodeURIComponent(raw)}`)).text();
+      expect(html).toContain('<input type="hidden" name="next" value="/evil.example"/>');
+      expect(html).not.toContain('value="//');
+    }
+  });
 });
 
 describe('POST /login', () => {
@@ -63,6 +71,7 @@ describe('POST /login', () => {
       ['//evil.example/steal', '/admin/credentials'],
       ['https://evil.example/', '/admin/credentials'],
       ['/\\evil.example', '/admin/credentials'],
+      ['/.//evil.example', '/evil.example'],
     ] as const) {
       const res = await postForm('/login', await openForm(), { email: u.email, password: u.password, next }, ip());
       expect(res.status).toBe(303);
