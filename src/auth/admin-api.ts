@@ -6,7 +6,7 @@
  *   PATCH  /api/users/:id                   {role?, is_active?, display_name?} → user
  *   POST   /api/users/:id/revoke-sessions   → user (token_version bumped)
  *   POST   /api/users/:id/password          {password} → user (a temporary password; sessions end)
- *   POST   /api/api-keys                    {name, scope, user_id?} → 201 {id, name, scope, key, ...}
+ *   POST   /api/api-keys                    {name, scope, user_id?, expires_at?} → 201 {id, name, scope, key, ...}
  *   GET    /api/api-keys                    {api_keys: [...]} (never a key or hash)
  *   DELETE /api/api-keys/:id                → 204 (revoked)
  */
@@ -52,7 +52,10 @@ adminApi.post('/api/users/:id/password', async (c) => {
   return c.json(publicUser(await setPassword(c.var.db, id, body.password as string, actorOf(c))));
 });
 
-adminApi.get('/api/api-keys', async (c) => c.json({ api_keys: (await listApiKeys(c.var.db)).map(publicApiKey) }));
+adminApi.get('/api/api-keys', async (c) => {
+  const now = Date.now();
+  return c.json({ api_keys: (await listApiKeys(c.var.db)).map((k) => publicApiKey(k.row, k.creator, now)) });
+});
 
 adminApi.post('/api/api-keys', async (c) => {
   const input = parseNewApiKey(await readJsonObject(c));

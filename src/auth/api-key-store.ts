@@ -5,31 +5,56 @@
  */
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { apiKeys, type ApiKeyRow } from '../db/schema.ts';
+import { apiKeys, users, type ApiKeyRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditStatement } from '../audit/audit.ts';
-import { generateApiKey, type NewApiKeyInput } from './api-keys.ts';
+import { apiKeyStatus, generateApiKey, type NewApiKeyInput } from './api-keys.ts';
 import { getUser, type Actor } from './users.ts';
 import { iso } from '../db/timestamps.ts';
 
+/** Who created a key, as lists show it: null when a script or a service key made it. */
+export interface KeyCreator {
+  email: string;
+  /** False once the creator is demoted or deactivated: a service key they made keeps working, so an admin should review it. */
+  stillAdmin: boolean;
+}
+
+export interface ListedApiKey {
+  row: ApiKeyRow;
+  creator: KeyCreator | null;
+}
+
 /** An API key as lists show it: the public prefix, never the key or its hash. */
-export function publicApiKey(k: ApiKeyRow) {
+export function publicApiKey(k: ApiKeyRow, creator: KeyCreator | null = null, now = Date.now()) {
   return {
     id: k.id,
     name: k.name,
     scope: k.scope,
     user_id: k.userId,
     prefix: `av_${k.keyPrefix}_`,
+    status: apiKeyStatus(k, now),
     created_by: k.createdBy,
+    created_by_email: creator?.email ?? null,
+    creator_still_admin: creator ? creator.stillAdmin : null,
     created_at: iso(k.createdAt),
+    expires_at: iso(k.expiresAt),
     last_used_at: iso(k.lastUsedAt),
     revoked_at: iso(k.revokedAt),
   };
 }
 export type PublicApiKey = ReturnType<typeof publicApiKey>;
 
-export async function listApiKeys(db: Db): Promise<ApiKeyRow[]> {
-  return db.select().from(apiKeys).orderBy(desc(apiKeys.id));
+/** Every key, newest first, with its creator's email and current standing. */
+export async function listApiKeys(db: Db): Promise<ListedApiKey[]> {
+  const rows = await db
+    .select({ key: apiKeys, creatorEmail: users.email, creatorRole: users.role, creatorActive: users.isActive })
+    .from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.createdBy))
+    .orderBy(desc(apiKeys.id));
+  return rows.map((r) => ({
+    row: r.key,
+    creator: r.creatorEmail === null ? null : { email: r.creatorEmail, stillAdmin: r.creatorRole === 'admin' && Boolean(r.creatorActive) },
+  }));
 }
 
 /** Creates a key; the returned `key` is the only time the plaintext exists outside the caller. */
@@ -49,19 +74,28 @@ export async function createApiKey(db: Db, input: NewApiKeyInput, createdBy: num
   const [inserted] = await db.batch([
     db
       .insert(apiKeys)
-      .values({ name: input.name, scope: input.scope, userId: input.userId, keyPrefix: generated.prefix, keyHash: generated.hash, createdBy, createdAt: now })
+      .values({
+        name: input.name,
+        scope: input.scope,
+        userId: input.userId,
+        keyPrefix: generated.prefix,
+        keyHash: generated.hash,
+        createdBy,
+        createdAt: now,
+        expiresAt: input.expiresAt,
+      })
       .returning(),
     auditStatement(db, {
       actor: by.actor,
       action: 'api_key.create',
       target: `api_key_prefix:${generated.prefix}`,
       ip: by.ip,
-      detail: { name: input.name, scope: input.scope, user_id: input.userId },
+      detail: { name: input.name, scope: input.scope, user_id: input.userId, expires_at: iso(input.expiresAt) },
       at: now,
     }),
   ]);
   const row = inserted[0]!;
-  return { ...publicApiKey(row), key: generated.key };
+  return { ...publicApiKey(row, null, now), key: generated.key };
 }
 
 /** Revokes a key (idempotent); 404 if there is no such key. */

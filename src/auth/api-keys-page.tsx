@@ -12,8 +12,8 @@ import { renderPage } from '../ui/page.tsx';
 import { requireAdmin } from './middleware.ts';
 import { actorOf, idParam } from './request-context.ts';
 import { formAction, formatTime, formFields } from './page-helpers.ts';
-import { parseNewApiKey } from './api-keys.ts';
-import { createApiKey, listApiKeys, revokeApiKey } from './api-key-store.ts';
+import { apiKeyStatus, parseNewApiKey } from './api-keys.ts';
+import { createApiKey, listApiKeys, revokeApiKey, type KeyCreator } from './api-key-store.ts';
 import { listUsers } from './users.ts';
 
 export const apiKeysPage = new Hono<AppEnv>();
@@ -22,8 +22,9 @@ apiKeysPage.use('/admin/api-keys/*', requireAdmin());
 
 const BACK = '/admin/api-keys';
 
-function KeyRow(props: { k: ApiKeyRow; owner: string; csrf: string }) {
-  const { k } = props;
+function KeyRow(props: { k: ApiKeyRow; creator: KeyCreator | null; owner: string; csrf: string; now: number }) {
+  const { k, creator } = props;
+  const status = apiKeyStatus(k, props.now);
   return (
     <tr>
       <td><strong>{k.name}</strong></td>
@@ -32,16 +33,22 @@ function KeyRow(props: { k: ApiKeyRow; owner: string; csrf: string }) {
       <td data-label="Key">
         <code>{`av_${k.keyPrefix}_…`}</code>
       </td>
-      <td data-label="Created">{formatTime(k.createdAt)}</td>
+      <td data-label="Created">
+        {formatTime(k.createdAt)}
+        <br />
+        <span class="hint">by {creator ? creator.email : 'a script'}</span>
+        {creator && !creator.stillAdmin && <span class="badge warn">creator no longer an admin</span>}
+      </td>
+      <td data-label="Expires">{k.expiresAt === null ? 'never' : formatTime(k.expiresAt)}</td>
       <td data-label="Last used">{formatTime(k.lastUsedAt)}</td>
       <td data-label="Status">
-        {k.revokedAt === null ? (
+        {status === 'revoked' && <span class="badge err">revoked {formatTime(k.revokedAt)}</span>}
+        {status === 'expired' && <span class="badge err">expired</span>}
+        {status !== 'revoked' && (
           <form method="post" action={`/admin/api-keys/${k.id}/revoke`}>
             <CsrfField token={props.csrf} />
             <button type="submit" class="danger" aria-label={`Revoke ${k.name}`}>Revoke</button>
           </form>
-        ) : (
-          <span class="badge err">revoked {formatTime(k.revokedAt)}</span>
         )}
       </td>
     </tr>
@@ -71,6 +78,9 @@ function CreateForm(props: { csrf: string; users: User[]; values: Record<string,
           </option>
         ))}
       </select>
+      <label for="key-expires">Expires (optional)</label>
+      <input id="key-expires" name="expires_at" type="date" value={v.expires_at ?? ''} aria-describedby="key-expires-hint" />
+      <p class="hint" id="key-expires-hint">The key is refused after the end of this day (UTC). Leave empty for no expiry.</p>
       <p>
         <button type="submit">Create key</button>
       </p>
@@ -82,6 +92,7 @@ async function showPage(c: Context<AppEnv>, opts: { created?: { name: string; ke
   const [keys, users] = await Promise.all([listApiKeys(c.var.db), listUsers(c.var.db)]);
   const emailOf = new Map(users.map((u) => [u.id, u.email]));
   const csrf = c.var.csrfToken;
+  const now = Date.now();
   return renderPage(
     c,
     'API keys',
@@ -108,13 +119,14 @@ async function showPage(c: Context<AppEnv>, opts: { created?: { name: string; ke
               <th scope="col">Acts for</th>
               <th scope="col">Key</th>
               <th scope="col">Created</th>
+              <th scope="col">Expires</th>
               <th scope="col">Last used</th>
               <th scope="col">Status</th>
             </tr>
           </thead>
           <tbody>
-            {keys.map((k) => (
-              <KeyRow k={k} csrf={csrf} owner={k.userId === null ? 'service' : (emailOf.get(k.userId) ?? `user ${k.userId}`)} />
+            {keys.map(({ row: k, creator }) => (
+              <KeyRow k={k} creator={creator} now={now} csrf={csrf} owner={k.userId === null ? 'service' : (emailOf.get(k.userId) ?? `user ${k.userId}`)} />
             ))}
           </tbody>
         </table>

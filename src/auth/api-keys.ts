@@ -8,6 +8,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { base64urlEncode, hexEncode, timingSafeEqual, utf8, hexDecode } from '../crypto/encoding.ts';
 import { VaultError } from '../errors.ts';
 import type { ApiKeyScope } from './principal.ts';
+import { isSingleLine, SINGLE_LINE_MESSAGE } from '../schema/text.ts';
+import { parseIsoTime } from '../schema/time.ts';
 
 const KEY_PATTERN = /^av_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -45,20 +47,48 @@ export function apiKeyMatches(key: string, storedHash: string): boolean {
 
 export const API_KEY_NAME_MAX_LENGTH = 100;
 
+/** The one vocabulary for a key's state; only `active` keys authenticate. */
+export type ApiKeyStatus = 'active' | 'revoked' | 'expired';
+
+/**
+ * A key's state at `now`: revoked wins over expired; a key whose expiry has
+ * come is refused exactly as a revoked one (auth/middleware.ts asks only this).
+ */
+export function apiKeyStatus(k: { revokedAt: number | null; expiresAt: number | null }, now: number): ApiKeyStatus {
+  if (k.revokedAt !== null) return 'revoked';
+  if (k.expiresAt !== null && k.expiresAt <= now) return 'expired';
+  return 'active';
+}
+
 export interface NewApiKeyInput {
   name: string;
   scope: ApiKeyScope;
   /** The user the key acts for, or null for a service key. */
   userId: number | null;
+  /** Unix ms from which the key is refused, or null for no expiry. */
+  expiresAt: number | null;
 }
 
-/** Validates `{name, scope, user_id?}` from the REST body or the form. */
-export function parseNewApiKey(body: Record<string, unknown>): NewApiKeyInput {
+/**
+ * `expires_at`: absent, null or empty for no expiry; else an ISO 8601
+ * date-time (UTC unless it has an offset) or a date, meaning the end of that
+ * day in UTC. It must lie in the future.
+ */
+function expiryOf(raw: unknown, now: number, fail: (field: string, problem: string) => VaultError): number | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  const ms = typeof raw === 'string' ? parseIsoTime(raw.trim(), true) : null;
+  if (ms === null) throw fail('expires_at', 'must be an ISO 8601 date (2027-01-31) or date-time (2027-01-31T12:00:00Z)');
+  if (ms <= now) throw fail('expires_at', 'must be in the future');
+  return ms;
+}
+
+/** Validates `{name, scope, user_id?, expires_at?}` from the REST body or the form. */
+export function parseNewApiKey(body: Record<string, unknown>, now = Date.now()): NewApiKeyInput {
   const fail = (field: string, problem: string) => new VaultError('VALIDATION_FAILED', `${field} ${problem}.`, { details: { field } });
   const name = typeof body.name === 'string' ? body.name.trim() : '';
   if (!name) throw fail('name', 'is required');
   if (name.length > API_KEY_NAME_MAX_LENGTH) throw fail('name', `must be at most ${API_KEY_NAME_MAX_LENGTH} characters`);
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw fail('name', 'must not contain control characters');
+  if (!isSingleLine(name)) throw fail('name', SINGLE_LINE_MESSAGE);
   if (body.scope !== 'collector' && body.scope !== 'admin') throw fail('scope', 'must be "collector" or "admin"');
   let userId: number | null = null;
   const raw = body.user_id;
@@ -67,5 +97,5 @@ export function parseNewApiKey(body: Record<string, unknown>): NewApiKeyInput {
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw fail('user_id', 'must be a user id');
     userId = n;
   }
-  return { name, scope: body.scope, userId };
+  return { name, scope: body.scope, userId, expiresAt: expiryOf(body.expires_at, now, fail) };
 }

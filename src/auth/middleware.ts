@@ -2,20 +2,21 @@
  * Authentication middleware. `authenticate` works out who is calling, from
  * (in order) `Authorization: ApiKey …`, `Authorization: Bearer …`, or the
  * session cookie, and sets `c.var.principal`; it never rejects by itself.
- * `requireUser` / `requireAdmin` / `requireCollector` reject: API paths with a
- * 401/403 JSON error, pages with a redirect to `/login?next=…` (or 403).
+ * `requirePermission` (and its names `requireUser`, `requireAdmin`,
+ * `requireCollector`) rejects on the principal's permissions alone: API paths
+ * with a 401/403 JSON error, pages with a redirect to `/login?next=…` (or 403).
  * A token is refused (no principal) when it fails verification (tokens.ts),
  * when its `ver` is below the user's token_version, or when the user is inactive.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from '../http/types.ts';
 import { apiKeys, users } from '../db/schema.ts';
-import { apiKeyMatches, apiKeyPrefix } from './api-keys.ts';
+import { apiKeyMatches, apiKeyPrefix, apiKeyStatus } from './api-keys.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
-import { isAdmin, type Principal } from './principal.ts';
+import { can, effectivePermissions, effectiveRole, type Permission, type Principal, type Role } from './principal.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 
 export const SESSION_COOKIE = '__Host-av_session';
@@ -28,21 +29,35 @@ export function isApiPath(path: string): boolean {
   return path === '/api' || path.startsWith('/api/');
 }
 
+/**
+ * A machine key: refused (no principal) unless it is `active` (not revoked, not
+ * expired) and its owner, if it has one, is an active user. What it may do is
+ * decided here, once, from its scope and its owner's current role.
+ */
 async function fromApiKey(c: Context<AppEnv>, key: string): Promise<Principal | undefined> {
   const prefix = apiKeyPrefix(key);
   if (!prefix) return undefined;
-  const row = await c.var.db.query.apiKeys.findFirst({ where: and(eq(apiKeys.keyPrefix, prefix), isNull(apiKeys.revokedAt)) });
-  if (!row || !apiKeyMatches(key, row.keyHash)) return undefined;
-  let role: Principal['role'] = row.scope === 'admin' ? 'admin' : 'researcher';
+  const row = await c.var.db.query.apiKeys.findFirst({ where: eq(apiKeys.keyPrefix, prefix) });
+  if (!row || !apiKeyMatches(key, row.keyHash) || apiKeyStatus(row, Date.now()) !== 'active') return undefined;
+  let ownerRole: Role | null = null;
   if (row.userId !== null) {
     const owner = await c.var.db.query.users.findFirst({ where: eq(users.id, row.userId) });
     if (!owner || !owner.isActive) return undefined;
-    if (owner.role !== 'admin' && row.scope === 'admin') role = 'researcher';
+    ownerRole = owner.role;
   }
   c.executionCtx.waitUntil(
     c.var.db.update(apiKeys).set({ lastUsedAt: Date.now() }).where(eq(apiKeys.id, row.id)).then(() => undefined, () => undefined),
   );
-  return { via: 'api_key', userId: row.userId, role, scope: row.scope, apiKeyId: row.id, actor: `api_key:${row.id}` };
+  const facts = { via: 'api_key', scope: row.scope, ownerRole } as const;
+  return {
+    via: 'api_key',
+    userId: row.userId,
+    role: effectiveRole(facts),
+    scope: row.scope,
+    apiKeyId: row.id,
+    actor: `api_key:${row.id}`,
+    permissions: effectivePermissions(facts),
+  };
 }
 
 async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bearer'): Promise<Principal | undefined> {
@@ -70,7 +85,7 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
       }
     }
   }
-  return { via, userId: user.id, role: user.role, email: user.email, actor: `user:${user.id}` };
+  return { via, userId: user.id, role: user.role, email: user.email, actor: `user:${user.id}`, permissions: effectivePermissions({ via, role: user.role }) };
 }
 
 /**
@@ -101,43 +116,37 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
   };
 }
 
-function deny(c: Context<AppEnv>, forbidden: boolean): Response {
-  if (forbidden) throw new VaultError('FORBIDDEN', 'You do not have permission to do this.');
+/** No principal: API paths get 401, pages a redirect to the login form. */
+function unauthenticated(c: Context<AppEnv>): Response {
   if (isApiPath(c.req.path)) throw new VaultError('UNAUTHENTICATED', 'Authentication required.');
   const url = new URL(c.req.url);
   return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
 }
 
-export interface RequireOptions {
-  admin?: boolean;
-}
-
-export function requireAuth(opts: RequireOptions = {}): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const p = c.var.principal;
-    if (!p) return deny(c, false);
-    // Collector keys are for the pool only (see requireCollector).
-    if (p.via === 'api_key' && p.scope === 'collector') return deny(c, true);
-    if (opts.admin && !isAdmin(p)) return deny(c, true);
-    await next();
-  };
-}
-
-export const requireUser = () => requireAuth();
-export const requireAdmin = () => requireAuth({ admin: true });
+const FORBIDDEN_MESSAGE: Record<Permission, string> = {
+  user: 'You do not have permission to do this.',
+  admin: 'You do not have permission to do this.',
+  pool: 'Only API keys with the collector scope (or an admin key acting for an admin) may use the pool.',
+};
 
 /**
- * Pool routes: `Authorization: ApiKey …` with scope collector or admin only.
- * A browser session or a user's bearer token never receives a plaintext
- * credential.
+ * The one guard: passes when the principal holds `permission` (worked out once
+ * in `authenticate`, see principal.ts), else 401 (no principal) or 403.
  */
-export function requireCollector(): MiddlewareHandler<AppEnv> {
+export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const p = c.var.principal;
-    if (!p) throw new VaultError('UNAUTHENTICATED', 'Authentication required: send Authorization: ApiKey <collector key>.');
-    if (p.via !== 'api_key' || (p.scope !== 'collector' && p.scope !== 'admin')) {
-      throw new VaultError('FORBIDDEN', 'Only API keys with the collector scope may use the pool.');
+    if (!p) {
+      if (permission === 'pool') throw new VaultError('UNAUTHENTICATED', 'Authentication required: send Authorization: ApiKey <collector key>.');
+      return unauthenticated(c);
     }
+    if (!can(p, permission)) throw new VaultError('FORBIDDEN', FORBIDDEN_MESSAGE[permission]);
     await next();
   };
 }
+
+/** Signed-in features: users and admin keys acting as a user; never collector keys. */
+export const requireUser = () => requirePermission('user');
+export const requireAdmin = () => requirePermission('admin');
+/** Pool routes: a browser session or a user's bearer token never receives a plaintext credential. */
+export const requireCollector = () => requirePermission('pool');

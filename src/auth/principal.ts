@@ -1,11 +1,29 @@
-/** Who is making a request, however they authenticated. */
+/**
+ * Who is making a request, however they authenticated, and what they may do.
+ *
+ * The permissions are worked out once, during authentication (auth/middleware.ts),
+ * by `effectivePermissions` from the caller's channel, the user's (or key
+ * owner's) current role and the key's scope. Every guard reads only
+ * `principal.permissions`: no guard looks at `role`, `scope` or `via` itself,
+ * so a lowered role cannot be honoured by one guard and ignored by another.
+ * A caller that may do nothing (inactive owner, revoked or expired key, stale
+ * token) gets no principal at all: that is decided in the middleware too.
+ */
 export type Role = 'admin' | 'researcher';
 export type ApiKeyScope = 'collector' | 'admin';
+
+/**
+ * - `user`: the signed-in features (own account, query designs);
+ * - `admin`: everything an admin can do (credentials, users, keys, rotation, audit, recovery);
+ * - `pool`: leasing plaintext credentials from the pool (machine keys only).
+ */
+export type Permission = 'user' | 'admin' | 'pool';
 
 export interface Principal {
   /** 'session' = cookie (browser), 'bearer' = JWT in Authorization, 'api_key' = machine key. */
   via: 'session' | 'bearer' | 'api_key';
   userId: number | null;
+  /** The role the caller acts with: a key's scope lowered to its owner's current role. */
   role: Role;
   /** Set for API keys only. */
   scope?: ApiKeyScope;
@@ -13,13 +31,47 @@ export interface Principal {
   email?: string;
   /** How the audit log names this actor, e.g. `user:3` or `api_key:7`. Never a secret. */
   actor: string;
+  /** The one answer every guard reads (see effectivePermissions). */
+  permissions: ReadonlySet<Permission>;
+}
+
+export type CallerFacts =
+  | { via: 'session' | 'bearer'; role: Role }
+  /** `ownerRole` is null for a service key (no user); an inactive owner never gets here. */
+  | { via: 'api_key'; scope: ApiKeyScope; ownerRole: Role | null };
+
+/**
+ * The role a caller acts with: a user's own role; for a key, its scope, but
+ * never more than its owner's current role (an admin-scope key of an admin
+ * who was demoted acts as a researcher). A service key acts with its scope.
+ */
+export function effectiveRole(f: CallerFacts): Role {
+  if (f.via !== 'api_key') return f.role;
+  if (f.scope !== 'admin') return 'researcher';
+  return f.ownerRole === null || f.ownerRole === 'admin' ? 'admin' : 'researcher';
 }
 
 /**
- * An admin user, or an API key with the admin scope that acts for an admin or
- * for no user (a key whose owner is no longer an admin gets `role: researcher`).
+ * What the caller may do:
+ * - a browser session or a user's bearer token: `user`, plus `admin` for an
+ *   admin; never `pool` (a person never receives a plaintext credential from the pool);
+ * - a collector key: `pool` only;
+ * - an admin-scope key that acts as an admin (owner still an admin, or a
+ *   service key): `user`, `admin` and `pool`;
+ * - an admin-scope key whose owner was demoted: `user` only, like the owner.
  */
+export function effectivePermissions(f: CallerFacts): ReadonlySet<Permission> {
+  const role = effectiveRole(f);
+  if (f.via !== 'api_key') return new Set<Permission>(role === 'admin' ? ['user', 'admin'] : ['user']);
+  if (f.scope === 'collector') return new Set<Permission>(['pool']);
+  return new Set<Permission>(role === 'admin' ? ['user', 'admin', 'pool'] : ['user']);
+}
+
+export function can(p: Principal | undefined, permission: Permission): boolean {
+  return p?.permissions.has(permission) ?? false;
+}
+
+/** Shorthand for `can(p, 'admin')`, for pages that show admin-only parts. */
 export function isAdmin(p: Principal | undefined): boolean {
-  if (!p) return false;
-  return p.role === 'admin' && (p.via !== 'api_key' || p.scope === 'admin');
+  return can(p, 'admin');
 }

@@ -37,6 +37,8 @@ export const apiKeys = sqliteTable(
     createdAt: ms('created_at').notNull(),
     lastUsedAt: ms('last_used_at'),
     revokedAt: ms('revoked_at'),
+    /** Optional: from this instant the key is refused exactly as a revoked one (migration 0040). */
+    expiresAt: ms('expires_at'),
   },
   (t) => [uniqueIndex('api_keys_prefix_unique').on(t.keyPrefix)],
 );

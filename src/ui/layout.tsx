@@ -6,7 +6,7 @@
  * and the page.
  */
 import type { Child } from 'hono/jsx';
-import type { Principal } from '../auth/principal.ts';
+import { isAdmin, type Principal } from '../auth/principal.ts';
 import type { Banner } from '../http/types.ts';
 
 export interface Flash {
@@ -37,7 +37,7 @@ const NAV: { href: string; label: string; admin?: boolean }[] = [
 
 export function Layout(props: LayoutProps) {
   const p = props.principal;
-  const isAdmin = p?.role === 'admin';
+  const admin = isAdmin(p);
   return (
     <html lang="en">
       <head>
@@ -50,7 +50,7 @@ export function Layout(props: LayoutProps) {
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
           <div class="bar">
-            <a class="brand" href={p ? (isAdmin ? '/admin/credentials' : '/admin/query-designs') : '/login'}>arena-vault</a>
+            <a class="brand" href={p ? (admin ? '/admin/credentials' : '/admin/query-designs') : '/login'}>arena-vault</a>
             {p && (
               <div class="account">
                 <span>{p.email ?? p.actor}</span>
@@ -64,7 +64,7 @@ export function Layout(props: LayoutProps) {
           {p && (
             <nav class="main" aria-label="Main">
               <ul>
-                {NAV.filter((n) => !n.admin || isAdmin).map((n) => (
+                {NAV.filter((n) => !n.admin || admin).map((n) => (
                   <li>
                     <a href={n.href} aria-current={props.path.startsWith(n.href) ? 'page' : undefined}>
                       {n.label}

@@ -88,6 +88,58 @@ describe('/api/api-keys', () => {
     expect((await call('/api/users', `ApiKey ${owned.key}`)).status).toBe(401);
   });
 
+  it('the pool follows the owner too: a demoted admin\'s admin-scope key leases nothing (the probe\'s hole)', async () => {
+    const admin = await createTestUser('admin');
+    const owned = await createKey(admin.token, { name: 'ops', scope: 'admin', user_id: admin.id });
+    const acquire = () => call('/api/pool/acquire', `ApiKey ${owned.key}`, { method: 'POST', json: { platform: 'serper', tier: 'medium', task_id: 't' } });
+    // Still an admin: the guard lets it through (404: nothing stored to lease).
+    expect((await acquire()).status).toBe(404);
+    await env.DB.prepare("UPDATE users SET role = 'researcher' WHERE id = ?").bind(admin.id).run();
+    const refused = await acquire();
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+  });
+
+  it('takes an optional expires_at; an expired key is refused exactly as a revoked one', async () => {
+    const admin = await createTestUser('admin');
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    const k = await createKey(admin.token, { name: 'short-lived', scope: 'admin', expires_at: soon });
+    const listed = () => call('/api/api-keys', `Bearer ${admin.token}`).then(async (r) => ((await r.json()) as { api_keys: Record<string, unknown>[] }).api_keys.find((x) => x.id === k.id)!);
+    expect(await listed()).toMatchObject({ expires_at: soon, status: 'active', created_by: admin.id, created_by_email: admin.email, creator_still_admin: true });
+    expect((await call('/api/users', `ApiKey ${k.key}`)).status).toBe(200);
+    // Its time comes.
+    await env.DB.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?').bind(Date.now() - 1, k.id).run();
+    const expired = await call('/api/users', `ApiKey ${k.key}`);
+    expect(await listed()).toMatchObject({ status: 'expired', revoked_at: null });
+    const other = await createKey(admin.token, { name: 'revoked', scope: 'admin' });
+    await call(`/api/api-keys/${other.id}`, `Bearer ${admin.token}`, { method: 'DELETE' });
+    const revoked = await call('/api/users', `ApiKey ${other.key}`);
+    expect(expired.status).toBe(401);
+    expect(await expired.text()).toBe(await revoked.text());
+    // The pool refuses it the same way.
+    expect((await call('/api/pool/acquire', `ApiKey ${k.key}`, { method: 'POST', json: { platform: 'serper', tier: 'medium', task_id: 't' } })).status).toBe(401);
+    // A past expiry is refused at creation.
+    const past = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'collector', expires_at: '2001-01-01' } });
+    expect(past.status).toBe(422);
+    expect(((await past.json()) as { error: { field: string } }).error.field).toBe('expires_at');
+  });
+
+  it('shows who created each key, and flags a service key whose creator is no longer an admin', async () => {
+    const creator = await createTestUser('admin');
+    const other = await createTestUser('admin');
+    const service = await createKey(creator.token, { name: 'service made by a soon-demoted admin', scope: 'admin' });
+    await env.DB.prepare("UPDATE users SET role = 'researcher' WHERE id = ?").bind(creator.id).run();
+    // A service key acts for no user, so it keeps working: the list is where an admin sees it needs review.
+    expect((await call('/api/users', `ApiKey ${service.key}`)).status).toBe(200);
+    const body = (await (await call('/api/api-keys', `Bearer ${other.token}`)).json()) as { api_keys: Record<string, unknown>[] };
+    expect(body.api_keys.find((x) => x.id === service.id)).toMatchObject({ user_id: null, created_by: creator.id, created_by_email: creator.email, creator_still_admin: false });
+    const page = await (await SELF.fetch(`${ORIGIN}/admin/api-keys`, { headers: { authorization: `Bearer ${other.token}` } })).text();
+    const row = page.split('<tr>').find((r) => r.includes('service made by a soon-demoted admin'))!;
+    expect(row).toContain(`by ${creator.email}`);
+    expect(row).toContain('creator no longer an admin');
+    expect(row).toContain('never');
+  });
+
   it('is admin-only; input is validated', async () => {
     const admin = await createTestUser('admin');
     const r = await createTestUser('researcher');

@@ -11,7 +11,7 @@ import {
 } from '../../src/auth/user-rules.ts';
 import { ACCOUNT_RULE, nextThrottleState, retryAfterMs, throttleBuckets } from '../../src/auth/throttle-policy.ts';
 import { previousKeyRemoval } from '../../src/auth/signing-key-usage.ts';
-import { parseNewApiKey, generateApiKey, apiKeyPrefix, apiKeyMatches } from '../../src/auth/api-keys.ts';
+import { parseNewApiKey, generateApiKey, apiKeyPrefix, apiKeyMatches, apiKeyStatus } from '../../src/auth/api-keys.ts';
 import { VaultError } from '../../src/errors.ts';
 
 describe('safeNextPath: only local paths', () => {
@@ -40,6 +40,23 @@ describe('safeNextPath: only local paths', () => {
     expect(safeNextPath(['/admin/users'])).toBeNull();
     expect(afterLoginPath('//evil.example')).toBe(DEFAULT_AFTER_LOGIN);
     expect(afterLoginPath('/admin/users')).toBe('/admin/users');
+  });
+  // Odd spellings that a URL parser turns into "//host": the result is local by construction.
+  it.each([
+    ['/.//evil.example', '/evil.example'],
+    ['/./evil.example', '/evil.example'],
+    ['/a/..//evil.example', '/evil.example'],
+    ['/%2e//evil.example', '/evil.example'],
+    ['/.%2f/evil.example', '/.%2f/evil.example'],
+    ['/..//evil.example/x?y=1#z', '/evil.example/x?y=1#z'],
+  ])('normalises %j to the local path %j', (raw, local) => {
+    const out = safeNextPath(raw);
+    expect(out).toBe(local);
+    expect(out).toMatch(/^\/[^/\\]|^\/$/);
+    expect(new URL(out!, 'https://vault.test').origin).toBe('https://vault.test');
+  });
+  it.each(['/admin\u0085users', '/admin\u2028users', '/admin\u202eusers', '/\u2066x'])('refuses %j (the single-line rule)', (p) => {
+    expect(safeNextPath(p)).toBeNull();
   });
 });
 
@@ -150,10 +167,27 @@ describe('API key format and input', () => {
     expect(apiKeyMatches(k.key.slice(0, -1) + (k.key.endsWith('A') ? 'B' : 'A'), k.hash)).toBe(false);
   });
   it('validates name, scope and owner', () => {
-    expect(parseNewApiKey({ name: ' reddit ', scope: 'collector' })).toEqual({ name: 'reddit', scope: 'collector', userId: null });
-    expect(parseNewApiKey({ name: 'x', scope: 'admin', user_id: '3' })).toEqual({ name: 'x', scope: 'admin', userId: 3 });
+    expect(parseNewApiKey({ name: ' reddit ', scope: 'collector' })).toEqual({ name: 'reddit', scope: 'collector', userId: null, expiresAt: null });
+    expect(parseNewApiKey({ name: 'x', scope: 'admin', user_id: '3' })).toEqual({ name: 'x', scope: 'admin', userId: 3, expiresAt: null });
     expect(() => parseNewApiKey({ name: '', scope: 'collector' })).toThrow(/name/);
     expect(() => parseNewApiKey({ name: 'x', scope: 'root' })).toThrow(/scope/);
     expect(() => parseNewApiKey({ name: 'x', scope: 'collector', user_id: -1 })).toThrow(/user_id/);
+  });
+  it('takes an optional expiry in the future: a date means the end of that day (UTC)', () => {
+    const now = Date.parse('2026-06-01T12:00:00Z');
+    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '2026-06-30' }, now).expiresAt).toBe(Date.parse('2026-07-01T00:00:00Z') - 1);
+    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '2026-06-02T08:00:00+02:00' }, now).expiresAt).toBe(Date.parse('2026-06-02T06:00:00Z'));
+    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '' }, now).expiresAt).toBeNull();
+    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: null }, now).expiresAt).toBeNull();
+    expect(() => parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '2026-05-31' }, now)).toThrow(/expires_at must be in the future/);
+    expect(() => parseNewApiKey({ name: 'x', scope: 'collector', expires_at: 'next week' }, now)).toThrow(/expires_at/);
+    expect(() => parseNewApiKey({ name: 'x', scope: 'collector', expires_at: 1_900_000_000_000 }, now)).toThrow(/expires_at/);
+  });
+  it('knows a key as active, revoked or expired, and revoked wins', () => {
+    const now = 1_000_000;
+    expect(apiKeyStatus({ revokedAt: null, expiresAt: null }, now)).toBe('active');
+    expect(apiKeyStatus({ revokedAt: null, expiresAt: now + 1 }, now)).toBe('active');
+    expect(apiKeyStatus({ revokedAt: null, expiresAt: now }, now)).toBe('expired');
+    expect(apiKeyStatus({ revokedAt: 5, expiresAt: now - 1 }, now)).toBe('revoked');
   });
 });
