@@ -8,7 +8,8 @@
 import { Hono } from 'hono';
 import type { Env } from '../../src/env.ts';
 import { pool } from '../../src/pool/client.ts';
-import { parseAcquire } from '../../src/pool/requests.ts';
+import { AcquireBody } from '../../src/pool/requests.ts';
+import { parseOrThrow } from '../../src/schema/validate.ts';
 
 const HOLDER = 'bench';
 
@@ -16,7 +17,7 @@ export const poolBenchRoutes = new Hono<{ Bindings: Env }>();
 
 function setUp(c: { req: { query(k: string): string | undefined } }) {
   const n = Math.max(1, Math.min(1_000_000, Number(c.req.query('n') ?? 100) | 0));
-  const req = parseAcquire({ platform: c.req.query('platform') ?? 'serper', tier: c.req.query('tier') ?? 'medium', task_id: 'bench' });
+  const req = parseOrThrow(AcquireBody, { platform: c.req.query('platform') ?? 'serper', tier: c.req.query('tier') ?? 'medium', task_id: 'bench' });
   return { n, req };
 }
 

@@ -18,6 +18,7 @@ import { apiKeyMatches, apiKeyPrefix, apiKeyStatus } from './api-keys.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
 import { can, effectivePermissions, effectiveRole, type Permission, type Principal, type Role } from './principal.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
+import { attachSpec } from '../schema/spec.ts';
 
 export const SESSION_COOKIE = '__Host-av_session';
 
@@ -134,7 +135,7 @@ const FORBIDDEN_MESSAGE: Record<Permission, string> = {
  * in `authenticate`, see principal.ts), else 401 (no principal) or 403.
  */
 export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  return attachSpec<MiddlewareHandler<AppEnv>>(async (c, next) => {
     const p = c.var.principal;
     if (!p) {
       if (permission === 'pool') throw new VaultError('UNAUTHENTICATED', 'Authentication required: send Authorization: ApiKey <collector key>.');
@@ -142,7 +143,7 @@ export function requirePermission(permission: Permission): MiddlewareHandler<App
     }
     if (!can(p, permission)) throw new VaultError('FORBIDDEN', FORBIDDEN_MESSAGE[permission]);
     await next();
-  };
+  }, { kind: 'guard', permission });
 }
 
 /** Signed-in features: users and admin keys acting as a user; never collector keys. */

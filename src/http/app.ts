@@ -13,6 +13,8 @@ import { openDb } from '../db/client.ts';
 import { authenticate } from '../auth/middleware.ts';
 import { healthRoutes } from '../health/routes.ts';
 import { VaultError } from '../errors.ts';
+import { OPENAPI_PATH, openApiDocument } from '../schema/openapi.ts';
+import { describe } from '../schema/spec.ts';
 
 export interface AppParts {
   /** Route modules mounted after authentication and CSRF, in order. */
@@ -48,6 +50,13 @@ export function createApp(parts: AppParts = { routes: [] }): Hono<AppEnv> {
     await next();
   });
   app.route('/', healthRoutes);
+  // The API's contract, derived from this very router (schema/openapi.ts); built once per isolate.
+  let document: Record<string, unknown> | undefined;
+  app.get(
+    OPENAPI_PATH,
+    describe({ tag: 'meta', summary: 'This OpenAPI 3.1 document', public: true, responses: { 200: { description: 'The document.' } } }),
+    (c) => c.json((document ??= openApiDocument(app))),
+  );
   app.use('*', async (c, next) => {
     c.set('config', await loadConfig(c.env));
     c.set('db', openDb(c.env.DB));

@@ -16,27 +16,28 @@ import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { pool } from './client.ts';
 import type { ErrorReportResult, Lease, LeaseEnd } from './durable-object.ts';
-import { parseAcquire, parseRelease, parseRenew, parseReportError } from './requests.ts';
+import { AcquireBody, ReleaseBody, RenewBody, ReportErrorBody } from './requests.ts';
+import { parseOrThrow } from '../schema/validate.ts';
 
 export const SERVICE_BINDING_HOLDER = 'service_binding';
 
 export class PoolEntrypoint extends WorkerEntrypoint<Env> {
   async acquire(input: { platform: string; tier: string; task_id: string; ttl_seconds?: number }): Promise<Lease> {
-    return pool(this.env).acquire(parseAcquire(input), SERVICE_BINDING_HOLDER);
+    return pool(this.env).acquire(parseOrThrow(AcquireBody, input), SERVICE_BINDING_HOLDER);
   }
 
   async renew(lease_id: string, opts: { ttl_seconds?: number } = {}): Promise<{ lease_id: string; credential_id: number; expires_at: string }> {
-    return pool(this.env).renew(parseRenew({ ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+    return pool(this.env).renew(parseOrThrow(RenewBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 
   async release(lease_id: string, opts: { units_used?: number } = {}): Promise<LeaseEnd> {
-    return pool(this.env).release(parseRelease({ ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+    return pool(this.env).release(parseOrThrow(ReleaseBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 
   async report_error(
     lease_id: string,
     opts: { kind: string; retry_after?: number; units_used?: number },
   ): Promise<ErrorReportResult> {
-    return pool(this.env).reportError(parseReportError({ ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+    return pool(this.env).reportError(parseOrThrow(ReportErrorBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 }

@@ -1,115 +1,82 @@
 /**
- * Parses and validates the pool's four requests (acquire, renew, release,
- * report-error) from untrusted JSON — the same parser serves REST and the RPC
- * entrypoint, so both accept exactly the same inputs. Pure; throws
- * `VALIDATION_FAILED` (422) naming the field.
+ * The pool's four requests (acquire, renew, release, report-error) and its
+ * answers, as schemas: the REST routes validate with them at the edge, the
+ * RPC entrypoint with `parseOrThrow`, so both accept exactly the same inputs,
+ * and the OpenAPI document shows them. Unknown keys are refused (a typo such
+ * as `ttl_second` is a 422, not a silently ignored setting).
  *
  * @example
- *   const req = parseAcquire(await readJsonObject(c)); // {platform, tier, task_id, ttl_seconds?}
+ *   poolRoutes.post('/api/pool/acquire', json(AcquireBody), (c) => pool.acquire(c.req.valid('json')));
  */
-import { isSingleLine, SINGLE_LINE_MESSAGE } from '../schema/text.ts';
-import { VaultError } from '../errors.ts';
-import { PLATFORMS, isPlatformId, isTier, type PlatformId, type Tier } from '../arenas/registry.ts';
-import { ERROR_KINDS, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECONDS, MIN_LEASE_TTL_SECONDS, type ErrorKind } from './lease-rules.ts';
+import * as v from 'valibot';
+import { PLATFORMS, PLATFORM_IDS, TIERS, type PlatformId } from '../arenas/registry.ts';
+import { intRange, singleLine, strict } from '../schema/types.ts';
+import { ERROR_KINDS, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECONDS, MIN_LEASE_TTL_SECONDS } from './lease-rules.ts';
 
-export interface AcquireRequest {
-  platform: PlatformId;
-  tier: Tier;
-  task_id: string;
-  ttl_seconds?: number;
-}
-export interface RenewRequest {
-  lease_id: string;
-  ttl_seconds?: number;
-}
-export interface ReleaseRequest {
-  lease_id: string;
-  units_used?: number;
-}
-export interface ReportErrorRequest {
-  lease_id: string;
-  kind: ErrorKind;
-  retry_after?: number;
-  units_used?: number;
-}
-
-const LEASE_ID = /^lease_[A-Za-z0-9_-]{22}$/;
 const MAX_UNITS = 1_000_000_000;
 
-function invalid(field: string, message: string): VaultError {
-  return new VaultError('VALIDATION_FAILED', message, { details: { field } });
-}
+const LeaseId = v.pipe(v.string(), v.regex(/^lease_[A-Za-z0-9_-]{22}$/, 'must be a lease id returned by acquire'));
+const Ttl = v.optional(intRange(MIN_LEASE_TTL_SECONDS, MAX_LEASE_TTL_SECONDS));
+const Units = v.optional(intRange(0, MAX_UNITS));
 
-function asObject(input: unknown): Record<string, unknown> {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new VaultError('INVALID_JSON', 'The request body must be a JSON object.');
-  }
-  return input as Record<string, unknown>;
-}
+export const AcquireBody = v.pipe(
+  strict({
+    platform: v.picklist(PLATFORM_IDS, 'must be a platform from the arena registry'),
+    tier: v.picklist(TIERS),
+    task_id: singleLine(200),
+    ttl_seconds: Ttl,
+  }),
+  v.forward(
+    v.check(
+      (o) => PLATFORMS[o.platform as PlatformId].tiers.includes(o.tier),
+      (issue) => {
+        const o = issue.input as { platform: PlatformId; tier: string };
+        return `${o.platform} has no ${o.tier} tier (it has ${PLATFORMS[o.platform].tiers.join(', ')})`;
+      },
+    ),
+    ['tier'],
+  ),
+);
 
-function optionalInt(o: Record<string, unknown>, field: string, min: number, max: number): number | undefined {
-  const v = o[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw invalid(field, `${field} must be a whole number from ${min} to ${max}.`);
-  }
-  return v;
-}
+export const RenewBody = strict({ lease_id: LeaseId, ttl_seconds: Ttl });
 
-function leaseId(o: Record<string, unknown>): string {
-  const v = o.lease_id;
-  if (typeof v !== 'string' || !LEASE_ID.test(v)) throw invalid('lease_id', 'lease_id must be a lease id returned by acquire.');
-  return v;
-}
+export const ReleaseBody = strict({ lease_id: LeaseId, units_used: Units });
 
-export function parseAcquire(input: unknown): AcquireRequest {
-  const o = asObject(input);
-  if (!isPlatformId(o.platform)) throw invalid('platform', 'platform must be a platform from the arena registry.');
-  if (!isTier(o.tier)) throw invalid('tier', 'tier must be one of free, medium, premium.');
-  if (!PLATFORMS[o.platform].tiers.includes(o.tier)) {
-    throw invalid('tier', `${o.platform} has no ${o.tier} tier (it has ${PLATFORMS[o.platform].tiers.join(', ')}).`);
-  }
-  const task = o.task_id;
-  if (typeof task !== 'string' || task.trim().length === 0 || task.length > 200 || !isSingleLine(task)) {
-    throw invalid('task_id', `task_id must be a non-empty string of at most 200 characters and ${SINGLE_LINE_MESSAGE}.`);
-  }
-  const req: AcquireRequest = { platform: o.platform, tier: o.tier, task_id: task };
-  const ttl = optionalInt(o, 'ttl_seconds', MIN_LEASE_TTL_SECONDS, MAX_LEASE_TTL_SECONDS);
-  if (ttl !== undefined) req.ttl_seconds = ttl;
-  return req;
-}
+export const ReportErrorBody = strict({
+  lease_id: LeaseId,
+  kind: v.picklist(ERROR_KINDS),
+  retry_after: v.optional(
+    v.pipe(
+      v.number(`must be a number of seconds above 0 and at most ${MAX_RETRY_AFTER_SECONDS}`),
+      v.gtValue(0, `must be a number of seconds above 0 and at most ${MAX_RETRY_AFTER_SECONDS}`),
+      v.maxValue(MAX_RETRY_AFTER_SECONDS, `must be a number of seconds above 0 and at most ${MAX_RETRY_AFTER_SECONDS}`),
+    ),
+  ),
+  units_used: Units,
+});
 
-export function parseRenew(input: unknown): RenewRequest {
-  const o = asObject(input);
-  const req: RenewRequest = { lease_id: leaseId(o) };
-  const ttl = optionalInt(o, 'ttl_seconds', MIN_LEASE_TTL_SECONDS, MAX_LEASE_TTL_SECONDS);
-  if (ttl !== undefined) req.ttl_seconds = ttl;
-  return req;
-}
+export type AcquireRequest = v.InferOutput<typeof AcquireBody>;
+export type RenewRequest = v.InferOutput<typeof RenewBody>;
+export type ReleaseRequest = v.InferOutput<typeof ReleaseBody>;
+export type ReportErrorRequest = v.InferOutput<typeof ReportErrorBody>;
 
-export function parseRelease(input: unknown): ReleaseRequest {
-  const o = asObject(input);
-  const req: ReleaseRequest = { lease_id: leaseId(o) };
-  const units = optionalInt(o, 'units_used', 0, MAX_UNITS);
-  if (units !== undefined) req.units_used = units;
-  return req;
-}
+const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 
-export function parseReportError(input: unknown): ReportErrorRequest {
-  const o = asObject(input);
-  const req = { lease_id: leaseId(o) } as ReportErrorRequest;
-  if (typeof o.kind !== 'string' || !(ERROR_KINDS as readonly string[]).includes(o.kind)) {
-    throw invalid('kind', `kind must be one of ${ERROR_KINDS.join(', ')}.`);
-  }
-  req.kind = o.kind as ErrorKind;
-  const ra = o.retry_after;
-  if (ra !== undefined && ra !== null) {
-    if (typeof ra !== 'number' || !Number.isFinite(ra) || ra <= 0 || ra > MAX_RETRY_AFTER_SECONDS) {
-      throw invalid('retry_after', `retry_after must be a number of seconds above 0 and at most ${MAX_RETRY_AFTER_SECONDS}.`);
-    }
-    req.retry_after = ra;
-  }
-  const units = optionalInt(o, 'units_used', 0, MAX_UNITS);
-  if (units !== undefined) req.units_used = units;
-  return req;
-}
+export const LeaseSchema = v.object({
+  lease_id: v.string(),
+  credential_id: v.number(),
+  platform: v.string(),
+  tier: v.string(),
+  fields: v.record(v.string(), v.string()),
+  expires_at: IsoTime,
+});
+
+export const RenewedSchema = v.object({ lease_id: v.string(), credential_id: v.number(), expires_at: IsoTime });
+
+export const LeaseEndSchema = v.object({ lease_id: v.string(), credential_id: v.number(), expired: v.boolean() });
+
+export const ErrorReportSchema = v.object({
+  ...LeaseEndSchema.entries,
+  cooldown_until: IsoTime,
+  deactivated: v.boolean(),
+});

@@ -7,11 +7,12 @@
 import { Hono } from 'hono';
 import { requireCollector } from '../auth/middleware.ts';
 import type { AppEnv } from '../http/types.ts';
-import { readJsonObject } from '../http/errors.ts';
-import { VaultError } from '../errors.ts';
+import type { ErrorCode } from '../errors.ts';
+import { json } from '../schema/validate.ts';
+import { describe } from '../schema/spec.ts';
 import { pool, resetPoolErrors } from './client.ts';
 import { onCredentialErrorsReset } from '../credentials/store.ts';
-import { parseAcquire, parseRelease, parseRenew, parseReportError } from './requests.ts';
+import { AcquireBody, ErrorReportSchema, LeaseEndSchema, LeaseSchema, ReleaseBody, RenewBody, RenewedSchema, ReportErrorBody } from './requests.ts';
 
 export const poolRoutes = new Hono<AppEnv>();
 
@@ -20,22 +21,55 @@ onCredentialErrorsReset(resetPoolErrors);
 
 poolRoutes.use('/api/pool/*', requireCollector());
 
-poolRoutes.post('/api/pool/acquire', async (c) => {
-  const req = parseAcquire(await readJsonObject(c));
-  return c.json(await pool(c.env).acquire(req, c.var.principal!.actor));
-});
+const TAG = 'pool';
+/** Refusals every lease operation may answer besides validation and auth (docs/api/pool.md). */
+const LOCKED: [ErrorCode, number] = ['ROTATION_IN_PROGRESS', 423];
 
-poolRoutes.post('/api/pool/renew', async (c) => {
-  const req = parseRenew(await readJsonObject(c));
-  return c.json(await pool(c.env).renew(req, c.var.principal!.actor));
-});
+poolRoutes.post(
+  '/api/pool/acquire',
+  describe({
+    tag: TAG,
+    summary: 'Lease a credential for a task',
+    description: 'Answers the decrypted fields under a lease. 404 NO_CREDENTIAL_AVAILABLE (with `reason` and Retry-After) when nothing can be leased; 423 while a rotation holds collection.',
+    responses: { 200: { description: 'The lease, with the plaintext fields.', schema: LeaseSchema } },
+    errors: ['NO_CREDENTIAL_AVAILABLE', LOCKED, 'KEY_MISSING', 'UNDECRYPTABLE'],
+  }),
+  json(AcquireBody),
+  async (c) => c.json(await pool(c.env).acquire(c.req.valid('json'), c.var.principal!.actor)),
+);
 
-poolRoutes.post('/api/pool/release', async (c) => {
-  const req = parseRelease(await readJsonObject(c));
-  return c.json(await pool(c.env).release(req, c.var.principal!.actor));
-});
+poolRoutes.post(
+  '/api/pool/renew',
+  describe({
+    tag: TAG,
+    summary: 'Extend a lease',
+    responses: { 200: { description: 'The new expiry.', schema: RenewedSchema } },
+    errors: ['NOT_FOUND', 'LEASE_EXPIRED', LOCKED],
+  }),
+  json(RenewBody),
+  async (c) => c.json(await pool(c.env).renew(c.req.valid('json'), c.var.principal!.actor)),
+);
 
-poolRoutes.post('/api/pool/report-error', async (c) => {
-  const req = parseReportError(await readJsonObject(c));
-  return c.json(await pool(c.env).reportError(req, c.var.principal!.actor));
-});
+poolRoutes.post(
+  '/api/pool/release',
+  describe({
+    tag: TAG,
+    summary: 'Release a lease, counting the units used',
+    responses: { 200: { description: 'The lease is over.', schema: LeaseEndSchema } },
+    errors: ['NOT_FOUND', 'LEASE_EXPIRED'],
+  }),
+  json(ReleaseBody),
+  async (c) => c.json(await pool(c.env).release(c.req.valid('json'), c.var.principal!.actor)),
+);
+
+poolRoutes.post(
+  '/api/pool/report-error',
+  describe({
+    tag: TAG,
+    summary: 'End a lease with an error: rate_limited, auth_failed, quota_exhausted or other',
+    responses: { 200: { description: 'The lease is over; the credential cools down.', schema: ErrorReportSchema } },
+    errors: ['NOT_FOUND', 'LEASE_EXPIRED'],
+  }),
+  json(ReportErrorBody),
+  async (c) => c.json(await pool(c.env).reportError(c.req.valid('json'), c.var.principal!.actor)),
+);

@@ -12,11 +12,15 @@ export interface FieldProblem {
   message: string;
 }
 
-/** One 422 for a list of problems; the message names the first. */
+/**
+ * One 422 for a list of problems: `{"error":{"code":"VALIDATION_FAILED",
+ * "message","field","fields":[{"field","message"}...]}}`. The message names
+ * the first problem; `field` repeats its name for callers that read only one.
+ */
 export function validationError(problems: FieldProblem[]): VaultError {
   const first = problems[0]!;
   return new VaultError('VALIDATION_FAILED', `${first.field}: ${first.message}`, {
-    details: { field: first.field, problems },
+    details: { field: first.field, fields: problems },
   });
 }
 

@@ -101,7 +101,7 @@ describe('parseNewCredential', () => {
 
   it('lists every problem, first one in the message', () => {
     const e = failure(() => parseNewCredential({ platform: 'serper', tier: 'free', fields: {} }));
-    const fields = (e.details?.problems as { field: string }[]).map((p) => p.field);
+    const fields = (e.details?.fields as { field: string }[]).map((p) => p.field);
     expect(fields).toEqual(['tier', 'credential_name', 'fields.api_key']);
   });
 });

@@ -1,0 +1,192 @@
+/**
+ * The OpenAPI 3.1 document of the REST API, derived from the router: every
+ * `/api` route the app holds, with the schemas its validators parse, the
+ * permission its guard demands, the responses its `describe` lists and the
+ * error codes all of these imply (statuses from errors.ts, the one map).
+ * Nothing here is written twice, so the document cannot drift from the code.
+ *
+ * Served at `GET /api/openapi.json` (no authentication); rendered at `/api/docs`.
+ * Spec: https://spec.openapis.org/oas/v3.1.0
+ */
+import type { Hono } from 'hono';
+import { toJsonSchema, type ConversionConfig } from '@valibot/to-json-schema';
+import type { GenericSchema } from 'valibot';
+import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
+import type { Permission } from '../auth/principal.ts';
+import { specOf, type GuardSpec, type RouteDoc, type ValidatorSpec } from './spec.ts';
+
+type Json = Record<string, unknown>;
+
+export const OPENAPI_PATH = '/api/openapi.json';
+
+const REQUEST: ConversionConfig = { target: 'draft-2020-12', typeMode: 'input', errorMode: 'ignore' };
+const RESPONSE: ConversionConfig = { target: 'draft-2020-12', typeMode: 'output', errorMode: 'ignore' };
+
+function jsonSchema(schema: GenericSchema, config: ConversionConfig): Json {
+  const { $schema: _drop, ...rest } = toJsonSchema(schema, config) as Json;
+  return rest;
+}
+
+/** `/api/x/:id` → `/api/x/{id}`. */
+function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+}
+
+/** Whether a middleware pattern (`/api/x/*`, `*`, `/api/x`) covers a route path. */
+function patternCovers(pattern: string, path: string): boolean {
+  if (pattern === '*' || pattern === '/*') return true;
+  const concrete = path.replace(/:[A-Za-z_][A-Za-z0-9_]*/g, 'x');
+  if (pattern.endsWith('/*')) {
+    const prefix = pattern.slice(0, -2);
+    return concrete === prefix || concrete.startsWith(`${prefix}/`);
+  }
+  return pattern === concrete || pattern === path;
+}
+
+const SECURITY: Record<Permission, Json[]> = {
+  user: [{ bearerAuth: [] }, { apiKeyAuth: [] }, { sessionCookie: [] }],
+  admin: [{ bearerAuth: [] }, { apiKeyAuth: [] }, { sessionCookie: [] }],
+  pool: [{ apiKeyAuth: [] }],
+};
+
+export const ERROR_BODY = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string', description: 'Safe to show; never contains a secret or an input value.' },
+        fields: {
+          type: 'array',
+          description: 'VALIDATION_FAILED only: every problem, one per field.',
+          items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+      additionalProperties: true,
+    },
+  },
+} as const;
+
+export interface RouteFacts {
+  method: string;
+  path: string;
+  doc?: RouteDoc;
+  validators: ValidatorSpec[];
+  permission?: Permission;
+}
+
+/** Every method-specific `/api` route of `app`, with what its middlewares say about it. */
+export function apiRouteFacts(app: Hono<any>): RouteFacts[] {
+  const byKey = new Map<string, RouteFacts>();
+  const guards: { pattern: string; spec: GuardSpec }[] = [];
+  for (const r of app.routes) {
+    const spec = specOf(r.handler);
+    if (r.method === 'ALL') {
+      if (spec?.kind === 'guard') guards.push({ pattern: r.path, spec });
+      continue;
+    }
+    if (!(r.path === '/api' || r.path.startsWith('/api/'))) continue;
+    const key = `${r.method} ${r.path}`;
+    const facts = byKey.get(key) ?? { method: r.method, path: r.path, validators: [] };
+    byKey.set(key, facts);
+    if (spec?.kind === 'doc') facts.doc = spec;
+    else if (spec?.kind === 'validator') facts.validators.push(spec);
+    else if (spec?.kind === 'guard') facts.permission = spec.permission;
+  }
+  for (const facts of byKey.values()) {
+    if (facts.permission) continue;
+    // The strictest guard of the middlewares that cover this path.
+    const covering = guards.filter((g) => patternCovers(g.pattern, facts.path)).map((g) => g.spec.permission);
+    facts.permission = covering.find((p) => p === 'admin') ?? covering.find((p) => p === 'pool') ?? covering[0];
+  }
+  return [...byKey.values()];
+}
+
+/** The error codes a route may answer, with their statuses. */
+export function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
+  const codes: [ErrorCode, number?][] = [['INTERNAL']];
+  if (f.permission) codes.push(['UNAUTHENTICATED'], ['FORBIDDEN']);
+  for (const val of f.validators) {
+    if (val.target === 'json') codes.push(['INVALID_JSON'], ['VALIDATION_FAILED']);
+    if (val.target === 'query') codes.push(['VALIDATION_FAILED']);
+    if (val.target === 'param') codes.push(['NOT_FOUND']);
+  }
+  for (const e of f.doc?.errors ?? []) codes.push(Array.isArray(e) ? e : [e]);
+  const out = new Map<number, Set<ErrorCode>>();
+  for (const [code, status] of codes) {
+    const s = status ?? ERROR_STATUS[code];
+    out.set(s, (out.get(s) ?? new Set()).add(code));
+  }
+  return out;
+}
+
+function operation(f: RouteFacts): Json {
+  const op: Json = {
+    operationId: `${f.method.toLowerCase()}${f.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
+    summary: f.doc?.summary ?? '',
+    tags: [f.doc?.tag ?? 'other'],
+    security: f.permission ? SECURITY[f.permission] : [],
+    'x-permission': f.permission ?? 'none',
+  };
+  if (f.doc?.description) op.description = f.doc.description;
+  const parameters: Json[] = [];
+  for (const val of f.validators) {
+    if (val.target !== 'query' && val.target !== 'param') continue;
+    const s = jsonSchema(val.schema, REQUEST) as { properties?: Record<string, Json>; required?: string[] };
+    for (const [name, schema] of Object.entries(s.properties ?? {})) {
+      parameters.push({
+        name,
+        in: val.target === 'param' ? 'path' : 'query',
+        required: val.target === 'param' || (s.required ?? []).includes(name),
+        schema,
+      });
+    }
+  }
+  if (parameters.length) op.parameters = parameters;
+  const body = f.validators.find((x) => x.target === 'json');
+  if (body) op.requestBody = { required: !body.optionalBody, content: { 'application/json': { schema: jsonSchema(body.schema, REQUEST) } } };
+  const responses: Json = {};
+  for (const [status, r] of Object.entries(f.doc?.responses ?? {})) {
+    const content = r.schema ? { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, RESPONSE) } } : undefined;
+    responses[status] = content ? { description: r.description, content } : { description: r.description };
+  }
+  for (const [status, codes] of [...errorCodesOf(f)].sort((a, b) => a[0] - b[0])) {
+    const list = [...codes].sort();
+    const schema = structuredClone(ERROR_BODY) as unknown as { properties: { error: { properties: { code: Json } } } };
+    schema.properties.error.properties.code = { type: 'string', enum: list };
+    responses[String(status)] = { description: list.join(', '), 'x-error-codes': list, content: { 'application/json': { schema } } };
+  }
+  op.responses = responses;
+  return op;
+}
+
+/** The whole document. */
+export function openApiDocument(app: Hono<any>): Json {
+  const paths: Record<string, Json> = {};
+  for (const f of apiRouteFacts(app).sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))) {
+    const p = openApiPath(f.path);
+    paths[p] = { ...(paths[p] ?? {}), [f.method.toLowerCase()]: operation(f) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'arena-vault',
+      version: '1',
+      description:
+        'The credential vault of the research data-collection platform. Errors share one shape, `{"error":{"code","message",...}}`; `x-error-codes` lists each status\'s codes. Prose: docs/api.md.',
+    },
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /api/auth/login.' },
+        apiKeyAuth: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'A machine key: `Authorization: ApiKey av_<prefix>_<secret>`.' },
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: '__Host-av_session', description: 'The browser session (pages; same-origin API calls).' },
+      },
+      schemas: { Error: ERROR_BODY },
+    },
+    'x-error-codes': Object.fromEntries(Object.entries(ERROR_STATUS)),
+    paths,
+  };
+}

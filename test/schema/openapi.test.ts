@@ -1,0 +1,102 @@
+/**
+ * The API contract: GET /api/openapi.json is generated from the router, so
+ * - every `/api` route the router holds is in the document, with a summary
+ *   and a response for its success (a route added without `describe` fails);
+ * - every live answer of every route, taken from real calls (samples.ts),
+ *   matches the schema the document gives for its status; a documented
+ *   route without a sample fails too.
+ */
+import { SELF } from 'cloudflare:test';
+import { Validator } from '@cfworker/json-schema';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { app } from '../../src/index.ts';
+import { ERROR_STATUS } from '../../src/errors.ts';
+import { SAMPLES, type Recorded } from './samples.ts';
+
+type Op = { summary: string; responses: Record<string, { content?: Record<string, { schema: unknown }>; 'x-error-codes'?: string[] }>; security: unknown[] };
+let doc: { openapi: string; paths: Record<string, Record<string, Op>>; components: { securitySchemes: Record<string, unknown> } };
+
+beforeAll(async () => {
+  const res = await SELF.fetch('https://vault.test/api/openapi.json');
+  expect(res.status).toBe(200);
+  doc = (await res.json()) as typeof doc;
+});
+
+function routerApiRoutes(): string[] {
+  const out = new Set<string>();
+  for (const r of app.routes) if (r.method !== 'ALL' && (r.path === '/api' || r.path.startsWith('/api/'))) out.add(`${r.method} ${r.path}`);
+  return [...out].sort();
+}
+
+const docKey = (route: string) => {
+  const [method, path] = route.split(' ') as [string, string];
+  return [path.replace(/:([A-Za-z_]\w*)/g, '{$1}'), method.toLowerCase()] as const;
+};
+
+describe('GET /api/openapi.json', () => {
+  it('is OpenAPI 3.1, public, and names both security schemes', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKeyAuth', 'bearerAuth', 'sessionCookie']);
+  });
+
+  it('describes every /api route of the router: a summary and a success response', () => {
+    const missing: string[] = [];
+    for (const route of routerApiRoutes()) {
+      const [p, m] = docKey(route);
+      const op = doc.paths[p]?.[m];
+      if (!op || !op.summary || !Object.keys(op.responses).some((s) => Number(s) < 400)) missing.push(route);
+    }
+    expect(missing, 'routes missing from the document (add describe() to them)').toEqual([]);
+  });
+
+  it('lists each error status with its codes, and the status is the one errors.ts maps the code to (or a documented override)', () => {
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const [m, op] of Object.entries(ops)) {
+        for (const [status, r] of Object.entries(op.responses)) {
+          for (const code of r['x-error-codes'] ?? []) {
+            const mapped = ERROR_STATUS[code as keyof typeof ERROR_STATUS];
+            expect(mapped, `${m} ${p}: ${code}`).toBeDefined();
+            if (String(mapped) !== status) expect([['ROTATION_IN_PROGRESS', '423']], `${m} ${p}: ${code} under ${status}`).toContainEqual([code, status]);
+          }
+        }
+        // Guarded routes say who may call them.
+        if (op.security.length) expect(op.responses['401'], `${m} ${p}`).toBeDefined();
+      }
+    }
+  });
+});
+
+describe('live answers match the document', () => {
+  const recorded: Recorded[] = [];
+  beforeAll(async () => {
+    for (const sample of SAMPLES) recorded.push(...(await sample()));
+  }, 120_000);
+
+  it('every documented route was called by a sample', () => {
+    const called = new Set(recorded.map((r) => r.route));
+    expect(routerApiRoutes().filter((r) => !called.has(r)), 'routes no sample calls (add one to samples.ts)').toEqual([]);
+  });
+
+  it('every answer has its status documented and its body matches that status\'s schema', () => {
+    const problems: string[] = [];
+    for (const r of recorded) {
+      const [p, m] = docKey(r.route);
+      const op = doc.paths[p]?.[m];
+      const response = op?.responses[String(r.status)];
+      if (!response) {
+        problems.push(`${r.route}: status ${r.status} is not documented`);
+        continue;
+      }
+      const schema = response.content?.['application/json']?.schema;
+      if (!schema) continue;
+      const result = new Validator(schema as object, '2020-12', false).validate(r.body);
+      if (!result.valid) problems.push(`${r.route} ${r.status}: ${JSON.stringify(result.errors.slice(0, 3))}`);
+      const codes = response['x-error-codes'];
+      if (codes) {
+        const code = (r.body as { error?: { code?: string } }).error?.code;
+        if (!code || !codes.includes(code)) problems.push(`${r.route} ${r.status}: code ${code} is not listed (${codes.join(', ')})`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
