@@ -6,3 +6,9 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
   }
 }
+
+// Vite's `?raw` imports (the docs checks read markdown as text).
+declare module '*?raw' {
+  const text: string;
+  export default text;
+}
