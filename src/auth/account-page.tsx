@@ -1,7 +1,9 @@
 /**
  * /account/password: a signed-in user replaces their password (for instance
  * the temporary one an admin set). The current password is required; the
- * change ends every other session and renews this browser's cookie.
+ * change ends every other session and renews this browser's cookie. A wrong
+ * current password comes back as a flash on the form (Post/Redirect/Get); too
+ * many of them re-show the form with 429 and Retry-After.
  */
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
@@ -20,13 +22,11 @@ accountPage.use('/account/*', requireUser());
 
 const PATH = '/account/password';
 
-accountPage.get(PATH, (c) =>
-  renderPage(
-    c,
-    'Change password',
+function PasswordForm(props: { csrfToken: string }) {
+  return (
     <form method="post" action={PATH} class="card">
       <h1>Change your password</h1>
-      <CsrfField token={c.var.csrfToken} />
+      <CsrfField token={props.csrfToken} />
       <label for="current-password">Current password</label>
       <input id="current-password" name="current_password" type="password" autocomplete="current-password" required />
       <label for="new-password">New password</label>
@@ -39,9 +39,13 @@ accountPage.get(PATH, (c) =>
       <p>
         <button type="submit">Change password</button>
       </p>
-    </form>,
-  ),
-);
+    </form>
+  );
+}
+
+const TITLE = 'Change password';
+
+accountPage.get(PATH, (c) => renderPage(c, TITLE, <PasswordForm csrfToken={c.var.csrfToken} />));
 
 accountPage.post(PATH, async (c) => {
   const form = await formFields(c);
@@ -52,9 +56,11 @@ accountPage.post(PATH, async (c) => {
     setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn));
     return redirectWithFlash(c, PATH, { kind: 'ok', text: 'Your password is changed. Other sessions have ended.' });
   } catch (e) {
-    if (e instanceof VaultError && (e.code === 'VALIDATION_FAILED' || e.code === 'RATE_LIMITED')) {
+    if (e instanceof VaultError && e.code === 'VALIDATION_FAILED') return redirectWithFlash(c, PATH, { kind: 'error', text: e.message });
+    if (e instanceof VaultError && e.code === 'RATE_LIMITED') {
+      // Like /login: the form again, answered 429 with Retry-After, the password not checked.
       if (e.retryAfter !== undefined) c.header('Retry-After', String(e.retryAfter));
-      return redirectWithFlash(c, PATH, { kind: 'error', text: e.message });
+      return renderPage(c, TITLE, <PasswordForm csrfToken={c.var.csrfToken} />, { status: e.status, error: e.message });
     }
     throw e;
   }

@@ -1,12 +1,15 @@
 /**
  * Logging in with email and password, shared by `POST /api/auth/login` and the
  * `/login` form. Order matters:
- *  1. the brute-force limits (login-throttle.ts) are checked first, so a locked
- *     account costs no password hashing;
+ *  1. the attempt is reserved in the brute-force buckets first
+ *     (login-throttle.ts), atomically, so a locked account or client costs no
+ *     password hashing and a concurrent burst cannot pass the limit before its
+ *     failures are counted;
  *  2. the password is verified even when the email is unknown (against a
  *     decoy hash), so a missing account cannot be told apart by timing;
  *  3. every refusal is the same generic `UNAUTHENTICATED` message;
- *  4. success issues a token, clears the account's failure count, records the
+ *  4. success issues a token, settles the reservation (clears the account's
+ *     count, gives the client's slot back), records the
  *     login time, upgrades an outdated password hash, notes the signing key's
  *     use, and writes the audit event — one D1 batch.
  * The password never goes anywhere but the hash function.
@@ -21,7 +24,7 @@ import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from '..
 import { issueAccessToken, type IssuedToken } from './tokens.ts';
 import { normalizeEmail, PASSWORD_MAX_LENGTH } from './user-rules.ts';
 import { throttleBuckets, ACCOUNT_RULE, CLIENT_RULE } from './throttle-policy.ts';
-import { clearStatement, failureStatement, pruneStatement, throttleWait } from './login-throttle.ts';
+import { pruneStatement, reserveAttempt, successStatements } from './login-throttle.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { findUserByEmail } from './users.ts';
 
@@ -41,33 +44,16 @@ export interface LoginSuccess {
 
 const DECOY = decoyPasswordHash();
 
-function tooMany(waitMs: number): VaultError {
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  const minutes = Math.ceil(seconds / 60);
-  return new VaultError('RATE_LIMITED', `Too many failed logins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, {
-    retryAfter: seconds,
-    details: { retry_after_seconds: seconds },
-  });
-}
-
 export async function login(db: Db, config: Config, attempt: LoginAttempt, now = Date.now()): Promise<LoginSuccess> {
   const typed = typeof attempt.email === 'string' ? attempt.email.trim().toLowerCase().slice(0, 254) : '';
   const email = normalizeEmail(attempt.email);
   const password = typeof attempt.password === 'string' && attempt.password.length <= PASSWORD_MAX_LENGTH * 4 ? attempt.password : null;
   const buckets = throttleBuckets(typed, attempt.ip);
 
-  const wait = await throttleWait(db, buckets, now);
-  if (wait > 0) {
-    await auditStatement(db, {
-      actor: 'anonymous',
-      action: 'auth.login_failed',
-      target: typed ? `email:${typed}` : null,
-      ip: attempt.ip,
-      detail: { reason: 'throttled' },
-      at: now,
-    });
-    throw tooMany(wait);
-  }
+  const reservation = await reserveAttempt(db, buckets, now, {
+    message: 'Too many failed logins.',
+    audit: { actor: 'anonymous', action: 'auth.login_failed', target: typed ? `email:${typed}` : null, ip: attempt.ip, detail: { reason: 'throttled' } },
+  });
 
   const user = email ? await findUserByEmail(db, email) : undefined;
   // Always pay for one verification, matching or not.
@@ -76,17 +62,15 @@ export async function login(db: Db, config: Config, attempt: LoginAttempt, now =
 
   if (!ok || !user) {
     const reason = !user ? 'unknown_email' : !matches || password === null ? 'wrong_password' : 'inactive';
-    await db.batch([
-      auditStatement(db, {
-        actor: user ? `user:${user.id}` : 'anonymous',
-        action: 'auth.login_failed',
-        target: typed ? `email:${typed}` : null,
-        ip: attempt.ip,
-        detail: { reason },
-        at: now,
-      }),
-      ...buckets.map((b) => failureStatement(db, b, now)),
-    ]);
+    // The reservation already counts this failure.
+    await auditStatement(db, {
+      actor: user ? `user:${user.id}` : 'anonymous',
+      action: 'auth.login_failed',
+      target: typed ? `email:${typed}` : null,
+      ip: attempt.ip,
+      detail: { reason },
+      at: now,
+    });
     throw new VaultError('UNAUTHENTICATED', WRONG_CREDENTIALS);
   }
 
@@ -98,7 +82,7 @@ export async function login(db: Db, config: Config, attempt: LoginAttempt, now =
       .set({ lastLoginAt: now, ...(upgrade ? { hashedPassword: upgrade } : {}) })
       .where(eq(users.id, user.id))
       .returning(),
-    clearStatement(db, buckets[0]!.bucket),
+    ...successStatements(db, reservation),
     signingKeyUseStatement(db, issued, now),
     auditStatement(db, {
       actor: `user:${user.id}`,

@@ -1,9 +1,10 @@
 /**
  * A user changing their own password (e.g. replacing the temporary one an admin
- * set). The current password must be given, and wrong guesses count against
- * the same brute-force limits as logins, so a stolen session cannot be used to
- * recover the password. The change ends every other session; the caller gets
- * a fresh token.
+ * set). The current password must be given, and it is checked under the same
+ * brute-force limits as logins (one reservation per attempt before verifying,
+ * login-throttle.ts), in the same buckets, so a stolen session cannot be used
+ * to recover the password. The change ends every other session; the caller
+ * gets a fresh token.
  */
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
@@ -13,7 +14,7 @@ import { verifyPassword } from '../crypto/password.ts';
 import { issueAccessToken, type IssuedToken } from './tokens.ts';
 import { passwordProblem } from './user-rules.ts';
 import { throttleBuckets } from './throttle-policy.ts';
-import { failureStatement, throttleWait } from './login-throttle.ts';
+import { reserveAttempt, successStatements } from './login-throttle.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { getUser, setPassword, type Actor } from './users.ts';
 
@@ -24,25 +25,18 @@ export async function changeOwnPassword(
   current: unknown,
   next: unknown,
   by: Actor,
+  now = Date.now(),
 ): Promise<{ issued: IssuedToken }> {
   const problem = passwordProblem(next);
   if (problem) throw new VaultError('VALIDATION_FAILED', `new_password: ${problem}.`, { details: { field: 'new_password' } });
   const user = await getUser(db, userId);
-  const buckets = throttleBuckets(user.email, by.ip ?? null);
-  const now = Date.now();
-  const wait = await throttleWait(db, buckets, now);
-  if (wait > 0) {
-    const seconds = Math.ceil(wait / 1000);
-    throw new VaultError('RATE_LIMITED', 'Too many wrong passwords. Try again later.', { retryAfter: seconds, details: { retry_after_seconds: seconds } });
-  }
+  const reservation = await reserveAttempt(db, throttleBuckets(user.email, by.ip ?? null), now, { message: 'Too many wrong passwords.' });
   if (typeof current !== 'string' || !(await verifyPassword(current, user.hashedPassword))) {
-    await db.batch([
-      auditStatement(db, { actor: by.actor, action: 'auth.password_change_failed', target: `user:${userId}`, ip: by.ip, at: now }),
-      ...buckets.map((b) => failureStatement(db, b, now)),
-    ]);
+    // The reservation already counts this failure.
+    await auditStatement(db, { actor: by.actor, action: 'auth.password_change_failed', target: `user:${userId}`, ip: by.ip, at: now });
     throw new VaultError('VALIDATION_FAILED', 'The current password is not correct.', { details: { field: 'current_password' } });
   }
-  const updated = await setPassword(db, userId, next as string, by, 'auth.password_changed');
+  const updated = await setPassword(db, userId, next as string, by, 'auth.password_changed', successStatements(db, reservation));
   const issued = await issueAccessToken(config, updated);
   await signingKeyUseStatement(db, issued, Date.now());
   return { issued };

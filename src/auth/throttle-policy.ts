@@ -1,11 +1,33 @@
 /**
- * Brute-force limits for logins, as pure rules. Failed logins are counted in
- * two buckets at once: the account (the email typed, whether or not it
- * exists) and the client (CF-Connecting-IP). A bucket that reaches
- * `maxFailures` within `windowMs` is locked for `lockMs`; while any bucket of a
- * login is locked the answer is 429 with Retry-After and the password is not
- * even checked. The D1 adapter (login-throttle.ts) runs the same rule as one
- * atomic upsert; `nextThrottleState` is its reference, tested side by side.
+ * Brute-force limits for password checks (logins and the own-password form),
+ * as pure rules. Attempts are counted in two buckets at once: the account (the
+ * email typed, whether or not it exists) and the client (CF-Connecting-IP).
+ *
+ * Reserve first, verify second. Every attempt first *reserves* a slot in each
+ * bucket (`reserveState`); only when every bucket admits it (`admits`) is the
+ * password verified. So a burst of concurrent guesses cannot slip past a check
+ * that happens before any failure is counted: the sixth reservation of a
+ * window is refused whether or not the first five have finished hashing.
+ *  - A reservation counts as a failure until the attempt proves otherwise.
+ *    The one that brings a bucket to `maxFailures` within `windowMs` locks it
+ *    for `lockMs`; a reservation in a locked bucket is refused (429, password
+ *    not checked) and is counted too (that is how the adapter tells a refusal
+ *    from an admission: the count has passed the limit), without moving the
+ *    lock. The first reservation after the lock or the window has run out
+ *    starts a fresh window.
+ *  - A refused attempt gives back what it reserved in the buckets that did
+ *    admit it (`giveBackState`): it verified nothing, so it costs nothing there.
+ *  - A successful attempt settles each bucket by its `onSuccess`:
+ *    the account bucket is cleared (the owner proved they know the password;
+ *    their typos before no longer matter), while the client bucket only gets
+ *    this attempt's own reservation back. So a valid account of an attacker's
+ *    own never resets their guessing budget: every wrong password they sent
+ *    stays counted against their client, whatever they log into in between.
+ *    Giving back also lifts a lock that only this reservation had set.
+ *
+ * The D1 adapter (login-throttle.ts) runs each rule as one SQL statement whose
+ * arithmetic happens inside SQLite; the functions here are its reference,
+ * tested side by side.
  */
 
 export interface ThrottleRule {
@@ -15,6 +37,7 @@ export interface ThrottleRule {
 }
 
 export interface ThrottleState {
+  /** Attempts reserved in this window and not given back (failures and attempts still in flight). */
   failures: number;
   windowStartedAt: number;
   lockedUntil: number | null;
@@ -30,26 +53,44 @@ export const CLIENT_RULE: ThrottleRule = { maxFailures: 20, windowMs: 15 * MINUT
 export interface ThrottleBucket {
   bucket: string;
   rule: ThrottleRule;
+  /** What a successful attempt does to this bucket (see the module header). */
+  onSuccess: 'clear' | 'give_back';
 }
 
-/** The buckets a login attempt counts against. The email is the one typed, normalised. */
+/** The buckets a password attempt counts against. The email is the one typed, normalised. */
 export function throttleBuckets(email: string, clientIp: string | null): ThrottleBucket[] {
   return [
-    { bucket: `account:${email.slice(0, 254)}`, rule: ACCOUNT_RULE },
-    { bucket: `client:${(clientIp ?? 'unknown').slice(0, 64)}`, rule: CLIENT_RULE },
+    { bucket: `account:${email.slice(0, 254)}`, rule: ACCOUNT_RULE, onSuccess: 'clear' },
+    { bucket: `client:${(clientIp ?? 'unknown').slice(0, 64)}`, rule: CLIENT_RULE, onSuccess: 'give_back' },
   ];
 }
 
-/** The state after one more failure at `now`. */
-export function nextThrottleState(state: ThrottleState | null, now: number, rule: ThrottleRule): ThrottleState {
-  const stale = !state || state.windowStartedAt + rule.windowMs <= now;
-  const failures = stale ? 1 : state.failures + 1;
-  const windowStartedAt = stale ? now : state.windowStartedAt;
-  const lockedUntil = failures >= rule.maxFailures ? now + rule.lockMs : stale ? null : state.lockedUntil;
-  return { failures, windowStartedAt, lockedUntil };
+/** The state after reserving one attempt at `now`, admitted or refused (see `admits`). */
+export function reserveState(state: ThrottleState | null, now: number, rule: ThrottleRule): ThrottleState {
+  if (state && state.lockedUntil !== null && state.lockedUntil > now) return { ...state, failures: state.failures + 1 };
+  const fresh = !state || state.lockedUntil !== null || state.windowStartedAt + rule.windowMs <= now;
+  const failures = fresh ? 1 : state.failures + 1;
+  return { failures, windowStartedAt: fresh ? now : state.windowStartedAt, lockedUntil: failures >= rule.maxFailures ? now + rule.lockMs : null };
 }
 
-/** Milliseconds until every bucket is open again; 0 when the login may proceed. */
+/** Whether the reservation that produced `state` may go on to verify the password. */
+export function admits(state: ThrottleState, rule: ThrottleRule): boolean {
+  return state.failures <= rule.maxFailures;
+}
+
+/**
+ * The state after giving back one reservation made at `reservedAt`. Nothing
+ * changes when a newer window has started since (the reservation is no longer
+ * in it) or nothing is left to give back. The lock stays only while the count
+ * is still at the limit.
+ */
+export function giveBackState(state: ThrottleState, reservedAt: number, rule: ThrottleRule): ThrottleState {
+  if (state.windowStartedAt > reservedAt || state.failures <= 0) return state;
+  const failures = state.failures - 1;
+  return { failures, windowStartedAt: state.windowStartedAt, lockedUntil: failures >= rule.maxFailures ? state.lockedUntil : null };
+}
+
+/** Milliseconds until every bucket is open again; 0 when the attempt may proceed. */
 export function retryAfterMs(lockedUntil: (number | null)[], now: number): number {
   return Math.max(0, ...lockedUntil.map((t) => (t === null ? 0 : t - now)));
 }

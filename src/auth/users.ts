@@ -4,6 +4,7 @@
  * public JSON shape (`publicUser`) never carries the password hash.
  */
 import { and, asc, count, eq, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from '../db/client.ts';
 import { users, type User } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
@@ -135,8 +136,11 @@ export async function revokeSessions(db: Db, id: number, by: Actor, action = 'us
   return updated[0]!;
 }
 
-/** Sets a new password (already validated) and ends every session of the user. */
-export async function setPassword(db: Db, id: number, password: string, by: Actor, action = 'user.set_password'): Promise<User> {
+/**
+ * Sets a new password (already validated) and ends every session of the user.
+ * `also`: statements to commit in the same batch (e.g. settling a brute-force reservation).
+ */
+export async function setPassword(db: Db, id: number, password: string, by: Actor, action = 'user.set_password', also: BatchItem<'sqlite'>[] = []): Promise<User> {
   await getUser(db, id);
   const hashed = await hashPassword(password);
   const now = Date.now();
@@ -147,6 +151,7 @@ export async function setPassword(db: Db, id: number, password: string, by: Acto
       .where(eq(users.id, id))
       .returning(),
     auditStatement(db, { actor: by.actor, action, target: `user:${id}`, ip: by.ip, at: now }),
+    ...also,
   ]);
   return updated[0]!;
 }

@@ -1,6 +1,6 @@
 /**
  * The Hono app: secure headers, config and DB per request, authentication,
- * CSRF for pages, then each domain's routes. Until the bindings validate,
+ * the request-body limit, CSRF for pages, then each domain's routes. Until the bindings validate,
  * every route except `/api/health` answers 500 `CONFIG_INVALID`.
  */
 import { Hono } from 'hono';
@@ -8,6 +8,7 @@ import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './types.ts';
 import { errorHandler, type ErrorPageRenderer } from './errors.ts';
 import { csrfProtection } from './csrf.ts';
+import { bodyLimits } from './body-limit.ts';
 import { loadConfig } from '../config.ts';
 import { openDb } from '../db/client.ts';
 import { authenticate } from '../auth/middleware.ts';
@@ -63,6 +64,9 @@ export function createApp(parts: AppParts = { routes: [] }): Hono<AppEnv> {
     await next();
   });
   app.use('*', authenticate());
+  // Before the CSRF check (it parses form bodies) and every route. Health
+  // routes above take no body; after config so a page's 413 is the error page.
+  app.use('*', bodyLimits());
   app.use('*', csrfProtection());
   for (const r of parts.routes) app.route('/', r);
   return app;

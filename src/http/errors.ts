@@ -11,9 +11,9 @@ import { isApiPath } from '../auth/middleware.ts';
 export function toVaultError(err: unknown): VaultError {
   if (err instanceof VaultError) return err;
   if (err instanceof Error && 'getResponse' in err) {
-    // hono's HTTPException (e.g. from a body-limit); keep its status, generic text.
+    // hono's HTTPException (a hono middleware used without our onError); keep its status, generic text.
     const status = (err as { status?: number }).status ?? 500;
-    if (status === 413) return new VaultError('BAD_REQUEST', 'Request body too large.', { status: 413 });
+    if (status === 413) return new VaultError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
     if (status === 403) return new VaultError('CSRF_FAILED', 'This form was not sent from this site.');
     return new VaultError('BAD_REQUEST', 'Bad request.', { status });
   }

@@ -4,8 +4,8 @@ import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { hashPassword, parsePasswordHash, CURRENT_PASSWORD_PARAMS } from '../../src/crypto/password.ts';
 import { openDb } from '../../src/db/client.ts';
-import { failureStatement } from '../../src/auth/login-throttle.ts';
-import { ACCOUNT_RULE, CLIENT_RULE, nextThrottleState, type ThrottleState } from '../../src/auth/throttle-policy.ts';
+import { giveBackStatement, reserveStatement } from '../../src/auth/login-throttle.ts';
+import { ACCOUNT_RULE, CLIENT_RULE, admits, giveBackState, reserveState, type ThrottleState } from '../../src/auth/throttle-policy.ts';
 import { ORIGIN, auditText, captureConsole, userWithPassword } from './support.ts';
 
 let ipSeq = 0;
@@ -100,7 +100,8 @@ describe('brute-force limits (D1 table login_throttle)', () => {
     expect(retry).toBeLessThanOrEqual(ACCOUNT_RULE.lockMs / 1000);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
     const row = await env.DB.prepare('SELECT failures, locked_until FROM login_throttle WHERE bucket = ?').bind(`account:${u.email}`).first<{ failures: number; locked_until: number }>();
-    expect(row!.failures).toBe(ACCOUNT_RULE.maxFailures);
+    // The refused attempt is counted too (it is how a refusal is told apart), without moving the lock.
+    expect(row!.failures).toBe(ACCOUNT_RULE.maxFailures + 1);
     expect(row!.locked_until).toBeGreaterThan(Date.now());
     // Another account is unaffected; once the lock lapses, the right password works again.
     const other = await userWithPassword('researcher');
@@ -129,17 +130,36 @@ describe('brute-force limits (D1 table login_throttle)', () => {
     expect(client!.failures).toBe(ACCOUNT_RULE.maxFailures - 1);
   });
 
-  it('the SQL upsert follows the same rule as nextThrottleState, step by step', async () => {
+  it('the SQL statements follow the same rules as reserveState / giveBackState, step by step', async () => {
     const db = openDb(env.DB);
     const rule = { maxFailures: 3, windowMs: 1000, lockMs: 500 };
     const bucket = `account:rule-check-${crypto.randomUUID()}`;
     let expected: ThrottleState | null = null;
-    for (const t of [10_000, 10_100, 10_200, 10_300, 11_500, 11_600, 13_000]) {
-      await failureStatement(db, { bucket, rule }, t);
-      expected = nextThrottleState(expected, t, rule);
+    // [operation, time, reservation time for give-back]: windows, a lock, reservations while locked,
+    // give-backs that lift a lock, that keep one, and one from a window that has since been replaced.
+    const steps: ['reserve' | 'give_back', number, number?][] = [
+      ['reserve', 10_000], ['reserve', 10_100], ['give_back', 10_150, 10_100], ['reserve', 10_200], ['reserve', 10_300],
+      ['give_back', 10_310, 10_300], ['reserve', 10_320], ['reserve', 10_400], ['reserve', 10_819], ['give_back', 10_830, 10_320],
+      ['reserve', 10_900], ['reserve', 11_500], ['give_back', 11_510, 10_900], ['reserve', 11_600], ['reserve', 11_700],
+      ['reserve', 11_800], ['reserve', 12_100], ['reserve', 12_200], ['give_back', 12_300, 12_100], ['reserve', 14_000],
+    ];
+    const admitted: boolean[] = [];
+    for (const [op, t, reservedAt] of steps) {
+      if (op === 'reserve') {
+        const [row] = await reserveStatement(db, { bucket, rule, onSuccess: 'clear' }, t);
+        expected = reserveState(expected, t, rule);
+        expect(row).toEqual(expected);
+        admitted.push(admits(row!, rule));
+      } else {
+        await giveBackStatement(db, bucket, rule, reservedAt!);
+        expected = giveBackState(expected!, reservedAt!, rule);
+      }
       const row = await env.DB.prepare('SELECT failures, window_started_at, locked_until FROM login_throttle WHERE bucket = ?').bind(bucket).first();
       expect(row).toEqual({ failures: expected.failures, window_started_at: expected.windowStartedAt, locked_until: expected.lockedUntil });
     }
+    // The walk went through refusals and admissions both.
+    expect(admitted).toContain(true);
+    expect(admitted).toContain(false);
   });
 });
 

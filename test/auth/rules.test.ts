@@ -9,7 +9,7 @@ import {
   parseUserChanges,
   passwordProblem,
 } from '../../src/auth/user-rules.ts';
-import { ACCOUNT_RULE, nextThrottleState, retryAfterMs, throttleBuckets } from '../../src/auth/throttle-policy.ts';
+import { ACCOUNT_RULE, CLIENT_RULE, admits, giveBackState, reserveState, retryAfterMs, throttleBuckets, type ThrottleState } from '../../src/auth/throttle-policy.ts';
 import { previousKeyRemoval } from '../../src/auth/signing-key-usage.ts';
 import { parseNewApiKey, generateApiKey, apiKeyPrefix, apiKeyMatches, apiKeyStatus } from '../../src/auth/api-keys.ts';
 import { VaultError } from '../../src/errors.ts';
@@ -117,23 +117,65 @@ describe('throttle policy', () => {
     expect(throttleBuckets('a@b.c', null)[1]!.bucket).toBe('client:unknown');
   });
 
-  it('locks after maxFailures within the window, for lockMs', () => {
+  it('the account bucket is cleared by a success, the client bucket only gets its slot back', () => {
+    expect(throttleBuckets('a@b.c', '203.0.113.9').map((b) => b.onSuccess)).toEqual(['clear', 'give_back']);
+  });
+
+  it('locks after maxFailures reservations within the window, for lockMs; later reservations are refused', () => {
     const t0 = 1_000_000;
-    let s = null;
+    let s: ThrottleState | null = null;
     for (let i = 1; i < ACCOUNT_RULE.maxFailures; i++) {
-      s = nextThrottleState(s, t0 + i, ACCOUNT_RULE);
+      s = reserveState(s, t0 + i, ACCOUNT_RULE);
       expect(s.lockedUntil).toBeNull();
       expect(s.failures).toBe(i);
+      expect(admits(s, ACCOUNT_RULE)).toBe(true);
     }
-    s = nextThrottleState(s, t0 + 100, ACCOUNT_RULE);
+    s = reserveState(s, t0 + 100, ACCOUNT_RULE);
+    expect(admits(s, ACCOUNT_RULE)).toBe(true);
     expect(s.lockedUntil).toBe(t0 + 100 + ACCOUNT_RULE.lockMs);
     expect(retryAfterMs([s.lockedUntil], t0 + 100)).toBe(ACCOUNT_RULE.lockMs);
     expect(retryAfterMs([s.lockedUntil, null], s.lockedUntil!)).toBe(0);
+    const refused = reserveState(s, t0 + 200, ACCOUNT_RULE);
+    expect(admits(refused, ACCOUNT_RULE)).toBe(false);
+    expect(refused.lockedUntil).toBe(s.lockedUntil); // knocking does not extend the lock
   });
 
-  it('a new window starts fresh', () => {
-    const s = nextThrottleState({ failures: 4, windowStartedAt: 0, lockedUntil: null }, ACCOUNT_RULE.windowMs, ACCOUNT_RULE);
+  it('a burst with nothing settled yet admits exactly maxFailures', () => {
+    let s: ThrottleState | null = null;
+    let admitted = 0;
+    for (let i = 0; i < 20; i++) {
+      s = reserveState(s, 5_000, ACCOUNT_RULE);
+      if (admits(s, ACCOUNT_RULE)) admitted++;
+    }
+    expect(admitted).toBe(ACCOUNT_RULE.maxFailures);
+  });
+
+  it('a new window, or the first reservation after a lock, starts fresh', () => {
+    const s = reserveState({ failures: 4, windowStartedAt: 0, lockedUntil: null }, ACCOUNT_RULE.windowMs, ACCOUNT_RULE);
     expect(s).toEqual({ failures: 1, windowStartedAt: ACCOUNT_RULE.windowMs, lockedUntil: null });
+    const after = reserveState({ failures: 9, windowStartedAt: 10, lockedUntil: 500 }, 500, ACCOUNT_RULE);
+    expect(after).toEqual({ failures: 1, windowStartedAt: 500, lockedUntil: null });
+  });
+
+  it("an attacker's own valid account does not reset their client budget", () => {
+    // 19 wrong guesses from one client, then a login to an account of their own, then more guesses.
+    let s: ThrottleState | null = null;
+    for (let i = 0; i < CLIENT_RULE.maxFailures - 1; i++) s = reserveState(s, 1000 + i, CLIENT_RULE);
+    s = reserveState(s, 2000, CLIENT_RULE); // the own login: its reservation reaches the limit...
+    expect(admits(s, CLIENT_RULE)).toBe(true);
+    s = giveBackState(s, 2000, CLIENT_RULE); // ...and succeeds: only that slot comes back
+    expect(s).toMatchObject({ failures: CLIENT_RULE.maxFailures - 1, lockedUntil: null });
+    s = reserveState(s, 3000, CLIENT_RULE); // the next wrong guess is the last one
+    expect(admits(s, CLIENT_RULE)).toBe(true);
+    expect(s.lockedUntil).toBe(3000 + CLIENT_RULE.lockMs);
+    expect(admits(reserveState(s, 3001, CLIENT_RULE), CLIENT_RULE)).toBe(false);
+  });
+
+  it('giving back ignores a reservation from a window that has since been replaced, and never goes below zero', () => {
+    const s = { failures: 2, windowStartedAt: 5000, lockedUntil: null };
+    expect(giveBackState(s, 4999, ACCOUNT_RULE)).toBe(s);
+    expect(giveBackState({ ...s, failures: 0 }, 5000, ACCOUNT_RULE)).toEqual({ ...s, failures: 0 });
+    expect(giveBackState(s, 5000, ACCOUNT_RULE)).toEqual({ ...s, failures: 1 });
   });
 });
 
