@@ -5,15 +5,16 @@
  * current password comes back as a flash on the form (Post/Redirect/Get); too
  * many of them re-show the form with 429 and Retry-After.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { setCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/types.ts';
 import { VaultError } from '../errors.ts';
 import { CsrfField } from '../ui/layout.tsx';
-import { redirectWithFlash, renderPage } from '../ui/page.tsx';
-import { requireUser, SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
+import { flashProblems, redirectWithFlash, renderPage } from '../ui/page.tsx';
+import { requirePasswordOwner, requireUser, SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
 import { actorOf, userIdOf } from './request-context.ts';
-import { formFields } from './page-helpers.ts';
+import { form } from '../schema/validate.ts';
+import { OwnPasswordForm } from './schemas.ts';
 import { changeOwnPassword } from './own-password.ts';
 import { PASSWORD_MIN_LENGTH } from './user-rules.ts';
 
@@ -47,12 +48,16 @@ const TITLE = 'Change password';
 
 accountPage.get(PATH, (c) => renderPage(c, TITLE, <PasswordForm csrfToken={c.var.csrfToken} />));
 
-accountPage.post(PATH, async (c) => {
-  const form = await formFields(c);
+/** The form renews this browser's cookie, so it takes a browser session only (a channel rule, after the permission). */
+const browserSessionOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.var.principal?.via !== 'session') throw new VaultError('FORBIDDEN', 'Log in in the browser to change your password.');
+  await next();
+};
+
+accountPage.post(PATH, requirePasswordOwner(), browserSessionOnly, form(OwnPasswordForm, flashProblems(PATH)), async (c) => {
+  const input = c.req.valid('form');
   try {
-    if (c.var.principal?.via !== 'session') throw new VaultError('FORBIDDEN', 'Log in in the browser to change your password.');
-    if (form.new_password !== form.confirm_password) throw new VaultError('VALIDATION_FAILED', 'The two new passwords differ.');
-    const { issued } = await changeOwnPassword(c.var.db, c.var.config, userIdOf(c), form.current_password, form.new_password, actorOf(c));
+    const { issued } = await changeOwnPassword(c.var.db, c.var.config, userIdOf(c), input.current_password, input.new_password, actorOf(c));
     setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn));
     return redirectWithFlash(c, PATH, { kind: 'ok', text: 'Your password is changed. Other sessions have ended.' });
   } catch (e) {

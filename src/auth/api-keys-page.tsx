@@ -10,9 +10,13 @@ import { VaultError } from '../errors.ts';
 import { CsrfField } from '../ui/layout.tsx';
 import { renderPage } from '../ui/page.tsx';
 import { requireAdmin } from './middleware.ts';
-import { actorOf, idParam } from './request-context.ts';
-import { formAction, formatTime, formFields } from './page-helpers.ts';
-import { apiKeyStatus, parseNewApiKey } from './api-keys.ts';
+import { actorOf } from './request-context.ts';
+import { formAction, formatTime } from './page-helpers.ts';
+import { apiKeyStatus } from './api-keys.ts';
+import { NewApiKeyForm } from './schemas.ts';
+import { form, params } from '../schema/validate.ts';
+import { IdParams } from '../schema/types.ts';
+import { problemsText } from '../schema/problems.ts';
 import { createApiKey, listApiKeys, revokeApiKey, type KeyCreator } from './api-key-store.ts';
 import { listUsers } from './users.ts';
 
@@ -139,20 +143,18 @@ async function showPage(c: Context<AppEnv>, opts: { created?: { name: string; ke
 
 apiKeysPage.get('/admin/api-keys', (c) => showPage(c));
 
-apiKeysPage.post('/admin/api-keys', async (c) => {
-  const form = await formFields(c);
-  try {
-    const created = await createApiKey(c.var.db, parseNewApiKey(form), c.var.principal?.userId ?? null, actorOf(c));
+apiKeysPage.post(
+  '/admin/api-keys',
+  form(NewApiKeyForm, (c, problems, values) => showPage(c, { error: problemsText(problems), values, status: 422 })),
+  async (c) => {
+    const created = await createApiKey(c.var.db, c.req.valid('form'), c.var.principal?.userId ?? null, actorOf(c));
     return showPage(c, { created, status: 201 });
-  } catch (e) {
-    if (e instanceof VaultError && e.code === 'VALIDATION_FAILED') return showPage(c, { error: e.message, values: form, status: e.status });
-    throw e;
-  }
-});
+  },
+);
 
-apiKeysPage.post('/admin/api-keys/:id/revoke', async (c) => {
+apiKeysPage.post('/admin/api-keys/:id/revoke', params(IdParams, 'API key'), async (c) => {
   return formAction(c, BACK, async () => {
-    const k = await revokeApiKey(c.var.db, idParam(c), actorOf(c));
+    const k = await revokeApiKey(c.var.db, c.req.valid('param').id, actorOf(c));
     return `Revoked “${k.name}”. Machines using it are refused from now on.`;
   });
 });

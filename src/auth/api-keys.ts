@@ -6,10 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64urlEncode, hexEncode, timingSafeEqual, utf8, hexDecode } from '../crypto/encoding.ts';
-import { VaultError } from '../errors.ts';
 import type { ApiKeyScope } from './principal.ts';
-import { isSingleLine, SINGLE_LINE_MESSAGE } from '../schema/text.ts';
-import { parseIsoTime } from '../schema/time.ts';
 
 const KEY_PATTERN = /^av_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -67,35 +64,4 @@ export interface NewApiKeyInput {
   userId: number | null;
   /** Unix ms from which the key is refused, or null for no expiry. */
   expiresAt: number | null;
-}
-
-/**
- * `expires_at`: absent, null or empty for no expiry; else an ISO 8601
- * date-time (UTC unless it has an offset) or a date, meaning the end of that
- * day in UTC. It must lie in the future.
- */
-function expiryOf(raw: unknown, now: number, fail: (field: string, problem: string) => VaultError): number | null {
-  if (raw === undefined || raw === null || raw === '') return null;
-  const ms = typeof raw === 'string' ? parseIsoTime(raw.trim(), true) : null;
-  if (ms === null) throw fail('expires_at', 'must be an ISO 8601 date (2027-01-31) or date-time (2027-01-31T12:00:00Z)');
-  if (ms <= now) throw fail('expires_at', 'must be in the future');
-  return ms;
-}
-
-/** Validates `{name, scope, user_id?, expires_at?}` from the REST body or the form. */
-export function parseNewApiKey(body: Record<string, unknown>, now = Date.now()): NewApiKeyInput {
-  const fail = (field: string, problem: string) => new VaultError('VALIDATION_FAILED', `${field} ${problem}.`, { details: { field } });
-  const name = typeof body.name === 'string' ? body.name.trim() : '';
-  if (!name) throw fail('name', 'is required');
-  if (name.length > API_KEY_NAME_MAX_LENGTH) throw fail('name', `must be at most ${API_KEY_NAME_MAX_LENGTH} characters`);
-  if (!isSingleLine(name)) throw fail('name', SINGLE_LINE_MESSAGE);
-  if (body.scope !== 'collector' && body.scope !== 'admin') throw fail('scope', 'must be "collector" or "admin"');
-  let userId: number | null = null;
-  const raw = body.user_id;
-  if (raw !== undefined && raw !== null && raw !== '') {
-    const n = typeof raw === 'string' ? Number(raw) : raw;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw fail('user_id', 'must be a user id');
-    userId = n;
-  }
-  return { name, scope: body.scope, userId, expiresAt: expiryOf(body.expires_at, now, fail) };
 }

@@ -17,6 +17,8 @@ import { login } from './login.ts';
 import { SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
 import { afterLoginPath, safeNextPath } from './next-path.ts';
 import { clientIp } from './request-context.ts';
+import { form } from '../schema/validate.ts';
+import { LoginForm as LoginFormSchema } from './schemas.ts';
 
 export const loginPage = new Hono<AppEnv>();
 
@@ -61,13 +63,16 @@ loginPage.get('/login', (c) => {
   return showForm(c, { next });
 });
 
-loginPage.post('/login', async (c) => {
-  const form = await c.req.parseBody();
-  const email = typeof form.email === 'string' ? form.email : '';
-  const password = typeof form.password === 'string' ? form.password : '';
-  const next = safeNextPath(form.next);
+const ENTER_BOTH = 'Enter your email and password.';
+
+loginPage.post(
+  '/login',
+  form(LoginFormSchema, (c, _problems, values) => showForm(c, { email: (values.email ?? '').trim().slice(0, 254), next: safeNextPath(values.next), error: ENTER_BOTH }, 400)),
+  async (c) => {
+  const { email, password, next: rawNext } = c.req.valid('form');
+  const next = safeNextPath(rawNext);
   const echoEmail = email.trim().slice(0, 254);
-  if (!email.trim() || !password) return showForm(c, { email: echoEmail, next, error: 'Enter your email and password.' }, 400);
+  if (!email.trim() || !password) return showForm(c, { email: echoEmail, next, error: ENTER_BOTH }, 400);
   try {
     const { issued } = await login(c.var.db, c.var.config, { email, password, ip: clientIp(c) });
     setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn));
@@ -78,7 +83,8 @@ loginPage.post('/login', async (c) => {
     if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
     return showForm(c, { email: echoEmail, next, error: err.message }, err.status);
   }
-});
+  },
+);
 
 loginPage.post('/logout', async (c) => {
   const p = c.var.principal;

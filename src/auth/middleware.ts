@@ -128,6 +128,7 @@ const FORBIDDEN_MESSAGE: Record<Permission, string> = {
   user: 'You do not have permission to do this.',
   admin: 'You do not have permission to do this.',
   pool: 'Only API keys with the collector scope (or an admin key acting for an admin) may use the pool.',
+  password: 'Log in as the user to change their password.',
 };
 
 /**
@@ -151,3 +152,5 @@ export const requireUser = () => requirePermission('user');
 export const requireAdmin = () => requirePermission('admin');
 /** Pool routes: a browser session or a user's bearer token never receives a plaintext credential. */
 export const requireCollector = () => requirePermission('pool');
+/** One's own password: people only (a session or a bearer token), never an API key. */
+export const requirePasswordOwner = () => requirePermission('password');

@@ -1,5 +1,5 @@
 /**
- * Shared bits of the auth pages: reading a form as a plain object and turning
+ * Shared bits of the auth pages: turning
  * a refused action (validation, conflict, not found) into a flash message on
  * the page the admin came from (Post/Redirect/Get), so forms work without JS.
  */
@@ -7,14 +7,6 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { isVaultError } from '../errors.ts';
 import { redirectWithFlash } from '../ui/page.tsx';
-
-/** The posted form's string fields (files are ignored). */
-export async function formFields(c: Context<AppEnv>): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
 
 const SHOWN_TO_FORM = new Set(['VALIDATION_FAILED', 'CONFLICT', 'NOT_FOUND', 'BAD_REQUEST', 'RATE_LIMITED']);
 

@@ -15,9 +15,10 @@ export type ApiKeyScope = 'collector' | 'admin';
 /**
  * - `user`: the signed-in features (own account, query designs);
  * - `admin`: everything an admin can do (credentials, users, keys, rotation, audit, recovery);
- * - `pool`: leasing plaintext credentials from the pool (machine keys only).
+ * - `pool`: leasing plaintext credentials from the pool (machine keys only);
+ * - `password`: changing one's own password (a person who proved who they are, never a key).
  */
-export type Permission = 'user' | 'admin' | 'pool';
+export type Permission = 'user' | 'admin' | 'pool' | 'password';
 
 export interface Principal {
   /** 'session' = cookie (browser), 'bearer' = JWT in Authorization, 'api_key' = machine key. */
@@ -53,8 +54,9 @@ export function effectiveRole(f: CallerFacts): Role {
 
 /**
  * What the caller may do:
- * - a browser session or a user's bearer token: `user`, plus `admin` for an
- *   admin; never `pool` (a person never receives a plaintext credential from the pool);
+ * - a browser session or a user's bearer token: `user` and `password`, plus
+ *   `admin` for an admin; never `pool` (a person never receives a plaintext
+ *   credential from the pool);
  * - a collector key: `pool` only;
  * - an admin-scope key that acts as an admin (owner still an admin, or a
  *   service key): `user`, `admin` and `pool`;
@@ -62,7 +64,7 @@ export function effectiveRole(f: CallerFacts): Role {
  */
 export function effectivePermissions(f: CallerFacts): ReadonlySet<Permission> {
   const role = effectiveRole(f);
-  if (f.via !== 'api_key') return new Set<Permission>(role === 'admin' ? ['user', 'admin'] : ['user']);
+  if (f.via !== 'api_key') return new Set<Permission>(role === 'admin' ? ['user', 'admin', 'password'] : ['user', 'password']);
   if (f.scope === 'collector') return new Set<Permission>(['pool']);
   return new Set<Permission>(role === 'admin' ? ['user', 'admin', 'pool'] : ['user']);
 }

@@ -5,7 +5,7 @@
  */
 import { VaultError } from '../errors.ts';
 import type { Role } from './principal.ts';
-import { isSingleLine, SINGLE_LINE_MESSAGE } from '../schema/text.ts';
+import { isSingleLine } from '../schema/text.ts';
 
 export const PASSWORD_MIN_LENGTH = 12;
 /** Long enough for any passphrase; bounds the work one request can ask for. */
@@ -38,19 +38,6 @@ export function isRole(v: unknown): v is Role {
   return v === 'admin' || v === 'researcher';
 }
 
-function displayNameOf(raw: unknown, field: string): string {
-  if (raw === undefined || raw === null) return '';
-  if (typeof raw !== 'string') throw invalid(field, 'must be a string');
-  const name = raw.trim();
-  if (name.length > DISPLAY_NAME_MAX_LENGTH) throw invalid(field, `must be at most ${DISPLAY_NAME_MAX_LENGTH} characters`);
-  if (!isSingleLine(name)) throw invalid(field, SINGLE_LINE_MESSAGE);
-  return name;
-}
-
-function invalid(field: string, problem: string): VaultError {
-  return new VaultError('VALIDATION_FAILED', `${field} ${problem}.`, { details: { field } });
-}
-
 export interface NewUserInput {
   email: string;
   password: string;
@@ -58,40 +45,10 @@ export interface NewUserInput {
   role: Role;
 }
 
-/** Validates the body of a user create (REST or form). */
-export function parseNewUser(body: Record<string, unknown>): NewUserInput {
-  const email = normalizeEmail(body.email);
-  if (!email) throw invalid('email', 'must be a valid email address');
-  const problem = passwordProblem(body.password);
-  if (problem) throw new VaultError('VALIDATION_FAILED', `password: ${problem}.`, { details: { field: 'password' } });
-  const role = body.role ?? 'researcher';
-  if (!isRole(role)) throw invalid('role', 'must be "admin" or "researcher"');
-  return { email, password: body.password as string, displayName: displayNameOf(body.display_name, 'display_name'), role };
-}
-
 export interface UserChanges {
   role?: Role;
   isActive?: boolean;
   displayName?: string;
-}
-
-/** Validates the body of a user update; at least one known field must be present. */
-export function parseUserChanges(body: Record<string, unknown>): UserChanges {
-  const known = ['role', 'is_active', 'display_name'];
-  const unknown = Object.keys(body).filter((k) => !known.includes(k));
-  if (unknown.length) throw invalid(unknown[0]!, 'cannot be changed here');
-  const changes: UserChanges = {};
-  if (body.role !== undefined) {
-    if (!isRole(body.role)) throw invalid('role', 'must be "admin" or "researcher"');
-    changes.role = body.role;
-  }
-  if (body.is_active !== undefined) {
-    if (typeof body.is_active !== 'boolean') throw invalid('is_active', 'must be true or false');
-    changes.isActive = body.is_active;
-  }
-  if (body.display_name !== undefined) changes.displayName = displayNameOf(body.display_name, 'display_name');
-  if (Object.keys(changes).length === 0) throw new VaultError('VALIDATION_FAILED', 'Nothing to change: send role, is_active or display_name.');
-  return changes;
 }
 
 export interface AccountState {

@@ -8,11 +8,15 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import type { User } from '../db/schema.ts';
 import { CsrfField } from '../ui/layout.tsx';
-import { redirectWithFlash, renderPage } from '../ui/page.tsx';
+import { flashProblems, redirectWithFlash, renderPage } from '../ui/page.tsx';
 import { requireAdmin } from './middleware.ts';
-import { actorOf, idParam } from './request-context.ts';
-import { formAction, formatTime, formFields } from './page-helpers.ts';
-import { parseNewUser, parseUserChanges, passwordProblem, PASSWORD_MIN_LENGTH } from './user-rules.ts';
+import { actorOf } from './request-context.ts';
+import { formAction, formatTime } from './page-helpers.ts';
+import { PASSWORD_MIN_LENGTH } from './user-rules.ts';
+import { ActiveForm, NewUserForm, RoleForm, SetPasswordBody } from './schemas.ts';
+import { form, params } from '../schema/validate.ts';
+import { IdParams } from '../schema/types.ts';
+import { problemsText } from '../schema/problems.ts';
 import { createUser, getUser, listUsers, revokeSessions, setPassword, updateUser } from './users.ts';
 import { VaultError } from '../errors.ts';
 
@@ -132,52 +136,52 @@ async function showPage(c: Context<AppEnv>, opts: { values?: Record<string, stri
 
 usersPage.get('/admin/users', (c) => showPage(c));
 
-usersPage.post('/admin/users', async (c) => {
-  const form = await formFields(c);
-  const values = { email: form.email ?? '', display_name: form.display_name ?? '', role: form.role ?? '' };
-  try {
-    const user = await createUser(c.var.db, parseNewUser(form), actorOf(c));
-    return redirectWithFlash(c, BACK, { kind: 'ok', text: `Created ${user.email} (${user.role}).` });
-  } catch (e) {
-    if (e instanceof VaultError && (e.code === 'VALIDATION_FAILED' || e.code === 'CONFLICT')) {
-      return showPage(c, { values, error: e.message, status: e.status });
-    }
-    throw e;
-  }
-});
+const backWithProblems = flashProblems(BACK);
+const userParams = params(IdParams, 'user');
 
-usersPage.post('/admin/users/:id/role', async (c) => {
-  const form = await formFields(c);
+usersPage.post(
+  '/admin/users',
+  form(NewUserForm, (c, problems, v) =>
+    showPage(c, { values: { email: v.email ?? '', display_name: v.display_name ?? '', role: v.role ?? '' }, error: problemsText(problems), status: 422 }),
+  ),
+  async (c) => {
+    const input = c.req.valid('form');
+    try {
+      const user = await createUser(c.var.db, input, actorOf(c));
+      return redirectWithFlash(c, BACK, { kind: 'ok', text: `Created ${user.email} (${user.role}).` });
+    } catch (e) {
+      if (e instanceof VaultError && e.code === 'CONFLICT') {
+        return showPage(c, { values: { email: input.email, display_name: input.displayName, role: input.role }, error: e.message, status: e.status });
+      }
+      throw e;
+    }
+  },
+);
+
+usersPage.post('/admin/users/:id/role', userParams, form(RoleForm, backWithProblems), async (c) => {
   return formAction(c, BACK, async () => {
-    const u = await updateUser(c.var.db, idParam(c), parseUserChanges({ role: form.role }), actorOf(c));
+    const u = await updateUser(c.var.db, c.req.valid('param').id, { role: c.req.valid('form').role }, actorOf(c));
     return `${u.email} is now ${u.role === 'admin' ? 'an admin' : 'a researcher'}.`;
   });
 });
 
-usersPage.post('/admin/users/:id/active', async (c) => {
-  const form = await formFields(c);
+usersPage.post('/admin/users/:id/active', userParams, form(ActiveForm, backWithProblems), async (c) => {
   return formAction(c, BACK, async () => {
-    if (form.is_active !== 'true' && form.is_active !== 'false') throw new VaultError('VALIDATION_FAILED', 'is_active must be true or false.');
-    const u = await updateUser(c.var.db, idParam(c), parseUserChanges({ is_active: form.is_active === 'true' }), actorOf(c));
+    const u = await updateUser(c.var.db, c.req.valid('param').id, { isActive: c.req.valid('form').is_active }, actorOf(c));
     return `${u.email} is ${u.isActive ? 'active again' : 'deactivated; their sessions have ended'}.`;
   });
 });
 
-usersPage.post('/admin/users/:id/revoke-sessions', async (c) => {
+usersPage.post('/admin/users/:id/revoke-sessions', userParams, async (c) => {
   return formAction(c, BACK, async () => {
-    const u = await revokeSessions(c.var.db, idParam(c), actorOf(c));
+    const u = await revokeSessions(c.var.db, c.req.valid('param').id, actorOf(c));
     return `Every session of ${u.email} has ended.`;
   });
 });
 
-usersPage.post('/admin/users/:id/password', async (c) => {
-  const form = await formFields(c);
+usersPage.post('/admin/users/:id/password', userParams, form(SetPasswordBody, backWithProblems), async (c) => {
   return formAction(c, BACK, async () => {
-    const id = idParam(c);
-    await getUser(c.var.db, id);
-    const problem = passwordProblem(form.password);
-    if (problem) throw new VaultError('VALIDATION_FAILED', `Password: ${problem}.`);
-    const u = await setPassword(c.var.db, id, form.password!, actorOf(c));
+    const u = await setPassword(c.var.db, c.req.valid('param').id, c.req.valid('form').password, actorOf(c));
     return `Set a new temporary password for ${u.email}; their sessions have ended.`;
   });
 });

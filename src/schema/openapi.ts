@@ -47,6 +47,7 @@ const SECURITY: Record<Permission, Json[]> = {
   user: [{ bearerAuth: [] }, { apiKeyAuth: [] }, { sessionCookie: [] }],
   admin: [{ bearerAuth: [] }, { apiKeyAuth: [] }, { sessionCookie: [] }],
   pool: [{ apiKeyAuth: [] }],
+  password: [{ bearerAuth: [] }, { sessionCookie: [] }],
 };
 
 export const ERROR_BODY = {
@@ -110,7 +111,8 @@ export function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
   const codes: [ErrorCode, number?][] = [['INTERNAL']];
   if (f.permission) codes.push(['UNAUTHENTICATED'], ['FORBIDDEN']);
   for (const val of f.validators) {
-    if (val.target === 'json') codes.push(['INVALID_JSON'], ['VALIDATION_FAILED']);
+    // Every body passes the one body limit first (http/body-limit.ts).
+    if (val.target === 'json') codes.push(['INVALID_JSON'], ['VALIDATION_FAILED'], ['PAYLOAD_TOO_LARGE']);
     if (val.target === 'query') codes.push(['VALIDATION_FAILED']);
     if (val.target === 'param') codes.push(['NOT_FOUND']);
   }

@@ -28,3 +28,8 @@ export function validationError(problems: FieldProblem[]): VaultError {
 export function throwIfProblems(problems: FieldProblem[]): void {
   if (problems.length) throw validationError(problems);
 }
+
+/** The problems as one line for a page's flash: `field: message; field: message`. */
+export function problemsText(problems: FieldProblem[]): string {
+  return problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+}

@@ -8,6 +8,7 @@ import type { Child } from 'hono/jsx';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/types.ts';
 import { Layout, type Flash } from './layout.tsx';
+import { problemsText, type FieldProblem } from '../schema/problems.ts';
 
 const FLASH_COOKIE = '__Host-av_flash';
 
@@ -16,6 +17,11 @@ export function redirectWithFlash(c: Context<AppEnv>, location: string, flash: F
     path: '/', httpOnly: true, secure: true, sameSite: 'Strict', maxAge: 60,
   });
   return c.redirect(location, 303);
+}
+
+/** A form's `onInvalid` (schema/validate.ts) for Post/Redirect/Get pages: back to `location` with every problem in the flash. */
+export function flashProblems(location: string) {
+  return (c: Context<AppEnv>, problems: FieldProblem[]): Response => redirectWithFlash(c, location, { kind: 'error', text: problemsText(problems) });
 }
 
 function takeFlash(c: Context<AppEnv>): Flash | undefined {

@@ -67,6 +67,7 @@ const ROUTES: Record<string, Policy> = {
   'GET /': 'public',
   'GET /assets/app.css': 'public',
   'GET /api/health': 'public',
+  'GET /api/openapi.json': 'public',
   'GET /api/arenas/health': 'public',
   'GET /login': 'public',
   'POST /login': 'public',

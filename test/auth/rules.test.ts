@@ -5,13 +5,13 @@ import {
   assertKeepsAnAdmin,
   changeRevokesSessions,
   normalizeEmail,
-  parseNewUser,
-  parseUserChanges,
   passwordProblem,
 } from '../../src/auth/user-rules.ts';
+import { NewApiKeyBody, NewApiKeyForm, NewUserBody, UserChangesBody } from '../../src/auth/schemas.ts';
+import { parseOrThrow } from '../../src/schema/validate.ts';
 import { ACCOUNT_RULE, CLIENT_RULE, admits, giveBackState, reserveState, retryAfterMs, throttleBuckets, type ThrottleState } from '../../src/auth/throttle-policy.ts';
 import { previousKeyRemoval } from '../../src/auth/signing-key-usage.ts';
-import { parseNewApiKey, generateApiKey, apiKeyPrefix, apiKeyMatches, apiKeyStatus } from '../../src/auth/api-keys.ts';
+import { generateApiKey, apiKeyPrefix, apiKeyMatches, apiKeyStatus } from '../../src/auth/api-keys.ts';
 import { VaultError } from '../../src/errors.ts';
 
 describe('safeNextPath: only local paths', () => {
@@ -76,6 +76,7 @@ describe('user rules', () => {
   });
 
   it('parses a new user with defaults and rejects bad roles', () => {
+    const parseNewUser = (b: unknown) => parseOrThrow(NewUserBody, b);
     expect(parseNewUser({ email: 'B@x.org', password: 'twelve chars!' })).toEqual({
       email: 'b@x.org',
       password: 'twelve chars!',
@@ -84,12 +85,14 @@ describe('user rules', () => {
     });
     expect(() => parseNewUser({ email: 'b@x.org', password: 'twelve chars!', role: 'root' })).toThrow(VaultError);
     expect(() => parseNewUser({ email: 'b@x.org', password: 'twelve chars!', display_name: 'a\u0007b' })).toThrow(/control/);
+    expect(() => parseNewUser({ email: 'b@x.org', password: 'twelve chars!', is_admin: true })).toThrow(/is_admin: is not accepted here/);
   });
 
   it('parses changes and refuses unknown or empty ones', () => {
+    const parseUserChanges = (b: unknown) => parseOrThrow(UserChangesBody, b);
     expect(parseUserChanges({ role: 'admin', is_active: false })).toEqual({ role: 'admin', isActive: false });
     expect(() => parseUserChanges({})).toThrow(/Nothing to change/);
-    expect(() => parseUserChanges({ hashed_password: 'x' })).toThrow(/cannot be changed/);
+    expect(() => parseUserChanges({ hashed_password: 'x' })).toThrow(/hashed_password: is not accepted here/);
     expect(() => parseUserChanges({ is_active: 'yes' })).toThrow(/true or false/);
   });
 
@@ -209,21 +212,24 @@ describe('API key format and input', () => {
     expect(apiKeyMatches(k.key.slice(0, -1) + (k.key.endsWith('A') ? 'B' : 'A'), k.hash)).toBe(false);
   });
   it('validates name, scope and owner', () => {
+    const parseNewApiKey = (b: unknown) => parseOrThrow(NewApiKeyBody, b);
     expect(parseNewApiKey({ name: ' reddit ', scope: 'collector' })).toEqual({ name: 'reddit', scope: 'collector', userId: null, expiresAt: null });
-    expect(parseNewApiKey({ name: 'x', scope: 'admin', user_id: '3' })).toEqual({ name: 'x', scope: 'admin', userId: 3, expiresAt: null });
+    expect(parseNewApiKey({ name: 'x', scope: 'admin', user_id: 3 })).toEqual({ name: 'x', scope: 'admin', userId: 3, expiresAt: null });
+    // The form sends strings; the same rules apply.
+    expect(parseOrThrow(NewApiKeyForm, { name: 'x', scope: 'admin', user_id: '3', expires_at: '' })).toEqual({ name: 'x', scope: 'admin', userId: 3, expiresAt: null });
     expect(() => parseNewApiKey({ name: '', scope: 'collector' })).toThrow(/name/);
     expect(() => parseNewApiKey({ name: 'x', scope: 'root' })).toThrow(/scope/);
     expect(() => parseNewApiKey({ name: 'x', scope: 'collector', user_id: -1 })).toThrow(/user_id/);
   });
   it('takes an optional expiry in the future: a date means the end of that day (UTC)', () => {
-    const now = Date.parse('2026-06-01T12:00:00Z');
-    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '2026-06-30' }, now).expiresAt).toBe(Date.parse('2026-07-01T00:00:00Z') - 1);
-    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '2026-06-02T08:00:00+02:00' }, now).expiresAt).toBe(Date.parse('2026-06-02T06:00:00Z'));
-    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '' }, now).expiresAt).toBeNull();
-    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: null }, now).expiresAt).toBeNull();
-    expect(() => parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '2026-05-31' }, now)).toThrow(/expires_at must be in the future/);
-    expect(() => parseNewApiKey({ name: 'x', scope: 'collector', expires_at: 'next week' }, now)).toThrow(/expires_at/);
-    expect(() => parseNewApiKey({ name: 'x', scope: 'collector', expires_at: 1_900_000_000_000 }, now)).toThrow(/expires_at/);
+    const parseNewApiKey = (b: unknown) => parseOrThrow(NewApiKeyBody, b);
+    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '2099-06-30' }).expiresAt).toBe(Date.parse('2099-07-01T00:00:00Z') - 1);
+    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '2099-06-02T08:00:00+02:00' }).expiresAt).toBe(Date.parse('2099-06-02T06:00:00Z'));
+    expect(parseNewApiKey({ name: 'x', scope: 'collector', expires_at: null }).expiresAt).toBeNull();
+    expect(parseOrThrow(NewApiKeyForm, { name: 'x', scope: 'collector', expires_at: '' }).expiresAt).toBeNull();
+    expect(() => parseNewApiKey({ name: 'x', scope: 'collector', expires_at: '2001-05-31' })).toThrow(/expires_at: must be in the future/);
+    expect(() => parseNewApiKey({ name: 'x', scope: 'collector', expires_at: 'next week' })).toThrow(/expires_at/);
+    expect(() => parseNewApiKey({ name: 'x', scope: 'collector', expires_at: 1_900_000_000_000 })).toThrow(/expires_at/);
   });
   it('knows a key as active, revoked or expired, and revoked wins', () => {
     const now = 1_000_000;
