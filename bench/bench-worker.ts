@@ -1,7 +1,7 @@
 /**
  * Starts the bench Worker (bench/wrangler.toml → bench/worker.ts: the real
  * app, its Durable Objects and the /__bench/* routes) in local workerd via
- * wrangler's programmatic `unstable_startWorker` (wrangler 4.86, Node 20).
+ * wrangler's programmatic `unstable_startWorker` (wrangler 4.164, Node 24).
  *
  * Each run gets a fresh temporary persistence directory with the D1
  * migrations applied by the real `wrangler d1 migrations apply --local`, and

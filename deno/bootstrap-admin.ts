@@ -18,7 +18,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { hashPassword } from '../src/crypto/password.ts';
 import { normalizeEmail, passwordProblem } from '../src/auth/user-rules.ts';
-import { resolveSettings, SettingsError } from './secrets.ts';
+import { outsidePermissions, resolveSettings, SettingsError } from './secrets.ts';
 import { databasePathFrom, openDatabase } from './vault.ts';
 
 const ACTOR = 'script:bootstrap-admin';
@@ -168,6 +168,11 @@ if (import.meta.main) {
   } catch (e) {
     if (e instanceof BootstrapError || e instanceof SettingsError) {
       console.error(`bootstrap-admin: ${e.message}`);
+      Deno.exit(1);
+    }
+    const refused = outsidePermissions(e);
+    if (refused) {
+      console.error(`bootstrap-admin: DATABASE_PATH=${databasePathFrom(Deno.env.toObject())}: ${refused}`);
       Deno.exit(1);
     }
     throw e;

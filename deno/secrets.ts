@@ -29,7 +29,19 @@ export type ReadEnv = (name: string) => string | undefined;
 export type ReadFile = (path: string) => string;
 
 /** Why a file read failed, in words that hold no file content. */
+/**
+ * When `e` is Deno's NotCapable (the access is outside the permission set the
+ * process runs with, deno/deno.json), one line saying what was refused and
+ * where the allowed paths are documented; otherwise null.
+ */
+export function outsidePermissions(e: unknown): string | null {
+  if (!(e instanceof Error) || e.name !== 'NotCapable') return null;
+  const what = /Requires (\w+ access to "[^"]*"|\w+ access)/.exec(e.message)?.[1] ?? 'access';
+  return `refused ${what}: it is outside the Deno permission set this process runs with (deno/deno.json; see docs/deno.md#permissions)`;
+}
+
 function readFailure(e: unknown): string {
+  if (outsidePermissions(e)) return 'NotCapable: outside the Deno permission set, see docs/deno.md#permissions';
   if (e instanceof Error && e.name && e.name !== 'Error') return e.name; // Deno: NotFound, PermissionDenied, IsADirectory ...
   const code = (e as { code?: string })?.code;
   return code ?? 'unreadable';

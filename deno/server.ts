@@ -13,8 +13,8 @@
  * On start it prints one line `listening on http://HOST:PORT`; on SIGINT or
  * SIGTERM it stops accepting, lets calls in flight finish and closes the files.
  */
-import { openVault } from './vault.ts';
-import { SettingsError } from './secrets.ts';
+import { databasePathFrom, openVault } from './vault.ts';
+import { outsidePermissions, SettingsError } from './secrets.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -69,12 +69,23 @@ async function main(): Promise<void> {
     vault = await openVault({ env, refuseInvalidSecrets: true });
   } catch (e) {
     if (e instanceof SettingsError) fail(e.message);
+    const refused = outsidePermissions(e);
+    if (refused) fail(`DATABASE_PATH=${databasePathFrom(env)}: ${refused}`);
     throw e;
   }
   if (vault.migrationsApplied.length) console.log(`applied migrations: ${vault.migrationsApplied.join(', ')}`);
   if (vault.alarmsRearmed) console.log(`resumed ${vault.alarmsRearmed} scheduled object alarm(s)`);
 
-  const server = Deno.serve(
+  const serve = (...args: Parameters<typeof Deno.serve>) => {
+    try {
+      return Deno.serve(...args);
+    } catch (e) {
+      const refused = outsidePermissions(e);
+      if (refused) fail(`HOST=${env.HOST ?? '127.0.0.1'} PORT=${port}: ${refused}`);
+      throw e;
+    }
+  };
+  const server = serve(
     {
       hostname: env.HOST ?? '127.0.0.1',
       port,

@@ -30,7 +30,7 @@ const spec = {
     '  arena-vault-<NAME>-<key id>.asc   (OpenPGP, AES-256, passphrase; open with: gpg --decrypt FILE)',
     '  arena-vault-<NAME>-<key id>.qr.svg with --qr (printable page of QR codes)',
     'The passphrase is asked twice without echo and must be at least 12 characters with an estimated',
-    'strength of 60 bits or more (see docs/operations/secrets.md). Existing files are never overwritten.',
+    'strength (zxcvbn-ts) of 50 bits or more (see docs/operations/secrets.md). Existing files are never overwritten.',
     'Keep the two files in different places, and the passphrase apart from both.',
   ].join('\n'),
   flags: { out: 'string', from: 'string', 'dev-vars': 'string', only: 'string', 'passphrase-file': 'string', qr: 'boolean' },

@@ -1,9 +1,13 @@
 /**
- * Prompts on the terminal. `promptHidden` reads a secret without echo (raw
- * mode), so keys and passwords never land in shell history or on screen.
- * Without a TTY it reads one line from stdin, so scripts can be piped to.
+ * Prompts on the terminal. `promptHidden` reads a secret without echo through
+ * `@inquirer/password` (a readline line editor: arrow keys move the cursor,
+ * Ctrl-D deletes or, on an empty line, cancels; none of them becomes part of
+ * the secret), so keys and passwords never land in shell history or on screen.
+ * Prompts go to stderr, so stdout stays for a script's output.
+ * Without a TTY both read one line from stdin, so scripts can be piped to.
  */
 import { createInterface } from 'node:readline';
+import password from '@inquirer/password';
 import { CliError } from './cli.ts';
 
 let stdinLines: AsyncIterator<string> | undefined;
@@ -17,42 +21,31 @@ async function readStdinLine(): Promise<string> {
 
 export async function promptLine(question: string): Promise<string> {
   if (!process.stdin.isTTY) return (await readStdinLine()).trim();
-  process.stderr.write(question);
-  return (await readStdinLine()).trim();
+  // A line editor of its own, closed after the answer, so nothing keeps
+  // reading the terminal while a later hidden prompt runs.
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      rl.once('SIGINT', () => reject(new CliError('cancelled', 130)));
+      rl.once('close', () => reject(new CliError('cancelled', 130)));
+      rl.question(question, (answer) => resolve(answer.trim()));
+    });
+  } finally {
+    rl.close();
+  }
 }
 
 export async function promptHidden(question: string): Promise<string> {
   if (!process.stdin.isTTY) return (await readStdinLine()).replace(/\r?\n$/, '');
-  process.stderr.write(question);
-  const stdin = process.stdin;
-  stdin.setRawMode(true);
-  stdin.resume();
-  stdin.setEncoding('utf8');
-  return new Promise((resolve, reject) => {
-    let value = '';
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') {
-          cleanup();
-          process.stderr.write('\n');
-          resolve(value);
-          return;
-        }
-        if (ch === '\u0003') {
-          cleanup();
-          process.stderr.write('\n');
-          reject(new CliError('cancelled', 130));
-          return;
-        }
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-        else value += ch;
-      }
-    };
-    const cleanup = () => {
-      stdin.off('data', onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-    };
-    stdin.on('data', onData);
-  });
+  try {
+    return await password(
+      // No Ctrl-T "show the password" toggle: a secret is never shown.
+      { message: question.replace(/[:\s]+$/, ''), toggleMask: false },
+      { input: process.stdin, output: process.stderr },
+    );
+  } catch (e) {
+    // Ctrl-C, or Ctrl-D on an empty line: inquirer's ExitPromptError.
+    if ((e as Error).name === 'ExitPromptError') throw new CliError('cancelled', 130);
+    throw e;
+  }
 }

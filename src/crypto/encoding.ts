@@ -5,10 +5,10 @@
  * Decoding is strict on purpose: only the url-safe alphabet, a length that is
  * a multiple of 4, `=` only as final padding, and zero unused trailing bits.
  * Anything else returns `null`, so callers choose their own error.
- * Pure and runtime-neutral (workerd, Deno, Node >= 20). Where the runtime has
+ * Pure and runtime-neutral (workerd, Deno, Node). Where the runtime has
  * the native `Uint8Array.fromBase64` / `toBase64` (workerd, Deno), they do the
  * work (several times faster than a JS loop, and Fernet base64-decodes every
- * token); elsewhere (Node 20) the portable JS versions below run. Both paths
+ * token); elsewhere (Node 24) the portable JS versions below run. Both paths
  * accept and reject exactly the same strings (test/crypto/encoding.test.ts).
  */
 

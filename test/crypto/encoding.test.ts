@@ -45,7 +45,7 @@ const REJECTED: [string, string][] = [
 
 const IMPLEMENTATIONS = [
   { name: 'default (native in workerd)', encode: base64urlEncode, decode: base64urlDecode },
-  { name: 'portable JS (Node 20)', encode: base64urlEncodePortable, decode: base64urlDecodePortable },
+  { name: 'portable JS (Node)', encode: base64urlEncodePortable, decode: base64urlDecodePortable },
 ];
 
 it('workerd has the native Uint8Array base64 methods, so the default path is the native one', () => {

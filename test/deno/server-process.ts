@@ -1,6 +1,9 @@
 /**
  * Starts the real self-hosted server (deno/server.ts) as a child process on a
- * free localhost port, exactly as `npm run start:deno` does, and collects
+ * free localhost port, as `npm run start:deno` does (with every permission,
+ * so tests can keep their files in temp directories; `denoArgs` with
+ * `packageScriptArgs` runs the package.json script's own permission set
+ * instead, test/deno/permissions.test.ts), and collects
  * everything it prints so tests can assert that no secret ever appears.
  * Also: its secrets in files (*_FILE, as Docker secrets mount them) and JSON
  * calls to it.
@@ -27,9 +30,20 @@ export function freePort(): number {
   return port;
 }
 
-function serverCommand(env: Record<string, string>, script = 'deno/server.ts', extra: string[] = []): Deno.Command {
+/**
+ * The `deno` arguments of a package.json script (`start:deno`,
+ * `bootstrap-admin:deno`), with `flags` put before the script file.
+ */
+export function packageScriptArgs(name: string, flags: string[] = []): string[] {
+  const scripts = (JSON.parse(Deno.readTextFileSync(join(ROOT, 'package.json'))) as { scripts: Record<string, string> }).scripts;
+  const words = (scripts[name] ?? '').trim().split(/\s+/);
+  if (words[0] !== 'deno' || !words.at(-1)!.endsWith('.ts')) throw new Error(`package.json script ${name} is not \`deno … FILE.ts\``);
+  return [...words.slice(1, -1), ...flags, words.at(-1)!];
+}
+
+function serverCommand(env: Record<string, string>, script = 'deno/server.ts', extra: string[] = [], denoArgs?: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ['run', '--no-prompt', '--no-check', '--config', 'deno/deno.json', '--allow-net', '--allow-read', '--allow-write', '--allow-env', script, ...extra],
+    args: [...(denoArgs ?? ['run', '--no-prompt', '--no-check', '--config', 'deno/deno.json', '--allow-net', '--allow-read', '--allow-write', '--allow-env', script]), ...extra],
     cwd: ROOT,
     clearEnv: true,
     env: { PATH: Deno.env.get('PATH') ?? '', HOME: Deno.env.get('HOME') ?? '', NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env },
@@ -46,16 +60,21 @@ async function collect(stream: ReadableStream<Uint8Array>, sink: { text: string 
 }
 
 /** Runs the server (or another deno/ script) until it exits by itself; returns its status and output. */
-export async function runServerToExit(env: Record<string, string>, script?: string, args: string[] = []): Promise<{ code: number; output: string }> {
-  const result = await serverCommand(env, script, args).output();
+export async function runServerToExit(
+  env: Record<string, string>,
+  script?: string,
+  args: string[] = [],
+  denoArgs?: string[],
+): Promise<{ code: number; output: string }> {
+  const result = await serverCommand(env, script, args, denoArgs).output();
   const dec = new TextDecoder();
   return { code: result.code, output: dec.decode(result.stdout) + dec.decode(result.stderr) };
 }
 
 /** Starts the server and waits for its `listening on` line (or its exit, which fails the test). */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, opts: { denoArgs?: (port: number) => string[] } = {}): Promise<ServerProcess> {
   const port = freePort();
-  const child = serverCommand({ HOST: '127.0.0.1', PORT: String(port), ...env }).spawn();
+  const child = serverCommand({ HOST: '127.0.0.1', PORT: String(port), ...env }, undefined, [], opts.denoArgs?.(port)).spawn();
   const sink = { text: '' };
   const pumps = Promise.all([collect(child.stdout, sink), collect(child.stderr, sink)]);
   let exited: Deno.CommandStatus | null = null;

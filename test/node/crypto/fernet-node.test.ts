@@ -1,4 +1,4 @@
-// The same spec vectors and pyca fixtures on Node 20, where there is no
+// The same spec vectors and pyca fixtures on Node (24 here), where there is no
 // native Uint8Array.fromBase64: this is the portable base64 path of
 // encoding.ts (workerd takes the native one; test/crypto covers that).
 import { describe, expect, it } from 'vitest';

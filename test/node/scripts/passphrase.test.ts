@@ -1,5 +1,5 @@
-// The backup passphrase rule: long enough, and not predictable by the
-// simple estimate documented in docs/operations/secrets.md.
+// The backup passphrase rule: long enough, and at least 2^50 guesses to
+// zxcvbn-ts (docs/operations/secrets.md).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { assessPassphrase, estimatePassphraseBits, MIN_PASSPHRASE_BITS, readPassphraseFile } from '../../../scripts/lib/passphrase.ts';
 
 describe('assessPassphrase', () => {
-  it.each(['correct horse battery staple', 'purple-elephant-42 sings', 'Tr0ub4dor&3x', 'xK9#mQ2$vL7!', 'mýkonos sandal cliff'])(
+  it.each(['correct horse battery staple', 'purple-elephant-42 sings', 'xK9#mQ2$vL7!pW4z', 'mýkonos sandal cliff', 'orbit tulip gravel mango'])(
     'accepts %j',
     (p) => {
       expect(assessPassphrase(p).problem).toBeNull();
@@ -25,17 +25,25 @@ describe('assessPassphrase', () => {
     ['a repeated word', 'hunter2hunter2', /too weak/],
     ['project words', 'vault-backup-2026', /too weak/],
     ['two words', 'correct horse', /too weak/],
+    // What a hurried operator types: l33t, a season or a word plus a year and
+    // punctuation. The former 25-word estimator let all three through.
+    ['l33t with a year', 'P@ssw0rd2024!', /too weak/],
+    ['a season and a year', 'Summer2024!!', /too weak/],
+    ['the xkcd example', 'Tr0ub4dor&3xx', /too weak/],
+    ['12 random characters (rated by length alone)', 'xK9#mQ2$vL7!', /too weak/],
+    ['a name and a date', 'Jennifer1987!', /too weak/],
   ])('refuses %s', (_what, p, reason) => {
     const { problem } = assessPassphrase(p);
     expect(problem).toMatch(reason);
     expect(problem).not.toContain(p);
   });
 
-  it('counts a repeat, a run and a common word as next to nothing', () => {
+  it('counts a repeat, a run, a common word and a project word as next to nothing', () => {
     const random = estimatePassphraseBits('qzmxwnrv');
     expect(estimatePassphraseBits('qzmxqzmx')).toBeLessThan(random);
     expect(estimatePassphraseBits('qzmxabcd')).toBeLessThan(random);
     expect(estimatePassphraseBits('qzmxpasswordqzmx')).toBeLessThan(estimatePassphraseBits('qzmxpxsgwjrdqzmx'));
+    expect(estimatePassphraseBits('qzmxarenavaultqzmx')).toBeLessThan(estimatePassphraseBits('qzmxtpqhrbzlnwqzmx'));
   });
 });
 

@@ -1,0 +1,98 @@
+// `npm ci --omit=dev` (a production install: no vitest, typescript, playwright,
+// miniflare …) leaves every operator script working. A scratch copy of the
+// project without test/ and bench/ gets a fresh production install, then every
+// package.json script that is not a developer tool (test*, typecheck, bench)
+// is run: the Node scripts with --help (and generate-keys for real), wrangler
+// for real (migrations on a local D1) and with --help, the Deno edition
+// through its permission sets. A new script must be covered here (the last
+// test fails on one it does not know).
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/wrangler-dev.ts';
+
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+const DEVELOPER_TOOL = /^(test|typecheck|bench)(:|$)/;
+const operatorScripts = Object.keys(pkg.scripts).filter((name) => !DEVELOPER_TOOL.test(name));
+
+let dir: string;
+// The child npm must not inherit this run's npm settings (npm_config_* from `npm test`).
+const env = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+
+function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}) {
+  const res = spawnSync(cmd, args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...env(), WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1', ...extraEnv },
+    input: '',
+    maxBuffer: 64 << 20,
+  });
+  return { code: res.status, out: `${res.stdout}${res.stderr}`, stdout: res.stdout };
+}
+const npmRun = (name: string, args: string[] = [], extraEnv: Record<string, string> = {}) => run('npm', ['run', '-s', name, '--', ...args], extraEnv);
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'av-omit-dev-'));
+  for (const name of ['package.json', 'package-lock.json', 'tsconfig.json', 'wrangler.toml', 'src', 'scripts', 'migrations', 'deno']) {
+    cpSync(path.join(ROOT, name), path.join(dir, name), { recursive: true });
+  }
+  const install = run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund']);
+  if (install.code !== 0) throw new Error(`npm ci --omit=dev failed:\n${install.out}`);
+}, 300_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('npm ci --omit=dev', () => {
+  it('installs the run-time dependencies (Node 24 included) and none of the dev ones', () => {
+    for (const dep of Object.keys(pkg.dependencies)) expect(existsSync(path.join(dir, 'node_modules', dep, 'package.json')), dep).toBe(true);
+    for (const dep of ['vitest', 'typescript', 'playwright-core', '@cloudflare/vitest-plugin', '@noble/ciphers']) {
+      expect(Object.keys(pkg.devDependencies)).toContain(dep);
+      expect(existsSync(path.join(dir, 'node_modules', dep)), dep).toBe(false);
+    }
+    expect(run('npm', ['exec', '--', 'node', '--version']).stdout.trim()).toBe(`v${pkg.dependencies.node}`);
+  });
+
+  it('every Node operator script answers --help', () => {
+    const node = operatorScripts.filter((name) => pkg.scripts[name]!.startsWith('node --import tsx scripts/'));
+    expect(node).toEqual(expect.arrayContaining(['start', 'generate-keys', 'bootstrap-admin', 'backup-secrets', 'verify-backup', 'import-credentials', 'rotate-credential-key']));
+    for (const name of node) {
+      const r = npmRun(name, ['--help']);
+      expect(r.code, `${name} --help:\n${r.out}`).toBe(0);
+      expect(r.stdout, name).toMatch(/\S/);
+    }
+  });
+
+  it('generate-keys makes keys, and wrangler applies the migrations to a local D1 and knows `dev`', () => {
+    const keys = npmRun('generate-keys', ['--json']);
+    expect(keys.code, keys.out).toBe(0);
+    expect(Object.keys(JSON.parse(keys.stdout))).toEqual(['SECRET_KEY', 'CREDENTIAL_ENCRYPTION_KEY']);
+
+    const migrate = npmRun('db:migrate');
+    expect(migrate.code, migrate.out).toBe(0);
+    expect(migrate.out).toMatch(/0001_init\.sql/);
+    const dev = npmRun('dev', ['--help']);
+    expect(dev.code, dev.out).toBe(0);
+    expect(dev.out).toMatch(/wrangler dev/);
+  });
+
+  it('the Deno edition starts through its permission sets', () => {
+    const boot = npmRun('bootstrap-admin:deno', ['--help']);
+    expect(boot.code, boot.out).toBe(0);
+    expect(boot.out).toContain('FIRST_ADMIN_EMAIL');
+    // No secrets: the server loads the whole app, then refuses to start (exit 2), naming what to set.
+    const start = npmRun('start:deno', [], { SECRET_KEY: '', CREDENTIAL_ENCRYPTION_KEY: '' });
+    expect(start.code, start.out).toBe(2);
+    expect(start.out).toContain("The vault's secrets are invalid");
+  });
+
+  it('every operator script is covered by one of the checks above', () => {
+    const covered = (name: string) =>
+      pkg.scripts[name]!.startsWith('node --import tsx scripts/') || ['dev', 'db:migrate', 'start:deno', 'bootstrap-admin:deno'].includes(name);
+    expect(operatorScripts.filter((name) => !covered(name))).toEqual([]);
+  });
+});
