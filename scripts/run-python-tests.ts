@@ -69,7 +69,7 @@ class PythonVault extends WranglerDev {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
-    const json = await res.json().catch(() => null);
+    const json: any = await res.json().catch(() => null);
     if (!res.ok) throw new Error(`${method} ${p} answered ${res.status}: ${JSON.stringify(json?.error?.code ?? null)}`);
     return json;
   }
