@@ -102,6 +102,16 @@ def test_an_auth_error_in_the_block_is_reported_as_auth_failed(client, pools, ad
     admin.reset_errors(p.id)
 
 
+def test_keyboard_interrupt_releases_instead_of_reporting(client, pools, admin):
+    p = pools["context"]
+    errors = admin.credential(p.id)["error_count"]
+    with pytest.raises(KeyboardInterrupt):
+        with client.lease(p.platform, p.tier, "py-ctx-interrupt"):
+            raise KeyboardInterrupt
+    assert admin.credential(p.id)["error_count"] == errors
+    client.acquire(p.platform, p.tier, "py-ctx-after-interrupt").release()  # released, not cooling down
+
+
 def test_error_kind_mapping():
     class PlatformRateLimitError(Exception):
         pass

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -123,32 +124,42 @@ def exception_retry_after(exc: BaseException) -> float | None:
     return float(value) if math.isfinite(value) and 0 < value <= 86_400 else None
 
 
-def wait_seconds(error: VaultError, now: float, deadline: float | None) -> float | None:
-    """How long ``acquire(wait=True)`` sleeps before trying again, or None to
-    give up and raise ``error``: only a refusal that names a Retry-After
-    (nothing free yet, or collection locked) is waited for, and only when the
-    next try still falls before the deadline."""
-    if not isinstance(error, (NoCredentialAvailable, CollectionLocked)) or error.retry_after is None:
-        return None
-    delay = max(error.retry_after, 0.05)
-    if deadline is not None and now + delay > deadline:
-        return None
-    return delay
+class AcquireRetry:
+    """The rule of ``acquire(wait=..., timeout=...)``: only a refusal that
+    carries Retry-After (nothing free yet, or collection locked) is tried
+    again, after that many seconds, and only while the next try still falls
+    before the deadline (``timeout`` seconds from now; none when None)."""
+
+    def __init__(self, wait: bool, timeout: float | None) -> None:
+        self.wait = wait
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+
+    def delay(self, error: VaultError) -> float | None:
+        """Seconds to sleep before the next try, or None to raise ``error``."""
+        if not self.wait or not isinstance(error, (NoCredentialAvailable, CollectionLocked)) or error.retry_after is None:
+            return None
+        delay = max(error.retry_after, 0.05)
+        if self.deadline is not None and time.monotonic() + delay > self.deadline:
+            return None
+        return delay
 
 
-def acquire_body(platform: str, tier: str, task_id: str, ttl_seconds: int | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"platform": platform, "tier": tier, "task_id": task_id}
-    if ttl_seconds is not None:
-        body["ttl_seconds"] = ttl_seconds
-    return body
+def block_outcome(exc: BaseException) -> tuple[str, dict[str, Any]]:
+    """How ``with client.lease(...)`` ends a lease whose block raised ``exc``:
+    an ``Exception`` is reported (``error_kind``, and its ``retry_after``);
+    ``KeyboardInterrupt``, ``SystemExit``, cancellation release, since the
+    credential is not at fault."""
+    if isinstance(exc, Exception):
+        return "report_error", {"kind": error_kind(exc), "retry_after": exception_retry_after(exc)}
+    return "release", {}
+
+
+def request_body(**values: Any) -> dict[str, Any]:
+    """A request body without the options left at None."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def report_body(lease_id: str, kind: str, retry_after: float | None, units_used: int | None) -> dict[str, Any]:
     if kind not in ERROR_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ERROR_KINDS)}")
-    body: dict[str, Any] = {"lease_id": lease_id, "kind": kind}
-    if retry_after is not None:
-        body["retry_after"] = retry_after
-    if units_used is not None:
-        body["units_used"] = units_used
-    return body
+    return request_body(lease_id=lease_id, kind=kind, retry_after=retry_after, units_used=units_used)

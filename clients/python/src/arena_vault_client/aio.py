@@ -13,12 +13,11 @@ that executor's threads (``min(32, cpu + 4)`` by default).
 from __future__ import annotations
 
 import asyncio
-import time
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, AsyncIterator
 
-from ._core import Transport, acquire_body, error_kind, exception_retry_after, report_body, wait_seconds
+from ._core import AcquireRetry, Transport, block_outcome, report_body, request_body
 from .client import LeaseData
 from .errors import VaultError
 
@@ -35,16 +34,10 @@ class AsyncLease(LeaseData):
         self._transport = transport
 
     async def renew(self, ttl_seconds: int | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"lease_id": self.lease_id}
-        if ttl_seconds is not None:
-            body["ttl_seconds"] = ttl_seconds
-        return self._renewed(await _post(self._transport, "renew", body))
+        return self._renewed(await _post(self._transport, "renew", request_body(lease_id=self.lease_id, ttl_seconds=ttl_seconds)))
 
     async def release(self, units_used: int | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"lease_id": self.lease_id}
-        if units_used is not None:
-            body["units_used"] = units_used
-        return self._ended(await _post(self._transport, "release", body))
+        return self._ended(await _post(self._transport, "release", request_body(lease_id=self.lease_id, units_used=units_used)))
 
     async def report_error(
         self,
@@ -81,13 +74,13 @@ class AsyncVaultClient:
         timeout: float | None = None,
     ) -> AsyncLease:
         """As ``VaultClient.acquire``."""
-        body = acquire_body(platform, tier, task_id, ttl_seconds)
-        deadline = None if timeout is None else time.monotonic() + timeout
+        request = request_body(platform=platform, tier=tier, task_id=task_id, ttl_seconds=ttl_seconds)
+        retry = AcquireRetry(wait, timeout)
         while True:
             try:
-                return AsyncLease(self._transport, await _post(self._transport, "acquire", body))
+                return AsyncLease(self._transport, await _post(self._transport, "acquire", request))
             except VaultError as e:
-                delay = wait_seconds(e, time.monotonic(), deadline) if wait else None
+                delay = retry.delay(e)
                 if delay is None:
                     raise
             await asyncio.sleep(delay)
@@ -107,17 +100,12 @@ class AsyncVaultClient:
         lease = await self.acquire(platform, tier, task_id, ttl_seconds, wait=wait, timeout=timeout)
         try:
             yield lease
-        except Exception as exc:
+        except BaseException as exc:
             if not lease.ended:
+                op, options = block_outcome(exc)
                 try:
-                    await lease.report_error(error_kind(exc), retry_after=exception_retry_after(exc))
-                except VaultError:
-                    pass
-            raise
-        except BaseException:
-            if not lease.ended:
-                try:
-                    await asyncio.shield(lease.release())
+                    # Shielded: a cancelled task still ends its lease.
+                    await asyncio.shield(getattr(lease, op)(**options))
                 except (VaultError, asyncio.CancelledError):
                     pass
             raise

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator
 
-from ._core import SecretFields, Transport, acquire_body, error_kind, exception_retry_after, report_body, wait_seconds
+from ._core import AcquireRetry, SecretFields, Transport, block_outcome, report_body, request_body
 from .errors import VaultError
 
 
@@ -69,18 +69,12 @@ class Lease(LeaseData):
     def renew(self, ttl_seconds: int | None = None) -> dict[str, Any]:
         """Restarts the TTL from now → ``{lease_id, credential_id, expires_at}``.
         Raises ``CollectionLocked`` during a rotation, ``LeaseExpired`` past the TTL."""
-        body: dict[str, Any] = {"lease_id": self.lease_id}
-        if ttl_seconds is not None:
-            body["ttl_seconds"] = ttl_seconds
-        return self._renewed(self._transport.post("renew", body))
+        return self._renewed(self._transport.post("renew", request_body(lease_id=self.lease_id, ttl_seconds=ttl_seconds)))
 
     def release(self, units_used: int | None = None) -> dict[str, Any]:
         """Ends the lease as a success → ``{lease_id, credential_id, expired}``.
         ``units_used`` replaces the one quota unit counted at acquire."""
-        body: dict[str, Any] = {"lease_id": self.lease_id}
-        if units_used is not None:
-            body["units_used"] = units_used
-        return self._ended(self._transport.post("release", body))
+        return self._ended(self._transport.post("release", request_body(lease_id=self.lease_id, units_used=units_used)))
 
     def report_error(
         self,
@@ -138,13 +132,13 @@ class VaultClient:
         a refusal without Retry-After (e.g. ``none_configured``) or past the
         deadline is raised at once.
         """
-        body = acquire_body(platform, tier, task_id, ttl_seconds)
-        deadline = None if timeout is None else time.monotonic() + timeout
+        request = request_body(platform=platform, tier=tier, task_id=task_id, ttl_seconds=ttl_seconds)
+        retry = AcquireRetry(wait, timeout)
         while True:
             try:
-                return Lease(self._transport, self._transport.post("acquire", body))
+                return Lease(self._transport, self._transport.post("acquire", request))
             except VaultError as e:
-                delay = wait_seconds(e, time.monotonic(), deadline) if wait else None
+                delay = retry.delay(e)
                 if delay is None:
                     raise
             time.sleep(delay)
@@ -172,20 +166,13 @@ class VaultClient:
         lease = self.acquire(platform, tier, task_id, ttl_seconds, wait=wait, timeout=timeout)
         try:
             yield lease
-        except Exception as exc:
+        except BaseException as exc:
             if not lease.ended:
+                op, options = block_outcome(exc)
                 try:
-                    lease.report_error(error_kind(exc), retry_after=exception_retry_after(exc))
+                    getattr(lease, op)(**options)
                 except VaultError:
                     pass  # the block's own exception matters more; the lease runs out by its TTL
-            raise
-        except BaseException:
-            # KeyboardInterrupt, SystemExit, cancellation: not the credential's fault.
-            if not lease.ended:
-                try:
-                    lease.release()
-                except VaultError:
-                    pass
             raise
         if not lease.ended:
             lease.release()
