@@ -98,7 +98,7 @@ class ValidationFailed(VaultError):
 
 
 class InvalidRequest(VaultError):
-    """400 ``INVALID_JSON`` / ``BAD_REQUEST`` (413 for a body too large)."""
+    """400 ``INVALID_JSON`` / ``BAD_REQUEST``, 413 ``PAYLOAD_TOO_LARGE``."""
 
 
 class NotFound(VaultError):
@@ -134,6 +134,7 @@ ERROR_CLASSES: dict[str, type[VaultError]] = {
     "VALIDATION_FAILED": ValidationFailed,
     "INVALID_JSON": InvalidRequest,
     "BAD_REQUEST": InvalidRequest,
+    "PAYLOAD_TOO_LARGE": InvalidRequest,
     "NOT_FOUND": NotFound,
     "CONFLICT": Conflict,
     "RATE_LIMITED": RateLimited,
