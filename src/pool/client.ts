@@ -9,7 +9,8 @@
  */
 import type { Env } from '../env.ts';
 import { POOL_OBJECT_NAME, revivePoolError } from './lock-api.ts';
-import type { CredentialPool, ErrorReportResult, Lease, LeaseEnd, PoolSnapshot } from './durable-object.ts';
+import type { CredentialPool, PoolSnapshot } from './durable-object.ts';
+import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
 
 async function call<T>(p: Promise<T>): Promise<T> {
@@ -22,7 +23,7 @@ async function call<T>(p: Promise<T>): Promise<T> {
 
 export interface PoolClient {
   acquire(req: AcquireRequest, holder: string): Promise<Lease>;
-  renew(req: RenewRequest, holder: string): Promise<{ lease_id: string; credential_id: number; expires_at: string }>;
+  renew(req: RenewRequest, holder: string): Promise<LeaseRenewal>;
   release(req: ReleaseRequest, holder: string): Promise<LeaseEnd>;
   reportError(req: ReportErrorRequest, holder: string): Promise<ErrorReportResult>;
   resetErrors(credentialId: number): Promise<void>;

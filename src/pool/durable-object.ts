@@ -29,29 +29,7 @@ import {
   type PoolCandidate,
 } from './lease-rules.ts';
 import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
-
-/** What a collector gets: the only response that carries plaintext credential fields. */
-export interface Lease {
-  lease_id: string;
-  credential_id: number;
-  platform: string;
-  tier: string;
-  fields: Record<string, string>;
-  /** ISO 8601, UTC. */
-  expires_at: string;
-}
-
-export interface LeaseEnd {
-  lease_id: string;
-  credential_id: number;
-  /** True when the lease had already run past its TTL (it still counts). */
-  expired: boolean;
-}
-
-export interface ErrorReportResult extends LeaseEnd {
-  cooldown_until: string;
-  deactivated: boolean;
-}
+import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 
 /** Pool facts about one credential, for health. */
 export interface CredentialPoolView {
@@ -241,7 +219,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     }));
   }
 
-  async renew(req: RenewRequest, holder: string): Promise<{ lease_id: string; credential_id: number; expires_at: string }> {
+  async renew(req: RenewRequest, holder: string): Promise<LeaseRenewal> {
     const now = Date.now();
     this.#refuseIfLocked();
     const lease = this.#store.liveLease(req.lease_id, now);

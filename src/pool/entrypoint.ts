@@ -15,18 +15,19 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { pool } from './client.ts';
-import type { ErrorReportResult, Lease, LeaseEnd } from './durable-object.ts';
+import type { AcquireInput, ErrorReportResult, Lease, LeaseEnd, LeaseRenewal, PoolService } from './types.ts';
 import { AcquireBody, ReleaseBody, RenewBody, ReportErrorBody } from './requests.ts';
 import { parseOrThrow } from '../schema/validate.ts';
 
 export const SERVICE_BINDING_HOLDER = 'service_binding';
 
-export class PoolEntrypoint extends WorkerEntrypoint<Env> {
-  async acquire(input: { platform: string; tier: string; task_id: string; ttl_seconds?: number }): Promise<Lease> {
+/** Its types, for collectors: `PoolService` in ./types.ts. */
+export class PoolEntrypoint extends WorkerEntrypoint<Env> implements PoolService {
+  async acquire(input: AcquireInput): Promise<Lease> {
     return pool(this.env).acquire(parseOrThrow(AcquireBody, input), SERVICE_BINDING_HOLDER);
   }
 
-  async renew(lease_id: string, opts: { ttl_seconds?: number } = {}): Promise<{ lease_id: string; credential_id: number; expires_at: string }> {
+  async renew(lease_id: string, opts: { ttl_seconds?: number } = {}): Promise<LeaseRenewal> {
     return pool(this.env).renew(parseOrThrow(RenewBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 

@@ -12,6 +12,7 @@ import * as v from 'valibot';
 import { PLATFORMS, PLATFORM_IDS, TIERS, type PlatformId } from '../arenas/registry.ts';
 import { intRange, singleLine, strict } from '../schema/types.ts';
 import { ERROR_KINDS, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECONDS, MIN_LEASE_TTL_SECONDS } from './lease-rules.ts';
+import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 
 const MAX_UNITS = 1_000_000_000;
 
@@ -80,3 +81,16 @@ export const ErrorReportSchema = v.object({
   cooldown_until: IsoTime,
   deactivated: v.boolean(),
 });
+
+/**
+ * The published types (types.ts, for collectors, no runtime) and these
+ * schemas (for validation and the OpenAPI document) describe the same
+ * answers: tsc refuses to compile when the two drift apart.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const SCHEMAS_MATCH_PUBLISHED_TYPES: [
+  Same<v.InferOutput<typeof LeaseSchema>, Lease>,
+  Same<v.InferOutput<typeof RenewedSchema>, LeaseRenewal>,
+  Same<v.InferOutput<typeof LeaseEndSchema>, LeaseEnd>,
+  Same<v.InferOutput<typeof ErrorReportSchema>, ErrorReportResult>,
+] = [true, true, true, true];
