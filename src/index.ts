@@ -12,6 +12,8 @@ import { arenaRoutes } from './arenas/routes.ts';
 import { poolRoutes } from './pool/routes.ts';
 import { rotationRoutes } from './rotation/routes.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
+import { apiDocsRoutes } from './docs/page.tsx';
+import { openApiPlaceholderRoutes } from './docs/openapi-placeholder.ts';
 
 export { CredentialPool } from './pool/durable-object.ts';
 export { PoolEntrypoint } from './pool/entrypoint.ts';
@@ -19,7 +21,8 @@ export { KeyRotation } from './rotation/durable-object.ts';
 
 export const app = createApp({
   // recoveryRoutes first: its lost-key banner middleware must run before any admin page renders.
-  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, arenaRoutes, poolRoutes, rotationRoutes],
+  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, arenaRoutes, poolRoutes, rotationRoutes, apiDocsRoutes,
+    openApiPlaceholderRoutes], // PLACEHOLDER until issue 13 §2's generated document: delete with src/docs/openapi-placeholder.ts
   renderErrorPage,
 });
 
