@@ -62,6 +62,11 @@ export async function apiDocsFlows(s: Suite): Promise<void> {
       // Open one operation: its parameters and responses render too (more of Swagger UI's components run).
       await page.locator('.opblock-summary-control').first().click();
       await page.locator('.opblock-body .responses-wrapper').first().waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Try it out' }).count(), 0, 'a reference, not a console: no "Try it out"');
+      await page.waitForLoadState('networkidle');
+      // The document URL cannot be swapped from the address bar (queryConfigEnabled: false).
+      await page.goto(s.url('/api/docs?url=https%3A%2F%2Fevil.example%2Fopenapi.json&configUrl=https%3A%2F%2Fevil.example%2Fc.json'));
+      await page.locator(API_DOCS_READY, { hasText: doc.info.title }).waitFor();
       await page.waitForLoadState('networkidle');
 
       assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'no CSP violation');
