@@ -17,11 +17,11 @@ export async function staticAsset(request: Request, assetsDir: string): Promise<
   if (!pathname.startsWith(prefix)) return null;
   const name = pathname.slice(prefix.length);
   if (!Object.hasOwn(API_DOCS_FILES, name)) return null;
-  let body: Uint8Array;
+  let body: Uint8Array<ArrayBuffer>;
   try {
     body = await Deno.readFile(join(assetsDir, API_DOCS_ASSET_PATH, name));
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
+    if (e instanceof Error && e.name === 'NotFound') return null; // not built: the Worker answers 404
     throw e;
   }
   const headers = { 'content-type': API_DOCS_FILES[name as ApiDocsFile].type, 'content-length': String(body.byteLength), ...API_DOCS_ASSET_HEADERS };
