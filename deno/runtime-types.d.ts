@@ -33,9 +33,11 @@ declare namespace Deno {
   function readDir(path: string): AsyncIterable<DirEntry>;
   function readTextFile(path: string): Promise<string>;
   function readTextFileSync(path: string): string;
+  function readFile(path: string): Promise<Uint8Array<ArrayBuffer>>;
   function writeTextFile(path: string, data: string, options?: { mode?: number }): Promise<void>;
   function writeTextFileSync(path: string, data: string, options?: { mode?: number }): void;
   function mkdirSync(path: string, options?: { recursive?: boolean }): void;
+  function mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
   function makeTempDir(options?: { prefix?: string }): Promise<string>;
   function remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   function chmod(path: string, mode: number): Promise<void>;

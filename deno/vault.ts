@@ -20,6 +20,8 @@ import { parseEnvStringNames, parseObjectBindings, parseVars } from './wrangler-
 import { InProcessNamespace } from './object-namespace.ts';
 import { env as workersEnv, settled, waitUntil } from './cloudflare-workers.ts';
 import { BINDINGS, parseConfig, type RawBindings } from '../src/config.ts';
+import { STATIC_ASSETS_DIR } from '../src/docs/assets.ts';
+import { staticAsset } from './static-assets.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_DATABASE_PATH = 'data/arena-vault.sqlite';
@@ -33,10 +35,12 @@ export interface VaultOptions {
   databasePath?: string;
   /** Stop (SettingsError) when the secrets fail the Worker's own config check, before touching the database. */
   refuseInvalidSecrets?: boolean;
+  /** The static assets directory (wrangler.toml `[assets]`); default build/public in the repository. */
+  assetsDir?: string;
 }
 
 export interface Vault {
-  /** The Worker's fetch handler with the Deno bindings. */
+  /** The static assets (API reference files), else the Worker's fetch handler with the Deno bindings. */
   fetch(request: Request): Promise<Response>;
   bindings: Record<string, unknown>;
   databasePath: string;
@@ -131,10 +135,11 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
   let alarmsRearmed = 0;
   for (const ns of namespaces) alarmsRearmed += await ns.rearmAlarms();
 
+  const assetsDir = resolve(options.assetsDir ?? join(ROOT, STATIC_ASSETS_DIR));
   const handler = (worker.default as { fetch: (r: Request, env: unknown, ctx: unknown) => Response | Promise<Response> }).fetch;
   const ctx = { waitUntil, passThroughOnException: () => {}, props: {} };
   return {
-    fetch: async (request) => await handler(request, bindings, ctx),
+    fetch: async (request) => (await staticAsset(request, assetsDir)) ?? (await handler(request, bindings, ctx)),
     bindings,
     databasePath,
     migrationsApplied,

@@ -12,6 +12,7 @@ import { arenaRoutes } from './arenas/routes.ts';
 import { poolRoutes } from './pool/routes.ts';
 import { rotationRoutes } from './rotation/routes.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
+import { apiDocsRoutes } from './docs/page.tsx';
 
 export { CredentialPool } from './pool/durable-object.ts';
 export { PoolEntrypoint } from './pool/entrypoint.ts';
@@ -19,7 +20,7 @@ export { KeyRotation } from './rotation/durable-object.ts';
 
 export const app = createApp({
   // recoveryRoutes first: its lost-key banner middleware must run before any admin page renders.
-  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, arenaRoutes, poolRoutes, rotationRoutes],
+  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, arenaRoutes, poolRoutes, rotationRoutes, apiDocsRoutes],
   renderErrorPage,
 });
 

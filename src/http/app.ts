@@ -16,6 +16,7 @@ import { healthRoutes } from '../health/routes.ts';
 import { VaultError } from '../errors.ts';
 import { OPENAPI_PATH, openApiDocument } from '../schema/openapi.ts';
 import { describe } from '../schema/spec.ts';
+import { API_DOCS_CSP, API_DOCS_PATH } from '../docs/csp.ts';
 
 export interface AppParts {
   /** Route modules mounted after authentication and CSRF, in order. */
@@ -29,22 +30,22 @@ export function createApp(parts: AppParts = { routes: [] }): Hono<AppEnv> {
   app.notFound((c) => {
     throw new VaultError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`);
   });
-  app.use(
-    '*',
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'none'"],
-        scriptSrc: [NONCE],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
-      referrerPolicy: 'no-referrer',
-    }),
-  );
+  const strictHeaders = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      scriptSrc: [NONCE],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    referrerPolicy: 'no-referrer',
+  });
+  // The one exception: the API reference page (Swagger UI) gets its own policy, src/docs/csp.ts.
+  const apiDocsHeaders = secureHeaders({ contentSecurityPolicy: API_DOCS_CSP, referrerPolicy: 'no-referrer' });
+  app.use('*', (c, next) => (c.req.path === API_DOCS_PATH ? apiDocsHeaders : strictHeaders)(c, next));
   app.use('*', async (c, next) => {
     c.header('Cache-Control', 'no-store');
     c.set('banners', []);

@@ -1,8 +1,8 @@
 /**
  * The page frame: skip link; a header (banner landmark) with the brand, who is
  * logged in and Log out, and the main navigation (admins see every section,
- * researchers their query designs and password); then the main landmark with
- * the banners (e.g. lost key), the one-shot flash message of the last action,
+ * researchers their query designs and password; everyone the API reference);
+ * then the main landmark with the banners (e.g. lost key), the one-shot flash message of the last action,
  * and the page.
  */
 import type { Child } from 'hono/jsx';
@@ -33,6 +33,8 @@ const NAV: { href: string; label: string; admin?: boolean }[] = [
   { href: '/admin/audit', label: 'Audit log', admin: true },
   { href: '/admin/recovery', label: 'Recovery', admin: true },
   { href: '/account/password', label: 'Password' },
+  // Public (no login needed), but linked only from the signed-in header.
+  { href: '/api/docs', label: 'API reference' },
 ];
 
 export function Layout(props: LayoutProps) {

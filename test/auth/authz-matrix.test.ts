@@ -74,6 +74,7 @@ const ROUTES: Record<string, Policy> = {
   'POST /logout': 'public',
   'POST /api/auth/login': 'public',
   'POST /api/auth/logout': 'public',
+  'GET /api/docs': 'public',
 
   'GET /api/auth/me': 'self_api',
   'POST /api/auth/logout-all': 'self_api',

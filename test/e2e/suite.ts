@@ -10,7 +10,7 @@ import { Fernet } from '../../src/crypto/fernet.ts';
 import type { E2eVault, Vars } from './vault.ts';
 import type { Runner } from './harness.ts';
 import { logIn, newContext, ResponseRecorder, type Screenshots } from './browser.ts';
-import { a11yContext, checkA11y } from './a11y.ts';
+import { a11yContext, checkA11y, type CheckOptions } from './a11y.ts';
 
 export interface Keys {
   secretKey: string;
@@ -48,6 +48,8 @@ export class Suite {
   apiKey = '';
   a11yChecked: string[] = [];
   a11yMinor = new Map<string, string[]>();
+  /** Serious/critical findings inside a third-party widget (Swagger UI), printed at the end, not failed. */
+  a11yThirdParty = new Map<string, string[]>();
 
   constructor(
     readonly vault: E2eVault,
@@ -92,12 +94,13 @@ export class Suite {
   }
 
   /** Runs the accessibility checks on a path with the admin's cookies (or none). */
-  async a11y(p: string, opts: { keyboard?: boolean; anonymous?: boolean } = {}): Promise<void> {
+  async a11y(p: string, opts: Omit<CheckOptions, 'loggedIn'> & { anonymous?: boolean } = {}): Promise<void> {
     const ctx = await a11yContext(this.browser, opts.anonymous ? null : this.adminCtx);
     try {
-      const report = await checkA11y(ctx, this.url(p), { keyboard: opts.keyboard, loggedIn: !opts.anonymous });
+      const report = await checkA11y(ctx, this.url(p), { ...opts, loggedIn: !opts.anonymous });
       this.a11yChecked.push(`${p} (${report.tabStops} tab stops)`);
       if (report.minor.length) this.a11yMinor.set(p, report.minor);
+      if (report.thirdParty.length) this.a11yThirdParty.set(p, report.thirdParty);
     } finally {
       await ctx.close();
     }

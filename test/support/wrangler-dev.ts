@@ -3,10 +3,11 @@
  * black-box suites (test/e2e, test/node). Node only: the workerd tests never
  * import this file.
  *
- * Everything lives in one temp directory: a copy of wrangler.toml whose `main`
- * and `migrations_dir` point back at this project, the `.dev.vars` wrangler
- * reads beside that copy (the project's own .dev.vars is never read nor
- * written), and the `--persist-to` state. wrangler runs in its own process
+ * Everything lives in one temp directory: a copy of wrangler.toml whose `main`,
+ * `migrations_dir`, `[assets] directory` and `[build]` point back at this
+ * project (so wrangler's custom build writes the static assets there before it
+ * serves), the `.dev.vars` wrangler reads beside that copy (the project's own
+ * .dev.vars is never read nor written), and the `--persist-to` state. wrangler runs in its own process
  * group on a free port with a free inspector port, so `stop()` and `kill()`
  * end wrangler and its workerd together. A restart keeps the same state.
  * Subclasses receive every line wrangler prints through `output()`.
@@ -69,7 +70,10 @@ export class WranglerDev {
     this.devVars = path.join(this.dir, '.dev.vars');
     const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
       .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(ROOT, 'src/index.ts'))}`)
-      .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(path.join(ROOT, 'migrations'))}`);
+      .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(path.join(ROOT, 'migrations'))}`)
+      // The static assets (the API reference page's Swagger UI) and the build that writes them live in the project too.
+      .replace(/^directory = "(.*)"$/m, (_, dir: string) => `directory = ${JSON.stringify(path.join(ROOT, dir))}`)
+      .replace(/^\[build\]$/m, `[build]\ncwd = ${JSON.stringify(ROOT)}\nwatch_dir = ${JSON.stringify(path.join(ROOT, 'src'))}`);
     writeFileSync(this.config, toml);
   }
 
