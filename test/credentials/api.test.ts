@@ -190,7 +190,9 @@ describe('single-credential routes', () => {
     expect(JSON.parse(utf8.decode(await current.decrypt(after!.encrypted_value)))).toEqual({ api_key: newKey });
     const ev = (await auditFor(`credential:${v.id}`)).find((e) => e.action === 'credential.replace_secret')!;
     expect(JSON.parse(ev.detail)).toMatchObject({ field_names: ['api_key'], key_id: current.keyId });
-    expect((await call(admin, 'PUT', `/api/credentials/${v.id}/secret`, { fields: { api_token: newKey } })).body.error.field).toBe('fields.api_token');
+    const wrong = (await call(admin, 'PUT', `/api/credentials/${v.id}/secret`, { fields: { api_token: newKey } })).body.error;
+    expect(wrong.fields.map((p: { field: string }) => p.field)).toEqual(['fields.api_key', 'fields.api_token']);
+    expect(JSON.stringify(wrong)).not.toContain(newKey);
     expect((await call(admin, 'PUT', `/api/credentials/${v.id}/secret`, { fields: {} })).status).toBe(422);
     expect((await call(admin, 'PUT', '/api/credentials/999999/secret', { fields: { api_key: newKey } })).status).toBe(404);
     const bad = await api(`/api/credentials/${v.id}/secret`, { method: 'PUT', headers: admin.headers, body: 'not json' });
