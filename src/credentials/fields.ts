@@ -49,10 +49,12 @@ function platformFieldsSchema(platform: PlatformSpec) {
   const names = platform.fields.map((f) => f.name);
   return v.strictObject(
     Object.fromEntries(platform.fields.map((f) => [f.name, fieldValueSchema(platform, f)])),
-    (issue) =>
-      issue.expected === 'never'
-        ? `is not a field of ${platform.id} (expected ${names.join(', ')})`
-        : `must be an object with the fields of ${platform.id}`,
+    (issue) => {
+      if (issue.expected === 'never') return `is not a field of ${platform.id} (expected ${names.join(', ')})`;
+      // A missing key is an issue of the object, expecting the key's name.
+      if (issue.expected?.startsWith('"')) return `is required for ${platform.id}`;
+      return `must be an object with the fields of ${platform.id}`;
+    },
   );
 }
 

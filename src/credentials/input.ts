@@ -27,6 +27,7 @@ export const LIST_LIMIT_DEFAULT = 50;
 export const LIST_LIMIT_MAX = 200;
 
 const PLATFORM_MESSAGE = 'must be a platform from the arena registry';
+const TIER_MESSAGE = `must be one of ${TIERS.join(', ')}`;
 
 const Name = singleLine(NAME_MAX);
 const Quota = v.pipe(v.nullable(intRange(1, QUOTA_MAX)), v.description('null = unlimited'));
@@ -51,7 +52,7 @@ function tierOf(platform: PlatformSpec) {
     if (issue.input === undefined) return 'is required';
     return isTier(issue.input)
       ? `${platform.id} has no ${issue.input} tier (it has ${platform.tiers.join(', ')})`
-      : `must be one of ${TIERS.join(', ')}`;
+      : TIER_MESSAGE;
   });
 }
 
@@ -68,7 +69,7 @@ const byPlatform = v.variant('platform', PLATFORM_IDS.map(newCredentialOf), PLAT
  */
 const withoutPlatform = strict({
   platform: v.picklist(PLATFORM_IDS, PLATFORM_MESSAGE),
-  tier: v.picklist(TIERS),
+  tier: v.picklist(TIERS, TIER_MESSAGE),
   ...settings,
   fields: v.record(v.string(), v.unknown(), 'must be an object'),
 });
@@ -164,7 +165,7 @@ export const SecretBody = strict({
 /** `GET /api/credentials?platform=&tier=&active=&limit=&offset=`; empty values mean "any". */
 export const CredentialListQuery = strict({
   platform: blankAsUndefined(v.picklist(PLATFORM_IDS, PLATFORM_MESSAGE)),
-  tier: blankAsUndefined(v.picklist(TIERS)),
+  tier: blankAsUndefined(v.picklist(TIERS, TIER_MESSAGE)),
   active: blankAsUndefined(v.pipe(v.string(), v.transform((s): unknown => s), booleanish)),
   ...paging(LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT),
 });

@@ -39,7 +39,7 @@ describe('validateCredentialFields', () => {
     expect(e.status).toBe(422);
     expect(e.code).toBe('VALIDATION_FAILED');
     expect(e.details?.field).toBe('fields.user_agent');
-    expect(e.message).toContain('fields.user_agent');
+    expect(e.message).toBe('fields.user_agent: is required for reddit');
   });
 
   it('refuses unknown fields, non-strings, empties, control characters and bad lengths', () => {
@@ -100,6 +100,12 @@ describe('NewCredentialBody', () => {
     expect(failure(() => parseNewCredential({ ...good, max_leases: 0 })).details?.field).toBe('max_leases');
     expect(failure(() => parseNewCredential({ ...good, max_leases: 101 })).details?.field).toBe('max_leases');
     expect(failure(() => parseNewCredential({ ...good, fields: { ...reddit, client_id: 7 } })).details?.field).toBe('fields.client_id');
+  });
+
+  it('lists every problem also when the platform is not in the registry', () => {
+    const e = failure(() => parseNewCredential({ platform: 'myspace', tier: 'gold', credential_name: '', fields: 'x', dailyQuota: 1 }));
+    expect((e.details?.fields as { field: string }[]).map((p) => p.field)).toEqual(['platform', 'tier', 'credential_name', 'fields', 'dailyQuota']);
+    expect(JSON.stringify(e.toJSON())).not.toContain('myspace');
   });
 
   it('lists every problem, first one in the message', () => {
