@@ -20,7 +20,7 @@ import * as v from 'valibot';
 import { PLATFORMS, PLATFORM_IDS, getPlatform, type CredentialFieldSpec, type PlatformId, type PlatformSpec } from '../arenas/registry.ts';
 import { validationError, type FieldProblem } from '../schema/problems.ts';
 import { parseWith } from '../schema/validate.ts';
-import { singleLine } from '../schema/types.ts';
+import { isSingleLine, SINGLE_LINE_MESSAGE } from '../schema/text.ts';
 
 export type { FieldProblem };
 
@@ -31,17 +31,23 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
-/** One field's value: a string, trimmed, not empty, one line, within the field's bounds and pattern. */
+/**
+ * One field's value: a string, trimmed, not empty, one line, within the
+ * field's bounds and pattern. One flat pipe, so the OpenAPI document shows
+ * every bound (a schema inside the pipe would end its input schema early).
+ */
 function fieldValueSchema(platform: PlatformSpec, f: CredentialFieldSpec) {
   const value = v.pipe(
     v.string((issue) => (issue.input === undefined || issue.input === null ? `is required for ${platform.id}` : 'must be a string')),
     v.trim(),
     v.nonEmpty('is required and must not be empty'),
-    singleLine(f.maxLength, f.minLength),
+    v.check(isSingleLine, SINGLE_LINE_MESSAGE),
+    v.minLength(f.minLength, `must be at least ${f.minLength} characters`),
+    v.maxLength(f.maxLength, `must be at most ${f.maxLength} characters`),
+    v.description(`${f.label}${f.secret ? ' (secret)' : ''}${f.patternHint ? `: ${f.patternHint}` : ''}`),
   );
-  const described = v.pipe(value, v.description(`${f.label}${f.secret ? ' (secret)' : ''}`));
-  if (!f.pattern) return described;
-  return v.pipe(described, v.regex(f.pattern, `has the wrong format (${f.patternHint ?? 'see the platform docs'})`));
+  // Nested under the string schema at its head, the pipe stays flat for the document.
+  return f.pattern ? v.pipe(value, v.regex(f.pattern, `has the wrong format (${f.patternHint ?? 'see the platform docs'})`)) : value;
 }
 
 /** The `fields` object of one platform: exactly its fields (unknown ones are refused, naming the known ones). */

@@ -16,7 +16,8 @@
  */
 import * as v from 'valibot';
 import { PLATFORMS, PLATFORM_IDS, TIERS, isPlatformId, isTier, type PlatformId, type PlatformSpec, type Tier } from '../arenas/registry.ts';
-import { blankAsUndefined, booleanish, intRange, multiLineText, paging, singleLine, strict } from '../schema/types.ts';
+import { booleanish, intRange, paging, singleLine, strict } from '../schema/types.ts';
+import { isMultiLineText, MULTI_LINE_MESSAGE } from '../schema/text.ts';
 import { CREDENTIAL_FIELDS, isPlainObject, type CredentialFields } from './fields.ts';
 
 export const NAME_MAX = 120;
@@ -32,7 +33,15 @@ const TIER_MESSAGE = `must be one of ${TIERS.join(', ')}`;
 const Name = singleLine(NAME_MAX);
 const Quota = v.pipe(v.nullable(intRange(1, QUOTA_MAX)), v.description('null = unlimited'));
 const Notes = v.pipe(
-  v.nullable(v.pipe(v.string('must be a string or null'), v.trim(), multiLineText(NOTES_MAX), v.transform((s) => (s === '' ? null : s)))),
+  v.nullable(
+    v.pipe(
+      v.string('must be a string or null'),
+      v.trim(),
+      v.check(isMultiLineText, MULTI_LINE_MESSAGE),
+      v.maxLength(NOTES_MAX, `must be at most ${NOTES_MAX} characters`),
+      v.transform((s) => (s === '' ? null : s)),
+    ),
+  ),
   v.description('Free text; an empty string is stored as null.'),
 );
 const MaxLeases = v.pipe(intRange(1, MAX_LEASES_MAX), v.description('How many collector tasks may lease the credential at once.'));
@@ -162,11 +171,19 @@ export const SecretBody = strict({
   ),
 });
 
+/**
+ * A filter of a query string: one of `options`, or absent or empty for "any"
+ * (undefined). A picklist with the empty string, so the document lists the options.
+ */
+function anyOr<const T extends readonly string[]>(options: T, message: string) {
+  return v.optional(v.pipe(v.picklist(['', ...options], message), v.transform((s) => (s === '' ? undefined : (s as T[number])))));
+}
+
 /** `GET /api/credentials?platform=&tier=&active=&limit=&offset=`; empty values mean "any". */
 export const CredentialListQuery = strict({
-  platform: blankAsUndefined(v.picklist(PLATFORM_IDS, PLATFORM_MESSAGE)),
-  tier: blankAsUndefined(v.picklist(TIERS, TIER_MESSAGE)),
-  active: blankAsUndefined(v.pipe(v.string(), v.transform((s): unknown => s), booleanish)),
+  platform: anyOr(PLATFORM_IDS, PLATFORM_MESSAGE),
+  tier: anyOr(TIERS, TIER_MESSAGE),
+  active: v.optional(v.pipe(v.string(), v.transform((s): unknown => (s === '' ? undefined : s)), v.optional(booleanish))),
   ...paging(LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT),
 });
 

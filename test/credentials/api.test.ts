@@ -268,3 +268,23 @@ describe('POST /api/credentials/:id/verify', () => {
     expect(r.text).not.toContain('zzz-legacy-secret');
   });
 });
+
+describe('the OpenAPI document', () => {
+  it("shows each registry platform's tiers and fields, with their bounds and patterns, for POST /api/credentials", async () => {
+    const { PLATFORMS, PLATFORM_IDS } = await import('../../src/arenas/registry.ts');
+    const doc = (await (await api('/api/openapi.json')).json()) as any;
+    const options = doc.paths['/api/credentials'].post.requestBody.content['application/json'].schema.oneOf as any[];
+    expect(options.map((o) => o.properties.platform.const)).toEqual(PLATFORM_IDS);
+    for (const o of options) {
+      const p = PLATFORMS[o.properties.platform.const as keyof typeof PLATFORMS];
+      expect(o.properties.tier.enum).toEqual(p.tiers);
+      expect(o.properties.fields.required).toEqual(p.fields.map((f) => f.name));
+      expect(o.properties.fields.additionalProperties).toBe(false);
+      for (const f of p.fields) {
+        expect(o.properties.fields.properties[f.name], `${p.id}.${f.name}`).toMatchObject({
+          type: 'string', minLength: f.minLength, maxLength: f.maxLength, ...(f.pattern ? { pattern: f.pattern.source } : {}),
+        });
+      }
+    }
+  });
+});
