@@ -1,10 +1,11 @@
-/** The /admin/audit page: filters, newest-first table, cursor paging (see query.ts). */
+/** The /admin/audit page: filters, newest-first table, cursor paging; the query is the API's (query.ts). */
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { requireAdmin } from '../auth/middleware.ts';
 import { renderPage } from '../ui/page.tsx';
 import { listAuditEvents, type AuditEventView } from './repository.ts';
-import { auditQueryString, parseAuditQuery } from './query.ts';
+import { query } from '../schema/validate.ts';
+import { AuditQuery, auditQueryString } from './query.ts';
 
 export const auditPage = new Hono<AppEnv>();
 auditPage.use('/admin/audit', requireAdmin());
@@ -23,9 +24,10 @@ function EventRow(props: { e: AuditEventView }) {
   );
 }
 
-auditPage.get('/admin/audit', async (c) => {
+auditPage.get('/admin/audit', query<typeof AuditQuery, AppEnv>(AuditQuery), async (c) => {
+  const q = c.req.valid('query');
+  // The typed filters, as given, refill the form and carry over to the next page's link.
   const raw = c.req.query();
-  const q = parseAuditQuery(raw);
   const page = await listAuditEvents(c.var.db, q);
   const keep = { action: raw.action, actor: raw.actor, target: raw.target, from: raw.from, to: raw.to, limit: raw.limit };
   const input = (name: keyof typeof keep, label: string, hint?: string) => (

@@ -1,8 +1,8 @@
 /**
- * The audit log's list query, shared by `GET /api/audit` and `/admin/audit`.
- * Pure: parses and checks query-string filters.
+ * The audit log's list query, shared by `GET /api/audit` and `/admin/audit`:
+ * one schema, read through the validator seam (schema/validate.ts).
  *
- * Filters (all optional, empty = any):
+ * Filters (all optional, empty = any; one line of at most 200 characters):
  * - `action`: exact (`credential.create`), or a prefix when it ends in `*` (`credential.*`);
  * - `actor`: exact (`user:3`, `api_key:7`, `script:import-credentials`);
  * - `target`: exact (`credential:42`);
@@ -12,10 +12,10 @@
  * `before` = an event id; each answer gives `next_before` for the next page
  * (null on the last). Offsets would shift as events are appended; ids do not.
  */
-import { validationError, type FieldProblem } from '../schema/problems.ts';
-import { intQueryParam } from '../schema/paging.ts';
-import { parseIsoTime } from '../schema/time.ts';
+import * as v from 'valibot';
+import { blankAsUndefined, idString, isoTime, queryInt, singleLine, strict } from '../schema/types.ts';
 
+/** A checked query, as the repository reads it. */
 export interface AuditQuery {
   action?: string;
   actionPrefix?: string;
@@ -30,45 +30,36 @@ export interface AuditQuery {
 export const AUDIT_LIMIT_DEFAULT = 50;
 export const AUDIT_LIMIT_MAX = 200;
 
+const Filter = blankAsUndefined(singleLine(200));
 
-function text(field: string, v: string | undefined, problems: FieldProblem[]): string | undefined {
-  if (v === undefined || v.trim() === '') return undefined;
-  if (v.length > 200) {
-    problems.push({ field, message: 'must be at most 200 characters' });
-    return undefined;
-  }
-  return v.trim();
-}
-
-export function parseAuditQuery(q: Record<string, string | undefined>): AuditQuery {
-  const problems: FieldProblem[] = [];
-  const out: AuditQuery = { limit: AUDIT_LIMIT_DEFAULT };
-  const action = text('action', q.action, problems);
-  if (action?.endsWith('*')) out.actionPrefix = action.slice(0, -1);
-  else if (action) out.action = action;
-  out.actor = text('actor', q.actor, problems);
-  out.target = text('target', q.target, problems);
-  for (const [field, end] of [['from', false], ['to', true]] as const) {
-    const v = text(field, q[field], problems);
-    if (v === undefined) continue;
-    const ms = parseIsoTime(v, end);
-    if (ms === null) problems.push({ field, message: 'must be an ISO 8601 date (2026-01-31) or date-time (2026-01-31T12:00:00Z)' });
-    else out[field] = ms;
-  }
-  out.limit = intQueryParam('limit', q.limit, { min: 1, max: AUDIT_LIMIT_MAX, default: AUDIT_LIMIT_DEFAULT }, problems);
-  if (q.before) {
-    if (/^[1-9][0-9]{0,15}$/.test(q.before)) out.before = Number(q.before);
-    else problems.push({ field: 'before', message: 'must be an event id' });
-  }
-  if (out.from !== undefined && out.to !== undefined && out.from > out.to) problems.push({ field: 'from', message: 'must not be after to' });
-  if (problems.length) throw validationError(problems);
-  return out;
-}
+/** `GET /api/audit` and `/admin/audit`: the filters and the cursor, checked; `action=x.*` becomes a prefix. */
+export const AuditQuery = v.pipe(
+  strict({
+    action: Filter,
+    actor: Filter,
+    target: Filter,
+    from: blankAsUndefined(isoTime(false)),
+    to: blankAsUndefined(isoTime(true)),
+    limit: queryInt(1, AUDIT_LIMIT_MAX, AUDIT_LIMIT_DEFAULT),
+    before: blankAsUndefined(v.message(idString, 'must be an event id')),
+  }),
+  v.forward(
+    v.partialCheck([['from'], ['to']], (q) => q.from === undefined || q.to === undefined || q.from <= q.to, 'must not be after to'),
+    ['from'],
+  ),
+  v.transform(({ action, ...rest }): AuditQuery => {
+    const out: AuditQuery = { limit: rest.limit };
+    if (action?.endsWith('*')) out.actionPrefix = action.slice(0, -1);
+    else if (action) out.action = action;
+    for (const k of ['actor', 'target', 'from', 'to', 'before'] as const) if (rest[k] !== undefined) Object.assign(out, { [k]: rest[k] });
+    return out;
+  }),
+);
 
 /** The query string for a query (for page links), without `before` unless given. */
 export function auditQueryString(q: Partial<Record<'action' | 'actor' | 'target' | 'from' | 'to' | 'before' | 'limit', string>>): string {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v) params.set(k, v);
+  for (const [k, val] of Object.entries(q)) if (val) params.set(k, val);
   const s = params.toString();
   return s ? `?${s}` : '';
 }

@@ -1,24 +1,32 @@
 /** Reads of `audit_events` (drizzle). Writes live in audit.ts; nothing updates or deletes events. */
 import { and, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import * as v from 'valibot';
 import type { Db } from '../db/client.ts';
 import { auditEvents } from '../db/schema.ts';
 import type { AuditQuery } from './query.ts';
 
-export interface AuditEventView {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  ip: string | null;
-  detail: Record<string, unknown> | null;
-}
+/** One event as `GET /api/audit` answers it. */
+export const AuditEventSchema = v.strictObject({
+  id: v.number(),
+  at: v.pipe(v.string(), v.isoTimestamp()),
+  actor: v.string(),
+  action: v.string(),
+  target: v.nullable(v.string()),
+  ip: v.nullable(v.string()),
+  /** Facts (ids, counts, key ids, field names), never a secret. */
+  detail: v.nullable(v.record(v.string(), v.unknown())),
+});
+
+export type AuditEventView = v.InferOutput<typeof AuditEventSchema>;
+
+/** One page, newest first; `next_before` is the cursor of the next (null on the last). */
+export const AuditPageSchema = v.strictObject({ events: v.array(AuditEventSchema), next_before: v.nullable(v.number()) });
 
 function parseDetail(raw: string | null): Record<string, unknown> | null {
   if (raw === null) return null;
   try {
-    const v = JSON.parse(raw) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
+    const parsed = JSON.parse(raw) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
   } catch {
     return { unparsed: true };
   }

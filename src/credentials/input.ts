@@ -1,20 +1,24 @@
 /**
- * Validates the JSON bodies and query strings of the credential REST API
- * (and the page forms, which are turned into the same shapes). Pure: every
- * rule is here, the routes only call these. Unknown keys are refused so a
- * typo (`"dailyQuota"`) is a 422, not a silently ignored setting.
+ * The credential API's inputs as schemas, described once: the JSON bodies and
+ * the list query of /api/credentials, which the pages (forms.tsx) and the
+ * import script reuse, so every entry point accepts exactly the same input.
+ * Unknown keys are refused (a typo such as `"dailyQuota"` is a 422, not a
+ * silently ignored setting); every problem is listed.
  *
  * Limits: credential_name 1–120 characters, one line; notes up to 2,000
  * characters (line breaks allowed), empty → null; quotas a whole number
  * 1–1,000,000,000 or null (= unlimited); max_leases (concurrent pool leases)
- * 1–100, default 1; list limit 1–200 (default 50), offset ≥ 0.
+ * 1–100, default 1; list limit 1–200 (default 50), offset ≥ 0. A platform's
+ * tiers and fields come from the arena registry (fields.ts).
+ *
+ * @example
+ *   api.post('/', json(NewCredentialBody), (c) => store.create(c.req.valid('json')));
  */
-import { PLATFORMS, isPlatformId, isTier, TIERS, type PlatformId, type Tier } from '../arenas/registry.ts';
-import { VaultError } from '../errors.ts';
-import { credentialFieldProblems, isPlainObject, type CredentialFields } from './fields.ts';
-import { validationError, type FieldProblem } from '../schema/problems.ts';
-import { multiLineProblem, singleLineProblem } from '../schema/text.ts';
-import { intQueryParam } from '../schema/paging.ts';
+import * as v from 'valibot';
+import { PLATFORMS, PLATFORM_IDS, TIERS, isPlatformId, isTier, type PlatformId, type PlatformSpec, type Tier } from '../arenas/registry.ts';
+import { booleanish, intRange, paging, singleLine, strict } from '../schema/types.ts';
+import { isMultiLineText, MULTI_LINE_MESSAGE } from '../schema/text.ts';
+import { CREDENTIAL_FIELDS, isPlainObject, type CredentialFields } from './fields.ts';
 
 export const NAME_MAX = 120;
 export const NOTES_MAX = 2000;
@@ -22,6 +26,75 @@ export const QUOTA_MAX = 1_000_000_000;
 export const MAX_LEASES_MAX = 100;
 export const LIST_LIMIT_DEFAULT = 50;
 export const LIST_LIMIT_MAX = 200;
+
+const PLATFORM_MESSAGE = 'must be a platform from the arena registry';
+const TIER_MESSAGE = `must be one of ${TIERS.join(', ')}`;
+
+const Name = singleLine(NAME_MAX);
+const Quota = v.pipe(v.nullable(intRange(1, QUOTA_MAX)), v.description('null = unlimited'));
+const Notes = v.pipe(
+  v.nullable(
+    v.pipe(
+      v.string('must be a string or null'),
+      v.trim(),
+      v.check(isMultiLineText, MULTI_LINE_MESSAGE),
+      v.maxLength(NOTES_MAX, `must be at most ${NOTES_MAX} characters`),
+      v.transform((s) => (s === '' ? null : s)),
+    ),
+  ),
+  v.description('Free text; an empty string is stored as null.'),
+);
+const MaxLeases = v.pipe(intRange(1, MAX_LEASES_MAX), v.description('How many collector tasks may lease the credential at once.'));
+
+/** The settings every new credential has, whatever its platform. */
+const settings = {
+  credential_name: Name,
+  daily_quota: v.optional(Quota, null),
+  monthly_quota: v.optional(Quota, null),
+  notes: v.optional(Notes, null),
+  max_leases: v.optional(MaxLeases, 1),
+};
+
+/** One of `platform`'s tiers; a tier it lacks is named with the ones it has. */
+function tierOf(platform: PlatformSpec) {
+  return v.picklist(platform.tiers, (issue) => {
+    if (issue.input === undefined) return 'is required';
+    return isTier(issue.input)
+      ? `${platform.id} has no ${issue.input} tier (it has ${platform.tiers.join(', ')})`
+      : TIER_MESSAGE;
+  });
+}
+
+/** The create body of one platform: its tiers, its fields. */
+function newCredentialOf(id: PlatformId) {
+  return strict({ platform: v.literal(id), tier: tierOf(PLATFORMS[id]), ...settings, fields: CREDENTIAL_FIELDS[id] });
+}
+
+const byPlatform = v.variant('platform', PLATFORM_IDS.map(newCredentialOf), PLATFORM_MESSAGE);
+
+/**
+ * Without a registry platform the variant above can only say that; this
+ * checks the rest too, so that every problem is still listed.
+ */
+const withoutPlatform = strict({
+  platform: v.picklist(PLATFORM_IDS, PLATFORM_MESSAGE),
+  tier: v.picklist(TIERS, TIER_MESSAGE),
+  ...settings,
+  fields: v.record(v.string(), v.unknown(), 'must be an object'),
+});
+
+/**
+ * `POST /api/credentials`: one strict object per registry platform (a variant
+ * on `platform`, which is also what the OpenAPI document shows), and the
+ * platform-independent checks when `platform` names none.
+ */
+const NewCredentialBodyShape: typeof byPlatform = {
+  ...byPlatform,
+  '~run'(dataset, config) {
+    const platform = isPlainObject(dataset.value) ? dataset.value.platform : undefined;
+    return isPlatformId(platform) ? byPlatform['~run'](dataset, config) : (withoutPlatform['~run'](dataset, config) as never);
+  },
+};
 
 export interface NewCredentialInput {
   platform: PlatformId;
@@ -34,6 +107,50 @@ export interface NewCredentialInput {
   maxLeases: number;
 }
 
+export const NewCredentialBody = v.pipe(
+  NewCredentialBodyShape,
+  v.transform(
+    (b): NewCredentialInput => ({
+      platform: b.platform,
+      tier: b.tier as Tier,
+      credentialName: b.credential_name,
+      fields: b.fields as CredentialFields,
+      dailyQuota: b.daily_quota,
+      monthlyQuota: b.monthly_quota,
+      notes: b.notes,
+      maxLeases: b.max_leases,
+    }),
+  ),
+);
+
+const CANNOT_CHANGE = 'cannot be changed; create a new credential instead';
+const PATCH_KEYS = ['credential_name', 'daily_quota', 'monthly_quota', 'notes', 'max_leases'] as const;
+
+/** `PATCH /api/credentials/:id`: name, quotas, notes, max_leases; secrets, platform, tier and activity have their own routes. */
+export const CredentialPatchBody = v.pipe(
+  strict({
+    credential_name: v.optional(Name),
+    daily_quota: v.optional(Quota),
+    monthly_quota: v.optional(Quota),
+    notes: v.optional(Notes),
+    max_leases: v.optional(MaxLeases),
+    fields: v.optional(v.never('cannot be changed with PATCH; use PUT /api/credentials/:id/secret')),
+    platform: v.optional(v.never(CANNOT_CHANGE)),
+    tier: v.optional(v.never(CANNOT_CHANGE)),
+    is_active: v.optional(v.never('use POST /api/credentials/:id/activate or /deactivate')),
+  }),
+  v.check((b) => PATCH_KEYS.some((k) => b[k] !== undefined), `give at least one of ${PATCH_KEYS.join(', ')}`),
+  v.transform((b) => {
+    const patch: CredentialPatch = {};
+    if (b.credential_name !== undefined) patch.credentialName = b.credential_name;
+    if (b.daily_quota !== undefined) patch.dailyQuota = b.daily_quota;
+    if (b.monthly_quota !== undefined) patch.monthlyQuota = b.monthly_quota;
+    if (b.notes !== undefined) patch.notes = b.notes;
+    if (b.max_leases !== undefined) patch.maxLeases = b.max_leases;
+    return patch;
+  }),
+);
+
 export interface CredentialPatch {
   credentialName?: string;
   dailyQuota?: number | null;
@@ -42,154 +159,32 @@ export interface CredentialPatch {
   maxLeases?: number;
 }
 
-export interface CredentialListQuery {
-  platform?: PlatformId;
-  tier?: Tier;
-  active?: boolean;
-  limit: number;
-  offset: number;
+/**
+ * `PUT /api/credentials/:id/secret`: `{fields}`, the complete new field set.
+ * Which fields depends on the stored row's platform, so the store checks them
+ * with that platform's schema (`validateCredentialFields`).
+ */
+export const SecretBody = strict({
+  fields: v.pipe(
+    v.record(v.string(), v.unknown(), 'must be an object with the fields of the credential\'s platform'),
+    v.description("The complete field set of the credential's platform, as in POST /api/credentials."),
+  ),
+});
+
+/**
+ * A filter of a query string: one of `options`, or absent or empty for "any"
+ * (undefined). A picklist with the empty string, so the document lists the options.
+ */
+function anyOr<const T extends readonly string[]>(options: T, message: string) {
+  return v.optional(v.pipe(v.picklist(['', ...options], message), v.transform((s) => (s === '' ? undefined : (s as T[number])))));
 }
 
-const CREATE_KEYS = ['platform', 'tier', 'credential_name', 'fields', 'daily_quota', 'monthly_quota', 'notes', 'max_leases'];
-const PATCH_KEYS = ['credential_name', 'daily_quota', 'monthly_quota', 'notes', 'max_leases'];
+/** `GET /api/credentials?platform=&tier=&active=&limit=&offset=`; empty values mean "any". */
+export const CredentialListQuery = strict({
+  platform: anyOr(PLATFORM_IDS, PLATFORM_MESSAGE),
+  tier: anyOr(TIERS, TIER_MESSAGE),
+  active: v.optional(v.pipe(v.string(), v.transform((s): unknown => (s === '' ? undefined : s)), v.optional(booleanish))),
+  ...paging(LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT),
+});
 
-function unknownKeys(body: Record<string, unknown>, allowed: string[], problems: FieldProblem[], why?: Record<string, string>) {
-  for (const k of Object.keys(body)) {
-    if (!allowed.includes(k)) problems.push({ field: k, message: why?.[k] ?? `is not accepted here (allowed: ${allowed.join(', ')})` });
-  }
-}
-
-function nameValue(v: unknown, problems: FieldProblem[]): string | undefined {
-  if (typeof v !== 'string') return void problems.push({ field: 'credential_name', message: 'must be a string' });
-  const s = v.trim();
-  if (!s) return void problems.push({ field: 'credential_name', message: 'is required and must not be empty' });
-  if (s.length > NAME_MAX) return void problems.push({ field: 'credential_name', message: `must be at most ${NAME_MAX} characters` });
-  const line = singleLineProblem(s);
-  if (line) return void problems.push({ field: 'credential_name', message: line });
-  return s;
-}
-
-function quotaValue(field: string, v: unknown, problems: FieldProblem[]): number | null | undefined {
-  if (v === null) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > QUOTA_MAX) {
-    return void problems.push({ field, message: `must be null (unlimited) or a whole number from 1 to ${QUOTA_MAX}` });
-  }
-  return v;
-}
-
-function maxLeasesValue(v: unknown, problems: FieldProblem[]): number | undefined {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_LEASES_MAX) {
-    return void problems.push({ field: 'max_leases', message: `must be a whole number from 1 to ${MAX_LEASES_MAX}` });
-  }
-  return v;
-}
-
-function notesValue(v: unknown, problems: FieldProblem[]): string | null | undefined {
-  if (v === null) return null;
-  if (typeof v !== 'string') return void problems.push({ field: 'notes', message: 'must be a string or null' });
-  const s = v.trim();
-  if (s.length > NOTES_MAX) return void problems.push({ field: 'notes', message: `must be at most ${NOTES_MAX} characters` });
-  const text = multiLineProblem(s);
-  if (text) return void problems.push({ field: 'notes', message: text });
-  return s === '' ? null : s;
-}
-
-/** `POST /api/credentials` body → a checked new credential, or 422. */
-export function parseNewCredential(body: Record<string, unknown>): NewCredentialInput {
-  const problems: FieldProblem[] = [];
-  unknownKeys(body, CREATE_KEYS, problems);
-  const platform = body.platform;
-  if (!isPlatformId(platform)) {
-    problems.push({ field: 'platform', message: typeof platform === 'string' ? `unknown platform "${platform.slice(0, 40)}"` : 'is required' });
-  }
-  const tier = body.tier;
-  if (!isTier(tier)) problems.push({ field: 'tier', message: `must be one of ${TIERS.join(', ')}` });
-  else if (isPlatformId(platform) && !PLATFORMS[platform].tiers.includes(tier)) {
-    problems.push({ field: 'tier', message: `${platform} has no ${tier} tier (it has ${PLATFORMS[platform].tiers.join(', ')})` });
-  }
-  const credentialName = nameValue(body.credential_name, problems);
-  if (isPlatformId(platform)) problems.push(...credentialFieldProblems(platform, body.fields));
-  else if (!isPlainObject(body.fields)) problems.push({ field: 'fields', message: 'must be an object' });
-  const dailyQuota = body.daily_quota === undefined ? null : quotaValue('daily_quota', body.daily_quota, problems);
-  const monthlyQuota = body.monthly_quota === undefined ? null : quotaValue('monthly_quota', body.monthly_quota, problems);
-  const notes = body.notes === undefined ? null : notesValue(body.notes, problems);
-  const maxLeases = body.max_leases === undefined ? 1 : maxLeasesValue(body.max_leases, problems);
-  if (problems.length) throw validationError(problems);
-  const spec = PLATFORMS[platform as PlatformId];
-  const raw = body.fields as Record<string, string>;
-  return {
-    platform: platform as PlatformId,
-    tier: tier as Tier,
-    credentialName: credentialName!,
-    fields: Object.fromEntries(spec.fields.map((f) => [f.name, raw[f.name]!.trim()])),
-    dailyQuota: dailyQuota ?? null,
-    monthlyQuota: monthlyQuota ?? null,
-    notes: notes ?? null,
-    maxLeases: maxLeases ?? 1,
-  };
-}
-
-/** `PATCH /api/credentials/:id` body → the changes, or 422 (secrets and platform are not patchable). */
-export function parseCredentialPatch(body: Record<string, unknown>): CredentialPatch {
-  const problems: FieldProblem[] = [];
-  const redirect = 'cannot be changed with PATCH; use PUT /api/credentials/:id/secret';
-  unknownKeys(body, PATCH_KEYS, problems, {
-    fields: redirect,
-    platform: 'cannot be changed; create a new credential instead',
-    tier: 'cannot be changed; create a new credential instead',
-    is_active: 'use POST /api/credentials/:id/activate or /deactivate',
-  });
-  const patch: CredentialPatch = {};
-  if (body.credential_name !== undefined) patch.credentialName = nameValue(body.credential_name, problems);
-  if (body.daily_quota !== undefined) patch.dailyQuota = quotaValue('daily_quota', body.daily_quota, problems);
-  if (body.monthly_quota !== undefined) patch.monthlyQuota = quotaValue('monthly_quota', body.monthly_quota, problems);
-  if (body.notes !== undefined) patch.notes = notesValue(body.notes, problems);
-  if (body.max_leases !== undefined) patch.maxLeases = maxLeasesValue(body.max_leases, problems);
-  if (!problems.length && Object.keys(patch).length === 0) {
-    problems.push({ field: 'body', message: `give at least one of ${PATCH_KEYS.join(', ')}` });
-  }
-  if (problems.length) throw validationError(problems);
-  return patch;
-}
-
-/** `PUT /api/credentials/:id/secret` body `{fields}` → the full new field set, or 422. */
-export function parseSecretReplacement(platform: string, body: Record<string, unknown>): CredentialFields {
-  const problems: FieldProblem[] = [];
-  unknownKeys(body, ['fields'], problems);
-  problems.push(...credentialFieldProblems(platform, body.fields));
-  if (problems.length) throw validationError(problems);
-  const spec = PLATFORMS[platform as PlatformId];
-  const raw = body.fields as Record<string, string>;
-  return Object.fromEntries(spec.fields.map((f) => [f.name, raw[f.name]!.trim()]));
-}
-
-/** `GET /api/credentials?platform=&tier=&active=&limit=&offset=` → filters, or 422. Empty values mean "any". */
-export function parseCredentialListQuery(q: Record<string, string | undefined>): CredentialListQuery {
-  const problems: FieldProblem[] = [];
-  const out: CredentialListQuery = { limit: LIST_LIMIT_DEFAULT, offset: 0 };
-  if (q.platform) {
-    if (isPlatformId(q.platform)) out.platform = q.platform;
-    else problems.push({ field: 'platform', message: 'unknown platform' });
-  }
-  if (q.tier) {
-    if (isTier(q.tier)) out.tier = q.tier;
-    else problems.push({ field: 'tier', message: `must be one of ${TIERS.join(', ')}` });
-  }
-  if (q.active) {
-    if (/^(true|1|yes)$/i.test(q.active)) out.active = true;
-    else if (/^(false|0|no)$/i.test(q.active)) out.active = false;
-    else problems.push({ field: 'active', message: 'must be true or false' });
-  }
-  out.limit = intQueryParam('limit', q.limit, { min: 1, max: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT }, problems);
-  out.offset = intQueryParam('offset', q.offset, { min: 0, max: Number.MAX_SAFE_INTEGER, default: 0 }, problems);
-  if (problems.length) throw validationError(problems);
-  return out;
-}
-
-/** A path id → a positive integer, or 404 (an id that cannot exist is simply unknown). */
-export function parseCredentialId(raw: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-    throw new VaultError('NOT_FOUND', 'No credential with that id.');
-  }
-  return Number(raw);
-}
+export type CredentialListQuery = v.InferOutput<typeof CredentialListQuery>;

@@ -9,7 +9,8 @@
  * notes. Other columns (id, timestamps, counters) are ignored.
  *
  * Each token is decrypted with the original key(s), and its fields and
- * columns are checked with the same rules as `POST /api/credentials`. Then:
+ * columns are checked with the same schema as `POST /api/credentials`
+ * (`NewCredentialBody`); every problem is named. Then:
  * - decrypted by the vault's current key and already valid as is → the token
  *   is kept byte-for-byte, tagged with that key id;
  * - otherwise (another key, or fields that had to be normalised: trimmed, or
@@ -19,9 +20,9 @@
  */
 import { Fernet, InvalidToken } from '../crypto/fernet.ts';
 import { utf8 } from '../crypto/encoding.ts';
-import { isVaultError } from '../errors.ts';
+import { parseWith } from '../schema/validate.ts';
 import { isPlainObject } from './fields.ts';
-import { parseNewCredential, type NewCredentialInput } from './input.ts';
+import { NewCredentialBody, type NewCredentialInput } from './input.ts';
 
 export interface ImportedCredential {
   input: NewCredentialInput;
@@ -95,21 +96,17 @@ export async function convertLegacyRow(line: string, originalKeys: readonly Fern
   const fields = stringFields(payload);
   if (typeof fields === 'string') return fail(fields);
 
-  let input: NewCredentialInput;
-  try {
-    input = parseNewCredential({
-      platform: row.platform,
-      tier: row.tier,
-      credential_name: row.credential_name,
-      fields,
-      daily_quota: row.daily_quota ?? null,
-      monthly_quota: row.monthly_quota ?? null,
-      notes: row.notes ?? null,
-    });
-  } catch (e) {
-    if (isVaultError(e)) return fail(e.message);
-    throw e;
-  }
+  const parsed = parseWith(NewCredentialBody, {
+    platform: row.platform,
+    tier: row.tier,
+    credential_name: row.credential_name,
+    fields,
+    daily_quota: row.daily_quota ?? null,
+    monthly_quota: row.monthly_quota ?? null,
+    notes: row.notes ?? null,
+  });
+  if (!parsed.ok) return fail(parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+  const input: NewCredentialInput = parsed.value;
 
   const normalized =
     Object.keys(payload).length !== Object.keys(input.fields).length ||

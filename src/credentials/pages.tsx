@@ -9,21 +9,38 @@
  *   POST /admin/credentials/:id/{activate,deactivate,reset-errors,verify}
  *   GET|POST /admin/credentials/:id/delete    confirmation page; the POST needs the ticked box
  *
- * Every action ends in Post/Redirect/Get with a one-shot flash message; a
- * validation error re-renders the form (422) with secret inputs left empty.
+ * Query strings, ids and forms go through the same validator seam and
+ * schemas as the REST API (input.ts, forms.tsx). Every action ends in
+ * Post/Redirect/Get with a one-shot flash message; a refused form re-renders
+ * (422) with each problem next to its input, secret inputs left empty.
  * The only script (auto-submit of the platform picker) carries the CSP nonce.
  */
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { raw } from 'hono/html';
+import * as v from 'valibot';
 import type { AppEnv } from '../http/types.ts';
 import { requireAdmin } from '../auth/middleware.ts';
-import { PLATFORM_IDS, PLATFORMS, getPlatform, type PlatformSpec } from '../arenas/registry.ts';
-import { isVaultError, VaultError } from '../errors.ts';
+import { PLATFORM_IDS, PLATFORMS, getPlatform, type PlatformId, type PlatformSpec } from '../arenas/registry.ts';
+import { VaultError } from '../errors.ts';
 import { renderPage, redirectWithFlash } from '../ui/page.tsx';
 import { CsrfField } from '../ui/layout.tsx';
+import { validationError, type FieldProblem } from '../schema/problems.ts';
+import { blankAsUndefined, IdParams, strict } from '../schema/types.ts';
+import { form, params, parseWith, query, readFormFields } from '../schema/validate.ts';
 import { credentialStoreFor } from './context.ts';
-import { parseCredentialId, parseCredentialListQuery, parseCredentialPatch, parseNewCredential } from './input.ts';
-import { FieldInputs, MetaInputs, NewCredentialForm, fieldsFromForm, formText, newCredentialBodyFromForm, patchBodyFromForm, type FormBody } from './forms.tsx';
+import { CredentialListQuery, type NewCredentialInput } from './input.ts';
+import {
+  ActionForm,
+  DeleteForm,
+  EditForm,
+  FieldInputs,
+  MetaInputs,
+  NewCredentialForm,
+  newCredentialForm,
+  problemSummary,
+  secretForm,
+  type FormValues,
+} from './forms.tsx';
 import { CredentialListView, KeyStatusBadge } from './list-view.tsx';
 import type { CredentialView } from './view.ts';
 
@@ -31,26 +48,27 @@ export const credentialPages = new Hono<AppEnv>();
 credentialPages.use('/admin/credentials', requireAdmin());
 credentialPages.use('/admin/credentials/*', requireAdmin());
 
+const id = params<typeof IdParams, AppEnv>(IdParams, 'credential');
+
+/** The id the `params` validator checked (for `onInvalid` renderers, whose context is not typed with it). */
+function checkedId(c: Context<AppEnv>): number {
+  return (c.req.valid as (target: 'param') => { id: number })('param').id;
+}
+
 /** Where to go after an action: a list URL the form carried, or the plain list (never off-site). */
-function backTo(form: FormBody): string {
-  const b = formText(form, 'back');
-  return /^\/admin\/credentials(\?[A-Za-z0-9_=&%.-]*)?$/.test(b) ? b : '/admin/credentials';
+function backTo(back: string): string {
+  return /^\/admin\/credentials(\?[A-Za-z0-9_=&%.-]*)?$/.test(back) ? back : '/admin/credentials';
 }
 
 const label = (v: { credential_name: string; platform: string; tier: string }) => `“${v.credential_name}” (${v.platform}, ${v.tier})`;
 
-/** Runs a form action; a 422 re-renders via `onInvalid`, other errors go to the error page. */
-async function orInvalid(run: () => Promise<Response>, onInvalid: (e: VaultError) => Response | Promise<Response>) {
-  try {
-    return await run();
-  } catch (e) {
-    if (isVaultError(e) && e.code === 'VALIDATION_FAILED') return onInvalid(e);
-    throw e;
-  }
-}
+/** A form that cannot be refused for its fields (only hidden inputs): a problem is the API's 422. */
+const refuse = (_c: Context<AppEnv>, problems: FieldProblem[]): never => {
+  throw validationError(problems);
+};
 
-credentialPages.get('/admin/credentials', async (c) => {
-  const q = parseCredentialListQuery(c.req.query());
+credentialPages.get('/admin/credentials', query<typeof CredentialListQuery, AppEnv>(CredentialListQuery), async (c) => {
+  const q = c.req.valid('query');
   const page = await credentialStoreFor(c).list(q);
   return renderPage(c, 'Credentials', <CredentialListView page={page} q={q} csrf={c.var.csrfToken} />);
 });
@@ -74,43 +92,58 @@ function PlatformPicker(props: { nonce?: string }) {
   );
 }
 
-function renderNewForm(c: Context<AppEnv>, platform: PlatformSpec | undefined, opts: { values?: FormBody; error?: string; status?: number } = {}) {
+interface Refused {
+  values?: FormValues;
+  problems?: FieldProblem[];
+  error?: string;
+}
+
+function renderNewForm(c: Context<AppEnv>, platform: PlatformSpec | undefined, opts: Refused = {}) {
   return renderPage(
     c,
     'Add credential',
     <div>
       <h1>Add credential</h1>
       {platform ? (
-        <NewCredentialForm platform={platform} csrfToken={c.var.csrfToken} values={opts.values} />
+        <NewCredentialForm platform={platform} csrfToken={c.var.csrfToken} values={opts.values} problems={opts.problems} />
       ) : (
         <PlatformPicker nonce={c.get('secureHeadersNonce')} />
       )}
     </div>,
-    { status: opts.status, error: opts.error },
+    refusedPage(opts),
   );
 }
 
-function platformParam(c: Context<AppEnv>): PlatformSpec | undefined {
-  const id = c.req.query('platform');
-  if (!id) return undefined;
-  const p = getPlatform(id);
-  if (!p) throw new VaultError('VALIDATION_FAILED', 'platform: unknown platform', { details: { field: 'platform' } });
-  return p;
+/** A refused form is a 422 whose notice lists every problem. */
+function refusedPage(opts: Refused): { status?: number; error?: string } {
+  if (opts.problems?.length) return { status: 422, error: problemSummary(opts.problems) };
+  return opts.error ? { status: 422, error: opts.error } : {};
 }
 
-credentialPages.get('/admin/credentials/new', (c) => renderNewForm(c, platformParam(c)));
+/** `?platform=` of the add page: empty is step 1 (pick one). */
+const NewPageQuery = strict({ platform: blankAsUndefined(v.picklist(PLATFORM_IDS, 'must be a platform from the arena registry')) });
+const newPageQuery = query<typeof NewPageQuery, AppEnv>(NewPageQuery);
 
-credentialPages.post('/admin/credentials/new', async (c) => {
-  const platform = platformParam(c);
-  if (!platform) return renderNewForm(c, undefined, { error: 'Choose a platform first.', status: 422 });
-  const form = await c.req.parseBody();
-  return orInvalid(
-    async () => {
-      const view = await credentialStoreFor(c).create(parseNewCredential(newCredentialBodyFromForm(platform, form)));
-      return redirectWithFlash(c, '/admin/credentials', { kind: 'ok', text: `Added credential ${label(view)}, encrypted under key ${view.key_id}.` });
-    },
-    (e) => renderNewForm(c, platform, { values: form, error: `Not saved: ${e.message}`, status: 422 }),
-  );
+/** The add form's validator for each platform (its tiers and fields make it a schema of its own). */
+const NEW_FORMS = Object.fromEntries(
+  PLATFORM_IDS.map((p) => [p, form<ReturnType<typeof newCredentialForm>, AppEnv>(newCredentialForm(PLATFORMS[p]), (c, problems, values) => renderNewForm(c, PLATFORMS[p], { values, problems }))]),
+) as Record<PlatformId, MiddlewareHandler<AppEnv>>;
+
+/** Runs the add form's validator of the platform the query names. */
+const newForm: MiddlewareHandler<AppEnv, string, { out: { form: NewCredentialInput } }> = async (c, next) => {
+  const platform = (c.req.valid as (target: 'query') => v.InferOutput<typeof NewPageQuery>)('query').platform;
+  if (!platform) return renderNewForm(c, undefined, { error: 'Choose a platform first.' });
+  return NEW_FORMS[platform](c, next);
+};
+
+credentialPages.get('/admin/credentials/new', newPageQuery, (c) => {
+  const platform = c.req.valid('query').platform;
+  return renderNewForm(c, platform && PLATFORMS[platform]);
+});
+
+credentialPages.post('/admin/credentials/new', newPageQuery, newForm, async (c) => {
+  const view = await credentialStoreFor(c).create(c.req.valid('form'));
+  return redirectWithFlash(c, '/admin/credentials', { kind: 'ok', text: `Added credential ${label(view)}, encrypted under key ${view.key_id}.` });
 });
 
 function CredentialSummary(props: { v: CredentialView }) {
@@ -121,9 +154,14 @@ function CredentialSummary(props: { v: CredentialView }) {
   );
 }
 
-function renderSecretForm(c: Context<AppEnv>, v: CredentialView, opts: { error?: string; status?: number; values?: FormBody } = {}) {
+/** The registry's spec of a stored credential's platform (404 if the registry dropped it). */
+function platformOf(v: CredentialView): PlatformSpec {
   const platform = getPlatform(v.platform);
   if (!platform) throw new VaultError('NOT_FOUND', `Platform ${v.platform} is no longer in the registry.`);
+  return platform;
+}
+
+function renderSecretForm(c: Context<AppEnv>, v: CredentialView, opts: Refused = {}) {
   return renderPage(
     c,
     'Replace secret',
@@ -133,41 +171,36 @@ function renderSecretForm(c: Context<AppEnv>, v: CredentialView, opts: { error?:
       <form method="post" action={`/admin/credentials/${v.id}/secret`} class="card">
         <CsrfField token={c.var.csrfToken} />
         <p class="hint">Enter every field; the new value is encrypted under the current key.</p>
-        <FieldInputs platform={platform} values={opts.values} />
+        <FieldInputs platform={platformOf(v)} values={opts.values} problems={opts.problems} />
         <p class="actions">
           <button type="submit">Replace secret</button>
           <a class="button secondary" href="/admin/credentials">Cancel</a>
         </p>
       </form>
     </div>,
-    { status: opts.status, error: opts.error },
+    refusedPage(opts),
   );
 }
 
-credentialPages.get('/admin/credentials/:id/secret', async (c) => {
-  const v = await credentialStoreFor(c).get(parseCredentialId(c.req.param('id')));
-  return renderSecretForm(c, v);
+credentialPages.get('/admin/credentials/:id/secret', id, async (c) => {
+  return renderSecretForm(c, await credentialStoreFor(c).get(c.req.valid('param').id));
 });
 
-credentialPages.post('/admin/credentials/:id/secret', async (c) => {
-  const id = parseCredentialId(c.req.param('id'));
+credentialPages.post('/admin/credentials/:id/secret', id, async (c) => {
   const store = credentialStoreFor(c);
-  const before = await store.get(id);
-  const form = await c.req.parseBody();
-  const platform = getPlatform(before.platform)!;
-  return orInvalid(
-    async () => {
-      const v = await store.replaceSecret(id, { fields: fieldsFromForm(platform, form) });
-      return redirectWithFlash(c, '/admin/credentials', { kind: 'ok', text: `Replaced the secret of ${label(v)}; now under key ${v.key_id}.` });
-    },
-    (e) => renderSecretForm(c, before, { error: `Not saved: ${e.message}`, status: 422, values: form }),
-  );
+  const before = await store.get(c.req.valid('param').id);
+  // Which fields the form needs is the stored row's platform, known only after the read above.
+  const values = await readFormFields(c);
+  const r = parseWith(secretForm(platformOf(before)), values);
+  if (!r.ok) return renderSecretForm(c, before, { values, problems: r.problems });
+  const v = await store.replaceSecret(before.id, r.value.fields);
+  return redirectWithFlash(c, '/admin/credentials', { kind: 'ok', text: `Replaced the secret of ${label(v)}; now under key ${v.key_id}.` });
 });
 
-function renderEditForm(c: Context<AppEnv>, v: CredentialView, opts: { error?: string; status?: number; values?: FormBody } = {}) {
+function renderEditForm(c: Context<AppEnv>, v: CredentialView, opts: Refused = {}) {
   const f = opts.values;
   const values = f
-    ? { credential_name: formText(f, 'credential_name'), daily_quota: formText(f, 'daily_quota'), monthly_quota: formText(f, 'monthly_quota'), notes: formText(f, 'notes'), max_leases: formText(f, 'max_leases') }
+    ? { credential_name: f.credential_name, daily_quota: f.daily_quota, monthly_quota: f.monthly_quota, notes: f.notes, max_leases: f.max_leases }
     : { credential_name: v.credential_name, daily_quota: v.daily_quota?.toString() ?? '', monthly_quota: v.monthly_quota?.toString() ?? '', notes: v.notes ?? '', max_leases: String(v.max_leases) };
   return renderPage(
     c,
@@ -177,35 +210,32 @@ function renderEditForm(c: Context<AppEnv>, v: CredentialView, opts: { error?: s
       <CredentialSummary v={v} />
       <form method="post" action={`/admin/credentials/${v.id}/edit`} class="card">
         <CsrfField token={c.var.csrfToken} />
-        <MetaInputs values={values} />
+        <MetaInputs values={values} problems={opts.problems} />
         <p class="actions">
           <button type="submit">Save</button>
           <a class="button secondary" href="/admin/credentials">Cancel</a>
         </p>
       </form>
     </div>,
-    { status: opts.status, error: opts.error },
+    refusedPage(opts),
   );
 }
 
-credentialPages.get('/admin/credentials/:id/edit', async (c) => {
-  const v = await credentialStoreFor(c).get(parseCredentialId(c.req.param('id')));
-  return renderEditForm(c, v);
+credentialPages.get('/admin/credentials/:id/edit', id, async (c) => {
+  return renderEditForm(c, await credentialStoreFor(c).get(c.req.valid('param').id));
 });
 
-credentialPages.post('/admin/credentials/:id/edit', async (c) => {
-  const id = parseCredentialId(c.req.param('id'));
-  const store = credentialStoreFor(c);
-  const before = await store.get(id);
-  const form = await c.req.parseBody();
-  return orInvalid(
-    async () => {
-      const v = await store.update(id, parseCredentialPatch(patchBodyFromForm(form)));
-      return redirectWithFlash(c, '/admin/credentials', { kind: 'ok', text: `Saved ${label(v)}.` });
-    },
-    (e) => renderEditForm(c, before, { error: `Not saved: ${e.message}`, status: 422, values: form }),
-  );
-});
+credentialPages.post(
+  '/admin/credentials/:id/edit',
+  id,
+  form<typeof EditForm, AppEnv>(EditForm, async (c, problems, values) => renderEditForm(c, await credentialStoreFor(c).get(checkedId(c)), { values, problems })),
+  async (c) => {
+    const v = await credentialStoreFor(c).update(c.req.valid('param').id, c.req.valid('form'));
+    return redirectWithFlash(c, '/admin/credentials', { kind: 'ok', text: `Saved ${label(v)}.` });
+  },
+);
+
+const actionForm = form<typeof ActionForm, AppEnv>(ActionForm, refuse);
 
 const ACTIONS = {
   activate: { run: (s: ReturnType<typeof credentialStoreFor>, id: number) => s.setActive(id, true), done: 'Activated' },
@@ -214,9 +244,9 @@ const ACTIONS = {
 } as const;
 
 for (const [action, { run, done }] of Object.entries(ACTIONS)) {
-  credentialPages.post(`/admin/credentials/:id/${action}`, async (c) => {
-    const v = await run(credentialStoreFor(c), parseCredentialId(c.req.param('id')));
-    return redirectWithFlash(c, backTo(await c.req.parseBody()), { kind: 'ok', text: `${done} ${label(v)}.` });
+  credentialPages.post(`/admin/credentials/:id/${action}`, id, actionForm, async (c) => {
+    const v = await run(credentialStoreFor(c), c.req.valid('param').id);
+    return redirectWithFlash(c, backTo(c.req.valid('form').back), { kind: 'ok', text: `${done} ${label(v)}.` });
   });
 }
 
@@ -226,14 +256,14 @@ const VERIFY_TEXT = {
   undecryptable: 'does NOT decrypt',
 } as const;
 
-credentialPages.post('/admin/credentials/:id/verify', async (c) => {
+credentialPages.post('/admin/credentials/:id/verify', id, actionForm, async (c) => {
   const store = credentialStoreFor(c);
-  const id = parseCredentialId(c.req.param('id'));
-  const r = await store.verify(id);
-  const v = await store.get(id);
+  const credentialId = c.req.valid('param').id;
+  const r = await store.verify(credentialId);
+  const v = await store.get(credentialId);
   const why = r.reason === 'key_missing' ? ` (key ${r.key_id} is not in the key ring)` : r.reason ? ` (${r.reason.replace('_', ' ')})` : '';
   const fieldNote = r.fields_valid === false ? '; its fields no longer match the registry, replace the secret' : '';
-  return redirectWithFlash(c, backTo(await c.req.parseBody()), {
+  return redirectWithFlash(c, backTo(c.req.valid('form').back), {
     kind: r.result === 'ok' && r.fields_valid ? 'ok' : 'error',
     text: `Verify ${label(v)}: ${VERIFY_TEXT[r.result]}${why}${fieldNote}.`,
   });
@@ -262,18 +292,20 @@ function renderDeleteConfirm(c: Context<AppEnv>, v: CredentialView, error?: stri
   );
 }
 
-credentialPages.get('/admin/credentials/:id/delete', async (c) => {
-  const v = await credentialStoreFor(c).get(parseCredentialId(c.req.param('id')));
-  return renderDeleteConfirm(c, v);
+credentialPages.get('/admin/credentials/:id/delete', id, async (c) => {
+  return renderDeleteConfirm(c, await credentialStoreFor(c).get(c.req.valid('param').id));
 });
 
-credentialPages.post('/admin/credentials/:id/delete', async (c) => {
-  const id = parseCredentialId(c.req.param('id'));
-  const store = credentialStoreFor(c);
-  const v = await store.get(id);
-  if (formText(await c.req.parseBody(), 'confirm') !== 'yes') {
-    return renderDeleteConfirm(c, v, 'Nothing deleted: tick the confirmation box to delete.');
-  }
-  await store.delete(id);
-  return redirectWithFlash(c, '/admin/credentials', { kind: 'ok', text: `Deleted credential ${label(v)}.` });
-});
+credentialPages.post(
+  '/admin/credentials/:id/delete',
+  id,
+  form<typeof DeleteForm, AppEnv>(DeleteForm, async (c) =>
+    renderDeleteConfirm(c, await credentialStoreFor(c).get(checkedId(c)), 'Nothing deleted: tick the confirmation box to delete.'),
+  ),
+  async (c) => {
+    const store = credentialStoreFor(c);
+    const v = await store.get(c.req.valid('param').id);
+    await store.delete(v.id);
+    return redirectWithFlash(c, '/admin/credentials', { kind: 'ok', text: `Deleted credential ${label(v)}.` });
+  },
+);

@@ -18,9 +18,8 @@ import type { Env } from '../env.ts';
 import type { CredentialRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditIfChangedStatement, auditStatement } from '../audit/audit.ts';
-import { credentialFieldProblems } from './fields.ts';
-import type { FieldProblem } from '../schema/problems.ts';
-import { parseSecretReplacement, type CredentialListQuery, type CredentialPatch, type NewCredentialInput } from './input.ts';
+import { credentialFieldProblems, validateCredentialFields } from './fields.ts';
+import type { CredentialListQuery, CredentialPatch, NewCredentialInput } from './input.ts';
 import {
   deleteCredentialStatement,
   findCredentialRow,
@@ -29,8 +28,8 @@ import {
   updateCredentialStatement,
   type CredentialRowChanges,
 } from './repository.ts';
-import { openCredential, sealCredentialFields, type UnreadableReason } from './sealing.ts';
-import { credentialView, type CredentialView } from './view.ts';
+import { openCredential, sealCredentialFields } from './sealing.ts';
+import { credentialView, type CredentialView, type VerifyReport } from './view.ts';
 
 export type ResetErrorsExtension = (env: Env, credentialId: number) => Promise<void>;
 const resetErrorsExtensions: ResetErrorsExtension[] = [];
@@ -38,20 +37,6 @@ const resetErrorsExtensions: ResetErrorsExtension[] = [];
 /** Registers work to run after an admin resets a credential's errors (e.g. clear pool cooldowns). */
 export function onCredentialErrorsReset(fn: ResetErrorsExtension): void {
   if (!resetErrorsExtensions.includes(fn)) resetErrorsExtensions.push(fn);
-}
-
-export type VerifyResult = 'ok' | 'needs_previous_key' | 'undecryptable';
-
-export interface VerifyReport {
-  id: number;
-  result: VerifyResult;
-  key_id: string;
-  key_status: CredentialView['key_status'];
-  /** Why it is undecryptable. */
-  reason?: UnreadableReason;
-  /** When it decrypts: does the payload still match the registry's fields? (names only) */
-  fields_valid?: boolean;
-  field_problems?: FieldProblem[];
 }
 
 /**
@@ -177,10 +162,10 @@ export class CredentialStore {
     return this.#change(id, 'credential.update', changes, { platform: before.platform, tier: before.tier, changed });
   }
 
-  /** Replaces the whole field set; `body` is `{fields}`, validated against the row's platform. */
-  async replaceSecret(id: number, body: Record<string, unknown>): Promise<CredentialView> {
+  /** Replaces the whole field set; `input` is checked with the schema of the row's platform (fields.ts). */
+  async replaceSecret(id: number, input: unknown): Promise<CredentialView> {
     const before = await this.#row(id);
-    const fields = parseSecretReplacement(before.platform, body);
+    const fields = validateCredentialFields(before.platform, input);
     const { token, keyId } = await sealCredentialFields(this.#d.ring, fields);
     return this.#change(id, 'credential.replace_secret', { encryptedValue: token, keyId }, {
       platform: before.platform,

@@ -4,7 +4,8 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.ts';
 import { recordAudit } from '../../src/audit/audit.ts';
-import { parseAuditQuery } from '../../src/audit/query.ts';
+import { AuditQuery } from '../../src/audit/query.ts';
+import { parseOrThrow } from '../../src/schema/validate.ts';
 import { parseIsoTime as parseAuditTime } from '../../src/schema/time.ts';
 import { api, createTestUser, type TestUser } from '../support/auth.ts';
 import { call, createCredential, pageSession, serperBody } from '../credentials/support.ts';
@@ -23,7 +24,9 @@ beforeAll(async () => {
   }
 });
 
-describe('parseAuditQuery', () => {
+const parseAuditQuery = (q: Record<string, string | undefined>) => parseOrThrow(AuditQuery, q);
+
+describe('AuditQuery', () => {
   it('reads dates, date-times, prefixes and limits', () => {
     expect(parseAuditTime('2026-03-01', false)).toBe(Date.parse('2026-03-01T00:00:00Z'));
     expect(parseAuditTime('2026-03-01', true)).toBe(Date.parse('2026-03-02T00:00:00Z') - 1);

@@ -190,7 +190,9 @@ describe('single-credential routes', () => {
     expect(JSON.parse(utf8.decode(await current.decrypt(after!.encrypted_value)))).toEqual({ api_key: newKey });
     const ev = (await auditFor(`credential:${v.id}`)).find((e) => e.action === 'credential.replace_secret')!;
     expect(JSON.parse(ev.detail)).toMatchObject({ field_names: ['api_key'], key_id: current.keyId });
-    expect((await call(admin, 'PUT', `/api/credentials/${v.id}/secret`, { fields: { api_token: newKey } })).body.error.field).toBe('fields.api_token');
+    const wrong = (await call(admin, 'PUT', `/api/credentials/${v.id}/secret`, { fields: { api_token: newKey } })).body.error;
+    expect(wrong.fields.map((p: { field: string }) => p.field)).toEqual(['fields.api_key', 'fields.api_token']);
+    expect(JSON.stringify(wrong)).not.toContain(newKey);
     expect((await call(admin, 'PUT', `/api/credentials/${v.id}/secret`, { fields: {} })).status).toBe(422);
     expect((await call(admin, 'PUT', '/api/credentials/999999/secret', { fields: { api_key: newKey } })).status).toBe(404);
     const bad = await api(`/api/credentials/${v.id}/secret`, { method: 'PUT', headers: admin.headers, body: 'not json' });
@@ -264,5 +266,25 @@ describe('POST /api/credentials/:id/verify', () => {
     const r = await call(admin, 'POST', `/api/credentials/${id}/verify`);
     expect(r.body).toMatchObject({ result: 'ok', fields_valid: false, field_problems: [{ field: 'fields.old_field' }] });
     expect(r.text).not.toContain('zzz-legacy-secret');
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it("shows each registry platform's tiers and fields, with their bounds and patterns, for POST /api/credentials", async () => {
+    const { PLATFORMS, PLATFORM_IDS } = await import('../../src/arenas/registry.ts');
+    const doc = (await (await api('/api/openapi.json')).json()) as any;
+    const options = doc.paths['/api/credentials'].post.requestBody.content['application/json'].schema.oneOf as any[];
+    expect(options.map((o) => o.properties.platform.const)).toEqual(PLATFORM_IDS);
+    for (const o of options) {
+      const p = PLATFORMS[o.properties.platform.const as keyof typeof PLATFORMS];
+      expect(o.properties.tier.enum).toEqual(p.tiers);
+      expect(o.properties.fields.required).toEqual(p.fields.map((f) => f.name));
+      expect(o.properties.fields.additionalProperties).toBe(false);
+      for (const f of p.fields) {
+        expect(o.properties.fields.properties[f.name], `${p.id}.${f.name}`).toMatchObject({
+          type: 'string', minLength: f.minLength, maxLength: f.maxLength, ...(f.pattern ? { pattern: f.pattern.source } : {}),
+        });
+      }
+    }
   });
 });

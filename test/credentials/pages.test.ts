@@ -100,6 +100,8 @@ describe('add', () => {
     });
     expect(r.status).toBe(422);
     expect(r.html).toContain('fields.user_agent');
+    // The API's message, next to its input.
+    expect(r.html).toContain('<div class="notice error" id="field_user_agent_problem">is required and must not be empty</div>');
     expect(r.html).toContain('value="my-client-id"');
     expect(r.html).toContain('value="Half filled"');
     expect(r.html).not.toContain(secret);

@@ -7,7 +7,8 @@ import { openDb } from '../../src/db/client.ts';
 import { apiCredentials, auditEvents } from '../../src/db/schema.ts';
 import { CredentialKeyRing } from '../../src/crypto/key-ring.ts';
 import { CredentialStore, onCredentialErrorsReset } from '../../src/credentials/store.ts';
-import { parseNewCredential } from '../../src/credentials/input.ts';
+import { NewCredentialBody } from '../../src/credentials/input.ts';
+import { parseOrThrow } from '../../src/schema/validate.ts';
 import { auditIfChangedStatement } from '../../src/audit/audit.ts';
 import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
 import { auditFor, serperBody } from './support.ts';
@@ -26,12 +27,12 @@ const storeWith = (ring: CredentialKeyRing, extra: Partial<ConstructorParameters
 
 describe('key status across a key change', () => {
   it('reads a row under a previous key as "previous" and verifies it as needs_previous_key', async () => {
-    const created = await storeWith(oldRing).create(parseNewCredential(serperBody('old key row')));
+    const created = await storeWith(oldRing).create(parseOrThrow(NewCredentialBody, serperBody('old key row')));
     const store = storeWith(rotatedRing);
     expect((await store.get(created.id)).key_status).toBe('previous');
     expect(await store.verify(created.id)).toMatchObject({ result: 'needs_previous_key', key_status: 'previous', fields_valid: true });
     // A secret replacement always writes under the current key.
-    const replaced = await store.replaceSecret(created.id, { fields: { api_key: 'a-brand-new-serper-key-0001' } });
+    const replaced = await store.replaceSecret(created.id, { api_key: 'a-brand-new-serper-key-0001' });
     expect(replaced).toMatchObject({ key_status: 'current', key_id: rotatedRing.currentKeyId });
     // ...which the old ring can no longer open.
     expect((await storeWith(oldRing).get(created.id)).key_status).toBe('missing_key');
@@ -49,7 +50,7 @@ describe('change and audit are one batch', () => {
   });
 
   it('rolls the change back when its audit insert fails', async () => {
-    const v = await storeWith(oldRing).create(parseNewCredential(serperBody('atomic')));
+    const v = await storeWith(oldRing).create(parseOrThrow(NewCredentialBody, serperBody('atomic')));
     await expect(
       db.batch([
         db.update(apiCredentials).set({ notes: 'half-written' }).where(eq(apiCredentials.id, v.id)),
@@ -62,7 +63,7 @@ describe('change and audit are one batch', () => {
   });
 
   it('names the inserted row as the target of a create event', async () => {
-    const v = await storeWith(oldRing).create(parseNewCredential(serperBody('target')));
+    const v = await storeWith(oldRing).create(parseOrThrow(NewCredentialBody, serperBody('target')));
     expect((await auditFor(`credential:${v.id}`)).map((e) => e.action)).toEqual(['credential.create']);
   });
 });
@@ -74,7 +75,7 @@ describe('reset-errors extension point', () => {
       const row = await db.select().from(apiCredentials).where(eq(apiCredentials.id, id)).get();
       if (row?.credentialName === 'hooked') seen.push(row.errorCount);
     });
-    const v = await storeWith(oldRing).create(parseNewCredential(serperBody('hooked')));
+    const v = await storeWith(oldRing).create(parseOrThrow(NewCredentialBody, serperBody('hooked')));
     await env.DB.prepare('UPDATE api_credentials SET error_count = 3 WHERE id = ?').bind(v.id).run();
     await storeWith(oldRing, { env }).resetErrors(v.id);
     expect(seen).toEqual([0]);

@@ -1,14 +1,10 @@
-// Pure rules: field validation against the registry, body parsing, masking.
+// Pure rules: field validation against the registry, the request schemas, masking.
 import { describe, expect, it } from 'vitest';
 import { VaultError } from '../../src/errors.ts';
 import { credentialFieldProblems, validateCredentialFields } from '../../src/credentials/fields.ts';
-import {
-  parseCredentialId,
-  parseCredentialListQuery,
-  parseCredentialPatch,
-  parseNewCredential,
-  parseSecretReplacement,
-} from '../../src/credentials/input.ts';
+import { CredentialListQuery, CredentialPatchBody, NewCredentialBody, SecretBody } from '../../src/credentials/input.ts';
+import { parseOrThrow, parseWith } from '../../src/schema/validate.ts';
+import { IdParams } from '../../src/schema/types.ts';
 import { lengthClass, maskCredentialFields } from '../../src/credentials/masking.ts';
 
 function failure(fn: () => unknown): VaultError {
@@ -20,6 +16,13 @@ function failure(fn: () => unknown): VaultError {
   }
   throw new Error('expected a VaultError');
 }
+
+// The schemas the routes validate with, called as the routes do.
+const parseNewCredential = (body: unknown) => parseOrThrow(NewCredentialBody, body);
+const parseCredentialPatch = (body: unknown) => parseOrThrow(CredentialPatchBody, body);
+const parseCredentialListQuery = (q: Record<string, string | undefined>) => parseOrThrow(CredentialListQuery, q);
+// PUT …/secret: the body's shape at the edge, its fields against the stored row's platform in the store.
+const parseSecretReplacement = (platform: string, body: unknown) => validateCredentialFields(platform, parseOrThrow(SecretBody, body).fields);
 
 const reddit = { client_id: 'abc123', client_secret: 'S3cr3t-S3cr3t-S3cr3t', user_agent: 'research-bot/1.0 by u/someone' };
 
@@ -36,7 +39,7 @@ describe('validateCredentialFields', () => {
     expect(e.status).toBe(422);
     expect(e.code).toBe('VALIDATION_FAILED');
     expect(e.details?.field).toBe('fields.user_agent');
-    expect(e.message).toContain('fields.user_agent');
+    expect(e.message).toBe('fields.user_agent: is required for reddit');
   });
 
   it('refuses unknown fields, non-strings, empties, control characters and bad lengths', () => {
@@ -64,7 +67,7 @@ describe('validateCredentialFields', () => {
   });
 });
 
-describe('parseNewCredential', () => {
+describe('NewCredentialBody', () => {
   const good = { platform: 'reddit', tier: 'free', credential_name: ' Main ', fields: reddit };
 
   it('parses a full body with defaults', () => {
@@ -99,6 +102,12 @@ describe('parseNewCredential', () => {
     expect(failure(() => parseNewCredential({ ...good, fields: { ...reddit, client_id: 7 } })).details?.field).toBe('fields.client_id');
   });
 
+  it('lists every problem also when the platform is not in the registry', () => {
+    const e = failure(() => parseNewCredential({ platform: 'myspace', tier: 'gold', credential_name: '', fields: 'x', dailyQuota: 1 }));
+    expect((e.details?.fields as { field: string }[]).map((p) => p.field)).toEqual(['platform', 'tier', 'credential_name', 'fields', 'dailyQuota']);
+    expect(JSON.stringify(e.toJSON())).not.toContain('myspace');
+  });
+
   it('lists every problem, first one in the message', () => {
     const e = failure(() => parseNewCredential({ platform: 'serper', tier: 'free', fields: {} }));
     const fields = (e.details?.fields as { field: string }[]).map((p) => p.field);
@@ -106,7 +115,7 @@ describe('parseNewCredential', () => {
   });
 });
 
-describe('parseCredentialPatch and parseSecretReplacement', () => {
+describe('CredentialPatchBody and SecretBody', () => {
   it('accepts name, quotas and notes only', () => {
     expect(parseCredentialPatch({ credential_name: 'x', daily_quota: null, notes: '' })).toEqual({ credentialName: 'x', dailyQuota: null, notes: null });
     expect(parseCredentialPatch({ max_leases: 2 })).toEqual({ maxLeases: 2 });
@@ -126,7 +135,7 @@ describe('parseCredentialPatch and parseSecretReplacement', () => {
   });
 });
 
-describe('parseCredentialListQuery and parseCredentialId', () => {
+describe('CredentialListQuery and IdParams', () => {
   it('parses filters and paging, empty meaning any', () => {
     expect(parseCredentialListQuery({})).toEqual({ limit: 50, offset: 0 });
     expect(parseCredentialListQuery({ platform: 'serper', tier: 'medium', active: 'false', limit: '10', offset: '20' }))
@@ -141,8 +150,9 @@ describe('parseCredentialListQuery and parseCredentialId', () => {
   });
 
   it('treats impossible ids as unknown (404)', () => {
-    expect(parseCredentialId('42')).toBe(42);
-    for (const bad of ['0', '-1', 'abc', '1.5', '99999999999999999999', '']) expect(failure(() => parseCredentialId(bad)).status).toBe(404);
+    expect(parseWith(IdParams, { id: '42' })).toEqual({ ok: true, value: { id: 42 } });
+    // The params validator answers 404 for these (test/credentials/api.test.ts).
+    for (const bad of ['0', '-1', 'abc', '1.5', '99999999999999999999', '']) expect(parseWith(IdParams, { id: bad }).ok, bad).toBe(false);
   });
 });
 

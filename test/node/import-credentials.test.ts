@@ -123,7 +123,7 @@ describe('import-credentials, different key (re-encrypt)', () => {
     const lines = res.stderr.trim().split('\n');
     expect(lines).toEqual([
       'line 4: skipped: not valid JSON',
-      expect.stringMatching(/^line 5: skipped: platform: unknown platform "myspace"/),
+      expect.stringMatching(/^line 5: skipped: platform: must be a platform from the arena registry/),
       expect.stringMatching(/^line 6: skipped: tier: serper has no free tier/),
       'line 7: skipped: fields.app_password: is required for bluesky',
       'line 8: skipped: column "credentials" does not decrypt under the original key',
