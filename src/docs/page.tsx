@@ -12,6 +12,7 @@ import type { AppEnv } from '../http/types.ts';
 import { apiDocsAsset } from './assets.ts';
 import { API_DOCS_PATH } from './csp.ts';
 import { OPENAPI_PATH } from '../schema/openapi.ts';
+import { describe } from '../schema/spec.ts';
 
 export const apiDocsRoutes = new Hono<AppEnv>();
 
@@ -56,4 +57,8 @@ function ApiDocsPage() {
   );
 }
 
-apiDocsRoutes.get(API_DOCS_PATH, (c) => c.html(`<!doctype html>${<ApiDocsPage />}`));
+apiDocsRoutes.get(
+  API_DOCS_PATH,
+  describe({ tag: 'meta', summary: 'This API reference (Swagger UI over /api/openapi.json)', public: true, responses: { 200: { description: 'An HTML page.', contentType: 'text/html' } } }),
+  (c) => c.html(`<!doctype html>${<ApiDocsPage />}`),
+);

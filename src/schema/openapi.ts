@@ -152,7 +152,11 @@ function operation(f: RouteFacts): Json {
   if (body) op.requestBody = { required: !body.optionalBody, content: { 'application/json': { schema: jsonSchema(body.schema, REQUEST) } } };
   const responses: Json = {};
   for (const [status, r] of Object.entries(f.doc?.responses ?? {})) {
-    const content = r.schema ? { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, RESPONSE) } } : undefined;
+    const content = r.schema
+      ? { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, RESPONSE) } }
+      : r.contentType
+        ? { [r.contentType]: { schema: { type: 'string' } } }
+        : undefined;
     responses[status] = content ? { description: r.description, content } : { description: r.description };
   }
   for (const [status, codes] of [...errorCodesOf(f)].sort((a, b) => a[0] - b[0])) {

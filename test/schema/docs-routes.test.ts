@@ -15,6 +15,7 @@ import recovery from '../../docs/recovery.md?raw';
 import overview from '../../docs/api.md?raw';
 
 const DOCS: Record<string, string> = {
+  'docs/api.md': overview,
   'docs/api/auth.md': auth,
   'docs/api/credentials.md': credentials,
   'docs/api/health.md': health,
@@ -53,5 +54,5 @@ it('each doc route table lists only routes of the document, and together they li
 });
 
 it('the overview and every route document link to the machine-readable contract', () => {
-  for (const [file, text] of Object.entries({ 'docs/api.md': overview, ...DOCS })) expect(text, file).toContain('/api/openapi.json');
+  for (const [file, text] of Object.entries(DOCS)) expect(text, file).toContain('/api/openapi.json');
 });
