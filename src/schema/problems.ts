@@ -28,3 +28,8 @@ export function validationError(problems: FieldProblem[]): VaultError {
 export function throwIfProblems(problems: FieldProblem[]): void {
   if (problems.length) throw validationError(problems);
 }
+
+/** Every problem as one line for a page's notice: `name: is required; tier: ...` (fields and rules only, never a value). */
+export function problemsText(problems: readonly FieldProblem[]): string {
+  return problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+}
