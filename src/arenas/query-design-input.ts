@@ -11,7 +11,7 @@
  *   api.post('/', json(QueryDesignCreateBody), async (c) => store.create(c.req.valid('json')));
  */
 import * as v from 'valibot';
-import { multiLineText, paging, singleLine, strict } from '../schema/types.ts';
+import { confirmed, multiLineText, paging, singleLine, strict } from '../schema/types.ts';
 import { ARENA_IDS, arenaTiers, type ArenaId, type Tier } from './registry.ts';
 import { ArenasConfigSchema, tierMessage } from './arenas-config.ts';
 
@@ -63,7 +63,7 @@ export type QueryDesignEditFields = { name: string; description?: string } & Rec
   Record<`tier_${ArenaId}`, Tier | undefined>;
 
 /** Deleting a design needs the ticked confirmation box. */
-export const QueryDesignDeleteForm = strict({ confirm: v.literal('yes', 'tick the confirmation box to delete') });
+export const QueryDesignDeleteForm = strict({ confirm: confirmed('tick the confirmation box to delete') });
 
 const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 

@@ -7,7 +7,7 @@
  *   api.post('/', json(StartRotationBody, { emptyIsObject: true }), handler);
  */
 import * as v from 'valibot';
-import { intRange, strict } from '../schema/types.ts';
+import { confirmed, intRange, strict } from '../schema/types.ts';
 import { ACTIVE_PHASES, MAX_BATCH_SIZE, MAX_DRAIN_TIMEOUT_SECONDS, TERMINAL_PHASES } from './state-machine.ts';
 
 /** `{"batch_size": 1..500, "drain_timeout_seconds": 0..3600}`, both optional; an empty body is `{}`. */
@@ -18,7 +18,7 @@ export const StartRotationBody = strict({
 
 /** The page's start form: the ticked confirmation box. */
 export const StartRotationForm = strict({
-  confirm: v.literal('yes', 'tick the confirmation box to start the rotation'),
+  confirm: confirmed('tick the confirmation box to start the rotation'),
 });
 
 /** The page's abort form carries nothing but its CSRF token. */

@@ -72,6 +72,10 @@ describe('/admin/query-designs page', () => {
   it('creates a design, enables arenas and picks tiers by form, and re-renders a 422 for a tier the arena lacks', async () => {
     const user = await createTestUser('researcher');
     const s = await pageSession(user, '/admin/query-designs');
+    const refused = await s.post('/admin/query-designs', { name: '   ', description: 'Kept \u202e text' });
+    expect(refused.status).toBe(422);
+    expect(refused.html).toContain('Not created: name: is required and must not be empty; description: must not contain control');
+
     const created = await s.post('/admin/query-designs', { name: 'Form <script>alert(1)</script> design' });
     expect(created.status).toBe(303);
     const id = Number(/\/admin\/query-designs\/(\d+)/.exec(created.location!)![1]);
@@ -98,7 +102,12 @@ describe('/admin/query-designs page', () => {
 
     const invalid = await s.post(`/admin/query-designs/${id}`, { name: 'Form design', enabled_majestic: 'on', tier_majestic: 'free' });
     expect(invalid.status).toBe(422);
-    expect(invalid.html).toContain('has no tier');
+    expect(invalid.html).toContain('Not saved: tier_majestic: majestic has no tier free (it has');
+    expect(invalid.html).toContain('value="Form design"'); // the form comes back as typed
+
+    const unconfirmed = await s.post(`/admin/query-designs/${id}/delete`, {});
+    expect(unconfirmed.status).toBe(422);
+    expect(unconfirmed.html).toContain('Not deleted: confirm: tick the confirmation box to delete');
 
     const del = await s.post(`/admin/query-designs/${id}/delete`, { confirm: 'yes' });
     expect(del.status).toBe(303);
