@@ -5,8 +5,8 @@
  */
 import * as v from 'valibot';
 import { ARENA_IDS, TIERS } from './registry.ts';
+import { IsoTimestamp } from '../schema/types.ts';
 
-const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 
 /** Credential rows under one key id, with the ring's verdict. */
 export const KeyUsageSchema = v.object({ key_id: v.string(), status: v.picklist(['current', 'previous', 'missing']), rows: v.number() });
@@ -49,7 +49,7 @@ export const ArenaHealthSchema = v.object({
   overall: Overall,
   locked: v.nullable(v.boolean()),
   pool_reachable: v.boolean(),
-  checked_at: IsoTime,
+  checked_at: IsoTimestamp,
   decrypt_check: v.picklist(['sample', 'deep']),
   arenas: v.array(ArenaTierHealthSchema),
   keys: v.pipe(
@@ -80,7 +80,7 @@ export const HealthSchema = v.object({
         current_kid: v.string(),
         previous_kids: v.array(v.string()),
         verification_keys: v.number(),
-        previous_key_removable_after: v.nullable(IsoTime),
+        previous_key_removable_after: v.nullable(IsoTimestamp),
         previous_key_removable_now: v.nullable(v.boolean()),
         previous_key_removal_basis: v.picklist(['no_previous_key', 'recorded_token_expiry', 'current_key_first_use', 'unknown', 'unavailable']),
       }),
@@ -94,5 +94,5 @@ export const HealthSchema = v.object({
       missing_keys: v.array(v.object({ key_id: v.string(), rows: v.number() })),
     }),
   ),
-  collection_lock: v.nullable(v.object({ locked: v.boolean(), since: v.nullable(IsoTime), outstanding_leases: v.number() })),
+  collection_lock: v.nullable(v.object({ locked: v.boolean(), since: v.nullable(IsoTimestamp), outstanding_leases: v.number() })),
 });

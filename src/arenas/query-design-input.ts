@@ -11,7 +11,7 @@
  *   api.post('/', json(QueryDesignCreateBody), async (c) => store.create(c.req.valid('json')));
  */
 import * as v from 'valibot';
-import { confirmed, multiLineText, paging, singleLine, strict } from '../schema/types.ts';
+import { confirmed, IsoTimestamp, multiLineText, paging, singleLine, strict } from '../schema/types.ts';
 import { ARENA_IDS, arenaTiers, type ArenaId, type Tier } from './registry.ts';
 import { ArenasConfigSchema, tierMessage } from './arenas-config.ts';
 
@@ -65,7 +65,6 @@ export type QueryDesignEditFields = { name: string; description?: string } & Rec
 /** Deleting a design needs the ticked confirmation box. */
 export const QueryDesignDeleteForm = strict({ confirm: confirmed('tick the confirmation box to delete') });
 
-const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 
 export const QueryDesignSchema = v.object({
   id: v.number(),
@@ -73,8 +72,8 @@ export const QueryDesignSchema = v.object({
   name: v.string(),
   description: v.string(),
   arenas_config: v.object({ arenas: v.array(v.object({ id: v.picklist(ARENA_IDS), enabled: v.boolean(), tier: v.string() })) }),
-  created_at: IsoTime,
-  updated_at: IsoTime,
+  created_at: IsoTimestamp,
+  updated_at: IsoTimestamp,
 });
 
 export const QueryDesignListSchema = v.object({

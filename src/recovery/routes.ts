@@ -14,23 +14,22 @@ import type { AppEnv } from '../http/types.ts';
 import { requireAdmin } from '../auth/middleware.ts';
 import { json, params } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
-import { IdParams } from '../schema/types.ts';
+import { IdParams, IsoTimestamp } from '../schema/types.ts';
 import { KeyUsageSchema } from '../arenas/health-schemas.ts';
 import { lostKeyBanner } from './banner.ts';
 import { PurgeBody } from './plan.ts';
 import { actorOf, recoveryStoreFor } from './context.ts';
 import { recoveryPages } from './pages.tsx';
 
-const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 const DisabledArenaSchema = v.object({ query_design_id: v.number(), arena: v.string(), tier: v.string() });
 const ActionSchema = v.object({
   id: v.number(),
-  at: IsoTime,
+  at: IsoTimestamp,
   actor: v.string(),
   key_ids: v.array(v.string()),
   purged_count: v.number(),
   disabled_arenas: v.array(DisabledArenaSchema),
-  reenabled_at: v.nullable(IsoTime),
+  reenabled_at: v.nullable(IsoTimestamp),
 });
 const RecoveryStatusSchema = v.object({
   current_key_id: v.string(),

@@ -7,7 +7,7 @@
  *   api.post('/', json(StartRotationBody, { emptyIsObject: true }), handler);
  */
 import * as v from 'valibot';
-import { confirmed, intRange, strict } from '../schema/types.ts';
+import { confirmed, intRange, IsoTimestamp, strict } from '../schema/types.ts';
 import { ACTIVE_PHASES, MAX_BATCH_SIZE, MAX_DRAIN_TIMEOUT_SECONDS, TERMINAL_PHASES } from './state-machine.ts';
 
 /** `{"batch_size": 1..500, "drain_timeout_seconds": 0..3600}`, both optional; an empty body is `{}`. */
@@ -24,8 +24,7 @@ export const StartRotationForm = strict({
 /** The page's abort form carries nothing but its CSRF token. */
 export const AbortRotationForm = strict({});
 
-const IsoTime = v.pipe(v.string(), v.isoTimestamp());
-const MaybeTime = v.nullable(IsoTime);
+const MaybeTime = v.nullable(IsoTimestamp);
 
 /** rotation/status.ts's RotationStatus. */
 export const RotationStatusSchema = v.object({

@@ -100,3 +100,6 @@ export function blankAsUndefined<S extends v.GenericSchema<string, unknown>>(sch
 export function confirmed(message: string, value = 'yes') {
   return v.pipe(v.optional(v.string(), ''), v.check((s) => s === value, message));
 }
+
+/** A time in an answer: ISO 8601 UTC as `Date#toISOString` writes it (response schemas). */
+export const IsoTimestamp = v.pipe(v.string(), v.isoTimestamp());
