@@ -1,71 +1,79 @@
 /**
- * A query design's arena configuration, `{"arenas":[{"id","enabled","tier"}]}`:
- * validation against the arena registry (an unknown arena or a tier the arena
- * lacks is a 422 naming the entry), and the pure edits lost-key recovery makes
- * (disable the arenas that drew on purged credentials, later re-enable exactly
- * those). Pure; no I/O.
+ * A query design's arena configuration, `{"arenas":[{"id","enabled","tier"}]}`,
+ * as a schema against the arena registry (an unknown arena, an arena listed
+ * twice or a tier the arena lacks is a 422 naming the entry), and the pure
+ * edits lost-key recovery makes (disable the arenas that drew on purged
+ * credentials, later re-enable exactly those). Pure; no I/O.
  *
  * @example
- *   const config = parseArenasConfig({ arenas: [{ id: 'google_search', enabled: true, tier: 'medium' }] });
+ *   const r = parseWith(ArenasConfigSchema, { arenas: [{ id: 'google_search', enabled: true, tier: 'medium' }] });
  */
-import { ARENAS, arenaTiers, isArenaId, isTier, platformsForArena, type ArenaId, type Tier } from './registry.ts';
-import { VaultError } from '../errors.ts';
+import * as v from 'valibot';
+import { ARENA_IDS, arenaTiers, isTier, platformsForArena, TIERS, type ArenaId, type Tier } from './registry.ts';
+import { strict } from '../schema/types.ts';
+import { parseWith } from '../schema/validate.ts';
 
-export interface ArenaSetting {
-  id: ArenaId;
-  enabled: boolean;
-  tier: Tier;
+/** The message for a tier an arena does not offer: names a tier only when it is one of the registry's, never other input. */
+export function tierMessage(arena: ArenaId, tier: unknown): string {
+  return `${arena} has no tier ${isTier(tier) ? tier : 'of that name'} (it has ${arenaTiers(arena).join(', ')})`;
 }
 
-export interface ArenasConfig {
-  arenas: ArenaSetting[];
-}
+/** One entry: a registry arena, on or off, at a tier that arena offers. */
+export const ArenaSettingSchema = v.pipe(
+  strict({
+    id: v.picklist(ARENA_IDS, 'must be an arena from the arena registry'),
+    enabled: v.boolean('must be true or false'),
+    tier: v.picklist(TIERS),
+  }),
+  v.forward(
+    v.check(
+      (e) => arenaTiers(e.id).includes(e.tier),
+      (issue) => {
+        const e = issue.input as { id: ArenaId; tier: Tier };
+        return tierMessage(e.id, e.tier);
+      },
+    ),
+    ['tier'],
+  ),
+);
 
-function invalid(field: string, message: string): VaultError {
-  return new VaultError('VALIDATION_FAILED', message, { details: { field } });
-}
+/** The whole configuration: each arena at most once. */
+export const ArenasConfigSchema = strict({
+  arenas: v.pipe(
+    v.array(ArenaSettingSchema, 'must be a list'),
+    v.maxLength(ARENA_IDS.length, 'lists more arenas than exist'),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const seen = new Set<string>();
+      dataset.value.forEach((entry, i) => {
+        if (seen.has(entry.id)) {
+          addIssue({
+            message: 'lists an arena that is already listed',
+            path: [
+              { type: 'array', origin: 'value', input: dataset.value as unknown[], key: i, value: entry },
+              { type: 'object', origin: 'value', input: entry, key: 'id', value: entry.id },
+            ],
+          });
+        }
+        seen.add(entry.id);
+      });
+    }),
+  ),
+});
 
-/**
- * Validates an arenas_config value (already JSON-parsed). Every entry needs
- * `id` (a registry arena), `tier` (one that arena offers) and `enabled`
- * (boolean); an arena may appear once; unknown keys are refused.
- */
-export function parseArenasConfig(input: unknown): ArenasConfig {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw invalid('arenas_config', 'arenas_config must be an object like {"arenas": [...]}.');
-  }
-  const extra = Object.keys(input).filter((k) => k !== 'arenas');
-  if (extra.length) throw invalid(`arenas_config.${extra[0]}`, `arenas_config has an unknown key "${extra[0]}".`);
-  const list = (input as { arenas?: unknown }).arenas;
-  if (!Array.isArray(list)) throw invalid('arenas_config.arenas', 'arenas_config.arenas must be a list.');
-  if (list.length > Object.keys(ARENAS).length) throw invalid('arenas_config.arenas', 'arenas_config.arenas lists more arenas than exist.');
-  const seen = new Set<string>();
-  const arenas = list.map((entry, i): ArenaSetting => {
-    const at = `arenas_config.arenas[${i}]`;
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw invalid(at, `${at} must be an object with id, enabled and tier.`);
-    const e = entry as Record<string, unknown>;
-    const unknown = Object.keys(e).find((k) => !['id', 'enabled', 'tier'].includes(k));
-    if (unknown) throw invalid(`${at}.${unknown}`, `${at} has an unknown key "${unknown}".`);
-    if (!isArenaId(e.id)) throw invalid(`${at}.id`, `${at}.id: unknown arena${typeof e.id === 'string' ? ` "${e.id.slice(0, 40)}"` : ''}.`);
-    if (seen.has(e.id)) throw invalid(`${at}.id`, `${at}.id: arena "${e.id}" is listed twice.`);
-    seen.add(e.id);
-    if (typeof e.enabled !== 'boolean') throw invalid(`${at}.enabled`, `${at}.enabled must be true or false.`);
-    const tiers = arenaTiers(e.id);
-    if (!isTier(e.tier) || !tiers.includes(e.tier)) {
-      throw invalid(`${at}.tier`, `${at}.tier: arena "${e.id}" has no tier "${String(e.tier).slice(0, 20)}" (it has ${tiers.join(', ')}).`);
-    }
-    return { id: e.id, enabled: e.enabled, tier: e.tier };
-  });
-  return { arenas };
-}
+export type ArenaSetting = v.InferOutput<typeof ArenaSettingSchema>;
+export type ArenasConfig = v.InferOutput<typeof ArenasConfigSchema>;
 
 /** Parses the stored TEXT column; a corrupt value reads as empty rather than breaking a page. */
 export function readStoredArenasConfig(text: string): ArenasConfig {
+  let stored: unknown;
   try {
-    return parseArenasConfig(JSON.parse(text));
+    stored = JSON.parse(text);
   } catch {
     return { arenas: [] };
   }
+  const r = parseWith(ArenasConfigSchema, stored);
+  return r.ok ? r.value : { arenas: [] };
 }
 
 /** An arena entry a recovery disabled, so it can be re-enabled exactly. */

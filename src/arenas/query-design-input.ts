@@ -1,54 +1,86 @@
 /**
- * Validates query design bodies (REST JSON and the page form, which is turned
- * into the same shape). Pure. Unknown keys are refused so a typo is a 422,
+ * Query designs as schemas, once: the REST bodies (POST creates, PATCH/PUT
+ * change any subset), the page forms built from the same field schemas, the
+ * list query and the answers. Unknown keys are refused so a typo is a 422,
  * not a silently ignored setting.
  *
  * Limits: name 1–120 characters, one line; description up to 2,000
- * characters; arenas_config as in arenas-config.ts.
+ * characters (null means empty); arenas_config as in arenas-config.ts.
+ *
+ * @example
+ *   api.post('/', json(QueryDesignCreateBody), async (c) => store.create(c.req.valid('json')));
  */
-import { VaultError } from '../errors.ts';
-import { isMultiLineText, isSingleLine, MULTI_LINE_MESSAGE, SINGLE_LINE_MESSAGE } from '../schema/text.ts';
-import { parseArenasConfig, type ArenasConfig } from './arenas-config.ts';
+import * as v from 'valibot';
+import { confirmed, IsoTimestamp, multiLineText, paging, singleLine, strict } from '../schema/types.ts';
+import { ARENA_IDS, arenaTiers, type ArenaId, type Tier } from './registry.ts';
+import { ArenasConfigSchema, tierMessage } from './arenas-config.ts';
 
 export const DESIGN_NAME_MAX = 120;
 export const DESIGN_DESCRIPTION_MAX = 2000;
+export const DESIGN_LIST_MAX = 200;
 
-export interface QueryDesignInput {
-  name?: string;
-  description?: string;
-  arenasConfig?: ArenasConfig;
-}
+const Name = singleLine(DESIGN_NAME_MAX);
+const Description = multiLineText(DESIGN_DESCRIPTION_MAX);
+const NullableDescription = v.pipe(v.nullable(Description), v.transform((d) => d ?? ''));
 
-const KEYS = ['name', 'description', 'arenas_config'];
+export const QueryDesignCreateBody = strict({
+  name: Name,
+  description: v.optional(NullableDescription),
+  arenas_config: v.optional(ArenasConfigSchema),
+});
 
-function invalid(field: string, message: string): VaultError {
-  return new VaultError('VALIDATION_FAILED', message, { details: { field } });
-}
+export const QueryDesignPatchBody = strict({
+  name: v.optional(Name),
+  description: v.optional(NullableDescription),
+  arenas_config: v.optional(ArenasConfigSchema),
+});
 
-/** `partial` (PATCH) allows any subset; otherwise `name` is required. */
-export function parseQueryDesign(body: Record<string, unknown>, partial: boolean): QueryDesignInput {
-  const unknown = Object.keys(body).find((k) => !KEYS.includes(k));
-  if (unknown) throw invalid(unknown, `Unknown field "${unknown.slice(0, 40)}"; allowed: ${KEYS.join(', ')}.`);
-  const out: QueryDesignInput = {};
-  if (body.name !== undefined || !partial) {
-    const name = typeof body.name === 'string' ? body.name.trim() : '';
-    if (!name) throw invalid('name', 'name is required.');
-    if (name.length > DESIGN_NAME_MAX) throw invalid('name', `name must be at most ${DESIGN_NAME_MAX} characters.`);
-    if (!isSingleLine(name)) throw invalid('name', `name ${SINGLE_LINE_MESSAGE}.`);
-    out.name = name;
-  }
-  if (body.description !== undefined && body.description !== null) {
-    if (typeof body.description !== 'string') throw invalid('description', 'description must be text.');
-    if (body.description.length > DESIGN_DESCRIPTION_MAX) throw invalid('description', `description must be at most ${DESIGN_DESCRIPTION_MAX} characters.`);
-    if (!isMultiLineText(body.description)) throw invalid('description', `description ${MULTI_LINE_MESSAGE}.`);
-    out.description = body.description;
-  } else if (body.description === null) out.description = '';
-  if (body.arenas_config !== undefined) out.arenasConfig = parseArenasConfig(body.arenas_config);
-  return out;
-}
+/** What the store takes: a validated create, or a validated change. */
+export type QueryDesignCreate = v.InferOutput<typeof QueryDesignCreateBody>;
+export type QueryDesignInput = v.InferOutput<typeof QueryDesignPatchBody>;
 
-/** A positive integer id from a path segment, or 404 (an id that cannot exist is simply not found). */
-export function parseDesignId(raw: string | undefined): number {
-  if (!raw || !/^[1-9][0-9]{0,15}$/.test(raw)) throw new VaultError('NOT_FOUND', 'No such query design.');
-  return Number(raw);
-}
+export const QueryDesignListQuery = strict(paging(DESIGN_LIST_MAX, 100));
+
+/** The "new design" form: name and description. */
+export const QueryDesignCreateForm = strict({ name: Name, description: v.optional(Description) });
+
+/**
+ * The edit form: name, description, and per arena a checkbox `enabled_<id>`
+ * and a select `tier_<id>` limited to the tiers that arena offers.
+ */
+export const QueryDesignEditForm = v.strictObject({
+  name: Name,
+  description: v.optional(Description),
+  ...Object.fromEntries(
+    ARENA_IDS.flatMap((id) => [
+      [`enabled_${id}`, v.optional(v.literal('on', 'must be ticked or left out'))],
+      [`tier_${id}`, v.optional(v.picklist(arenaTiers(id), (issue) => tierMessage(id, issue.input)))],
+    ]),
+  ),
+});
+
+export type QueryDesignEditFields = { name: string; description?: string } & Record<`enabled_${ArenaId}`, 'on' | undefined> &
+  Record<`tier_${ArenaId}`, Tier | undefined>;
+
+/** Deleting a design needs the ticked confirmation box. */
+export const QueryDesignDeleteForm = strict({ confirm: confirmed('tick the confirmation box to delete') });
+
+
+export const QueryDesignSchema = v.object({
+  id: v.number(),
+  owner_id: v.number(),
+  name: v.string(),
+  description: v.string(),
+  arenas_config: v.object({ arenas: v.array(v.object({ id: v.picklist(ARENA_IDS), enabled: v.boolean(), tier: v.string() })) }),
+  created_at: IsoTimestamp,
+  updated_at: IsoTimestamp,
+});
+
+export const QueryDesignListSchema = v.object({
+  items: v.array(QueryDesignSchema),
+  total: v.number(),
+  limit: v.number(),
+  offset: v.number(),
+});
+
+export const QueryDesignDeletedSchema = v.object({ id: v.number(), deleted: v.literal(true) });

@@ -7,39 +7,45 @@
  *   POST /admin/query-designs/:id          save
  *   POST /admin/query-designs/:id/delete   delete (needs the ticked confirmation box)
  *
- * The form is turned into the REST body and validated by the same parser, so
- * the registry rules (unknown arena, tier the arena lacks → 422) hold here too.
+ * The forms are schemas built from the same field schemas as the REST bodies
+ * (query-design-input.ts), so the registry rules (a tier the arena lacks →
+ * 422) hold here too; a refused form re-renders with every problem.
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { requireUser } from '../auth/middleware.ts';
-import { isVaultError, VaultError } from '../errors.ts';
 import { renderPage, redirectWithFlash } from '../ui/page.tsx';
 import { CsrfField } from '../ui/layout.tsx';
+import { form, params } from '../schema/validate.ts';
+import { IdParams } from '../schema/types.ts';
+import { problemsText, type FieldProblem } from '../schema/problems.ts';
 import { ARENA_IDS, ARENAS, arenaTiers } from './registry.ts';
 import type { ArenasConfig } from './arenas-config.ts';
-import { parseDesignId, parseQueryDesign } from './query-design-input.ts';
+import { QueryDesignCreateForm, QueryDesignDeleteForm, QueryDesignEditForm, type QueryDesignEditFields } from './query-design-input.ts';
 import { queryDesignStoreFor } from './query-design-routes.ts';
 import type { QueryDesignView } from './query-design-store.ts';
 
-type FormBody = Record<string, string | File | (string | File)[]>;
-const text = (f: FormBody, k: string) => (typeof f[k] === 'string' ? (f[k] as string) : '');
+type Posted = Record<string, string>;
+const text = (f: Posted, k: string) => f[k] ?? '';
 
 export const queryDesignPages = new Hono<AppEnv>();
 queryDesignPages.use('/admin/query-designs', requireUser());
 queryDesignPages.use('/admin/query-designs/*', requireUser());
 
+const designId = params(IdParams, 'query design');
+
 /**
- * Builds arenas_config from the edit form: an arena is listed when it is
- * ticked or was listed before (so an unticked arena keeps its tier choice).
+ * Builds arenas_config from the (validated) edit form: an arena is listed
+ * when it is ticked or was listed before (so an unticked arena keeps its tier
+ * choice); a listed arena whose tier was not sent keeps its tier.
  */
-export function arenasConfigFromForm(form: FormBody, before: ArenasConfig): unknown {
-  const listed = new Set(before.arenas.map((a) => a.id as string));
-  const arenas = [];
+export function arenasConfigFromForm(f: QueryDesignEditFields, before: ArenasConfig): ArenasConfig {
+  const listed = new Map(before.arenas.map((a) => [a.id as string, a]));
+  const arenas: ArenasConfig['arenas'] = [];
   for (const id of ARENA_IDS) {
-    const enabled = text(form, `enabled_${id}`) === 'on';
+    const enabled = f[`enabled_${id}`] === 'on';
     if (!enabled && !listed.has(id)) continue;
-    arenas.push({ id, enabled, tier: text(form, `tier_${id}`) });
+    arenas.push({ id, enabled, tier: f[`tier_${id}`] ?? listed.get(id)?.tier ?? arenaTiers(id)[0]! });
   }
   return { arenas };
 }
@@ -49,7 +55,8 @@ function enabledSummary(d: QueryDesignView): string {
   return on.length ? on.map((a) => `${ARENAS[a.id].label} (${a.tier})`).join(', ') : 'none';
 }
 
-queryDesignPages.get('/admin/query-designs', async (c) => {
+/** The list with the "new design" form; a refused form comes back with its values and every problem. */
+async function listPage(c: Context<AppEnv>, refused?: { posted: Posted; problems: FieldProblem[] }) {
   const { items, total } = await queryDesignStoreFor(c).list(200, 0);
   return renderPage(
     c,
@@ -78,27 +85,28 @@ queryDesignPages.get('/admin/query-designs', async (c) => {
         <h2>New query design</h2>
         <CsrfField token={c.var.csrfToken} />
         <label for="name">Name</label>
-        <input id="name" name="name" required maxlength={120} />
+        <input id="name" name="name" required maxlength={120} value={refused ? text(refused.posted, 'name') : undefined} />
         <label for="description">Description</label>
-        <textarea id="description" name="description" rows={3} maxlength={2000}></textarea>
+        <textarea id="description" name="description" rows={3} maxlength={2000}>{refused ? text(refused.posted, 'description') : ''}</textarea>
         <p><button type="submit">Create</button></p>
       </form>
     </div>,
+    refused ? { status: 422, error: `Not created: ${problemsText(refused.problems)}` } : {},
   );
-});
+}
 
-queryDesignPages.post('/admin/query-designs', async (c) => {
-  const form = await c.req.parseBody();
-  try {
-    const d = await queryDesignStoreFor(c).create(parseQueryDesign({ name: text(form, 'name'), description: text(form, 'description') }, false));
+queryDesignPages.get('/admin/query-designs', async (c) => listPage(c));
+
+queryDesignPages.post(
+  '/admin/query-designs',
+  form(QueryDesignCreateForm, (c, problems, posted) => listPage(c as Context<AppEnv>, { posted, problems })),
+  async (c) => {
+    const d = await queryDesignStoreFor(c).create(c.req.valid('form'));
     return redirectWithFlash(c, `/admin/query-designs/${d.id}`, { kind: 'ok', text: `Created “${d.name}”. Now pick its arenas.` });
-  } catch (e) {
-    if (isVaultError(e) && e.code === 'VALIDATION_FAILED') return redirectWithFlash(c, '/admin/query-designs', { kind: 'error', text: `Not created: ${e.message}` });
-    throw e;
-  }
-});
+  },
+);
 
-function EditForm(props: { d: QueryDesignView; csrf: string; posted?: FormBody }) {
+function EditForm(props: { d: QueryDesignView; csrf: string; posted?: Posted }) {
   const { d, posted } = props;
   const current = new Map(d.arenas_config.arenas.map((a) => [a.id as string, a]));
   return (
@@ -152,7 +160,7 @@ function DeleteForm(props: { d: QueryDesignView; csrf: string }) {
   );
 }
 
-function editPage(c: Context<AppEnv>, d: QueryDesignView, opts: { posted?: FormBody; error?: string; status?: number } = {}) {
+function editPage(c: Context<AppEnv>, d: QueryDesignView, opts: { posted?: Posted; error?: string; status?: number } = {}) {
   return renderPage(
     c,
     `Query design: ${d.name}`,
@@ -165,27 +173,25 @@ function editPage(c: Context<AppEnv>, d: QueryDesignView, opts: { posted?: FormB
   );
 }
 
-queryDesignPages.get('/admin/query-designs/:id', async (c) => editPage(c, await queryDesignStoreFor(c).get(parseDesignId(c.req.param('id')))));
+queryDesignPages.get('/admin/query-designs/:id', designId, async (c) => editPage(c, await queryDesignStoreFor(c).get(c.req.valid('param').id)));
 
-queryDesignPages.post('/admin/query-designs/:id', async (c) => {
+/** A refused edit or delete form: the edit page again, with the posted values (none is a secret) and every problem. */
+const refusedEdit = (what: string) => async (c: Context<AppEnv>, problems: FieldProblem[], posted: Posted) => {
+  const before = await queryDesignStoreFor(c).get((c.req.valid as (t: 'param') => { id: number })('param').id);
+  return editPage(c, before, { posted: what === 'saved' ? posted : undefined, error: `Not ${what}: ${problemsText(problems)}`, status: 422 });
+};
+
+queryDesignPages.post('/admin/query-designs/:id', designId, form(QueryDesignEditForm, refusedEdit('saved')), async (c) => {
   const store = queryDesignStoreFor(c);
-  const before = await store.get(parseDesignId(c.req.param('id')));
-  const form = await c.req.parseBody();
-  try {
-    const body = { name: text(form, 'name'), description: text(form, 'description'), arenas_config: arenasConfigFromForm(form, before.arenas_config) };
-    const d = await store.update(before.id, parseQueryDesign(body, true));
-    return redirectWithFlash(c, `/admin/query-designs/${d.id}`, { kind: 'ok', text: `Saved “${d.name}”: enabled ${enabledSummary(d)}.` });
-  } catch (e) {
-    if (isVaultError(e) && e.code === 'VALIDATION_FAILED') return editPage(c, before, { posted: form, error: `Not saved: ${e.message}`, status: 422 });
-    throw e;
-  }
+  const before = await store.get(c.req.valid('param').id);
+  const f = c.req.valid('form') as QueryDesignEditFields;
+  const d = await store.update(before.id, { name: f.name, description: f.description ?? '', arenas_config: arenasConfigFromForm(f, before.arenas_config) });
+  return redirectWithFlash(c, `/admin/query-designs/${d.id}`, { kind: 'ok', text: `Saved “${d.name}”: enabled ${enabledSummary(d)}.` });
 });
 
-queryDesignPages.post('/admin/query-designs/:id/delete', async (c) => {
+queryDesignPages.post('/admin/query-designs/:id/delete', designId, form(QueryDesignDeleteForm, refusedEdit('deleted')), async (c) => {
   const store = queryDesignStoreFor(c);
-  const d = await store.get(parseDesignId(c.req.param('id')));
-  const form = await c.req.parseBody();
-  if (text(form, 'confirm') !== 'yes') throw new VaultError('VALIDATION_FAILED', 'Tick the confirmation box to delete.', { details: { field: 'confirm' } });
+  const d = await store.get(c.req.valid('param').id);
   await store.delete(d.id);
   return redirectWithFlash(c, '/admin/query-designs', { kind: 'ok', text: `Deleted “${d.name}”.` });
 });

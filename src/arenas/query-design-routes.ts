@@ -11,44 +11,80 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { requireUser } from '../auth/middleware.ts';
-import { readJsonObject } from '../http/errors.ts';
-import { throwIfProblems, type FieldProblem } from '../schema/problems.ts';
-import { intQueryParam } from '../schema/paging.ts';
+import { json, params, query } from '../schema/validate.ts';
+import { describe } from '../schema/spec.ts';
+import { IdParams } from '../schema/types.ts';
 import { QueryDesignStore } from './query-design-store.ts';
-import { parseDesignId, parseQueryDesign } from './query-design-input.ts';
+import {
+  QueryDesignCreateBody, QueryDesignDeletedSchema, QueryDesignListQuery, QueryDesignListSchema, QueryDesignPatchBody, QueryDesignSchema,
+} from './query-design-input.ts';
 
 export function queryDesignStoreFor(c: Context<AppEnv>): QueryDesignStore {
   return new QueryDesignStore(c.var.db, c.var.principal!, c.req.header('cf-connecting-ip') ?? null);
 }
 
+const TAG = 'query-designs';
+/** A design id in the path: a non-id, another researcher's design and a deleted one are all 404. */
+const designId = params(IdParams, 'query design');
+const one = (description: string) => ({ 200: { description, schema: QueryDesignSchema } });
 
 const api = new Hono<AppEnv>();
 api.use('*', requireUser());
 
-api.get('/', async (c) => {
-  const problems: FieldProblem[] = [];
-  const limit = intQueryParam('limit', c.req.query('limit'), { min: 1, max: 200, default: 100 }, problems);
-  const offset = intQueryParam('offset', c.req.query('offset'), { min: 0, max: Number.MAX_SAFE_INTEGER, default: 0 }, problems);
-  throwIfProblems(problems);
-  return c.json({ ...(await queryDesignStoreFor(c).list(limit, offset)), limit, offset });
-});
+api.get(
+  '/',
+  describe({
+    tag: TAG,
+    summary: 'List the query designs the caller may see',
+    description: 'Admins see every design, researchers their own; newest change first.',
+    responses: { 200: { description: 'A page of designs.', schema: QueryDesignListSchema } },
+  }),
+  query(QueryDesignListQuery),
+  async (c) => {
+    const { limit, offset } = c.req.valid('query');
+    return c.json({ ...(await queryDesignStoreFor(c).list(limit, offset)), limit, offset });
+  },
+);
 
-api.post('/', async (c) => {
-  const input = parseQueryDesign(await readJsonObject(c), false);
-  return c.json(await queryDesignStoreFor(c).create(input), 201);
-});
+api.post(
+  '/',
+  describe({
+    tag: TAG,
+    summary: 'Create a query design',
+    responses: { 201: { description: 'The new design.', schema: QueryDesignSchema } },
+    errors: ['FORBIDDEN'],
+  }),
+  json(QueryDesignCreateBody),
+  async (c) => c.json(await queryDesignStoreFor(c).create(c.req.valid('json')), 201),
+);
 
-api.get('/:id', async (c) => c.json(await queryDesignStoreFor(c).get(parseDesignId(c.req.param('id')))));
+api.get(
+  '/:id',
+  describe({ tag: TAG, summary: 'Read a query design', responses: one('The design.') }),
+  designId,
+  async (c) => c.json(await queryDesignStoreFor(c).get(c.req.valid('param').id)),
+);
 
-const update = async (c: Context<AppEnv>) => {
-  const id = parseDesignId(c.req.param('id'));
-  const input = parseQueryDesign(await readJsonObject(c), true);
-  return c.json(await queryDesignStoreFor(c).update(id, input));
-};
-api.patch('/:id', update);
-api.put('/:id', update);
+api.on(
+  ['PATCH', 'PUT'],
+  '/:id',
+  describe({
+    tag: TAG,
+    summary: 'Change any of name, description and arenas_config',
+    description: 'PATCH and PUT are the same: fields left out stay as they are.',
+    responses: one('The changed design.'),
+  }),
+  designId,
+  json(QueryDesignPatchBody),
+  async (c) => c.json(await queryDesignStoreFor(c).update(c.req.valid('param').id, c.req.valid('json'))),
+);
 
-api.delete('/:id', async (c) => c.json(await queryDesignStoreFor(c).delete(parseDesignId(c.req.param('id')))));
+api.delete(
+  '/:id',
+  describe({ tag: TAG, summary: 'Delete a query design', responses: { 200: { description: 'Deleted.', schema: QueryDesignDeletedSchema } } }),
+  designId,
+  async (c) => c.json(await queryDesignStoreFor(c).delete(c.req.valid('param').id)),
+);
 
 export const queryDesignApi = new Hono<AppEnv>();
 queryDesignApi.route('/api/query-designs', api);

@@ -11,7 +11,7 @@ import { VaultError } from '../errors.ts';
 import { auditIfChangedStatement } from '../audit/audit.ts';
 import { isAdmin, type Principal } from '../auth/principal.ts';
 import { readStoredArenasConfig, type ArenasConfig } from './arenas-config.ts';
-import type { QueryDesignInput } from './query-design-input.ts';
+import type { QueryDesignCreate, QueryDesignInput } from './query-design-input.ts';
 
 export interface QueryDesignView {
   id: number;
@@ -60,22 +60,22 @@ export class QueryDesignStore {
     return queryDesignView(await this.#row(id));
   }
 
-  async create(input: QueryDesignInput): Promise<QueryDesignView> {
+  async create(input: QueryDesignCreate): Promise<QueryDesignView> {
     const now = Date.now();
     const owner = this.#ownerId();
     const [inserted] = await this.#db.batch([
       this.#db.insert(queryDesigns).values({
         ownerId: owner,
-        name: input.name!,
+        name: input.name,
         description: input.description ?? '',
-        arenasConfig: JSON.stringify(input.arenasConfig ?? { arenas: [] }),
+        arenasConfig: JSON.stringify(input.arenas_config ?? { arenas: [] }),
         createdAt: now,
         updatedAt: now,
       }).returning(),
       auditIfChangedStatement(this.#db, {
         actor: this.#p.actor, action: 'query_design.create', ip: this.#ip, at: now,
         targetPrefixFromLastInsert: 'query_design:',
-        detail: { name: input.name, arenas_enabled: (input.arenasConfig?.arenas ?? []).filter((a) => a.enabled).map((a) => `${a.id}:${a.tier}`) },
+        detail: { name: input.name, arenas_enabled: (input.arenas_config?.arenas ?? []).filter((a) => a.enabled).map((a) => `${a.id}:${a.tier}`) },
       }),
     ]);
     return queryDesignView(inserted[0]!);
@@ -87,7 +87,7 @@ export class QueryDesignStore {
     const changes: Partial<QueryDesignRow> = { updatedAt: now };
     if (input.name !== undefined) changes.name = input.name;
     if (input.description !== undefined) changes.description = input.description;
-    if (input.arenasConfig !== undefined) changes.arenasConfig = JSON.stringify(input.arenasConfig);
+    if (input.arenas_config !== undefined) changes.arenasConfig = JSON.stringify(input.arenas_config);
     const [updated] = await this.#db.batch([
       this.#db.update(queryDesigns).set(changes).where(eq(queryDesigns.id, id)).returning(),
       auditIfChangedStatement(this.#db, {

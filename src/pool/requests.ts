@@ -10,7 +10,7 @@
  */
 import * as v from 'valibot';
 import { PLATFORMS, PLATFORM_IDS, TIERS, type PlatformId } from '../arenas/registry.ts';
-import { intRange, singleLine, strict } from '../schema/types.ts';
+import { intRange, IsoTimestamp, singleLine, strict } from '../schema/types.ts';
 import { ERROR_KINDS, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECONDS, MIN_LEASE_TTL_SECONDS } from './lease-rules.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 
@@ -61,7 +61,7 @@ export type RenewRequest = v.InferOutput<typeof RenewBody>;
 export type ReleaseRequest = v.InferOutput<typeof ReleaseBody>;
 export type ReportErrorRequest = v.InferOutput<typeof ReportErrorBody>;
 
-const IsoTime = v.pipe(v.string(), v.isoTimestamp());
+
 
 export const LeaseSchema = v.object({
   lease_id: v.string(),
@@ -69,16 +69,16 @@ export const LeaseSchema = v.object({
   platform: v.string(),
   tier: v.string(),
   fields: v.record(v.string(), v.string()),
-  expires_at: IsoTime,
+  expires_at: IsoTimestamp,
 });
 
-export const RenewedSchema = v.object({ lease_id: v.string(), credential_id: v.number(), expires_at: IsoTime });
+export const RenewedSchema = v.object({ lease_id: v.string(), credential_id: v.number(), expires_at: IsoTimestamp });
 
 export const LeaseEndSchema = v.object({ lease_id: v.string(), credential_id: v.number(), expired: v.boolean() });
 
 export const ErrorReportSchema = v.object({
   ...LeaseEndSchema.entries,
-  cooldown_until: IsoTime,
+  cooldown_until: IsoTimestamp,
   deactivated: v.boolean(),
 });
 

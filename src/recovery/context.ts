@@ -1,7 +1,6 @@
 /** Request-scoped helpers shared by the recovery REST routes and pages. */
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { VaultError } from '../errors.ts';
 import { RecoveryStore, type Actor } from './store.ts';
 
 export function recoveryStoreFor(c: Context<AppEnv>): RecoveryStore {
@@ -10,9 +9,4 @@ export function recoveryStoreFor(c: Context<AppEnv>): RecoveryStore {
 
 export function actorOf(c: Context<AppEnv>): Actor {
   return { actor: c.var.principal!.actor, ip: c.req.header('cf-connecting-ip') ?? null };
-}
-
-export function parseActionId(raw: string | undefined): number {
-  if (!raw || !/^[1-9][0-9]{0,15}$/.test(raw)) throw new VaultError('NOT_FOUND', 'No such recovery action.');
-  return Number(raw);
 }

@@ -8,7 +8,7 @@
  *   (c) after re-entering credentials: re-enable exactly what a purge disabled
  *       (POST /admin/recovery/:id/reenable).
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { requireAdmin } from '../auth/middleware.ts';
 import { isVaultError } from '../errors.ts';
@@ -16,9 +16,12 @@ import { renderPage, redirectWithFlash } from '../ui/page.tsx';
 import { CsrfField } from '../ui/layout.tsx';
 import { ARENAS, isArenaId } from '../arenas/registry.ts';
 import type { DisabledArena } from '../arenas/arenas-config.ts';
-import { PURGE_CONFIRMATION, parsePurgeRequest } from './plan.ts';
+import { PURGE_CONFIRMATION, PurgeForm } from './plan.ts';
 import type { RecoveryStatus } from './store.ts';
-import { actorOf, parseActionId, recoveryStoreFor } from './context.ts';
+import { actorOf, recoveryStoreFor } from './context.ts';
+import { form, params } from '../schema/validate.ts';
+import { IdParams } from '../schema/types.ts';
+import { problemsText } from '../schema/problems.ts';
 
 export const recoveryPages = new Hono<AppEnv>();
 recoveryPages.use('/admin/recovery', requireAdmin());
@@ -183,29 +186,28 @@ recoveryPages.post('/admin/recovery/check', async (c) => {
   });
 });
 
-recoveryPages.post('/admin/recovery/purge', async (c) => {
-  const form = await c.req.parseBody();
-  const scope = typeof form.scope === 'string' ? form.scope : '';
-  const body: Record<string, unknown> = { confirm: typeof form.confirm === 'string' ? form.confirm.trim() : '' };
-  if (scope.startsWith('key:')) body.key_ids = [scope.slice(4)];
-  else body.scope = scope;
-  try {
-    const { action } = await recoveryStoreFor(c).purge(parsePurgeRequest(body), actorOf(c));
-    return redirectWithFlash(c, '/admin/recovery', {
-      kind: 'ok',
-      text: `Purged ${action.purged_count} unrecoverable credential${action.purged_count === 1 ? '' : 's'}; disabled ${action.disabled_arenas.length} arena setting${action.disabled_arenas.length === 1 ? '' : 's'}. Re-enter the credentials, then re-enable them below.`,
-    });
-  } catch (e) {
-    if (isVaultError(e) && (e.code === 'VALIDATION_FAILED' || e.code === 'CONFLICT')) {
-      return redirectWithFlash(c, '/admin/recovery', { kind: 'error', text: `Nothing purged: ${e.message}` });
+recoveryPages.post(
+  '/admin/recovery/purge',
+  form(PurgeForm, (c, problems) => redirectWithFlash(c as Context<AppEnv>, '/admin/recovery', { kind: 'error', text: `Nothing purged: ${problemsText(problems)}.` })),
+  async (c) => {
+    try {
+      const { action } = await recoveryStoreFor(c).purge(c.req.valid('form'), actorOf(c));
+      return redirectWithFlash(c, '/admin/recovery', {
+        kind: 'ok',
+        text: `Purged ${action.purged_count} unrecoverable credential${action.purged_count === 1 ? '' : 's'}; disabled ${action.disabled_arenas.length} arena setting${action.disabled_arenas.length === 1 ? '' : 's'}. Re-enter the credentials, then re-enable them below.`,
+      });
+    } catch (e) {
+      if (isVaultError(e) && (e.code === 'VALIDATION_FAILED' || e.code === 'CONFLICT')) {
+        return redirectWithFlash(c, '/admin/recovery', { kind: 'error', text: `Nothing purged: ${e.message}` });
+      }
+      throw e;
     }
-    throw e;
-  }
-});
+  },
+);
 
-recoveryPages.post('/admin/recovery/:id/reenable', async (c) => {
+recoveryPages.post('/admin/recovery/:id/reenable', params(IdParams, 'recovery action'), async (c) => {
   try {
-    const r = await recoveryStoreFor(c).reenable(parseActionId(c.req.param('id')), actorOf(c));
+    const r = await recoveryStoreFor(c).reenable(c.req.valid('param').id, actorOf(c));
     const warn = r.still_without_credentials.length
       ? ` Still without a usable credential: ${r.still_without_credentials.map(arenaLabel).join('; ')}.`
       : '';

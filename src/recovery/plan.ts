@@ -1,41 +1,64 @@
 /**
- * Lost-key recovery, the pure part: validating a purge request (scope and the
- * typed confirmation phrase), working out which arenas a purge takes away
- * from which query designs, and which recorded arenas a re-enable can
- * restore. The seed's procedure was "TRUNCATE api_credentials, then re-enable
+ * Lost-key recovery, the pure part: the purge request as a schema (scope and
+ * the typed confirmation phrase, for the API and the page's form alike),
+ * working out which arenas a purge takes away from which query designs, and
+ * which recorded arenas a re-enable can restore. The seed's procedure was "TRUNCATE api_credentials, then re-enable
  * affected arenas by hand"; here only unrecoverable rows go, and the vault
  * remembers exactly what it switched off.
  */
-import { VaultError } from '../errors.ts';
+import * as v from 'valibot';
+import { strict } from '../schema/types.ts';
 import { arenasToDisable, readStoredArenasConfig, type DisabledArena } from '../arenas/arenas-config.ts';
 
 export const PURGE_CONFIRMATION = 'PURGE UNRECOVERABLE CREDENTIALS';
+export const MAX_PURGE_KEY_IDS = 50;
 
 /** `all`: every row that cannot be read (key missing, or does not decrypt under its key); `key_ids`: rows under those missing keys. */
 export type PurgeScope = { kind: 'all' } | { kind: 'key_ids'; keyIds: string[] };
 
-function invalid(field: string, message: string): VaultError {
-  return new VaultError('VALIDATION_FAILED', message, { details: { field } });
-}
+const KEY_IDS_MESSAGE = `must be a list of 1–${MAX_PURGE_KEY_IDS} key ids (16 hex characters)`;
 
-/** `{confirm, scope: "all"}` or `{confirm, key_ids: [...]}`. */
-export function parsePurgeRequest(body: Record<string, unknown>): PurgeScope {
-  const unknown = Object.keys(body).find((k) => !['confirm', 'scope', 'key_ids'].includes(k));
-  if (unknown) throw invalid(unknown, `Unknown field "${unknown.slice(0, 40)}"; allowed: confirm, scope, key_ids.`);
-  if (body.confirm !== PURGE_CONFIRMATION) {
-    throw invalid('confirm', `Type the confirmation phrase exactly: ${PURGE_CONFIRMATION}`);
-  }
-  if (body.key_ids !== undefined) {
-    if (body.scope !== undefined && body.scope !== 'key_ids') throw invalid('scope', 'Give either scope "all" or key_ids, not both.');
-    const ids = body.key_ids;
-    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 50 || !ids.every((k) => typeof k === 'string' && /^[0-9a-f]{16}$/.test(k))) {
-      throw invalid('key_ids', 'key_ids must be a list of 1–50 key ids (16 hex characters).');
-    }
-    return { kind: 'key_ids', keyIds: [...new Set(ids as string[])] };
-  }
-  if (body.scope !== 'all') throw invalid('scope', 'Say scope "all", or list key_ids.');
-  return { kind: 'all' };
-}
+/**
+ * `{confirm, scope: "all"}` or `{confirm, key_ids: [...]}` (scope may then
+ * say "key_ids"), as the PurgeScope the store takes.
+ */
+export const PurgeBody = v.pipe(
+  strict({
+    confirm: v.literal(PURGE_CONFIRMATION, `must be the confirmation phrase, typed exactly: ${PURGE_CONFIRMATION}`),
+    scope: v.optional(v.picklist(['all', 'key_ids'])),
+    key_ids: v.optional(
+      v.pipe(
+        v.array(v.pipe(v.string(KEY_IDS_MESSAGE), v.regex(/^[0-9a-f]{16}$/, KEY_IDS_MESSAGE)), KEY_IDS_MESSAGE),
+        v.minLength(1, KEY_IDS_MESSAGE),
+        v.maxLength(MAX_PURGE_KEY_IDS, KEY_IDS_MESSAGE),
+      ),
+    ),
+  }),
+  v.forward(
+    v.partialCheck(
+      [['scope'], ['key_ids']],
+      (b) => (b.key_ids === undefined ? b.scope === 'all' : b.scope !== 'all'),
+      (issue) =>
+        (issue.input as { key_ids?: unknown }).key_ids === undefined ? 'say scope all, or list key_ids' : 'give either scope all or key_ids, not both',
+    ),
+    ['scope'],
+  ),
+  v.transform((b): PurgeScope => (b.key_ids === undefined ? { kind: 'all' } : { kind: 'key_ids', keyIds: [...new Set(b.key_ids)] })),
+);
+
+/**
+ * The purge form: a radio `scope` (`all`, or `key:<key id>` for one missing
+ * key) and the typed phrase, read as the same PurgeBody.
+ */
+export const PurgeForm = v.pipe(
+  strict({ scope: v.optional(v.string()), confirm: v.optional(v.string()) }),
+  v.transform((f): unknown => {
+    const scope = f.scope ?? '';
+    return { confirm: (f.confirm ?? '').trim(), ...(scope.startsWith('key:') ? { key_ids: [scope.slice(4)] } : { scope }) };
+  }),
+  // The same body schema, fed the form's translation (any input, so typed loosely here).
+  PurgeBody as unknown as v.GenericSchema<unknown, PurgeScope>,
+);
 
 export interface CredentialFacts {
   id: number;

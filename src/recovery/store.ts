@@ -10,6 +10,7 @@
  */
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { VaultError } from '../errors.ts';
+import { validationError } from '../schema/problems.ts';
 import { deepDecryptCheck, loadHealthRows, rowsPerKeyId } from '../arenas/health-data.ts';
 import { keyUsage, type KeyUsage } from '../arenas/health.ts';
 import type { DisabledArena } from '../arenas/arenas-config.ts';
@@ -143,9 +144,7 @@ export class RecoveryStore {
     if (scope.kind === 'key_ids') {
       const notMissing = scope.keyIds.filter((k) => this.#ring.statusOf(k) !== 'missing');
       if (notMissing.length) {
-        throw new VaultError('VALIDATION_FAILED', `Key ${notMissing[0]} is in the key ring; only rows under missing keys can be purged by key id.`, {
-          details: { field: 'key_ids', key_ids: notMissing },
-        });
+        throw validationError([{ field: 'key_ids', message: 'names a key that is in the key ring; only rows under missing keys can be purged by key id' }]);
       }
       const wanted = new Set(scope.keyIds);
       targets = rows.filter((r) => wanted.has(r.key_id));

@@ -56,10 +56,8 @@ export interface StartInput {
 }
 
 export interface StartResult {
-  result: 'started' | 'nothing_to_do' | 'in_progress' | 'invalid';
+  result: 'started' | 'nothing_to_do' | 'in_progress';
   status: RotationStatus;
-  /** For 'invalid': what is wrong with the options. */
-  message?: string;
 }
 
 export type AbortResult = { result: 'abort_requested' | 'not_running'; status: RotationStatus };
@@ -97,7 +95,6 @@ export class KeyRotation extends DurableObject<Env> {
 
   async start(input: StartInput): Promise<StartResult> {
     const options = resolveOptions(input);
-    if (typeof options === 'string') return { result: 'invalid', message: options, status: await this.#statusOf(await this.#load()) };
     const config = await loadConfig(this.env);
     const ring = config.credentialKeys;
     const existing = await this.#load();

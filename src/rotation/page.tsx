@@ -3,7 +3,7 @@
  * without JavaScript:
  *
  *   GET  /admin/rotation         key ids, rows per key, status, checklist, start/abort forms
- *   POST /admin/rotation/start   needs the ticked confirmation box
+ *   POST /admin/rotation/start   needs the ticked confirmation box (requests.ts: StartRotationForm)
  *   POST /admin/rotation/abort
  *
  * A small nonce'd script polls GET /api/admin/rotations/credential-key to
@@ -20,6 +20,9 @@ import { CsrfField } from '../ui/layout.tsx';
 import { countRowsByKeyId } from './d1-rows.ts';
 import { abortRotation, rotationStatus, startRotation } from './service.ts';
 import type { RotationStatus } from './status.ts';
+import { form } from '../schema/validate.ts';
+import { problemsText, type FieldProblem } from '../schema/problems.ts';
+import { AbortRotationForm, StartRotationForm } from './requests.ts';
 
 export const rotationPages = new Hono<AppEnv>();
 rotationPages.use('/admin/rotation', requireAdmin());
@@ -213,27 +216,27 @@ async function formAction(c: Context<AppEnv>, run: () => Promise<{ kind: 'ok' | 
   try {
     return redirectWithFlash(c, '/admin/rotation', await run());
   } catch (e) {
-    if (isVaultError(e) && ['ROTATION_IN_PROGRESS', 'CONFLICT', 'VALIDATION_FAILED'].includes(e.code)) {
+    if (isVaultError(e) && ['ROTATION_IN_PROGRESS', 'CONFLICT'].includes(e.code)) {
       return redirectWithFlash(c, '/admin/rotation', { kind: 'error', text: e.message });
     }
     throw e;
   }
 }
 
-rotationPages.post('/admin/rotation/start', async (c) => {
-  const form = await c.req.parseBody();
-  if (form.confirm !== 'yes') {
-    return redirectWithFlash(c, '/admin/rotation', { kind: 'error', text: 'Tick the confirmation box to start the rotation.' });
-  }
-  return formAction(c, async () => {
+/** A refused form: back to the page (Post/Redirect/Get) with every problem in the notice. */
+const refused = (what: string) => (c: Context<AppEnv>, problems: FieldProblem[]) =>
+  redirectWithFlash(c, '/admin/rotation', { kind: 'error', text: `Not ${what}: ${problemsText(problems)}.` });
+
+rotationPages.post('/admin/rotation/start', form(StartRotationForm, refused('started')), async (c) =>
+  formAction(c, async () => {
     const outcome = await startRotation(c.env, { actor: c.var.principal!.actor });
     return outcome.started
       ? { kind: 'ok', text: 'Rotation started: collection is locked until it ends.' }
       : { kind: 'info', text: 'Nothing to rotate: every credential is already under the current key.' };
-  });
-});
+  }),
+);
 
-rotationPages.post('/admin/rotation/abort', async (c) =>
+rotationPages.post('/admin/rotation/abort', form(AbortRotationForm, refused('aborted')), async (c) =>
   formAction(c, async () => {
     await abortRotation(c.env, c.var.principal!.actor);
     return { kind: 'ok', text: 'Abort requested: the rotation stops after the current batch and unlocks collection.' };

@@ -27,8 +27,6 @@ export type StartOutcome = { started: true; status: RotationStatus } | { started
 export async function startRotation(env: Env, input: StartInput): Promise<StartOutcome> {
   const res = await call(() => rotationStub(env).start(input));
   switch (res.result) {
-    case 'invalid':
-      throw new VaultError('VALIDATION_FAILED', res.message ?? 'Invalid rotation options.');
     case 'in_progress':
       throw new VaultError('ROTATION_IN_PROGRESS', `A credential-key rotation is already running (phase ${res.status.phase}).`, {
         details: { rotation: res.status },

@@ -39,6 +39,8 @@ export interface RotationOptions {
 
 /** Statements per D1 batch() we allow; D1 caps queries per invocation (1,000 on paid). */
 export const MAX_BATCH_SIZE = 500;
+/** The longest an operator may let draining wait for outstanding leases. */
+export const MAX_DRAIN_TIMEOUT_SECONDS = 3600;
 export const DEFAULT_OPTIONS: RotationOptions = {
   batchSize: 250,
   verifyPageSize: 1000,
@@ -126,24 +128,16 @@ export function needsWork(s: RotationState | null | undefined): boolean {
   return Boolean(s && (isActive(s) || (isTerminal(s) && !s.finalized)));
 }
 
-/** Validated options from an operator's request (out-of-range → an error message). */
-export function resolveOptions(input: { batchSize?: unknown; drainTimeoutSeconds?: unknown }): RotationOptions | string {
-  const options = { ...DEFAULT_OPTIONS };
-  if (input.batchSize !== undefined) {
-    const n = input.batchSize;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_BATCH_SIZE) {
-      return `batch_size must be a whole number from 1 to ${MAX_BATCH_SIZE}`;
-    }
-    options.batchSize = n;
-  }
-  if (input.drainTimeoutSeconds !== undefined) {
-    const n = input.drainTimeoutSeconds;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 3600) {
-      return 'drain_timeout_seconds must be a whole number from 0 to 3600';
-    }
-    options.drainTimeoutMs = n * 1000;
-  }
-  return options;
+/**
+ * The options of a run: the defaults, with what the operator chose. The
+ * choice was validated at the edge (rotation/requests.ts: StartRotationBody).
+ */
+export function resolveOptions(input: { batchSize?: number; drainTimeoutSeconds?: number }): RotationOptions {
+  return {
+    ...DEFAULT_OPTIONS,
+    batchSize: input.batchSize ?? DEFAULT_OPTIONS.batchSize,
+    drainTimeoutMs: input.drainTimeoutSeconds === undefined ? DEFAULT_OPTIONS.drainTimeoutMs : input.drainTimeoutSeconds * 1000,
+  };
 }
 
 export function newRotation(input: {

@@ -29,7 +29,7 @@ export function throwIfProblems(problems: FieldProblem[]): void {
   if (problems.length) throw validationError(problems);
 }
 
-/** The problems as one line for a page's flash: `field: message; field: message`. */
-export function problemsText(problems: FieldProblem[]): string {
+/** Every problem as one line for a page's notice: `name: is required; tier: ...` (fields and rules only, never a value). */
+export function problemsText(problems: readonly FieldProblem[]): string {
   return problems.map((p) => `${p.field}: ${p.message}`).join('; ');
 }

@@ -91,3 +91,15 @@ export function blankAsUndefined<S extends v.GenericSchema<string, unknown>>(sch
     v.optional(schema),
   );
 }
+
+/**
+ * A confirmation a form must carry (a ticked box sends `yes`): left out or
+ * anything else gets `message`, the same for both, so the page can say
+ * what to do.
+ */
+export function confirmed(message: string, value = 'yes') {
+  return v.pipe(v.optional(v.string(), ''), v.check((s) => s === value, message));
+}
+
+/** A time in an answer: ISO 8601 UTC as `Date#toISOString` writes it (response schemas). */
+export const IsoTimestamp = v.pipe(v.string(), v.isoTimestamp());

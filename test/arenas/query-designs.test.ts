@@ -37,10 +37,11 @@ describe('REST /api/query-designs', () => {
     const owner = await createTestUser('researcher');
     const unknown = await call(owner, 'POST', '/api/query-designs', { name: 'x', arenas_config: { arenas: [{ id: 'friendster', enabled: true, tier: 'free' }] } });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'arenas_config.arenas[0].id' });
+    expect(unknown.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'arenas_config.arenas.0.id' });
+    expect(unknown.body.error.fields).toEqual([{ field: 'arenas_config.arenas.0.id', message: 'must be an arena from the arena registry' }]);
     const tier = await call(owner, 'POST', '/api/query-designs', { name: 'x', arenas_config: { arenas: [{ id: 'majestic', enabled: true, tier: 'free' }] } });
     expect(tier.status).toBe(422);
-    expect(tier.body.error.field).toBe('arenas_config.arenas[0].tier');
+    expect(tier.body.error.field).toBe('arenas_config.arenas.0.tier');
     const bad = await api('/api/query-designs', { method: 'POST', headers: owner.headers, body: '{"name":' });
     expect(bad.status).toBe(400);
   });
@@ -71,6 +72,10 @@ describe('/admin/query-designs page', () => {
   it('creates a design, enables arenas and picks tiers by form, and re-renders a 422 for a tier the arena lacks', async () => {
     const user = await createTestUser('researcher');
     const s = await pageSession(user, '/admin/query-designs');
+    const refused = await s.post('/admin/query-designs', { name: '   ', description: 'Kept \u202e text' });
+    expect(refused.status).toBe(422);
+    expect(refused.html).toContain('Not created: name: is required and must not be empty; description: must not contain control');
+
     const created = await s.post('/admin/query-designs', { name: 'Form <script>alert(1)</script> design' });
     expect(created.status).toBe(303);
     const id = Number(/\/admin\/query-designs\/(\d+)/.exec(created.location!)![1]);
@@ -97,7 +102,12 @@ describe('/admin/query-designs page', () => {
 
     const invalid = await s.post(`/admin/query-designs/${id}`, { name: 'Form design', enabled_majestic: 'on', tier_majestic: 'free' });
     expect(invalid.status).toBe(422);
-    expect(invalid.html).toContain('has no tier');
+    expect(invalid.html).toContain('Not saved: tier_majestic: majestic has no tier free (it has');
+    expect(invalid.html).toContain('value="Form design"'); // the form comes back as typed
+
+    const unconfirmed = await s.post(`/admin/query-designs/${id}/delete`, {});
+    expect(unconfirmed.status).toBe(422);
+    expect(unconfirmed.html).toContain('Not deleted: confirm: tick the confirmation box to delete');
 
     const del = await s.post(`/admin/query-designs/${id}/delete`, { confirm: 'yes' });
     expect(del.status).toBe(303);

@@ -13,11 +13,14 @@ import {
   newRotation,
   nextAction,
   pendingReconciled,
+  DEFAULT_OPTIONS,
   resolveOptions,
   stepFailed,
   verifyPageChecked,
   type RotationState,
 } from '../../src/rotation/state-machine.ts';
+import { StartRotationBody } from '../../src/rotation/requests.ts';
+import { parseWith } from '../../src/schema/validate.ts';
 
 const start = (): RotationState =>
   newRotation({ runId: 'run-1', actor: 'user:1', now: 1000, currentKeyId: 'new', previousKeyIds: ['old'] });
@@ -82,9 +85,10 @@ Deno.test('rotation: drain timeout, abort and repeated step failures end the run
   assert.match(s.reason!, /D1 unavailable/);
 });
 
-Deno.test('rotation: options are validated (batch size within D1 limits)', () => {
-  assert.equal(typeof resolveOptions({ batchSize: 0 }), 'string');
-  assert.equal(typeof resolveOptions({ batchSize: 10_000 }), 'string');
-  const ok = resolveOptions({ batchSize: 50, drainTimeoutSeconds: 0 });
-  assert.equal(typeof ok, 'object');
+Deno.test('rotation: options are the defaults plus the operator\'s choice, checked within D1 limits at the edge', () => {
+  assert.deepEqual(resolveOptions({}), DEFAULT_OPTIONS);
+  assert.equal(resolveOptions({ batchSize: 50, drainTimeoutSeconds: 0 }).drainTimeoutMs, 0);
+  assert.equal(parseWith(StartRotationBody, { batch_size: 0 }).ok, false);
+  assert.equal(parseWith(StartRotationBody, { batch_size: 10_000 }).ok, false);
+  assert.equal(parseWith(StartRotationBody, { batch_size: 50, drain_timeout_seconds: 0 }).ok, true);
 });

@@ -1,26 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { PURGE_CONFIRMATION, arenasDisabledBy, locateArena, lostPlatformTiers, parsePurgeRequest } from '../../src/recovery/plan.ts';
-import { VaultError } from '../../src/errors.ts';
+import { PURGE_CONFIRMATION, PurgeBody, PurgeForm, arenasDisabledBy, locateArena, lostPlatformTiers } from '../../src/recovery/plan.ts';
+import { parseOrThrow, parseWith } from '../../src/schema/validate.ts';
 
-const field = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VaultError);
-    return (e as VaultError).details?.field;
-  }
-  throw new Error('expected a 422');
+const fields = (schema: Parameters<typeof parseWith>[0], input: unknown) => {
+  const r = parseWith(schema, input);
+  if (r.ok) throw new Error('expected a 422');
+  return r.problems.map((p) => p.field);
 };
 
-describe('parsePurgeRequest', () => {
-  it('needs the exact phrase and one scope', () => {
-    expect(parsePurgeRequest({ confirm: PURGE_CONFIRMATION, scope: 'all' })).toEqual({ kind: 'all' });
-    expect(parsePurgeRequest({ confirm: PURGE_CONFIRMATION, key_ids: ['0123456789abcdef', '0123456789abcdef'] })).toEqual({ kind: 'key_ids', keyIds: ['0123456789abcdef'] });
-    expect(field(() => parsePurgeRequest({ confirm: PURGE_CONFIRMATION.toLowerCase(), scope: 'all' }))).toBe('confirm');
-    expect(field(() => parsePurgeRequest({ confirm: PURGE_CONFIRMATION }))).toBe('scope');
-    expect(field(() => parsePurgeRequest({ confirm: PURGE_CONFIRMATION, key_ids: ['nope'] }))).toBe('key_ids');
-    expect(field(() => parsePurgeRequest({ confirm: PURGE_CONFIRMATION, key_ids: [], scope: 'all' }))).toBe('scope');
-    expect(field(() => parsePurgeRequest({ confirm: PURGE_CONFIRMATION, scope: 'all', force: true }))).toBe('force');
+describe('PurgeBody', () => {
+  it('needs the exact phrase and one scope, and names every problem', () => {
+    expect(parseOrThrow(PurgeBody, { confirm: PURGE_CONFIRMATION, scope: 'all' })).toEqual({ kind: 'all' });
+    expect(parseOrThrow(PurgeBody, { confirm: PURGE_CONFIRMATION, key_ids: ['0123456789abcdef', '0123456789abcdef'] })).toEqual({ kind: 'key_ids', keyIds: ['0123456789abcdef'] });
+    expect(parseOrThrow(PurgeBody, { confirm: PURGE_CONFIRMATION, scope: 'key_ids', key_ids: ['0123456789abcdef'] })).toEqual({ kind: 'key_ids', keyIds: ['0123456789abcdef'] });
+    expect(fields(PurgeBody, { confirm: PURGE_CONFIRMATION.toLowerCase(), scope: 'all' })).toEqual(['confirm']);
+    expect(fields(PurgeBody, { confirm: PURGE_CONFIRMATION })).toEqual(['scope']);
+    expect(fields(PurgeBody, { confirm: PURGE_CONFIRMATION, key_ids: ['nope'] })).toEqual(['key_ids.0']);
+    expect(fields(PurgeBody, { confirm: PURGE_CONFIRMATION, key_ids: [], scope: 'all' })).toEqual(['key_ids', 'scope']);
+    expect(fields(PurgeBody, { confirm: PURGE_CONFIRMATION, key_ids: ['0123456789abcdef'], scope: 'all' })).toEqual(['scope']);
+    expect(fields(PurgeBody, { confirm: PURGE_CONFIRMATION, scope: 'all', force: true })).toEqual(['force']);
+    // Every problem at once: a wrong phrase does not hide the missing scope.
+    expect(fields(PurgeBody, { confirm: 'purge' })).toEqual(['confirm', 'scope']);
+  });
+
+  it('reads the page form (radio scope, typed phrase) as the same body', () => {
+    expect(parseOrThrow(PurgeForm, { scope: 'all', confirm: ` ${PURGE_CONFIRMATION} ` })).toEqual({ kind: 'all' });
+    expect(parseOrThrow(PurgeForm, { scope: 'key:0123456789abcdef', confirm: PURGE_CONFIRMATION })).toEqual({ kind: 'key_ids', keyIds: ['0123456789abcdef'] });
+    const r = parseWith(PurgeForm, { scope: 'all', confirm: 'yes please' });
+    expect(r.ok ? [] : r.problems).toEqual([{ field: 'confirm', message: `must be the confirmation phrase, typed exactly: ${PURGE_CONFIRMATION}` }]);
   });
 });
 

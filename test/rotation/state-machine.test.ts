@@ -25,6 +25,8 @@ import {
   verifyPageChecked,
   type RotationState,
 } from '../../src/rotation/state-machine.ts';
+import { StartRotationBody } from '../../src/rotation/requests.ts';
+import { parseOrThrow, parseWith } from '../../src/schema/validate.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -232,12 +234,22 @@ describe('rotation state machine', () => {
     expect(lockedMs(fresh(), T0 + 5000)).toBe(0);
   });
 
-  it('validates operator options within D1 limits', () => {
+  it('runs with the defaults and what the operator chose', () => {
     expect(resolveOptions({})).toEqual(DEFAULT_OPTIONS);
     expect(resolveOptions({ batchSize: 50, drainTimeoutSeconds: 0 })).toMatchObject({ batchSize: 50, drainTimeoutMs: 0 });
-    expect(resolveOptions({ batchSize: MAX_BATCH_SIZE + 1 })).toMatch(/batch_size/);
-    expect(resolveOptions({ batchSize: 0 })).toMatch(/batch_size/);
-    expect(resolveOptions({ batchSize: '10' })).toMatch(/batch_size/);
-    expect(resolveOptions({ drainTimeoutSeconds: -1 })).toMatch(/drain_timeout_seconds/);
+  });
+
+  it('takes operator options only within D1 limits, checked at the edge (StartRotationBody), naming every bad one', () => {
+    expect(parseOrThrow(StartRotationBody, {})).toEqual({});
+    expect(parseOrThrow(StartRotationBody, { batch_size: MAX_BATCH_SIZE, drain_timeout_seconds: 0 })).toEqual({ batch_size: MAX_BATCH_SIZE, drain_timeout_seconds: 0 });
+    const fields = (body: unknown) => {
+      const r = parseWith(StartRotationBody, body);
+      return r.ok ? [] : r.problems.map((p) => p.field);
+    };
+    expect(fields({ batch_size: MAX_BATCH_SIZE + 1 })).toEqual(['batch_size']);
+    expect(fields({ batch_size: 0 })).toEqual(['batch_size']);
+    expect(fields({ batch_size: '10' })).toEqual(['batch_size']);
+    expect(fields({ drain_timeout_seconds: -1 })).toEqual(['drain_timeout_seconds']);
+    expect(fields({ batch_size: 2.5, drain_timeout_seconds: 3601, batchsize: 5 })).toEqual(['batch_size', 'drain_timeout_seconds', 'batchsize']);
   });
 });

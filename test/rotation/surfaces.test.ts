@@ -118,6 +118,7 @@ describe('/admin/rotation page', () => {
 
     const unticked = await postForm('/admin/rotation/start', form, {});
     expect(unticked.status).toBe(303);
+    expect(decodeURIComponent(decodeURIComponent(unticked.headers.get('set-cookie') ?? ''))).toContain('Not started: confirm: tick the confirmation box to start the rotation.');
     expect((await callJson('GET', ROTATION_PATH, user.headers)).body.phase).toBe('idle');
 
     await planFaults([{ point: 'before-commit', kind: 'throw', batch: 1, times: 2 }]);

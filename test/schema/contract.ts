@@ -1,0 +1,47 @@
+/**
+ * Checking recorded answers against GET /api/openapi.json: shared by the
+ * contract test (test/schema/openapi.test.ts) and the suites whose answers
+ * need another vitest project's world (test/rotation/contract.test.ts).
+ */
+import { SELF } from 'cloudflare:test';
+import { Validator } from '@cfworker/json-schema';
+import type { Recorded } from './samples/record.ts';
+
+export type Op = { summary: string; responses: Record<string, { content?: Record<string, { schema: unknown }>; 'x-error-codes'?: string[] }>; security: unknown[] };
+export type OpenApiDoc = { openapi: string; paths: Record<string, Record<string, Op>>; components: { securitySchemes: Record<string, unknown> } };
+
+export async function fetchOpenApi(): Promise<OpenApiDoc> {
+  const res = await SELF.fetch('https://vault.test/api/openapi.json');
+  if (res.status !== 200) throw new Error(`GET /api/openapi.json answered ${res.status}`);
+  return (await res.json()) as OpenApiDoc;
+}
+
+/** `POST /api/x/:id` → the document's path and method keys. */
+export const docKey = (route: string) => {
+  const [method, path] = route.split(' ') as [string, string];
+  return [path.replace(/:([A-Za-z_]\w*)/g, '{$1}'), method.toLowerCase()] as const;
+};
+
+/** Every way the recorded answers break the document: undocumented status, body off its schema, error code not listed. */
+export function contractProblems(doc: OpenApiDoc, recorded: readonly Recorded[]): string[] {
+  const problems: string[] = [];
+  for (const r of recorded) {
+    const [p, m] = docKey(r.route);
+    const op = doc.paths[p]?.[m];
+    const response = op?.responses[String(r.status)];
+    if (!response) {
+      problems.push(`${r.route}: status ${r.status} is not documented`);
+      continue;
+    }
+    const schema = response.content?.['application/json']?.schema;
+    if (!schema) continue;
+    const result = new Validator(schema as object, '2020-12', false).validate(r.body);
+    if (!result.valid) problems.push(`${r.route} ${r.status}: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    const codes = response['x-error-codes'];
+    if (codes) {
+      const code = (r.body as { error?: { code?: string } }).error?.code;
+      if (!code || !codes.includes(code)) problems.push(`${r.route} ${r.status}: code ${code} is not listed (${codes.join(', ')})`);
+    }
+  }
+  return problems;
+}
