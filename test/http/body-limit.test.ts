@@ -11,10 +11,10 @@ import { ORIGIN, openForm, postForm, userWithPassword } from '../auth/support.ts
 let ipSeq = 0;
 const freshIp = () => `192.0.2.${100 + ++ipSeq}`;
 
-/** A JSON login body of exactly `bytes` bytes (ASCII), padded in an ignored field. */
+/** A JSON login body of exactly `bytes` bytes (ASCII), padded inside the (wrong) password: unknown keys are refused. */
 function loginBodyOfSize(email: string, bytes: number): string {
-  const base = JSON.stringify({ email, password: 'canary-wrong-password', pad: '' });
-  const body = JSON.stringify({ email, password: 'canary-wrong-password', pad: 'x'.repeat(bytes - base.length) });
+  const base = JSON.stringify({ email, password: 'canary-wrong-password' });
+  const body = JSON.stringify({ email, password: `canary-wrong-password${'x'.repeat(bytes - base.length)}` });
   expect(body.length).toBe(bytes);
   return body;
 }
@@ -115,9 +115,10 @@ describe('pages: form bodies', () => {
   it('the same form just under the limit logs in', async () => {
     const u = await userWithPassword('researcher');
     const form = await openForm();
-    const fields = { csrf_token: form.csrfToken, email: u.email, password: u.password, pad: '' };
+    // Padded in `next` (too long to be a path, so the login falls back to the default page): unknown fields are refused.
+    const fields = { csrf_token: form.csrfToken, email: u.email, password: u.password, next: '/' };
     const base = new URLSearchParams(fields).toString().length;
-    const body = new URLSearchParams({ ...fields, pad: 'x'.repeat(LIMIT - base) }).toString();
+    const body = new URLSearchParams({ ...fields, next: `/${'x'.repeat(LIMIT - base)}` }).toString();
     expect(body.length).toBe(LIMIT);
     const res = await SELF.fetch(`${ORIGIN}/login`, {
       method: 'POST',
