@@ -3,7 +3,7 @@
  * CSRF for pages, then each domain's routes. Until the bindings validate,
  * every route except `/api/health` answers 500 `CONFIG_INVALID`.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './types.ts';
 import { errorHandler, type ErrorPageRenderer } from './errors.ts';
@@ -17,6 +17,8 @@ import { OPENAPI_PATH, openApiDocument } from '../schema/openapi.ts';
 import { describe } from '../schema/spec.ts';
 
 export interface AppParts {
+  /** App-level middleware mounted after authentication and CSRF, before every route, in order. */
+  middleware?: MiddlewareHandler<AppEnv>[];
   /** Route modules mounted after authentication and CSRF, in order. */
   routes: Hono<AppEnv>[];
   renderErrorPage?: ErrorPageRenderer;
@@ -64,6 +66,7 @@ export function createApp(parts: AppParts = { routes: [] }): Hono<AppEnv> {
   });
   app.use('*', authenticate());
   app.use('*', csrfProtection());
+  for (const m of parts.middleware ?? []) app.use('*', m);
   for (const r of parts.routes) app.route('/', r);
   return app;
 }
