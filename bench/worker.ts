@@ -28,6 +28,7 @@ export { KeyRotation } from '../src/index.ts';
  * pool-rest section can count the D1 queries of an acquire+release cycle.
  */
 const workerD1: D1Counter = { queries: 0 };
+const countingBindings = new WeakMap<D1Database, D1Database>();
 
 /** The real CredentialPool with a counting D1 binding, and an empty RPC for the ceiling. */
 export class CredentialPool extends RealCredentialPool {
@@ -64,7 +65,9 @@ bench.onError((err, c) => c.json({ error: { code: 'BENCH_FAILED', message: Strin
 
 export default {
   fetch(request: Request, rawEnv: Env, ctx: ExecutionContext) {
-    const env = { ...rawEnv, DB: countingD1(rawEnv.DB, workerD1) };
+    let counting = countingBindings.get(rawEnv.DB);
+    if (!counting) countingBindings.set(rawEnv.DB, (counting = countingD1(rawEnv.DB, workerD1)));
+    const env = { ...rawEnv, DB: counting };
     const { pathname } = new URL(request.url);
     if (pathname.startsWith('/__bench/')) return bench.fetch(request, env, ctx);
     return worker.fetch(request, env, ctx);

@@ -333,13 +333,14 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       this.#store.saveState(choice.id, applyLeased(state, now));
       this.#store.addUsage(choice.id, periods.day, 1);
       this.#store.addUsage(choice.id, periods.month, 1);
+      // Counted at the reservation, as D1's last_used_at always was (written back by the alarm).
+      this.#copy.credentialUsed(choice.id, now);
 
       const opened = await openCredential(ring, row.encryptedValue, row.keyId);
       // The copy may have changed while we decrypted (a write answered meanwhile): never lease what it no longer offers.
       const current = this.#copy.credential(choice.id);
       const changed = !current || !current.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
       if (opened.readable && !changed) {
-        this.#copy.credentialUsed(choice.id, now);
         return {
           lease_id: lease.leaseId,
           credential_id: choice.id,
