@@ -147,10 +147,10 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   async #fullSync(): Promise<void> {
     // If the process dies before the copy is replaced, this alarm finds the copy behind and syncs again.
     this.#scheduleAlarm(FLUSH_INTERVAL_MS);
-    console.log(JSON.stringify({ level: 'info', event: 'pool.sync', phase: 'start', copy_version: this.#copy.version() }));
+    console.info(JSON.stringify({ level: 'info', event: 'pool.sync', phase: 'start', copy_version: this.#copy.version() }));
     const snapshot = await readSnapshot(this.env.DB);
     this.#copy.replaceAll(snapshot, Date.now());
-    console.log(JSON.stringify({
+    console.info(JSON.stringify({
       level: 'info', event: 'pool.sync', phase: 'done', copy_version: snapshot.version,
       credentials: snapshot.credentials.length, api_keys: snapshot.apiKeys.length,
     }));
@@ -175,9 +175,19 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     return this.#versionCheck;
   }
 
-  /** A copy that was never read (a new object, or one whose storage was reset) is read before it serves. */
+  /** This instance compared its copy with D1 once (it may have slept through writes, or died mid-sync). */
+  #checkedSinceStart = false;
+
+  /**
+   * Before serving: a copy that was never read (a new object, or one whose
+   * storage was reset) is read in full; a fresh instance (after eviction, a
+   * deploy or a crash, perhaps in the middle of a sync) checks its version
+   * once. Both are one-off D1 reads per instance, never per request.
+   */
   async #ready(): Promise<void> {
     if (this.#copy.version() === null) await this.#requestSync();
+    else if (!this.#checkedSinceStart) await this.syncIfBehind();
+    this.#checkedSinceStart = true;
   }
 
   /** The caller's lease-holder name; an API key is authenticated against the copy (401/403 as the guard would answer). */
@@ -203,11 +213,8 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   /** Every hot-path call: make sure an alarm will write the usage back and check the version. */
   #used(): void {
     this.#usedSinceAlarm = true;
-    // The first call of a fresh instance checks the version at once (it may have slept through writes).
-    if (!this.#alarmPending) this.#scheduleAlarm(this.#sawAlarm ? FLUSH_INTERVAL_MS : 0);
+    if (!this.#alarmPending) this.#scheduleAlarm(FLUSH_INTERVAL_MS);
   }
-
-  #sawAlarm = false;
 
   #scheduleAlarm(inMs: number): void {
     if (this.#alarmPending) return;
@@ -218,7 +225,6 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   /** Writes the usage outbox to D1 and checks the copy's version, in one batch; re-arms while the pool is in use. */
   override async alarm(): Promise<void> {
     this.#alarmPending = false;
-    this.#sawAlarm = true;
     const used = this.#usedSinceAlarm;
     this.#usedSinceAlarm = false;
     const out = this.#copy.takeOutbox();
