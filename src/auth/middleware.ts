@@ -7,6 +7,12 @@
  * with a 401/403 JSON error, pages with a redirect to `/login?next=…` (or 403).
  * A token is refused (no principal) when it fails verification (tokens.ts),
  * when its `ver` is below the user's token_version, or when the user is inactive.
+ *
+ * One seam for the pool's hot path: an `ApiKey` on `/api/pool/*` is not looked
+ * up in D1 here. It is kept in `c.var.poolApiKey`, `requireCollector` lets it
+ * on, and the CredentialPool object decides it against its working copy with
+ * the same rule (apiKeyPrincipal) and the same refusals (apiRefusal), so the
+ * answers are the ones every other route gives (see isPoolPath, pool/routes.ts).
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';

@@ -204,6 +204,12 @@ export class CopyStore {
     );
   }
 
+  /** An admin reset the credential's errors in D1: errors still waiting here are dropped too. */
+  forgetErrors(id: number): void {
+    this.#sql.exec('UPDATE outbox_credentials SET errors = 0, error_at = NULL WHERE id = ?', id);
+    this.#sql.exec('UPDATE outbox_inflight_credentials SET errors = 0, error_at = NULL WHERE id = ?', id);
+  }
+
   apiKeyUsed(id: number, at: number): void {
     this.#sql.exec(
       'INSERT INTO outbox_api_keys (id, used_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET used_at = MAX(used_at, excluded.used_at)',

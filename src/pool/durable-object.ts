@@ -481,6 +481,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   /** reset-errors: clears the cooldown and error streaks of one credential (leases and quota use stay). */
   async resetErrors(credentialId: number): Promise<void> {
     this.#store.saveState(credentialId, applyErrorReset(this.#state(credentialId)));
+    this.#copy.forgetErrors(credentialId);
   }
 
   /** Everything health needs from the pool, in one call. */
