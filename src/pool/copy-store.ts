@@ -226,18 +226,7 @@ export class CopyStore {
       this.#sql.exec(MERGE_CREDENTIALS('outbox_credentials', 'outbox_inflight_credentials'));
       this.#sql.exec(MERGE_API_KEYS('outbox_api_keys', 'outbox_inflight_api_keys'));
       this.#sql.exec('DELETE FROM outbox_credentials; DELETE FROM outbox_api_keys;');
-      return {
-        credentials: this.#sql.exec('SELECT * FROM outbox_inflight_credentials ORDER BY id').toArray().map((r) => ({
-          id: r.id as number,
-          usedAt: (r.used_at as number | null) ?? null,
-          errors: r.errors as number,
-          errorAt: (r.error_at as number | null) ?? null,
-        })),
-        apiKeys: this.#sql.exec('SELECT * FROM outbox_inflight_api_keys ORDER BY id').toArray().map((r) => ({
-          id: r.id as number,
-          usedAt: r.used_at as number,
-        })),
-      };
+      return this.#readOutbox('outbox_inflight_credentials', 'outbox_inflight_api_keys');
     });
   }
 
@@ -257,11 +246,18 @@ export class CopyStore {
 
   /** Usage not yet in D1 (for tests and health). */
   pendingUsage(): Outbox {
+    return this.#readOutbox('outbox_credentials', 'outbox_api_keys');
+  }
+
+  #readOutbox(credentials: string, apiKeys: string): Outbox {
     return {
-      credentials: this.#sql.exec('SELECT * FROM outbox_credentials ORDER BY id').toArray().map((r) => ({
-        id: r.id as number, usedAt: (r.used_at as number | null) ?? null, errors: r.errors as number, errorAt: (r.error_at as number | null) ?? null,
+      credentials: this.#sql.exec(`SELECT * FROM ${credentials} ORDER BY id`).toArray().map((r) => ({
+        id: r.id as number,
+        usedAt: (r.used_at as number | null) ?? null,
+        errors: r.errors as number,
+        errorAt: (r.error_at as number | null) ?? null,
       })),
-      apiKeys: this.#sql.exec('SELECT * FROM outbox_api_keys ORDER BY id').toArray().map((r) => ({ id: r.id as number, usedAt: r.used_at as number })),
+      apiKeys: this.#sql.exec(`SELECT * FROM ${apiKeys} ORDER BY id`).toArray().map((r) => ({ id: r.id as number, usedAt: r.used_at as number })),
     };
   }
 }
