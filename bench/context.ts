@@ -86,6 +86,16 @@ export function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }
 
+/** POSTs JSON and expects 200: the wall time (ms) and the parsed answer. */
+export async function timedPost(ctx: BenchContext, path: string, headers: Record<string, string>, body: unknown): Promise<{ ms: number; json: any }> {
+  const t = performance.now();
+  const res = await ctx.fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+  const text = await res.text();
+  const ms = performance.now() - t;
+  if (res.status !== 200) throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+  return { ms, json: JSON.parse(text) };
+}
+
 /** Milliseconds rounded to two decimals, for result lines. */
 export const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
 

@@ -16,16 +16,58 @@ import { fernetBenchRoutes } from './routes/fernet.ts';
 import { poolBenchRoutes } from './routes/pool.ts';
 import { loginBenchRoutes } from './routes/login.ts';
 
-export { CredentialPool, KeyRotation } from '../src/index.ts';
+import { CredentialPool as RealCredentialPool } from '../src/index.ts';
+import { countingD1, type D1Counter } from './d1-counter.ts';
+import { POOL_OBJECT_NAME } from '../src/pool/lock-api.ts';
+
+export { KeyRotation } from '../src/index.ts';
+
+/**
+ * D1 statements run by this Worker (app and bench routes) and, below, by the
+ * pool object: both bindings are wrapped (bench/d1-counter.ts), so the
+ * pool-rest section can count the D1 queries of an acquire+release cycle.
+ */
+const workerD1: D1Counter = { queries: 0 };
+const countingBindings = new WeakMap<D1Database, D1Database>();
+
+/** The real CredentialPool with a counting D1 binding, and an empty RPC for the ceiling. */
+export class CredentialPool extends RealCredentialPool {
+  readonly #d1: D1Counter;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    const d1: D1Counter = { queries: 0 };
+    super(ctx, { ...env, DB: countingD1(env.DB, d1) });
+    this.#d1 = d1;
+  }
+
+  /** Does nothing: the cost of one Durable Object call through the same stack. */
+  async benchEmpty(): Promise<null> {
+    return null;
+  }
+
+  async benchD1Queries(): Promise<number> {
+    return this.#d1.queries;
+  }
+}
+
+type BenchPoolStub = DurableObjectStub & { benchEmpty(): Promise<null>; benchD1Queries(): Promise<number> };
+const benchPool = (env: Env): BenchPoolStub => env.POOL.get(env.POOL.idFromName(POOL_OBJECT_NAME)) as unknown as BenchPoolStub;
 
 const BENCH_ROUTES: Hono<{ Bindings: Env }>[] = [coreBenchRoutes, fernetBenchRoutes, loginBenchRoutes, poolBenchRoutes];
 
 const bench = new Hono<{ Bindings: Env }>();
 for (const routes of BENCH_ROUTES) bench.route('/', routes);
+// The ceiling for pool-rest: one empty Durable Object RPC per HTTP request.
+bench.post('/__bench/pool-rest/empty', async (c) => c.json({ ok: await benchPool(c.env).benchEmpty() }));
+// D1 statements so far, by this Worker and by the pool object.
+bench.get('/__bench/pool-rest/d1-queries', async (c) => c.json({ worker: workerD1.queries, pool: await benchPool(c.env).benchD1Queries() }));
 bench.onError((err, c) => c.json({ error: { code: 'BENCH_FAILED', message: String(err?.message ?? err) } }, 500));
 
 export default {
-  fetch(request: Request, env: Env, ctx: ExecutionContext) {
+  fetch(request: Request, rawEnv: Env, ctx: ExecutionContext) {
+    let counting = countingBindings.get(rawEnv.DB);
+    if (!counting) countingBindings.set(rawEnv.DB, (counting = countingD1(rawEnv.DB, workerD1)));
+    const env = { ...rawEnv, DB: counting };
     const { pathname } = new URL(request.url);
     if (pathname.startsWith('/__bench/')) return bench.fetch(request, env, ctx);
     return worker.fetch(request, env, ctx);

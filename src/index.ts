@@ -10,6 +10,7 @@ import { credentialRoutes } from './credentials/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { arenaRoutes } from './arenas/routes.ts';
 import { poolRoutes } from './pool/routes.ts';
+import { poolCopyFollowsWrites } from './pool/follow-writes.ts';
 import { rotationRoutes } from './rotation/routes.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
 import { apiDocsRoutes } from './docs/page.tsx';
@@ -19,6 +20,8 @@ export { PoolEntrypoint } from './pool/entrypoint.ts';
 export { KeyRotation } from './rotation/durable-object.ts';
 
 export const app = createApp({
+  // Admin writes bring the pool's working copy up to D1 before they answer.
+  middleware: [poolCopyFollowsWrites()],
   // recoveryRoutes first: its lost-key banner middleware must run before any admin page renders.
   routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, arenaRoutes, poolRoutes, rotationRoutes, apiDocsRoutes],
   renderErrorPage,

@@ -10,7 +10,7 @@
  */
 import { Fernet } from '../../src/crypto/fernet.ts';
 import type { BenchContext, BenchResult, BenchSection, Statement } from '../context.ts';
-import { median, percentile, roundMs } from '../context.ts';
+import { median, percentile, roundMs, timedPost as post } from '../context.ts';
 import { apiKeyInsert, credentialsInsert } from '../seed.ts';
 
 const CREDENTIALS = 20;
@@ -30,14 +30,6 @@ async function seed(ctx: BenchContext): Promise<Record<string, string>> {
   return { authorization: key.authorization, 'content-type': 'application/json' };
 }
 
-async function post(ctx: BenchContext, path: string, headers: Record<string, string>, body: unknown): Promise<{ ms: number; json: any }> {
-  const t = performance.now();
-  const res = await ctx.fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
-  const text = await res.text();
-  const ms = performance.now() - t;
-  if (res.status !== 200) throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
-  return { ms, json: JSON.parse(text) };
-}
 
 const ACQUIRE = { platform: 'serper', tier: 'medium', task_id: 'bench' };
 

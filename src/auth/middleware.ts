@@ -7,6 +7,12 @@
  * with a 401/403 JSON error, pages with a redirect to `/login?next=…` (or 403).
  * A token is refused (no principal) when it fails verification (tokens.ts),
  * when its `ver` is below the user's token_version, or when the user is inactive.
+ *
+ * One seam for the pool's hot path: an `ApiKey` on `/api/pool/*` is not looked
+ * up in D1 here. It is kept in `c.var.poolApiKey`, `requireCollector` lets it
+ * on, and the CredentialPool object decides it against its working copy with
+ * the same rule (apiKeyPrincipal) and the same refusals (apiRefusal), so the
+ * answers are the ones every other route gives (see isPoolPath, pool/routes.ts).
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -14,9 +20,10 @@ import { eq } from 'drizzle-orm';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from '../http/types.ts';
 import { apiKeys, users } from '../db/schema.ts';
-import { apiKeyMatches, apiKeyPrefix, apiKeyStatus } from './api-keys.ts';
+import { apiKeyPrefix } from './api-keys.ts';
+import { apiKeyPrincipal } from './api-key-principal.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
-import { can, effectivePermissions, effectiveRole, type Permission, type Principal, type Role } from './principal.ts';
+import { can, effectivePermissions, type Permission, type Principal } from './principal.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { attachSpec } from '../schema/spec.ts';
 
@@ -31,34 +38,33 @@ export function isApiPath(path: string): boolean {
 }
 
 /**
- * A machine key: refused (no principal) unless it is `active` (not revoked, not
- * expired) and its owner, if it has one, is an active user. What it may do is
- * decided here, once, from its scope and its owner's current role.
+ * A machine key, looked up in D1; the decision is apiKeyPrincipal's
+ * (auth/api-key-principal.ts), the rule the pool object applies to its copy too.
  */
 async function fromApiKey(c: Context<AppEnv>, key: string): Promise<Principal | undefined> {
   const prefix = apiKeyPrefix(key);
   if (!prefix) return undefined;
   const row = await c.var.db.query.apiKeys.findFirst({ where: eq(apiKeys.keyPrefix, prefix) });
-  if (!row || !apiKeyMatches(key, row.keyHash) || apiKeyStatus(row, Date.now()) !== 'active') return undefined;
-  let ownerRole: Role | null = null;
-  if (row.userId !== null) {
-    const owner = await c.var.db.query.users.findFirst({ where: eq(users.id, row.userId) });
-    if (!owner || !owner.isActive) return undefined;
-    ownerRole = owner.role;
-  }
+  if (!row) return undefined;
+  const owner = row.userId === null ? undefined : await c.var.db.query.users.findFirst({ where: eq(users.id, row.userId) });
+  const principal = apiKeyPrincipal(key, row, owner ?? null, Date.now());
+  if (!principal) return undefined;
   c.executionCtx.waitUntil(
     c.var.db.update(apiKeys).set({ lastUsedAt: Date.now() }).where(eq(apiKeys.id, row.id)).then(() => undefined, () => undefined),
   );
-  const facts = { via: 'api_key', scope: row.scope, ownerRole } as const;
-  return {
-    via: 'api_key',
-    userId: row.userId,
-    role: effectiveRole(facts),
-    scope: row.scope,
-    apiKeyId: row.id,
-    actor: `api_key:${row.id}`,
-    permissions: effectivePermissions(facts),
-  };
+  return principal;
+}
+
+/**
+ * `/api/pool/*` is the collectors' hot path: an `ApiKey` there is NOT looked
+ * up in D1. `authenticate` leaves it in `c.var.poolApiKey` and sets no
+ * principal; `requireCollector` lets it on, and the CredentialPool object
+ * authenticates it against its working copy within the same call that serves
+ * the request (pool/routes.ts, apiKeyPrincipal). Bearer tokens and cookies on
+ * pool paths are verified as anywhere else (and refused by the guard).
+ */
+export function isPoolPath(path: string): boolean {
+  return path.startsWith('/api/pool/');
 }
 
 async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bearer'): Promise<Principal | undefined> {
@@ -106,7 +112,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const header = c.req.header('authorization') ?? '';
     const [scheme, value] = header.split(/\s+/, 2) as [string, string | undefined];
     let principal: Principal | undefined;
-    if (value && /^apikey$/i.test(scheme)) principal = await fromApiKey(c, value);
+    if (value && /^apikey$/i.test(scheme) && isPoolPath(c.req.path)) c.set('poolApiKey', value);
+    else if (value && /^apikey$/i.test(scheme)) principal = await fromApiKey(c, value);
     else if (value && /^bearer$/i.test(scheme)) principal = await fromJwt(c, value, 'bearer');
     else {
       const cookie = getCookie(c, SESSION_COOKIE);
@@ -132,17 +139,30 @@ const FORBIDDEN_MESSAGE: Record<Permission, string> = {
 };
 
 /**
+ * Why `p` may not do `permission` over the API (401 without a principal, 403
+ * without the permission), or null when it may. The pool object asks this for
+ * the keys it authenticates itself, so its refusals are these very errors.
+ */
+export function apiRefusal(p: Principal | undefined, permission: Permission): VaultError | null {
+  if (!p) {
+    return new VaultError('UNAUTHENTICATED', permission === 'pool' ? 'Authentication required: send Authorization: ApiKey <collector key>.' : 'Authentication required.');
+  }
+  return can(p, permission) ? null : new VaultError('FORBIDDEN', FORBIDDEN_MESSAGE[permission]);
+}
+
+/**
  * The one guard: passes when the principal holds `permission` (worked out once
- * in `authenticate`, see principal.ts), else 401 (no principal) or 403.
+ * in `authenticate`, see principal.ts), else 401 (no principal) or 403. For
+ * `pool`, an `ApiKey` deferred to the pool object (isPoolPath) passes here and
+ * is decided there, with apiKeyPrincipal and apiRefusal.
  */
 export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
   return attachSpec<MiddlewareHandler<AppEnv>>(async (c, next) => {
     const p = c.var.principal;
-    if (!p) {
-      if (permission === 'pool') throw new VaultError('UNAUTHENTICATED', 'Authentication required: send Authorization: ApiKey <collector key>.');
-      return unauthenticated(c);
-    }
-    if (!can(p, permission)) throw new VaultError('FORBIDDEN', FORBIDDEN_MESSAGE[permission]);
+    if (!p && permission === 'pool' && c.var.poolApiKey) return next();
+    if (!p && permission !== 'pool') return unauthenticated(c);
+    const refusal = apiRefusal(p, permission);
+    if (refusal) throw refusal;
     await next();
   }, { kind: 'guard', permission });
 }

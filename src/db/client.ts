@@ -2,8 +2,17 @@
 import { drizzle } from 'drizzle-orm/d1';
 import * as schema from './schema.ts';
 
-export type Db = ReturnType<typeof openDb>;
+export type Db = ReturnType<typeof build>;
 
-export function openDb(d1: D1Database) {
+const clients = new WeakMap<D1Database, ReturnType<typeof build>>();
+
+function build(d1: D1Database) {
   return drizzle(d1, { schema });
+}
+
+/** One client per binding object: drizzle works out the schema's relations on every construction. */
+export function openDb(d1: D1Database): ReturnType<typeof build> {
+  let db = clients.get(d1);
+  if (!db) clients.set(d1, (db = build(d1)));
+  return db;
 }

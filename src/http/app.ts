@@ -3,7 +3,7 @@
  * the request-body limit, CSRF for pages, then each domain's routes. Until the bindings validate,
  * every route except `/api/health` answers 500 `CONFIG_INVALID`.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './types.ts';
 import { errorHandler, type ErrorPageRenderer } from './errors.ts';
@@ -19,6 +19,8 @@ import { describe } from '../schema/spec.ts';
 import { API_DOCS_CSP, API_DOCS_PATH } from '../docs/csp.ts';
 
 export interface AppParts {
+  /** App-level middleware mounted after authentication and CSRF, before every route, in order. */
+  middleware?: MiddlewareHandler<AppEnv>[];
   /** Route modules mounted after authentication and CSRF, in order. */
   routes: Hono<AppEnv>[];
   renderErrorPage?: ErrorPageRenderer;
@@ -69,6 +71,7 @@ export function createApp(parts: AppParts = { routes: [] }): Hono<AppEnv> {
   // routes above take no body; after config so a page's 413 is the error page.
   app.use('*', bodyLimits());
   app.use('*', csrfProtection());
+  for (const m of parts.middleware ?? []) app.use('*', m);
   for (const r of parts.routes) app.route('/', r);
   return app;
 }

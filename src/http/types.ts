@@ -17,6 +17,8 @@ export type AppEnv = {
     config: Config;
     db: Db;
     principal?: Principal;
+    /** An `ApiKey` presented on /api/pool/*: the pool object authenticates it (auth/middleware.ts isPoolPath). */
+    poolApiKey?: string;
     /** The form token for this browser (pages only; see http/csrf.ts). */
     csrfToken: string;
     /** Warnings shown on every admin page (e.g. the lost-key banner). */

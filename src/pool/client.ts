@@ -9,7 +9,7 @@
  */
 import type { Env } from '../env.ts';
 import { POOL_OBJECT_NAME, revivePoolError } from './lock-api.ts';
-import type { CredentialPool, PoolSnapshot } from './durable-object.ts';
+import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
 
@@ -21,11 +21,16 @@ async function call<T>(p: Promise<T>): Promise<T> {
   }
 }
 
+/** `caller`: a holder name the Worker vouches for, or `{apiKey}` for the pool object to authenticate (PoolCaller). */
 export interface PoolClient {
-  acquire(req: AcquireRequest, holder: string): Promise<Lease>;
-  renew(req: RenewRequest, holder: string): Promise<LeaseRenewal>;
-  release(req: ReleaseRequest, holder: string): Promise<LeaseEnd>;
-  reportError(req: ReportErrorRequest, holder: string): Promise<ErrorReportResult>;
+  acquire(req: AcquireRequest, caller: PoolCaller): Promise<Lease>;
+  renew(req: RenewRequest, caller: PoolCaller): Promise<LeaseRenewal>;
+  release(req: ReleaseRequest, caller: PoolCaller): Promise<LeaseEnd>;
+  reportError(req: ReportErrorRequest, caller: PoolCaller): Promise<ErrorReportResult>;
+  /** The holder name of an authenticated caller, or the 401/403 the pool answers it. */
+  authenticate(caller: PoolCaller): Promise<string>;
+  /** Brings the pool's working copy up to D1 if D1 changed since it was read (pool/follow-writes.ts). */
+  syncIfBehind(): Promise<boolean>;
   resetErrors(credentialId: number): Promise<void>;
   snapshot(): Promise<PoolSnapshot>;
 }
@@ -39,6 +44,8 @@ export function pool(env: Pick<Env, 'POOL'>): PoolClient {
     renew: (req, holder) => call(s.renew(req, holder)),
     release: (req, holder) => call(s.release(req, holder)),
     reportError: (req, holder) => call(s.reportError(req, holder)),
+    authenticate: (caller) => call(s.authenticate(caller)),
+    syncIfBehind: () => call(s.syncIfBehind()),
     resetErrors: (id) => call(s.resetErrors(id)),
     snapshot: () => call(s.snapshot()) as Promise<PoolSnapshot>,
   };

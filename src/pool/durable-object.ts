@@ -4,12 +4,30 @@
  * collection lock. State lives in the object's SQLite storage (pool-store.ts,
  * synchronous); the decisions live in lease-rules.ts.
  *
- * Concurrency: a D1 query from inside the object lets other requests
- * interleave. So acquire reads candidate rows from D1, then — with no await in
- * between — re-checks the lock, chooses and *reserves* the lease in storage;
- * only then does it await D1 again for the ciphertext. Two acquires can never
- * both see a credential as free, and a lock taken during the first D1 read
- * wins over the acquire.
+ * The hot path never waits on D1 (issue 14). The object keeps a working copy
+ * of the credentials and the API keys (with their owners' role and state) in
+ * its own storage (copy-store.ts); acquire, renew, release and report-error
+ * read only that copy and answer usage into an outbox. D1 stays the source of
+ * truth:
+ * - every admin write request ends with `syncIfBehind()` before it answers
+ *   (pool/follow-writes.ts), so an edited, deactivated or deleted credential,
+ *   a revoked key or a demoted owner counts from the very next request;
+ * - D1 counts every change the copy cares about in `pool_copy_version`
+ *   (triggers, migration 0050); the copy is re-read in full, in one D1 batch,
+ *   whenever its version differs: on those calls, on unlock after a rotation,
+ *   on the alarm, and before refusing an unknown key or answering "no
+ *   credential" (so a row written behind the app's back is found, too);
+ * - the alarm writes the outbox back to D1 (last_used_at, error counts) at
+ *   most every FLUSH_INTERVAL_MS while the pool is in use, in the same batch
+ *   that reads the version.
+ * `/api/pool/*` keys are authenticated here, against the copy, with the same
+ * rule as everywhere else (auth/api-key-principal.ts, apiRefusal).
+ *
+ * Concurrency: a sync awaits D1, and acquire awaits the decryption, so other
+ * requests interleave. Acquire chooses and *reserves* the lease with no await
+ * in between; after decrypting, it checks the copy again and gives the
+ * reservation back if the row was deleted, deactivated or replaced meanwhile.
+ * Full syncs run one at a time, each starting after the request for it.
  *
  * Acquire is the only place a plaintext credential leaves the vault.
  * Expected failures are thrown as VaultErrors; their properties cross RPC
@@ -21,8 +39,13 @@ import { VaultError } from '../errors.ts';
 import { loadConfig } from '../config.ts';
 import { base64urlEncode } from '../crypto/encoding.ts';
 import { openCredential } from '../credentials/sealing.ts';
+import { apiKeyPrefix } from '../auth/api-keys.ts';
+import { apiKeyPrincipal } from '../auth/api-key-principal.ts';
+import { apiRefusal } from '../auth/middleware.ts';
 import type { LockStatus, PoolLockApi } from './lock-api.ts';
 import { PoolStore, type LeaseRecord } from './pool-store.ts';
+import { CopyStore, type CopiedCredential, type Outbox } from './copy-store.ts';
+import { readSnapshot, readVersion, writeUsage } from './d1-source.ts';
 import {
   AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, FRESH_STATE, applyErrorReport, applyErrorReset, applyLeased, applySuccessfulRelease,
   chooseCredential, leaseExpiry, quotaPeriods, unitsCorrection, type CredentialPoolState, type NoCredentialDetails,
@@ -49,29 +72,155 @@ export interface PoolSnapshot {
   month: string;
 }
 
-const GONE = Symbol('gone');
+/**
+ * Who is calling the pool: a holder name the Worker vouches for (the RPC
+ * entrypoint's `service_binding`, internal callers), or an `ApiKey` presented
+ * on /api/pool/*, which the object authenticates against its copy.
+ */
+export type PoolCaller = string | { apiKey: string };
+
+/** While the pool is in use, usage goes back to D1 (and the copy's version is checked) at most this often. */
+export const FLUSH_INTERVAL_MS = 5_000;
 
 /** Seconds a refused collector should wait while a rotation holds the lock. */
 export const LOCKED_RETRY_AFTER_SECONDS = 30;
 /** Expired leases are kept this long so a late release or error report still counts. */
 const EXPIRED_LEASE_RETENTION_MS = 60 * 60_000;
 
-interface CandidateRow {
-  id: number;
-  is_active: number;
-  key_id: string;
-  daily_quota: number | null;
-  monthly_quota: number | null;
-  last_used_at: number | null;
-  max_leases: number | null;
-}
 
 export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   readonly #store: PoolStore;
+  readonly #copy: CopyStore;
+  /** A full sync asked for but not started yet (every caller until it starts shares it). */
+  #queuedSync: Promise<void> | null = null;
+  /** The sync running or queued last: the next one starts after it. */
+  #lastSync: Promise<unknown> = Promise.resolve();
+  /** A version check in flight (concurrent callers share it). */
+  #versionCheck: Promise<boolean> | null = null;
+  /** An alarm this instance set is pending. */
+  #alarmPending = false;
+  /** The hot path ran since the last alarm. */
+  #usedSinceAlarm = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new PoolStore(ctx.storage.sql);
+    this.#copy = new CopyStore(ctx.storage);
+  }
+
+  // --- the working copy -----------------------------------------------------------
+
+  /** A full sync that starts after this call (queued behind one that is running). */
+  #requestSync(): Promise<void> {
+    if (this.#queuedSync) return this.#queuedSync;
+    const run = this.#lastSync.then(() => {
+      this.#queuedSync = null;
+      return this.#fullSync();
+    });
+    this.#queuedSync = run;
+    this.#lastSync = run.catch(() => undefined);
+    return run;
+  }
+
+  async #fullSync(): Promise<void> {
+    // If the process dies before the copy is replaced, this alarm finds the copy behind and syncs again.
+    this.#scheduleAlarm(FLUSH_INTERVAL_MS);
+    console.info(JSON.stringify({ level: 'info', event: 'pool.sync', phase: 'start', copy_version: this.#copy.version() }));
+    const snapshot = await readSnapshot(this.env.DB);
+    this.#copy.replaceAll(snapshot, Date.now());
+    console.info(JSON.stringify({
+      level: 'info', event: 'pool.sync', phase: 'done', copy_version: snapshot.version,
+      credentials: snapshot.credentials.length, api_keys: snapshot.apiKeys.length,
+    }));
+  }
+
+  /**
+   * Reads D1's `pool_copy_version` and, if the copy was read at another one,
+   * re-reads the copy in full before answering. True when it synced. Called by
+   * every admin write request before it answers (pool/follow-writes.ts).
+   */
+  async syncIfBehind(): Promise<boolean> {
+    this.#versionCheck ??= (async () => {
+      try {
+        const version = await readVersion(this.env.DB);
+        if (version === this.#copy.version()) return false;
+        await this.#requestSync();
+        return true;
+      } finally {
+        this.#versionCheck = null;
+      }
+    })();
+    return this.#versionCheck;
+  }
+
+  /** This instance compared its copy with D1 once (it may have slept through writes, or died mid-sync). */
+  #checkedSinceStart = false;
+
+  /**
+   * Before serving: a copy that was never read (a new object, or one whose
+   * storage was reset) is read in full; a fresh instance (after eviction, a
+   * deploy or a crash, perhaps in the middle of a sync) checks its version
+   * once. Both are one-off D1 reads per instance, never per request.
+   */
+  async #ready(): Promise<void> {
+    if (this.#copy.version() === null) await this.#requestSync();
+    else if (!this.#checkedSinceStart) await this.syncIfBehind();
+    this.#checkedSinceStart = true;
+  }
+
+  /** The caller's lease-holder name; an API key is authenticated against the copy (401/403 as the guard would answer). */
+  async #holder(caller: PoolCaller, now: number): Promise<string> {
+    if (typeof caller === 'string') return caller;
+    const prefix = apiKeyPrefix(caller.apiKey);
+    let row = prefix ? this.#copy.apiKey(prefix) : null;
+    // Unknown here: perhaps written to D1 behind the app's back. One version check, on this path only.
+    if (prefix && !row && (await this.syncIfBehind())) row = this.#copy.apiKey(prefix);
+    const principal = apiKeyPrincipal(caller.apiKey, row, row?.owner ?? null, now);
+    const refusal = apiRefusal(principal, 'pool');
+    if (refusal) throw refusal;
+    this.#copy.apiKeyUsed(principal!.apiKeyId!, now);
+    return principal!.actor;
+  }
+
+  /** Authenticates a caller without doing anything (the REST routes' refusal path: pool/routes.ts). */
+  async authenticate(caller: PoolCaller): Promise<string> {
+    await this.#ready();
+    return this.#holder(caller, Date.now());
+  }
+
+  /** Every hot-path call: make sure an alarm will write the usage back and check the version. */
+  #used(): void {
+    this.#usedSinceAlarm = true;
+    if (!this.#alarmPending) this.#scheduleAlarm(FLUSH_INTERVAL_MS);
+  }
+
+  #scheduleAlarm(inMs: number): void {
+    if (this.#alarmPending) return;
+    this.#alarmPending = true;
+    void this.ctx.storage.setAlarm(Date.now() + inMs);
+  }
+
+  /** Writes the usage outbox to D1 and checks the copy's version, in one batch; re-arms while the pool is in use. */
+  override async alarm(): Promise<void> {
+    this.#alarmPending = false;
+    const used = this.#usedSinceAlarm;
+    this.#usedSinceAlarm = false;
+    const out = this.#copy.takeOutbox();
+    let version: number;
+    try {
+      version = await writeUsage(this.env.DB, out);
+      this.#copy.flushed();
+    } catch (e) {
+      this.#copy.flushFailed();
+      throw e; // alarms are retried
+    }
+    if (version !== this.#copy.version()) await this.#requestSync();
+    if (used || this.#usedSinceAlarm) this.#scheduleAlarm(FLUSH_INTERVAL_MS);
+  }
+
+  /** Usage not yet written back to D1 (health, tests). */
+  async pendingUsage(): Promise<Outbox> {
+    return this.#copy.pendingUsage();
   }
 
   // --- the collection lock (lock-api.ts) --------------------------------------
@@ -98,8 +247,12 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     return this.#lockStatus(now);
   }
 
+  /** Releases the lock, then re-reads the copy in full (a rotation re-encrypted the rows) before answering. */
   async unlock(holder: string): Promise<LockStatus> {
-    if (this.#store.getLock()?.holder === holder) this.#store.clearLock();
+    const lock = this.#store.getLock();
+    if (lock?.holder === holder) this.#store.clearLock();
+    // Also on a replayed unlock (no lock left): the sync of the first one may have failed.
+    if (!lock || lock.holder === holder) await this.#requestSync();
     return this.#lockStatus(Date.now());
   }
 
@@ -119,14 +272,14 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
 
   // --- leases -------------------------------------------------------------------
 
-  async acquire(req: AcquireRequest, holder: string): Promise<Lease> {
+  async acquire(req: AcquireRequest, caller: PoolCaller): Promise<Lease> {
+    await this.#ready();
+    const holder = await this.#holder(caller, Date.now());
+    this.#used();
     this.#refuseIfLocked();
     const ring = (await loadConfig(this.env)).credentialKeys;
-    let { results: rows } = await this.env.DB.prepare(
-      `SELECT id, is_active, key_id, daily_quota, monthly_quota, last_used_at, max_leases
-       FROM api_credentials WHERE platform = ? AND tier = ?`,
-    ).bind(req.platform, req.tier).all<CandidateRow>();
     const unreadable = new Set<number>();
+    let checkedD1 = false;
 
     for (;;) {
       // From here to insertLease: no await, so the choice and the reservation are one step.
@@ -134,9 +287,18 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       this.#refuseIfLocked();
       this.#store.sweepExpired(now - EXPIRED_LEASE_RETENTION_MS);
       this.#dropFinishedPeriods(now);
+      const rows = this.#copy.credentials(req.platform, req.tier);
       const candidates = this.#candidates(rows, (keyId) => ring.statusOf(keyId) !== 'missing', unreadable, now);
       const choice = chooseCredential(candidates, now);
-      if (!choice.ok) throw noCredential(req, choice.details, now);
+      if (!choice.ok) {
+        // Before saying "none", make sure the copy is not behind D1: one read, on this path only.
+        if (!checkedD1) {
+          checkedD1 = true;
+          if (await this.syncIfBehind()) continue;
+        }
+        throw noCredential(req, choice.details, now);
+      }
+      const row = rows.find((r) => r.id === choice.id)!;
       const periods = quotaPeriods(now);
       const lease: LeaseRecord = {
         leaseId: `lease_${base64urlEncode(crypto.getRandomValues(new Uint8Array(16))).replace(/=+$/, '')}`,
@@ -155,48 +317,35 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       this.#store.saveState(choice.id, applyLeased(state, now));
       this.#store.addUsage(choice.id, periods.day, 1);
       this.#store.addUsage(choice.id, periods.month, 1);
+      // Counted at the reservation, as D1's last_used_at always was (written back by the alarm).
+      this.#copy.credentialUsed(choice.id, now);
 
-      const fields = await this.#openCredential(choice.id, now, ring);
-      if (fields && fields !== GONE) {
+      const opened = await openCredential(ring, row.encryptedValue, row.keyId);
+      // The copy may have changed while we decrypted (a write answered meanwhile): never lease what it no longer offers.
+      const current = this.#copy.credential(choice.id);
+      const changed = !current || !current.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
+      if (opened.readable && !changed) {
         return {
           lease_id: lease.leaseId,
           credential_id: choice.id,
           platform: req.platform,
           tier: req.tier,
-          fields,
+          fields: opened.payload as Record<string, string>,
           expires_at: new Date(lease.expiresAt).toISOString(),
         };
       }
-      // Undecryptable, or deleted/deactivated since the first read: give the reservation back, try another.
+      // Undecryptable, or deleted/deactivated/replaced meanwhile: give the reservation back, try again.
       this.#store.deleteLease(lease.leaseId);
       this.#store.addUsage(choice.id, periods.day, -1);
       this.#store.addUsage(choice.id, periods.month, -1);
-      if (fields === GONE) rows = rows.filter((r) => r.id !== choice.id);
-      else unreadable.add(choice.id);
+      if (!changed && !opened.readable) {
+        console.log(JSON.stringify({ level: 'warn', code: 'UNDECRYPTABLE', credential_id: choice.id, reason: opened.reason }));
+        unreadable.add(choice.id);
+      }
     }
   }
 
-  /** Reads and decrypts one row after it was reserved: its fields, GONE (deleted or deactivated meanwhile) or null (unreadable). */
-  async #openCredential(
-    id: number,
-    now: number,
-    ring: Awaited<ReturnType<typeof loadConfig>>['credentialKeys'],
-  ): Promise<Record<string, string> | typeof GONE | null> {
-    const [, read] = await this.env.DB.batch([
-      this.env.DB.prepare('UPDATE api_credentials SET last_used_at = ? WHERE id = ?').bind(now, id),
-      this.env.DB.prepare('SELECT encrypted_value, key_id, is_active FROM api_credentials WHERE id = ?').bind(id),
-    ]);
-    const row = (read!.results as { encrypted_value: string; key_id: string; is_active: number }[])[0];
-    if (!row || !row.is_active) return GONE;
-    const opened = await openCredential(ring, row.encrypted_value, row.key_id);
-    if (!opened.readable) {
-      console.log(JSON.stringify({ level: 'warn', code: 'UNDECRYPTABLE', credential_id: id, reason: opened.reason }));
-      return null;
-    }
-    return opened.payload as Record<string, string>;
-  }
-
-  #candidates(rows: CandidateRow[], keyAvailable: (keyId: string) => boolean, unreadable: Set<number>, now: number): PoolCandidate[] {
+  #candidates(rows: CopiedCredential[], keyAvailable: (keyId: string) => boolean, unreadable: Set<number>, now: number): PoolCandidate[] {
     const ids = rows.map((r) => r.id);
     const states = this.#store.states(ids);
     const leases = this.#store.leaseCounts(ids, now);
@@ -204,13 +353,13 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     const usage = this.#store.usage(ids, [periods.day, periods.month]);
     return rows.map((r) => ({
       id: r.id,
-      isActive: Boolean(r.is_active),
-      keyAvailable: keyAvailable(r.key_id),
+      isActive: r.isActive,
+      keyAvailable: keyAvailable(r.keyId),
       undecryptable: unreadable.has(r.id),
-      maxLeases: r.max_leases ?? DEFAULT_MAX_LEASES,
-      dailyQuota: r.daily_quota,
-      monthlyQuota: r.monthly_quota,
-      lastUsedAt: r.last_used_at,
+      maxLeases: r.maxLeases ?? DEFAULT_MAX_LEASES,
+      dailyQuota: r.dailyQuota,
+      monthlyQuota: r.monthlyQuota,
+      lastUsedAt: r.lastUsedAt,
       state: states.get(r.id) ?? FRESH_STATE,
       activeLeases: leases.get(r.id)?.count ?? 0,
       earliestLeaseExpiry: leases.get(r.id)?.earliestExpiry ?? null,
@@ -219,8 +368,11 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     }));
   }
 
-  async renew(req: RenewRequest, holder: string): Promise<LeaseRenewal> {
+  async renew(req: RenewRequest, caller: PoolCaller): Promise<LeaseRenewal> {
+    await this.#ready();
     const now = Date.now();
+    const holder = await this.#holder(caller, now);
+    this.#used();
     this.#refuseIfLocked();
     const lease = this.#store.liveLease(req.lease_id, now);
     if (!lease || lease.holder !== holder) throw leaseExpired();
@@ -230,34 +382,43 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   }
 
   /** Ends a lease that worked: reported units replace the one counted at acquire; error streaks end. */
-  async release(req: ReleaseRequest, holder: string): Promise<LeaseEnd> {
+  async release(req: ReleaseRequest, caller: PoolCaller): Promise<LeaseEnd> {
+    await this.#ready();
     const now = Date.now();
+    const holder = await this.#holder(caller, now);
+    this.#used();
     const lease = this.#endLease(req.lease_id, holder, req.units_used);
     const state = this.#state(lease.credentialId);
     this.#store.saveState(lease.credentialId, applySuccessfulRelease(state));
     return { lease_id: lease.leaseId, credential_id: lease.credentialId, expired: lease.expiresAt <= now };
   }
 
-  /** Ends a lease that failed: cooldown, and on the third auth failure in a row, deactivation (D1 + audit). */
-  async reportError(req: ReportErrorRequest, holder: string): Promise<ErrorReportResult> {
+  /**
+   * Ends a lease that failed: cooldown; error_count and last_error_at go back to
+   * D1 with the usage. On the third auth failure in a row the credential is
+   * deactivated in D1 with its audit event before this answers (the one D1
+   * write a pool request can make: rare, and it must not be lost).
+   */
+  async reportError(req: ReportErrorRequest, caller: PoolCaller): Promise<ErrorReportResult> {
+    await this.#ready();
     const now = Date.now();
+    const holder = await this.#holder(caller, now);
+    this.#used();
     const lease = this.#endLease(req.lease_id, holder, req.units_used);
     const outcome = applyErrorReport(this.#state(lease.credentialId), req.kind, req.retry_after ?? null, now);
     this.#store.saveState(lease.credentialId, outcome.state);
-    const db = this.env.DB;
-    const writes = [
-      db.prepare('UPDATE api_credentials SET last_error_at = ?, error_count = error_count + 1 WHERE id = ?').bind(now, lease.credentialId),
-    ];
+    this.#copy.credentialFailed(lease.credentialId, now);
     if (outcome.deactivate) {
-      writes.push(
+      const db = this.env.DB;
+      await db.batch([
         db.prepare('UPDATE api_credentials SET is_active = 0, updated_at = ? WHERE id = ?').bind(now, lease.credentialId),
         db.prepare('INSERT INTO audit_events (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)').bind(
           now, 'pool', 'credential.deactivate', `credential:${lease.credentialId}`,
           JSON.stringify({ reason: 'auth_failed', consecutive_auth_failures: AUTH_FAILURES_BEFORE_DEACTIVATION, reported_by: holder }),
         ),
-      );
+      ]);
+      this.#copy.deactivate(lease.credentialId);
     }
-    await db.batch(writes);
     return {
       lease_id: lease.leaseId,
       credential_id: lease.credentialId,
@@ -298,6 +459,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   /** reset-errors: clears the cooldown and error streaks of one credential (leases and quota use stay). */
   async resetErrors(credentialId: number): Promise<void> {
     this.#store.saveState(credentialId, applyErrorReset(this.#state(credentialId)));
+    this.#copy.forgetErrors(credentialId);
   }
 
   /** Everything health needs from the pool, in one call. */

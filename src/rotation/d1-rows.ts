@@ -26,13 +26,14 @@ export const ROWS_PER_STATEMENT = 24;
 /**
  * A compare-and-set UPDATE for `rows` rows: each row changes only if it still
  * has the id, key_id and encrypted_value we read (`WHERE id = ? AND key_id = ?
- * AND encrypted_value = ?`, one VALUES tuple per row).
+ * AND encrypted_value = ?`, one VALUES tuple per row); it returns the ids it changed.
  */
 export function compareAndSetSql(rows: number): string {
   const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
   return `UPDATE api_credentials SET encrypted_value = v.column4, key_id = ?
 FROM (VALUES ${tuples}) AS v
-WHERE api_credentials.id = v.column1 AND api_credentials.key_id = v.column2 AND api_credentials.encrypted_value = v.column3`;
+WHERE api_credentials.id = v.column1 AND api_credentials.key_id = v.column2 AND api_credentials.encrypted_value = v.column3
+RETURNING api_credentials.id`;
 }
 
 export class D1CredentialRows implements CredentialRowsPort {
@@ -74,9 +75,11 @@ export class D1CredentialRows implements CredentialRowsPort {
       if (chunk.some((u) => u.toKeyId !== target)) throw new Error('one batch re-encrypts under one key');
       statements.push(stmt.bind(target, ...chunk.flatMap((u) => [u.id, u.fromKeyId, u.fromValue, u.toValue])));
     }
-    // One batch() = one transaction: all of it is committed, or none.
+    // One batch() = one transaction: all of it is committed, or none. Rows are
+    // counted by RETURNING, not meta.changes, which also counts the rows the
+    // pool-copy triggers touch (migration 0050).
     const results = await this.#db.batch(statements);
-    return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+    return results.reduce((n, r) => n + r.results.length, 0);
   }
 
   async countUnder(keyId: string, ids: number[]): Promise<number> {

@@ -94,7 +94,9 @@ describe('/api/api-keys', () => {
     const acquire = () => call('/api/pool/acquire', `ApiKey ${owned.key}`, { method: 'POST', json: { platform: 'serper', tier: 'medium', task_id: 't' } });
     // Still an admin: the guard lets it through (404: nothing stored to lease).
     expect((await acquire()).status).toBe(404);
-    await env.DB.prepare("UPDATE users SET role = 'researcher' WHERE id = ?").bind(admin.id).run();
+    // Demoted through the API (the pool's copy follows admin writes before they answer; a raw D1 write would reach it by its version check).
+    const other = await createTestUser('admin');
+    expect((await call(`/api/users/${admin.id}`, `Bearer ${other.token}`, { method: 'PATCH', json: { role: 'researcher' } })).status).toBe(200);
     const refused = await acquire();
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');

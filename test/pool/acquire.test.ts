@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { poolStub } from '../../src/pool/lock-api.ts';
 import { createTestUser } from '../support/auth.ts';
 import { TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
-import { resetPool, apiKeyHeaders, keyIdOf, post, seedCredential, type ErrorBody } from './support.ts';
+import { flushPoolUsage, resetPool, apiKeyHeaders, keyIdOf, post, seedCredential, type ErrorBody } from './support.ts';
 import { TEST_CREDENTIAL_KEY } from '../support/keys.ts';
 
 let collector: Record<string, string>;
@@ -34,6 +34,7 @@ describe('POST /api/pool/acquire', () => {
     const ttl = Date.parse(lease.expires_at) - before;
     expect(ttl).toBeGreaterThanOrEqual(600_000);
     expect(ttl).toBeLessThan(600_000 + 60_000);
+    await flushPoolUsage(); // last_used_at reaches D1 with the pool's coalesced usage
     const row = await env.DB.prepare('SELECT last_used_at FROM api_credentials WHERE id = ?').bind(id).first<{ last_used_at: number }>();
     expect(row!.last_used_at).toBeGreaterThanOrEqual(before);
   });

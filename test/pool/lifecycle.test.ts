@@ -3,7 +3,7 @@ import { exports } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { poolStub } from '../../src/pool/lock-api.ts';
 import { createTestUser } from '../support/auth.ts';
-import { resetPool, apiKeyHeaders, post, seedCredential, type ErrorBody } from './support.ts';
+import { flushPoolUsage, resetPool, apiKeyHeaders, post, seedCredential, type ErrorBody } from './support.ts';
 
 interface LeaseBody {
   lease_id: string;
@@ -100,6 +100,7 @@ describe('auth failures', () => {
       now = Date.parse(body.cooldown_until) - T0;
       at(now);
     }
+    await flushPoolUsage(); // error counts reach D1 with the pool's coalesced usage
     const row = await env.DB.prepare('SELECT is_active, error_count, last_error_at FROM api_credentials WHERE id = ?')
       .bind(id).first<{ is_active: number; error_count: number; last_error_at: number }>();
     expect(row).toMatchObject({ is_active: 0, error_count: 3 });

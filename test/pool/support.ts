@@ -44,7 +44,22 @@ export async function seedCredential(s: SeedCredential): Promise<number> {
       s.isActive === false ? 0 : 1, s.dailyQuota ?? null, s.monthlyQuota ?? null, s.maxLeases ?? 1, s.lastUsedAt ?? null, now, now,
     )
     .first<{ id: number }>();
+  // Written behind the app's back: bring the pool's working copy up, as an admin write request does (pool/follow-writes.ts).
+  await syncPool();
   return row!.id;
+}
+
+/** Runs the pool's alarm now: its coalesced usage (last_used_at, error counts) goes back to D1. */
+export async function flushPoolUsage(): Promise<void> {
+  const { runDurableObjectAlarm } = await import('cloudflare:test');
+  const { poolStub } = await import('../../src/pool/lock-api.ts');
+  await runDurableObjectAlarm(poolStub(env));
+}
+
+/** Brings the pool's working copy up to D1 (what every admin write request does before it answers). */
+export async function syncPool(): Promise<void> {
+  const { pool } = await import('../../src/pool/client.ts');
+  await pool(env).syncIfBehind();
 }
 
 export function post(path: string, headers: Record<string, string>, json: unknown): Promise<Response> {
@@ -55,11 +70,13 @@ export interface ErrorBody {
   error: { code: string; message: string; [k: string]: unknown };
 }
 
-/** Empties the pool object's storage (leases, state, counters, lock) between tests of one file. */
+/** Empties the pool object's storage (leases, state, counters, lock, working copy) between tests of one file. */
 export async function resetPool(): Promise<void> {
   const { runInDurableObject } = await import('cloudflare:test');
   const { poolStub } = await import('../../src/pool/lock-api.ts');
   await runInDurableObject(poolStub(env), (_instance, state) => {
     state.storage.sql.exec('DELETE FROM leases; DELETE FROM credential_state; DELETE FROM usage; DELETE FROM pool_lock;');
+    // The copy is read again in full on the next call.
+    state.storage.sql.exec('DELETE FROM copy_credentials; DELETE FROM copy_api_keys; DELETE FROM copy_meta; DELETE FROM outbox_credentials; DELETE FROM outbox_api_keys;');
   });
 }

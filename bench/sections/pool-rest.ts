@@ -1,0 +1,115 @@
+/**
+ * Bench section `pool-rest`: the pool's REST hot path as a collector sees it,
+ * against the ceiling of the same Worker and HTTP stack, in the same run.
+ *
+ * - cycles: 16 clients in flight, each looping acquire + release over HTTP with
+ *   an `ApiKey` (the real app: middleware, authentication, schemas, the
+ *   CredentialPool object); 20 serper/medium credentials, so one is always free;
+ * - ceiling: the same 16 clients calling `POST /__bench/pool-rest/empty`,
+ *   which makes one empty RPC to the same CredentialPool object
+ *   (bench/worker.ts): the most requests per second one Durable Object call
+ *   per request can reach here;
+ * - ratio = cycles_per_s / (ceiling_calls_per_s / 2): a cycle is two requests;
+ * - p50_ms / p99_ms: latency of one pool request (acquire or release) at 16 in flight;
+ * - d1_queries_per_cycle: D1 statements run by the Worker AND the pool object
+ *   (both bindings wrapped, bench/d1-counter.ts) during the cycle rounds,
+ *   divided by the cycles; it includes the pool's coalesced usage flush (an
+ *   alarm), which is not on the request path.
+ *
+ * Rounds alternate ceiling / cycles three times so machine load falls on both
+ * alike; the figures are the medians of the three rounds (latency: all requests).
+ */
+import { Fernet } from '../../src/crypto/fernet.ts';
+import type { BenchContext, BenchSection, Statement } from '../context.ts';
+import { median, percentile, roundMs, timedPost as post } from '../context.ts';
+import { apiKeyInsert, credentialsInsert } from '../seed.ts';
+
+const CREDENTIALS = 20;
+const CONCURRENCY = 16;
+const ROUNDS = 3;
+const ACQUIRE = { platform: 'serper', tier: 'medium', task_id: 'bench-rest' };
+
+async function seed(ctx: BenchContext): Promise<Record<string, string>> {
+  const f = await Fernet.fromKey(ctx.keys.credentialEncryptionKey);
+  const now = Date.now();
+  const statements: Statement[] = [];
+  const rows = Array.from({ length: CREDENTIALS }, (_, i) => ({
+    platform: 'serper', tier: 'medium', name: `bench rest ${i}`, fields: { api_key: `bench-rest-key-${i}-xxxxxxxxxxxxxxxx` },
+  }));
+  for (let i = 0; i < rows.length; i += 10) statements.push(await credentialsInsert(f, rows.slice(i, i + 10), now));
+  const key = apiKeyInsert('bench rest collector', 'collector', now);
+  statements.push(key.statement);
+  await ctx.d1(statements);
+  return { authorization: key.authorization, 'content-type': 'application/json' };
+}
+
+
+/** 16 loops of `step` for `seconds`; returns how many steps finished per second. */
+async function inFlight(seconds: number, step: () => Promise<void>): Promise<{ count: number; per_s: number }> {
+  let count = 0;
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        await step();
+        count++;
+      }
+    }),
+  );
+  return { count, per_s: count / ((performance.now() - t0) / 1000) };
+}
+
+async function d1Queries(ctx: BenchContext): Promise<number> {
+  const q = await ctx.json<{ worker: number; pool: number }>('/__bench/pool-rest/d1-queries');
+  return q.worker + q.pool;
+}
+
+export const poolRestSection: BenchSection = {
+  name: 'pool-rest',
+  description: 'pool REST acquire+release cycles/s at 16 in flight vs an empty DO call through the same stack; p50/p99; D1 queries per cycle',
+  async run(ctx) {
+    const headers = await seed(ctx);
+    const seconds = Math.max(2, ctx.options.seconds * 3);
+    const latencies: number[] = [];
+    const cycle = async (record: boolean) => {
+      const a = await post(ctx, '/api/pool/acquire', headers, ACQUIRE);
+      const r = await post(ctx, '/api/pool/release', headers, { lease_id: a.json.lease_id, units_used: 1 });
+      if (record) latencies.push(a.ms, r.ms);
+    };
+    const empty = async () => void (await post(ctx, '/__bench/pool-rest/empty', headers, {}));
+    ctx.log('pool-rest: warming up');
+    await inFlight(1, () => cycle(false));
+    await inFlight(1, empty);
+
+    const ceilings: number[] = [];
+    const cycles: number[] = [];
+    let queries = 0;
+    let cycleCount = 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      ctx.log(`pool-rest: round ${round}/${ROUNDS}: ceiling, then cycles (${seconds} s each)`);
+      ceilings.push((await inFlight(seconds, empty)).per_s);
+      const before = await d1Queries(ctx);
+      const c = await inFlight(seconds, () => cycle(true));
+      queries += (await d1Queries(ctx)) - before;
+      cycleCount += c.count;
+      cycles.push(c.per_s);
+    }
+    const cyclesPerS = median(cycles);
+    const ceiling = median(ceilings);
+    ctx.log(`pool-rest: rounds: cycles/s ${cycles.map(Math.round).join(', ')}; ceiling calls/s ${ceilings.map(Math.round).join(', ')}; D1 statements ${queries} over ${cycleCount} cycles`);
+    return [
+      {
+        cycles_per_s: Math.round(cyclesPerS),
+        p50_ms: roundMs(median(latencies)),
+        p99_ms: roundMs(percentile(latencies, 99)),
+        ceiling_calls_per_s: Math.round(ceiling),
+        ratio: Math.round((cyclesPerS / (ceiling / 2)) * 100) / 100,
+        d1_queries_per_cycle: Math.round((queries / cycleCount) * 10_000) / 10_000,
+        concurrency: CONCURRENCY,
+      },
+    ];
+  },
+};
+
+export default poolRestSection;
