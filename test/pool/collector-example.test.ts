@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { poolStub } from '../../src/pool/lock-api.ts';
 import type { PoolService } from '../../src/pool/types.ts';
 import { searchSerper, type Env } from './collector-example.ts';
-import { resetPool, seedCredential } from './support.ts';
+import { flushPoolUsage, resetPool, seedCredential } from './support.ts';
 
 const collectorEnv: Env = { VAULT_POOL: (exports as unknown as { PoolEntrypoint: PoolService }).PoolEntrypoint };
 const KEY = 'CANARY-serper-example-key';
@@ -51,6 +51,7 @@ describe('the documented collector (searchSerper)', () => {
 
   it('reports a 401 as auth_failed and throws', async () => {
     await expect(searchSerper(collectorEnv, 'q', 'doc-5', serper(401).fetcher)).rejects.toThrow(`serper refused credential ${id}`);
+    await flushPoolUsage(); // error counts reach D1 with the pool's coalesced usage
     const row = await env.DB.prepare('SELECT error_count FROM api_credentials WHERE id = ?').bind(id).first<{ error_count: number }>();
     expect(row!.error_count).toBe(1);
     const snapshot = await poolStub(env).lockStatus();
