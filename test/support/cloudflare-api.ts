@@ -459,9 +459,12 @@ export class CloudflareApi {
 async function parseBody(contentType: string, raw: Buffer): Promise<any> {
   if (!raw.length) return null;
   if (contentType.startsWith('multipart/form-data')) {
-    const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+    const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
     const parts: Record<string, string> = {};
-    for (const [k, v] of form.entries()) parts[k] = typeof v === 'string' ? v : await (v as Blob).text();
+    for (const k of new Set((form as unknown as { keys(): Iterable<string> }).keys())) {
+      const v = form.get(k);
+      parts[k] = typeof v === 'string' ? v : await (v as Blob).text();
+    }
     return parts;
   }
   const text = raw.toString('utf8');
