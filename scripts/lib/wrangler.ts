@@ -37,18 +37,23 @@ export function wranglerConfig(): string | undefined {
   return process.env.ARENA_VAULT_WRANGLER_CONFIG || undefined;
 }
 
-export function runWrangler(args: string[], opts: { input?: string } = {}): string {
+function spawnWrangler(args: string[], input: string | undefined) {
   const config = wranglerConfig();
   if (config && !args.includes('--config')) args = [...args, '--config', config];
   const res = spawnSync(WRANGLER, args, {
     encoding: 'utf8',
-    input: opts.input,
+    input,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
     maxBuffer: 256 * 1024 * 1024,
   });
   if (res.error) throw new CliError(`could not run wrangler: ${res.error.message}`, 1);
+  return res;
+}
+
+export function runWrangler(args: string[], opts: { input?: string } = {}): string {
+  const res = spawnWrangler(args, opts.input);
   if (res.status !== 0) {
-    const line = (res.stderr || res.stdout || '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
+    const line = (res.stderr || res.stdout || '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
     throw new CliError(`wrangler ${args.slice(0, 3).join(' ')} failed: ${line.replace(/^[\s✘▲X[\]ERROR]+/, '').trim()}`, 1);
   }
   return res.stdout;
@@ -91,7 +96,10 @@ export function d1Query<Row = Record<string, unknown>>(sql: string, target: D1Ta
 
 /** The names of the Worker's secrets (Cloudflare never returns their values). */
 export function secretNames(): string[] {
-  const out = runWrangler(['secret', 'list', '--format', 'json']);
+  const res = spawnWrangler(['secret', 'list', '--format', 'json'], undefined);
+  // No Worker yet (Cloudflare error 10007): it has no secrets.
+  if (res.status !== 0 && /\b10007\b|Worker "[^"]+" not found/.test(res.stdout + res.stderr)) return [];
+  const out = res.status === 0 ? res.stdout : runWrangler(['secret', 'list', '--format', 'json']);
   return (JSON.parse(out.slice(out.indexOf('['))) as { name: string }[]).map((s) => s.name);
 }
 

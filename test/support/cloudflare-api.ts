@@ -37,7 +37,7 @@
  *
  * Unknown routes answer 404 in Cloudflare's error envelope and are recorded
  * with `unknown: true`, so a test can fail on any call the stand-in does not
- * understand. `failNext(match)` makes the next matching call fail with 500,
+ * understand. `failNext(...)` makes the next matching call fail (400 by default),
  * for tests of a flow that breaks midway.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -144,7 +144,7 @@ export class CloudflareApi {
   #port = 0;
   #uploads = new Map<string, Buffer>();
   #versions = new Map<string, { name: string; parts: Record<string, any> | null }>();
-  #failures: { match: (c: { method: string; path: string }) => boolean; message: string }[] = [];
+  #failures: { match: (c: RecordedCall) => boolean; message: string; status: number }[] = [];
   #routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   #bookmarks = 0;
 
@@ -261,9 +261,16 @@ export class CloudflareApi {
     this.#server?.closeAllConnections?.();
   }
 
-  /** The next call matching `method` and a path containing `pathPart` answers 500. */
-  failNext(method: string, pathPart: string, message = 'the stand-in was told to fail this call'): void {
-    this.#failures.push({ match: (c) => c.method === method && c.path.includes(pathPart), message });
+  /**
+   * The next call matching `method`, a path containing `pathPart` (and `when` of its parsed body)
+   * fails: 400 by default, since wrangler retries some calls (the script upload) on a 5xx.
+   */
+  failNext(method: string, pathPart: string, opts: { when?: (body: any) => boolean; message?: string; status?: number } = {}): void {
+    this.#failures.push({
+      status: opts.status ?? 400,
+      match: (c) => c.method === method && c.path.includes(pathPart) && (!opts.when || opts.when(c.body)),
+      message: opts.message ?? 'the stand-in was told to fail this call',
+    });
   }
 
   /** Calls whose method matches and whose path contains `pathPart`. */
@@ -300,7 +307,7 @@ export class CloudflareApi {
       const failure = this.#failures.findIndex((f) => f.match(call));
       if (failure >= 0) {
         const [f] = this.#failures.splice(failure, 1);
-        throw new ApiFailure(500, 10013, f!.message);
+        throw new ApiFailure(f!.status, 10013, f!.message);
       }
       const found = this.#routes.find((r) => r.method === method && r.pattern.test(u.pathname));
       if (!found) {

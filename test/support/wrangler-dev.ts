@@ -34,6 +34,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A copy of this project's wrangler.toml at `file` whose `main` and `migrations_dir` point back here. */
+export function writeProjectConfig(file: string): void {
+  const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(ROOT, 'src/index.ts'))}`)
+    .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(path.join(ROOT, 'migrations'))}`);
+  writeFileSync(file, toml);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends `signal` to the whole process group of `pid`; false when it is already gone. */
@@ -67,10 +75,7 @@ export class WranglerDev {
     this.config = path.join(this.dir, 'wrangler.toml');
     this.state = path.join(this.dir, 'state');
     this.devVars = path.join(this.dir, '.dev.vars');
-    const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
-      .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(ROOT, 'src/index.ts'))}`)
-      .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(path.join(ROOT, 'migrations'))}`);
-    writeFileSync(this.config, toml);
+    writeProjectConfig(this.config);
   }
 
   get url(): string {
