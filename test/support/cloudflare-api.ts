@@ -278,6 +278,11 @@ export class CloudflareApi {
     return this.calls.filter((c) => c.method === method && c.path.includes(pathPart));
   }
 
+  /** A Worker that exists already with these secrets (as after an earlier deploy). */
+  seedWorker(name: string, secrets: Record<string, string>): void {
+    this.scripts.set(name, { name, metadata: { bindings: [] }, modules: new Map(), secrets: new Map(Object.entries(secrets)), migrationTag: 'v1', draft: false });
+  }
+
   /** Runs SQL against a D1 database as it stands (test assertions and seeding). */
   sql<Row = Record<string, unknown>>(databaseName: string, sql: string): Row[] {
     const d = [...this.databases.values()].find((x) => x.name === databaseName);
