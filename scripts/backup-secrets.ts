@@ -15,12 +15,12 @@
 import { CliError, parseCli, runMain } from './lib/cli.ts';
 import { checkBackupDirs, planBackup, readNewPassphrase, SEPARATE_LOCATIONS_RULE, writeBackup } from './lib/backup-files.ts';
 import { devVarsPath, readDevVars } from './lib/dev-vars.ts';
-import { secretProblem, selectSecrets, type MasterSecret } from './lib/master-secrets.ts';
+import { generateSecret, secretProblem, selectSecrets, type MasterSecret } from './lib/master-secrets.ts';
 import { promptHidden } from './lib/prompt.ts';
 
 const spec = {
   usage:
-    'npm run backup-secrets -- (--only secret-key|credential-key --out DIR | --secret-key-out DIR --credential-key-out DIR) [--from dev-vars|env|prompt] [--dev-vars PATH] [--passphrase-file FILE] [--qr]',
+    'npm run backup-secrets -- (--only secret-key|credential-key --out DIR | --secret-key-out DIR --credential-key-out DIR) [--from dev-vars|env|prompt|new] [--dev-vars PATH] [--passphrase-file FILE] [--qr]',
   description: [
     'Encrypts SECRET_KEY and CREDENTIAL_ENCRYPTION_KEY, each into its own file in its own directory:',
     '  arena-vault-<NAME>-<key id>.asc   (OpenPGP, AES-256, passphrase; open with: gpg --decrypt FILE)',
@@ -44,7 +44,7 @@ const spec = {
     out: 'with --only: the directory to write that backup to (created 0700 if missing)',
     'secret-key-out': 'the directory for the SECRET_KEY backup (both secrets: give both directories)',
     'credential-key-out': 'the directory for the CREDENTIAL_ENCRYPTION_KEY backup, another place than the SECRET_KEY one',
-    from: 'where the secrets come from: dev-vars (default), env (environment variables) or prompt (asked without echo)',
+    from: 'where the secrets come from: dev-vars (default), env (environment variables), prompt (asked without echo), or new (generate a new key in memory: only its backup is written)',
     'dev-vars': 'the .dev.vars file to read with --from dev-vars (default: ./.dev.vars)',
     only: 'back up just one secret: secret-key or credential-key (to keep the two on different media)',
     'passphrase-file': 'read the passphrase from the first line of FILE instead of asking (automation)',
@@ -52,13 +52,18 @@ const spec = {
   },
 } as const;
 
-type Source = 'dev-vars' | 'env' | 'prompt';
+type Source = 'dev-vars' | 'env' | 'prompt' | 'new';
 
 async function readSecrets(source: Source, names: MasterSecret[], devVarsFile: string): Promise<Map<MasterSecret, string>> {
   const values = new Map<MasterSecret, string>();
   const vars = source === 'dev-vars' ? readDevVars(devVarsFile) : null;
   if (source === 'dev-vars' && !vars) throw new CliError(`${devVarsFile} not found (use --from env or --from prompt for production keys)`);
   for (const name of names) {
+    if (source === 'new') {
+      // A fresh key, generated in memory: only its encrypted backup is ever written (step 1 of a rotation).
+      values.set(name, generateSecret(name));
+      continue;
+    }
     const where = source === 'dev-vars' ? devVarsFile : source === 'env' ? 'the environment' : 'the prompt';
     const value =
       source === 'prompt' ? await promptHidden(`${name} (input hidden): `) : ((source === 'env' ? process.env[name] : vars![name]) ?? '');
@@ -96,7 +101,7 @@ async function main(): Promise<number> {
   const dirs = destinations(values);
   checkBackupDirs(Object.fromEntries(dirs));
   const source = (values.from ?? 'dev-vars') as Source;
-  if (!['dev-vars', 'env', 'prompt'].includes(source)) throw new CliError('--from takes dev-vars, env or prompt');
+  if (!['dev-vars', 'env', 'prompt', 'new'].includes(source)) throw new CliError('--from takes dev-vars, env, prompt or new');
   if (values['dev-vars'] !== undefined && source !== 'dev-vars') throw new CliError('--dev-vars only goes with --from dev-vars');
   const names = [...dirs.keys()];
   const secrets = await readSecrets(source, names, values['dev-vars'] || devVarsPath());

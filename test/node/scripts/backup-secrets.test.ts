@@ -138,6 +138,18 @@ describe('backup-secrets sources and passphrase prompts', () => {
     expectNoCanary(res);
   });
 
+  it('--from new generates a new key in memory and writes only its backup', async () => {
+    const f = fixture();
+    const res = await runScript('backup-secrets', ['--from', 'new', '--only', 'credential-key', '--out', f.out, '--passphrase-file', f.passFile]);
+    expect(res.code, res.stderr).toBe(0);
+    const [file] = readdirSync(f.out);
+    const id = /^arena-vault-CREDENTIAL_ENCRYPTION_KEY-([0-9a-f]{16})\.asc$/.exec(file!)![1]!;
+    const key = gpgDecrypt(path.join(f.out, file!), f.passFile).stdout;
+    expect(await keyIdOfSecret('CREDENTIAL_ENCRYPTION_KEY', key)).toBe(id);
+    expect(id).not.toBe(credentialId);
+    expect(res.stdout + res.stderr).not.toContain(key);
+  });
+
   it('asks for the secrets and the passphrase twice with --from prompt (here on stdin)', async () => {
     const f = fixture();
     const res = await runScript('backup-secrets', ['--from', 'prompt', ...f.outs], {
@@ -192,7 +204,7 @@ describe('backup-secrets on bad input', () => {
   const two = ['--secret-key-out', '/tmp/av-x', '--credential-key-out', '/tmp/av-y'];
   it.each([
     [[], /--secret-key-out DIR and --credential-key-out DIR/],
-    [[...two, '--from', 'vault'], /--from takes dev-vars, env or prompt/],
+    [[...two, '--from', 'vault'], /--from takes dev-vars, env, prompt or new/],
     [['--out', '/tmp/x', '--only', 'both'], /--only takes/],
     [[...two, '--from', 'env', '--dev-vars', 'x'], /--dev-vars only goes with --from dev-vars/],
     [[...two, '--dev-vars', '/nonexistent/.dev.vars'], /not found/],
