@@ -47,8 +47,8 @@ const spec = {
     'wait-seconds': 'string',
   },
   help: {
-    'old-key-file': 'file holding the key in use now (default: hidden prompt)',
-    'new-key-file': 'file holding the new key, e.g. from `npm run -s generate-keys -- --only credential-key` (default: hidden prompt)',
+    'old-key-file': 'file holding the key in use now, best a pipe from its backup: <(gpg --decrypt OLD.asc) (default: hidden prompt)',
+    'new-key-file': 'file holding the new key, best a pipe from its backup: <(gpg --decrypt NEW.asc) (default: hidden prompt)',
     remote: 'production: `wrangler secret bulk` instead of .dev.vars (prints the Time Travel bookmark first)',
     url: 'the vault\'s base URL (default http://127.0.0.1:8787)',
     'api-key-file': 'file holding an admin-scope API key (default: $ARENA_VAULT_API_KEY, else a hidden prompt)',
@@ -269,7 +269,7 @@ async function rotate(ctx: Ctx, values: Record<string, string | boolean | undefi
   console.log('No row needs the previous key any more.');
   await healthCheck(ctx);
   const where = ctx.remote ? ` --remote --url ${ctx.url}` : ctx.url === 'http://127.0.0.1:8787' ? '' : ` --url ${ctx.url}`;
-  console.log(`Last step: remove the previous key with \`npm run rotate-credential-key -- --finalize${where}\`, then shred the key files.`);
+  console.log(`Last step: remove the previous key with \`npm run rotate-credential-key -- --finalize${where}\`.`);
 }
 
 async function finalize(ctx: Ctx, values: Record<string, string | boolean | undefined>): Promise<void> {
@@ -289,7 +289,7 @@ async function finalize(ctx: Ctx, values: Record<string, string | boolean | unde
   }
   await waitForRing(ctx, 'without a previous credential key', (r) => r.previous.length === 0);
   await healthCheck(ctx);
-  console.log('Finalized: the vault runs on the new key alone. Shred the old key file (shred -u old.key).');
+  console.log('Finalized: the vault runs on the new key alone. Verify the new key\'s backup (npm run verify-backup -- FILE); keep the old key\'s backup for the Time Travel window.');
 }
 
 runMain('rotate-credential-key', async () => {
