@@ -3,13 +3,12 @@
 // rerun that resumes without generating a second key, and what reached
 // "Cloudflare": the secrets (equal to the gpg backups), the uploaded script's
 // bindings and Durable Object migrations, the SQL run remotely.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudflareApi } from '../support/cloudflare-api.ts';
 import { writeProjectConfig } from '../support/wrangler-dev.ts';
-import { gpgDecrypt, ROOT, tempDir, type ScriptResult } from './scripts/run-script.ts';
+import { gpgDecrypt, ROOT, runScript, tempDir, type ScriptResult } from './scripts/run-script.ts';
 
 const PASSPHRASE = 'granite otter lantern 93 quietly';
 const ADMIN = { FIRST_ADMIN_EMAIL: 'first@example.org', FIRST_ADMIN_PASSWORD: 'a long admin password 42' };
@@ -39,22 +38,10 @@ async function setup(): Promise<Setup> {
   return { api, dir, config, dirA, dirB, passFile };
 }
 
-/** Runs deploy-first as the operator would (async: the stand-in answers in this process). */
+/** Runs deploy-first as the operator would, with wrangler pointed at the stand-in. */
 function deployFirst(s: Setup, extra: string[] = []): Promise<ScriptResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'scripts/deploy-first.ts'), '--config', s.config, '--secret-key-dir', s.dirA, '--credential-key-dir', s.dirB, '--passphrase-file', s.passFile, ...extra],
-      { cwd: s.dir, env: { ...process.env, ...s.api.env(), ...ADMIN, NO_COLOR: '1', CI: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
+  const args = ['--config', s.config, '--secret-key-dir', s.dirA, '--credential-key-dir', s.dirB, '--passphrase-file', s.passFile, ...extra];
+  return runScript('deploy-first', args, { cwd: s.dir, env: { ...s.api.env(), ...ADMIN, CI: '1' } });
 }
 
 /** The backups in a directory, decrypted with real gpg: name → value. */

@@ -20,7 +20,7 @@ import { Fernet } from '../../src/crypto/fernet.ts';
 import { CloudflareApi } from '../support/cloudflare-api.ts';
 import { writeProjectConfig } from '../support/wrangler-dev.ts';
 import { DevVault, decryptAll, seedVault } from './rotation-support.ts';
-import { gpgDecrypt, ROOT, tempDir, type ScriptResult } from './scripts/run-script.ts';
+import { gpgDecrypt, ROOT, runScript, tempDir, type ScriptResult } from './scripts/run-script.ts';
 
 const PASSPHRASE = 'marble heron quietly 71 lantern';
 const OLD_SECRET = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -40,20 +40,7 @@ let restarts: Promise<void> = Promise.resolve();
 
 /** Runs an operator script with wrangler pointed at the stand-in and at `config`. */
 function script(name: string, args: string[], env: Record<string, string> = {}): Promise<ScriptResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'scripts', `${name}.ts`), ...args], {
-      cwd: dir,
-      env: { ...process.env, ...api.env(), ARENA_VAULT_WRANGLER_CONFIG: config, ARENA_VAULT_API_KEY: '', NO_COLOR: '1', CI: '1', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
+  return runScript(name, args, { cwd: dir, env: { ...api.env(), ARENA_VAULT_WRANGLER_CONFIG: config, ARENA_VAULT_API_KEY: '', CI: '1', ...env } });
 }
 
 function wrangler(args: string[]): Promise<ScriptResult> {
