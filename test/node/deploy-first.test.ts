@@ -57,7 +57,7 @@ function backupsIn(dir: string, passFile: string): Record<string, string> {
 }
 
 const secretsOf = (api: CloudflareApi) => Object.fromEntries(api.scripts.get('arena-vault')?.secrets ?? []);
-const bulkCalls = (api: CloudflareApi) => api.callsTo('PATCH', '/workers/scripts/arena-vault/settings');
+const bulkCalls = (api: CloudflareApi) => api.secretBulkUploads();
 
 function expectNoKeyIn(r: ScriptResult, secrets: Record<string, string>) {
   for (const v of Object.values(secrets)) {
@@ -120,9 +120,7 @@ describe('deploy:first: a deploy that fails midway, then resumes', () => {
   it('backed up before installing: the backups were written before the one secret bulk, which got exactly them', () => {
     expect(bulkCalls(s.api)).toHaveLength(1);
     expect(secretsOf(s.api)).toEqual(backups);
-    const bulk = bulkCalls(s.api)[0]!;
-    const sent = JSON.parse(bulk.body.settings).bindings.filter((b: { type: string }) => b.type === 'secret_text');
-    expect(Object.fromEntries(sent.map((b: { name: string; text: string }) => [b.name, b.text]))).toEqual(backups);
+    expect(bulkCalls(s.api)[0]).toEqual(backups);
   });
 
   it('wrote the database id into wrangler.toml and applied the migrations remotely', () => {
@@ -216,7 +214,8 @@ describe('deploy:first: secret bulk fails after the backups are written', () => 
   });
 
   it('the rerun installs the backed-up keys, not new ones', async () => {
-    s.api.failNext('PATCH', '/workers/scripts/arena-vault/settings');
+    // The secret bulk call: PATCH .../settings (wrangler 4.86) or .../secrets-bulk (newer).
+    s.api.failNext('PATCH', '/workers/scripts/arena-vault/se');
     const first = await deployFirst(s);
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(/step secrets failed/);

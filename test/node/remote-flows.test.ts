@@ -156,13 +156,13 @@ describe('rotate-credential-key --remote', () => {
     writeFileSync(oldFile, OLD_CRED);
     writeFileSync(newFile, NEW_CRED);
     writeFileSync(apiKeyFile, apiKey);
-    const bulkBefore = api.callsTo('PATCH', '/settings').length;
+    const bulkBefore = api.secretBulkUploads().length;
     const r = await script('rotate-credential-key', ['--remote', '--url', vault.url, '--old-key-file', oldFile, '--new-key-file', newFile, '--api-key-file', apiKeyFile, '--wait-seconds', '120']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const [db] = [...api.databases.values()];
     expect(r.stdout).toContain(`Undo point (D1 Time Travel bookmark): ${db!.history.at(-1)!.bookmark}`);
     expect(api.callsTo('GET', '/time_travel/bookmark')).toHaveLength(1);
-    expect(api.callsTo('PATCH', '/settings')).toHaveLength(bulkBefore + 1);
+    expect(api.secretBulkUploads()).toHaveLength(bulkBefore + 1);
     expect(secrets()).toEqual({ SECRET_KEY: OLD_SECRET, CREDENTIAL_ENCRYPTION_KEY: NEW_CRED, CREDENTIAL_ENCRYPTION_KEY_PREVIOUS: OLD_CRED });
     expect(r.stdout).toContain('Done: 60 of 60 rows re-encrypted');
 
@@ -193,8 +193,8 @@ describe('rotate-secret-key --remote', () => {
 
     const r = await script('rotate-secret-key', ['--remote', '--url', vault.url, '--old-backup', oldBackup, '--out', out, '--passphrase-file', passFile, '--wait-seconds', '240']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const bulk = api.callsTo('PATCH', '/settings').at(-1)!;
-    const sent = Object.fromEntries(JSON.parse(bulk.body.settings).bindings.filter((b: { text?: string }) => b.text).map((b: { name: string; text: string }) => [b.name, b.text]));
+    const sent = api.secretBulkUploads().at(-1)!;
+    expect(Object.keys(sent).sort()).toEqual(['SECRET_KEY', 'SECRET_KEY_PREVIOUS']);
     expect(sent.SECRET_KEY_PREVIOUS).toBe(OLD_SECRET);
     expect(api.callsTo('DELETE', '/secrets/SECRET_KEY_PREVIOUS')).toHaveLength(1);
     const now = secrets();

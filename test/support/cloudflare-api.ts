@@ -11,8 +11,9 @@
  * test-only, so it keeps the secrets it receives, to be compared with the
  * backups):
  *
- * - Worker secrets: `secret bulk` (GET + PATCH .../settings, multipart
- *   `settings`; a missing Worker is created as a draft with PUT .../scripts/NAME),
+ * - Worker secrets: `secret bulk` (4.86: GET + PATCH .../settings, multipart
+ *   `settings`; newer: PATCH .../secrets-bulk, a JSON merge patch; a missing
+ *   Worker is created as a draft with PUT .../scripts/NAME),
  *   `secret put` (PUT .../secrets), `secret list` (GET .../secrets),
  *   `secret delete` (DELETE .../secrets/NAME).
  * - `wrangler deploy`: PUT .../workers/scripts/NAME (multipart: `metadata`
@@ -33,7 +34,10 @@
  * pins: `secretBulkCommand`, `createDraftWorker`, `executeRemotely`,
  * `uploadAndBeginIngestion`, `pollUntilComplete`, `createWorkerUploadForm`)
  * and workers-sdk at packages/wrangler 4.125.0 (the newest source available
- * here; 4.164 was not): the same endpoints and bodies.
+ * here; 4.164's was not): `secret bulk` there sends one JSON merge patch to
+ * PATCH .../secrets-bulk (implemented too); deploy (moved to
+ * packages/deploy-helpers), D1 execute/import and Time Travel call the same
+ * endpoints with the same bodies as 4.86.
  *
  * Unknown routes answer 404 in Cloudflare's error envelope and are recorded
  * with `unknown: true`, so a test can fail on any call the stand-in does not
@@ -157,6 +161,18 @@ export class CloudflareApi {
     // Worker scripts and secrets
     route('GET', `${S}/settings`, (r) => ({ bindings: this.#bindingsOf(this.#script(r.params[1]!)) }));
     route('PATCH', `${S}/settings`, (r) => this.#patchSettings(this.#script(r.params[1]!), JSON.parse(r.body.settings)));
+    // `secret bulk` in newer wrangler (read in 4.125): one JSON merge patch, null deletes.
+    route('PATCH', `${S}/secrets-bulk`, (r) => {
+      const script = this.#script(r.params[1]!);
+      const patch = (r.body?.secrets ?? {}) as Record<string, { text?: string } | null>;
+      for (const [name, v] of Object.entries(patch)) {
+        if (v === null) script.secrets.delete(name);
+        else if (typeof v?.text === 'string') script.secrets.set(name, v.text);
+        else throw new ApiFailure(400, 10021, `secret ${name} needs a text`);
+      }
+      this.#secretsChanged(script);
+      return { secrets: [...script.secrets.keys()].map((name) => ({ name, type: 'secret_text' })) };
+    });
     route('GET', `${S}/secrets`, (r) => [...this.#script(r.params[1]!).secrets.keys()].sort().map((name) => ({ name, type: 'secret_text' })));
     route('PUT', `${S}/secrets`, (r) => {
       const script = this.#script(r.params[1]!);
@@ -271,6 +287,20 @@ export class CloudflareApi {
       match: (c) => c.method === method && c.path.includes(pathPart) && (!opts.when || opts.when(c.body)),
       message: opts.message ?? 'the stand-in was told to fail this call',
     });
+  }
+
+  /**
+   * What each successful `wrangler secret bulk` sent, name → value (null: delete), whichever API the
+   * wrangler version uses: PATCH .../settings (4.86) or PATCH .../secrets-bulk (newer).
+   */
+  secretBulkUploads(script = 'arena-vault'): Record<string, string | null>[] {
+    return this.calls
+      .filter((c) => c.method === 'PATCH' && c.status === 200 && (c.path.endsWith(`/scripts/${script}/settings`) || c.path.endsWith(`/scripts/${script}/secrets-bulk`)))
+      .map((c) => {
+        if (c.path.endsWith('/secrets-bulk')) return Object.fromEntries(Object.entries(c.body.secrets as Record<string, { text: string } | null>).map(([k, v]) => [k, v?.text ?? null]));
+        const bindings = JSON.parse(c.body.settings).bindings as { type: string; name: string; text?: string }[];
+        return Object.fromEntries(bindings.filter((b) => b.type === 'secret_text' && typeof b.text === 'string').map((b) => [b.name, b.text!]));
+      });
   }
 
   /** Calls whose method matches and whose path contains `pathPart`. */
