@@ -12,31 +12,39 @@
  * @example
  *   npm run backup-secrets -- --from env --only credential-key --out /media/usb --qr
  */
-import { linkSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
 import { CliError, parseCli, runMain } from './lib/cli.ts';
+import { checkBackupDirs, planBackup, readNewPassphrase, SEPARATE_LOCATIONS_RULE, writeBackup } from './lib/backup-files.ts';
 import { devVarsPath, readDevVars } from './lib/dev-vars.ts';
-import { keyIdOfSecret, secretProblem, selectSecrets, type MasterSecret } from './lib/master-secrets.ts';
-import { assessPassphrase, readPassphraseFile } from './lib/passphrase.ts';
+import { generateSecret, secretProblem, selectSecrets, type MasterSecret } from './lib/master-secrets.ts';
 import { promptHidden } from './lib/prompt.ts';
-import { renderQrPage } from './lib/qr-page.ts';
-import { backupFileName, encryptBackup } from './lib/secret-backup.ts';
 
 const spec = {
   usage:
-    'npm run backup-secrets -- --out DIR [--from dev-vars|env|prompt] [--dev-vars PATH] [--only secret-key|credential-key] [--passphrase-file FILE] [--qr]',
+    'npm run backup-secrets -- (--only secret-key|credential-key --out DIR | --secret-key-out DIR --credential-key-out DIR) [--from dev-vars|env|prompt|new] [--dev-vars PATH] [--passphrase-file FILE] [--qr]',
   description: [
-    'Encrypts SECRET_KEY and CREDENTIAL_ENCRYPTION_KEY, each into its own file in DIR:',
+    'Encrypts SECRET_KEY and CREDENTIAL_ENCRYPTION_KEY, each into its own file in its own directory:',
     '  arena-vault-<NAME>-<key id>.asc   (OpenPGP, AES-256, passphrase; open with: gpg --decrypt FILE)',
     '  arena-vault-<NAME>-<key id>.qr.svg with --qr (printable page of QR codes)',
     'The passphrase is asked twice without echo and must be at least 12 characters with an estimated',
     'strength (zxcvbn-ts) of 50 bits or more (see docs/operations/secrets.md). Existing files are never overwritten.',
-    'Keep the two files in different places, and the passphrase apart from both.',
+    `${SEPARATE_LOCATIONS_RULE} So: one secret with --only and --out, or both with two different`,
+    'directories (neither inside the other, none inside this checkout). Keep the passphrase apart from both.',
   ].join('\n'),
-  flags: { out: 'string', from: 'string', 'dev-vars': 'string', only: 'string', 'passphrase-file': 'string', qr: 'boolean' },
+  flags: {
+    out: 'string',
+    'secret-key-out': 'string',
+    'credential-key-out': 'string',
+    from: 'string',
+    'dev-vars': 'string',
+    only: 'string',
+    'passphrase-file': 'string',
+    qr: 'boolean',
+  },
   help: {
-    out: 'directory to write the backups to (created 0700 if missing); required',
-    from: 'where the secrets come from: dev-vars (default), env (environment variables) or prompt (asked without echo)',
+    out: 'with --only: the directory to write that backup to (created 0700 if missing)',
+    'secret-key-out': 'the directory for the SECRET_KEY backup (both secrets: give both directories)',
+    'credential-key-out': 'the directory for the CREDENTIAL_ENCRYPTION_KEY backup, another place than the SECRET_KEY one',
+    from: 'where the secrets come from: dev-vars (default), env (environment variables), prompt (asked without echo), or new (generate a new key in memory: only its backup is written)',
     'dev-vars': 'the .dev.vars file to read with --from dev-vars (default: ./.dev.vars)',
     only: 'back up just one secret: secret-key or credential-key (to keep the two on different media)',
     'passphrase-file': 'read the passphrase from the first line of FILE instead of asking (automation)',
@@ -44,13 +52,18 @@ const spec = {
   },
 } as const;
 
-type Source = 'dev-vars' | 'env' | 'prompt';
+type Source = 'dev-vars' | 'env' | 'prompt' | 'new';
 
 async function readSecrets(source: Source, names: MasterSecret[], devVarsFile: string): Promise<Map<MasterSecret, string>> {
   const values = new Map<MasterSecret, string>();
   const vars = source === 'dev-vars' ? readDevVars(devVarsFile) : null;
   if (source === 'dev-vars' && !vars) throw new CliError(`${devVarsFile} not found (use --from env or --from prompt for production keys)`);
   for (const name of names) {
+    if (source === 'new') {
+      // A fresh key, generated in memory: only its encrypted backup is ever written (step 1 of a rotation).
+      values.set(name, generateSecret(name));
+      continue;
+    }
     const where = source === 'dev-vars' ? devVarsFile : source === 'env' ? 'the environment' : 'the prompt';
     const value =
       source === 'prompt' ? await promptHidden(`${name} (input hidden): `) : ((source === 'env' ? process.env[name] : vars![name]) ?? '');
@@ -62,69 +75,44 @@ async function readSecrets(source: Source, names: MasterSecret[], devVarsFile: s
   return values;
 }
 
-async function readPassphrase(file: string | undefined): Promise<string> {
-  const passphrase = file ? readPassphraseFile(file) : await promptHidden('Backup passphrase (input hidden): ');
-  const { problem } = assessPassphrase(passphrase);
-  if (problem) throw new CliError(`${problem}; nothing was written`);
-  if (!file && (await promptHidden('Same passphrase again: ')) !== passphrase) {
-    throw new CliError('the two passphrases differ; nothing was written');
+/** Each secret's directory, from --only + --out or the two per-secret options. */
+function destinations(values: { out?: string; only?: string; 'secret-key-out'?: string; 'credential-key-out'?: string }): Map<MasterSecret, string> {
+  const perSecret = { SECRET_KEY: values['secret-key-out'], CREDENTIAL_ENCRYPTION_KEY: values['credential-key-out'] };
+  if (values.only !== undefined) {
+    const [name] = selectSecrets(values.only) as [MasterSecret];
+    const dir = values.out ?? perSecret[name];
+    if (!dir) throw new CliError('say where the backup goes: --out DIR (ideally removable media kept offline)');
+    if (values.out && perSecret[name]) throw new CliError('give the directory once: --out DIR');
+    const other = name === 'SECRET_KEY' ? 'credential-key-out' : 'secret-key-out';
+    if (values[other]) throw new CliError(`--only ${values.only} backs up one secret: drop --${other}`);
+    return new Map([[name, dir]]);
   }
-  return passphrase;
-}
-
-/** Writes a new file atomically and never over an existing one (link fails on EEXIST). */
-function writeNewFile(file: string, content: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, content, { mode: 0o600 });
-    linkSync(tmp, file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'EEXIST' ? `${file} already exists; not overwriting it` : `cannot write ${file}: ${code ?? 'error'}`, 1);
-  } finally {
-    rmSync(tmp, { force: true });
+  if (values.out !== undefined) {
+    throw new CliError(`"${SEPARATE_LOCATIONS_RULE}" (docs/operations/secrets.md): back up one secret with --only and --out, or both with --secret-key-out DIR and --credential-key-out DIR (two different places)`);
   }
+  if (!perSecret.SECRET_KEY || !perSecret.CREDENTIAL_ENCRYPTION_KEY) {
+    throw new CliError('say where the backups go: --secret-key-out DIR and --credential-key-out DIR (two different places), or --only NAME --out DIR');
+  }
+  return new Map(Object.entries(perSecret) as [MasterSecret, string][]);
 }
 
 async function main(): Promise<number> {
   const { values } = parseCli(process.argv.slice(2), spec);
-  if (!values.out) throw new CliError('say where the backups go: --out DIR (ideally removable media kept offline)');
+  const dirs = destinations(values);
+  checkBackupDirs(Object.fromEntries(dirs));
   const source = (values.from ?? 'dev-vars') as Source;
-  if (!['dev-vars', 'env', 'prompt'].includes(source)) throw new CliError('--from takes dev-vars, env or prompt');
+  if (!['dev-vars', 'env', 'prompt', 'new'].includes(source)) throw new CliError('--from takes dev-vars, env, prompt or new');
   if (values['dev-vars'] !== undefined && source !== 'dev-vars') throw new CliError('--dev-vars only goes with --from dev-vars');
-  const names = selectSecrets(values.only);
+  const names = [...dirs.keys()];
   const secrets = await readSecrets(source, names, values['dev-vars'] || devVarsPath());
 
   // Check every target before writing anything, so a refusal leaves no half-done backup.
-  const planned = await Promise.all(
-    names.map(async (name) => {
-      const keyId = await keyIdOfSecret(name, secrets.get(name)!);
-      const file = path.join(values.out!, backupFileName(name, keyId));
-      return { name, keyId, file, qrFile: file.replace(/\.asc$/, '.qr.svg') };
-    }),
-  );
-  for (const p of planned) {
-    for (const f of values.qr ? [p.file, p.qrFile] : [p.file]) if (existsSync(f)) throw new CliError(`${f} already exists; not overwriting it`);
-  }
-  const passphrase = await readPassphrase(values['passphrase-file']);
-
-  try {
-    mkdirSync(values.out, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    throw new CliError(`cannot create ${values.out}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 1);
-  }
+  const planned = await Promise.all(names.map((name) => planBackup(name, secrets.get(name)!, dirs.get(name)!, Boolean(values.qr))));
+  const passphrase = await readNewPassphrase(values['passphrase-file']);
   const createdAt = new Date();
-  for (const p of planned) {
-    const armored = await encryptBackup({ name: p.name, value: secrets.get(p.name)!, keyId: p.keyId, passphrase, date: createdAt });
-    writeNewFile(p.file, armored);
-    process.stdout.write(`wrote ${p.file} (${p.name}, key id ${p.keyId})\n`);
-    if (values.qr) {
-      writeNewFile(p.qrFile, renderQrPage({ name: p.name, keyId: p.keyId, armored, fileName: path.basename(p.file), createdAt }));
-      process.stdout.write(`wrote ${p.qrFile} (printable QR page)\n`);
-    }
-  }
-  if (planned.length > 1) process.stdout.write('Store the two files in different places, and the passphrase apart from both.\n');
-  process.stdout.write(`Check a backup with: npm run verify-backup -- ${planned[0]!.file}\n`);
+  for (const p of planned) await writeBackup(p, secrets.get(p.name)!, passphrase, { qr: values.qr, createdAt });
+  if (planned.length > 1) process.stdout.write('Keep the two places apart, and the passphrase apart from both.\n');
+  for (const p of planned) process.stdout.write(`Check a backup with: npm run verify-backup -- ${p.file}\n`);
   return 0;
 }
 

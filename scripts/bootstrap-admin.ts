@@ -12,11 +12,12 @@
  * - Idempotent: a second run changes nothing and says so.
  * - Never prints the password; the hash is made here by src/crypto/password.ts
  *   (the same code the Worker verifies with) and only the hash goes to D1,
- *   through a temp SQL file (scripts/lib/wrangler.ts), never the command line.
+ *   through a temp SQL file (scripts/lib/wrangler.ts), never the command line
+ *   (reads, which hold no secret, use d1Query: remotely D1 returns rows only there).
  */
 import { parseCli, runMain, CliError } from './lib/cli.ts';
 import { promptHidden, promptLine } from './lib/prompt.ts';
-import { d1Execute, sqlLiteral, type D1Target } from './lib/wrangler.ts';
+import { d1Execute, d1Query, sqlLiteral, type D1Target } from './lib/wrangler.ts';
 import { hashPassword } from '../src/crypto/password.ts';
 import { normalizeEmail, passwordProblem } from '../src/auth/user-rules.ts';
 
@@ -75,14 +76,14 @@ runMain('bootstrap-admin', async () => {
   const target: D1Target = { remote: Boolean(values.remote), persistTo: values['persist-to'] };
   const where = target.remote ? 'the remote D1' : `the local D1${target.persistTo ? ` in ${target.persistTo}` : ''}`;
 
-  const [tables] = d1Execute<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'users';", target);
+  const [tables] = d1Query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'users';", target);
   if (!tables?.length) {
     const fix = target.remote ? 'wrangler d1 migrations apply DB --remote' : `wrangler d1 migrations apply DB --local${target.persistTo ? ` --persist-to ${target.persistTo}` : ''}`;
     throw new CliError(`${where} has no users table yet: apply the migrations first (${fix})`);
   }
 
   if (values['if-no-admin']) {
-    const [admins] = d1Execute<{ email: string }>("SELECT email FROM users WHERE role = 'admin' AND is_active = 1 ORDER BY id LIMIT 1;", target);
+    const [admins] = d1Query<{ email: string }>("SELECT email FROM users WHERE role = 'admin' AND is_active = 1 ORDER BY id LIMIT 1;", target);
     if (admins?.length) {
       console.log(`An active admin exists already (${admins[0]!.email}); nothing to do.`);
       return 0;
@@ -93,7 +94,7 @@ runMain('bootstrap-admin', async () => {
   const email = normalizeEmail(rawEmail);
   if (!email) throw new CliError('FIRST_ADMIN_EMAIL is not a valid email address; nothing was changed');
 
-  const [found] = d1Execute<ExistingUser>(`SELECT id, email, role, is_active FROM users WHERE email = ${sqlLiteral(email)} COLLATE NOCASE;`, target);
+  const [found] = d1Query<ExistingUser>(`SELECT id, email, role, is_active FROM users WHERE email = ${sqlLiteral(email)} COLLATE NOCASE;`, target);
   const existing = found?.[0];
   const now = Date.now();
 

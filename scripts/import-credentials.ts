@@ -28,7 +28,7 @@ import { readFileSync } from 'node:fs';
 import { CliError, parseCli, runMain } from './lib/cli.ts';
 import { readDevVars, devVarsPath } from './lib/dev-vars.ts';
 import { promptHidden } from './lib/prompt.ts';
-import { d1Execute, sqlLiteral, type D1Target } from './lib/wrangler.ts';
+import { d1Execute, d1Query, sqlLiteral, type D1Target } from './lib/wrangler.ts';
 import { Fernet, InvalidFernetKey } from '../src/crypto/fernet.ts';
 import { convertLegacyRow, type ImportedCredential } from '../src/credentials/legacy-import.ts';
 
@@ -140,7 +140,7 @@ async function main(): Promise<number> {
 
   let existing: Set<string>;
   try {
-    const [rows] = d1Execute<{ platform: string; tier: string; credential_name: string }>(
+    const [rows] = d1Query<{ platform: string; tier: string; credential_name: string }>(
       'SELECT platform, tier, credential_name FROM api_credentials;',
       target,
     );
@@ -179,11 +179,13 @@ async function main(): Promise<number> {
 
   let written = 0;
   if (!o['dry-run'] && statements.length > 0) {
-    const results = d1Execute<{ n: number }>(
-      `${statements.join('\n')}\nSELECT COUNT(*) AS n FROM audit_events WHERE action = 'credential.import' AND at = ${now} AND instr(detail, ${sqlLiteral(`"run":"${run}"`)}) > 0;`,
+    // The writes go through a file (remotely: D1's import API, which returns no rows); the count is a read.
+    d1Execute(statements.join('\n'), target);
+    const [counted] = d1Query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM audit_events WHERE action = 'credential.import' AND at = ${now} AND instr(detail, ${sqlLiteral(`"run":"${run}"`)}) > 0;`,
       target,
     );
-    written = results.at(-1)?.[0]?.n ?? 0;
+    written = counted?.[0]?.n ?? 0;
   }
   const where = o.remote ? 'remote D1' : `local D1${o['persist-to'] ? ` (${o['persist-to']})` : ''}`;
   const verb = o['dry-run'] ? 'would import' : 'imported';

@@ -23,7 +23,8 @@ import { readFileSync } from 'node:fs';
 import { CliError, parseCli, runMain } from './lib/cli.ts';
 import { devVarsPath, updateDevVars } from './lib/dev-vars.ts';
 import { promptHidden } from './lib/prompt.ts';
-import { runWrangler } from './lib/wrangler.ts';
+import { waitForHealth } from './lib/vault-health.ts';
+import { runWrangler, secretBulk, secretDelete } from './lib/wrangler.ts';
 import { Fernet, InvalidFernetKey } from '../src/crypto/fernet.ts';
 
 const spec = {
@@ -47,8 +48,8 @@ const spec = {
     'wait-seconds': 'string',
   },
   help: {
-    'old-key-file': 'file holding the key in use now (default: hidden prompt)',
-    'new-key-file': 'file holding the new key, e.g. from `npm run -s generate-keys -- --only credential-key` (default: hidden prompt)',
+    'old-key-file': 'file holding the key in use now, best a pipe from its backup: <(gpg --decrypt OLD.asc) (default: hidden prompt)',
+    'new-key-file': 'file holding the new key, best a pipe from its backup: <(gpg --decrypt NEW.asc) (default: hidden prompt)',
     remote: 'production: `wrangler secret bulk` instead of .dev.vars (prints the Time Travel bookmark first)',
     url: 'the vault\'s base URL (default http://127.0.0.1:8787)',
     'api-key-file': 'file holding an admin-scope API key (default: $ARENA_VAULT_API_KEY, else a hidden prompt)',
@@ -149,23 +150,15 @@ async function vaultRing(ctx: Ctx): Promise<Ring | null> {
 
 /** Polls /api/health until `ok(ring)`; tells a local operator once to restart wrangler dev. */
 async function waitForRing(ctx: Ctx, what: string, ok: (r: Ring) => boolean): Promise<void> {
-  const until = Date.now() + ctx.waitMs;
-  let told = false;
-  const started = Date.now();
-  for (;;) {
-    const ring = await vaultRing(ctx);
-    if (ring && ok(ring)) return;
-    if (!told && Date.now() - started > 3000) {
-      told = true;
-      process.stderr.write(ctx.remote
-        ? `Waiting for the deployment to run ${what}...\n`
-        : `wrangler dev does not reload .dev.vars: restart it now (stop it, then \`npm run dev\`). Waiting for the vault to run ${what}...\n`);
-    }
-    if (Date.now() > until) {
-      throw new CliError(`the vault at ${ctx.url} does not run ${what} after ${Math.round(ctx.waitMs / 1000)} s; ${ctx.remote ? 'check the deployment' : 'restart `npm run dev`'} and run this again`, 1);
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  await waitForHealth(
+    ctx.url,
+    what,
+    (h) => {
+      const k = h.keys?.credential_key;
+      return Boolean(k?.current_key_id) && ok({ current: k!.current_key_id!, previous: k!.previous_key_ids ?? [] });
+    },
+    { waitMs: ctx.waitMs, remote: ctx.remote },
+  );
 }
 
 function timeTravelBookmark(): string {
@@ -241,7 +234,7 @@ async function rotate(ctx: Ctx, values: Record<string, string | boolean | undefi
     if (ctx.remote) {
       console.log(`Undo point (D1 Time Travel bookmark): ${timeTravelBookmark()}`);
       console.log('  to go back: npx wrangler d1 time-travel restore DB --bookmark <that bookmark>, and put the old key back as CREDENTIAL_ENCRYPTION_KEY');
-      runWrangler(['secret', 'bulk'], { input: JSON.stringify(secrets) });
+      secretBulk(secrets);
       console.log(`Installed with wrangler secret bulk: new key ${newKey.keyId} current, old key ${oldKey.keyId} previous.`);
     } else {
       updateDevVars(secrets, ctx.devVars);
@@ -269,7 +262,7 @@ async function rotate(ctx: Ctx, values: Record<string, string | boolean | undefi
   console.log('No row needs the previous key any more.');
   await healthCheck(ctx);
   const where = ctx.remote ? ` --remote --url ${ctx.url}` : ctx.url === 'http://127.0.0.1:8787' ? '' : ` --url ${ctx.url}`;
-  console.log(`Last step: remove the previous key with \`npm run rotate-credential-key -- --finalize${where}\`, then shred the key files.`);
+  console.log(`Last step: remove the previous key with \`npm run rotate-credential-key -- --finalize${where}\`.`);
 }
 
 async function finalize(ctx: Ctx, values: Record<string, string | boolean | undefined>): Promise<void> {
@@ -281,7 +274,7 @@ async function finalize(ctx: Ctx, values: Record<string, string | boolean | unde
     throw new CliError(`${json.rows_not_under_current_key} row(s) still need a previous key: run the rotation first (npm run rotate-credential-key)`, 1);
   }
   if (ctx.remote) {
-    runWrangler(['secret', 'delete', 'CREDENTIAL_ENCRYPTION_KEY_PREVIOUS'], { input: 'y\n' });
+    secretDelete('CREDENTIAL_ENCRYPTION_KEY_PREVIOUS');
     console.log('Deleted the Worker secret CREDENTIAL_ENCRYPTION_KEY_PREVIOUS.');
   } else {
     updateDevVars({ CREDENTIAL_ENCRYPTION_KEY_PREVIOUS: undefined }, ctx.devVars);
@@ -289,7 +282,7 @@ async function finalize(ctx: Ctx, values: Record<string, string | boolean | unde
   }
   await waitForRing(ctx, 'without a previous credential key', (r) => r.previous.length === 0);
   await healthCheck(ctx);
-  console.log('Finalized: the vault runs on the new key alone. Shred the old key file (shred -u old.key).');
+  console.log('Finalized: the vault runs on the new key alone. Verify the new key\'s backup (npm run verify-backup -- FILE); keep the old key\'s backup for the Time Travel window.');
 }
 
 runMain('rotate-credential-key', async () => {

@@ -13,14 +13,10 @@
  * @example
  *   npm run verify-backup -- /media/usb/arena-vault-SECRET_KEY-0123456789abcdef.asc --url https://vault.example.org
  */
-import { readFileSync } from 'node:fs';
 import { CliError, parseCli, runMain } from './lib/cli.ts';
+import { judgeBackup, openBackup, readBackupFile, readBackupPassphrase } from './lib/backup-files.ts';
 import { devVarsPath } from './lib/dev-vars.ts';
-import { knownKeysFromDevVars, knownKeysFromHealth, STANDING_EXIT, standingOf, type KnownKeys, type Standing } from './lib/known-keys.ts';
-import { keyIdOfSecret, secretProblem } from './lib/master-secrets.ts';
-import { readPassphraseFile } from './lib/passphrase.ts';
-import { promptHidden } from './lib/prompt.ts';
-import { decryptBackup } from './lib/secret-backup.ts';
+import { knownKeysFromDevVars, knownKeysFromHealth, type KnownKeys } from './lib/known-keys.ts';
 
 const DEFAULT_URL = 'http://127.0.0.1:8787';
 
@@ -42,21 +38,6 @@ const spec = {
   positionals: true,
 } as const;
 
-const VERDICT: Record<Standing, (name: string, source: string) => string> = {
-  current: (name, source) => `CURRENT: this backup holds the ${name} in use now (${source}).`,
-  previous: (name, source) =>
-    `PREVIOUS: this backup holds a previous ${name}, still listed in ${name}_PREVIOUS (${source}), not the one in use now.`,
-  unknown: (name, source) => `UNKNOWN: this backup holds a ${name} that is neither the current nor a previous key (${source}).`,
-};
-
-function readBackupFile(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-  }
-}
-
 async function main(): Promise<number> {
   const { values, positionals } = parseCli(process.argv.slice(2), spec);
   if (positionals.length !== 1) {
@@ -66,36 +47,12 @@ async function main(): Promise<number> {
   if (values.url !== undefined && values['dev-vars'] !== undefined) throw new CliError('compare with either --url or --dev-vars, not both');
   const file = positionals[0]!;
   const data = readBackupFile(file);
-  const passphrase = values['passphrase-file']
-    ? readPassphraseFile(values['passphrase-file'])
-    : await promptHidden('Backup passphrase (input hidden): ');
-  const { entries, label } = await decryptBackup(data, passphrase);
-
-  const found: { name: (typeof entries)[number]['name']; keyId: string }[] = [];
-  for (const entry of entries) {
-    const problem = await secretProblem(entry.name, entry.value);
-    if (problem) throw new CliError(`the backup decrypted, but ${problem}`);
-    const keyId = await keyIdOfSecret(entry.name, entry.value);
-    found.push({ name: entry.name, keyId });
-    process.stdout.write(`${file}: ${entry.name}, key id ${keyId}\n`);
-    if (label.keyId && entries.length === 1 && (label.keyId !== keyId || label.name !== entry.name)) {
-      process.stdout.write(`warning: the file's label says ${label.name} key id ${label.keyId}; its content is what counts\n`);
-    }
-  }
-
+  const found = await openBackup(file, await readBackupPassphrase(values['passphrase-file']), data);
   const known: KnownKeys =
     values['dev-vars'] !== undefined
       ? await knownKeysFromDevVars(values['dev-vars'] || devVarsPath())
       : await knownKeysFromHealth(values.url || DEFAULT_URL);
-  let exit = 0;
-  for (const { name, keyId } of found) {
-    const standing = standingOf(known, name, keyId);
-    const ids = known.keys[name]!;
-    process.stdout.write(`${VERDICT[standing](name, known.source)}\n`);
-    if (standing !== 'current') process.stdout.write(`  the ${name} in use has key id ${ids.current}\n`);
-    exit = Math.max(exit, STANDING_EXIT[standing]);
-  }
-  return exit;
+  return judgeBackup(found, known);
 }
 
 runMain('verify-backup', main);

@@ -1,8 +1,18 @@
 /**
  * Runs wrangler for the scripts: D1 SQL against the local database (default,
- * the same files `wrangler dev` uses) or the remote one (`--remote`).
- * SQL goes through a temp file (0600, deleted after), never the command
- * line, so values in it are not visible in the process list.
+ * the same files `wrangler dev` uses) or the remote one (`--remote`), and the
+ * Worker's secrets.
+ *
+ * - `d1Execute` sends SQL through a temp file (0600, deleted after), never the
+ *   command line, so values in it are not visible in the process list. Note:
+ *   with `--remote`, `wrangler d1 execute --file` goes through D1's import API,
+ *   which runs the file but returns no rows (only a summary): use it for writes.
+ * - `d1Query` is for reads that need rows: remotely it passes the SQL with
+ *   `--command` (D1's query API), so that SQL must hold no secret value.
+ * - Secrets go to wrangler through stdin only (`secret bulk`).
+ *
+ * wrangler is this project's own (node_modules/.bin next to scripts/), and
+ * `ARENA_VAULT_WRANGLER_CONFIG` (or `D1Target.config`) names another wrangler.toml.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,18 +28,32 @@ export interface D1Target {
   config?: string;
 }
 
-const WRANGLER = path.join(process.cwd(), 'node_modules', '.bin', 'wrangler');
+/** The checkout this script belongs to. */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const WRANGLER = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler');
 
-export function runWrangler(args: string[], opts: { input?: string } = {}): string {
+/** The wrangler.toml the scripts act on: $ARENA_VAULT_WRANGLER_CONFIG, else ./wrangler.toml. */
+export function wranglerConfig(): string | undefined {
+  return process.env.ARENA_VAULT_WRANGLER_CONFIG || undefined;
+}
+
+function spawnWrangler(args: string[], input: string | undefined) {
+  const config = wranglerConfig();
+  if (config && !args.includes('--config')) args = [...args, '--config', config];
   const res = spawnSync(WRANGLER, args, {
     encoding: 'utf8',
-    input: opts.input,
+    input,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
     maxBuffer: 256 * 1024 * 1024,
   });
   if (res.error) throw new CliError(`could not run wrangler: ${res.error.message}`, 1);
+  return res;
+}
+
+export function runWrangler(args: string[], opts: { input?: string } = {}): string {
+  const res = spawnWrangler(args, opts.input);
   if (res.status !== 0) {
-    const line = (res.stderr || res.stdout || '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
+    const line = (res.stderr || res.stdout || '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
     throw new CliError(`wrangler ${args.slice(0, 3).join(' ')} failed: ${line.replace(/^[\s✘▲X[\]ERROR]+/, '').trim()}`, 1);
   }
   return res.stdout;
@@ -42,7 +66,10 @@ function targetFlags(t: D1Target): string[] {
   return flags;
 }
 
-/** Executes SQL and returns the result rows of every statement. */
+/**
+ * Executes SQL from a temp file and returns the result rows of every statement
+ * (locally; with `--remote` D1's import API returns a summary, not rows).
+ */
 export function d1Execute<Row = Record<string, unknown>>(sql: string, target: D1Target = {}): Row[][] {
   const dir = mkdtempSync(path.join(tmpdir(), 'arena-vault-sql-'));
   const file = path.join(dir, 'query.sql');
@@ -54,6 +81,35 @@ export function d1Execute<Row = Record<string, unknown>>(sql: string, target: D1
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A read that needs its rows, locally or remotely. Remotely the SQL travels on
+ * wrangler's command line (`--command`): never put a secret value in it.
+ */
+export function d1Query<Row = Record<string, unknown>>(sql: string, target: D1Target = {}): Row[][] {
+  if (!target.remote) return d1Execute<Row>(sql, target);
+  const out = runWrangler(['d1', 'execute', 'DB', ...targetFlags(target), '--command', sql, '--json', '--yes']);
+  const parsed = JSON.parse(out.slice(out.indexOf('['))) as { results?: Row[] }[];
+  return parsed.map((r) => r.results ?? []);
+}
+
+/** The names of the Worker's secrets (Cloudflare never returns their values). */
+export function secretNames(): string[] {
+  const res = spawnWrangler(['secret', 'list', '--format', 'json'], undefined);
+  // No Worker yet (Cloudflare error 10007): it has no secrets.
+  if (res.status !== 0 && /\b10007\b|Worker "[^"]+" not found/.test(res.stdout + res.stderr)) return [];
+  const out = res.status === 0 ? res.stdout : runWrangler(['secret', 'list', '--format', 'json']);
+  return (JSON.parse(out.slice(out.indexOf('['))) as { name: string }[]).map((s) => s.name);
+}
+
+/** Sets several Worker secrets in one new version; the JSON goes through stdin, never a file or argv. */
+export function secretBulk(secrets: Record<string, string>): void {
+  runWrangler(['secret', 'bulk'], { input: JSON.stringify(secrets) });
+}
+
+export function secretDelete(name: string): void {
+  runWrangler(['secret', 'delete', name], { input: 'y\n' });
 }
 
 export function d1ApplyMigrations(target: D1Target = {}): void {

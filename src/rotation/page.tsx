@@ -74,27 +74,61 @@ function keyStatus(keyId: string, status: RotationStatus): string {
   return status.ring.previous_key_ids.includes(keyId) ? 'previous' : 'missing from the ring';
 }
 
-function Checklist(props: { origin: string }) {
+/** Which vault runs this page: the Worker (on Cloudflare or under `wrangler dev`) or the self-hosted Deno edition. */
+export type Edition = 'worker' | 'deno';
+
+/** workerd names itself `Cloudflare-Workers` (the Deno edition runs this same code in Deno, which says `Deno/...`). */
+export function runtimeEdition(userAgent = globalThis.navigator?.userAgent ?? ''): Edition {
+  return userAgent.startsWith('Cloudflare-Workers') ? 'worker' : 'deno';
+}
+
+/** Where the operator's commands act: `wrangler dev` on this machine, or production. */
+export function isLocalOrigin(origin: string): boolean {
+  return /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin);
+}
+
+const OLD_BACKUP = '/media/backup-a/arena-vault-CREDENTIAL_ENCRYPTION_KEY-<current key id>.asc';
+const NEW_BACKUP = '/media/backup-b/arena-vault-CREDENTIAL_ENCRYPTION_KEY-<new key id>.asc';
+
+/**
+ * The operator checklist, for the edition and target this page runs on. Step 1
+ * is always the new key's backup, verified; no command writes a key or a
+ * secrets file to disk (keys travel from the backups through pipes).
+ */
+export function Checklist(props: { origin: string; edition: Edition }) {
   const o = props.origin;
+  const local = isLocalOrigin(o);
+  const keys = `--old-key-file <(gpg --decrypt ${OLD_BACKUP}) --new-key-file <(gpg --decrypt ${NEW_BACKUP})`;
+  const where = props.edition === 'deno' ? 'the self-hosted Deno edition' : local ? 'a local vault (wrangler dev, .dev.vars)' : 'the Worker on Cloudflare';
   return (
     <section class="card" aria-labelledby="checklist">
       <h2 id="checklist">Operator checklist</h2>
+      <p class="hint">Commands for {where}, run from the repository root. No step writes a key to disk: keys go from their gpg backups through pipes.</p>
       <ol>
         <li>
-          <p>Generate a new key into a file only you can read (a key on the command line lands in shell history). Put the key in use now into <code>old.key</code> the same way, from your secret store or backup.</p>
-          <Command text="(umask 077; npm run -s generate-keys -- --only credential-key > new.key)" />
+          <p><strong>Back up and verify the new key</strong>, before anything else: a new key generated in memory, only its encrypted backup written (on other media than the current key's backup), then opened again:</p>
+          <Command text="npm run backup-secrets -- --from new --only credential-key --out /media/backup-b" />
+          <Command text={`npm run verify-backup -- ${NEW_BACKUP} --url ${o}`} />
+          <p class="hint">It prints the new key id; it says UNKNOWN until the key is installed, CURRENT after.</p>
         </li>
+        {props.edition === 'worker' && !local && (
+          <li>
+            <p>Note the D1 Time Travel bookmark, your undo point (the script below prints it too):</p>
+            <Command text="npx wrangler d1 time-travel info DB" />
+          </li>
+        )}
+        {props.edition === 'worker' ? (
+          <li>
+            <p>Install the new key as <code>CREDENTIAL_ENCRYPTION_KEY</code> and the old one as <code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code>, start the rotation and follow it, all in one go ({local ? <>it writes both keys into <code>.dev.vars</code> and asks you to restart <code>npm run dev</code></> : <>one <code>wrangler secret bulk</code>, fed through stdin</>}; it asks for an admin API key without echo):</p>
+            <Command text={local ? `npm run rotate-credential-key -- --url ${o} ${keys}` : `npm run rotate-credential-key -- --remote --url ${o} ${keys}`} />
+          </li>
+        ) : (
+          <li>
+            <p>Give the server the new key as <code>CREDENTIAL_ENCRYPTION_KEY</code> and the old one as <code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code> (environment variables, or the <code>*_FILE</code> secret files outside the checkout: see docs/deno.md), then restart it (<code>npm run start:deno</code>, or <code>docker compose up -d vault</code>).</p>
+          </li>
+        )}
         <li>
-          <p>Note the D1 Time Travel bookmark (production), your undo point:</p>
-          <Command text="npx wrangler d1 time-travel info DB" />
-        </li>
-        <li>
-          <p>Install the new key as <code>CREDENTIAL_ENCRYPTION_KEY</code> and the old one as <code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code>, start the rotation and follow it, all in one go:</p>
-          <Command text={`npm run rotate-credential-key -- --remote --url ${o} --old-key-file old.key --new-key-file new.key --api-key-file admin.key`} />
-          <p class="hint">Locally, leave out <code>--remote</code> and <code>--url</code>: the script writes both keys into <code>.dev.vars</code>. By hand in production instead: one <code>npx wrangler secret bulk secrets.json</code> with <code>{'{"CREDENTIAL_ENCRYPTION_KEY": "<new key>", "CREDENTIAL_ENCRYPTION_KEY_PREVIOUS": "<old key>"}'}</code>, then delete that file.</p>
-        </li>
-        <li>
-          <p>Or start it here (below), or over REST with an admin API key:</p>
+          <p>{props.edition === 'worker' ? 'Or start it here (below), or over REST with an admin API key:' : 'Start the rotation here (below), or over REST with an admin API key:'}</p>
           <Command text={`curl -X POST -H "Authorization: ApiKey $ARENA_VAULT_API_KEY" ${o}/api/admin/rotations/credential-key`} />
         </li>
         <li>
@@ -102,10 +136,16 @@ function Checklist(props: { origin: string }) {
           <Command text={`curl -s ${o}/api/arenas/health`} />
         </li>
         <li>
-          <p>Then delete the previous key (locally: the same script with <code>--finalize</code>), and shred the key files:</p>
-          <Command text="npx wrangler secret delete CREDENTIAL_ENCRYPTION_KEY_PREVIOUS" />
-          <Command text="npm run rotate-credential-key -- --finalize" />
-          <Command text="shred -u old.key new.key" />
+          {props.edition === 'worker' ? (
+            <>
+              <p>Then remove the previous key:</p>
+              <Command text={local ? `npm run rotate-credential-key -- --finalize --url ${o}` : `npm run rotate-credential-key -- --finalize --remote --url ${o}`} />
+            </>
+          ) : (
+            <p>Then remove <code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code> (the variable or its secret file) and restart the server.</p>
+          )}
+          <p>Verify the new key's backup once more (now CURRENT); keep the old key's backup at least for the Time Travel window:</p>
+          <Command text={`npm run verify-backup -- ${NEW_BACKUP} --url ${o}`} />
         </li>
       </ol>
     </section>
@@ -206,7 +246,7 @@ rotationPages.get('/admin/rotation', async (c) => {
         </div>
       </section>
       <StatusCard status={status} csrfToken={c.var.csrfToken} rowsNotUnderCurrent={notUnderCurrent} />
-      <Checklist origin={origin} />
+      <Checklist origin={origin} edition={runtimeEdition()} />
       <script nonce={c.get('secureHeadersNonce')}>{raw(POLL_SCRIPT)}</script>
     </>,
   );

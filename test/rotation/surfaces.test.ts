@@ -3,6 +3,7 @@
 import { SELF } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestUser } from '../support/auth.ts';
+import { Checklist, isLocalOrigin, runtimeEdition, type Edition } from '../../src/rotation/page.tsx';
 import {
   NEW, OLD, ROTATION_PATH, SECRET_KEYS, apiKeyHeaders, callJson, driveToEnd, planFaults, resetWorld, seedRows, waitFor,
 } from './support.ts';
@@ -94,13 +95,13 @@ describe('/admin/rotation page', () => {
     expect(html).toMatch(/<input type="checkbox" name="confirm" value="yes" required/);
     expect(html).toContain('name="csrf_token"');
     for (const command of [
-      'npm run -s generate-keys -- --only credential-key',
+      'npm run backup-secrets -- --from new --only credential-key --out /media/backup-b',
+      `npm run verify-backup -- /media/backup-b/arena-vault-CREDENTIAL_ENCRYPTION_KEY-&lt;new key id&gt;.asc --url ${ORIGIN}`,
       'npx wrangler d1 time-travel info DB',
-      `npm run rotate-credential-key -- --remote --url ${ORIGIN} --old-key-file old.key --new-key-file new.key --api-key-file admin.key`,
+      `npm run rotate-credential-key -- --remote --url ${ORIGIN} --old-key-file &lt;(gpg --decrypt /media/backup-a/arena-vault-CREDENTIAL_ENCRYPTION_KEY-&lt;current key id&gt;.asc) --new-key-file &lt;(gpg --decrypt /media/backup-b/arena-vault-CREDENTIAL_ENCRYPTION_KEY-&lt;new key id&gt;.asc)`,
       `${ORIGIN}/api/admin/rotations/credential-key`,
       `curl -s ${ORIGIN}/api/arenas/health`,
-      'npx wrangler secret delete CREDENTIAL_ENCRYPTION_KEY_PREVIOUS',
-      'npm run rotate-credential-key -- --finalize',
+      `npm run rotate-credential-key -- --finalize --remote --url ${ORIGIN}`,
     ]) expect(html).toContain(command);
     // The polling script carries the CSP nonce.
     const nonce = /script-src 'nonce-([^']+)'/.exec(res.headers.get('content-security-policy') ?? '')?.[1];
@@ -155,5 +156,61 @@ describe('/admin/rotation page', () => {
     const html = await (await SELF.fetch(`${ORIGIN}/admin/rotation`, { headers: { cookie: form.cookie } })).text();
     expect(html).toContain('Aborted by user:');
     expect(html).toContain('Keep CREDENTIAL_ENCRYPTION_KEY_PREVIOUS');
+  });
+});
+
+describe('the operator checklist, per edition and target', () => {
+  const render = (origin: string, edition: Edition) =>
+    String(Checklist({ origin, edition }))
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'");
+  const steps = (html: string) => [...html.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => m[1]!);
+  const commands = (html: string) => [...html.matchAll(/<code>([^<]*(?:<(?!\/code>)[^<]*)*)<\/code>/g)].map((m) => m[1]!).filter((c) => / /.test(c));
+
+  it('knows which edition runs it: workerd here says Cloudflare-Workers, Deno says Deno/…', () => {
+    expect(runtimeEdition()).toBe('worker');
+    expect(runtimeEdition('Deno/2.9.6')).toBe('deno');
+    expect(isLocalOrigin('http://127.0.0.1:8787')).toBe(true);
+    expect(isLocalOrigin('https://vault.test')).toBe(false);
+  });
+
+  it.each([
+    ['worker', 'https://vault.test'],
+    ['worker', 'http://127.0.0.1:8787'],
+    ['deno', 'https://vault.example.org'],
+  ] as const)('%s at %s: step 1 backs up and verifies the new key; no secrets file, no shred, no key file', (edition, origin) => {
+    const html = render(origin, edition);
+    const first = steps(html)[0]!;
+    expect(first).toContain('Back up and verify the new key');
+    expect(first).toContain('npm run backup-secrets -- --from new --only credential-key --out /media/backup-b');
+    expect(first).toContain(`npm run verify-backup -- /media/backup-b/arena-vault-CREDENTIAL_ENCRYPTION_KEY-<new key id>.asc --url ${origin}`);
+    expect(html).not.toMatch(/secrets\.json|secret bulk [^\s<]|shred|old\.key|new\.key|admin\.key|> ?[\w./-]+\.key/);
+  });
+
+  it('the Worker in production: every command that changes keys says --remote', () => {
+    const cmds = commands(render('https://vault.test', 'worker'));
+    const scripted = cmds.filter((c) => c.startsWith('npm run rotate-credential-key'));
+    expect(scripted).toHaveLength(2);
+    for (const c of scripted) expect(c).toContain('--remote --url https://vault.test');
+    expect(cmds).toContain('npx wrangler d1 time-travel info DB');
+  });
+
+  it('the Worker under wrangler dev: local commands, no --remote, no Time Travel', () => {
+    const html = render('http://127.0.0.1:8787', 'worker');
+    for (const c of commands(html).filter((x) => x.startsWith('npm run rotate-credential-key'))) {
+      expect(c).not.toContain('--remote');
+      expect(c).toContain('--url http://127.0.0.1:8787');
+    }
+    expect(html).not.toContain('time-travel');
+    expect(html).toContain('.dev.vars');
+  });
+
+  it('the Deno edition shows no wrangler command and no Worker-only script', () => {
+    const html = render('https://vault.example.org', 'deno');
+    expect(html).not.toMatch(/wrangler|rotate-credential-key|\.dev\.vars/);
+    expect(html).toContain('npm run start:deno');
+    expect(html).toContain('CREDENTIAL_ENCRYPTION_KEY_PREVIOUS');
   });
 });

@@ -35,6 +35,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A copy of this project's wrangler.toml at `file` whose `main` and `migrations_dir` point back here. */
+export function writeProjectConfig(file: string): void {
+  const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(ROOT, 'src/index.ts'))}`)
+    .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(path.join(ROOT, 'migrations'))}`)
+    // The static assets (the API reference page's Swagger UI) and the build that writes them live in the project too.
+    .replace(/^directory = "(.*)"$/m, (_, dir: string) => `directory = ${JSON.stringify(path.join(ROOT, dir))}`)
+    .replace(/^\[build\]$/m, `[build]\ncwd = ${JSON.stringify(ROOT)}\nwatch_dir = ${JSON.stringify(path.join(ROOT, 'src'))}`);
+  writeFileSync(file, toml);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends `signal` to the whole process group of `pid`; false when it is already gone. */
@@ -68,13 +79,7 @@ export class WranglerDev {
     this.config = path.join(this.dir, 'wrangler.toml');
     this.state = path.join(this.dir, 'state');
     this.devVars = path.join(this.dir, '.dev.vars');
-    const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
-      .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(ROOT, 'src/index.ts'))}`)
-      .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(path.join(ROOT, 'migrations'))}`)
-      // The static assets (the API reference page's Swagger UI) and the build that writes them live in the project too.
-      .replace(/^directory = "(.*)"$/m, (_, dir: string) => `directory = ${JSON.stringify(path.join(ROOT, dir))}`)
-      .replace(/^\[build\]$/m, `[build]\ncwd = ${JSON.stringify(ROOT)}\nwatch_dir = ${JSON.stringify(path.join(ROOT, 'src'))}`);
-    writeFileSync(this.config, toml);
+    writeProjectConfig(this.config);
   }
 
   get url(): string {

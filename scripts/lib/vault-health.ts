@@ -1,0 +1,66 @@
+/**
+ * Reading a running vault's `GET /api/health` and waiting until it says
+ * something, for the scripts that change a Worker's keys and must see the
+ * vault run under them (rotate-secret-key; key ids only, never keys).
+ *
+ * @example
+ *   await waitForHealth('https://vault.example.org', 'under the new key', (h) => h.keys?.secret_key?.current_kid === kid, { waitMs: 300_000, remote: true });
+ */
+import { CliError } from './cli.ts';
+import { healthUrl } from './known-keys.ts';
+
+export interface SecretKeyHealth {
+  current_kid?: string;
+  previous_kids?: string[];
+  previous_key_removable_after?: string | null;
+  previous_key_removable_now?: boolean | null;
+  previous_key_removal_basis?: string;
+}
+
+export interface Health {
+  keys?: { secret_key?: SecretKeyHealth; credential_key?: { current_key_id?: string; previous_key_ids?: string[] } } | null;
+}
+
+/** The vault's health body, or null when it does not answer (yet). */
+export async function readHealth(base: string): Promise<Health | null> {
+  try {
+    const res = await fetch(healthUrl(base), { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+    return (await res.json()) as Health;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Polls health until `ok(health)`. Locally (`remote` false) it tells the
+ * operator once to restart `wrangler dev`, which does not reload .dev.vars.
+ * `progress(health)` may print a line while waiting (printed when it changes).
+ */
+export async function waitForHealth(
+  base: string,
+  what: string,
+  ok: (h: Health) => boolean,
+  opts: { waitMs: number; remote: boolean; pollMs?: number; progress?: (h: Health) => string | null; restartHint?: boolean },
+): Promise<Health> {
+  const started = Date.now();
+  let told = false;
+  let shown = '';
+  for (;;) {
+    const h = await readHealth(base);
+    if (h && ok(h)) return h;
+    const line = h && opts.progress?.(h);
+    if (line && line !== shown) process.stderr.write(`${(shown = line)}\n`);
+    if (!told && Date.now() - started > 3000) {
+      told = true;
+      process.stderr.write(
+        !opts.remote && opts.restartHint !== false
+          ? `wrangler dev does not reload .dev.vars: restart it now (stop it, then \`npm run dev\`). Waiting for the vault to run ${what}...\n`
+          : `Waiting for the vault at ${base} to run ${what}...\n`,
+      );
+    }
+    if (Date.now() - started > opts.waitMs) {
+      throw new CliError(`the vault at ${base} does not run ${what} after ${Math.round(opts.waitMs / 1000)} s; run the same command again to carry on`, 1);
+    }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
+  }
+}
