@@ -86,8 +86,9 @@ function postLogin(port: number, body: Buffer, mode: 'chunked' | 'content-length
 
 /** A JSON login body of exactly `bytes` bytes. */
 function loginBody(bytes: number): Buffer {
-  const base = JSON.stringify({ email: 'nobody@example.test', password: 'canary-wrong', pad: '' }).length;
-  return Buffer.from(JSON.stringify({ email: 'nobody@example.test', password: 'canary-wrong', pad: 'x'.repeat(bytes - base) }));
+  // Padded inside the (wrong) password: unknown keys are refused.
+  const base = JSON.stringify({ email: 'nobody@example.test', password: 'canary-wrong' }).length;
+  return Buffer.from(JSON.stringify({ email: 'nobody@example.test', password: `canary-wrong${'x'.repeat(bytes - base)}` }));
 }
 
 describe('body limit on a real wrangler dev', () => {

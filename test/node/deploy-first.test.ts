@@ -166,6 +166,10 @@ describe('deploy:first: a deploy that fails midway, then resumes', () => {
     expect(script.metadata.compatibility_flags).toContain('nodejs_compat');
     expect(script.migrationTag).toBe('v1');
     expect(script.modules.size).toBeGreaterThan(0);
+    // The API reference page's files (Workers Static Assets) were uploaded and the script names the finished upload.
+    expect(script.metadata.assets?.jwt).toMatch(/^assets-/);
+    const swagger = readFileSync(path.join(ROOT, 'node_modules/swagger-ui-dist/swagger-ui-bundle.js'));
+    expect([...s.api.assets.values()].some((b64) => Buffer.from(b64, 'base64').equals(swagger))).toBe(true);
   });
 
   it('created the first admin in the remote D1, with a scrypt hash and its audit event', () => {

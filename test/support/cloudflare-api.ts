@@ -97,6 +97,8 @@ interface ParsedRequest {
   query: Record<string, string>;
   body: any;
   raw: Buffer;
+  /** The Authorization header as sent. */
+  authorization: string;
 }
 
 /** A failure with Cloudflare's error code, answered in the v4 envelope. */
@@ -149,7 +151,11 @@ export class CloudflareApi {
   #uploads = new Map<string, Buffer>();
   #versions = new Map<string, { name: string; parts: Record<string, any> | null }>();
   #failures: { match: (c: RecordedCall) => boolean; message: string; status: number }[] = [];
-  #routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
+  #routes: { method: string; pattern: RegExp; handler: Handler; jwtAuth?: boolean }[] = [];
+  /** Workers Static Assets (`[assets]`): uploaded files by hash, open upload sessions, finished uploads' completion tokens. */
+  readonly assets = new Map<string, string>();
+  #assetSessions = new Map<string, Set<string>>();
+  #assetCompletions = new Set<string>();
   #bookmarks = 0;
 
   constructor() {
@@ -189,6 +195,40 @@ export class CloudflareApi {
       return null;
     });
     route('PUT', S, (r) => this.#upload(r.params[1]!, r.body));
+    // Workers Static Assets direct upload (wrangler deploy with [assets]): a session lists the files the
+    // account lacks in buckets; each bucket is posted (base64, multipart by hash) with the session's JWT;
+    // the last one answers the completion JWT the script upload's metadata.assets.jwt must carry.
+    route('POST', `${S}/assets-upload-session`, (r) => {
+      const manifest = (r.body?.manifest ?? {}) as Record<string, { hash: string; size: number }>;
+      const missing = [...new Set(Object.values(manifest).map((e) => e.hash))].filter((h) => !this.assets.has(h));
+      const jwt = `assets-session-${randomUUID()}`;
+      if (!missing.length) {
+        this.#assetCompletions.add(jwt);
+        return { jwt, buckets: [] };
+      }
+      this.#assetSessions.set(jwt, new Set(missing));
+      return { jwt, buckets: [missing] };
+    });
+    this.#routes.push({
+      method: 'POST',
+      pattern: new RegExp(`^${A}/workers/assets/upload$`),
+      jwtAuth: true,
+      handler: (r) => {
+        const jwt = r.authorization.replace(/^Bearer /, '');
+        const pending = this.#assetSessions.get(jwt);
+        if (!pending) throw new ApiFailure(401, 10000, 'unknown asset upload session');
+        for (const [hash, content] of Object.entries((r.body ?? {}) as Record<string, string>)) {
+          if (!pending.has(hash)) throw new ApiFailure(400, 10021, `asset ${hash} was not asked for`);
+          this.assets.set(hash, content);
+          pending.delete(hash);
+        }
+        if (pending.size) return {};
+        this.#assetSessions.delete(jwt);
+        const completion = `assets-done-${randomUUID()}`;
+        this.#assetCompletions.add(completion);
+        return { jwt: completion };
+      },
+    });
     // `wrangler deploy` of an existing Worker without new migrations: upload a version, then deploy it at 100 %.
     route('POST', `${S}/versions`, (r) => {
       const id = randomUUID();
@@ -210,6 +250,13 @@ export class CloudflareApi {
       [...this.scripts.values()].map((s) => ({ id: s.name, migration_tag: s.migrationTag ?? undefined, created_on: new Date().toISOString(), modified_on: new Date().toISOString() })),
     );
     route('GET', `${A}/workers/subdomain`, () => ({ subdomain: 'stand-in' }));
+    // The Workers v2 resource, which wrangler 4.164's deploy reads (404 for a Worker never uploaded).
+    route('GET', `${A}/workers/workers/([^/]+)`, (r) => {
+      const script = this.scripts.get(decodeURIComponent(r.params[1]!));
+      if (!script) throw new ApiFailure(404, 10007, 'This Worker does not exist on your account.');
+      const at = new Date().toISOString();
+      return { id: script.name, name: script.name, created_on: at, updated_on: at, logpush: false, observability: { enabled: false }, subdomain: { enabled: true, previews_enabled: true }, tags: [], tail_consumers: [] };
+    });
     route('GET', `${A}/workers/services/([^/]+)`, (r) => {
       const script = this.#script(r.params[1]!);
       return { id: script.name, default_environment: { environment: 'production', script: { id: script.name, migration_tag: script.migrationTag, tag: script.name, last_deployed_from: 'wrangler' } } };
@@ -347,12 +394,14 @@ export class CloudflareApi {
       const found = this.#routes.find((r) => r.method === method && r.pattern.test(u.pathname));
       if (!found) {
         call.unknown = true;
+        process.stderr.write(`cloudflare-api stand-in: no route for ${method} ${u.pathname} (body: ${JSON.stringify(call.body)?.slice(0, 300)})\n`);
         throw new ApiFailure(404, 7003, `the stand-in does not implement ${method} ${u.pathname}`);
       }
       const params = found.pattern.exec(u.pathname)!.slice(1);
       if (params[0] !== ACCOUNT_ID) throw new ApiFailure(403, 10000, 'Authentication error');
-      if (req.headers.authorization !== `Bearer ${API_TOKEN}`) throw new ApiFailure(401, 10000, 'Authentication error');
-      payload = { success: true, errors: [], messages: [], result: await found.handler({ method, path: u.pathname, params, query: call.query, body: call.body, raw }) };
+      if (!found.jwtAuth && req.headers.authorization !== `Bearer ${API_TOKEN}`) throw new ApiFailure(401, 10000, 'Authentication error');
+      const authorization = req.headers.authorization ?? '';
+      payload = { success: true, errors: [], messages: [], result: await found.handler({ method, path: u.pathname, params, query: call.query, body: call.body, raw, authorization }) };
       if (Array.isArray((payload as { result: unknown }).result) && found.method === 'GET') {
         const n = ((payload as { result: unknown[] }).result).length;
         (payload as Record<string, unknown>).result_info = { page: Number(call.query.page ?? 1), per_page: Number(call.query.per_page ?? n), count: n, total_count: n };
@@ -404,6 +453,9 @@ export class CloudflareApi {
   #upload(name: string, parts: Record<string, any> | null) {
     if (!parts || typeof parts.metadata !== 'string') throw new ApiFailure(400, 10021, 'a script upload needs a metadata part');
     const metadata = JSON.parse(parts.metadata);
+    if (metadata.assets?.jwt !== undefined && !this.#assetCompletions.has(metadata.assets.jwt)) {
+      throw new ApiFailure(400, 10021, 'metadata.assets.jwt is not the completion token of a finished asset upload');
+    }
     const old = this.scripts.get(name);
     const migrations = metadata.migrations as { old_tag?: string; new_tag?: string } | undefined;
     const currentTag = old?.migrationTag ?? null;
