@@ -80,6 +80,19 @@ class Admin:
     def credential(self, credential_id: int) -> dict[str, Any]:
         return self.ok("GET", f"/api/credentials/{credential_id}")
 
+    def error_count_reaches(self, credential_id: int, expected: int, timeout: float = 15.0) -> None:
+        """The pool writes error counts back to D1 coalesced, at most every few seconds: wait for it."""
+        self.until(
+            f"error_count {expected} on credential {credential_id}",
+            lambda: self.credential(credential_id)["error_count"] == expected,
+            timeout=timeout,
+        )
+
+    def error_count_settled(self, credential_id: int) -> int:
+        """The error count once the pool's write-back interval (5 s) has surely passed."""
+        time.sleep(6.0)
+        return self.credential(credential_id)["error_count"]
+
     def reset_errors(self, credential_id: int) -> None:
         self.ok("POST", f"/api/credentials/{credential_id}/reset-errors")
 
