@@ -16,7 +16,8 @@ import { query } from '../schema/validate.ts';
 import { booleanish, strict } from '../schema/types.ts';
 import { ArenaHealthSchema } from './health-schemas.ts';
 import { arenaHealth, keyUsage } from './health.ts';
-import { deepDecryptCheck, enabledArenaTiers, loadHealthRows, poolFacts, rowsPerKeyId, sampleDecryptCheck } from './health-data.ts';
+import { deepDecryptCheck, enabledArenaTiers, loadHealthRows, poolFacts, sampleDecryptCheck } from './health-data.ts';
+import { rowsPerKeyId } from '../credentials/repository.ts';
 
 export const arenaHealthRoutes = new Hono<AppEnv>();
 

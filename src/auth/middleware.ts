@@ -16,10 +16,10 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { eq } from 'drizzle-orm';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from '../http/types.ts';
-import { apiKeys, users } from '../db/schema.ts';
+import { findApiKeyByPrefix, touchApiKey } from './api-key-store.ts';
+import { findUser } from './users.ts';
 import { apiKeyPrefix } from './api-keys.ts';
 import { apiKeyPrincipal } from './api-key-principal.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
@@ -44,13 +44,13 @@ export function isApiPath(path: string): boolean {
 async function fromApiKey(c: Context<AppEnv>, key: string): Promise<Principal | undefined> {
   const prefix = apiKeyPrefix(key);
   if (!prefix) return undefined;
-  const row = await c.var.db.query.apiKeys.findFirst({ where: eq(apiKeys.keyPrefix, prefix) });
+  const row = await findApiKeyByPrefix(c.var.db, prefix);
   if (!row) return undefined;
-  const owner = row.userId === null ? undefined : await c.var.db.query.users.findFirst({ where: eq(users.id, row.userId) });
+  const owner = row.userId === null ? undefined : await findUser(c.var.db, row.userId);
   const principal = apiKeyPrincipal(key, row, owner ?? null, Date.now());
   if (!principal) return undefined;
   c.executionCtx.waitUntil(
-    c.var.db.update(apiKeys).set({ lastUsedAt: Date.now() }).where(eq(apiKeys.id, row.id)).then(() => undefined, () => undefined),
+    touchApiKey(c.var.db, row.id, Date.now()).then(() => undefined, () => undefined),
   );
   return principal;
 }
@@ -74,7 +74,7 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
   } catch {
     return undefined;
   }
-  const user = await c.var.db.query.users.findFirst({ where: eq(users.id, Number(claims.sub)) });
+  const user = await findUser(c.var.db, Number(claims.sub));
   if (!user || !user.isActive || claims.ver < user.tokenVersion) return undefined;
   if (via === 'session') {
     // Sliding renewal: past half its life, the cookie is re-issued (always

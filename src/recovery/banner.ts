@@ -8,7 +8,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { isAdmin } from '../auth/principal.ts';
-import { rowsPerKeyId } from '../arenas/health-data.ts';
+import { rowsPerKeyId } from '../credentials/repository.ts';
 
 export function lostKeyBanner(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
