@@ -12,6 +12,6 @@ export function credentialStoreFor(c: Context<AppEnv>): CredentialStore {
     actor: p.actor,
     userId: p.userId,
     ip: c.req.header('cf-connecting-ip') ?? null,
-    env: c.env,
+    pool: c.var.credentialPool,
   });
 }

@@ -8,6 +8,7 @@
  *   const lease = await pool(env).acquire(parseAcquire(body), principal.actor);
  */
 import type { Env } from '../env.ts';
+import type { CredentialPoolNotifier } from '../credentials/store.ts';
 import { POOL_OBJECT_NAME, revivePoolError } from './lock-api.ts';
 import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
@@ -52,9 +53,10 @@ export function pool(env: Pick<Env, 'POOL'>): PoolClient {
 }
 
 /**
- * For the credential store's `reset-errors`: clears the pool's cooldown and
- * error streaks for one credential, so it is leased again at once.
+ * The credential store's pool notifier (handed over by the app's assembly,
+ * src/index.ts): reset-errors clears the pool's cooldown and error streaks
+ * for the credential, so it is leased again at once.
  */
-export function resetPoolErrors(env: Pick<Env, 'POOL'>, credentialId: number): Promise<void> {
-  return pool(env).resetErrors(credentialId);
+export function credentialPoolNotifier(env: Pick<Env, 'POOL'>): CredentialPoolNotifier {
+  return { credentialErrorsReset: (credentialId) => pool(env).resetErrors(credentialId) };
 }
