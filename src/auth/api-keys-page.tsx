@@ -11,7 +11,7 @@ import { CsrfField } from '../ui/layout.tsx';
 import { renderPage } from '../ui/page.tsx';
 import { requireAdmin } from './middleware.ts';
 import { actorOf } from './request-context.ts';
-import { formAction, formatTime } from './page-helpers.ts';
+import { formAction, formatTime } from '../ui/form-action.ts';
 import { apiKeyStatus } from './api-keys.ts';
 import { NewApiKeyForm } from './schemas.ts';
 import { form, params } from '../schema/validate.ts';

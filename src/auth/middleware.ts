@@ -26,15 +26,12 @@ import { issueAccessToken, verifyAccessToken } from './tokens.ts';
 import { can, effectivePermissions, type Permission, type Principal } from './principal.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { attachSpec } from '../schema/spec.ts';
+import { isApiPath, isPoolPath } from '../http/paths.ts';
 
 export const SESSION_COOKIE = '__Host-av_session';
 
 export function sessionCookieOptions(maxAgeSeconds: number) {
   return { path: '/', httpOnly: true, secure: true, sameSite: 'Strict' as const, maxAge: maxAgeSeconds };
-}
-
-export function isApiPath(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/');
 }
 
 /**
@@ -53,18 +50,6 @@ async function fromApiKey(c: Context<AppEnv>, key: string): Promise<Principal | 
     touchApiKey(c.var.db, row.id, Date.now()).then(() => undefined, () => undefined),
   );
   return principal;
-}
-
-/**
- * `/api/pool/*` is the collectors' hot path: an `ApiKey` there is NOT looked
- * up in D1. `authenticate` leaves it in `c.var.poolApiKey` and sets no
- * principal; `requireCollector` lets it on, and the CredentialPool object
- * authenticates it against its working copy within the same call that serves
- * the request (pool/routes.ts, apiKeyPrincipal). Bearer tokens and cookies on
- * pool paths are verified as anywhere else (and refused by the guard).
- */
-export function isPoolPath(path: string): boolean {
-  return path.startsWith('/api/pool/');
 }
 
 async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bearer'): Promise<Principal | undefined> {

@@ -11,7 +11,7 @@ import { CsrfField } from '../ui/layout.tsx';
 import { flashProblems, redirectWithFlash, renderPage } from '../ui/page.tsx';
 import { requireAdmin } from './middleware.ts';
 import { actorOf } from './request-context.ts';
-import { formAction, formatTime } from './page-helpers.ts';
+import { formAction, formatTime } from '../ui/form-action.ts';
 import { PASSWORD_MIN_LENGTH } from './user-rules.ts';
 import { ActiveForm, NewUserForm, RoleForm, SetPasswordBody } from './schemas.ts';
 import { form, params } from '../schema/validate.ts';
