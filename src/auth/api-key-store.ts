@@ -9,7 +9,8 @@ import { apiKeys, type ApiKeyRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditStatement } from '../audit/audit.ts';
 import { apiKeyStatus, generateApiKey, type NewApiKeyInput } from './api-keys.ts';
-import { getUser, userStandingsQuery, type Actor } from './users.ts';
+import { getUser, userStandingsQuery } from './users.ts';
+import type { Actor } from './principal.ts';
 import { iso } from '../db/timestamps.ts';
 
 /** Who created a key, as lists show it: null when a script or a service key made it. */

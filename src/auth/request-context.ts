@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { VaultError } from '../errors.ts';
-import type { Actor } from './users.ts';
+import type { Actor } from './principal.ts';
 
 /** The client address Cloudflare saw (CF-Connecting-IP); null when absent (local tools, tests). */
 export function clientIp(c: Context<AppEnv>): string | null {

@@ -29,7 +29,7 @@ import {
   type CredentialRowChanges,
 } from './repository.ts';
 import { openCredential, sealCredentialFields } from './sealing.ts';
-import { credentialView, type CredentialView, type VerifyReport } from './view.ts';
+import { credentialView, publicKeyStatus, type CredentialView, type VerifyReport } from './view.ts';
 
 /** What the credential store tells the pool (the pool's side is pool/client.ts). */
 export interface CredentialPoolNotifier {
@@ -216,14 +216,14 @@ export class CredentialStore {
     const opened = await openCredential(this.#d.ring, row.encryptedValue, row.keyId);
     let report: VerifyReport;
     if (!opened.readable) {
-      report = { id, result: 'undecryptable', key_id: row.keyId, key_status: opened.keyStatus, reason: opened.reason };
+      report = { id, result: 'undecryptable', key_id: row.keyId, key_status: publicKeyStatus(opened), reason: opened.reason };
     } else {
       const problems = credentialFieldProblems(row.platform, opened.payload);
       report = {
         id,
         result: opened.keyStatus === 'current' ? 'ok' : 'needs_previous_key',
         key_id: row.keyId,
-        key_status: opened.keyStatus,
+        key_status: publicKeyStatus(opened),
         fields_valid: problems.length === 0,
         ...(problems.length ? { field_problems: problems } : {}),
       };

@@ -5,7 +5,7 @@
  */
 import type { Env } from '../env.ts';
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
-import { keyUsage, type KeyUsage } from '../arenas/health.ts';
+import { keyUsage, type KeyUsage } from '../credentials/key-usage.ts';
 import { rowsPerKeyId } from '../credentials/repository.ts';
 import { poolStub } from '../pool/lock-api.ts';
 

@@ -17,7 +17,8 @@ import { describe } from '../schema/spec.ts';
 import { IdParams, IsoTimestamp } from '../schema/types.ts';
 import { KeyUsageSchema } from '../arenas/health-schemas.ts';
 import { PurgeBody } from './plan.ts';
-import { actorOf, recoveryStoreFor } from './context.ts';
+import { recoveryStoreFor } from './context.ts';
+import { actorOf } from '../auth/request-context.ts';
 import { recoveryPages } from './pages.tsx';
 
 const DisabledArenaSchema = v.object({ query_design_id: v.number(), arena: v.string(), tier: v.string() });

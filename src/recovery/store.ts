@@ -10,6 +10,7 @@
  */
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { VaultError } from '../errors.ts';
+import type { Actor } from '../auth/principal.ts';
 import { validationError } from '../schema/problems.ts';
 import { desc, eq } from 'drizzle-orm';
 import { openDb } from '../db/client.ts';
@@ -17,15 +18,10 @@ import { recoveryActions } from '../db/schema.ts';
 import { deepDecryptCheck, loadHealthRows } from '../arenas/health-data.ts';
 import { allArenaConfigs, setArenaEnabledStatement } from '../arenas/query-design-store.ts';
 import { purgeCredentialsStatement, purgeStamps, rowsPerKeyId } from '../credentials/repository.ts';
-import { keyUsage, type KeyUsage } from '../arenas/health.ts';
+import { keyUsage, type KeyUsage } from '../credentials/key-usage.ts';
 import type { DisabledArena } from '../arenas/arenas-config.ts';
 import { platformsForArena, type Tier } from '../arenas/registry.ts';
 import { arenasDisabledBy, locateArena, lostPlatformTiers, type CredentialFacts, type PurgeScope } from './plan.ts';
-
-export interface Actor {
-  actor: string;
-  ip: string | null;
-}
 
 export interface MissingKey {
   key_id: string;
@@ -91,7 +87,7 @@ async function findAction(db: D1Database, id: number): Promise<ActionRow | undef
 function auditInsert(db: D1Database, now: number, who: Actor, action: string, target: string | null, detail: Record<string, unknown>) {
   return db
     .prepare('INSERT INTO audit_events (at, actor, action, target, ip, detail) VALUES (?, ?, ?, ?, ?, ?)')
-    .bind(now, who.actor, action, target, who.ip, JSON.stringify(detail));
+    .bind(now, who.actor, action, target, who.ip ?? null, JSON.stringify(detail));
 }
 
 export class RecoveryStore {
@@ -190,7 +186,7 @@ export class RecoveryStore {
            VALUES (?, ?, 'recovery.purge', 'recovery:' || last_insert_rowid(), ?,
              json_set(?, '$.purged_count', (SELECT purged_count FROM recovery_actions WHERE id = last_insert_rowid())))`,
         )
-        .bind(now, who.actor, who.ip, JSON.stringify(detail)),
+        .bind(now, who.actor, who.ip ?? null, JSON.stringify(detail)),
       ...(await this.#disableStatements(disabled, now)),
     ];
     const results = await this.#db.batch(statements);
@@ -244,7 +240,7 @@ export class RecoveryStore {
           `INSERT INTO audit_events (at, actor, action, target, ip, detail)
            SELECT ?, ?, 'recovery.reenable', ?, ?, ? WHERE EXISTS (SELECT 1 FROM recovery_actions WHERE id = ? AND reenabled_at = ?)`,
         )
-        .bind(now, who.actor, `recovery:${actionId}`, who.ip, JSON.stringify({ reenabled, skipped, still_without_credentials: still }), actionId, now),
+        .bind(now, who.actor, `recovery:${actionId}`, who.ip ?? null, JSON.stringify({ reenabled, skipped, still_without_credentials: still }), actionId, now),
     ]);
     const updated = (results[0]!.results as ActionRow[])[0];
     if (!updated) throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.');
