@@ -19,7 +19,8 @@ import { openDb } from '../db/client.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { hasAuditEvent } from '../audit/repository.ts';
 import { isVaultError } from '../errors.ts';
-import { poolStub, revivePoolError } from '../pool/lock-api.ts';
+import { revivePoolError } from '../pool/lock-api.ts';
+import { pool as poolClient } from '../pool/client.ts';
 import { D1CredentialRows } from './d1-rows.ts';
 import { ROWS_PER_STATEMENT } from '../credentials/repository.ts';
 import { AUDIT_ACTIONS, runStep, type FaultPoint, type RotationPorts } from './engine.ts';
@@ -218,7 +219,7 @@ export class KeyRotation extends DurableObject<Env> {
   #ports(): RotationPorts {
     const env = this.env;
     const storage = this.ctx.storage;
-    const pool = poolStub(env);
+    const pool = poolClient(env);
     const db = openDb(env.DB);
     return {
       rows: new D1CredentialRows(env.DB),
