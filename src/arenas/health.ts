@@ -18,20 +18,13 @@
 import { ARENA_IDS, ARENAS, arenaTiers, platformsForArena, type Tier } from './registry.ts';
 import { DEFAULT_MAX_LEASES } from '../pool/lease-rules.ts';
 import type { CredentialKeyStatus } from '../crypto/key-ring.ts';
+import type { CredentialFactsRow } from '../credentials/repository.ts';
 
 export type ArenaStatus = 'ok' | 'degraded' | 'error' | 'no_credentials_needed';
 export type OverallStatus = 'ok' | 'degraded' | 'error';
 
-export interface HealthRow {
-  id: number;
-  platform: string;
-  tier: string;
-  key_id: string;
-  is_active: number | boolean;
-  daily_quota: number | null;
-  monthly_quota: number | null;
-  max_leases: number | null;
-}
+/** A credential row's facts (no ciphertext), as its owner reads them. */
+export type HealthRow = CredentialFactsRow;
 
 export interface PoolFacts {
   cooldown_until: number | null;
