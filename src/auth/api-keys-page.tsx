@@ -10,7 +10,7 @@ import { VaultError } from '../errors.ts';
 import { CsrfField } from '../ui/layout.tsx';
 import { renderPage } from '../ui/page.tsx';
 import { requireAdmin } from './middleware.ts';
-import { actorOf } from './request-context.ts';
+import { actorOf } from '../http/request-context.ts';
 import { formAction, formatTime } from '../ui/form-action.ts';
 import { apiKeyStatus } from './api-keys.ts';
 import { NewApiKeyForm } from './schemas.ts';

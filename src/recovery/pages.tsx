@@ -19,7 +19,7 @@ import type { DisabledArena } from '../arenas/arenas-config.ts';
 import { PURGE_CONFIRMATION, PurgeForm } from './plan.ts';
 import type { RecoveryStatus } from './store.ts';
 import { recoveryStoreFor } from './context.ts';
-import { actorOf } from '../auth/request-context.ts';
+import { actorOf } from '../http/request-context.ts';
 import { form, params } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';
 import { problemsText } from '../schema/problems.ts';

@@ -18,7 +18,7 @@ import { IdParams, IsoTimestamp } from '../schema/types.ts';
 import { KeyUsageSchema } from '../arenas/health-schemas.ts';
 import { PurgeBody } from './plan.ts';
 import { recoveryStoreFor } from './context.ts';
-import { actorOf } from '../auth/request-context.ts';
+import { actorOf } from '../http/request-context.ts';
 import { recoveryPages } from './pages.tsx';
 
 const DisabledArenaSchema = v.object({ query_design_id: v.number(), arena: v.string(), tier: v.string() });
