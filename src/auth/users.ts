@@ -12,12 +12,7 @@ import { auditStatement } from '../audit/audit.ts';
 import { hashPassword } from '../crypto/password.ts';
 import { assertKeepsAnAdmin, changeRevokesSessions, type NewUserInput, type UserChanges } from './user-rules.ts';
 import { iso } from '../db/timestamps.ts';
-
-/** Who did it and from where, for the audit log. */
-export interface Actor {
-  actor: string;
-  ip?: string | null;
-}
+import type { Actor } from './principal.ts';
 
 /** The user as the API shows it: no hash. */
 export function publicUser(u: User) {
@@ -40,10 +35,38 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
   return db.query.users.findFirst({ where: eq(users.email, email) });
 }
 
+/** The user with this id, or undefined. */
+export async function findUser(db: Db, id: number): Promise<User | undefined> {
+  return Number.isSafeInteger(id) ? db.query.users.findFirst({ where: eq(users.id, id) }) : undefined;
+}
+
 export async function getUser(db: Db, id: number): Promise<User> {
-  const user = Number.isSafeInteger(id) ? await db.query.users.findFirst({ where: eq(users.id, id) }) : undefined;
+  const user = await findUser(db, id);
   if (!user) throw new VaultError('NOT_FOUND', `No user with id ${id}.`);
   return user;
+}
+
+/** Every user's id, email and standing (role, active): unexecuted, for a caller's batch (API-key lists join creators with it). */
+export function userStandingsQuery(db: Db) {
+  return db.select({ id: users.id, email: users.email, role: users.role, isActive: users.isActive }).from(users);
+}
+
+/** The login's stamp (and a rehashed password, if the hash was upgraded): unexecuted, for the login's batch. */
+export function recordLoginStatement(db: Db, id: number, now: number, rehashed: string | null) {
+  return db
+    .update(users)
+    .set({ lastLoginAt: now, ...(rehashed ? { hashedPassword: rehashed } : {}) })
+    .where(eq(users.id, id))
+    .returning();
+}
+
+/**
+ * Every user's role and active flag, as the pool's working copy pairs them
+ * with API keys (pool/d1-source.ts). A raw statement because it rides in the
+ * copy's one raw D1 batch with the version read.
+ */
+export function poolCopyUserStandingsStatement(d1: D1Database): D1PreparedStatement {
+  return d1.prepare('SELECT id, role, is_active FROM users');
 }
 
 export async function listUsers(db: Db): Promise<User[]> {

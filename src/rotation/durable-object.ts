@@ -17,9 +17,12 @@ import type { Env } from '../env.ts';
 import { loadConfig } from '../config.ts';
 import { openDb } from '../db/client.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { hasAuditEvent } from '../audit/repository.ts';
 import { isVaultError } from '../errors.ts';
-import { poolStub, revivePoolError } from '../pool/lock-api.ts';
-import { D1CredentialRows, ROWS_PER_STATEMENT } from './d1-rows.ts';
+import { revivePoolError } from '../pool/lock-api.ts';
+import { pool as poolClient } from '../pool/client.ts';
+import { D1CredentialRows } from './d1-rows.ts';
+import { ROWS_PER_STATEMENT } from '../credentials/repository.ts';
 import { AUDIT_ACTIONS, runStep, type FaultPoint, type RotationPorts } from './engine.ts';
 import {
   aborted,
@@ -216,7 +219,7 @@ export class KeyRotation extends DurableObject<Env> {
   #ports(): RotationPorts {
     const env = this.env;
     const storage = this.ctx.storage;
-    const pool = poolStub(env);
+    const pool = poolClient(env);
     const db = openDb(env.DB);
     return {
       rows: new D1CredentialRows(env.DB),
@@ -230,8 +233,7 @@ export class KeyRotation extends DurableObject<Env> {
       audit: {
         recordOnce: async (runId, action, actor, detail) => {
           const target = `rotation:${runId}`;
-          const seen = await env.DB.prepare('SELECT 1 AS seen FROM audit_events WHERE action = ?1 AND target = ?2 LIMIT 1').bind(action, target).first();
-          if (!seen) await recordAudit(db, { actor, action, target, detail });
+          if (!(await hasAuditEvent(db, action, target))) await recordAudit(db, { actor, action, target, detail });
         },
       },
       checkpoint: (s) => this.#save(s),
