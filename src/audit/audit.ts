@@ -34,11 +34,19 @@ const SECRET_LOOKING = /pass(word)?|secret|token|api_?key$|^key$|fields_values|p
 
 export const REDACTED = '[redacted]';
 
-function scrub(detail: Record<string, unknown> | undefined): string | null {
-  if (!detail) return null;
+/** The value with every secret-looking key, at any depth, replaced by REDACTED. */
+function scrubbed(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(scrubbed);
+  if (value === null || typeof value !== 'object') return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value; // Date and the like: JSON.stringify writes them as they are
   const safe: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(detail)) safe[k] = SECRET_LOOKING.test(k) ? REDACTED : v;
-  return JSON.stringify(safe);
+  for (const [k, v] of Object.entries(value)) safe[k] = SECRET_LOOKING.test(k) ? REDACTED : scrubbed(v);
+  return safe;
+}
+
+function scrub(detail: Record<string, unknown> | undefined): string | null {
+  return detail ? JSON.stringify(scrubbed(detail)) : null;
 }
 
 /** A conditional event (see `auditIfChangedStatement`). */
