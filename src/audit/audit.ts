@@ -129,3 +129,15 @@ export function auditIfChangedSql(e: ConditionalAuditInput): string {
 export async function recordAudit(db: Db, e: AuditInput): Promise<void> {
   await auditStatement(db, e);
 }
+
+/**
+ * Records the event unless one with the same action and target exists (one
+ * statement, so two replays at once still leave one event). For steps that
+ * may run again, such as the rotation's final event.
+ */
+export async function recordAuditOnce(db: Db, e: AuditInput & { target: string }): Promise<void> {
+  await auditIfChangedStatement(db, {
+    ...e,
+    when: sql`NOT EXISTS (SELECT 1 FROM ${auditEvents} WHERE ${auditEvents.action} = ${e.action} AND ${auditEvents.target} = ${e.target})`,
+  });
+}

@@ -7,7 +7,7 @@ import { env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.ts';
-import { auditD1Statement, auditIfChangedD1Statement, auditStatement, REDACTED } from '../../src/audit/audit.ts';
+import { auditD1Statement, auditIfChangedD1Statement, auditStatement, recordAuditOnce, REDACTED } from '../../src/audit/audit.ts';
 
 const canary = () => `canary-${crypto.randomUUID()}`;
 
@@ -59,5 +59,13 @@ describe('the audit writer scrubs on every carrier', () => {
       auditIfChangedD1Statement(env.DB, { actor: 't', action, target: 'yes', when: sql`${2} = ${2}` }),
     ]);
     expect((await stored(action)).map((r) => r.target)).toEqual(['yes']);
+  });
+
+  it('recordAuditOnce writes one event per action and target, also when replayed at once', async () => {
+    const action = `test.once.${crypto.randomUUID().slice(0, 8)}`;
+    const db = openDb(env.DB);
+    await Promise.all([1, 2, 3].map((n) => recordAuditOnce(db, { actor: 't', action, target: 'run:1', detail: { n } })));
+    await recordAuditOnce(db, { actor: 't', action, target: 'run:2' });
+    expect((await stored(action)).map((r) => r.target)).toEqual(['run:1', 'run:2']);
   });
 });
