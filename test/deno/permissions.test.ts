@@ -41,7 +41,7 @@ Deno.test('the package scripts run with a named permission set, and no set grant
     for (const kind of ['read', 'write', 'net'] as const) assert.ok(set[kind] === undefined || Array.isArray(set[kind]), `${name}.${kind} must be a list`);
     const data = name.startsWith('docker') ? '/data' : '../data';
     assert.deepEqual(set.write, [data], `${name} writes only ${data}`);
-    const read = [data, '../migrations', '/run/secrets', '/run/credentials', ...(name.endsWith('bootstrap-admin') ? [] : ['../wrangler.toml'])];
+    const read = [data, '../migrations', '/run/secrets', '/run/credentials', ...(name.endsWith('bootstrap-admin') ? [] : ['../wrangler.toml', '../build/public'])];
     assert.deepEqual([...(set.read as string[])].sort(), read.sort(), `${name} reads only its list`);
     assert.deepEqual(set.net, name.endsWith('bootstrap-admin') ? undefined : [name === 'docker' ? '0.0.0.0:8787' : '127.0.0.1:8787'], name);
   }
