@@ -62,14 +62,3 @@ export async function listAuditEvents(db: Db, q: AuditQuery): Promise<{ events: 
     next_before: rows.length > q.limit ? page[page.length - 1]!.id : null,
   };
 }
-
-/** Whether an event with this action and target exists (the rotation records each of its events once). */
-export async function hasAuditEvent(db: Db, action: string, target: string): Promise<boolean> {
-  const row = await db
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .where(and(eq(auditEvents.action, action), eq(auditEvents.target, target)))
-    .limit(1)
-    .get();
-  return row !== undefined;
-}

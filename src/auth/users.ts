@@ -78,6 +78,19 @@ export async function activeAdminCount(db: Db): Promise<number> {
   return row?.n ?? 0;
 }
 
+/**
+ * One active admin's email (the oldest), unexecuted; selection keys are the
+ * column names, so the scripts can run it as SQL text (sql-text.ts) too.
+ */
+export function firstActiveAdminQuery(db: Db) {
+  return db.select({ email: users.email }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true))).orderBy(asc(users.id)).limit(1);
+}
+
+/** The account state of one email (case-folded), unexecuted; keys are column names as in `firstActiveAdminQuery`. */
+export function accountByEmailQuery(db: Db, email: string) {
+  return db.select({ id: users.id, role: users.role, is_active: users.isActive }).from(users).where(eq(users.email, email)).limit(1);
+}
+
 /** Every message in an error and its causes (drizzle wraps D1's error). */
 function errorText(e: unknown): string {
   const parts: string[] = [];
@@ -92,15 +105,31 @@ function mapWriteError(e: unknown): never {
   throw e;
 }
 
+/** The insert of a new active user (password already hashed), unexecuted: the Worker and the bootstrap core (admin-bootstrap.ts) share it. */
+export function newUserStatement(db: Db, u: { email: string; hashedPassword: string; displayName: string; role: User['role']; now: number }) {
+  return db
+    .insert(users)
+    .values({ email: u.email, hashedPassword: u.hashedPassword, displayName: u.displayName, role: u.role, isActive: true, createdAt: u.now, updatedAt: u.now })
+    .returning();
+}
+
+/**
+ * Makes a user an active admin, optionally with a new password hash, and ends
+ * their sessions (token_version + 1), unexecuted (admin-bootstrap.ts).
+ */
+export function promoteToAdminStatement(db: Db, id: number, now: number, hashedPassword: string | null) {
+  return db
+    .update(users)
+    .set({ role: 'admin', isActive: true, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now, ...(hashedPassword ? { hashedPassword } : {}) })
+    .where(eq(users.id, id));
+}
+
 export async function createUser(db: Db, input: NewUserInput, by: Actor): Promise<User> {
   const hashed = await hashPassword(input.password);
   const now = Date.now();
   try {
     const [inserted] = await db.batch([
-      db
-        .insert(users)
-        .values({ email: input.email, hashedPassword: hashed, displayName: input.displayName, role: input.role, isActive: true, createdAt: now, updatedAt: now })
-        .returning(),
+      newUserStatement(db, { email: input.email, hashedPassword: hashed, displayName: input.displayName, role: input.role, now }),
       auditStatement(db, {
         actor: by.actor,
         action: 'user.create',

@@ -11,8 +11,9 @@
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { VaultError } from '../errors.ts';
 import type { Actor } from '../auth/principal.ts';
+import { auditD1Statement, auditIfChangedD1Statement } from '../audit/audit.ts';
 import { validationError } from '../schema/problems.ts';
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { openDb } from '../db/client.ts';
 import { recoveryActions } from '../db/schema.ts';
 import { deepDecryptCheck, loadHealthRows } from '../arenas/health-data.ts';
@@ -84,12 +85,6 @@ async function findAction(db: D1Database, id: number): Promise<ActionRow | undef
   return row && actionRow(row);
 }
 
-function auditInsert(db: D1Database, now: number, who: Actor, action: string, target: string | null, detail: Record<string, unknown>) {
-  return db
-    .prepare('INSERT INTO audit_events (at, actor, action, target, ip, detail) VALUES (?, ?, ?, ?, ?, ?)')
-    .bind(now, who.actor, action, target, who.ip ?? null, JSON.stringify(detail));
-}
-
 export class RecoveryStore {
   readonly #db: D1Database;
   readonly #ring: CredentialKeyRing;
@@ -132,13 +127,13 @@ export class RecoveryStore {
   /** Step (a): the admin added an old key back; record what the ring can now read. */
   async check(who: Actor): Promise<RecoveryStatus> {
     const status = await this.status();
-    await auditInsert(this.#db, Date.now(), who, 'recovery.check', null, {
+    await auditD1Statement(this.#db, { at: Date.now(), actor: who.actor, ip: who.ip, action: 'recovery.check', target: null, detail: {
       current_key_id: status.current_key_id,
       previous_key_ids: status.previous_key_ids,
       readable_rows_under_previous_keys: status.keys.filter((k) => k.status === 'previous').reduce((n, k) => n + k.rows, 0),
       missing_key_ids: status.missing_keys.map((m) => m.key_id),
       rows_still_missing: status.missing_keys.reduce((n, m) => n + m.rows, 0),
-    }).run();
+    } }).run();
     return status;
   }
 
@@ -180,13 +175,16 @@ export class RecoveryStore {
       this.#db
         .prepare('INSERT INTO recovery_actions (at, actor, key_ids, purged_count, disabled_arenas) VALUES (?, ?, ?, changes(), ?) RETURNING *')
         .bind(now, who.actor, JSON.stringify(keyIds), JSON.stringify(disabled)),
-      this.#db
-        .prepare(
-          `INSERT INTO audit_events (at, actor, action, target, ip, detail)
-           VALUES (?, ?, 'recovery.purge', 'recovery:' || last_insert_rowid(), ?,
-             json_set(?, '$.purged_count', (SELECT purged_count FROM recovery_actions WHERE id = last_insert_rowid())))`,
-        )
-        .bind(now, who.actor, who.ip ?? null, JSON.stringify(detail)),
+      // Recorded with the recovery_actions row just inserted (its id names the target, its count joins the detail).
+      auditIfChangedD1Statement(this.#db, {
+        at: now,
+        actor: who.actor,
+        ip: who.ip,
+        action: 'recovery.purge',
+        targetPrefixFromLastInsert: 'recovery:',
+        detail,
+        detailSql: { purged_count: sql`SELECT purged_count FROM recovery_actions WHERE id = last_insert_rowid()` },
+      }),
       ...(await this.#disableStatements(disabled, now)),
     ];
     const results = await this.#db.batch(statements);
@@ -235,12 +233,16 @@ export class RecoveryStore {
     const results = await this.#db.batch([
       this.#db.prepare('UPDATE recovery_actions SET reenabled_at = ? WHERE id = ? AND reenabled_at IS NULL RETURNING *').bind(now, actionId),
       ...updates,
-      this.#db
-        .prepare(
-          `INSERT INTO audit_events (at, actor, action, target, ip, detail)
-           SELECT ?, ?, 'recovery.reenable', ?, ?, ? WHERE EXISTS (SELECT 1 FROM recovery_actions WHERE id = ? AND reenabled_at = ?)`,
-        )
-        .bind(now, who.actor, `recovery:${actionId}`, who.ip ?? null, JSON.stringify({ reenabled, skipped, still_without_credentials: still }), actionId, now),
+      // Only if this call's re-enable stamp won (a concurrent second re-enable records nothing).
+      auditIfChangedD1Statement(this.#db, {
+        at: now,
+        actor: who.actor,
+        ip: who.ip,
+        action: 'recovery.reenable',
+        target: `recovery:${actionId}`,
+        detail: { reenabled, skipped, still_without_credentials: still },
+        when: sql`EXISTS (SELECT 1 FROM recovery_actions WHERE id = ${actionId} AND reenabled_at = ${now})`,
+      }),
     ]);
     const updated = (results[0]!.results as ActionRow[])[0];
     if (!updated) throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.');
