@@ -40,6 +40,7 @@ import { loadConfig } from '../config.ts';
 import { base64urlEncode } from '../crypto/encoding.ts';
 import { openCredential } from '../credentials/sealing.ts';
 import { deactivateCredentialStatement } from '../credentials/repository.ts';
+import { auditD1Statement } from '../audit/audit.ts';
 import { apiKeyPrefix } from '../auth/api-keys.ts';
 import { apiKeyPrincipal } from '../auth/api-key-principal.ts';
 import { apiRefusal } from '../auth/middleware.ts';
@@ -413,10 +414,13 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       const db = this.env.DB;
       await db.batch([
         deactivateCredentialStatement(db, lease.credentialId, now),
-        db.prepare('INSERT INTO audit_events (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)').bind(
-          now, 'pool', 'credential.deactivate', `credential:${lease.credentialId}`,
-          JSON.stringify({ reason: 'auth_failed', consecutive_auth_failures: AUTH_FAILURES_BEFORE_DEACTIVATION, reported_by: holder }),
-        ),
+        auditD1Statement(db, {
+          at: now,
+          actor: 'pool',
+          action: 'credential.deactivate',
+          target: `credential:${lease.credentialId}`,
+          detail: { reason: 'auth_failed', consecutive_auth_failures: AUTH_FAILURES_BEFORE_DEACTIVATION, reported_by: holder },
+        }),
       ]);
       this.#copy.deactivate(lease.credentialId);
     }

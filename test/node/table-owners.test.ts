@@ -31,13 +31,8 @@ function sourceFiles(dir: string): string[] {
 /** What in `text` touches `table`: raw SQL (a keyword before the name) or a drizzle reference to its table object. */
 function sqlUses(text: string, table: TableName): string[] {
   const hits: string[] = [];
-  // `INSERT INTO audit_events` is the one audit writer's rule, checked by its own test (issue 14 §2).
   const raw = new RegExp(`\\b(FROM|INTO|UPDATE|JOIN|TABLE)\\s+${table}\\b`, 'g');
-  for (const m of text.matchAll(raw)) {
-    const before = text.slice(Math.max(0, m.index - 7), m.index);
-    if (table === 'audit_events' && m[1] === 'INTO' && before.endsWith('INSERT ')) continue;
-    hits.push(m[0]);
-  }
+  for (const m of text.matchAll(raw)) hits.push(m[0]);
   const name = DRIZZLE[table];
   if (name) {
     // A value import of the table object from the schema (type-only imports are fine) …
