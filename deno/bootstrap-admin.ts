@@ -1,14 +1,10 @@
 /**
  * First admin for the self-hosted Deno edition: `npm run bootstrap-admin:deno`.
- * The same rules as scripts/bootstrap-admin.ts (which targets D1 through
- * wrangler), applied to the SQLite file at DATABASE_PATH:
- *
- * - no such user: creates an active admin;
- * - the user exists: makes them an active admin (ending their sessions if that
- *   changed anything); the password changes only with --reset-password;
- * - --if-no-admin: does nothing when an active admin exists;
- * - idempotent; never prints the password; only the hash (src/crypto/password.ts,
- *   the code the app verifies with) is stored; an audit event records it.
+ * The same core as scripts/bootstrap-admin.ts (which targets D1 through
+ * wrangler): src/auth/admin-bootstrap.ts, run here over the SQLite file at
+ * DATABASE_PATH through the D1 shim (the Worker's own drizzle statements and
+ * audit writer). Rules: create, promote/activate, reset the password only with
+ * --reset-password, --if-no-admin, idempotent, never prints the password.
  *
  * Input: FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD, each also as a `_FILE`
  * (Docker secrets); otherwise prompted on a terminal, the password unechoed.
@@ -16,85 +12,19 @@
  * the server runs (SQLite WAL).
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { hashPassword } from '../src/crypto/password.ts';
-import { normalizeEmail, passwordProblem } from '../src/auth/user-rules.ts';
+import { normalizeEmail } from '../src/auth/user-rules.ts';
+import { accountsIn, bootstrapAdmin, BootstrapError, type BootstrapInput, type BootstrapOutcome } from '../src/auth/admin-bootstrap.ts';
+import { openDb } from '../src/db/client.ts';
+import { SqliteD1Database } from './d1-sqlite.ts';
 import { outsidePermissions, resolveSettings, SettingsError } from './secrets.ts';
 import { databasePathFrom, openDatabase } from './vault.ts';
 
-const ACTOR = 'script:bootstrap-admin';
-
-export interface BootstrapInput {
-  email: string;
-  /** Asked for only when needed (a new user, or --reset-password). */
-  password: () => Promise<string>;
-  resetPassword?: boolean;
-  ifNoAdmin?: boolean;
-  displayName?: string;
-  now?: number;
-}
-
-export type BootstrapOutcome = 'created' | 'promoted' | 'password_reset' | 'promoted+password_reset' | 'unchanged' | 'admin_exists';
-
-export class BootstrapError extends Error {}
-
-async function checkedPassword(read: () => Promise<string>): Promise<string> {
-  const password = await read();
-  const problem = passwordProblem(password);
-  if (problem) throw new BootstrapError(`${problem}; nothing was changed`);
-  return password;
-}
-
-function audit(db: DatabaseSync, now: number, email: string, outcome: string): void {
-  db.prepare("INSERT INTO audit_events (at, actor, action, target, ip, detail) VALUES (?, ?, 'user.bootstrap_admin', ?, NULL, ?)").run(
-    now, ACTOR, `email:${email}`, JSON.stringify({ outcome }),
-  );
-}
+export { BootstrapError, type BootstrapInput, type BootstrapOutcome };
 
 /** Creates or repairs the admin in an open, migrated database. */
 export async function bootstrapAdminIn(db: DatabaseSync, input: BootstrapInput): Promise<BootstrapOutcome> {
-  if (input.ifNoAdmin && db.prepare("SELECT 1 FROM users WHERE role = 'admin' AND is_active = 1 LIMIT 1").get()) return 'admin_exists';
-  const email = normalizeEmail(input.email);
-  if (!email) throw new BootstrapError('FIRST_ADMIN_EMAIL is not a valid email address; nothing was changed');
-  const existing = db.prepare('SELECT id, role, is_active FROM users WHERE email = ? COLLATE NOCASE').get(email) as
-    | { id: number; role: string; is_active: number }
-    | undefined;
-  const now = input.now ?? Date.now();
-
-  if (!existing) {
-    const hash = await hashPassword(await checkedPassword(input.password));
-    const displayName = (input.displayName ?? email.split('@')[0] ?? '').trim().slice(0, 100);
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      db.prepare(
-        `INSERT INTO users (email, hashed_password, display_name, role, is_active, token_version, created_at, updated_at)
-         VALUES (?, ?, ?, 'admin', 1, 0, ?, ?)`,
-      ).run(email, hash, displayName, now, now);
-      audit(db, now, email, 'created');
-      db.exec('COMMIT');
-    } catch (e) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      throw e;
-    }
-    return 'created';
-  }
-
-  const promote = existing.role !== 'admin' || existing.is_active !== 1;
-  if (!promote && !input.resetPassword) return 'unchanged';
-  const hash = input.resetPassword ? await hashPassword(await checkedPassword(input.password)) : null;
-  const outcome = [promote ? 'promoted' : null, hash ? 'password_reset' : null].filter(Boolean).join('+') as BootstrapOutcome;
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    db.prepare(
-      `UPDATE users SET role = 'admin', is_active = 1, updated_at = ?, token_version = token_version + 1,
-         hashed_password = COALESCE(?, hashed_password) WHERE id = ?`,
-    ).run(now, hash, existing.id);
-    audit(db, now, email, outcome);
-    db.exec('COMMIT');
-  } catch (e) {
-    if (db.isTransaction) db.exec('ROLLBACK');
-    throw e;
-  }
-  return outcome;
+  const d1 = new SqliteD1Database(db) as unknown as D1Database;
+  return (await bootstrapAdmin(accountsIn(openDb(d1)), input)).outcome;
 }
 
 /** Reads a line from the terminal without echoing it. */

@@ -15,6 +15,7 @@
  */
 import { databasePathFrom, openVault } from './vault.ts';
 import { outsidePermissions, SettingsError } from './secrets.ts';
+import { WranglerConfigError } from './wrangler-config.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   try {
     vault = await openVault({ env, refuseInvalidSecrets: true });
   } catch (e) {
-    if (e instanceof SettingsError) fail(e.message);
+    if (e instanceof SettingsError || e instanceof WranglerConfigError) fail(e.message);
     const refused = outsidePermissions(e);
     if (refused) fail(`DATABASE_PATH=${databasePathFrom(env)}: ${refused}`);
     throw e;

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { SqliteD1Database } from './d1-sqlite.ts';
 import { applyMigrations, readMigrationFiles } from './migrations.ts';
 import { resolveSettings, SettingsError } from './secrets.ts';
-import { parseEnvStringNames, parseObjectBindings, parseVars } from './wrangler-config.ts';
+import { parseObjectBindings, parseVars } from './wrangler-config.ts';
 import { InProcessNamespace } from './object-namespace.ts';
 import { env as workersEnv, settled, waitUntil } from './cloudflare-workers.ts';
 import { BINDINGS, parseConfig, type RawBindings } from '../src/config.ts';
@@ -50,9 +50,13 @@ export interface Vault {
   close(): Promise<void>;
 }
 
-/** The names the app reads from its environment: config bindings, [vars] and every string in Env. */
-function bindingNames(vars: Record<string, string>, envTs: string): string[] {
-  return [...new Set([...BINDINGS, ...Object.keys(vars), ...parseEnvStringNames(envTs)])];
+/**
+ * The names the app reads from its environment: the Worker's string bindings
+ * (`BINDINGS` in src/config.ts; tsc holds src/env.ts to the same list) and the
+ * [vars] of wrangler.toml.
+ */
+export function bindingNames(vars: Record<string, string>): string[] {
+  return [...new Set([...BINDINGS, ...Object.keys(vars)])];
 }
 
 /** Opens (creating if needed) the vault's SQLite file with D1's settings and applies the Worker's migrations. */
@@ -106,11 +110,10 @@ function holdSingleInstance(objectsDir: string, databasePath: string): DatabaseS
 
 export async function openVault(options: VaultOptions): Promise<Vault> {
   const wranglerToml = Deno.readTextFileSync(join(ROOT, 'wrangler.toml'));
-  const envTs = Deno.readTextFileSync(join(ROOT, 'src/env.ts'));
   const vars = parseVars(wranglerToml);
   const readEnv = (name: string) => options.env[name];
   const readFile = options.readFile ?? ((p: string) => Deno.readTextFileSync(p));
-  const settings = resolveSettings(bindingNames(vars, envTs), readEnv, readFile);
+  const settings = resolveSettings(bindingNames(vars), readEnv, readFile);
   if (options.env.DATABASE_PATH_FILE !== undefined) throw new SettingsError(['DATABASE_PATH_FILE is not supported; set DATABASE_PATH']);
   if (options.refuseInvalidSecrets) await refuseInvalidSecrets({ ...vars, ...settings });
 

@@ -10,6 +10,9 @@
  * - The user exists: makes them an active admin (ending their sessions if that
  *   changed anything); the password changes only with --reset-password.
  * - Idempotent: a second run changes nothing and says so.
+ * - The rules, the user writes and the audit event are the shared core
+ *   (src/auth/admin-bootstrap.ts, also behind the Deno edition's script);
+ *   this file only carries its queries to wrangler as SQL text.
  * - Never prints the password; the hash is made here by src/crypto/password.ts
  *   (the same code the Worker verifies with) and only the hash goes to D1,
  *   through a temp SQL file (scripts/lib/wrangler.ts), never the command line
@@ -17,11 +20,10 @@
  */
 import { parseCli, runMain, CliError } from './lib/cli.ts';
 import { promptHidden, promptLine } from './lib/prompt.ts';
-import { d1Execute, d1Query, sqlLiteral, type D1Target } from './lib/wrangler.ts';
-import { hashPassword } from '../src/crypto/password.ts';
-import { normalizeEmail, passwordProblem } from '../src/auth/user-rules.ts';
-
-const ACTOR = 'script:bootstrap-admin';
+import { d1Execute, d1Query, type D1Target } from './lib/wrangler.ts';
+import { sqlText, textOnlyDb } from '../src/db/sql-text.ts';
+import { accountByEmailQuery, firstActiveAdminQuery } from '../src/auth/users.ts';
+import { bootstrapAdmin, BootstrapError, type AdminAccounts } from '../src/auth/admin-bootstrap.ts';
 
 const SPEC = {
   usage: 'npm run bootstrap-admin -- [--remote | --persist-to DIR] [--reset-password] [--if-no-admin] [--display-name NAME]',
@@ -40,13 +42,6 @@ const SPEC = {
   },
 } as const;
 
-interface ExistingUser {
-  id: number;
-  email: string;
-  role: string;
-  is_active: number;
-}
-
 async function readPassword(): Promise<string> {
   const fromEnv = process.env.FIRST_ADMIN_PASSWORD;
   if (fromEnv) return fromEnv;
@@ -58,16 +53,23 @@ async function readPassword(): Promise<string> {
   return first;
 }
 
-async function checkedPassword(): Promise<string> {
-  const password = await readPassword();
-  const problem = passwordProblem(password);
-  if (problem) throw new CliError(`${problem}; nothing was changed`);
-  return password;
-}
-
-function auditSql(now: number, email: string, outcome: string): string {
-  const detail = JSON.stringify({ outcome });
-  return `INSERT INTO audit_events (at, actor, action, target, ip, detail) VALUES (${now}, ${sqlLiteral(ACTOR)}, 'user.bootstrap_admin', ${sqlLiteral(`email:${email}`)}, NULL, ${sqlLiteral(detail)});`;
+/**
+ * The shared core's carrier for D1 through wrangler. Its reads go through
+ * d1Query (remotely `--file` returns no rows; they hold no secret), its writes
+ * (the user change with the password hash, and its audit event) as one SQL file.
+ */
+function accountsVia(target: D1Target): AdminAccounts {
+  return {
+    builder: textOnlyDb,
+    activeAdmin: async () => d1Query<{ email: string }>(sqlText(firstActiveAdminQuery(textOnlyDb)), target)[0]?.[0]?.email ?? null,
+    findByEmail: async (email) => {
+      const row = d1Query<{ id: number; role: string; is_active: number }>(sqlText(accountByEmailQuery(textOnlyDb, email)), target)[0]?.[0];
+      return row && { id: row.id, role: row.role, isActive: row.is_active === 1 };
+    },
+    commit: async (writes) => {
+      d1Execute(writes.map((w) => sqlText(w)).join('\n'), target);
+    },
+  };
 }
 
 runMain('bootstrap-admin', async () => {
@@ -82,49 +84,38 @@ runMain('bootstrap-admin', async () => {
     throw new CliError(`${where} has no users table yet: apply the migrations first (${fix})`);
   }
 
-  if (values['if-no-admin']) {
-    const [admins] = d1Query<{ email: string }>("SELECT email FROM users WHERE role = 'admin' AND is_active = 1 ORDER BY id LIMIT 1;", target);
-    if (admins?.length) {
-      console.log(`An active admin exists already (${admins[0]!.email}); nothing to do.`);
-      return 0;
-    }
+  let result;
+  try {
+    result = await bootstrapAdmin(accountsVia(target), {
+      email: async () => process.env.FIRST_ADMIN_EMAIL || (await promptLine('Admin email: ')),
+      password: readPassword,
+      resetPassword: Boolean(values['reset-password']),
+      ifNoAdmin: Boolean(values['if-no-admin']),
+      displayName: values['display-name'],
+    });
+  } catch (e) {
+    if (e instanceof BootstrapError) throw new CliError(e.message);
+    throw e;
   }
-
-  const rawEmail = process.env.FIRST_ADMIN_EMAIL || (await promptLine('Admin email: '));
-  const email = normalizeEmail(rawEmail);
-  if (!email) throw new CliError('FIRST_ADMIN_EMAIL is not a valid email address; nothing was changed');
-
-  const [found] = d1Query<ExistingUser>(`SELECT id, email, role, is_active FROM users WHERE email = ${sqlLiteral(email)} COLLATE NOCASE;`, target);
-  const existing = found?.[0];
-  const now = Date.now();
-
-  if (!existing) {
-    const password = await checkedPassword();
-    const hash = await hashPassword(password);
-    const displayName = (values['display-name'] ?? email.split('@')[0] ?? '').trim().slice(0, 100);
-    d1Execute(
-      `INSERT INTO users (email, hashed_password, display_name, role, is_active, token_version, created_at, updated_at)
-       VALUES (${sqlLiteral(email)}, ${sqlLiteral(hash)}, ${sqlLiteral(displayName)}, 'admin', 1, 0, ${now}, ${now});
-       ${auditSql(now, email, 'created')}`,
-      target,
-    );
-    console.log(`Created the admin ${email} in ${where}.`);
-  } else {
-    const promote = existing.role !== 'admin' || existing.is_active !== 1;
-    const reset = Boolean(values['reset-password']);
-    if (!promote && !reset) {
+  const { outcome, email } = result;
+  const keptPassword = () => {
+    if (process.env.FIRST_ADMIN_PASSWORD) console.log('The password was left as it is (pass --reset-password to replace it).');
+  };
+  switch (outcome) {
+    case 'admin_exists':
+      console.log(`An active admin exists already (${email}); nothing to do.`);
+      return 0;
+    case 'created':
+      console.log(`Created the admin ${email} in ${where}.`);
+      break;
+    case 'unchanged':
       console.log(`${email} is already an active admin in ${where}; nothing changed.`);
-      if (process.env.FIRST_ADMIN_PASSWORD) console.log('The password was left as it is (pass --reset-password to replace it).');
-    } else {
-      const hash = reset ? await hashPassword(await checkedPassword()) : null;
-      const sets = ["role = 'admin'", 'is_active = 1', `updated_at = ${now}`, 'token_version = token_version + 1'];
-      if (hash) sets.push(`hashed_password = ${sqlLiteral(hash)}`);
-      const outcome = [promote ? 'promoted' : null, reset ? 'password_reset' : null].filter(Boolean).join('+');
-      d1Execute(`UPDATE users SET ${sets.join(', ')} WHERE id = ${existing.id};\n${auditSql(now, email, outcome)}`, target);
-      if (promote) console.log(`${email} is now an active admin in ${where}; their earlier sessions have ended.`);
-      if (reset) console.log(`Set a new password for ${email}; their earlier sessions have ended.`);
-      if (!reset && process.env.FIRST_ADMIN_PASSWORD) console.log('The password was left as it is (pass --reset-password to replace it).');
-    }
+      keptPassword();
+      break;
+    default:
+      if (outcome.includes('promoted')) console.log(`${email} is now an active admin in ${where}; their earlier sessions have ended.`);
+      if (outcome.includes('password_reset')) console.log(`Set a new password for ${email}; their earlier sessions have ended.`);
+      else keptPassword();
   }
 
   console.log(target.remote ? 'Log in at https://<your worker>/login' : 'Log in at http://127.0.0.1:8787/login (after `npm start` or `npm run dev`)');

@@ -31,6 +31,7 @@ import { promptHidden } from './lib/prompt.ts';
 import { d1Execute, d1Query, sqlLiteral, type D1Target } from './lib/wrangler.ts';
 import { Fernet, InvalidFernetKey } from '../src/crypto/fernet.ts';
 import { convertLegacyRow, type ImportedCredential } from '../src/credentials/legacy-import.ts';
+import { auditIfChangedSql } from '../src/audit/audit.ts';
 
 const ACTOR = 'script:import-credentials';
 
@@ -104,7 +105,7 @@ const nameKey = (p: string, t: string, n: string) => JSON.stringify([p, t, n]);
 function insertSql(c: ImportedCredential, line: number, run: string, now: number): string {
   const { input } = c;
   const [p, t, n] = [sqlLiteral(input.platform), sqlLiteral(input.tier), sqlLiteral(input.credentialName)];
-  const detail = JSON.stringify({
+  const detail = {
     platform: input.platform,
     tier: input.tier,
     credential_name: input.credentialName,
@@ -112,13 +113,13 @@ function insertSql(c: ImportedCredential, line: number, run: string, now: number
     original_ciphertext_kept: c.keptToken,
     source_line: line,
     run,
-  });
+  };
   return [
     `INSERT INTO api_credentials (platform, tier, credential_name, encrypted_value, key_id, is_active, daily_quota, monthly_quota, notes, created_by, created_at, updated_at)`,
     `SELECT ${p}, ${t}, ${n}, ${sqlLiteral(c.token)}, ${sqlLiteral(c.keyId)}, ${sqlLiteral(c.isActive)}, ${sqlLiteral(input.dailyQuota)}, ${sqlLiteral(input.monthlyQuota)}, ${sqlLiteral(input.notes)}, NULL, ${now}, ${now}`,
     `WHERE NOT EXISTS (SELECT 1 FROM api_credentials WHERE platform = ${p} AND tier = ${t} AND credential_name = ${n});`,
-    `INSERT INTO audit_events (at, actor, action, target, ip, detail)`,
-    `SELECT ${now}, ${sqlLiteral(ACTOR)}, 'credential.import', 'credential:' || last_insert_rowid(), NULL, ${sqlLiteral(detail)} WHERE changes() > 0;`,
+    // The audit writer's event, only if that insert added the row (named by its new id).
+    auditIfChangedSql({ at: now, actor: ACTOR, action: 'credential.import', targetPrefixFromLastInsert: 'credential:', detail }),
   ].join('\n');
 }
 

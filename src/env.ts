@@ -1,3 +1,5 @@
+import type { BindingName } from './config.ts';
+
 /** The Worker's bindings (wrangler.toml and `wrangler secret put`). */
 export interface Env {
   DB: D1Database;
@@ -14,3 +16,14 @@ export interface Env {
   /** Access token lifetime in minutes; default 30. */
   ACCESS_TOKEN_EXPIRE_MINUTES?: string;
 }
+
+/** The names of Env's string bindings. */
+type StringBindings<T> = { [K in keyof T]-?: NonNullable<T[K]> extends string ? K : never }[keyof T];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/**
+ * tsc fails here when Env's string bindings and `BINDINGS` (src/config.ts)
+ * differ: the Deno edition takes its list of settings (each with a `_FILE`
+ * form) from `BINDINGS`, so a binding added only here would go unread.
+ */
+export type EnvStringsAreBindings = Assert<Same<StringBindings<Env>, BindingName>>;

@@ -11,6 +11,8 @@ import { auditRoutes } from './audit/routes.ts';
 import { arenaRoutes } from './arenas/routes.ts';
 import { poolRoutes } from './pool/routes.ts';
 import { poolCopyFollowsWrites } from './pool/follow-writes.ts';
+import { credentialPoolNotifier } from './pool/client.ts';
+import { lostKeyBanner } from './recovery/banner.ts';
 import { rotationRoutes } from './rotation/routes.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
 import { apiDocsRoutes } from './docs/page.tsx';
@@ -19,10 +21,19 @@ export { CredentialPool } from './pool/durable-object.ts';
 export { PoolEntrypoint } from './pool/entrypoint.ts';
 export { KeyRotation } from './rotation/durable-object.ts';
 
+/**
+ * The app, assembled here and only here: every collaborator is handed over
+ * explicitly (nothing registers itself when its module is imported).
+ */
 export const app = createApp({
-  // Admin writes bring the pool's working copy up to D1 before they answer.
-  middleware: [poolCopyFollowsWrites()],
-  // recoveryRoutes first: its lost-key banner middleware must run before any admin page renders.
+  middleware: [
+    // Admin writes bring the pool's working copy up to D1 before they answer.
+    poolCopyFollowsWrites(),
+    // The lost-key banner, on every admin page, before any route renders.
+    lostKeyBanner(),
+  ],
+  // The credential store's reset-errors also clears the pool's cooldown and error streaks.
+  credentialPool: credentialPoolNotifier,
   routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, arenaRoutes, poolRoutes, rotationRoutes, apiDocsRoutes],
   renderErrorPage,
 });

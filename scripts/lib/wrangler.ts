@@ -116,13 +116,5 @@ export function d1ApplyMigrations(target: D1Target = {}): void {
   runWrangler(['d1', 'migrations', 'apply', 'DB', ...targetFlags(target)], { input: 'y\n' });
 }
 
-/** An SQL literal for a string, number, boolean or null (for generated SQL files). */
-export function sqlLiteral(v: string | number | boolean | null | undefined): string {
-  if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'boolean') return v ? '1' : '0';
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error('non-finite number in SQL');
-    return String(v);
-  }
-  return `'${v.replace(/'/g, "''")}'`;
-}
+/** Quoting for generated SQL files lives with the SQL renderer (src/db/sql-text.ts). */
+export { sqlLiteral } from '../../src/db/sql-text.ts';

@@ -12,7 +12,9 @@
 import type { Env } from '../env.ts';
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { openCredential } from '../credentials/sealing.ts';
+import { cipherRowsPage, credentialFactsRows, firstAndLastRowPerKeyId, type CipherRow } from '../credentials/repository.ts';
 import { readStoredArenasConfig } from './arenas-config.ts';
+import { allArenaConfigs } from './query-design-store.ts';
 import { pool } from '../pool/client.ts';
 import type { LockStatus } from '../pool/lock-api.ts';
 import type { HealthRow, PoolFacts } from './health.ts';
@@ -33,20 +35,12 @@ export interface DecryptCheck {
 }
 
 export async function loadHealthRows(db: D1Database): Promise<HealthRow[]> {
-  const { results } = await db
-    .prepare('SELECT id, platform, tier, key_id, is_active, daily_quota, monthly_quota, max_leases FROM api_credentials ORDER BY id')
-    .all<HealthRow>();
-  return results;
-}
-
-export async function rowsPerKeyId(db: D1Database): Promise<Map<string, number>> {
-  const { results } = await db.prepare('SELECT key_id, COUNT(*) AS n FROM api_credentials GROUP BY key_id').all<{ key_id: string; n: number }>();
-  return new Map(results.map((r) => [r.key_id, r.n]));
+  return credentialFactsRows(db);
 }
 
 /** `arena:tier` for every arena enabled in at least one query design. */
 export async function enabledArenaTiers(db: D1Database): Promise<Set<string>> {
-  const { results } = await db.prepare('SELECT arenas_config FROM query_designs').all<{ arenas_config: string }>();
+  const results = await allArenaConfigs(db);
   const out = new Set<string>();
   for (const r of results) for (const a of readStoredArenasConfig(r.arenas_config).arenas) if (a.enabled) out.add(`${a.id}:${a.tier}`);
   return out;
@@ -62,8 +56,6 @@ export async function poolFacts(env: Pick<Env, 'POOL'>): Promise<{ lock: LockSta
   }
 }
 
-type CipherRow = { id: number; platform: string; tier: string; key_id: string; encrypted_value: string };
-
 async function check(ring: CredentialKeyRing, rows: CipherRow[], into: DecryptCheck): Promise<void> {
   const opened = await Promise.all(rows.map((r) => openCredential(ring, r.encrypted_value, r.key_id)));
   rows.forEach((r, i) => {
@@ -76,14 +68,7 @@ async function check(ring: CredentialKeyRing, rows: CipherRow[], into: DecryptCh
 /** Opens the first and last row under each key id the ring holds. */
 export async function sampleDecryptCheck(db: D1Database, ring: CredentialKeyRing): Promise<DecryptCheck> {
   const keyIds = [ring.currentKeyId, ...ring.previousKeyIds];
-  const { results } = await db
-    .prepare(
-      `SELECT id, platform, tier, key_id, encrypted_value FROM api_credentials WHERE id IN (
-         SELECT MIN(id) FROM api_credentials WHERE key_id IN (SELECT value FROM json_each(?1)) GROUP BY key_id
-         UNION SELECT MAX(id) FROM api_credentials WHERE key_id IN (SELECT value FROM json_each(?1)) GROUP BY key_id)`,
-    )
-    .bind(JSON.stringify(keyIds))
-    .all<CipherRow>();
+  const results = await firstAndLastRowPerKeyId(db, keyIds);
   const out: DecryptCheck = { checked: 0, failed: [] };
   await check(ring, results, out);
   return out;
@@ -94,10 +79,7 @@ export async function deepDecryptCheck(db: D1Database, ring: CredentialKeyRing, 
   const out: DecryptCheck = { checked: 0, failed: [] };
   let after = 0;
   for (;;) {
-    const { results } = await db
-      .prepare('SELECT id, platform, tier, key_id, encrypted_value FROM api_credentials WHERE id > ? ORDER BY id LIMIT ?')
-      .bind(after, pageSize)
-      .all<CipherRow>();
+    const results = await cipherRowsPage(db, after, pageSize);
     if (!results.length) return out;
     await check(ring, results, out);
     after = results[results.length - 1]!.id;

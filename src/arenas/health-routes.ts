@@ -15,8 +15,10 @@ import { describe } from '../schema/spec.ts';
 import { query } from '../schema/validate.ts';
 import { booleanish, strict } from '../schema/types.ts';
 import { ArenaHealthSchema } from './health-schemas.ts';
-import { arenaHealth, keyUsage } from './health.ts';
-import { deepDecryptCheck, enabledArenaTiers, loadHealthRows, poolFacts, rowsPerKeyId, sampleDecryptCheck } from './health-data.ts';
+import { arenaHealth } from './health.ts';
+import { keyUsage } from '../credentials/key-usage.ts';
+import { deepDecryptCheck, enabledArenaTiers, loadHealthRows, poolFacts, sampleDecryptCheck } from './health-data.ts';
+import { rowsPerKeyId } from '../credentials/repository.ts';
 
 export const arenaHealthRoutes = new Hono<AppEnv>();
 

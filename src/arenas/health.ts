@@ -17,20 +17,14 @@
  */
 import { ARENA_IDS, ARENAS, arenaTiers, platformsForArena, type Tier } from './registry.ts';
 import { DEFAULT_MAX_LEASES } from '../pool/lease-rules.ts';
+import type { CredentialKeyStatus } from '../crypto/key-ring.ts';
+import type { CredentialFactsRow } from '../credentials/repository.ts';
 
 export type ArenaStatus = 'ok' | 'degraded' | 'error' | 'no_credentials_needed';
 export type OverallStatus = 'ok' | 'degraded' | 'error';
 
-export interface HealthRow {
-  id: number;
-  platform: string;
-  tier: string;
-  key_id: string;
-  is_active: number | boolean;
-  daily_quota: number | null;
-  monthly_quota: number | null;
-  max_leases: number | null;
-}
+/** A credential row's facts (no ciphertext), as its owner reads them. */
+export type HealthRow = CredentialFactsRow;
 
 export interface PoolFacts {
   cooldown_until: number | null;
@@ -66,7 +60,7 @@ export interface ArenaTierHealth {
 
 export interface HealthInput {
   rows: readonly HealthRow[];
-  keyStatus: (keyId: string) => 'current' | 'previous' | 'missing';
+  keyStatus: (keyId: string) => CredentialKeyStatus;
   /** Rows whose key is in the ring but which failed a decrypt check. */
   failedIds: ReadonlySet<number>;
   pool: ReadonlyMap<number, PoolFacts>;
@@ -150,18 +144,4 @@ export function arenaHealth(input: HealthInput): { overall: OverallStatus; arena
   if (input.locked) worst = Math.max(worst, RANK.degraded);
   const overall: OverallStatus = worst === 2 ? 'error' : worst === 1 ? 'degraded' : 'ok';
   return { overall, arenas };
-}
-
-export interface KeyUsage {
-  key_id: string;
-  status: 'current' | 'previous' | 'missing';
-  rows: number;
-}
-
-/** Rows per key id with the ring's verdict, current first, then previous, then missing. */
-export function keyUsage(rowsByKey: ReadonlyMap<string, number>, keyStatus: HealthInput['keyStatus']): KeyUsage[] {
-  const order = { current: 0, previous: 1, missing: 2 };
-  return [...rowsByKey]
-    .map(([key_id, rows]) => ({ key_id, status: keyStatus(key_id), rows }))
-    .sort((a, b) => order[a.status] - order[b.status] || a.key_id.localeCompare(b.key_id));
 }

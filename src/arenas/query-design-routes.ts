@@ -15,12 +15,13 @@ import { json, params, query } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
 import { IdParams } from '../schema/types.ts';
 import { QueryDesignStore } from './query-design-store.ts';
+import { clientIp } from '../http/request-context.ts';
 import {
   QueryDesignCreateBody, QueryDesignDeletedSchema, QueryDesignListQuery, QueryDesignListSchema, QueryDesignPatchBody, QueryDesignSchema,
 } from './query-design-input.ts';
 
 export function queryDesignStoreFor(c: Context<AppEnv>): QueryDesignStore {
-  return new QueryDesignStore(c.var.db, c.var.principal!, c.req.header('cf-connecting-ip') ?? null);
+  return new QueryDesignStore(c.var.db, c.var.principal!, clientIp(c));
 }
 
 const TAG = 'query-designs';

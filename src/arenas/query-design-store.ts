@@ -5,7 +5,7 @@
  * event in one `db.batch`.
  */
 import { desc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import { openDb, type Db } from '../db/client.ts';
 import { queryDesigns, type QueryDesignRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditIfChangedStatement } from '../audit/audit.ts';
@@ -124,4 +124,38 @@ export class QueryDesignStore {
     }
     return this.#p.userId;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Reads and writes of every design's arena configuration, for arena health and
+// lost-key recovery. This module owns `query_designs` (src/db/owners.ts).
+// ---------------------------------------------------------------------------
+
+/** Every design's id and stored `arenas_config`, by id. */
+export async function allArenaConfigs(d1: D1Database): Promise<{ id: number; arenas_config: string }[]> {
+  return openDb(d1)
+    .select({ id: queryDesigns.id, arenas_config: queryDesigns.arenasConfig })
+    .from(queryDesigns)
+    .orderBy(queryDesigns.id);
+}
+
+/**
+ * Flips one arena entry's `enabled` (by position), only if the entry is still
+ * that arena+tier and in the expected state; `guard` (SQL text with its binds)
+ * narrows it further. Raw SQL: it edits one field inside the JSON column
+ * (json_set / json_extract at a computed path), and it rides in recovery's raw
+ * D1 batch.
+ */
+export function setArenaEnabledStatement(
+  d1: D1Database, designId: number, index: number, arena: string, tier: string, enabled: boolean, now: number,
+  guard: { sql: string; binds: unknown[] } = { sql: '', binds: [] },
+): D1PreparedStatement {
+  const at = `$.arenas[${index}]`;
+  return d1
+    .prepare(
+      `UPDATE query_designs SET arenas_config = json_set(arenas_config, '${at}.enabled', json(?)), updated_at = ?
+       WHERE id = ? AND json_extract(arenas_config, '${at}.id') = ? AND json_extract(arenas_config, '${at}.tier') = ?
+         AND json_extract(arenas_config, '${at}.enabled') = ?${guard.sql}`,
+    )
+    .bind(enabled ? 'true' : 'false', now, designId, arena, tier, enabled ? 0 : 1, ...guard.binds);
 }

@@ -12,7 +12,7 @@ import { VaultError } from '../errors.ts';
 import { CsrfField } from '../ui/layout.tsx';
 import { flashProblems, redirectWithFlash, renderPage } from '../ui/page.tsx';
 import { requirePasswordOwner, requireUser, SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
-import { actorOf, userIdOf } from './request-context.ts';
+import { actorOf, userIdOf } from '../http/request-context.ts';
 import { form } from '../schema/validate.ts';
 import { OwnPasswordForm } from './schemas.ts';
 import { changeOwnPassword } from './own-password.ts';

@@ -1,15 +1,16 @@
 /**
- * The `api_keys` table: create (the plaintext key is returned once and only
+ * The owner of the `api_keys` table (src/db/owners.ts): create (the plaintext key is returned once and only
  * its SHA-256 is stored), list (never the hash), revoke. Each change is one D1
  * batch with its audit event.
  */
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { apiKeys, users, type ApiKeyRow } from '../db/schema.ts';
+import { apiKeys, type ApiKeyRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditStatement } from '../audit/audit.ts';
 import { apiKeyStatus, generateApiKey, type NewApiKeyInput } from './api-keys.ts';
-import { getUser, type Actor } from './users.ts';
+import { getUser, userStandingsQuery } from './users.ts';
+import type { Actor } from './principal.ts';
 import { iso } from '../db/timestamps.ts';
 
 /** Who created a key, as lists show it: null when a script or a service key made it. */
@@ -46,15 +47,47 @@ export type PublicApiKey = ReturnType<typeof publicApiKey>;
 
 /** Every key, newest first, with its creator's email and current standing. */
 export async function listApiKeys(db: Db): Promise<ListedApiKey[]> {
-  const rows = await db
-    .select({ key: apiKeys, creatorEmail: users.email, creatorRole: users.role, creatorActive: users.isActive })
-    .from(apiKeys)
-    .leftJoin(users, eq(users.id, apiKeys.createdBy))
-    .orderBy(desc(apiKeys.id));
-  return rows.map((r) => ({
-    row: r.key,
-    creator: r.creatorEmail === null ? null : { email: r.creatorEmail, stillAdmin: r.creatorRole === 'admin' && Boolean(r.creatorActive) },
-  }));
+  // Two reads in one batch (one consistent state), joined here: `users` is read through its owner (auth/users.ts).
+  const [rows, people] = await db.batch([db.select().from(apiKeys).orderBy(desc(apiKeys.id)), userStandingsQuery(db)]);
+  const byId = new Map(people.map((u) => [u.id, u]));
+  return rows.map((row) => {
+    const c = row.createdBy === null ? undefined : byId.get(row.createdBy);
+    return { row, creator: c ? { email: c.email, stillAdmin: c.role === 'admin' && Boolean(c.isActive) } : null };
+  });
+}
+
+/** The key with this public prefix, or undefined. */
+export async function findApiKeyByPrefix(db: Db, prefix: string): Promise<ApiKeyRow | undefined> {
+  return db.query.apiKeys.findFirst({ where: eq(apiKeys.keyPrefix, prefix) });
+}
+
+/** Stamps a key's use. */
+export async function touchApiKey(db: Db, id: number, now: number): Promise<void> {
+  await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, id));
+}
+
+/** What the pool's copy holds per API key (pool/copy-store.ts). */
+export interface PoolCopyApiKeyRow {
+  id: number; key_prefix: string; key_hash: string; scope: ApiKeyRow['scope']; user_id: number | null;
+  revoked_at: number | null; expires_at: number | null;
+}
+
+/** Every key as the pool copies it; raw because it rides in the copy's one raw D1 batch with the version read. */
+export function poolCopyApiKeysStatement(d1: D1Database): D1PreparedStatement {
+  return d1.prepare('SELECT id, key_prefix, key_hash, scope, user_id, revoked_at, expires_at FROM api_keys ORDER BY id');
+}
+
+/**
+ * The pool's coalesced `last_used_at` (only moves forward). Raw SQL: it merges
+ * a JSON list of rows in one statement (UPDATE … FROM json_each), which
+ * drizzle cannot express.
+ */
+export function apiKeyUsageStatement(d1: D1Database, rows: { id: number; usedAt: number }[]): D1PreparedStatement {
+  return d1.prepare(
+    `UPDATE api_keys SET last_used_at = MAX(COALESCE(api_keys.last_used_at, 0), u.used_at)
+     FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS used_at FROM json_each(?)) AS u
+     WHERE api_keys.id = u.id`,
+  ).bind(JSON.stringify(rows.map((k) => [k.id, k.usedAt])));
 }
 
 /** Creates a key; the returned `key` is the only time the plaintext exists outside the caller. */

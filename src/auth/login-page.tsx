@@ -16,7 +16,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { login } from './login.ts';
 import { SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
 import { afterLoginPath, safeNextPath } from './next-path.ts';
-import { clientIp } from './request-context.ts';
+import { clientIp } from '../http/request-context.ts';
 import { form } from '../schema/validate.ts';
 import { LoginForm as LoginFormSchema } from './schemas.ts';
 

@@ -17,7 +17,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
-import { users, type User } from '../db/schema.ts';
+import type { User } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditStatement } from '../audit/audit.ts';
 import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password.ts';
@@ -26,7 +26,7 @@ import { normalizeEmail, PASSWORD_MAX_LENGTH } from './user-rules.ts';
 import { throttleBuckets, ACCOUNT_RULE, CLIENT_RULE } from './throttle-policy.ts';
 import { pruneStatement, reserveAttempt, successStatements } from './login-throttle.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
-import { findUserByEmail } from './users.ts';
+import { findUserByEmail, recordLoginStatement } from './users.ts';
 
 export const WRONG_CREDENTIALS = 'Incorrect email or password.';
 
@@ -77,11 +77,7 @@ export async function login(db: Db, config: Config, attempt: LoginAttempt, now =
   const issued = await issueAccessToken(config, user, Math.floor(now / 1000));
   const upgrade = needsRehash(user.hashedPassword) ? await hashPassword(password!) : null;
   const [updated] = await db.batch([
-    db
-      .update(users)
-      .set({ lastLoginAt: now, ...(upgrade ? { hashedPassword: upgrade } : {}) })
-      .where(eq(users.id, user.id))
-      .returning(),
+    recordLoginStatement(db, user.id, now, upgrade),
     ...successStatements(db, reservation),
     signingKeyUseStatement(db, issued, now),
     auditStatement(db, {

@@ -16,25 +16,22 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { eq } from 'drizzle-orm';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from '../http/types.ts';
-import { apiKeys, users } from '../db/schema.ts';
+import { findApiKeyByPrefix, touchApiKey } from './api-key-store.ts';
+import { findUser } from './users.ts';
 import { apiKeyPrefix } from './api-keys.ts';
 import { apiKeyPrincipal } from './api-key-principal.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
 import { can, effectivePermissions, type Permission, type Principal } from './principal.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { attachSpec } from '../schema/spec.ts';
+import { isApiPath, isPoolPath } from '../http/paths.ts';
 
 export const SESSION_COOKIE = '__Host-av_session';
 
 export function sessionCookieOptions(maxAgeSeconds: number) {
   return { path: '/', httpOnly: true, secure: true, sameSite: 'Strict' as const, maxAge: maxAgeSeconds };
-}
-
-export function isApiPath(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/');
 }
 
 /**
@@ -44,27 +41,15 @@ export function isApiPath(path: string): boolean {
 async function fromApiKey(c: Context<AppEnv>, key: string): Promise<Principal | undefined> {
   const prefix = apiKeyPrefix(key);
   if (!prefix) return undefined;
-  const row = await c.var.db.query.apiKeys.findFirst({ where: eq(apiKeys.keyPrefix, prefix) });
+  const row = await findApiKeyByPrefix(c.var.db, prefix);
   if (!row) return undefined;
-  const owner = row.userId === null ? undefined : await c.var.db.query.users.findFirst({ where: eq(users.id, row.userId) });
+  const owner = row.userId === null ? undefined : await findUser(c.var.db, row.userId);
   const principal = apiKeyPrincipal(key, row, owner ?? null, Date.now());
   if (!principal) return undefined;
   c.executionCtx.waitUntil(
-    c.var.db.update(apiKeys).set({ lastUsedAt: Date.now() }).where(eq(apiKeys.id, row.id)).then(() => undefined, () => undefined),
+    touchApiKey(c.var.db, row.id, Date.now()).then(() => undefined, () => undefined),
   );
   return principal;
-}
-
-/**
- * `/api/pool/*` is the collectors' hot path: an `ApiKey` there is NOT looked
- * up in D1. `authenticate` leaves it in `c.var.poolApiKey` and sets no
- * principal; `requireCollector` lets it on, and the CredentialPool object
- * authenticates it against its working copy within the same call that serves
- * the request (pool/routes.ts, apiKeyPrincipal). Bearer tokens and cookies on
- * pool paths are verified as anywhere else (and refused by the guard).
- */
-export function isPoolPath(path: string): boolean {
-  return path.startsWith('/api/pool/');
 }
 
 async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bearer'): Promise<Principal | undefined> {
@@ -74,7 +59,7 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
   } catch {
     return undefined;
   }
-  const user = await c.var.db.query.users.findFirst({ where: eq(users.id, Number(claims.sub)) });
+  const user = await findUser(c.var.db, Number(claims.sub));
   if (!user || !user.isActive || claims.ver < user.tokenVersion) return undefined;
   if (via === 'session') {
     // Sliding renewal: past half its life, the cookie is re-issued (always

@@ -16,7 +16,8 @@ import { passwordProblem } from './user-rules.ts';
 import { throttleBuckets } from './throttle-policy.ts';
 import { reserveAttempt, successStatements } from './login-throttle.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
-import { getUser, setPassword, type Actor } from './users.ts';
+import { getUser, setPassword } from './users.ts';
+import type { Actor } from './principal.ts';
 
 export async function changeOwnPassword(
   db: Db,

@@ -77,3 +77,10 @@ export function can(p: Principal | undefined, permission: Permission): boolean {
 export function isAdmin(p: Principal | undefined): boolean {
   return can(p, 'admin');
 }
+
+/** Who did it and from where, for the audit log: the one Actor (users, API keys, recovery, …). */
+export interface Actor {
+  /** `user:<id>`, `api_key:<id>`, `script:<name>` or a system actor. */
+  actor: string;
+  ip?: string | null;
+}

@@ -16,7 +16,7 @@ import { LoginBody, OwnPasswordBody, TokenSchema, UserSchema } from './schemas.t
 import { login } from './login.ts';
 import { changeOwnPassword } from './own-password.ts';
 import { requirePasswordOwner, requireUser, SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
-import { actorOf, clientIp, userIdOf } from './request-context.ts';
+import { actorOf, clientIp, userIdOf } from '../http/request-context.ts';
 import { getUser, publicUser, revokeSessions } from './users.ts';
 
 export const sessionApi = new Hono<AppEnv>();

@@ -28,7 +28,7 @@ export function signingKeyUseStatement(db: Db, issued: IssuedToken, nowMs: numbe
     });
 }
 
-export interface KeyUsage {
+export interface SigningKeyUsage {
   kid: string;
   firstSignedAt: number;
   lastSignedAt: number;
@@ -61,7 +61,7 @@ export interface PreviousKeyRemoval {
 export function previousKeyRemoval(
   currentKid: string,
   previousKids: readonly string[],
-  usage: readonly KeyUsage[],
+  usage: readonly SigningKeyUsage[],
   lifetimeSeconds: number,
   leewaySeconds = CLOCK_LEEWAY_SECONDS,
 ): PreviousKeyRemoval {

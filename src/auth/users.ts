@@ -12,12 +12,7 @@ import { auditStatement } from '../audit/audit.ts';
 import { hashPassword } from '../crypto/password.ts';
 import { assertKeepsAnAdmin, changeRevokesSessions, type NewUserInput, type UserChanges } from './user-rules.ts';
 import { iso } from '../db/timestamps.ts';
-
-/** Who did it and from where, for the audit log. */
-export interface Actor {
-  actor: string;
-  ip?: string | null;
-}
+import type { Actor } from './principal.ts';
 
 /** The user as the API shows it: no hash. */
 export function publicUser(u: User) {
@@ -40,10 +35,38 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
   return db.query.users.findFirst({ where: eq(users.email, email) });
 }
 
+/** The user with this id, or undefined. */
+export async function findUser(db: Db, id: number): Promise<User | undefined> {
+  return Number.isSafeInteger(id) ? db.query.users.findFirst({ where: eq(users.id, id) }) : undefined;
+}
+
 export async function getUser(db: Db, id: number): Promise<User> {
-  const user = Number.isSafeInteger(id) ? await db.query.users.findFirst({ where: eq(users.id, id) }) : undefined;
+  const user = await findUser(db, id);
   if (!user) throw new VaultError('NOT_FOUND', `No user with id ${id}.`);
   return user;
+}
+
+/** Every user's id, email and standing (role, active): unexecuted, for a caller's batch (API-key lists join creators with it). */
+export function userStandingsQuery(db: Db) {
+  return db.select({ id: users.id, email: users.email, role: users.role, isActive: users.isActive }).from(users);
+}
+
+/** The login's stamp (and a rehashed password, if the hash was upgraded): unexecuted, for the login's batch. */
+export function recordLoginStatement(db: Db, id: number, now: number, rehashed: string | null) {
+  return db
+    .update(users)
+    .set({ lastLoginAt: now, ...(rehashed ? { hashedPassword: rehashed } : {}) })
+    .where(eq(users.id, id))
+    .returning();
+}
+
+/**
+ * Every user's role and active flag, as the pool's working copy pairs them
+ * with API keys (pool/d1-source.ts). A raw statement because it rides in the
+ * copy's one raw D1 batch with the version read.
+ */
+export function poolCopyUserStandingsStatement(d1: D1Database): D1PreparedStatement {
+  return d1.prepare('SELECT id, role, is_active FROM users');
 }
 
 export async function listUsers(db: Db): Promise<User[]> {
@@ -53,6 +76,19 @@ export async function listUsers(db: Db): Promise<User[]> {
 export async function activeAdminCount(db: Db): Promise<number> {
   const [row] = await db.select({ n: count() }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true)));
   return row?.n ?? 0;
+}
+
+/**
+ * One active admin's email (the oldest), unexecuted; selection keys are the
+ * column names, so the scripts can run it as SQL text (sql-text.ts) too.
+ */
+export function firstActiveAdminQuery(db: Db) {
+  return db.select({ email: users.email }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true))).orderBy(asc(users.id)).limit(1);
+}
+
+/** The account state of one email (case-folded), unexecuted; keys are column names as in `firstActiveAdminQuery`. */
+export function accountByEmailQuery(db: Db, email: string) {
+  return db.select({ id: users.id, role: users.role, is_active: users.isActive }).from(users).where(eq(users.email, email)).limit(1);
 }
 
 /** Every message in an error and its causes (drizzle wraps D1's error). */
@@ -69,15 +105,31 @@ function mapWriteError(e: unknown): never {
   throw e;
 }
 
+/** The insert of a new active user (password already hashed), unexecuted: the Worker and the bootstrap core (admin-bootstrap.ts) share it. */
+export function newUserStatement(db: Db, u: { email: string; hashedPassword: string; displayName: string; role: User['role']; now: number }) {
+  return db
+    .insert(users)
+    .values({ email: u.email, hashedPassword: u.hashedPassword, displayName: u.displayName, role: u.role, isActive: true, createdAt: u.now, updatedAt: u.now })
+    .returning();
+}
+
+/**
+ * Makes a user an active admin, optionally with a new password hash, and ends
+ * their sessions (token_version + 1), unexecuted (admin-bootstrap.ts).
+ */
+export function promoteToAdminStatement(db: Db, id: number, now: number, hashedPassword: string | null) {
+  return db
+    .update(users)
+    .set({ role: 'admin', isActive: true, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now, ...(hashedPassword ? { hashedPassword } : {}) })
+    .where(eq(users.id, id));
+}
+
 export async function createUser(db: Db, input: NewUserInput, by: Actor): Promise<User> {
   const hashed = await hashPassword(input.password);
   const now = Date.now();
   try {
     const [inserted] = await db.batch([
-      db
-        .insert(users)
-        .values({ email: input.email, hashedPassword: hashed, displayName: input.displayName, role: input.role, isActive: true, createdAt: now, updatedAt: now })
-        .returning(),
+      newUserStatement(db, { email: input.email, hashedPassword: hashed, displayName: input.displayName, role: input.role, now }),
       auditStatement(db, {
         actor: by.actor,
         action: 'user.create',

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { CredentialStore } from './store.ts';
+import { clientIp } from '../http/request-context.ts';
 
 /** Call only behind requireAdmin (it needs `c.var.principal`). */
 export function credentialStoreFor(c: Context<AppEnv>): CredentialStore {
@@ -11,7 +12,7 @@ export function credentialStoreFor(c: Context<AppEnv>): CredentialStore {
     ring: c.var.config.credentialKeys,
     actor: p.actor,
     userId: p.userId,
-    ip: c.req.header('cf-connecting-ip') ?? null,
-    env: c.env,
+    ip: clientIp(c),
+    pool: c.var.credentialPool,
   });
 }

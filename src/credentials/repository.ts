@@ -1,10 +1,11 @@
 /**
- * D1 access for `api_credentials` through drizzle. Thin on purpose: reads,
- * and unexecuted write statements that the service puts into one
+ * The owner of `api_credentials` (src/db/owners.ts): every query on that table
+ * lives here, through drizzle where drizzle can express it. Thin on purpose:
+ * reads, and unexecuted write statements that the callers put into one
  * `db.batch([...])` together with their audit event.
  */
-import { and, asc, count, eq, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import { and, asc, count, desc, eq, gt, type SQL } from 'drizzle-orm';
+import { openDb, type Db } from '../db/client.ts';
 import { apiCredentials, type CredentialRow } from '../db/schema.ts';
 import type { CredentialListQuery } from './input.ts';
 
@@ -49,4 +50,233 @@ export function updateCredentialStatement(db: Db, id: number, changes: Credentia
 
 export function deleteCredentialStatement(db: Db, id: number) {
   return db.delete(apiCredentials).where(eq(apiCredentials.id, id)).returning({ id: apiCredentials.id });
+}
+
+// ---------------------------------------------------------------------------
+// Reads and writes other modules need (health, recovery, rotation, the pool).
+// They call these; no other module names `api_credentials` (test/node/table-owners.test.ts).
+// Functions taking a raw `D1Database` either run in a batch of raw D1
+// statements or are raw SQL for the reason given next to them.
+// ---------------------------------------------------------------------------
+
+/** A row's key id, state and quotas, without ciphertext: what health and recovery judge. */
+export interface CredentialFactsRow {
+  id: number;
+  platform: string;
+  tier: string;
+  key_id: string;
+  is_active: number | boolean;
+  daily_quota: number | null;
+  monthly_quota: number | null;
+  max_leases: number | null;
+}
+
+/** Every row's facts, by id. */
+export async function credentialFactsRows(d1: D1Database): Promise<CredentialFactsRow[]> {
+  const c = apiCredentials;
+  return openDb(d1)
+    .select({
+      id: c.id,
+      platform: c.platform,
+      tier: c.tier,
+      key_id: c.keyId,
+      is_active: c.isActive,
+      daily_quota: c.dailyQuota,
+      monthly_quota: c.monthlyQuota,
+      max_leases: c.maxLeases,
+    })
+    .from(c)
+    .orderBy(asc(c.id));
+}
+
+/** Per-key-id row counts, largest first. */
+export async function countRowsByKeyId(d1: D1Database): Promise<{ keyId: string; rows: number }[]> {
+  const n = count();
+  return openDb(d1)
+    .select({ keyId: apiCredentials.keyId, rows: n })
+    .from(apiCredentials)
+    .groupBy(apiCredentials.keyId)
+    .orderBy(desc(n));
+}
+
+/** Rows per key id (the credential-key fact behind health, the banner and recovery). */
+export async function rowsPerKeyId(d1: D1Database): Promise<Map<string, number>> {
+  return new Map((await countRowsByKeyId(d1)).map((r) => [r.keyId, r.rows]));
+}
+
+/** A row with its ciphertext, as the decrypt checks open it. */
+export type CipherRow = { id: number; platform: string; tier: string; key_id: string; encrypted_value: string };
+
+/**
+ * The first and last row under each of `keyIds`. Raw SQL: a UNION of two
+ * grouped sub-selects over one JSON-bound list (one parameter however many
+ * ids), which drizzle's builder does not compose.
+ */
+export async function firstAndLastRowPerKeyId(d1: D1Database, keyIds: string[]): Promise<CipherRow[]> {
+  const { results } = await d1
+    .prepare(
+      `SELECT id, platform, tier, key_id, encrypted_value FROM api_credentials WHERE id IN (
+         SELECT MIN(id) FROM api_credentials WHERE key_id IN (SELECT value FROM json_each(?1)) GROUP BY key_id
+         UNION SELECT MAX(id) FROM api_credentials WHERE key_id IN (SELECT value FROM json_each(?1)) GROUP BY key_id)`,
+    )
+    .bind(JSON.stringify(keyIds))
+    .all<CipherRow>();
+  return results;
+}
+
+/** One page of rows with their ciphertext, by id after `afterId`. */
+export async function cipherRowsPage(d1: D1Database, afterId: number, limit: number): Promise<CipherRow[]> {
+  const c = apiCredentials;
+  return openDb(d1)
+    .select({ id: c.id, platform: c.platform, tier: c.tier, key_id: c.keyId, encrypted_value: c.encryptedValue })
+    .from(c)
+    .where(gt(c.id, afterId))
+    .orderBy(asc(c.id))
+    .limit(limit);
+}
+
+// --- Key rotation (rotation/d1-rows.ts adapts these to the engine's port) ---
+// Raw prepared statements rather than drizzle: this is the rotation's hot path
+// (up to hundreds of thousands of rows), read with `raw()` (one array per row,
+// no per-row object built first), and the compare-and-set is one multi-row
+// UPDATE … FROM (VALUES …) that drizzle cannot express.
+
+/** `id, key_id, encrypted_value`, read with `raw()`. */
+export type RawCipherRow = [id: number, keyId: string, encryptedValue: string];
+
+/** Rows per compare-and-set UPDATE: 4 bound parameters each plus the target key id, within D1's 100. */
+export const ROWS_PER_STATEMENT = 24;
+
+/**
+ * A compare-and-set UPDATE for `rows` rows: each row changes only if it still
+ * has the id, key_id and encrypted_value we read (`WHERE id = ? AND key_id = ?
+ * AND encrypted_value = ?`, one VALUES tuple per row); it returns the ids it changed.
+ */
+export function compareAndSetSql(rows: number): string {
+  const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
+  return `UPDATE api_credentials SET encrypted_value = v.column4, key_id = ?
+FROM (VALUES ${tuples}) AS v
+WHERE api_credentials.id = v.column1 AND api_credentials.key_id = v.column2 AND api_credentials.encrypted_value = v.column3
+RETURNING api_credentials.id`;
+}
+
+/** One re-encrypted row: written only if it still holds `fromKeyId` / `fromValue`. */
+export interface CipherRowUpdate { id: number; fromKeyId: string; fromValue: string; toKeyId: string; toValue: string }
+
+/**
+ * Re-encrypts `updates` compare-and-set on (id, key_id, encrypted_value): a
+ * row edited after it was read no longer matches and is left alone, and a
+ * replayed batch changes nothing. Each UPDATE carries up to
+ * ROWS_PER_STATEMENT rows as VALUES tuples, because one statement per row
+ * spent most of a rotation's time in statement overhead; the one `batch()` is
+ * one transaction, committed whole or not at all. Answers the rows changed.
+ */
+export async function compareAndSetCipherRows(d1: D1Database, updates: CipherRowUpdate[]): Promise<number> {
+  if (updates.length === 0) return 0;
+  const statements: D1PreparedStatement[] = [];
+  const full = d1.prepare(compareAndSetSql(ROWS_PER_STATEMENT));
+  for (let i = 0; i < updates.length; i += ROWS_PER_STATEMENT) {
+    const chunk = updates.slice(i, i + ROWS_PER_STATEMENT);
+    const stmt = chunk.length === ROWS_PER_STATEMENT ? full : d1.prepare(compareAndSetSql(chunk.length));
+    const target = chunk[0]!.toKeyId;
+    if (chunk.some((u) => u.toKeyId !== target)) throw new Error('one batch re-encrypts under one key');
+    statements.push(stmt.bind(target, ...chunk.flatMap((u) => [u.id, u.fromKeyId, u.fromValue, u.toValue])));
+  }
+  // Rows are counted by RETURNING, not meta.changes, which also counts the
+  // rows the pool-copy triggers touch (migration 0050).
+  const results = await d1.batch(statements);
+  return results.reduce((n, r) => n + r.results.length, 0);
+}
+
+export async function countRowsNotUnder(d1: D1Database, keyId: string): Promise<number> {
+  const row = await d1.prepare('SELECT COUNT(*) AS n FROM api_credentials WHERE key_id != ?1').bind(keyId).first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export async function rawCipherRowsPage(d1: D1Database, afterId: number, limit: number, notUnderKeyId?: string): Promise<RawCipherRow[]> {
+  if (notUnderKeyId === undefined) {
+    return d1.prepare('SELECT id, key_id, encrypted_value FROM api_credentials WHERE id > ?1 ORDER BY id LIMIT ?2').bind(afterId, limit).raw<RawCipherRow>();
+  }
+  return d1
+    .prepare('SELECT id, key_id, encrypted_value FROM api_credentials WHERE id > ?1 AND key_id != ?2 ORDER BY id LIMIT ?3')
+    .bind(afterId, notUnderKeyId, limit)
+    .raw<RawCipherRow>();
+}
+
+/** How many of `ids` are under `keyId` (one bound parameter however many ids: the 100-parameter cap). */
+export async function countRowsUnder(d1: D1Database, keyId: string, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const row = await d1
+    .prepare('SELECT COUNT(*) AS n FROM api_credentials WHERE key_id = ?1 AND id IN (SELECT value FROM json_each(?2))')
+    .bind(keyId, JSON.stringify(ids))
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+// --- The pool's working copy (pool/d1-source.ts puts these in its batches) ---
+
+/** What the pool's copy holds per credential (pool/copy-store.ts). */
+export interface PoolCopyCredentialRow {
+  id: number; platform: string; tier: string; encrypted_value: string; key_id: string; is_active: number;
+  daily_quota: number | null; monthly_quota: number | null; max_leases: number | null; last_used_at: number | null;
+}
+
+/** Every row as the pool copies it; a raw statement because it rides in the copy's one D1 batch with the version read. */
+export function poolCopyCredentialsStatement(d1: D1Database): D1PreparedStatement {
+  return d1.prepare(
+    `SELECT id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at
+     FROM api_credentials ORDER BY id`,
+  );
+}
+
+/**
+ * The pool's coalesced usage: `last_used_at` and `last_error_at` only move
+ * forward, error counts add up. Raw SQL: it merges a JSON list of rows in one
+ * statement (UPDATE … FROM json_each), which drizzle cannot express.
+ */
+export function credentialUsageStatement(d1: D1Database, rows: { id: number; usedAt: number | null; errors: number; errorAt: number | null }[]): D1PreparedStatement {
+  return d1.prepare(
+    `UPDATE api_credentials SET
+       last_used_at = CASE WHEN u.used_at IS NULL THEN api_credentials.last_used_at
+                           ELSE MAX(COALESCE(api_credentials.last_used_at, 0), u.used_at) END,
+       error_count = api_credentials.error_count + u.errors,
+       last_error_at = CASE WHEN u.error_at IS NULL THEN api_credentials.last_error_at
+                            ELSE MAX(COALESCE(api_credentials.last_error_at, 0), u.error_at) END
+     FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS used_at,
+                  json_extract(value, '$[2]') AS errors, json_extract(value, '$[3]') AS error_at FROM json_each(?)) AS u
+     WHERE api_credentials.id = u.id`,
+  ).bind(JSON.stringify(rows.map((c) => [c.id, c.usedAt, c.errors, c.errorAt])));
+}
+
+/** The pool's deactivation after repeated auth failures; raw because it shares a D1 batch with a raw statement. */
+export function deactivateCredentialStatement(d1: D1Database, id: number, now: number): D1PreparedStatement {
+  return d1.prepare('UPDATE api_credentials SET is_active = 0, updated_at = ? WHERE id = ?').bind(now, id);
+}
+
+// --- Lost-key recovery's purge (recovery/store.ts) ---
+
+/**
+ * `[id, key_id, updated_at]` of each of `ids`: the purge's compare-and-set
+ * stamps. Raw SQL: the ids are one JSON-bound parameter (json_each), however
+ * many (D1 caps bound parameters at 100, which drizzle's `inArray` would hit).
+ */
+export async function purgeStamps(d1: D1Database, ids: number[]): Promise<[number, string, number][]> {
+  const { results } = await d1
+    .prepare('SELECT id, key_id, updated_at FROM api_credentials WHERE id IN (SELECT value FROM json_each(?))')
+    .bind(JSON.stringify(ids))
+    .all<{ id: number; key_id: string; updated_at: number }>();
+  return results.map((r) => [r.id, r.key_id, r.updated_at]);
+}
+
+/**
+ * Deletes the rows whose `[id, key_id, updated_at]` still match a stamp, so a
+ * row re-entered or replaced meanwhile stays. Raw SQL: the match is against a
+ * JSON-bound list (one parameter however many rows), and the statement rides
+ * in recovery's raw D1 batch, whose next statement counts it with `changes()`.
+ */
+export function purgeCredentialsStatement(d1: D1Database, stamps: [number, string, number][]): D1PreparedStatement {
+  return d1.prepare(
+    `DELETE FROM api_credentials WHERE EXISTS (SELECT 1 FROM json_each(?) j WHERE json_extract(j.value, '$[0]') = api_credentials.id
+       AND json_extract(j.value, '$[1]') = api_credentials.key_id AND json_extract(j.value, '$[2]') = api_credentials.updated_at)`,
+  ).bind(JSON.stringify(stamps));
 }

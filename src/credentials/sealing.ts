@@ -7,21 +7,19 @@
  * `openCredential` never throws for a bad row: it classifies it, so a list
  * page can show every row and a verify can report without the value.
  */
-import type { CredentialKeyRing } from '../crypto/key-ring.ts';
+import type { CredentialKeyRing, CredentialKeyStatus } from '../crypto/key-ring.ts';
 import { utf8 } from '../crypto/encoding.ts';
 import { isVaultError } from '../errors.ts';
 import type { CredentialFields } from './fields.ts';
 import { isPlainObject } from './fields.ts';
 
-/** Which key a row is under, as far as the ring can tell. */
-export type KeyStatus = 'current' | 'previous' | 'missing_key' | 'undecryptable';
 
 /** Why a row cannot be opened. */
 export type UnreadableReason = 'key_missing' | 'token_invalid' | 'payload_invalid';
 
 export type OpenedCredential =
   | { readable: true; keyStatus: 'current' | 'previous'; payload: Record<string, unknown> }
-  | { readable: false; keyStatus: 'missing_key' | 'undecryptable'; reason: UnreadableReason };
+  | { readable: false; keyStatus: CredentialKeyStatus; reason: UnreadableReason };
 
 export async function sealCredentialFields(ring: CredentialKeyRing, fields: CredentialFields): Promise<{ token: string; keyId: string }> {
   return ring.encrypt(JSON.stringify(fields));
@@ -29,12 +27,12 @@ export async function sealCredentialFields(ring: CredentialKeyRing, fields: Cred
 
 export async function openCredential(ring: CredentialKeyRing, token: string, keyId: string): Promise<OpenedCredential> {
   const status = ring.statusOf(keyId);
-  if (status === 'missing') return { readable: false, keyStatus: 'missing_key', reason: 'key_missing' };
+  if (status === 'missing') return { readable: false, keyStatus: status, reason: 'key_missing' };
   let bytes: Uint8Array;
   try {
     bytes = await ring.decrypt(token, keyId);
   } catch (e) {
-    if (isVaultError(e)) return { readable: false, keyStatus: 'undecryptable', reason: 'token_invalid' };
+    if (isVaultError(e)) return { readable: false, keyStatus: status, reason: 'token_invalid' };
     throw e;
   }
   let payload: unknown;
@@ -45,6 +43,6 @@ export async function openCredential(ring: CredentialKeyRing, token: string, key
   } finally {
     bytes.fill(0);
   }
-  if (!isPlainObject(payload)) return { readable: false, keyStatus: 'undecryptable', reason: 'payload_invalid' };
+  if (!isPlainObject(payload)) return { readable: false, keyStatus: status, reason: 'payload_invalid' };
   return { readable: true, keyStatus: status, payload };
 }

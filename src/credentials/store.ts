@@ -7,14 +7,14 @@
  *    exist without the other;
  *  - returns the masked record, never a secret value.
  *
- * Reset-errors extension point: the credential pool (src/pool) keeps
- * cooldowns and consecutive-failure counts in its Durable Object. It registers
- * `onCredentialErrorsReset(fn)` at import; `resetErrors` runs every
- * registered fn after the D1 reset commits (retrying the action is harmless).
+ * Reset-errors and the pool: the credential pool (src/pool) keeps cooldowns
+ * and consecutive-failure counts in its Durable Object. The store is handed a
+ * `CredentialPoolNotifier` in its constructor (assembled once, in
+ * src/index.ts) and tells it after the D1 reset commits (retrying the action
+ * is harmless). Nothing registers itself at import time.
  */
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import type { Db } from '../db/client.ts';
-import type { Env } from '../env.ts';
 import type { CredentialRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditIfChangedStatement, auditStatement } from '../audit/audit.ts';
@@ -29,14 +29,12 @@ import {
   type CredentialRowChanges,
 } from './repository.ts';
 import { openCredential, sealCredentialFields } from './sealing.ts';
-import { credentialView, type CredentialView, type VerifyReport } from './view.ts';
+import { credentialView, publicKeyStatus, type CredentialView, type VerifyReport } from './view.ts';
 
-export type ResetErrorsExtension = (env: Env, credentialId: number) => Promise<void>;
-const resetErrorsExtensions: ResetErrorsExtension[] = [];
-
-/** Registers work to run after an admin resets a credential's errors (e.g. clear pool cooldowns). */
-export function onCredentialErrorsReset(fn: ResetErrorsExtension): void {
-  if (!resetErrorsExtensions.includes(fn)) resetErrorsExtensions.push(fn);
+/** What the credential store tells the pool (the pool's side is pool/client.ts). */
+export interface CredentialPoolNotifier {
+  /** An admin reset the credential's errors: clear its cooldown and error streaks so it is leased again at once. */
+  credentialErrorsReset(credentialId: number): Promise<void>;
 }
 
 /**
@@ -58,8 +56,8 @@ export interface CredentialStoreDeps {
   actor: string;
   userId: number | null;
   ip?: string | null;
-  /** Needed only for reset-errors extensions. */
-  env?: Env;
+  /** Told after reset-errors commits; absent where no pool exists (a store used outside the Worker). */
+  pool?: CredentialPoolNotifier;
   now?: () => number;
 }
 
@@ -192,7 +190,7 @@ export class CredentialStore {
       tier: before.tier,
       error_count_was: before.errorCount,
     });
-    if (this.#d.env) for (const fn of resetErrorsExtensions) await fn(this.#d.env, id);
+    await this.#d.pool?.credentialErrorsReset(id);
     return view;
   }
 
@@ -218,14 +216,14 @@ export class CredentialStore {
     const opened = await openCredential(this.#d.ring, row.encryptedValue, row.keyId);
     let report: VerifyReport;
     if (!opened.readable) {
-      report = { id, result: 'undecryptable', key_id: row.keyId, key_status: opened.keyStatus, reason: opened.reason };
+      report = { id, result: 'undecryptable', key_id: row.keyId, key_status: publicKeyStatus(opened), reason: opened.reason };
     } else {
       const problems = credentialFieldProblems(row.platform, opened.payload);
       report = {
         id,
         result: opened.keyStatus === 'current' ? 'ok' : 'needs_previous_key',
         key_id: row.keyId,
-        key_status: opened.keyStatus,
+        key_status: publicKeyStatus(opened),
         fields_valid: problems.length === 0,
         ...(problems.length ? { field_problems: problems } : {}),
       };

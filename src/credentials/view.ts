@@ -80,6 +80,19 @@ export const VerifyReportSchema = v.strictObject({
 
 export type VerifyReport = v.InferOutput<typeof VerifyReportSchema>;
 
+/**
+ * The credential API's `key_status`: the ring's verdict on the row's key id
+ * (crypto/key-ring.ts CredentialKeyStatus, the one vocabulary inside the
+ * vault), told apart at this edge into `missing_key` (key id not in the ring)
+ * and `undecryptable` (token or payload bad), as the public JSON has always said.
+ */
+export type PublicKeyStatus = CredentialView['key_status'];
+
+export function publicKeyStatus(opened: OpenedCredential): PublicKeyStatus {
+  if (opened.readable) return opened.keyStatus;
+  return opened.keyStatus === 'missing' ? 'missing_key' : 'undecryptable';
+}
+
 export function credentialView(row: CredentialRow, opened: OpenedCredential): CredentialView {
   let fields: CredentialView['fields'] = null;
   if (opened.readable) {
@@ -103,7 +116,7 @@ export function credentialView(row: CredentialRow, opened: OpenedCredential): Cr
     created_at: iso(row.createdAt)!,
     updated_at: iso(row.updatedAt)!,
     key_id: row.keyId,
-    key_status: opened.keyStatus,
+    key_status: publicKeyStatus(opened),
     fields,
   };
 }

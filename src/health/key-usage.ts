@@ -5,9 +5,9 @@
  */
 import type { Env } from '../env.ts';
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
-import { keyUsage, type KeyUsage } from '../arenas/health.ts';
-import { rowsPerKeyId } from '../arenas/health-data.ts';
-import { poolStub } from '../pool/lock-api.ts';
+import { keyUsage, type KeyUsage } from '../credentials/key-usage.ts';
+import { rowsPerKeyId } from '../credentials/repository.ts';
+import { pool } from '../pool/client.ts';
 
 export interface CredentialRowsByKey {
   total: number;
@@ -35,7 +35,7 @@ export async function credentialRowsByKey(db: D1Database, ring: CredentialKeyRin
 
 export async function lockState(env: Pick<Env, 'POOL'>): Promise<{ locked: boolean; since: string | null; outstanding_leases: number } | null> {
   try {
-    const s = await poolStub(env).lockStatus();
+    const s = await pool(env).lockStatus();
     return { locked: s.locked, since: s.since === null ? null : new Date(s.since).toISOString(), outstanding_leases: s.outstandingLeases };
   } catch {
     return null;

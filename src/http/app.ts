@@ -6,6 +6,8 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './types.ts';
+import type { Env } from '../env.ts';
+import type { CredentialPoolNotifier } from '../credentials/store.ts';
 import { errorHandler, type ErrorPageRenderer } from './errors.ts';
 import { csrfProtection } from './csrf.ts';
 import { bodyLimits } from './body-limit.ts';
@@ -24,6 +26,8 @@ export interface AppParts {
   /** Route modules mounted after authentication and CSRF, in order. */
   routes: Hono<AppEnv>[];
   renderErrorPage?: ErrorPageRenderer;
+  /** The credential store's pool notifier for a request's bindings (c.var.credentialPool). */
+  credentialPool?: (env: Env) => CredentialPoolNotifier;
 }
 
 export function createApp(parts: AppParts = { routes: [] }): Hono<AppEnv> {
@@ -64,6 +68,7 @@ export function createApp(parts: AppParts = { routes: [] }): Hono<AppEnv> {
   app.use('*', async (c, next) => {
     c.set('config', await loadConfig(c.env));
     c.set('db', openDb(c.env.DB));
+    if (parts.credentialPool) c.set('credentialPool', parts.credentialPool(c.env));
     await next();
   });
   app.use('*', authenticate());

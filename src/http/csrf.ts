@@ -17,7 +17,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { base64urlEncode, timingSafeEqual, utf8 } from '../crypto/encoding.ts';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from './types.ts';
-import { isApiPath } from '../auth/middleware.ts';
+import { isApiPath } from './paths.ts';
 
 export const CSRF_COOKIE = '__Host-av_csrf';
 export const CSRF_FIELD = 'csrf_token';

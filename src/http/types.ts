@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { SecureHeadersVariables } from 'hono/secure-headers';
+import type { CredentialPoolNotifier } from '../credentials/store.ts';
 
 export interface Banner {
   level: 'warning' | 'error' | 'info';
@@ -21,6 +22,8 @@ export type AppEnv = {
     poolApiKey?: string;
     /** The form token for this browser (pages only; see http/csrf.ts). */
     csrfToken: string;
+    /** The pool as the credential store sees it, handed over by the app's assembly (AppParts.credentialPool). */
+    credentialPool?: CredentialPoolNotifier;
     /** Warnings shown on every admin page (e.g. the lost-key banner). */
     banners: Banner[];
   };

@@ -1,14 +1,16 @@
 /**
- * The Worker-side handle on the CredentialPool object: typed calls whose
- * errors come back as VaultErrors (codes, statuses, details and Retry-After
- * intact), for the REST routes, the RPC entrypoint, health and the credential
- * store's reset-errors.
+ * The one client of the CredentialPool object: typed calls whose errors come
+ * back as VaultErrors (codes, statuses, details and Retry-After intact), for
+ * the REST routes, the RPC entrypoint, health, the KeyRotation object's
+ * collection lock and the credential store's reset-errors. The object itself
+ * is resolved in one place, lock-api.ts `poolStub` (tests use that raw stub).
  *
  * @example
  *   const lease = await pool(env).acquire(parseAcquire(body), principal.actor);
  */
 import type { Env } from '../env.ts';
-import { POOL_OBJECT_NAME, revivePoolError } from './lock-api.ts';
+import type { CredentialPoolNotifier } from '../credentials/store.ts';
+import { poolStub, revivePoolError, type LockStatus, type PoolLockApi } from './lock-api.ts';
 import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
@@ -22,7 +24,7 @@ async function call<T>(p: Promise<T>): Promise<T> {
 }
 
 /** `caller`: a holder name the Worker vouches for, or `{apiKey}` for the pool object to authenticate (PoolCaller). */
-export interface PoolClient {
+export interface PoolClient extends PoolLockApi {
   acquire(req: AcquireRequest, caller: PoolCaller): Promise<Lease>;
   renew(req: RenewRequest, caller: PoolCaller): Promise<LeaseRenewal>;
   release(req: ReleaseRequest, caller: PoolCaller): Promise<LeaseEnd>;
@@ -37,9 +39,11 @@ export interface PoolClient {
 
 /** The pool's lease, reset and snapshot methods; each rethrows pool errors as VaultErrors. */
 export function pool(env: Pick<Env, 'POOL'>): PoolClient {
-  const ns = env.POOL as unknown as DurableObjectNamespace<CredentialPool>;
-  const s = ns.get(ns.idFromName(POOL_OBJECT_NAME));
+  const s = poolStub(env) as unknown as DurableObjectStub<CredentialPool>;
   return {
+    lock: (holder) => call(s.lock(holder)) as Promise<LockStatus>,
+    unlock: (holder) => call(s.unlock(holder)) as Promise<LockStatus>,
+    lockStatus: () => call(s.lockStatus()) as Promise<LockStatus>,
     acquire: (req, holder) => call(s.acquire(req, holder)) as Promise<Lease>,
     renew: (req, holder) => call(s.renew(req, holder)),
     release: (req, holder) => call(s.release(req, holder)),
@@ -52,9 +56,10 @@ export function pool(env: Pick<Env, 'POOL'>): PoolClient {
 }
 
 /**
- * For the credential store's `reset-errors`: clears the pool's cooldown and
- * error streaks for one credential, so it is leased again at once.
+ * The credential store's pool notifier (handed over by the app's assembly,
+ * src/index.ts): reset-errors clears the pool's cooldown and error streaks
+ * for the credential, so it is leased again at once.
  */
-export function resetPoolErrors(env: Pick<Env, 'POOL'>, credentialId: number): Promise<void> {
-  return pool(env).resetErrors(credentialId);
+export function credentialPoolNotifier(env: Pick<Env, 'POOL'>): CredentialPoolNotifier {
+  return { credentialErrorsReset: (credentialId) => pool(env).resetErrors(credentialId) };
 }

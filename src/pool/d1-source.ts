@@ -6,11 +6,16 @@
  * - `writeUsage`: the coalesced usage (last_used_at of credentials and keys,
  *   error counts) in ONE batch, which also reads the version, so the alarm
  *   that flushes checks the copy for free.
- * Raw SQL: the usage updates merge a JSON list of rows in one statement each
- * (UPDATE … FROM json_each), which drizzle cannot express.
+ * This module owns `pool_copy_version` (src/db/owners.ts; its triggers are in
+ * migration 0050); the statements on the copied tables come from their owners.
+ * Raw D1 statements throughout: they ride in one raw D1 batch with the version
+ * read, and the table has no drizzle declaration (only triggers write it).
  */
 import type { CopiedApiKey, CopiedCredential, Outbox, Snapshot } from './copy-store.ts';
-import type { ApiKeyScope, Role } from '../auth/principal.ts';
+import type { Role } from '../auth/principal.ts';
+import { credentialUsageStatement, poolCopyCredentialsStatement, type PoolCopyCredentialRow } from '../credentials/repository.ts';
+import { apiKeyUsageStatement, poolCopyApiKeysStatement, type PoolCopyApiKeyRow } from '../auth/api-key-store.ts';
+import { poolCopyUserStandingsStatement } from '../auth/users.ts';
 
 const VERSION_SQL = 'SELECT version FROM pool_copy_version WHERE id = 1';
 
@@ -20,31 +25,17 @@ function versionOf(rows: unknown[] | undefined): number {
   return v;
 }
 
-interface CredentialRow {
-  id: number; platform: string; tier: string; encrypted_value: string; key_id: string; is_active: number;
-  daily_quota: number | null; monthly_quota: number | null; max_leases: number | null; last_used_at: number | null;
-}
-
-interface KeyRow {
-  id: number; key_prefix: string; key_hash: string; scope: ApiKeyScope; user_id: number | null; revoked_at: number | null;
-  expires_at: number | null; owner_role: Role | null; owner_active: number | null;
-}
-
 export async function readSnapshot(db: D1Database): Promise<Snapshot> {
-  const [version, credentials, keys] = await db.batch([
+  const [version, credentials, keys, people] = await db.batch([
     db.prepare(VERSION_SQL),
-    db.prepare(
-      `SELECT id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at
-       FROM api_credentials ORDER BY id`,
-    ),
-    db.prepare(
-      `SELECT k.id, k.key_prefix, k.key_hash, k.scope, k.user_id, k.revoked_at, k.expires_at, u.role AS owner_role, u.is_active AS owner_active
-       FROM api_keys k LEFT JOIN users u ON u.id = k.user_id ORDER BY k.id`,
-    ),
+    poolCopyCredentialsStatement(db),
+    poolCopyApiKeysStatement(db),
+    poolCopyUserStandingsStatement(db),
   ]);
+  const owners = new Map((people!.results as { id: number; role: Role; is_active: number }[]).map((u) => [u.id, u]));
   return {
     version: versionOf(version!.results),
-    credentials: (credentials!.results as CredentialRow[]).map(
+    credentials: (credentials!.results as PoolCopyCredentialRow[]).map(
       (r): CopiedCredential => ({
         id: r.id,
         platform: r.platform,
@@ -58,8 +49,9 @@ export async function readSnapshot(db: D1Database): Promise<Snapshot> {
         lastUsedAt: r.last_used_at,
       }),
     ),
-    apiKeys: (keys!.results as KeyRow[]).map(
-      (r): CopiedApiKey => ({
+    apiKeys: (keys!.results as PoolCopyApiKeyRow[]).map((r): CopiedApiKey => {
+      const owner = r.user_id === null ? undefined : owners.get(r.user_id);
+      return {
         id: r.id,
         keyPrefix: r.key_prefix,
         keyHash: r.key_hash,
@@ -67,9 +59,9 @@ export async function readSnapshot(db: D1Database): Promise<Snapshot> {
         userId: r.user_id,
         revokedAt: r.revoked_at,
         expiresAt: r.expires_at,
-        owner: r.owner_role === null ? null : { role: r.owner_role, isActive: Boolean(r.owner_active) },
-      }),
-    ),
+        owner: owner ? { role: owner.role, isActive: Boolean(owner.is_active) } : null,
+      };
+    }),
   };
 }
 
@@ -80,30 +72,8 @@ export async function readVersion(db: D1Database): Promise<number> {
 /** Writes the usage (times only move forward; error counts add up) and answers the version, in one batch. */
 export async function writeUsage(db: D1Database, out: Outbox): Promise<number> {
   const statements: D1PreparedStatement[] = [];
-  if (out.credentials.length) {
-    statements.push(
-      db.prepare(
-        `UPDATE api_credentials SET
-           last_used_at = CASE WHEN u.used_at IS NULL THEN api_credentials.last_used_at
-                               ELSE MAX(COALESCE(api_credentials.last_used_at, 0), u.used_at) END,
-           error_count = api_credentials.error_count + u.errors,
-           last_error_at = CASE WHEN u.error_at IS NULL THEN api_credentials.last_error_at
-                                ELSE MAX(COALESCE(api_credentials.last_error_at, 0), u.error_at) END
-         FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS used_at,
-                      json_extract(value, '$[2]') AS errors, json_extract(value, '$[3]') AS error_at FROM json_each(?)) AS u
-         WHERE api_credentials.id = u.id`,
-      ).bind(JSON.stringify(out.credentials.map((c) => [c.id, c.usedAt, c.errors, c.errorAt]))),
-    );
-  }
-  if (out.apiKeys.length) {
-    statements.push(
-      db.prepare(
-        `UPDATE api_keys SET last_used_at = MAX(COALESCE(api_keys.last_used_at, 0), u.used_at)
-         FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS used_at FROM json_each(?)) AS u
-         WHERE api_keys.id = u.id`,
-      ).bind(JSON.stringify(out.apiKeys.map((k) => [k.id, k.usedAt]))),
-    );
-  }
+  if (out.credentials.length) statements.push(credentialUsageStatement(db, out.credentials));
+  if (out.apiKeys.length) statements.push(apiKeyUsageStatement(db, out.apiKeys));
   statements.push(db.prepare(VERSION_SQL));
   const results = await db.batch(statements);
   return versionOf(results[results.length - 1]!.results);

@@ -39,6 +39,8 @@ import { VaultError } from '../errors.ts';
 import { loadConfig } from '../config.ts';
 import { base64urlEncode } from '../crypto/encoding.ts';
 import { openCredential } from '../credentials/sealing.ts';
+import { deactivateCredentialStatement } from '../credentials/repository.ts';
+import { auditD1Statement } from '../audit/audit.ts';
 import { apiKeyPrefix } from '../auth/api-keys.ts';
 import { apiKeyPrincipal } from '../auth/api-key-principal.ts';
 import { apiRefusal } from '../auth/middleware.ts';
@@ -411,11 +413,14 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     if (outcome.deactivate) {
       const db = this.env.DB;
       await db.batch([
-        db.prepare('UPDATE api_credentials SET is_active = 0, updated_at = ? WHERE id = ?').bind(now, lease.credentialId),
-        db.prepare('INSERT INTO audit_events (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)').bind(
-          now, 'pool', 'credential.deactivate', `credential:${lease.credentialId}`,
-          JSON.stringify({ reason: 'auth_failed', consecutive_auth_failures: AUTH_FAILURES_BEFORE_DEACTIVATION, reported_by: holder }),
-        ),
+        deactivateCredentialStatement(db, lease.credentialId, now),
+        auditD1Statement(db, {
+          at: now,
+          actor: 'pool',
+          action: 'credential.deactivate',
+          target: `credential:${lease.credentialId}`,
+          detail: { reason: 'auth_failed', consecutive_auth_failures: AUTH_FAILURES_BEFORE_DEACTIVATION, reported_by: holder },
+        }),
       ]);
       this.#copy.deactivate(lease.credentialId);
     }

@@ -17,7 +17,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { isPoolPath } from '../auth/middleware.ts';
+import { isPoolPath } from '../http/paths.ts';
 import { can } from '../auth/principal.ts';
 import { pool } from './client.ts';
 

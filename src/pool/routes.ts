@@ -19,14 +19,10 @@ import { isVaultError, type ErrorCode } from '../errors.ts';
 import type { PoolCaller } from './durable-object.ts';
 import { json } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
-import { pool, resetPoolErrors } from './client.ts';
-import { onCredentialErrorsReset } from '../credentials/store.ts';
+import { pool } from './client.ts';
 import { AcquireBody, ErrorReportSchema, LeaseEndSchema, LeaseSchema, ReleaseBody, RenewBody, RenewedSchema, ReportErrorBody } from './requests.ts';
 
 export const poolRoutes = new Hono<AppEnv>();
-
-// The credential store's reset-errors also clears the pool's cooldown and error streaks.
-onCredentialErrorsReset(resetPoolErrors);
 
 poolRoutes.use('/api/pool/*', requireCollector());
 poolRoutes.use('/api/pool/*', async (c, next) => {

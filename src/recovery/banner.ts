@@ -4,15 +4,23 @@
  * key id and how many rows it holds, linking to /admin/recovery. One grouped
  * COUNT over the key_id index per page view; if it fails, the page is served
  * without the banner (the app keeps serving everything else).
+ *
+ * App-level middleware (AppParts.middleware, mounted in src/index.ts): it runs
+ * before every route, so no admin page can render before it, whatever the
+ * order of the route modules.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { isAdmin } from '../auth/principal.ts';
-import { rowsPerKeyId } from '../arenas/health-data.ts';
+import { rowsPerKeyId } from '../credentials/repository.ts';
+
+function isAdminPagePath(path: string): boolean {
+  return path === '/admin' || path.startsWith('/admin/');
+}
 
 export function lostKeyBanner(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.req.method === 'GET' && isAdmin(c.var.principal) && c.var.principal?.via !== 'api_key') {
+    if (c.req.method === 'GET' && isAdminPagePath(c.req.path) && isAdmin(c.var.principal) && c.var.principal?.via !== 'api_key') {
       try {
         const ring = c.var.config.credentialKeys;
         for (const [keyId, rows] of await rowsPerKeyId(c.env.DB)) {

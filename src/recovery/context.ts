@@ -1,12 +1,8 @@
 /** Request-scoped helpers shared by the recovery REST routes and pages. */
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { RecoveryStore, type Actor } from './store.ts';
+import { RecoveryStore } from './store.ts';
 
 export function recoveryStoreFor(c: Context<AppEnv>): RecoveryStore {
   return new RecoveryStore(c.env.DB, c.var.config.credentialKeys);
-}
-
-export function actorOf(c: Context<AppEnv>): Actor {
-  return { actor: c.var.principal!.actor, ip: c.req.header('cf-connecting-ip') ?? null };
 }

@@ -1,7 +1,7 @@
 /**
- * Lost-key recovery over REST (admins; docs/recovery.md), plus the banner
- * middleware and the /admin/recovery pages. Mounted first in src/index.ts so
- * the banner is set before any other admin page renders.
+ * Lost-key recovery over REST (admins; docs/recovery.md) and the
+ * /admin/recovery pages. (The lost-key banner is app-level middleware,
+ * recovery/banner.ts, mounted in src/index.ts.)
  *
  *   GET  /api/admin/recovery                 status: missing keys, rows, preview, past actions
  *   POST /api/admin/recovery/check           (a) after adding an old key back: record what is readable now
@@ -16,9 +16,9 @@ import { json, params } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
 import { IdParams, IsoTimestamp } from '../schema/types.ts';
 import { KeyUsageSchema } from '../arenas/health-schemas.ts';
-import { lostKeyBanner } from './banner.ts';
 import { PurgeBody } from './plan.ts';
-import { actorOf, recoveryStoreFor } from './context.ts';
+import { recoveryStoreFor } from './context.ts';
+import { actorOf } from '../http/request-context.ts';
 import { recoveryPages } from './pages.tsx';
 
 const DisabledArenaSchema = v.object({ query_design_id: v.number(), arena: v.string(), tier: v.string() });
@@ -99,6 +99,5 @@ api.post(
 );
 
 export const recoveryRoutes = new Hono<AppEnv>();
-recoveryRoutes.use('/admin/*', lostKeyBanner());
 recoveryRoutes.route('/api/admin/recovery', api);
 recoveryRoutes.route('/', recoveryPages);

@@ -10,17 +10,19 @@
  */
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { VaultError } from '../errors.ts';
+import type { Actor } from '../auth/principal.ts';
+import { auditD1Statement, auditIfChangedD1Statement } from '../audit/audit.ts';
 import { validationError } from '../schema/problems.ts';
-import { deepDecryptCheck, loadHealthRows, rowsPerKeyId } from '../arenas/health-data.ts';
-import { keyUsage, type KeyUsage } from '../arenas/health.ts';
+import { desc, eq, sql } from 'drizzle-orm';
+import { openDb } from '../db/client.ts';
+import { recoveryActions } from '../db/schema.ts';
+import { deepDecryptCheck, loadHealthRows } from '../arenas/health-data.ts';
+import { allArenaConfigs, setArenaEnabledStatement } from '../arenas/query-design-store.ts';
+import { purgeCredentialsStatement, purgeStamps, rowsPerKeyId } from '../credentials/repository.ts';
+import { keyUsage, type KeyUsage } from '../credentials/key-usage.ts';
 import type { DisabledArena } from '../arenas/arenas-config.ts';
 import { platformsForArena, type Tier } from '../arenas/registry.ts';
 import { arenasDisabledBy, locateArena, lostPlatformTiers, type CredentialFacts, type PurgeScope } from './plan.ts';
-
-export interface Actor {
-  actor: string;
-  ip: string | null;
-}
 
 export interface MissingKey {
   key_id: string;
@@ -62,26 +64,25 @@ function actionView(r: ActionRow): RecoveryActionView {
   };
 }
 
-async function designs(db: D1Database): Promise<{ id: number; arenas_config: string }[]> {
-  return (await db.prepare('SELECT id, arenas_config FROM query_designs ORDER BY id').all<{ id: number; arenas_config: string }>()).results;
+const designs = allArenaConfigs;
+
+/**
+ * `recovery_actions` is owned here (src/db/owners.ts). Reads go through
+ * drizzle; the two writes are raw statements because each rides in one raw D1
+ * batch with the purge or re-enable it records (the insert counts the purge
+ * with `changes()`, the stamp guards the re-enable's design updates).
+ */
+function actionRow(r: typeof recoveryActions.$inferSelect): ActionRow {
+  return { id: r.id, at: r.at, actor: r.actor, key_ids: r.keyIds, purged_count: r.purgedCount, disabled_arenas: r.disabledArenas, reenabled_at: r.reenabledAt };
 }
 
-function auditInsert(db: D1Database, now: number, who: Actor, action: string, target: string | null, detail: Record<string, unknown>) {
-  return db
-    .prepare('INSERT INTO audit_events (at, actor, action, target, ip, detail) VALUES (?, ?, ?, ?, ?, ?)')
-    .bind(now, who.actor, action, target, who.ip, JSON.stringify(detail));
+async function recentActions(db: D1Database): Promise<ActionRow[]> {
+  return (await openDb(db).select().from(recoveryActions).orderBy(desc(recoveryActions.id)).limit(100)).map(actionRow);
 }
 
-/** Flips one arena entry's `enabled` (by position), only if the entry is still that arena+tier and in the expected state. */
-function setEnabledStatement(db: D1Database, designId: number, index: number, arena: string, tier: string, enabled: boolean, now: number, guard = '', guardBinds: unknown[] = []) {
-  const at = `$.arenas[${index}]`;
-  return db
-    .prepare(
-      `UPDATE query_designs SET arenas_config = json_set(arenas_config, '${at}.enabled', json(?)), updated_at = ?
-       WHERE id = ? AND json_extract(arenas_config, '${at}.id') = ? AND json_extract(arenas_config, '${at}.tier') = ?
-         AND json_extract(arenas_config, '${at}.enabled') = ?${guard}`,
-    )
-    .bind(enabled ? 'true' : 'false', now, designId, arena, tier, enabled ? 0 : 1, ...guardBinds);
+async function findAction(db: D1Database, id: number): Promise<ActionRow | undefined> {
+  const row = await openDb(db).select().from(recoveryActions).where(eq(recoveryActions.id, id)).get();
+  return row && actionRow(row);
 }
 
 export class RecoveryStore {
@@ -98,7 +99,7 @@ export class RecoveryStore {
       rowsPerKeyId(this.#db),
       loadHealthRows(this.#db),
       designs(this.#db),
-      this.#db.prepare('SELECT * FROM recovery_actions ORDER BY id DESC LIMIT 100').all<ActionRow>(),
+      recentActions(this.#db),
     ]);
     const keys = keyUsage(perKey, (k) => this.#ring.statusOf(k));
     const missingIds = new Set(keys.filter((k) => k.status === 'missing').map((k) => k.key_id));
@@ -119,20 +120,20 @@ export class RecoveryStore {
       keys,
       missing_keys,
       purge_preview: { rows: purged.size, disabled_arenas: arenasDisabledBy(ds, lost) },
-      actions: actions.results.map(actionView),
+      actions: actions.map(actionView),
     };
   }
 
   /** Step (a): the admin added an old key back; record what the ring can now read. */
   async check(who: Actor): Promise<RecoveryStatus> {
     const status = await this.status();
-    await auditInsert(this.#db, Date.now(), who, 'recovery.check', null, {
+    await auditD1Statement(this.#db, { at: Date.now(), actor: who.actor, ip: who.ip, action: 'recovery.check', target: null, detail: {
       current_key_id: status.current_key_id,
       previous_key_ids: status.previous_key_ids,
       readable_rows_under_previous_keys: status.keys.filter((k) => k.status === 'previous').reduce((n, k) => n + k.rows, 0),
       missing_key_ids: status.missing_keys.map((m) => m.key_id),
       rows_still_missing: status.missing_keys.reduce((n, m) => n + m.rows, 0),
-    }).run();
+    } }).run();
     return status;
   }
 
@@ -161,11 +162,7 @@ export class RecoveryStore {
     const keyIds = [...new Set(targets.map((r) => r.key_id))].sort();
     const now = Date.now();
 
-    const stamps = await this.#db
-      .prepare('SELECT id, key_id, updated_at FROM api_credentials WHERE id IN (SELECT value FROM json_each(?))')
-      .bind(JSON.stringify([...purgedIds]))
-      .all<{ id: number; key_id: string; updated_at: number }>();
-    const cas = JSON.stringify(stamps.results.map((s) => [s.id, s.key_id, s.updated_at]));
+    const stamps = await purgeStamps(this.#db, [...purgedIds]);
     const detail = {
       scope: scope.kind,
       key_ids: keyIds,
@@ -174,20 +171,20 @@ export class RecoveryStore {
     };
     const statements = [
       // Compare-and-set on (id, key_id, updated_at): a row re-entered or replaced meanwhile stays.
-      this.#db.prepare(
-        `DELETE FROM api_credentials WHERE EXISTS (SELECT 1 FROM json_each(?) j WHERE json_extract(j.value, '$[0]') = api_credentials.id
-           AND json_extract(j.value, '$[1]') = api_credentials.key_id AND json_extract(j.value, '$[2]') = api_credentials.updated_at)`,
-      ).bind(cas),
+      purgeCredentialsStatement(this.#db, stamps),
       this.#db
         .prepare('INSERT INTO recovery_actions (at, actor, key_ids, purged_count, disabled_arenas) VALUES (?, ?, ?, changes(), ?) RETURNING *')
         .bind(now, who.actor, JSON.stringify(keyIds), JSON.stringify(disabled)),
-      this.#db
-        .prepare(
-          `INSERT INTO audit_events (at, actor, action, target, ip, detail)
-           VALUES (?, ?, 'recovery.purge', 'recovery:' || last_insert_rowid(), ?,
-             json_set(?, '$.purged_count', (SELECT purged_count FROM recovery_actions WHERE id = last_insert_rowid())))`,
-        )
-        .bind(now, who.actor, who.ip, JSON.stringify(detail)),
+      // Recorded with the recovery_actions row just inserted (its id names the target, its count joins the detail).
+      auditIfChangedD1Statement(this.#db, {
+        at: now,
+        actor: who.actor,
+        ip: who.ip,
+        action: 'recovery.purge',
+        targetPrefixFromLastInsert: 'recovery:',
+        detail,
+        detailSql: { purged_count: sql`SELECT purged_count FROM recovery_actions WHERE id = last_insert_rowid()` },
+      }),
       ...(await this.#disableStatements(disabled, now)),
     ];
     const results = await this.#db.batch(statements);
@@ -199,7 +196,7 @@ export class RecoveryStore {
     const byDesign = new Map((await designs(this.#db)).map((d) => [d.id, d.arenas_config]));
     return disabled.flatMap((d) => {
       const where = locateArena(byDesign.get(d.query_design_id) ?? '{}', d.arena, d.tier);
-      return where ? [setEnabledStatement(this.#db, d.query_design_id, where.index, d.arena, d.tier, false, now)] : [];
+      return where ? [setArenaEnabledStatement(this.#db, d.query_design_id, where.index, d.arena, d.tier, false, now)] : [];
     });
   }
 
@@ -210,7 +207,7 @@ export class RecoveryStore {
     skipped: (DisabledArena & { why: string })[];
     still_without_credentials: DisabledArena[];
   }> {
-    const row = await this.#db.prepare('SELECT * FROM recovery_actions WHERE id = ?').bind(actionId).first<ActionRow>();
+    const row = await findAction(this.#db, actionId);
     if (!row) throw new VaultError('NOT_FOUND', 'No such recovery action.');
     if (row.reenabled_at !== null) throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.', { details: { reenabled_at: new Date(row.reenabled_at).toISOString() } });
     const recorded = JSON.parse(row.disabled_arenas) as DisabledArena[];
@@ -227,8 +224,8 @@ export class RecoveryStore {
       else {
         reenabled.push(d);
         // Guarded by this action's own re-enable stamp, so a concurrent second re-enable changes nothing.
-        updates.push(setEnabledStatement(this.#db, d.query_design_id, where.index, d.arena, d.tier, true, now,
-          ' AND EXISTS (SELECT 1 FROM recovery_actions WHERE id = ? AND reenabled_at = ?)', [actionId, now]));
+        updates.push(setArenaEnabledStatement(this.#db, d.query_design_id, where.index, d.arena, d.tier, true, now,
+          { sql: ' AND EXISTS (SELECT 1 FROM recovery_actions WHERE id = ? AND reenabled_at = ?)', binds: [actionId, now] }));
       }
     }
     const usable = await this.#usablePairs();
@@ -236,12 +233,16 @@ export class RecoveryStore {
     const results = await this.#db.batch([
       this.#db.prepare('UPDATE recovery_actions SET reenabled_at = ? WHERE id = ? AND reenabled_at IS NULL RETURNING *').bind(now, actionId),
       ...updates,
-      this.#db
-        .prepare(
-          `INSERT INTO audit_events (at, actor, action, target, ip, detail)
-           SELECT ?, ?, 'recovery.reenable', ?, ?, ? WHERE EXISTS (SELECT 1 FROM recovery_actions WHERE id = ? AND reenabled_at = ?)`,
-        )
-        .bind(now, who.actor, `recovery:${actionId}`, who.ip, JSON.stringify({ reenabled, skipped, still_without_credentials: still }), actionId, now),
+      // Only if this call's re-enable stamp won (a concurrent second re-enable records nothing).
+      auditIfChangedD1Statement(this.#db, {
+        at: now,
+        actor: who.actor,
+        ip: who.ip,
+        action: 'recovery.reenable',
+        target: `recovery:${actionId}`,
+        detail: { reenabled, skipped, still_without_credentials: still },
+        when: sql`EXISTS (SELECT 1 FROM recovery_actions WHERE id = ${actionId} AND reenabled_at = ${now})`,
+      }),
     ]);
     const updated = (results[0]!.results as ActionRow[])[0];
     if (!updated) throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.');

@@ -16,11 +16,13 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { loadConfig } from '../config.ts';
 import { openDb } from '../db/client.ts';
-import { recordAudit } from '../audit/audit.ts';
+import { recordAudit, recordAuditOnce } from '../audit/audit.ts';
 import { isVaultError } from '../errors.ts';
-import { poolStub, revivePoolError } from '../pool/lock-api.ts';
-import { D1CredentialRows, ROWS_PER_STATEMENT } from './d1-rows.ts';
-import { AUDIT_ACTIONS, runStep, type FaultPoint, type RotationPorts } from './engine.ts';
+import { revivePoolError } from '../pool/lock-api.ts';
+import { pool as poolClient } from '../pool/client.ts';
+import { D1CredentialRows } from './d1-rows.ts';
+import { ROWS_PER_STATEMENT } from '../credentials/repository.ts';
+import { AUDIT_ACTIONS, runStep, type RotationPorts } from './engine.ts';
 import {
   aborted,
   isActive,
@@ -34,7 +36,7 @@ import {
   type RotationState,
 } from './state-machine.ts';
 import { safeErrorMessage, toRotationStatus, type RotationStatus } from './status.ts';
-import { FAULTS_KEY, MAX_PAUSE_MS, PAUSED_KEY, RESUME_KEY, SimulatedCrash, takeFault, type PlannedFault } from './faults.ts';
+import { rotationFaultHook, SimulatedCrash } from './faults.ts';
 
 export const ROTATION_OBJECT_NAME = 'credential-key';
 /** The pool lock holder name; the same for every run, so a replayed lock is idempotent. */
@@ -216,8 +218,9 @@ export class KeyRotation extends DurableObject<Env> {
   #ports(): RotationPorts {
     const env = this.env;
     const storage = this.ctx.storage;
-    const pool = poolStub(env);
+    const pool = poolClient(env);
     const db = openDb(env.DB);
+    const faultHook = rotationFaultHook();
     return {
       rows: new D1CredentialRows(env.DB),
       lock: {
@@ -228,35 +231,13 @@ export class KeyRotation extends DurableObject<Env> {
         },
       },
       audit: {
-        recordOnce: async (runId, action, actor, detail) => {
-          const target = `rotation:${runId}`;
-          const seen = await env.DB.prepare('SELECT 1 AS seen FROM audit_events WHERE action = ?1 AND target = ?2 LIMIT 1').bind(action, target).first();
-          if (!seen) await recordAudit(db, { actor, action, target, detail });
-        },
+        recordOnce: (runId, action, actor, detail) => recordAuditOnce(db, { actor, action, target: `rotation:${runId}`, detail }),
       },
       checkpoint: (s) => this.#save(s),
       ring: async () => (await loadConfig(env)).credentialKeys,
       now: () => Date.now(),
-      fault: async (point: FaultPoint, s: RotationState) => {
-        const planned = await storage.get<PlannedFault[]>(FAULTS_KEY);
-        if (!planned?.length) return;
-        const { fire, rest } = takeFault(planned, point, s);
-        if (!fire) return;
-        await storage.put(FAULTS_KEY, rest);
-        if (fire.kind === 'pause') {
-          await storage.put(PAUSED_KEY, true);
-          const until = Date.now() + MAX_PAUSE_MS;
-          while (!(await storage.get(RESUME_KEY))) {
-            if (Date.now() > until) throw new Error(`injected pause at ${point} was never resumed (test)`);
-            await new Promise((r) => setTimeout(r, 10));
-          }
-          await storage.delete([PAUSED_KEY, RESUME_KEY]);
-          return;
-        }
-        // 'crash': nothing after this point runs, not even the error handling.
-        if (fire.kind === 'crash') throw new SimulatedCrash(point);
-        throw new Error(`injected failure at ${point} (test)`);
-      },
+      // Tests only (faults.ts); in production no hook is installed and the engine has no fault port.
+      ...(faultHook ? { fault: (point, s) => faultHook(storage, point, s) } : {}),
     };
   }
 }

@@ -1,19 +1,30 @@
 /**
- * Failure injection for tests of the rotation. A test plans faults by writing
- * a list under FAULTS_KEY in the KeyRotation object's storage (through
- * `runInDurableObject`); each fires once (or `times` times) when the engine
- * reaches its point. No route, script or production code path ever writes
- * this key, so in production the hook only finds it empty.
+ * Failure injection for tests of the rotation, behind a hook that production
+ * never installs: the KeyRotation object asks `rotationFaultHook()` once per
+ * invocation and, finding none, gives the engine no fault port at all — so a
+ * production step pays nothing (no storage read, no call). Tests install one
+ * with `setRotationFaultHook` (test/rotation/fault-hook.ts: a plan of
+ * `PlannedFault`s kept in the object's storage, so it survives crashes and
+ * evictions; each fires once, or `times` times, when the engine reaches its
+ * point).
  */
 import type { FaultPoint } from './engine.ts';
 import type { RotationState } from './state-machine.ts';
 
-export const FAULTS_KEY = 'test:faults';
-/** Set by a 'pause' fault while it waits; a test sets RESUME_KEY to let it go on. */
-export const PAUSED_KEY = 'test:paused';
-export const RESUME_KEY = 'test:resume';
-/** A pause longer than this gives up (throws), so a broken test cannot hang the object. */
-export const MAX_PAUSE_MS = 20_000;
+/** Called at every fault point of a step; may throw, throw `SimulatedCrash`, or wait. */
+export type RotationFaultHook = (storage: DurableObjectStorage, point: FaultPoint, state: RotationState) => Promise<void>;
+
+let installed: RotationFaultHook | null = null;
+
+/** Tests only: installs (or, with null, removes) the fault hook for every KeyRotation object in this isolate. */
+export function setRotationFaultHook(hook: RotationFaultHook | null): void {
+  installed = hook;
+}
+
+/** The installed hook; null in production. */
+export function rotationFaultHook(): RotationFaultHook | null {
+  return installed;
+}
 
 export interface PlannedFault {
   point: FaultPoint;

@@ -17,7 +17,7 @@ import { requireAdmin } from '../auth/middleware.ts';
 import { isVaultError } from '../errors.ts';
 import { renderPage, redirectWithFlash } from '../ui/page.tsx';
 import { CsrfField } from '../ui/layout.tsx';
-import { countRowsByKeyId } from './d1-rows.ts';
+import { countRowsByKeyId } from '../credentials/repository.ts';
 import { abortRotation, rotationStatus, startRotation } from './service.ts';
 import type { RotationStatus } from './status.ts';
 import { form } from '../schema/validate.ts';

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.ts';
 import { apiCredentials, auditEvents } from '../../src/db/schema.ts';
 import { CredentialKeyRing } from '../../src/crypto/key-ring.ts';
-import { CredentialStore, onCredentialErrorsReset } from '../../src/credentials/store.ts';
+import { CredentialStore } from '../../src/credentials/store.ts';
 import { NewCredentialBody } from '../../src/credentials/input.ts';
 import { parseOrThrow } from '../../src/schema/validate.ts';
 import { auditIfChangedStatement } from '../../src/audit/audit.ts';
@@ -68,16 +68,18 @@ describe('change and audit are one batch', () => {
   });
 });
 
-describe('reset-errors extension point', () => {
-  it('runs registered hooks with the credential id after the reset commits', async () => {
+describe('reset-errors tells the pool notifier it was handed', () => {
+  it('calls the constructor\'s notifier with the credential id after the reset commits', async () => {
     const seen: number[] = [];
-    onCredentialErrorsReset(async (_env, id) => {
-      const row = await db.select().from(apiCredentials).where(eq(apiCredentials.id, id)).get();
-      if (row?.credentialName === 'hooked') seen.push(row.errorCount);
-    });
+    const pool = {
+      credentialErrorsReset: async (id: number) => {
+        const row = await db.select().from(apiCredentials).where(eq(apiCredentials.id, id)).get();
+        seen.push(row!.errorCount);
+      },
+    };
     const v = await storeWith(oldRing).create(parseOrThrow(NewCredentialBody, serperBody('hooked')));
     await env.DB.prepare('UPDATE api_credentials SET error_count = 3 WHERE id = ?').bind(v.id).run();
-    await storeWith(oldRing, { env }).resetErrors(v.id);
+    await storeWith(oldRing, { pool }).resetErrors(v.id);
     expect(seen).toEqual([0]);
   });
 });

@@ -1,6 +1,6 @@
 // The Deno edition's scoped permission sets (deno/deno.json, `-P`):
 // `npm run start:deno` may read only the database directory, the migrations,
-// wrangler.toml, src/env.ts (the binding names) and /run/secrets or
+// wrangler.toml and /run/secrets or
 // /run/credentials; write only the database directory; listen only on
 // 127.0.0.1:8787. Started here through the package.json scripts' own command
 // lines; only the listen address is widened to a free port (`--allow-net`
@@ -41,7 +41,7 @@ Deno.test('the package scripts run with a named permission set, and no set grant
     for (const kind of ['read', 'write', 'net'] as const) assert.ok(set[kind] === undefined || Array.isArray(set[kind]), `${name}.${kind} must be a list`);
     const data = name.startsWith('docker') ? '/data' : '../data';
     assert.deepEqual(set.write, [data], `${name} writes only ${data}`);
-    const read = [data, '../migrations', '/run/secrets', '/run/credentials', ...(name.endsWith('bootstrap-admin') ? [] : ['../wrangler.toml', '../src/env.ts'])];
+    const read = [data, '../migrations', '/run/secrets', '/run/credentials', ...(name.endsWith('bootstrap-admin') ? [] : ['../wrangler.toml', '../build/public'])];
     assert.deepEqual([...(set.read as string[])].sort(), read.sort(), `${name} reads only its list`);
     assert.deepEqual(set.net, name.endsWith('bootstrap-admin') ? undefined : [name === 'docker' ? '0.0.0.0:8787' : '127.0.0.1:8787'], name);
   }

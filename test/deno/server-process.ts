@@ -36,7 +36,8 @@ export function freePort(): number {
  */
 export function packageScriptArgs(name: string, flags: string[] = []): string[] {
   const scripts = (JSON.parse(Deno.readTextFileSync(join(ROOT, 'package.json'))) as { scripts: Record<string, string> }).scripts;
-  const words = (scripts[name] ?? '').trim().split(/\s+/);
+  // The deno command is the last of the script's `a && b` steps (start:deno builds the API docs first).
+  const words = (scripts[name] ?? '').split('&&').at(-1)!.trim().split(/\s+/);
   if (words[0] !== 'deno' || !words.at(-1)!.endsWith('.ts')) throw new Error(`package.json script ${name} is not \`deno … FILE.ts\``);
   return [...words.slice(1, -1), ...flags, words.at(-1)!];
 }

@@ -1,10 +1,12 @@
 // Settings of the self-hosted edition: NAME or NAME_FILE (Docker secrets),
-// never both; unreadable files named; values never echoed. Plus the small
-// readers of wrangler.toml / src/env.ts and the SQL statement splitter.
+// never both; unreadable files named; values never echoed. Plus the
+// wrangler.toml reader (a TOML parser), the list of binding names (BINDINGS
+// in src/config.ts) and the SQL statement splitter.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { resolveSettings, SettingsError } from '../../deno/secrets.ts';
-import { parseEnvStringNames, parseObjectBindings, parseVars } from '../../deno/wrangler-config.ts';
+import { parseObjectBindings, parseVars, WranglerConfigError } from '../../deno/wrangler-config.ts';
+import { bindingNames } from '../../deno/vault.ts';
 import { splitSqlStatements } from '../../deno/sql-statements.ts';
 import { BINDINGS } from '../../src/config.ts';
 import { ROOT, withTempDir } from './support.ts';
@@ -71,10 +73,44 @@ Deno.test('wrangler.toml reader: comments, quotes and other sections are handled
   assert.deepEqual(parseObjectBindings(toml), [{ name: 'P', className: 'Pool' }]);
 });
 
-Deno.test('src/env.ts: every string binding is found, including all config bindings', () => {
-  const names = parseEnvStringNames(Deno.readTextFileSync(join(ROOT, 'src/env.ts')));
+Deno.test('wrangler.toml reader: any TOML spelling (table-array bindings, multi-line strings, escapes, dotted keys)', () => {
+  const toml = [
+    'name = "x"',
+    '[vars]',
+    'A = """multi',
+    'line # not a comment"""',
+    "B = 'it\"s'",
+    'C = "tab\\there \\"q\\""',
+    'D = true',
+    'E.F = "dotted"',
+    '[[durable_objects.bindings]]',
+    'name = "P"',
+    'class_name = "Pool" # the pool',
+    '[[durable_objects.bindings]]',
+    'class_name = "Rot"',
+    'name = "R"',
+  ].join('\n');
+  const vars = parseVars(toml);
+  assert.equal(vars.A, 'multi\nline # not a comment');
+  assert.equal(vars.B, 'it"s');
+  assert.equal(vars.C, 'tab\there "q"');
+  assert.equal(vars.D, 'true');
+  assert.equal(vars.E, '{"F":"dotted"}');
+  assert.deepEqual(parseObjectBindings(toml), [{ name: 'P', className: 'Pool' }, { name: 'R', className: 'Rot' }]);
+});
+
+Deno.test('wrangler.toml reader: invalid TOML and incomplete bindings are errors, not silent omissions', () => {
+  assert.throws(() => parseVars('[vars]\nA = "unterminated\n'), (e) => e instanceof WranglerConfigError && /line \d+/.test(e.message));
+  assert.throws(() => parseObjectBindings('[durable_objects]\nbindings = [{ name = "P" }]\n'), (e) => e instanceof WranglerConfigError && /class_name/.test(e.message));
+  assert.throws(() => parseVars('vars = 3\n'), WranglerConfigError);
+});
+
+Deno.test('binding names: every BINDINGS entry of src/config.ts and every [vars] key, nothing read from src/env.ts', () => {
+  const names = bindingNames(parseVars(Deno.readTextFileSync(join(ROOT, 'wrangler.toml'))));
   for (const b of BINDINGS) assert.ok(names.includes(b), b);
-  assert.ok(!names.includes('DB'));
+  assert.ok(names.includes('ACCESS_TOKEN_EXPIRE_MINUTES'));
+  assert.ok(!names.includes('DB') && !names.includes('POOL'));
+  assert.deepEqual(bindingNames({ EXTRA_VAR: '1' }).slice(-1), ['EXTRA_VAR']);
 });
 
 Deno.test('SQL splitter: statements split on ; outside quotes, comments and trigger bodies', () => {

@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/crypto/encoding.ts';
-import { PAUSED_KEY, RESUME_KEY } from '../../src/rotation/faults.ts';
+import { PAUSED_KEY, RESUME_KEY } from './fault-hook.ts';
 import {
   NEW, OLD, ROTATION_PATH, admin, allRows, apiKeyHeaders, callJson, driveToEnd, expectIntact, planFaults, poolLocked,
   resetWorld, seedRows, stub, waitFor,

@@ -10,7 +10,8 @@ import { expect } from 'vitest';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { utf8 } from '../../src/crypto/encoding.ts';
 import { rotationStub, type KeyRotation } from '../../src/rotation/durable-object.ts';
-import { FAULTS_KEY, type PlannedFault } from '../../src/rotation/faults.ts';
+import type { PlannedFault } from '../../src/rotation/faults.ts';
+import { FAULTS_KEY, installPlannedFaults } from './fault-hook.ts';
 import type { RotationState } from '../../src/rotation/state-machine.ts';
 import type { RotationStatus } from '../../src/rotation/status.ts';
 import { createTestUser, type TestUser } from '../support/auth.ts';
@@ -84,7 +85,9 @@ export async function storedState(): Promise<RotationState | null> {
   return runInDurableObject(stub(), async (_i, state) => (await state.storage.get<RotationState>('state')) ?? null);
 }
 
+/** Plans faults for the rotation; installs the suites' fault hook (the Worker never has one). */
 export async function planFaults(faults: PlannedFault[]): Promise<void> {
+  installPlannedFaults();
   await runInDurableObject(stub(), (_i, state) => state.storage.put(FAULTS_KEY, faults));
 }
 

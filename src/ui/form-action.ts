@@ -1,12 +1,12 @@
 /**
- * Shared bits of the auth pages: turning
+ * Shared form bits of the admin pages: turning
  * a refused action (validation, conflict, not found) into a flash message on
  * the page the admin came from (Post/Redirect/Get), so forms work without JS.
  */
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { isVaultError } from '../errors.ts';
-import { redirectWithFlash } from '../ui/page.tsx';
+import { redirectWithFlash } from './page.tsx';
 
 const SHOWN_TO_FORM = new Set(['VALIDATION_FAILED', 'CONFLICT', 'NOT_FOUND', 'BAD_REQUEST', 'RATE_LIMITED']);
 

@@ -1,8 +1,8 @@
-/** Small readers of the request used by the auth routes: client IP, the audit actor, the caller's user id. */
+/** Small readers of the request, for every route module: client IP, the audit actor, the caller's user id. */
 import type { Context } from 'hono';
-import type { AppEnv } from '../http/types.ts';
+import type { AppEnv } from './types.ts';
 import { VaultError } from '../errors.ts';
-import type { Actor } from './users.ts';
+import type { Actor } from '../auth/principal.ts';
 
 /** The client address Cloudflare saw (CF-Connecting-IP); null when absent (local tools, tests). */
 export function clientIp(c: Context<AppEnv>): string | null {

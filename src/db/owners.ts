@@ -1,0 +1,23 @@
+/**
+ * Who owns each D1 table: the one module where that table's SQL (raw or
+ * drizzle) lives. Every other module calls the owner's functions.
+ * test/node/table-owners.test.ts fails when SQL for a table appears anywhere
+ * else under src/, and when docs/data-model.md states a different owner.
+ *
+ * An owner ending in `/` is a folder: `audit_events` belongs to src/audit,
+ * whose writer (audit.ts, the one that scrubs) and reader (repository.ts) are
+ * the table's two sides.
+ */
+export const TABLE_OWNERS = {
+  users: 'src/auth/users.ts',
+  api_keys: 'src/auth/api-key-store.ts',
+  login_throttle: 'src/auth/login-throttle.ts',
+  signing_key_usage: 'src/auth/signing-key-usage.ts',
+  api_credentials: 'src/credentials/repository.ts',
+  query_designs: 'src/arenas/query-design-store.ts',
+  audit_events: 'src/audit/',
+  recovery_actions: 'src/recovery/store.ts',
+  pool_copy_version: 'src/pool/d1-source.ts',
+} as const;
+
+export type TableName = keyof typeof TABLE_OWNERS;
