@@ -23,7 +23,7 @@ font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",sans-seri
 body{margin:0;background:var(--bg);color:var(--fg)}
 a{color:var(--accent);text-underline-offset:2px}
 :focus-visible{outline:3px solid var(--focus);outline-offset:2px}
-input[type=date]:focus{outline:3px solid var(--focus);outline-offset:2px}
+input[type=date]:focus,input[type=date]:focus-within{outline:3px solid var(--focus);outline-offset:2px}
 .skip{position:absolute;left:-999px;top:8px}.skip:focus{left:8px;background:var(--card);padding:6px 10px;z-index:9}
 
 header.top{background:var(--card);border-bottom:1px solid var(--line)}

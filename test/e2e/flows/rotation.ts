@@ -88,9 +88,16 @@ export async function rotationFlows(s: Suite): Promise<void> {
     const n = await commands.count();
     assert.ok(n >= 6, 'the checklist lists the commands');
     assert.equal(await page.getByRole('button', { name: 'Copy' }).count(), n, 'each command has a Copy button');
+    // Step 1 backs up and verifies the new key before anything else (issue 15).
+    assert.match((await commands.nth(0).textContent()) ?? '', /backup-secrets/);
+    assert.match((await commands.nth(1).textContent()) ?? '', /verify-backup/);
+    // Opened on 127.0.0.1, the page shows the local commands: no D1 Time Travel, no --remote.
+    const all = await commands.allTextContents();
+    assert.ok(!all.some((t) => t.includes('time-travel') || t.includes('--remote')), 'local commands only');
+    const second = ((await commands.nth(1).textContent()) ?? '').trim();
     await page.getByRole('button', { name: 'Copy' }).nth(1).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
-    assert.equal(await page.evaluate(() => (navigator as any).clipboard.readText()), 'npx wrangler d1 time-travel info DB');
+    assert.equal(await page.evaluate(() => (navigator as any).clipboard.readText()), second);
     await s.shots.both(page, 'rotation-ready');
     await s.a11y('/admin/rotation');
   });
