@@ -394,7 +394,8 @@ export class CloudflareApi {
       const found = this.#routes.find((r) => r.method === method && r.pattern.test(u.pathname));
       if (!found) {
         call.unknown = true;
-        process.stderr.write(`cloudflare-api stand-in: no route for ${method} ${u.pathname} (body: ${JSON.stringify(call.body)?.slice(0, 300)})\n`);
+        // Method and path only: a body could carry a secret wrangler sends to an endpoint the stand-in lacks.
+        process.stderr.write(`cloudflare-api stand-in: no route for ${method} ${u.pathname}\n`);
         throw new ApiFailure(404, 7003, `the stand-in does not implement ${method} ${u.pathname}`);
       }
       const params = found.pattern.exec(u.pathname)!.slice(1);
