@@ -36,22 +36,3 @@ export function errorHandler(renderPage?: ErrorPageRenderer) {
     return c.json(e.toJSON(), e.status as 500);
   };
 }
-
-/** Parses a JSON body or throws `INVALID_JSON` (400). */
-export async function readJson(c: Context<AppEnv>): Promise<unknown> {
-  const text = await c.req.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new VaultError('INVALID_JSON', 'The request body is not valid JSON.');
-  }
-}
-
-/** A JSON object body, or 400. */
-export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  const body = await readJson(c);
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new VaultError('INVALID_JSON', 'The request body must be a JSON object.');
-  }
-  return body as Record<string, unknown>;
-}

@@ -24,11 +24,6 @@ export function validationError(problems: FieldProblem[]): VaultError {
   });
 }
 
-/** Throws the 422 for `problems` when there is at least one. */
-export function throwIfProblems(problems: FieldProblem[]): void {
-  if (problems.length) throw validationError(problems);
-}
-
 /** Every problem as one line for a page's notice: `name: is required; tier: ...` (fields and rules only, never a value). */
 export function problemsText(problems: readonly FieldProblem[]): string {
   return problems.map((p) => `${p.field}: ${p.message}`).join('; ');

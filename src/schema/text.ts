@@ -31,13 +31,3 @@ export function isSingleLine(s: string): boolean {
 export function isMultiLineText(s: string): boolean {
   return !FORBIDDEN_IN_TEXT.test(s);
 }
-
-/** The problem with `s` as a single line, or null. */
-export function singleLineProblem(s: string): string | null {
-  return isSingleLine(s) ? null : SINGLE_LINE_MESSAGE;
-}
-
-/** The problem with `s` as free text, or null. */
-export function multiLineProblem(s: string): string | null {
-  return isMultiLineText(s) ? null : MULTI_LINE_MESSAGE;
-}

@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isMultiLineText, isSingleLine } from '../../src/schema/text.ts';
-import { intQueryParam } from '../../src/schema/paging.ts';
-import type { FieldProblem } from '../../src/schema/problems.ts';
+import * as v from 'valibot';
+import { queryInt } from '../../src/schema/types.ts';
+import { parseWith } from '../../src/schema/validate.ts';
 import { callJson, createTestUser } from '../support/auth.ts';
 import { serperBody } from '../credentials/support.ts';
 
@@ -53,20 +54,16 @@ describe('the free-text rule', () => {
   });
 });
 
-describe('intQueryParam', () => {
-  const range = { min: 1, max: 200, default: 50 };
+describe('queryInt (the one reader of paging parameters)', () => {
+  const Limit = v.object({ limit: queryInt(1, 200, 50) });
+  const read = (raw: string | undefined) => parseWith(Limit, raw === undefined ? {} : { limit: raw });
   it('takes absent and empty as the default, and whole numbers in range as they are', () => {
-    const problems: FieldProblem[] = [];
-    expect(intQueryParam('limit', undefined, range, problems)).toBe(50);
-    expect(intQueryParam('limit', '', range, problems)).toBe(50);
-    expect(intQueryParam('limit', '1', range, problems)).toBe(1);
-    expect(intQueryParam('limit', '200', range, problems)).toBe(200);
-    expect(problems).toEqual([]);
+    for (const [raw, value] of [[undefined, 50], ['', 50], ['1', 1], ['200', 200]] as const) {
+      expect(read(raw)).toEqual({ ok: true, value: { limit: value } });
+    }
   });
   it.each(['0', '201', '-1', '1.5', 'ten', ' 5', '99999999999999999999'])('refuses %j instead of clamping it', (raw) => {
-    const problems: FieldProblem[] = [];
-    intQueryParam('limit', raw, range, problems);
-    expect(problems).toEqual([{ field: 'limit', message: 'must be a whole number from 1 to 200' }]);
+    expect(read(raw)).toEqual({ ok: false, problems: [{ field: 'limit', message: 'must be a whole number from 1 to 200' }] });
   });
 });
 
