@@ -14,6 +14,17 @@
  * `replaceAll` swaps the whole copy in one SQLite transaction, so a crash in
  * the middle of a sync leaves the previous copy and its previous version: the
  * version check then finds the copy behind and syncs again (docs/data-model.md).
+ *
+ * Memory in front of SQLite (the hot path runs no statement for its reads):
+ * - the copy and its version are read from SQLite once per instance and kept
+ *   in memory; every write to them goes through this class, which writes
+ *   SQLite and memory together (the object is the only writer);
+ * - usage times are coalesced: the first use of a credential or key after a
+ *   flush, and then at most one per USAGE_PERSIST_MS, is written to the SQLite
+ *   outbox; later times wait in memory and join the outbox when it is taken.
+ *   So every id with usage pending has its outbox row, and a crash loses at
+ *   most USAGE_PERSIST_MS of a last_used_at, never a use or an error count
+ *   (errors are written at once).
  */
 import type { ApiKeyScope, Role } from '../auth/principal.ts';
 
@@ -93,6 +104,71 @@ ON CONFLICT (id) DO UPDATE SET used_at = MAX(used_at, excluded.used_at)`;
 
 type Row = Record<string, SqlStorageValue>;
 
+/** A usage time waits in memory at most this long before it is also in the SQLite outbox. */
+export const USAGE_PERSIST_MS = 1_000;
+
+/** The copy as memory holds it: by pool (platform and tier, ordered by id) and by id. */
+interface CopyInMemory {
+  version: number | null;
+  byPool: Map<string, CopiedCredential[]>;
+  byId: Map<number, CopiedCredential>;
+  apiKeys: Map<string, CopiedApiKey>;
+}
+
+const poolKey = (platform: string, tier: string): string => `${platform}\n${tier}`;
+
+function indexCopy(version: number | null, credentials: CopiedCredential[], apiKeys: CopiedApiKey[]): CopyInMemory {
+  const byPool = new Map<string, CopiedCredential[]>();
+  const byId = new Map<number, CopiedCredential>();
+  for (const c of [...credentials].sort((a, b) => a.id - b.id)) {
+    byId.set(c.id, c);
+    const k = poolKey(c.platform, c.tier);
+    const list = byPool.get(k);
+    if (list) list.push(c);
+    else byPool.set(k, [c]);
+  }
+  return { version, byPool, byId, apiKeys: new Map(apiKeys.map((k) => [k.keyPrefix, k])) };
+}
+
+function toApiKey(r: Row): CopiedApiKey {
+  return {
+    id: r.id as number,
+    keyPrefix: r.key_prefix as string,
+    keyHash: r.key_hash as string,
+    scope: r.scope as ApiKeyScope,
+    userId: (r.user_id as number | null) ?? null,
+    revokedAt: (r.revoked_at as number | null) ?? null,
+    expiresAt: (r.expires_at as number | null) ?? null,
+    owner: r.owner_role === null ? null : { role: r.owner_role as Role, isActive: Boolean(r.owner_active) },
+  };
+}
+
+/** Usage times of one kind waiting in memory, and when each id last reached the SQLite outbox. */
+class CoalescedUse {
+  readonly pending = new Map<number, number>();
+  readonly #persistedAt = new Map<number, number>();
+
+  /** True when `at` must be written to SQLite now (first use since the flush, or the last write is old enough). */
+  record(id: number, at: number): boolean {
+    const persisted = this.#persistedAt.get(id);
+    if (persisted === undefined || at - persisted >= USAGE_PERSIST_MS) {
+      this.#persistedAt.set(id, at);
+      this.pending.delete(id);
+      return true;
+    }
+    this.pending.set(id, Math.max(this.pending.get(id) ?? 0, at));
+    return false;
+  }
+
+  /** The times waiting in memory, forgotten here (the caller writes them); the next use persists again. */
+  drain(): [number, number][] {
+    const out = [...this.pending];
+    this.pending.clear();
+    this.#persistedAt.clear();
+    return out;
+  }
+}
+
 function toCredential(r: Row): CopiedCredential {
   return {
     id: r.id as number,
@@ -111,6 +187,9 @@ function toCredential(r: Row): CopiedCredential {
 export class CopyStore {
   readonly #storage: DurableObjectStorage;
   readonly #sql: SqlStorage;
+  #memory: CopyInMemory | null = null;
+  readonly #credentialUse = new CoalescedUse();
+  readonly #apiKeyUse = new CoalescedUse();
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
@@ -122,10 +201,18 @@ export class CopyStore {
 
   // --- the copy -----------------------------------------------------------------
 
+  /** The copy, read from SQLite once per instance. */
+  #copy(): CopyInMemory {
+    if (this.#memory) return this.#memory;
+    const meta = this.#sql.exec('SELECT version FROM copy_meta WHERE id = 1').toArray()[0];
+    const credentials = this.#sql.exec('SELECT * FROM copy_credentials').toArray().map(toCredential);
+    const apiKeys = this.#sql.exec('SELECT * FROM copy_api_keys').toArray().map(toApiKey);
+    return (this.#memory = indexCopy(meta ? (meta.version as number) : null, credentials, apiKeys));
+  }
+
   /** The D1 version the copy was read at, or null when it was never synced. */
   version(): number | null {
-    const row = this.#sql.exec('SELECT version FROM copy_meta WHERE id = 1').toArray()[0];
-    return row ? (row.version as number) : null;
+    return this.#copy().version;
   }
 
   /** Replaces the whole copy and its version, atomically. */
@@ -150,45 +237,41 @@ export class CopyStore {
       }
       this.#sql.exec('INSERT OR REPLACE INTO copy_meta (id, version, synced_at) VALUES (1, ?, ?)', s.version, now);
     });
+    this.#memory = indexCopy(s.version, s.credentials, s.apiKeys);
   }
 
-  /** Forgets the copy (tests; and the next call syncs in full). */
-  clear(): void {
-    this.#sql.exec('DELETE FROM copy_credentials; DELETE FROM copy_api_keys; DELETE FROM copy_meta;');
-  }
-
-  credentials(platform: string, tier: string): CopiedCredential[] {
-    return this.#sql.exec('SELECT * FROM copy_credentials WHERE platform = ? AND tier = ? ORDER BY id', platform, tier).toArray().map(toCredential);
+  /** The credentials of one pool, ordered by id (shared: callers must not change them). */
+  credentials(platform: string, tier: string): readonly CopiedCredential[] {
+    return this.#copy().byPool.get(poolKey(platform, tier)) ?? [];
   }
 
   credential(id: number): CopiedCredential | null {
-    const row = this.#sql.exec('SELECT * FROM copy_credentials WHERE id = ?', id).toArray()[0];
-    return row ? toCredential(row) : null;
+    return this.#copy().byId.get(id) ?? null;
   }
 
   /** The pool deactivated a credential itself (D1 already says so). */
   deactivate(id: number): void {
     this.#sql.exec('UPDATE copy_credentials SET is_active = 0 WHERE id = ?', id);
+    const copy = this.#copy();
+    const c = copy.byId.get(id);
+    if (!c) return;
+    const off = { ...c, isActive: false };
+    copy.byId.set(id, off);
+    const list = copy.byPool.get(poolKey(c.platform, c.tier))!;
+    list[list.indexOf(c)] = off;
   }
 
   apiKey(prefix: string): CopiedApiKey | null {
-    const r = this.#sql.exec('SELECT * FROM copy_api_keys WHERE key_prefix = ?', prefix).toArray()[0];
-    if (!r) return null;
-    return {
-      id: r.id as number,
-      keyPrefix: r.key_prefix as string,
-      keyHash: r.key_hash as string,
-      scope: r.scope as ApiKeyScope,
-      userId: (r.user_id as number | null) ?? null,
-      revokedAt: (r.revoked_at as number | null) ?? null,
-      expiresAt: (r.expires_at as number | null) ?? null,
-      owner: r.owner_role === null ? null : { role: r.owner_role as Role, isActive: Boolean(r.owner_active) },
-    };
+    return this.#copy().apiKeys.get(prefix) ?? null;
   }
 
   // --- the usage outbox -------------------------------------------------------------
 
   credentialUsed(id: number, at: number): void {
+    if (this.#credentialUse.record(id, at)) this.#writeCredentialUse(id, at);
+  }
+
+  #writeCredentialUse(id: number, at: number): void {
     this.#sql.exec(
       `INSERT INTO outbox_credentials (id, used_at, errors, error_at) VALUES (?, ?, 0, NULL)
        ON CONFLICT (id) DO UPDATE SET used_at = MAX(COALESCE(used_at, 0), excluded.used_at)`,
@@ -211,6 +294,10 @@ export class CopyStore {
   }
 
   apiKeyUsed(id: number, at: number): void {
+    if (this.#apiKeyUse.record(id, at)) this.#writeApiKeyUse(id, at);
+  }
+
+  #writeApiKeyUse(id: number, at: number): void {
     this.#sql.exec(
       'INSERT INTO outbox_api_keys (id, used_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET used_at = MAX(used_at, excluded.used_at)',
       id, at,
@@ -223,6 +310,7 @@ export class CopyStore {
    */
   takeOutbox(): Outbox {
     return this.#storage.transactionSync(() => {
+      this.#persistPendingUse();
       this.#sql.exec(MERGE_CREDENTIALS('outbox_credentials', 'outbox_inflight_credentials'));
       this.#sql.exec(MERGE_API_KEYS('outbox_api_keys', 'outbox_inflight_api_keys'));
       this.#sql.exec('DELETE FROM outbox_credentials; DELETE FROM outbox_api_keys;');
@@ -246,7 +334,14 @@ export class CopyStore {
 
   /** Usage not yet in D1 (for tests and health). */
   pendingUsage(): Outbox {
+    this.#persistPendingUse();
     return this.#readOutbox('outbox_credentials', 'outbox_api_keys');
+  }
+
+  /** The usage times waiting in memory go into the SQLite outbox. */
+  #persistPendingUse(): void {
+    for (const [id, at] of this.#credentialUse.drain()) this.#writeCredentialUse(id, at);
+    for (const [id, at] of this.#apiKeyUse.drain()) this.#writeApiKeyUse(id, at);
   }
 
   #readOutbox(credentials: string, apiKeys: string): Outbox {

@@ -88,6 +88,8 @@ export const FLUSH_INTERVAL_MS = 5_000;
 export const LOCKED_RETRY_AFTER_SECONDS = 30;
 /** Expired leases are kept this long so a late release or error report still counts. */
 const EXPIRED_LEASE_RETENTION_MS = 60 * 60_000;
+/** Expired leases past their retention are swept at most this often (on acquire). */
+const SWEEP_INTERVAL_MS = 60_000;
 
 
 export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
@@ -287,7 +289,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       // From here to insertLease: no await, so the choice and the reservation are one step.
       const now = Date.now();
       this.#refuseIfLocked();
-      this.#store.sweepExpired(now - EXPIRED_LEASE_RETENTION_MS);
+      this.#sweep(now);
       this.#dropFinishedPeriods(now);
       const rows = this.#copy.credentials(req.platform, req.tier);
       const candidates = this.#candidates(rows, (keyId) => ring.statusOf(keyId) !== 'missing', unreadable, now);
@@ -347,7 +349,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     }
   }
 
-  #candidates(rows: CopiedCredential[], keyAvailable: (keyId: string) => boolean, unreadable: Set<number>, now: number): PoolCandidate[] {
+  #candidates(rows: readonly CopiedCredential[], keyAvailable: (keyId: string) => boolean, unreadable: Set<number>, now: number): PoolCandidate[] {
     const ids = rows.map((r) => r.id);
     const states = this.#store.states(ids);
     const leases = this.#store.leaseCounts(ids, now);
@@ -434,6 +436,13 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   }
 
   #countersKeptFor = '';
+  #sweptAt = -Infinity;
+
+  #sweep(now: number): void {
+    if (now - this.#sweptAt < SWEEP_INTERVAL_MS) return;
+    this.#store.sweepExpired(now - EXPIRED_LEASE_RETENTION_MS);
+    this.#sweptAt = now;
+  }
 
   /** Quota counters of past days and months are dead weight: drop them once per day. */
   #dropFinishedPeriods(now: number): void {
@@ -448,9 +457,8 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   }
 
   #endLease(leaseId: string, holder: string, unitsUsed: number | undefined): LeaseRecord {
-    const lease = this.#store.findLease(leaseId);
-    if (!lease || lease.holder !== holder) throw leaseExpired();
-    this.#store.deleteLease(leaseId);
+    const lease = this.#store.takeLease(leaseId, holder);
+    if (!lease) throw leaseExpired();
     const correction = unitsCorrection(unitsUsed);
     if (correction !== 0) {
       this.#store.addUsage(lease.credentialId, lease.dayPeriod, correction);

@@ -9,6 +9,12 @@
  *   leases(lease_id, credential_id, ...)         outstanding leases; expired ones are swept lazily
  *   credential_state(credential_id, ...)         last lease time, cooldown, consecutive error counts
  *   usage(credential_id, period, units)          quota counters; period is `d:YYYY-MM-DD` or `m:YYYY-MM`
+ *
+ * The lock, the leases, the per-credential state and the counters of the periods in use
+ * are also kept in memory, read from SQLite once per instance: every write
+ * goes through this class, which writes SQLite and memory together (the
+ * object is the only writer), so the hot path reads no statement for them.
+ * Leases too, indexed by id and by credential.
  */
 import type { CredentialPoolState } from './lease-rules.ts';
 
@@ -59,6 +65,12 @@ function toLease(r: Row): LeaseRecord {
 
 export class PoolStore {
   readonly #sql: SqlStorage;
+  /** undefined: not read yet. */
+  #lock: { holder: string; since: number } | null | undefined;
+  #states: Map<number, CredentialPoolState> | null = null;
+  #leaseIndex: { byId: Map<string, LeaseRecord>; byCredential: Map<number, Map<string, LeaseRecord>> } | null = null;
+  /** period → credential id → units, for the periods read so far. */
+  readonly #usage = new Map<string, Map<number, number>>();
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -68,19 +80,49 @@ export class PoolStore {
   // --- the collection lock -------------------------------------------------
 
   getLock(): { holder: string; since: number } | null {
-    const row = this.#sql.exec('SELECT holder, since FROM pool_lock WHERE id = 1').toArray()[0];
-    return row ? { holder: row.holder as string, since: row.since as number } : null;
+    if (this.#lock === undefined) {
+      const row = this.#sql.exec('SELECT holder, since FROM pool_lock WHERE id = 1').toArray()[0];
+      this.#lock = row ? { holder: row.holder as string, since: row.since as number } : null;
+    }
+    return this.#lock;
   }
 
   setLock(holder: string, since: number): void {
     this.#sql.exec('INSERT OR REPLACE INTO pool_lock (id, holder, since) VALUES (1, ?, ?)', holder, since);
+    this.#lock = { holder, since };
   }
 
   clearLock(): void {
     this.#sql.exec('DELETE FROM pool_lock');
+    this.#lock = null;
   }
 
   // --- leases ----------------------------------------------------------------
+
+  /** Every lease SQLite holds (live, and expired until swept), by id and by credential; read once. */
+  #leases(): { byId: Map<string, LeaseRecord>; byCredential: Map<number, Map<string, LeaseRecord>> } {
+    if (this.#leaseIndex) return this.#leaseIndex;
+    const index = { byId: new Map<string, LeaseRecord>(), byCredential: new Map<number, Map<string, LeaseRecord>>() };
+    this.#leaseIndex = index;
+    for (const row of this.#sql.exec('SELECT * FROM leases')) this.#remember(toLease(row));
+    return index;
+  }
+
+  #remember(l: LeaseRecord): void {
+    const { byId, byCredential } = this.#leases();
+    byId.set(l.leaseId, l);
+    let mine = byCredential.get(l.credentialId);
+    if (!mine) byCredential.set(l.credentialId, (mine = new Map()));
+    mine.set(l.leaseId, l);
+  }
+
+  #forget(l: LeaseRecord): void {
+    const { byId, byCredential } = this.#leases();
+    byId.delete(l.leaseId);
+    const mine = byCredential.get(l.credentialId);
+    mine?.delete(l.leaseId);
+    if (mine?.size === 0) byCredential.delete(l.credentialId);
+  }
 
   /**
    * Deletes leases that ran out before `cutoff`. (A lease past its TTL already
@@ -89,11 +131,18 @@ export class PoolStore {
    */
   sweepExpired(cutoff: number): void {
     this.#sql.exec('DELETE FROM leases WHERE expires_at <= ?', cutoff);
+    for (const l of [...this.#leases().byId.values()]) if (l.expiresAt <= cutoff) this.#forget(l);
   }
 
   outstanding(now: number): { count: number; latestExpiry: number | null } {
-    const row = this.#sql.exec('SELECT COUNT(*) AS n, MAX(expires_at) AS latest FROM leases WHERE expires_at > ?', now).one();
-    return { count: row.n as number, latestExpiry: (row.latest as number | null) ?? null };
+    let count = 0;
+    let latestExpiry: number | null = null;
+    for (const l of this.#leases().byId.values()) {
+      if (l.expiresAt <= now) continue;
+      count++;
+      latestExpiry = Math.max(latestExpiry ?? l.expiresAt, l.expiresAt);
+    }
+    return { count, latestExpiry };
   }
 
   insertLease(l: LeaseRecord): void {
@@ -102,47 +151,70 @@ export class PoolStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       l.leaseId, l.credentialId, l.platform, l.tier, l.taskId, l.holder, l.acquiredAt, l.expiresAt, l.dayPeriod, l.monthPeriod,
     );
+    this.#remember({ ...l });
   }
 
   /** A lease still inside its TTL, or null. */
   liveLease(leaseId: string, now: number): LeaseRecord | null {
-    const row = this.#sql.exec('SELECT * FROM leases WHERE lease_id = ? AND expires_at > ?', leaseId, now).toArray()[0];
-    return row ? toLease(row) : null;
-  }
-
-  /** A lease whether or not its TTL has passed (until the sweep drops it), or null. */
-  findLease(leaseId: string): LeaseRecord | null {
-    const row = this.#sql.exec('SELECT * FROM leases WHERE lease_id = ?', leaseId).toArray()[0];
-    return row ? toLease(row) : null;
+    const l = this.#leases().byId.get(leaseId);
+    return l && l.expiresAt > now ? l : null;
   }
 
   setLeaseExpiry(leaseId: string, expiresAt: number): void {
+    const l = this.#leases().byId.get(leaseId);
     this.#sql.exec('UPDATE leases SET expires_at = ? WHERE lease_id = ?', expiresAt, leaseId);
+    if (l) this.#remember({ ...l, expiresAt });
   }
 
   deleteLease(leaseId: string): void {
+    const l = this.#leases().byId.get(leaseId);
     this.#sql.exec('DELETE FROM leases WHERE lease_id = ?', leaseId);
+    if (l) this.#forget(l);
+  }
+
+  /** Deletes the lease if `holder` holds it (whether or not its TTL has passed) and answers it; null when there is none. */
+  takeLease(leaseId: string, holder: string): LeaseRecord | null {
+    const l = this.#leases().byId.get(leaseId);
+    if (!l || l.holder !== holder) return null;
+    this.deleteLease(leaseId);
+    return l;
   }
 
   /** Live lease counts (and the earliest expiry) per credential, for the given ids (all when null). */
-  leaseCounts(ids: number[] | null, now: number): Map<number, { count: number; earliestExpiry: number }> {
-    const select = 'SELECT credential_id, COUNT(*) AS n, MIN(expires_at) AS earliest FROM leases WHERE expires_at > ?';
-    const rows = ids
-      ? this.#sql.exec(`${select} AND credential_id IN (SELECT value FROM json_each(?)) GROUP BY credential_id`, now, JSON.stringify(ids))
-      : this.#sql.exec(`${select} GROUP BY credential_id`, now);
+  leaseCounts(ids: readonly number[] | null, now: number): Map<number, { count: number; earliestExpiry: number }> {
+    const { byCredential } = this.#leases();
     const out = new Map<number, { count: number; earliestExpiry: number }>();
-    for (const r of rows) out.set(r.credential_id as number, { count: r.n as number, earliestExpiry: r.earliest as number });
+    for (const id of ids ?? byCredential.keys()) {
+      for (const l of byCredential.get(id)?.values() ?? []) {
+        if (l.expiresAt <= now) continue;
+        const seen = out.get(id);
+        if (seen) {
+          seen.count++;
+          seen.earliestExpiry = Math.min(seen.earliestExpiry, l.expiresAt);
+        } else out.set(id, { count: 1, earliestExpiry: l.expiresAt });
+      }
+    }
     return out;
   }
 
   // --- per-credential state -------------------------------------------------
 
-  states(ids: number[] | null): Map<number, CredentialPoolState> {
-    const rows = ids
-      ? this.#sql.exec('SELECT * FROM credential_state WHERE credential_id IN (SELECT value FROM json_each(?))', JSON.stringify(ids))
-      : this.#sql.exec('SELECT * FROM credential_state');
+  /** The state of the given credentials (all when null); absent ones are fresh. */
+  states(ids: readonly number[] | null): Map<number, CredentialPoolState> {
+    const all = this.#allStates();
+    if (!ids) return new Map(all);
     const out = new Map<number, CredentialPoolState>();
-    for (const r of rows) {
+    for (const id of ids) {
+      const s = all.get(id);
+      if (s) out.set(id, s);
+    }
+    return out;
+  }
+
+  #allStates(): Map<number, CredentialPoolState> {
+    if (this.#states) return this.#states;
+    const out = new Map<number, CredentialPoolState>();
+    for (const r of this.#sql.exec('SELECT * FROM credential_state')) {
       out.set(r.credential_id as number, {
         lastLeasedAt: (r.last_leased_at as number | null) ?? null,
         cooldownUntil: (r.cooldown_until as number | null) ?? null,
@@ -150,45 +222,66 @@ export class PoolStore {
         consecutiveAuthFailures: r.consecutive_auth_failures as number,
       });
     }
-    return out;
+    return (this.#states = out);
   }
 
+  /** Writes the state if it differs from the one held (an unchanged state costs no write). */
   saveState(credentialId: number, s: CredentialPoolState): void {
+    const held = this.#allStates().get(credentialId);
+    if (
+      held && held.lastLeasedAt === s.lastLeasedAt && held.cooldownUntil === s.cooldownUntil
+      && held.consecutiveErrors === s.consecutiveErrors && held.consecutiveAuthFailures === s.consecutiveAuthFailures
+    ) return;
     this.#sql.exec(
       `INSERT OR REPLACE INTO credential_state (credential_id, last_leased_at, cooldown_until, consecutive_errors, consecutive_auth_failures)
        VALUES (?, ?, ?, ?, ?)`,
       credentialId, s.lastLeasedAt, s.cooldownUntil, s.consecutiveErrors, s.consecutiveAuthFailures,
     );
+    this.#allStates().set(credentialId, { ...s });
   }
 
   // --- quota usage ------------------------------------------------------------
 
-  usage(ids: number[] | null, periods: string[]): Map<number, Map<string, number>> {
-    const rows = ids
-      ? this.#sql.exec(
-          'SELECT * FROM usage WHERE period IN (SELECT value FROM json_each(?)) AND credential_id IN (SELECT value FROM json_each(?))',
-          JSON.stringify(periods), JSON.stringify(ids),
-        )
-      : this.#sql.exec('SELECT * FROM usage WHERE period IN (SELECT value FROM json_each(?))', JSON.stringify(periods));
+  /** Units counted per credential and period, for the given credentials (all when null) and periods. */
+  usage(ids: readonly number[] | null, periods: string[]): Map<number, Map<string, number>> {
     const out = new Map<number, Map<string, number>>();
-    for (const r of rows) {
-      const id = r.credential_id as number;
-      if (!out.has(id)) out.set(id, new Map());
-      out.get(id)!.set(r.period as string, r.units as number);
+    for (const period of periods) {
+      const counters = this.#period(period);
+      for (const id of ids ?? counters.keys()) {
+        const units = counters.get(id);
+        if (units === undefined) continue;
+        if (!out.has(id)) out.set(id, new Map());
+        out.get(id)!.set(period, units);
+      }
     }
     return out;
   }
 
+  /** One period's counters, read from SQLite once. */
+  #period(period: string): Map<number, number> {
+    let counters = this.#usage.get(period);
+    if (!counters) {
+      counters = new Map();
+      for (const r of this.#sql.exec('SELECT credential_id, units FROM usage WHERE period = ?', period)) {
+        counters.set(r.credential_id as number, r.units as number);
+      }
+      this.#usage.set(period, counters);
+    }
+    return counters;
+  }
+
   addUsage(credentialId: number, period: string, units: number): void {
-    this.#sql.exec(
+    const row = this.#sql.exec(
       `INSERT INTO usage (credential_id, period, units) VALUES (?, ?, MAX(0, ?))
-       ON CONFLICT (credential_id, period) DO UPDATE SET units = MAX(0, units + ?)`,
+       ON CONFLICT (credential_id, period) DO UPDATE SET units = MAX(0, units + ?) RETURNING units`,
       credentialId, period, units, units,
-    );
+    ).one();
+    this.#usage.get(period)?.set(credentialId, row.units as number);
   }
 
   /** Drops counters of periods that are over (anything not in `keep`). */
   dropOtherPeriods(keep: string[]): void {
     this.#sql.exec('DELETE FROM usage WHERE period NOT IN (SELECT value FROM json_each(?))', JSON.stringify(keep));
+    for (const period of [...this.#usage.keys()]) if (!keep.includes(period)) this.#usage.delete(period);
   }
 }

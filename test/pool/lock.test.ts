@@ -4,13 +4,15 @@ import { poolStub, revivePoolError } from '../../src/pool/lock-api.ts';
 import { PoolStore } from '../../src/pool/pool-store.ts';
 import { VaultError } from '../../src/errors.ts';
 
-function plantLease(leaseId: string, expiresAt: number) {
-  return runInDurableObject(poolStub(env), (_instance, state) => {
+/** Writes a lease into the pool's storage behind its back, then evicts it so the next instance reads it. */
+async function plantLease(leaseId: string, expiresAt: number) {
+  await runInDurableObject(poolStub(env), (_instance, state) => {
     new PoolStore(state.storage.sql).insertLease({
       leaseId, credentialId: 1, platform: 'serper', tier: 'medium', taskId: 't', holder: 'test',
       acquiredAt: Date.now(), expiresAt, dayPeriod: 'd:x', monthPeriod: 'm:x',
     });
   });
+  await evictDurableObject(poolStub(env));
 }
 
 describe('collection lock', () => {

@@ -81,13 +81,18 @@ export interface ErrorBody {
   error: { code: string; message: string; [k: string]: unknown };
 }
 
-/** Empties the pool object's storage (leases, state, counters, lock, working copy) between tests of one file. */
+/**
+ * Empties the pool object's storage (leases, state, counters, lock, working
+ * copy) between tests of one file, then evicts the object: what it kept in
+ * memory from that storage is gone with the instance, as after any restart.
+ */
 export async function resetPool(): Promise<void> {
-  const { runInDurableObject } = await import('cloudflare:test');
+  const { evictDurableObject, runInDurableObject } = await import('cloudflare:test');
   const { poolStub } = await import('../../src/pool/lock-api.ts');
   await runInDurableObject(poolStub(env), (_instance, state) => {
     state.storage.sql.exec('DELETE FROM leases; DELETE FROM credential_state; DELETE FROM usage; DELETE FROM pool_lock;');
     // The copy is read again in full on the next call.
     state.storage.sql.exec('DELETE FROM copy_credentials; DELETE FROM copy_api_keys; DELETE FROM copy_meta; DELETE FROM outbox_credentials; DELETE FROM outbox_api_keys;');
   });
+  await evictDurableObject(poolStub(env));
 }

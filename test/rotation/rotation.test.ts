@@ -180,6 +180,9 @@ describe('credential-key rotation', () => {
         acquiredAt: Date.now(), expiresAt: Date.now() + 600_000, dayPeriod: 'd:x', monthPeriod: 'm:x',
       });
     });
+    // Planted behind the object's back: the next instance reads it from storage.
+    const { evictDurableObject } = await import('cloudflare:test');
+    await evictDurableObject(poolStub(env));
     await callJson('POST', ROTATION_PATH, (await admin()).headers, { drain_timeout_seconds: 0 });
     const end = await driveToEnd();
     expect(end.phase).toBe('failed');

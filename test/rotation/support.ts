@@ -168,6 +168,7 @@ export async function resetWorld(): Promise<void> {
   await runInDurableObject(poolStub(env), (_i, state) => {
     state.storage.sql.exec('DELETE FROM leases');
   });
+  await evictDurableObject(poolStub(env)); // what it kept in memory goes with the instance
   await env.DB.prepare('DELETE FROM api_credentials').run();
   await env.DB.prepare('DELETE FROM audit_events').run();
   await evictDurableObject(stub());
