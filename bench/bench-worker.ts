@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unstable_startWorker } from 'wrangler';
+import { unstable_DevEnv } from 'wrangler';
 import { Fernet } from '../src/crypto/fernet.ts';
 import { hexEncode } from '../src/crypto/encoding.ts';
 
@@ -48,7 +48,13 @@ export async function startBenchWorker(log: (m: string) => void): Promise<Runnin
       secretKey: hexEncode(crypto.getRandomValues(new Uint8Array(32))),
     };
     log('starting the bench Worker in workerd');
-    const worker = await unstable_startWorker({
+    // unstable_startWorker, unrolled: the DevEnv also tells where workerd serves
+    // the Worker itself, behind wrangler's dev proxy (BENCH_DIRECT=1).
+    const devEnv = new unstable_DevEnv();
+    const direct = new Promise<{ protocol: string; hostname: string; port: string }>((resolve) => {
+      devEnv.on('reloadComplete', (ev: { proxyData: { userWorkerUrl: { protocol: string; hostname: string; port: string } } }) => resolve(ev.proxyData.userWorkerUrl));
+    });
+    const worker = await devEnv.startWorker({
       config: CONFIG,
       bindings: {
         CREDENTIAL_ENCRYPTION_KEY: { type: 'secret_text', value: keys.credentialEncryptionKey },
@@ -56,7 +62,8 @@ export async function startBenchWorker(log: (m: string) => void): Promise<Runnin
       },
       dev: {
         server: { hostname: '127.0.0.1', port: 0 },
-        inspector: false,
+        // BENCH_INSPECTOR_PORT=9229: a DevTools inspector for profiling (bench/profile.ts).
+        inspector: process.env.BENCH_INSPECTOR_PORT ? { port: Number(process.env.BENCH_INSPECTOR_PORT) } : false,
         persist,
         logLevel: 'error',
         watch: false,
@@ -64,7 +71,11 @@ export async function startBenchWorker(log: (m: string) => void): Promise<Runnin
       sendMetrics: false,
     });
     await worker.ready;
-    const url = await worker.url;
+    // By default the bench calls the Worker as `wrangler dev` serves it: through
+    // wrangler's dev proxy, a second workerd process that forwards each request
+    // (its cost falls on the ceiling and on every section alike). BENCH_DIRECT=1
+    // skips that dev-only hop, as production has no such proxy.
+    const url = process.env.BENCH_DIRECT === '1' ? await direct.then((u) => new URL(`${u.protocol}//${u.hostname}:${u.port}/`)) : await worker.url;
     return {
       url,
       keys,
