@@ -25,7 +25,8 @@
  *     name: '<name>',
  *     description: 'what it measures, one line',
  *     async run(ctx) {
- *       await ctx.d1([{ sql: 'INSERT INTO ... VALUES (?, ?)', params: [1, 'x'] }]); // seed (one atomic batch)
+ *       await ctx.d1([ownerQuery(textOnlyDb, row).toSQL()]);            // seed (one atomic batch; the SQL is the
+ *                                                                       // table owner's, src/db/owners.ts; see seed.ts)
  *       const list = await ctx.opsPerSecond('/__bench/<name>/list');   // N ops in one request, timed in workerd
  *       const res = await ctx.fetch('/api/health');                    // the real app, as a client sees it
  *       return [{ runtime: 'workerd', list_ops_s: list.ops_s }];       // one object per output line

@@ -1,10 +1,14 @@
 /**
  * Rows the bench sections seed straight into D1 (through ctx.d1, i.e.
  * POST /__bench/d1) so that setup is not part of what they time: an API key
- * to authenticate with, and encrypted credential rows.
+ * to authenticate with, and encrypted credential rows. The SQL is the table
+ * owners' (src/db/owners.ts), built here with drizzle's text-only client.
  */
 import { generateApiKey } from '../src/auth/api-keys.ts';
+import { newApiKeyQuery } from '../src/auth/api-key-store.ts';
+import { insertCredentialRowsQuery, type NewCredentialRow } from '../src/credentials/repository.ts';
 import type { Fernet } from '../src/crypto/fernet.ts';
+import { textOnlyDb } from '../src/db/sql-text.ts';
 import type { Statement } from './context.ts';
 
 export interface SeededCredential {
@@ -15,28 +19,35 @@ export interface SeededCredential {
   fields: Record<string, string>;
 }
 
-/** 7 bound parameters per row: at most 14 rows fit D1's 100 per statement. */
-export const MAX_CREDENTIALS_PER_INSERT = 14;
+/** D1's cap on bound parameters per statement. */
+const D1_MAX_PARAMS = 100;
+
+/** 10 bound parameters per row (drizzle binds the columns' defaults too): at most 10 rows fit D1's 100 per statement. */
+export const MAX_CREDENTIALS_PER_INSERT = 10;
 
 /** One INSERT of up to MAX_CREDENTIALS_PER_INSERT credential rows, encrypted with `f`. */
 export async function credentialsInsert(f: Fernet, rows: SeededCredential[], now: number): Promise<Statement> {
-  if (rows.length > MAX_CREDENTIALS_PER_INSERT) throw new Error(`${rows.length} rows exceed D1's 100 bound parameters per statement`);
-  const params: unknown[] = [];
-  for (const r of rows) params.push(r.platform, r.tier, r.name, await f.encrypt(JSON.stringify(r.fields)), f.keyId, now, now);
-  return {
-    sql: `INSERT INTO api_credentials (platform, tier, credential_name, encrypted_value, key_id, created_at, updated_at) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    params,
-  };
+  const values = await Promise.all(
+    rows.map(async (r) => ({
+      platform: r.platform,
+      tier: r.tier as NewCredentialRow['tier'], // the Worker validates tiers; seeds write what they are given
+      credentialName: r.name,
+      encryptedValue: await f.encrypt(JSON.stringify(r.fields)),
+      keyId: f.keyId,
+      createdAt: now,
+      updatedAt: now,
+    })),
+  );
+  const statement = insertCredentialRowsQuery(textOnlyDb, values).toSQL();
+  if (statement.params.length > D1_MAX_PARAMS) throw new Error(`${rows.length} rows exceed D1's ${D1_MAX_PARAMS} bound parameters per statement`);
+  return statement;
 }
 
 /** A fresh API key with `scope`: the INSERT to run and the Authorization header value that uses it. */
 export function apiKeyInsert(name: string, scope: 'admin' | 'collector', now: number): { statement: Statement; authorization: string } {
   const k = generateApiKey();
   return {
-    statement: {
-      sql: 'INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES (?, ?, NULL, ?, ?, ?)',
-      params: [name, scope, k.prefix, k.hash, now],
-    },
+    statement: newApiKeyQuery(textOnlyDb, { name, scope, userId: null, keyPrefix: k.prefix, keyHash: k.hash, createdAt: now }).toSQL(),
     authorization: `ApiKey ${k.key}`,
   };
 }

@@ -28,10 +28,13 @@ import { readFileSync } from 'node:fs';
 import { CliError, parseCli, runMain } from './lib/cli.ts';
 import { readDevVars, devVarsPath } from './lib/dev-vars.ts';
 import { promptHidden } from './lib/prompt.ts';
-import { d1Execute, d1Query, sqlLiteral, type D1Target } from './lib/wrangler.ts';
+import { d1Execute, d1Query, type D1Target } from './lib/wrangler.ts';
 import { Fernet, InvalidFernetKey } from '../src/crypto/fernet.ts';
 import { convertLegacyRow, type ImportedCredential } from '../src/credentials/legacy-import.ts';
+import { credentialNamesQuery, insertImportedCredentialQuery } from '../src/credentials/repository.ts';
 import { auditIfChangedSql } from '../src/audit/audit.ts';
+import { countAuditEventsQuery } from '../src/audit/repository.ts';
+import { sqlText, textOnlyDb } from '../src/db/sql-text.ts';
 
 const ACTOR = 'script:import-credentials';
 
@@ -104,7 +107,6 @@ const nameKey = (p: string, t: string, n: string) => JSON.stringify([p, t, n]);
 
 function insertSql(c: ImportedCredential, line: number, run: string, now: number): string {
   const { input } = c;
-  const [p, t, n] = [sqlLiteral(input.platform), sqlLiteral(input.tier), sqlLiteral(input.credentialName)];
   const detail = {
     platform: input.platform,
     tier: input.tier,
@@ -115,9 +117,22 @@ function insertSql(c: ImportedCredential, line: number, run: string, now: number
     run,
   };
   return [
-    `INSERT INTO api_credentials (platform, tier, credential_name, encrypted_value, key_id, is_active, daily_quota, monthly_quota, notes, created_by, created_at, updated_at)`,
-    `SELECT ${p}, ${t}, ${n}, ${sqlLiteral(c.token)}, ${sqlLiteral(c.keyId)}, ${sqlLiteral(c.isActive)}, ${sqlLiteral(input.dailyQuota)}, ${sqlLiteral(input.monthlyQuota)}, ${sqlLiteral(input.notes)}, NULL, ${now}, ${now}`,
-    `WHERE NOT EXISTS (SELECT 1 FROM api_credentials WHERE platform = ${p} AND tier = ${t} AND credential_name = ${n});`,
+    // Skipped (no row, no event) if its platform, tier and name exist meanwhile.
+    sqlText(
+      insertImportedCredentialQuery({
+        platform: input.platform,
+        tier: input.tier,
+        credentialName: input.credentialName,
+        encryptedValue: c.token,
+        keyId: c.keyId,
+        isActive: c.isActive,
+        dailyQuota: input.dailyQuota,
+        monthlyQuota: input.monthlyQuota,
+        notes: input.notes,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    ),
     // The audit writer's event, only if that insert added the row (named by its new id).
     auditIfChangedSql({ at: now, actor: ACTOR, action: 'credential.import', targetPrefixFromLastInsert: 'credential:', detail }),
   ].join('\n');
@@ -142,7 +157,7 @@ async function main(): Promise<number> {
   let existing: Set<string>;
   try {
     const [rows] = d1Query<{ platform: string; tier: string; credential_name: string }>(
-      'SELECT platform, tier, credential_name FROM api_credentials;',
+      sqlText(credentialNamesQuery(textOnlyDb)),
       target,
     );
     existing = new Set((rows ?? []).map((r) => nameKey(r.platform, r.tier, r.credential_name)));
@@ -183,7 +198,7 @@ async function main(): Promise<number> {
     // The writes go through a file (remotely: D1's import API, which returns no rows); the count is a read.
     d1Execute(statements.join('\n'), target);
     const [counted] = d1Query<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM audit_events WHERE action = 'credential.import' AND at = ${now} AND instr(detail, ${sqlLiteral(`"run":"${run}"`)}) > 0;`,
+      sqlText(countAuditEventsQuery(textOnlyDb, { action: 'credential.import', at: now, detailHas: { run } })),
       target,
     );
     written = counted?.[0]?.n ?? 0;

@@ -12,6 +12,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { parseCli, runMain, CliError } from './lib/cli.ts';
 import { d1ApplyMigrations, d1Execute } from './lib/wrangler.ts';
 import { base64urlEncode } from '../src/crypto/encoding.ts';
+import { firstActiveAdminQuery } from '../src/auth/users.ts';
+import { sqlText, textOnlyDb } from '../src/db/sql-text.ts';
 
 const ADMIN_FILE = '.dev-admin';
 const DEFAULT_ADMIN = 'admin@arena-vault.local';
@@ -45,8 +47,9 @@ runMain('start', async () => {
   d1ApplyMigrations();
 
   const email = process.env.FIRST_ADMIN_EMAIL ?? DEFAULT_ADMIN;
-  const [admins] = d1Execute<{ n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin' AND is_active = 1");
-  if ((admins?.[0]?.n ?? 0) === 0) {
+  const [admins] = d1Execute<{ email: string }>(sqlText(firstActiveAdminQuery(textOnlyDb)));
+  const admin = admins?.[0]?.email;
+  if (admin === undefined) {
     let password = process.env.FIRST_ADMIN_PASSWORD;
     if (!password) {
       password = base64urlEncode(crypto.getRandomValues(new Uint8Array(18)));
@@ -55,8 +58,7 @@ runMain('start', async () => {
     console.log(`• creating the first admin ${email}`);
     runScript('scripts/bootstrap-admin.ts', ['--if-no-admin'], { FIRST_ADMIN_EMAIL: email, FIRST_ADMIN_PASSWORD: password });
   } else {
-    const [rows] = d1Execute<{ email: string }>(`SELECT email FROM users WHERE role = 'admin' AND is_active = 1 ORDER BY id LIMIT 1`);
-    console.log(`• an admin exists already (${rows?.[0]?.email ?? email}); not creating another`);
+    console.log(`• an admin exists already (${admin}); not creating another`);
   }
 
   console.log('');

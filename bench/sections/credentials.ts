@@ -16,6 +16,8 @@ import { PLATFORM_IDS, PLATFORMS, type PlatformId } from '../../src/arenas/regis
 import type { BenchContext, BenchResult, BenchSection } from '../context.ts';
 import { median, percentile, roundMs } from '../context.ts';
 import { apiKeyInsert } from '../seed.ts';
+import { deleteAllCredentialsQuery } from '../../src/credentials/repository.ts';
+import { textOnlyDb } from '../../src/db/sql-text.ts';
 
 const TOTAL = 1000;
 const SEQUENTIAL = 200;
@@ -95,7 +97,7 @@ export const credentialsSection: BenchSection = {
   async run(ctx) {
     const headers = await seedAdminKey(ctx);
     // Sections share one store; start from an empty table so the 1,000 are exact.
-    await ctx.d1([{ sql: 'DELETE FROM api_credentials', params: [] }]);
+    await ctx.d1([deleteAllCredentialsQuery(textOnlyDb).toSQL()]);
     ctx.log(`credentials: creating ${TOTAL} credentials through POST /api/credentials`);
     const sequential = await creates(ctx, headers, 0, SEQUENTIAL, 1);
     const parallel = await creates(ctx, headers, SEQUENTIAL, TOTAL - SEQUENTIAL, CONCURRENCY);

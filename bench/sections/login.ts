@@ -11,6 +11,8 @@
 import type { BenchSection } from '../context.ts';
 import { median } from '../context.ts';
 import { CURRENT_PASSWORD_PARAMS, hashPassword } from '../../src/crypto/password.ts';
+import { newUserStatement } from '../../src/auth/users.ts';
+import { textOnlyDb } from '../../src/db/sql-text.ts';
 
 const PER_REQUEST = 5;
 
@@ -38,12 +40,7 @@ export default {
     const email = `bench-${Date.now()}@example.test`;
     const password = 'bench password, long enough';
     const now = Date.now();
-    await ctx.d1([
-      {
-        sql: "INSERT INTO users (email, hashed_password, display_name, role, is_active, token_version, created_at, updated_at) VALUES (?, ?, 'bench', 'researcher', 1, 0, ?, ?)",
-        params: [email, await hashPassword(password), now, now],
-      },
-    ]);
+    await ctx.d1([newUserStatement(textOnlyDb, { email, hashedPassword: await hashPassword(password), displayName: 'bench', role: 'researcher', now }).toSQL()]);
     const walls: number[] = [];
     for (let i = 0; i < Math.max(5, ctx.options.trials * 2); i++) {
       const t = performance.now();

@@ -44,6 +44,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unstable_startWorker } from 'wrangler';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
+import { newApiKeyQuery } from '../../src/auth/api-key-store.ts';
+import { insertCredentialRowsQuery } from '../../src/credentials/repository.ts';
+import { sqlText, textOnlyDb } from '../../src/db/sql-text.ts';
 import { hexEncode } from '../../src/crypto/encoding.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { createContext, type BenchContext, type BenchResult, type BenchSection } from '../context.ts';
@@ -122,15 +125,15 @@ async function seededPersistence(rows: number, old: Fernet): Promise<{ persist: 
   const now = Date.now();
   const lines: string[] = [];
   for (let start = 0; start < rows; start += ROWS_PER_INSERT) {
-    const values: string[] = [];
+    const values = [];
     for (let i = start; i < Math.min(rows, start + ROWS_PER_INSERT); i++) {
-      // Tokens and key ids are base64url / hex: safe inside SQL quotes.
-      values.push(`('serper','medium','row ${i}','${tokens[i % DISTINCT_TOKENS]}','${old.keyId}',${now},${now})`);
+      values.push({ platform: 'serper', tier: 'medium' as const, credentialName: `row ${i}`, encryptedValue: tokens[i % DISTINCT_TOKENS]!, keyId: old.keyId, createdAt: now, updatedAt: now });
     }
-    lines.push(`INSERT INTO api_credentials (platform, tier, credential_name, encrypted_value, key_id, created_at, updated_at) VALUES ${values.join(',')};`);
+    // As SQL text the parameters are literals, so D1's 100 bound parameters do not limit the rows per INSERT.
+    lines.push(sqlText(insertCredentialRowsQuery(textOnlyDb, values)));
   }
   const k = generateApiKey();
-  lines.push(`INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES ('bench', 'admin', NULL, '${k.prefix}', '${k.hash}', ${now});`);
+  lines.push(sqlText(newApiKeyQuery(textOnlyDb, { name: 'bench', scope: 'admin', userId: null, keyPrefix: k.prefix, keyHash: k.hash, createdAt: now })));
   const file = path.join(persist, 'seed.sql');
   writeFileSync(file, lines.join('\n'));
   wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', persist, '-c', CONFIG, '--file', file, '--yes']);

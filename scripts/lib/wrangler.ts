@@ -115,6 +115,3 @@ export function secretDelete(name: string): void {
 export function d1ApplyMigrations(target: D1Target = {}): void {
   runWrangler(['d1', 'migrations', 'apply', 'DB', ...targetFlags(target)], { input: 'y\n' });
 }
-
-/** Quoting for generated SQL files lives with the SQL renderer (src/db/sql-text.ts). */
-export { sqlLiteral } from '../../src/db/sql-text.ts';

@@ -1,5 +1,5 @@
 /** Reads of `audit_events` (drizzle). Writes live in audit.ts; nothing updates or deletes events. */
-import { and, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import * as v from 'valibot';
 import type { Db } from '../db/client.ts';
 import { auditEvents } from '../db/schema.ts';
@@ -61,4 +61,18 @@ export async function listAuditEvents(db: Db, q: AuditQuery): Promise<{ events: 
     })),
     next_before: rows.length > q.limit ? page[page.length - 1]!.id : null,
   };
+}
+
+/**
+ * How many events have `action`, `at`, and each `detailHas` key with that
+ * string value in their detail, unexecuted; the count's key is `n`, for SQL
+ * text (scripts/import-credentials.ts counts its run's imports this way).
+ */
+export function countAuditEventsQuery(db: Db, e: { action: string; at: number; detailHas: Record<string, string> }) {
+  // Details are stored as JSON.stringify writes them (audit.ts): `"key":"value"`, no spaces.
+  const has = Object.entries(e.detailHas).map(([k, val]) => sql`instr(${auditEvents.detail}, ${`${JSON.stringify(k)}:${JSON.stringify(val)}`}) > 0`);
+  return db
+    .select({ n: count().as('n') }) // aliased: SQL text is read by column name
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, e.action), eq(auditEvents.at, e.at), ...has));
 }

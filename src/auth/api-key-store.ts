@@ -90,6 +90,13 @@ export function apiKeyUsageStatement(d1: D1Database, rows: { id: number; usedAt:
   ).bind(JSON.stringify(rows.map((k) => [k.id, k.usedAt])));
 }
 
+export type NewApiKeyRow = typeof apiKeys.$inferInsert;
+
+/** The insert of one key row (only its hash, never the key), unexecuted: `createApiKey` and the bench seeds (bench/seed.ts) share it. */
+export function newApiKeyQuery(db: Db, row: NewApiKeyRow) {
+  return db.insert(apiKeys).values(row);
+}
+
 /** Creates a key; the returned `key` is the only time the plaintext exists outside the caller. */
 export async function createApiKey(db: Db, input: NewApiKeyInput, createdBy: number | null, by: Actor) {
   if (input.userId !== null) {
@@ -105,19 +112,16 @@ export async function createApiKey(db: Db, input: NewApiKeyInput, createdBy: num
   const generated = generateApiKey();
   const now = Date.now();
   const [inserted] = await db.batch([
-    db
-      .insert(apiKeys)
-      .values({
-        name: input.name,
-        scope: input.scope,
-        userId: input.userId,
-        keyPrefix: generated.prefix,
-        keyHash: generated.hash,
-        createdBy,
-        createdAt: now,
-        expiresAt: input.expiresAt,
-      })
-      .returning(),
+    newApiKeyQuery(db, {
+      name: input.name,
+      scope: input.scope,
+      userId: input.userId,
+      keyPrefix: generated.prefix,
+      keyHash: generated.hash,
+      createdBy,
+      createdAt: now,
+      expiresAt: input.expiresAt,
+    }).returning(),
     auditStatement(db, {
       actor: by.actor,
       action: 'api_key.create',

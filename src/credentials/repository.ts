@@ -6,6 +6,7 @@
  */
 import { and, asc, count, desc, eq, gt, type SQL } from 'drizzle-orm';
 import { openDb, type Db } from '../db/client.ts';
+import { rawQuery, type BuiltQuery } from '../db/sql-text.ts';
 import { apiCredentials, type CredentialRow } from '../db/schema.ts';
 import type { CredentialListQuery } from './input.ts';
 
@@ -40,8 +41,46 @@ export async function listCredentialRows(db: Db, q: CredentialListQuery): Promis
   return { rows, total: totals[0]?.n ?? 0 };
 }
 
+/** Inserts rows in one statement, unexecuted and without RETURNING (the bench seeds thousands this way: bench/seed.ts). */
+export function insertCredentialRowsQuery(db: Db, rows: NewCredentialRow[]) {
+  return db.insert(apiCredentials).values(rows);
+}
+
 export function insertCredentialStatement(db: Db, row: NewCredentialRow) {
-  return db.insert(apiCredentials).values(row).returning();
+  return insertCredentialRowsQuery(db, [row]).returning();
+}
+
+/** What an import writes per row (scripts/import-credentials.ts); `created_by` stays NULL and the other columns take their defaults. */
+export type ImportedCredentialRow = Required<
+  Pick<NewCredentialRow, 'platform' | 'tier' | 'credentialName' | 'encryptedValue' | 'keyId' | 'isActive' | 'dailyQuota' | 'monthlyQuota' | 'notes' | 'createdAt' | 'updatedAt'>
+>;
+
+/**
+ * Inserts `r` unless a row with its platform, tier and name exists, so a
+ * re-run of an import skips what it wrote before. Raw SQL: INSERT … SELECT …
+ * WHERE NOT EXISTS naming only these columns, which drizzle's insert-select
+ * (every column, in table order) does not express.
+ */
+export function insertImportedCredentialQuery(r: ImportedCredentialRow): BuiltQuery {
+  return rawQuery(
+    [
+      'INSERT INTO api_credentials (platform, tier, credential_name, encrypted_value, key_id, is_active, daily_quota, monthly_quota, notes, created_by, created_at, updated_at)',
+      'SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?',
+      'WHERE NOT EXISTS (SELECT 1 FROM api_credentials WHERE platform = ? AND tier = ? AND credential_name = ?)',
+    ].join('\n'),
+    [r.platform, r.tier, r.credentialName, r.encryptedValue, r.keyId, r.isActive, r.dailyQuota, r.monthlyQuota, r.notes, r.createdAt, r.updatedAt, r.platform, r.tier, r.credentialName],
+  );
+}
+
+/** Every row's platform, tier and name (what an import checks for presence), unexecuted; keys are column names, for SQL text. */
+export function credentialNamesQuery(db: Db) {
+  const c = apiCredentials;
+  return db.select({ platform: c.platform, tier: c.tier, credential_name: c.credentialName }).from(c);
+}
+
+/** Deletes every row, unexecuted: the bench empties the table before it times creates (bench/sections/credentials.ts). */
+export function deleteAllCredentialsQuery(db: Db) {
+  return db.delete(apiCredentials);
 }
 
 export function updateCredentialStatement(db: Db, id: number, changes: CredentialRowChanges) {

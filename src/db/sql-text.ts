@@ -12,6 +12,15 @@ export interface BuiltQuery {
   toSQL(): { sql: string; params: unknown[] };
 }
 
+/**
+ * Raw SQL and its parameters in the shape of a built drizzle query, so the
+ * carriers here take it too. For an owner module's SQL that drizzle's
+ * builder does not compose; the reason goes next to its use.
+ */
+export function rawQuery(sql: string, params: unknown[] = []): BuiltQuery {
+  return { toSQL: () => ({ sql, params }) };
+}
+
 /** The query as a D1 prepared statement, for `d1.batch([...])` or `.run()`. */
 export function d1Statement(d1: D1Database, query: BuiltQuery): D1PreparedStatement {
   const { sql, params } = query.toSQL();

@@ -1,6 +1,10 @@
 // One owner per table (src/db/owners.ts): SQL for a D1 table, raw or through
-// drizzle, appears only in the module that owns it. Every file under src/ is
-// read; the drizzle table objects come from src/db/schema.ts itself.
+// drizzle, appears only in the module that owns it. Every source file of the
+// product is read: src/ (the Worker), scripts/ (operator scripts, which run the
+// owners' builders as SQL text), deno/ (the Deno edition) and bench/ (which
+// seeds through the owners' builders). Tests under test/ are exempt: they seed
+// and inspect D1 directly, on purpose, to check the owners from outside. The
+// drizzle table objects come from src/db/schema.ts itself.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getTableName, is } from 'drizzle-orm';
@@ -20,11 +24,14 @@ const DRIZZLE: Partial<Record<TableName, string>> = Object.fromEntries(
     .map(([name, t]) => [getTableName(t as SQLiteTable), name]),
 );
 
+/** The folders whose code may hold SQL only through the owners (test/ is not one: see the header). */
+const SCANNED = ['src', 'scripts', 'deno', 'bench'];
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
     const rel = `${dir}/${e.name}`;
     if (e.isDirectory()) return sourceFiles(rel);
-    return /\.tsx?$/.test(e.name) ? [rel] : [];
+    return /\.(tsx?|m?js|py)$/.test(e.name) ? [rel] : [];
   });
 }
 
@@ -51,7 +58,11 @@ function sqlUses(text: string, table: TableName): string[] {
 const owns = (owner: string, file: string) => (owner.endsWith('/') ? file.startsWith(owner) : file === owner);
 
 describe('one owner per table', () => {
-  const files = sourceFiles('src').filter((f) => !EXEMPT.has(f));
+  const files = SCANNED.flatMap(sourceFiles).filter((f) => !EXEMPT.has(f));
+
+  it('reads every scanned folder', () => {
+    for (const dir of SCANNED) expect(files.some((f) => f.startsWith(`${dir}/`))).toBe(true);
+  });
 
   it('the map covers every table the schema declares', () => {
     for (const table of Object.keys(DRIZZLE)) expect(Object.keys(TABLE_OWNERS)).toContain(table);
