@@ -20,6 +20,7 @@ import type { AppEnv } from '../http/types.ts';
 import { isPoolPath } from '../http/paths.ts';
 import { can } from '../auth/principal.ts';
 import { pool } from './client.ts';
+import { isVaultError } from '../errors.ts';
 
 export function poolCopyFollowsWrites(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -28,7 +29,9 @@ export function poolCopyFollowsWrites(): MiddlewareHandler<AppEnv> {
     try {
       await pool(c.env).syncIfBehind();
     } catch (e) {
-      console.log(JSON.stringify({ level: 'warn', event: 'pool.sync_after_write_failed', path: c.req.path, error: e instanceof Error ? e.message : String(e) }));
+      // The code alone (a VaultError's, else the error's name): a message could quote what the sync read.
+      const code = isVaultError(e) ? e.code : e instanceof Error ? e.name : 'unknown';
+      console.log(JSON.stringify({ level: 'warn', event: 'pool.sync_after_write_failed', path: c.req.path, code }));
     }
   };
 }

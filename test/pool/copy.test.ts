@@ -4,7 +4,7 @@
  * taken effect for the pool by the time it answers.
  */
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { poolStub } from '../../src/pool/lock-api.ts';
 import type { CredentialPool } from '../../src/pool/durable-object.ts';
 import { callJson, createTestUser, type TestUser } from '../support/auth.ts';
@@ -207,5 +207,25 @@ describe('quota counters', () => {
     const used = await runInDurableObject(poolStub(env), (_i, state) =>
       state.storage.sql.exec("SELECT SUM(units) AS n FROM usage WHERE period LIKE 'd:%'").one().n);
     expect(used).toBe(3);
+  });
+});
+
+describe('a sync after a write that fails', () => {
+  afterEach(async () => {
+    await env.DB.prepare('INSERT OR IGNORE INTO pool_copy_version (id, version) VALUES (1, 1000)').run();
+    vi.restoreAllMocks();
+  });
+
+  it('still answers the write, and logs the failure by code, never by its message', async () => {
+    await acquire(); // the copy is read
+    await env.DB.prepare('DELETE FROM pool_copy_version').run(); // the version check now throws
+    const logged: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logged.push(a.map(String).join(' ')));
+    const id = await createCredential('CANARY-syncfail-01');
+    expect(id).toBeTypeOf('number');
+    const line = logged.find((l) => l.includes('pool.sync_after_write_failed'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!)).toEqual({ level: 'warn', event: 'pool.sync_after_write_failed', path: '/api/credentials', code: 'Error' });
+    expect(logged.join('\n')).not.toContain('pool_copy_version');
   });
 });
