@@ -30,16 +30,24 @@ interface Profile {
   timeDeltas: number[];
 }
 
+const USAGE = 'usage: npm run bench:profile -- <section> [--top N] [--callers fnA,fnB]\n'
+  + '  <section>      a bench section (npm run bench -- --list)\n'
+  + '  --top N        rows per table (default 40)\n'
+  + '  --callers a,b  the call chains into these functions\n';
+
 function parseArgs(argv: string[]): { section: string; top: number; callers: string[] } {
   const out = { section: '', top: 40, callers: [] as string[] };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--top') out.top = Number(argv[++i]);
+    if (argv[i] === '--help' || argv[i] === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else if (argv[i] === '--top') out.top = Number(argv[++i]);
     else if (argv[i] === '--callers') out.callers = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (!out.section) out.section = argv[i]!;
     else throw new Error(`unexpected argument: ${argv[i]}`);
   }
   if (!out.section || !Number.isInteger(out.top) || out.top < 1) {
-    throw new Error('usage: npm run bench:profile -- <section> [--top N] [--callers fnA,fnB]');
+    throw new Error(USAGE);
   }
   return out;
 }

@@ -145,7 +145,7 @@ function toApiKey(r: Row): CopiedApiKey {
 
 /** Usage times of one kind waiting in memory, and when each id last reached the SQLite outbox. */
 class CoalescedUse {
-  readonly pending = new Map<number, number>();
+  readonly #pending = new Map<number, number>();
   readonly #persistedAt = new Map<number, number>();
 
   /** True when `at` must be written to SQLite now (first use since the flush, or the last write is old enough). */
@@ -153,17 +153,17 @@ class CoalescedUse {
     const persisted = this.#persistedAt.get(id);
     if (persisted === undefined || at - persisted >= USAGE_PERSIST_MS) {
       this.#persistedAt.set(id, at);
-      this.pending.delete(id);
+      this.#pending.delete(id);
       return true;
     }
-    this.pending.set(id, Math.max(this.pending.get(id) ?? 0, at));
+    this.#pending.set(id, Math.max(this.#pending.get(id) ?? 0, at));
     return false;
   }
 
   /** The times waiting in memory, forgotten here (the caller writes them); the next use persists again. */
   drain(): [number, number][] {
-    const out = [...this.pending];
-    this.pending.clear();
+    const out = [...this.#pending];
+    this.#pending.clear();
     this.#persistedAt.clear();
     return out;
   }
