@@ -15,7 +15,8 @@
  * the middle of a sync leaves the previous copy and its previous version: the
  * version check then finds the copy behind and syncs again (docs/data-model.md).
  *
- * Memory in front of SQLite (the hot path runs no statement for its reads):
+ * Memory in front of SQLite (the hot path runs no statement for its reads;
+ * the copy is read whole, so its platform/tier index is dropped):
  * - the copy and its version are read from SQLite once per instance and kept
  *   in memory; every write to them goes through this class, which writes
  *   SQLite and memory together (the object is the only writer);
@@ -27,6 +28,7 @@
  *   (errors are written at once).
  */
 import type { ApiKeyScope, Role } from '../auth/principal.ts';
+import type { PoolCopyCredentialRow } from '../credentials/repository.ts';
 
 export interface CopiedCredential {
   id: number;
@@ -80,7 +82,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS copy_credentials (
   id INTEGER PRIMARY KEY, platform TEXT NOT NULL, tier TEXT NOT NULL, encrypted_value TEXT NOT NULL, key_id TEXT NOT NULL,
   is_active INTEGER NOT NULL, daily_quota INTEGER, monthly_quota INTEGER, max_leases INTEGER, last_used_at INTEGER);
-CREATE INDEX IF NOT EXISTS copy_credentials_platform_tier ON copy_credentials (platform, tier);
+DROP INDEX IF EXISTS copy_credentials_platform_tier;
 CREATE TABLE IF NOT EXISTS copy_api_keys (
   key_prefix TEXT PRIMARY KEY, id INTEGER NOT NULL, key_hash TEXT NOT NULL, scope TEXT NOT NULL, user_id INTEGER,
   revoked_at INTEGER, expires_at INTEGER, owner_role TEXT, owner_active INTEGER);
@@ -169,18 +171,19 @@ class CoalescedUse {
   }
 }
 
-function toCredential(r: Row): CopiedCredential {
+/** A copied credential from its columns, as D1 answers them and as the copy's own table holds them. */
+export function copiedCredential(r: PoolCopyCredentialRow): CopiedCredential {
   return {
-    id: r.id as number,
-    platform: r.platform as string,
-    tier: r.tier as string,
-    encryptedValue: r.encrypted_value as string,
-    keyId: r.key_id as string,
+    id: r.id,
+    platform: r.platform,
+    tier: r.tier,
+    encryptedValue: r.encrypted_value,
+    keyId: r.key_id,
     isActive: Boolean(r.is_active),
-    dailyQuota: (r.daily_quota as number | null) ?? null,
-    monthlyQuota: (r.monthly_quota as number | null) ?? null,
-    maxLeases: (r.max_leases as number | null) ?? null,
-    lastUsedAt: (r.last_used_at as number | null) ?? null,
+    dailyQuota: r.daily_quota ?? null,
+    monthlyQuota: r.monthly_quota ?? null,
+    maxLeases: r.max_leases ?? null,
+    lastUsedAt: r.last_used_at ?? null,
   };
 }
 
@@ -205,7 +208,7 @@ export class CopyStore {
   #copy(): CopyInMemory {
     if (this.#memory) return this.#memory;
     const meta = this.#sql.exec('SELECT version FROM copy_meta WHERE id = 1').toArray()[0];
-    const credentials = this.#sql.exec('SELECT * FROM copy_credentials').toArray().map(toCredential);
+    const credentials = this.#sql.exec('SELECT * FROM copy_credentials').toArray().map((r) => copiedCredential(r as unknown as PoolCopyCredentialRow));
     const apiKeys = this.#sql.exec('SELECT * FROM copy_api_keys').toArray().map(toApiKey);
     return (this.#memory = indexCopy(meta ? (meta.version as number) : null, credentials, apiKeys));
   }

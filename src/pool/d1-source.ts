@@ -11,7 +11,7 @@
  * Raw D1 statements throughout: they ride in one raw D1 batch with the version
  * read, and the table has no drizzle declaration (only triggers write it).
  */
-import type { CopiedApiKey, CopiedCredential, Outbox, Snapshot } from './copy-store.ts';
+import { copiedCredential, type CopiedApiKey, type Outbox, type Snapshot } from './copy-store.ts';
 import type { Role } from '../auth/principal.ts';
 import { credentialUsageStatement, poolCopyCredentialsStatement, type PoolCopyCredentialRow } from '../credentials/repository.ts';
 import { apiKeyUsageStatement, poolCopyApiKeysStatement, type PoolCopyApiKeyRow } from '../auth/api-key-store.ts';
@@ -35,20 +35,7 @@ export async function readSnapshot(db: D1Database): Promise<Snapshot> {
   const owners = new Map((people!.results as { id: number; role: Role; is_active: number }[]).map((u) => [u.id, u]));
   return {
     version: versionOf(version!.results),
-    credentials: (credentials!.results as PoolCopyCredentialRow[]).map(
-      (r): CopiedCredential => ({
-        id: r.id,
-        platform: r.platform,
-        tier: r.tier,
-        encryptedValue: r.encrypted_value,
-        keyId: r.key_id,
-        isActive: Boolean(r.is_active),
-        dailyQuota: r.daily_quota,
-        monthlyQuota: r.monthly_quota,
-        maxLeases: r.max_leases,
-        lastUsedAt: r.last_used_at,
-      }),
-    ),
+    credentials: (credentials!.results as PoolCopyCredentialRow[]).map(copiedCredential),
     apiKeys: (keys!.results as PoolCopyApiKeyRow[]).map((r): CopiedApiKey => {
       const owner = r.user_id === null ? undefined : owners.get(r.user_id);
       return {

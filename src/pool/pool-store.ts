@@ -14,7 +14,9 @@
  * are also kept in memory, read from SQLite once per instance: every write
  * goes through this class, which writes SQLite and memory together (the
  * object is the only writer), so the hot path reads no statement for them.
- * Leases too, indexed by id and by credential.
+ * Leases too, indexed by id and by credential in memory; SQLite keeps only
+ * the expiry index the sweep uses (the per-credential one is dropped: no
+ * statement reads by credential, and each lease write would pay for it).
  */
 import type { CredentialPoolState } from './lease-rules.ts';
 
@@ -38,7 +40,7 @@ CREATE TABLE IF NOT EXISTS leases (
   lease_id TEXT PRIMARY KEY, credential_id INTEGER NOT NULL, platform TEXT NOT NULL, tier TEXT NOT NULL,
   task_id TEXT NOT NULL, holder TEXT NOT NULL, acquired_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
   day_period TEXT NOT NULL, month_period TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS leases_credential ON leases (credential_id, expires_at);
+DROP INDEX IF EXISTS leases_credential;
 CREATE INDEX IF NOT EXISTS leases_expiry ON leases (expires_at);
 CREATE TABLE IF NOT EXISTS credential_state (
   credential_id INTEGER PRIMARY KEY, last_leased_at INTEGER, cooldown_until INTEGER,
