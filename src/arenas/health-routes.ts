@@ -16,9 +16,8 @@ import { query } from '../schema/validate.ts';
 import { booleanish, strict } from '../schema/types.ts';
 import { ArenaHealthSchema } from './health-schemas.ts';
 import { arenaHealth } from './health.ts';
-import { keyUsage } from '../credentials/key-usage.ts';
+import { keyUsage, rowsPerKeyIdOf } from '../credentials/key-usage.ts';
 import { deepDecryptCheck, enabledArenaTiers, loadHealthRows, poolFacts, sampleDecryptCheck } from './health-data.ts';
-import { rowsPerKeyId } from '../credentials/repository.ts';
 
 export const arenaHealthRoutes = new Hono<AppEnv>();
 
@@ -48,11 +47,10 @@ arenaHealthRoutes.get(
 
     const ring = c.var.config.credentialKeys;
     const started = Date.now();
-    const [rows, enabled, poolState, perKey, decrypt] = await Promise.all([
+    const [rows, enabled, poolState, decrypt] = await Promise.all([
       loadHealthRows(c.env.DB),
       enabledArenaTiers(c.env.DB),
       poolFacts(c.env),
-      rowsPerKeyId(c.env.DB),
       wantsDeep ? deepDecryptCheck(c.env.DB, ring) : sampleDecryptCheck(c.env.DB, ring),
     ]);
     const keyStatus = (k: string) => ring.statusOf(k);
@@ -75,7 +73,8 @@ arenaHealthRoutes.get(
       arenas: principal ? arenas : arenas.map(({ undecryptable_ids: _ids, ...rest }) => rest),
     };
     if (principal) {
-      const usage = keyUsage(perKey, keyStatus);
+      // Counted from the rows read above (the same snapshot the verdicts use), not a second query.
+      const usage = keyUsage(rowsPerKeyIdOf(rows), keyStatus);
       body.keys = {
         current_key_id: ring.currentKeyId,
         previous_key_ids: ring.previousKeyIds,

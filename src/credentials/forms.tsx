@@ -10,7 +10,7 @@
  */
 import * as v from 'valibot';
 import type { PlatformSpec, PlatformId } from '../arenas/registry.ts';
-import type { FieldProblem } from '../schema/problems.ts';
+import { problemsText, type FieldProblem } from '../schema/problems.ts';
 import { strict } from '../schema/types.ts';
 import { CsrfField } from '../ui/layout.tsx';
 import { CREDENTIAL_FIELDS } from './fields.ts';
@@ -82,7 +82,7 @@ export const ActionForm = v.object({ back: v.optional(v.string(), '') });
 
 /** "Not saved: field: message; …", every problem of a refused form. */
 export function problemSummary(problems: FieldProblem[]): string {
-  return `Not saved: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`;
+  return `Not saved: ${problemsText(problems)}`;
 }
 
 /** The message for one input, shown under it, or nothing. */

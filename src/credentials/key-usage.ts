@@ -1,7 +1,8 @@
 /**
  * Rows per credential key id with the ring's verdict: the credential-key fact
  * behind /api/health, arena health and lost-key recovery. Pure; the counts
- * come from the table's owner (repository.ts rowsPerKeyId).
+ * come from the table's owner (repository.ts rowsPerKeyId), or from rows a
+ * caller has already read (`rowsPerKeyIdOf`).
  */
 import type { CredentialKeyStatus } from '../crypto/key-ring.ts';
 
@@ -17,4 +18,11 @@ export function keyUsage(rowsByKey: ReadonlyMap<string, number>, keyStatus: (key
   return [...rowsByKey]
     .map(([key_id, rows]) => ({ key_id, status: keyStatus(key_id), rows }))
     .sort((a, b) => order[a.status] - order[b.status] || a.key_id.localeCompare(b.key_id));
+}
+
+/** Rows per key id, counted from rows already read (repository.ts credentialFactsRows): no second query for the same facts. */
+export function rowsPerKeyIdOf(rows: readonly { key_id: string }[]): Map<string, number> {
+  const perKey = new Map<string, number>();
+  for (const r of rows) perKey.set(r.key_id, (perKey.get(r.key_id) ?? 0) + 1);
+  return perKey;
 }

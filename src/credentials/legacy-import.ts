@@ -21,6 +21,7 @@
 import { Fernet, InvalidToken } from '../crypto/fernet.ts';
 import { utf8 } from '../crypto/encoding.ts';
 import { parseWith } from '../schema/validate.ts';
+import { problemsText } from '../schema/problems.ts';
 import { isPlainObject } from './fields.ts';
 import { NewCredentialBody, type NewCredentialInput } from './input.ts';
 
@@ -105,7 +106,7 @@ export async function convertLegacyRow(line: string, originalKeys: readonly Fern
     monthly_quota: row.monthly_quota ?? null,
     notes: row.notes ?? null,
   });
-  if (!parsed.ok) return fail(parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+  if (!parsed.ok) return fail(problemsText(parsed.problems));
   const input: NewCredentialInput = parsed.value;
 
   const normalized =

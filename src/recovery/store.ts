@@ -18,8 +18,8 @@ import { openDb } from '../db/client.ts';
 import { recoveryActions } from '../db/schema.ts';
 import { deepDecryptCheck, loadHealthRows } from '../arenas/health-data.ts';
 import { allArenaConfigs, setArenaEnabledStatement } from '../arenas/query-design-store.ts';
-import { purgeCredentialsStatement, purgeStamps, rowsPerKeyId } from '../credentials/repository.ts';
-import { keyUsage, type KeyUsage } from '../credentials/key-usage.ts';
+import { purgeCredentialsStatement, purgeStamps } from '../credentials/repository.ts';
+import { keyUsage, rowsPerKeyIdOf, type KeyUsage } from '../credentials/key-usage.ts';
 import type { DisabledArena } from '../arenas/arenas-config.ts';
 import { platformsForArena, type Tier } from '../arenas/registry.ts';
 import { arenasDisabledBy, locateArena, lostPlatformTiers, type CredentialFacts, type PurgeScope } from './plan.ts';
@@ -95,12 +95,9 @@ export class RecoveryStore {
   }
 
   async status(): Promise<RecoveryStatus> {
-    const [perKey, rows, ds, actions] = await Promise.all([
-      rowsPerKeyId(this.#db),
-      loadHealthRows(this.#db),
-      designs(this.#db),
-      recentActions(this.#db),
-    ]);
+    const [rows, ds, actions] = await Promise.all([loadHealthRows(this.#db), designs(this.#db), recentActions(this.#db)]);
+    // Counted from the rows just read, so the counts and the per-platform breakdown below agree.
+    const perKey = rowsPerKeyIdOf(rows);
     const keys = keyUsage(perKey, (k) => this.#ring.statusOf(k));
     const missingIds = new Set(keys.filter((k) => k.status === 'missing').map((k) => k.key_id));
     const missing_keys: MissingKey[] = [...missingIds].map((key_id) => {

@@ -26,38 +26,10 @@ export function rotationFaultHook(): RotationFaultHook | null {
   return installed;
 }
 
-export interface PlannedFault {
-  point: FaultPoint;
-  /**
-   * 'throw': the step throws (handled, retried). 'crash': the invocation dies
-   * unhandled. 'pause': the step waits there until the test sets RESUME_KEY
-   * (to make an edit land between reading a batch and committing it).
-   */
-  kind: 'throw' | 'crash' | 'pause';
-  /** Only in this re-encryption batch (1 = the first batch committed in the run). */
-  batch?: number;
-  /** How many times it fires; default once. */
-  times?: number;
-}
-
 /** Thrown for a planned 'crash': the object lets it escape without saving anything. */
 export class SimulatedCrash extends Error {
   constructor(point: FaultPoint) {
     super(`simulated crash at ${point} (test)`);
     this.name = 'SimulatedCrash';
   }
-}
-
-function matches(f: PlannedFault, point: FaultPoint, s: RotationState): boolean {
-  return f.point === point && (f.batch === undefined || f.batch === s.batches + 1);
-}
-
-/** The fault to fire at this point, if any, and the plan that remains. */
-export function takeFault(planned: PlannedFault[], point: FaultPoint, s: RotationState): { fire?: PlannedFault; rest: PlannedFault[] } {
-  const i = planned.findIndex((f) => matches(f, point, s));
-  if (i < 0) return { rest: planned };
-  const fire = planned[i]!;
-  const times = (fire.times ?? 1) - 1;
-  const rest = planned.flatMap((f, j) => (j !== i ? [f] : times > 0 ? [{ ...f, times }] : []));
-  return { fire, rest };
 }

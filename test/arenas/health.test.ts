@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { arenaHealth, type HealthInput, type HealthRow } from '../../src/arenas/health.ts';
+import { keyUsage, rowsPerKeyIdOf } from '../../src/credentials/key-usage.ts';
 
 const NOW = 1_800_000_000_000;
 const row = (id: number, over: Partial<HealthRow> = {}): HealthRow => ({
@@ -38,5 +39,18 @@ describe('arenaHealth', () => {
     const r = arenaHealth(input({ rows: [row(1), row(2, { key_id: 'old' }), row(3, { key_id: 'gone' }), row(4)], failedIds: new Set([4]) }));
     expect(gs(r)).toMatchObject({ status: 'degraded', credentials: { current_key: 1, previous_key: 1, undecryptable: 2, usable_now: 2 }, undecryptable_ids: [3, 4] });
     expect(arenaHealth(input({ rows: [row(1)], locked: true })).overall).toBe('degraded');
+  });
+});
+
+describe('rows per key id, from rows already read', () => {
+  it('counts each key id once per row, and keyUsage orders them current, previous, missing', () => {
+    const rows = [row(1), row(2, { key_id: 'gone' }), row(3, { key_id: 'old' }), row(4), row(5, { key_id: 'gone' })];
+    expect(rowsPerKeyIdOf(rows)).toEqual(new Map([['cur', 2], ['gone', 2], ['old', 1]]));
+    expect(keyUsage(rowsPerKeyIdOf(rows), input({}).keyStatus)).toEqual([
+      { key_id: 'cur', status: 'current', rows: 2 },
+      { key_id: 'old', status: 'previous', rows: 1 },
+      { key_id: 'gone', status: 'missing', rows: 2 },
+    ]);
+    expect(rowsPerKeyIdOf([])).toEqual(new Map());
   });
 });

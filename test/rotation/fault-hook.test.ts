@@ -3,9 +3,9 @@
 // gives the engine no fault port and never reads the plan from storage.
 import { runInDurableObject } from 'cloudflare:test';
 import { beforeEach, expect, it } from 'vitest';
-import { rotationFaultHook, setRotationFaultHook, type PlannedFault } from '../../src/rotation/faults.ts';
+import { rotationFaultHook, setRotationFaultHook } from '../../src/rotation/faults.ts';
 import { ROTATION_PATH, admin, callJson, driveToEnd, expectIntact, planFaults, resetWorld, seedRows, stub } from './support.ts';
-import { FAULTS_KEY } from './fault-hook.ts';
+import { FAULTS_KEY, type PlannedFault } from './fault-hook.ts';
 
 beforeEach(resetWorld);
 

@@ -6,7 +6,37 @@
  * survives a simulated crash or an eviction. Installed by support.ts; the
  * Worker itself never installs a hook.
  */
-import { setRotationFaultHook, SimulatedCrash, takeFault, type PlannedFault } from '../../src/rotation/faults.ts';
+import type { FaultPoint } from '../../src/rotation/engine.ts';
+import { setRotationFaultHook, SimulatedCrash } from '../../src/rotation/faults.ts';
+import type { RotationState } from '../../src/rotation/state-machine.ts';
+
+export interface PlannedFault {
+  point: FaultPoint;
+  /**
+   * 'throw': the step throws (handled, retried). 'crash': the invocation dies
+   * unhandled. 'pause': the step waits there until the test sets RESUME_KEY
+   * (to make an edit land between reading a batch and committing it).
+   */
+  kind: 'throw' | 'crash' | 'pause';
+  /** Only in this re-encryption batch (1 = the first batch committed in the run). */
+  batch?: number;
+  /** How many times it fires; default once. */
+  times?: number;
+}
+
+function matches(f: PlannedFault, point: FaultPoint, s: RotationState): boolean {
+  return f.point === point && (f.batch === undefined || f.batch === s.batches + 1);
+}
+
+/** The fault to fire at this point, if any, and the plan that remains. */
+function takeFault(planned: PlannedFault[], point: FaultPoint, s: RotationState): { fire?: PlannedFault; rest: PlannedFault[] } {
+  const i = planned.findIndex((f) => matches(f, point, s));
+  if (i < 0) return { rest: planned };
+  const fire = planned[i]!;
+  const times = (fire.times ?? 1) - 1;
+  const rest = planned.flatMap((f, j) => (j !== i ? [f] : times > 0 ? [{ ...f, times }] : []));
+  return { fire, rest };
+}
 
 export const FAULTS_KEY = 'test:faults';
 /** Set by a 'pause' fault while it waits; a test sets RESUME_KEY to let it go on. */

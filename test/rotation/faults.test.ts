@@ -3,7 +3,7 @@
 // every credential still decrypts to its original fields, none lost or added.
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { PlannedFault } from '../../src/rotation/faults.ts';
+import type { PlannedFault } from './fault-hook.ts';
 import type { KeyRotation } from '../../src/rotation/durable-object.ts';
 import {
   NEW, ROTATION_PATH, admin, auditRows, callJson, driveToEnd, expectIntact, planFaults, poolLocked,
