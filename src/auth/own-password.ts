@@ -8,7 +8,7 @@
  */
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
-import { VaultError } from '../errors.ts';
+import { validationError } from '../schema/problems.ts';
 import { auditStatement } from '../audit/audit.ts';
 import { verifyPassword } from '../crypto/password.ts';
 import { issueAccessToken, type IssuedToken } from './tokens.ts';
@@ -33,7 +33,7 @@ export async function changeOwnPassword(
   if (!(await verifyPassword(current, user.hashedPassword))) {
     // The reservation already counts this failure.
     await auditStatement(db, { actor: by.actor, action: 'auth.password_change_failed', target: `user:${userId}`, ip: by.ip, at: now });
-    throw new VaultError('VALIDATION_FAILED', 'The current password is not correct.', { details: { field: 'current_password' } });
+    throw validationError([{ field: 'current_password', message: 'is not correct' }], 'The current password is not correct.');
   }
   const updated = await setPassword(db, userId, next, by, 'auth.password_changed', successStatements(db, reservation));
   const issued = await issueAccessToken(config, updated);

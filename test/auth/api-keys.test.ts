@@ -76,7 +76,13 @@ describe('/api/api-keys', () => {
     const researcher = await createTestUser('researcher');
     const bad = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'admin', user_id: researcher.id } });
     expect(bad.status).toBe(422);
-    expect((await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'collector', user_id: 999999 } })).status).toBe(422);
+    expect(((await bad.json()) as { error: { field: string; fields: { field: string }[] } }).error).toMatchObject({ field: 'scope', fields: [{ field: 'scope' }] });
+    const noUser = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'collector', user_id: 999999 } });
+    expect(noUser.status).toBe(422);
+    const noUserText = await noUser.text();
+    // The one 422 shape (fields listed), and no input value in it.
+    expect(JSON.parse(noUserText).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'user_id', fields: [{ field: 'user_id', message: 'is not a user' }] });
+    expect(noUserText).not.toContain('999999');
     const owned = await createKey(admin.token, { name: 'owned', scope: 'admin', user_id: admin.id });
     expect(owned.user_id).toBe(admin.id);
     const me = await call('/api/auth/me', `ApiKey ${owned.key}`);
