@@ -188,4 +188,17 @@ describe('/admin/api-keys page', () => {
     expect(await env.DB.prepare('SELECT revoked_at IS NOT NULL AS r FROM api_keys WHERE id = ?').bind(id).first()).toEqual({ r: 1 });
     expect(await auditText()).not.toContain(key!.slice(16));
   });
+
+  it("the store's refusal (an admin-scope key for a researcher) shows the form again, filled in, not the error page", async () => {
+    const admin = await userWithPassword('admin');
+    const researcher = await createTestUser('researcher');
+    const cookie = await browserLogin(admin, '100.64.2.2');
+    const form = await openForm('/admin/api-keys', cookie);
+    const res = await postForm('/admin/api-keys', form, { name: 'for a researcher', scope: 'admin', user_id: String(researcher.id) });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('An admin-scope key must belong to an admin or to no user (a service).');
+    expect(html).toMatch(/name="name"[^>]*value="for a researcher"|value="for a researcher"[^>]*name="name"/);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM api_keys WHERE name = 'for a researcher'").first()).toEqual({ n: 0 });
+  });
 });
