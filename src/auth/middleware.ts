@@ -77,7 +77,7 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
       }
     }
   }
-  return { via, userId: user.id, role: user.role, email: user.email, actor: `user:${user.id}`, permissions: effectivePermissions({ via, role: user.role }) };
+  return { via, userId: user.id, email: user.email, actor: `user:${user.id}`, permissions: effectivePermissions({ via, role: user.role }) };
 }
 
 /**
