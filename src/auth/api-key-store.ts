@@ -57,9 +57,14 @@ export async function listApiKeys(db: Db): Promise<ListedApiKey[]> {
   });
 }
 
-/** The key with this public prefix, or undefined. */
-export async function findApiKeyByPrefix(db: Db, prefix: string): Promise<ApiKeyRow | undefined> {
-  return db.query.apiKeys.findFirst({ where: eq(apiKeys.keyPrefix, prefix) });
+/** The key with this public prefix (at most one row: the prefix is unique), unexecuted, for the caller's batch. */
+export function apiKeyByPrefixQuery(db: Db, prefix: string) {
+  return db.select().from(apiKeys).where(eq(apiKeys.keyPrefix, prefix)).limit(1);
+}
+
+/** The owner id of the key with this prefix, as a subquery for the owner's read (users.ts `usersWithIdIn`). */
+export function apiKeyOwnerIdSubquery(db: Db, prefix: string) {
+  return db.select({ id: apiKeys.userId }).from(apiKeys).where(eq(apiKeys.keyPrefix, prefix));
 }
 
 /** Stamps a key's use. */
