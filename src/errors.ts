@@ -64,12 +64,7 @@ export class VaultError extends Error {
 
   /** The JSON body every REST error uses: `{error: {code, message, ...details}}`. */
   toJSON(): { error: Record<string, unknown> } {
-    const details = this.details ?? {};
-    // Every VALIDATION_FAILED carries `fields`, also when it was raised for one field.
-    if (this.code === 'VALIDATION_FAILED' && !Array.isArray(details.fields) && typeof details.field === 'string') {
-      return { error: { code: this.code, message: this.message, ...details, fields: [{ field: details.field, message: this.message }] } };
-    }
-    return { error: { code: this.code, message: this.message, ...details } };
+    return { error: { code: this.code, message: this.message, ...(this.details ?? {}) } };
   }
 }
 

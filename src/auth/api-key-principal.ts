@@ -12,7 +12,7 @@
  * scope and its owner's current role.
  */
 import { apiKeyMatches, apiKeyStatus } from './api-keys.ts';
-import { effectivePermissions, effectiveRole, type ApiKeyScope, type Principal, type Role } from './principal.ts';
+import { effectivePermissions, type ApiKeyScope, type Principal, type Role } from './principal.ts';
 
 export interface StoredApiKey {
   id: number;
@@ -40,14 +40,11 @@ export function apiKeyPrincipal(
     if (!owner || !owner.isActive) return undefined;
     ownerRole = owner.role;
   }
-  const facts = { via: 'api_key', scope: row.scope, ownerRole } as const;
   return {
     via: 'api_key',
     userId: row.userId,
-    role: effectiveRole(facts),
-    scope: row.scope,
     apiKeyId: row.id,
     actor: `api_key:${row.id}`,
-    permissions: effectivePermissions(facts),
+    permissions: effectivePermissions({ via: 'api_key', scope: row.scope, ownerRole }),
   };
 }

@@ -12,6 +12,7 @@ import { apiKeyStatus, generateApiKey, type NewApiKeyInput } from './api-keys.ts
 import { getUser, userStandingsQuery } from './users.ts';
 import type { Actor } from './principal.ts';
 import { iso } from '../db/timestamps.ts';
+import { validationError } from '../schema/problems.ts';
 
 /** Who created a key, as lists show it: null when a script or a service key made it. */
 export interface KeyCreator {
@@ -56,9 +57,14 @@ export async function listApiKeys(db: Db): Promise<ListedApiKey[]> {
   });
 }
 
-/** The key with this public prefix, or undefined. */
-export async function findApiKeyByPrefix(db: Db, prefix: string): Promise<ApiKeyRow | undefined> {
-  return db.query.apiKeys.findFirst({ where: eq(apiKeys.keyPrefix, prefix) });
+/** The key with this public prefix (at most one row: the prefix is unique), unexecuted, for the caller's batch. */
+export function apiKeyByPrefixQuery(db: Db, prefix: string) {
+  return db.select().from(apiKeys).where(eq(apiKeys.keyPrefix, prefix)).limit(1);
+}
+
+/** The owner id of the key with this prefix, as a subquery for the owner's read (users.ts `usersWithIdIn`). */
+export function apiKeyOwnerIdSubquery(db: Db, prefix: string) {
+  return db.select({ id: apiKeys.userId }).from(apiKeys).where(eq(apiKeys.keyPrefix, prefix));
 }
 
 /** Stamps a key's use. */
@@ -101,12 +107,13 @@ export function newApiKeyQuery(db: Db, row: NewApiKeyRow) {
 export async function createApiKey(db: Db, input: NewApiKeyInput, createdBy: number | null, by: Actor) {
   if (input.userId !== null) {
     const owner = await getUser(db, input.userId).catch(() => {
-      throw new VaultError('VALIDATION_FAILED', `user_id ${input.userId} is not a user.`, { details: { field: 'user_id' } });
+      throw validationError([{ field: 'user_id', message: 'is not a user' }]);
     });
     if (input.scope === 'admin' && owner.role !== 'admin') {
-      throw new VaultError('VALIDATION_FAILED', 'An admin-scope key must belong to an admin or to no user (a service).', {
-        details: { field: 'scope' },
-      });
+      throw validationError(
+        [{ field: 'scope', message: 'must be collector for a key that acts for a non-admin' }],
+        'An admin-scope key must belong to an admin or to no user (a service).',
+      );
     }
   }
   const generated = generateApiKey();

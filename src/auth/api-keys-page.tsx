@@ -14,7 +14,7 @@ import { actorOf } from '../http/request-context.ts';
 import { formAction, formatTime } from '../ui/form-action.ts';
 import { apiKeyStatus } from './api-keys.ts';
 import { NewApiKeyForm } from './schemas.ts';
-import { form, params } from '../schema/validate.ts';
+import { form, params, readFormFields } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';
 import { problemsText } from '../schema/problems.ts';
 import { createApiKey, listApiKeys, revokeApiKey, type KeyCreator } from './api-key-store.ts';
@@ -147,8 +147,14 @@ apiKeysPage.post(
   '/admin/api-keys',
   form(NewApiKeyForm, (c, problems, values) => showPage(c, { error: problemsText(problems), values, status: 422 })),
   async (c) => {
-    const created = await createApiKey(c.var.db, c.req.valid('form'), c.var.principal?.userId ?? null, actorOf(c));
-    return showPage(c, { created, status: 201 });
+    try {
+      const created = await createApiKey(c.var.db, c.req.valid('form'), c.var.principal?.userId ?? null, actorOf(c));
+      return showPage(c, { created, status: 201 });
+    } catch (e) {
+      // The store's own refusals (no such user; an admin-scope key for a non-admin): the form again, filled in, like the schema's.
+      if (e instanceof VaultError && e.code === 'VALIDATION_FAILED') return showPage(c, { error: e.message, values: await readFormFields(c), status: e.status });
+      throw e;
+    }
   },
 );
 

@@ -14,7 +14,6 @@
  *     use, and writes the audit event — one D1 batch.
  * The password never goes anywhere but the hash function.
  */
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import type { User } from '../db/schema.ts';

@@ -18,8 +18,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from '../http/types.ts';
-import { findApiKeyByPrefix, touchApiKey } from './api-key-store.ts';
-import { findUser } from './users.ts';
+import { apiKeyByPrefixQuery, apiKeyOwnerIdSubquery, touchApiKey } from './api-key-store.ts';
+import { findUser, usersWithIdIn } from './users.ts';
 import { apiKeyPrefix } from './api-keys.ts';
 import { apiKeyPrincipal } from './api-key-principal.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
@@ -41,9 +41,10 @@ export function sessionCookieOptions(maxAgeSeconds: number) {
 async function fromApiKey(c: Context<AppEnv>, key: string): Promise<Principal | undefined> {
   const prefix = apiKeyPrefix(key);
   if (!prefix) return undefined;
-  const row = await findApiKeyByPrefix(c.var.db, prefix);
+  // The key and its owner in one round trip (a service key's owner read finds nothing).
+  const db = c.var.db;
+  const [[row], [owner]] = await db.batch([apiKeyByPrefixQuery(db, prefix), usersWithIdIn(db, apiKeyOwnerIdSubquery(db, prefix))]);
   if (!row) return undefined;
-  const owner = row.userId === null ? undefined : await findUser(c.var.db, row.userId);
   const principal = apiKeyPrincipal(key, row, owner ?? null, Date.now());
   if (!principal) return undefined;
   c.executionCtx.waitUntil(
@@ -77,7 +78,7 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
       }
     }
   }
-  return { via, userId: user.id, role: user.role, email: user.email, actor: `user:${user.id}`, permissions: effectivePermissions({ via, role: user.role }) };
+  return { via, userId: user.id, email: user.email, actor: `user:${user.id}`, permissions: effectivePermissions({ via, role: user.role }) };
 }
 
 /**

@@ -8,11 +8,10 @@
  */
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
-import { VaultError } from '../errors.ts';
+import { validationError } from '../schema/problems.ts';
 import { auditStatement } from '../audit/audit.ts';
 import { verifyPassword } from '../crypto/password.ts';
 import { issueAccessToken, type IssuedToken } from './tokens.ts';
-import { passwordProblem } from './user-rules.ts';
 import { throttleBuckets } from './throttle-policy.ts';
 import { reserveAttempt, successStatements } from './login-throttle.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
@@ -23,21 +22,20 @@ export async function changeOwnPassword(
   db: Db,
   config: Config,
   userId: number,
-  current: unknown,
-  next: unknown,
+  current: string,
+  /** Already parsed by the route's schema (schemas.ts `NewPassword`, which applies `passwordProblem`). */
+  next: string,
   by: Actor,
   now = Date.now(),
 ): Promise<{ issued: IssuedToken }> {
-  const problem = passwordProblem(next);
-  if (problem) throw new VaultError('VALIDATION_FAILED', `new_password: ${problem}.`, { details: { field: 'new_password' } });
   const user = await getUser(db, userId);
   const reservation = await reserveAttempt(db, throttleBuckets(user.email, by.ip ?? null), now, { message: 'Too many wrong passwords.' });
-  if (typeof current !== 'string' || !(await verifyPassword(current, user.hashedPassword))) {
+  if (!(await verifyPassword(current, user.hashedPassword))) {
     // The reservation already counts this failure.
     await auditStatement(db, { actor: by.actor, action: 'auth.password_change_failed', target: `user:${userId}`, ip: by.ip, at: now });
-    throw new VaultError('VALIDATION_FAILED', 'The current password is not correct.', { details: { field: 'current_password' } });
+    throw validationError([{ field: 'current_password', message: 'is not correct' }], 'The current password is not correct.');
   }
-  const updated = await setPassword(db, userId, next as string, by, 'auth.password_changed', successStatements(db, reservation));
+  const updated = await setPassword(db, userId, next, by, 'auth.password_changed', successStatements(db, reservation));
   const issued = await issueAccessToken(config, updated);
   await signingKeyUseStatement(db, issued, Date.now());
   return { issued };

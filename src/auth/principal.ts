@@ -24,15 +24,16 @@ export interface Principal {
   /** 'session' = cookie (browser), 'bearer' = JWT in Authorization, 'api_key' = machine key. */
   via: 'session' | 'bearer' | 'api_key';
   userId: number | null;
-  /** The role the caller acts with: a key's scope lowered to its owner's current role. */
-  role: Role;
   /** Set for API keys only. */
-  scope?: ApiKeyScope;
   apiKeyId?: number;
   email?: string;
   /** How the audit log names this actor, e.g. `user:3` or `api_key:7`. Never a secret. */
   actor: string;
-  /** The one answer every guard reads (see effectivePermissions). */
+  /**
+   * The one answer every guard reads (see effectivePermissions). The role and
+   * scope it was worked out from are deliberately not kept on the principal,
+   * so nothing can decide on them instead.
+   */
   permissions: ReadonlySet<Permission>;
 }
 
@@ -46,7 +47,7 @@ export type CallerFacts =
  * never more than its owner's current role (an admin-scope key of an admin
  * who was demoted acts as a researcher). A service key acts with its scope.
  */
-export function effectiveRole(f: CallerFacts): Role {
+function effectiveRole(f: CallerFacts): Role {
   if (f.via !== 'api_key') return f.role;
   if (f.scope !== 'admin') return 'researcher';
   return f.ownerRole === null || f.ownerRole === 'admin' ? 'admin' : 'researcher';

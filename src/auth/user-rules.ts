@@ -34,10 +34,6 @@ export function passwordProblem(password: unknown): string | null {
   return null;
 }
 
-export function isRole(v: unknown): v is Role {
-  return v === 'admin' || v === 'researcher';
-}
-
 export interface NewUserInput {
   email: string;
   password: string;

@@ -3,7 +3,7 @@
  * event in one D1 batch (D1's transaction). Rules live in user-rules.ts; the
  * public JSON shape (`publicUser`) never carries the password hash.
  */
-import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql, type SQLWrapper } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from '../db/client.ts';
 import { users, type User } from '../db/schema.ts';
@@ -38,6 +38,11 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
 /** The user with this id, or undefined. */
 export async function findUser(db: Db, id: number): Promise<User | undefined> {
   return Number.isSafeInteger(id) ? db.query.users.findFirst({ where: eq(users.id, id) }) : undefined;
+}
+
+/** The users whose id the subquery selects, unexecuted (e.g. an API key's owner: api-key-store.ts `apiKeyOwnerIdSubquery`). */
+export function usersWithIdIn(db: Db, ids: SQLWrapper) {
+  return db.select().from(users).where(inArray(users.id, ids));
 }
 
 export async function getUser(db: Db, id: number): Promise<User> {

@@ -15,7 +15,7 @@
  * under 40 KB as \u escapes in JSON) and a query design's arenas_config (one
  * entry per registry arena). Importing many credentials is a script
  * (`npm run import-credentials`), not a route. A route that truly needs more
- * gets a row in LARGER_BODIES, with its reason: a limit set on the route itself
+ * needs its exception here, with its reason: a limit set on the route itself
  * could only lower this one, never raise it.
  */
 import type { MiddlewareHandler } from 'hono';
@@ -25,10 +25,9 @@ import type { AppEnv } from './types.ts';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
 
-/** Routes allowed a larger body, each with the reason. None today (see above). */
-const LARGER_BODIES: readonly { method: string; path: RegExp; maxBytes: number; reason: string }[] = [];
-
-function limiter(maxBytes: number): MiddlewareHandler<AppEnv> {
+/** The one limit, for every route (no route is allowed more today; see above). */
+export function bodyLimits(): MiddlewareHandler<AppEnv> {
+  const maxBytes = DEFAULT_BODY_LIMIT_BYTES;
   return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
@@ -37,13 +36,4 @@ function limiter(maxBytes: number): MiddlewareHandler<AppEnv> {
       });
     },
   });
-}
-
-export function bodyLimits(): MiddlewareHandler<AppEnv> {
-  const byDefault = limiter(DEFAULT_BODY_LIMIT_BYTES);
-  const larger = LARGER_BODIES.map((r) => ({ ...r, limit: limiter(r.maxBytes) }));
-  return (c, next) => {
-    const special = larger.find((r) => r.method === c.req.method && r.path.test(c.req.path));
-    return (special?.limit ?? byDefault)(c, next);
-  };
 }

@@ -14,6 +14,7 @@ import type { GenericSchema } from 'valibot';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
 import type { Permission } from '../auth/principal.ts';
 import { specOf, type GuardSpec, type RouteDoc, type ValidatorSpec } from './spec.ts';
+import { isApiPath } from '../http/paths.ts';
 
 type Json = Record<string, unknown>;
 
@@ -89,7 +90,7 @@ export function apiRouteFacts(app: Hono<any>): RouteFacts[] {
       if (spec?.kind === 'guard') guards.push({ pattern: r.path, spec });
       continue;
     }
-    if (!(r.path === '/api' || r.path.startsWith('/api/'))) continue;
+    if (!isApiPath(r.path)) continue;
     const key = `${r.method} ${r.path}`;
     const facts = byKey.get(key) ?? { method: r.method, path: r.path, validators: [] };
     byKey.set(key, facts);

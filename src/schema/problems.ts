@@ -15,11 +15,13 @@ export interface FieldProblem {
 /**
  * One 422 for a list of problems: `{"error":{"code":"VALIDATION_FAILED",
  * "message","field","fields":[{"field","message"}...]}}`. The message names
- * the first problem; `field` repeats its name for callers that read only one.
+ * the first problem (or is `message`, a sentence for a page to show);
+ * `field` repeats its name for callers that read only one. Every
+ * VALIDATION_FAILED is built here, so every one carries `fields`.
  */
-export function validationError(problems: FieldProblem[]): VaultError {
+export function validationError(problems: FieldProblem[], message?: string): VaultError {
   const first = problems[0]!;
-  return new VaultError('VALIDATION_FAILED', `${first.field}: ${first.message}`, {
+  return new VaultError('VALIDATION_FAILED', message ?? `${first.field}: ${first.message}`, {
     details: { field: first.field, fields: problems },
   });
 }

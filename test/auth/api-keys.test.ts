@@ -76,7 +76,13 @@ describe('/api/api-keys', () => {
     const researcher = await createTestUser('researcher');
     const bad = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'admin', user_id: researcher.id } });
     expect(bad.status).toBe(422);
-    expect((await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'collector', user_id: 999999 } })).status).toBe(422);
+    expect(((await bad.json()) as { error: { field: string; fields: { field: string }[] } }).error).toMatchObject({ field: 'scope', fields: [{ field: 'scope' }] });
+    const noUser = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'collector', user_id: 999999 } });
+    expect(noUser.status).toBe(422);
+    const noUserText = await noUser.text();
+    // The one 422 shape (fields listed), and no input value in it.
+    expect(JSON.parse(noUserText).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'user_id', fields: [{ field: 'user_id', message: 'is not a user' }] });
+    expect(noUserText).not.toContain('999999');
     const owned = await createKey(admin.token, { name: 'owned', scope: 'admin', user_id: admin.id });
     expect(owned.user_id).toBe(admin.id);
     const me = await call('/api/auth/me', `ApiKey ${owned.key}`);
@@ -181,5 +187,18 @@ describe('/admin/api-keys page', () => {
     expect(revoked.status).toBe(303);
     expect(await env.DB.prepare('SELECT revoked_at IS NOT NULL AS r FROM api_keys WHERE id = ?').bind(id).first()).toEqual({ r: 1 });
     expect(await auditText()).not.toContain(key!.slice(16));
+  });
+
+  it("the store's refusal (an admin-scope key for a researcher) shows the form again, filled in, not the error page", async () => {
+    const admin = await userWithPassword('admin');
+    const researcher = await createTestUser('researcher');
+    const cookie = await browserLogin(admin, '100.64.2.2');
+    const form = await openForm('/admin/api-keys', cookie);
+    const res = await postForm('/admin/api-keys', form, { name: 'for a researcher', scope: 'admin', user_id: String(researcher.id) });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('An admin-scope key must belong to an admin or to no user (a service).');
+    expect(html).toMatch(/name="name"[^>]*value="for a researcher"|value="for a researcher"[^>]*name="name"/);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM api_keys WHERE name = 'for a researcher'").first()).toEqual({ n: 0 });
   });
 });

@@ -187,7 +187,9 @@ describe('sessions end on demand', () => {
       });
     const wrong = await change('canary-not-it', 'canary-new-password-1');
     expect(wrong.status).toBe(422);
-    expect(await wrong.text()).not.toContain('canary');
+    const wrongText = await wrong.text();
+    expect(wrongText).not.toContain('canary');
+    expect(JSON.parse(wrongText).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'current_password', fields: [{ field: 'current_password' }] });
     expect((await change(u.password, 'short')).status).toBe(422);
     const newPassword = `canary-new-${crypto.randomUUID()}`;
     const ok = await change(u.password, newPassword);
