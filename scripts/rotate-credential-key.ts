@@ -23,7 +23,8 @@ import { readFileSync } from 'node:fs';
 import { CliError, parseCli, runMain } from './lib/cli.ts';
 import { devVarsPath, updateDevVars } from './lib/dev-vars.ts';
 import { promptHidden } from './lib/prompt.ts';
-import { waitForHealth } from './lib/vault-health.ts';
+import { keyIdsInHealth, type KeyIds } from './lib/known-keys.ts';
+import { readHealth, waitForHealth } from './lib/vault-health.ts';
 import { runWrangler, secretBulk, secretDelete } from './lib/wrangler.ts';
 import { Fernet, InvalidFernetKey } from '../src/crypto/fernet.ts';
 
@@ -132,30 +133,20 @@ async function request(ctx: Ctx, method: string, path: string, body?: unknown): 
   return { status: res.status, json };
 }
 
-interface Ring {
-  current: string;
-  previous: string[];
-}
-
-async function vaultRing(ctx: Ctx): Promise<Ring | null> {
-  try {
-    const { json } = await request(ctx, 'GET', '/api/health');
-    const k = json?.keys?.credential_key;
-    return k ? { current: k.current_key_id, previous: k.previous_key_ids ?? [] } : null;
-  } catch (e) {
-    if (e instanceof CliError) return null;
-    throw e;
-  }
+/** The credential key ring the vault reports in /api/health (key ids), or null when it does not answer or reports none. */
+async function vaultRing(ctx: Ctx): Promise<KeyIds | null> {
+  const health = await readHealth(ctx.url);
+  return health && keyIdsInHealth(health, 'CREDENTIAL_ENCRYPTION_KEY');
 }
 
 /** Polls /api/health until `ok(ring)`; tells a local operator once to restart wrangler dev. */
-async function waitForRing(ctx: Ctx, what: string, ok: (r: Ring) => boolean): Promise<void> {
+async function waitForRing(ctx: Ctx, what: string, ok: (r: KeyIds) => boolean): Promise<void> {
   await waitForHealth(
     ctx.url,
     what,
     (h) => {
-      const k = h.keys?.credential_key;
-      return Boolean(k?.current_key_id) && ok({ current: k!.current_key_id!, previous: k!.previous_key_ids ?? [] });
+      const ring = keyIdsInHealth(h, 'CREDENTIAL_ENCRYPTION_KEY');
+      return ring !== null && ok(ring);
     },
     { waitMs: ctx.waitMs, remote: ctx.remote },
   );

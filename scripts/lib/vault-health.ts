@@ -7,7 +7,6 @@
  *   await waitForHealth('https://vault.example.org', 'under the new key', (h) => h.keys?.secret_key?.current_kid === kid, { waitMs: 300_000, remote: true });
  */
 import { CliError } from './cli.ts';
-import { healthUrl } from './known-keys.ts';
 
 export interface SecretKeyHealth {
   current_kid?: string;
@@ -21,11 +20,22 @@ export interface Health {
   keys?: { secret_key?: SecretKeyHealth; credential_key?: { current_key_id?: string; previous_key_ids?: string[] } } | null;
 }
 
+/** `base`'s health URL (`base` may be the vault's origin or the health URL itself). */
+export function healthUrl(base: string): string {
+  const trimmed = base.replace(/\/+$/, '');
+  return trimmed.endsWith('/api/health') ? trimmed : `${trimmed}/api/health`;
+}
+
+/** The vault's health body; throws what fetch or the JSON parse threw (no answer, or not JSON). */
+export async function fetchHealth(base: string): Promise<Health> {
+  const res = await fetch(healthUrl(base), { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+  return (await res.json()) as Health;
+}
+
 /** The vault's health body, or null when it does not answer (yet). */
 export async function readHealth(base: string): Promise<Health | null> {
   try {
-    const res = await fetch(healthUrl(base), { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
-    return (await res.json()) as Health;
+    return await fetchHealth(base);
   } catch {
     return null;
   }
