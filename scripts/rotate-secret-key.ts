@@ -29,6 +29,7 @@ import {
   checkBackupDirs,
   judgeBackup,
   openBackup,
+  openBackupOf,
   planBackup,
   readBackupPassphrase,
   readNewPassphrase,
@@ -96,8 +97,7 @@ async function oldKey(ctx: Ctx, oldBackup: string | undefined): Promise<{ value:
     return { value, kid: await keyIdOfSecret('SECRET_KEY', value) };
   }
   if (!oldBackup) throw new CliError('--remote needs --old-backup FILE: the backup of the SECRET_KEY in use (Cloudflare cannot give it back)');
-  const found = (await openBackup(oldBackup, await readBackupPassphrase(ctx.passFile, 'Passphrase of the old key\'s backup'))).find((e) => e.name === 'SECRET_KEY');
-  if (!found) throw new CliError(`${oldBackup} holds no SECRET_KEY`);
+  const found = await openBackupOf(oldBackup, await readBackupPassphrase(ctx.passFile, 'Passphrase of the old key\'s backup'), 'SECRET_KEY');
   return { value: found.value, kid: found.keyId };
 }
 
@@ -114,9 +114,7 @@ async function newKey(ctx: Ctx, values: { out?: string; 'new-backup'?: string },
     kid = planned.keyId;
     console.log('Checking the new backup: type its passphrase once more.');
   } else {
-    const found = (await openBackup(file, await readBackupPassphrase(ctx.passFile, 'Passphrase of the new key\'s backup'))).find((e) => e.name === 'SECRET_KEY');
-    if (!found) throw new CliError(`${file} holds no SECRET_KEY`);
-    kid = found.keyId;
+    kid = (await openBackupOf(file, await readBackupPassphrase(ctx.passFile, 'Passphrase of the new key\'s backup'), 'SECRET_KEY')).keyId;
   }
   if (kid === oldKid) throw new CliError('the new backup holds the key in use now: make a new key (--out DIR)');
   const value = await verifyBackupHolds(file, await readBackupPassphrase(ctx.passFile, 'Passphrase of the new key\'s backup'), 'SECRET_KEY', kid);
