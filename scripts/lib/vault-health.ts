@@ -20,6 +20,23 @@ export interface Health {
   keys?: { secret_key?: SecretKeyHealth; credential_key?: { current_key_id?: string; previous_key_ids?: string[] } } | null;
 }
 
+/** The vault `npm run dev` serves: the scripts' default `--url`. */
+export const LOCAL_VAULT_URL = 'http://127.0.0.1:8787';
+
+/** A script's `--url`: the vault's base URL without trailing slashes (default the local vault); not http(s): a usage error. */
+export function vaultUrlOption(value: string | undefined): string {
+  const url = (value ?? LOCAL_VAULT_URL).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError('--url must be an http(s) URL such as https://vault.example.org');
+  return url;
+}
+
+/** A script's `--wait-seconds` in milliseconds (default `defaultSeconds`); not a number of seconds: a usage error. */
+export function waitMsOption(value: string | undefined, defaultSeconds: number): number {
+  const wait = value === undefined ? defaultSeconds : Number(value);
+  if (!Number.isFinite(wait) || wait < 0) throw new CliError('--wait-seconds must be a number of seconds');
+  return wait * 1000;
+}
+
 /** `base`'s health URL (`base` may be the vault's origin or the health URL itself). */
 export function healthUrl(base: string): string {
   const trimmed = base.replace(/\/+$/, '');
