@@ -181,8 +181,7 @@ async function stepSecrets(values: Record<string, string | boolean | undefined>,
   // Backed up by an earlier run that stopped before installing: install that key, not a new one.
   for (const name of missing.filter((n) => progress.backups[n])) {
     const { file, key_id } = progress.backups[name]!;
-    passphrase = passphrase ?? (await readBackupPassphrase(passFile, `Passphrase of ${path.basename(file)}`));
-    toInstall[name] = await verifyBackupHolds(file, passphrase, name, key_id);
+    toInstall[name] = await verifyBackupHolds(file, await openPassphrase(file), name, key_id);
     console.log(`Using the ${name} backed up by the last run (key id ${key_id}).`);
   }
   const fresh = missing.filter((n) => !progress.backups[n]);
