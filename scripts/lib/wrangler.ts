@@ -50,12 +50,15 @@ function spawnWrangler(args: string[], input: string | undefined) {
   return res;
 }
 
+/** A failed wrangler run as one line: the command and wrangler's first error line. */
+function wranglerFailure(args: string[], res: { stdout: string; stderr: string }): CliError {
+  const line = (res.stderr || res.stdout || '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
+  return new CliError(`wrangler ${args.slice(0, 3).join(' ')} failed: ${line.replace(/^[\s✘▲X[\]ERROR]+/, '').trim()}`, 1);
+}
+
 export function runWrangler(args: string[], opts: { input?: string } = {}): string {
   const res = spawnWrangler(args, opts.input);
-  if (res.status !== 0) {
-    const line = (res.stderr || res.stdout || '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
-    throw new CliError(`wrangler ${args.slice(0, 3).join(' ')} failed: ${line.replace(/^[\s✘▲X[\]ERROR]+/, '').trim()}`, 1);
-  }
+  if (res.status !== 0) throw wranglerFailure(args, res);
   return res.stdout;
 }
 
@@ -96,11 +99,14 @@ export function d1Query<Row = Record<string, unknown>>(sql: string, target: D1Ta
 
 /** The names of the Worker's secrets (Cloudflare never returns their values). */
 export function secretNames(): string[] {
-  const res = spawnWrangler(['secret', 'list', '--format', 'json'], undefined);
-  // No Worker yet (Cloudflare error 10007): it has no secrets.
-  if (res.status !== 0 && /\b10007\b|Worker "[^"]+" not found/.test(res.stdout + res.stderr)) return [];
-  const out = res.status === 0 ? res.stdout : runWrangler(['secret', 'list', '--format', 'json']);
-  return (JSON.parse(out.slice(out.indexOf('['))) as { name: string }[]).map((s) => s.name);
+  const args = ['secret', 'list', '--format', 'json'];
+  const res = spawnWrangler(args, undefined);
+  if (res.status !== 0) {
+    // No Worker yet (Cloudflare error 10007): it has no secrets.
+    if (/\b10007\b|Worker "[^"]+" not found/.test(res.stdout + res.stderr)) return [];
+    throw wranglerFailure(args, res);
+  }
+  return (JSON.parse(res.stdout.slice(res.stdout.indexOf('['))) as { name: string }[]).map((s) => s.name);
 }
 
 /** Sets several Worker secrets in one new version; the JSON goes through stdin, never a file or argv. */
