@@ -69,6 +69,11 @@ function targetFlags(t: D1Target): string[] {
   return flags;
 }
 
+/** The rows of each statement in `wrangler d1 execute --json` output. */
+function resultRows<Row>(out: string): Row[][] {
+  return (JSON.parse(out.slice(out.indexOf('['))) as { results?: Row[] }[]).map((r) => r.results ?? []);
+}
+
 /**
  * Executes SQL from a temp file and returns the result rows of every statement
  * (locally; with `--remote` D1's import API returns a summary, not rows).
@@ -78,9 +83,7 @@ export function d1Execute<Row = Record<string, unknown>>(sql: string, target: D1
   const file = path.join(dir, 'query.sql');
   try {
     writeFileSync(file, sql, { mode: 0o600 });
-    const out = runWrangler(['d1', 'execute', 'DB', ...targetFlags(target), '--file', file, '--json', '--yes']);
-    const parsed = JSON.parse(out.slice(out.indexOf('['))) as { results?: Row[] }[];
-    return parsed.map((r) => r.results ?? []);
+    return resultRows<Row>(runWrangler(['d1', 'execute', 'DB', ...targetFlags(target), '--file', file, '--json', '--yes']));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -92,9 +95,7 @@ export function d1Execute<Row = Record<string, unknown>>(sql: string, target: D1
  */
 export function d1Query<Row = Record<string, unknown>>(sql: string, target: D1Target = {}): Row[][] {
   if (!target.remote) return d1Execute<Row>(sql, target);
-  const out = runWrangler(['d1', 'execute', 'DB', ...targetFlags(target), '--command', sql, '--json', '--yes']);
-  const parsed = JSON.parse(out.slice(out.indexOf('['))) as { results?: Row[] }[];
-  return parsed.map((r) => r.results ?? []);
+  return resultRows<Row>(runWrangler(['d1', 'execute', 'DB', ...targetFlags(target), '--command', sql, '--json', '--yes']));
 }
 
 /** The names of the Worker's secrets (Cloudflare never returns their values). */
