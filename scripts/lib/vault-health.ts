@@ -1,7 +1,9 @@
 /**
- * Reading a running vault's `GET /api/health` and waiting until it says
- * something, for the scripts that change a Worker's keys and must see the
- * vault run under them (rotate-secret-key; key ids only, never keys).
+ * Reading a running vault's `GET /api/health` (key ids only, never keys), the
+ * one place the scripts fetch it (verify-backup through known-keys.ts, the two
+ * rotate scripts), and waiting until it says something, for the scripts that
+ * change a Worker's keys and must see the vault run under them. Also their
+ * shared `--url` and `--wait-seconds` options.
  *
  * @example
  *   await waitForHealth('https://vault.example.org', 'under the new key', (h) => h.keys?.secret_key?.current_kid === kid, { waitMs: 300_000, remote: true });
