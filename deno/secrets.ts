@@ -28,7 +28,6 @@ export class SettingsError extends Error {
 export type ReadEnv = (name: string) => string | undefined;
 export type ReadFile = (path: string) => string;
 
-/** Why a file read failed, in words that hold no file content. */
 /**
  * When `e` is Deno's NotCapable (the access is outside the permission set the
  * process runs with, deno/deno.json), one line saying what was refused and
@@ -40,6 +39,7 @@ export function outsidePermissions(e: unknown): string | null {
   return `refused ${what}: it is outside the Deno permission set this process runs with (deno/deno.json; see docs/deno.md#permissions)`;
 }
 
+/** Why a file read failed, in words that hold no file content. */
 function readFailure(e: unknown): string {
   if (outsidePermissions(e)) return 'NotCapable: outside the Deno permission set, see docs/deno.md#permissions';
   if (e instanceof Error && e.name && e.name !== 'Error') return e.name; // Deno: NotFound, PermissionDenied, IsADirectory ...

@@ -31,7 +31,7 @@ import path from 'node:path';
 import { CliError, parseCli, runMain } from './lib/cli.ts';
 import {
   checkBackupDirs,
-  openBackup,
+  openBackupOf,
   planBackup,
   readBackupPassphrase,
   readNewPassphrase,
@@ -165,8 +165,7 @@ async function stepSecrets(values: Record<string, string | boolean | undefined>,
   for (const name of MASTER_SECRETS.filter((n) => installed.has(n))) {
     const file = (values[FLAG[name].backup] as string | undefined) || progress.backups[name]?.file || (await promptLine(`${name} is installed already. Path of its backup: `));
     if (!file) throw new CliError(`${name} is installed already: give its backup with --${FLAG[name].backup} FILE (a new key would orphan every credential)`);
-    const opened = (await openBackup(file, await openPassphrase(file))).find((e) => e.name === name);
-    if (!opened) throw new CliError(`${file} holds no ${name}`);
+    const opened = await openBackupOf(file, await openPassphrase(file), name);
     const recorded = progress.installed[name];
     if (recorded && recorded !== opened.keyId) {
       throw new CliError(`${file} holds ${name} key id ${opened.keyId}, but the Worker got key id ${recorded}: find the backup of the installed key`, 1);
@@ -182,8 +181,7 @@ async function stepSecrets(values: Record<string, string | boolean | undefined>,
   // Backed up by an earlier run that stopped before installing: install that key, not a new one.
   for (const name of missing.filter((n) => progress.backups[n])) {
     const { file, key_id } = progress.backups[name]!;
-    passphrase = passphrase ?? (await readBackupPassphrase(passFile, `Passphrase of ${path.basename(file)}`));
-    toInstall[name] = await verifyBackupHolds(file, passphrase, name, key_id);
+    toInstall[name] = await verifyBackupHolds(file, await openPassphrase(file), name, key_id);
     console.log(`Using the ${name} backed up by the last run (key id ${key_id}).`);
   }
   const fresh = missing.filter((n) => !progress.backups[n]);

@@ -23,7 +23,8 @@ import { readFileSync } from 'node:fs';
 import { CliError, parseCli, runMain } from './lib/cli.ts';
 import { devVarsPath, updateDevVars } from './lib/dev-vars.ts';
 import { promptHidden } from './lib/prompt.ts';
-import { waitForHealth } from './lib/vault-health.ts';
+import { keyIdsInHealth, type KeyIds } from './lib/known-keys.ts';
+import { LOCAL_VAULT_URL, readHealth, vaultUrlOption, waitForHealth, waitMsOption } from './lib/vault-health.ts';
 import { runWrangler, secretBulk, secretDelete } from './lib/wrangler.ts';
 import { Fernet, InvalidFernetKey } from '../src/crypto/fernet.ts';
 
@@ -51,7 +52,7 @@ const spec = {
     'old-key-file': 'file holding the key in use now, best a pipe from its backup: <(gpg --decrypt OLD.asc) (default: hidden prompt)',
     'new-key-file': 'file holding the new key, best a pipe from its backup: <(gpg --decrypt NEW.asc) (default: hidden prompt)',
     remote: 'production: `wrangler secret bulk` instead of .dev.vars (prints the Time Travel bookmark first)',
-    url: 'the vault\'s base URL (default http://127.0.0.1:8787)',
+    url: `the vault's base URL (default ${LOCAL_VAULT_URL})`,
     'api-key-file': 'file holding an admin-scope API key (default: $ARENA_VAULT_API_KEY, else a hidden prompt)',
     'batch-size': 'rows per re-encryption batch, 1-500 (default: the vault\'s, 250)',
     finalize: 'after a finished rotation: remove CREDENTIAL_ENCRYPTION_KEY_PREVIOUS (.dev.vars, or --remote)',
@@ -132,30 +133,20 @@ async function request(ctx: Ctx, method: string, path: string, body?: unknown): 
   return { status: res.status, json };
 }
 
-interface Ring {
-  current: string;
-  previous: string[];
-}
-
-async function vaultRing(ctx: Ctx): Promise<Ring | null> {
-  try {
-    const { json } = await request(ctx, 'GET', '/api/health');
-    const k = json?.keys?.credential_key;
-    return k ? { current: k.current_key_id, previous: k.previous_key_ids ?? [] } : null;
-  } catch (e) {
-    if (e instanceof CliError) return null;
-    throw e;
-  }
+/** The credential key ring the vault reports in /api/health (key ids), or null when it does not answer or reports none. */
+async function vaultRing(ctx: Ctx): Promise<KeyIds | null> {
+  const health = await readHealth(ctx.url);
+  return health && keyIdsInHealth(health, 'CREDENTIAL_ENCRYPTION_KEY');
 }
 
 /** Polls /api/health until `ok(ring)`; tells a local operator once to restart wrangler dev. */
-async function waitForRing(ctx: Ctx, what: string, ok: (r: Ring) => boolean): Promise<void> {
+async function waitForRing(ctx: Ctx, what: string, ok: (r: KeyIds) => boolean): Promise<void> {
   await waitForHealth(
     ctx.url,
     what,
     (h) => {
-      const k = h.keys?.credential_key;
-      return Boolean(k?.current_key_id) && ok({ current: k!.current_key_id!, previous: k!.previous_key_ids ?? [] });
+      const ring = keyIdsInHealth(h, 'CREDENTIAL_ENCRYPTION_KEY');
+      return ring !== null && ok(ring);
     },
     { waitMs: ctx.waitMs, remote: ctx.remote },
   );
@@ -261,7 +252,7 @@ async function rotate(ctx: Ctx, values: Record<string, string | boolean | undefi
   if (left !== 0) throw new CliError(`${left ?? 'some'} row(s) still need a previous key; start the rotation again`, 1);
   console.log('No row needs the previous key any more.');
   await healthCheck(ctx);
-  const where = ctx.remote ? ` --remote --url ${ctx.url}` : ctx.url === 'http://127.0.0.1:8787' ? '' : ` --url ${ctx.url}`;
+  const where = ctx.remote ? ` --remote --url ${ctx.url}` : ctx.url === LOCAL_VAULT_URL ? '' : ` --url ${ctx.url}`;
   console.log(`Last step: remove the previous key with \`npm run rotate-credential-key -- --finalize${where}\`.`);
 }
 
@@ -287,14 +278,12 @@ async function finalize(ctx: Ctx, values: Record<string, string | boolean | unde
 
 runMain('rotate-credential-key', async () => {
   const { values } = parseCli(process.argv.slice(2), spec);
-  const url = (values.url ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError('--url must be an http(s) URL such as https://vault.example.org');
-  const wait = values['wait-seconds'] === undefined ? 300 : Number(values['wait-seconds']);
-  if (!Number.isFinite(wait) || wait < 0) throw new CliError('--wait-seconds must be a number of seconds');
+  const url = vaultUrlOption(values.url);
+  const waitMs = waitMsOption(values['wait-seconds'], 300);
   if (values.finalize && (values['old-key-file'] || values['new-key-file'] || values['batch-size'])) {
     throw new CliError('--finalize takes no keys and no --batch-size');
   }
-  const ctx: Ctx = { url, remote: Boolean(values.remote), devVars: values['dev-vars'] ?? devVarsPath(), waitMs: wait * 1000 };
+  const ctx: Ctx = { url, remote: Boolean(values.remote), devVars: values['dev-vars'] ?? devVarsPath(), waitMs };
   process.on('SIGINT', () => {
     process.stderr.write('\nrotate-credential-key: interrupted; a started rotation goes on in the vault (see /admin/rotation)\n');
     process.exit(130);

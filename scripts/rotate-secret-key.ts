@@ -29,6 +29,7 @@ import {
   checkBackupDirs,
   judgeBackup,
   openBackup,
+  openBackupOf,
   planBackup,
   readBackupPassphrase,
   readNewPassphrase,
@@ -38,10 +39,8 @@ import {
 import { devVarsPath, readDevVars, updateDevVars } from './lib/dev-vars.ts';
 import { knownKeysFromHealth } from './lib/known-keys.ts';
 import { generateSecret, keyIdOfSecret, secretProblem } from './lib/master-secrets.ts';
-import { readHealth, waitForHealth, type Health } from './lib/vault-health.ts';
+import { LOCAL_VAULT_URL, readHealth, vaultUrlOption, waitForHealth, waitMsOption, type Health } from './lib/vault-health.ts';
 import { secretBulk, secretDelete } from './lib/wrangler.ts';
-
-const DEFAULT_URL = 'http://127.0.0.1:8787';
 
 const spec = {
   usage:
@@ -68,7 +67,7 @@ const spec = {
     'new-backup': 'use the new key in this backup instead (made with backup-secrets); also how a rerun resumes',
     remote: 'production: `wrangler secret bulk` / `wrangler secret delete` instead of .dev.vars',
     'old-backup': 'with --remote: the backup of the SECRET_KEY in use now (decrypted in memory only)',
-    url: `the vault's base URL, whose /api/health is watched (default ${DEFAULT_URL})`,
+    url: `the vault's base URL, whose /api/health is watched (default ${LOCAL_VAULT_URL})`,
     'passphrase-file': 'backup passphrase(s) from the first line of FILE instead of hidden prompts',
     'dev-vars': 'the .dev.vars file locally (default ./.dev.vars)',
     'wait-seconds': 'how long to wait for each change to show in health (default 2400: a 30-minute token lifetime and then some)',
@@ -96,8 +95,7 @@ async function oldKey(ctx: Ctx, oldBackup: string | undefined): Promise<{ value:
     return { value, kid: await keyIdOfSecret('SECRET_KEY', value) };
   }
   if (!oldBackup) throw new CliError('--remote needs --old-backup FILE: the backup of the SECRET_KEY in use (Cloudflare cannot give it back)');
-  const found = (await openBackup(oldBackup, await readBackupPassphrase(ctx.passFile, 'Passphrase of the old key\'s backup'))).find((e) => e.name === 'SECRET_KEY');
-  if (!found) throw new CliError(`${oldBackup} holds no SECRET_KEY`);
+  const found = await openBackupOf(oldBackup, await readBackupPassphrase(ctx.passFile, 'Passphrase of the old key\'s backup'), 'SECRET_KEY');
   return { value: found.value, kid: found.keyId };
 }
 
@@ -114,9 +112,7 @@ async function newKey(ctx: Ctx, values: { out?: string; 'new-backup'?: string },
     kid = planned.keyId;
     console.log('Checking the new backup: type its passphrase once more.');
   } else {
-    const found = (await openBackup(file, await readBackupPassphrase(ctx.passFile, 'Passphrase of the new key\'s backup'))).find((e) => e.name === 'SECRET_KEY');
-    if (!found) throw new CliError(`${file} holds no SECRET_KEY`);
-    kid = found.keyId;
+    kid = (await openBackupOf(file, await readBackupPassphrase(ctx.passFile, 'Passphrase of the new key\'s backup'), 'SECRET_KEY')).keyId;
   }
   if (kid === oldKid) throw new CliError('the new backup holds the key in use now: make a new key (--out DIR)');
   const value = await verifyBackupHolds(file, await readBackupPassphrase(ctx.passFile, 'Passphrase of the new key\'s backup'), 'SECRET_KEY', kid);
@@ -161,14 +157,12 @@ async function finish(ctx: Ctx, newBackup: string, newKid: string): Promise<void
 
 runMain('rotate-secret-key', async () => {
   const { values } = parseCli(process.argv.slice(2), spec);
-  const url = (values.url ?? DEFAULT_URL).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError('--url must be an http(s) URL such as https://vault.example.org');
-  const wait = values['wait-seconds'] === undefined ? 2400 : Number(values['wait-seconds']);
-  if (!Number.isFinite(wait) || wait < 0) throw new CliError('--wait-seconds must be a number of seconds');
+  const url = vaultUrlOption(values.url);
+  const waitMs = waitMsOption(values['wait-seconds'], 2400);
   if (values.out && values['new-backup']) throw new CliError('give either --out DIR (a new key) or --new-backup FILE, not both');
   if (values['old-backup'] && !values.remote) throw new CliError('--old-backup goes with --remote (locally the old key is in .dev.vars)');
   if (values.remote && values['dev-vars']) throw new CliError('--dev-vars is for the local flow; drop it with --remote');
-  const ctx: Ctx = { url, remote: Boolean(values.remote), devVars: values['dev-vars'] ?? devVarsPath(), waitMs: wait * 1000, passFile: values['passphrase-file'] };
+  const ctx: Ctx = { url, remote: Boolean(values.remote), devVars: values['dev-vars'] ?? devVarsPath(), waitMs, passFile: values['passphrase-file'] };
 
   const health = await readHealth(url);
   const ring = health && sk(health);

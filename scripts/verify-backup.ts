@@ -17,22 +17,21 @@ import { CliError, parseCli, runMain } from './lib/cli.ts';
 import { judgeBackup, openBackup, readBackupFile, readBackupPassphrase } from './lib/backup-files.ts';
 import { devVarsPath } from './lib/dev-vars.ts';
 import { knownKeysFromDevVars, knownKeysFromHealth, type KnownKeys } from './lib/known-keys.ts';
-
-const DEFAULT_URL = 'http://127.0.0.1:8787';
+import { LOCAL_VAULT_URL } from './lib/vault-health.ts';
 
 const spec = {
   usage: 'npm run verify-backup -- FILE [--passphrase-file FILE] [--url URL | --dev-vars[=PATH]]',
   description: [
     'Decrypts a backup made by backup-secrets (or any gpg --symmetric file of NAME=value lines) in memory,',
     'prints its key id, and says whether it is the key the vault uses now, a previous key, or unknown.',
-    `Compares with GET /api/health of a running vault (default ${DEFAULT_URL}) or with .dev.vars.`,
+    `Compares with GET /api/health of a running vault (default ${LOCAL_VAULT_URL}) or with .dev.vars.`,
     'Exit codes: 0 current key, 3 previous key, 4 unknown key, 2 backup unreadable (or wrong passphrase),',
     '1 nothing to compare with (vault unreachable, invalid configuration, .dev.vars missing).',
   ].join('\n'),
   flags: { 'passphrase-file': 'string', url: 'string', 'dev-vars': 'optional-string' },
   help: {
     'passphrase-file': 'read the passphrase from the first line of FILE instead of asking',
-    url: `the vault to compare with (its /api/health); default ${DEFAULT_URL}`,
+    url: `the vault to compare with (its /api/health); default ${LOCAL_VAULT_URL}`,
     'dev-vars': 'compare with a .dev.vars file instead (default ./.dev.vars; another file as --dev-vars=PATH)',
   },
   positionals: true,
@@ -51,7 +50,7 @@ async function main(): Promise<number> {
   const known: KnownKeys =
     values['dev-vars'] !== undefined
       ? await knownKeysFromDevVars(values['dev-vars'] || devVarsPath())
-      : await knownKeysFromHealth(values.url || DEFAULT_URL);
+      : await knownKeysFromHealth(values.url || LOCAL_VAULT_URL);
   return judgeBackup(found, known);
 }
 

@@ -160,6 +160,13 @@ export async function openBackup(file: string, passphrase: string, data = readBa
   return found;
 }
 
+/** Opens a backup (as `openBackup`) and returns the `name` secret in it; a backup without one is refused. */
+export async function openBackupOf(file: string, passphrase: string, name: MasterSecret): Promise<OpenedSecret> {
+  const found = (await openBackup(file, passphrase)).find((e) => e.name === name);
+  if (!found) throw new CliError(`${file} holds no ${name}`);
+  return found;
+}
+
 const VERDICT: Record<Standing, (name: string, source: string) => string> = {
   current: (name, source) => `CURRENT: this backup holds the ${name} in use now (${source}).`,
   previous: (name, source) =>

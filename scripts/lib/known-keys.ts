@@ -11,6 +11,7 @@
 import { CliError } from './cli.ts';
 import { readDevVars } from './dev-vars.ts';
 import { keyIdOfSecret, secretProblem, type MasterSecret } from './master-secrets.ts';
+import { fetchHealth, healthUrl, type Health } from './vault-health.ts';
 
 export type Standing = 'current' | 'previous' | 'unknown';
 
@@ -30,37 +31,33 @@ export interface KnownKeys {
 /** Exit codes of verify-backup, one per standing. */
 export const STANDING_EXIT: Record<Standing, number> = { current: 0, previous: 3, unknown: 4 };
 
-interface HealthBody {
-  keys?: {
-    credential_key?: { current_key_id?: string; previous_key_ids?: string[] };
-    secret_key?: { current_kid?: string; previous_kids?: string[] };
-  } | null;
-}
-
-export function healthUrl(base: string): string {
-  const trimmed = base.replace(/\/+$/, '');
-  return trimmed.endsWith('/api/health') ? trimmed : `${trimmed}/api/health`;
+/** The current and previous key ids of `name` in a health body; null when it reports none (invalid configuration). */
+export function keyIdsInHealth(h: Health, name: MasterSecret): KeyIds | null {
+  if (name === 'SECRET_KEY') {
+    const sec = h.keys?.secret_key;
+    return sec?.current_kid ? { current: sec.current_kid, previous: sec.previous_kids ?? [] } : null;
+  }
+  const cred = h.keys?.credential_key;
+  return cred?.current_key_id ? { current: cred.current_key_id, previous: cred.previous_key_ids ?? [] } : null;
 }
 
 /** Key ids from a running vault. Unreachable or unreadable: a CliError with exit code 1. */
 export async function knownKeysFromHealth(base: string): Promise<KnownKeys> {
   const url = healthUrl(base);
-  let body: HealthBody;
+  let body: Health;
   try {
-    const res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
-    body = (await res.json()) as HealthBody;
+    body = await fetchHealth(url);
   } catch (e) {
     const cause = (e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
     throw new CliError(`could not read ${url} (${cause}); is the vault running? (npm start, or pass --url)`, 1);
   }
   const known: KnownKeys = { source: url, keys: {}, problems: {} };
   const invalid = 'the vault reports an invalid configuration, so it has no key ids to compare with (see its /api/health)';
-  const cred = body.keys?.credential_key;
-  if (cred?.current_key_id) known.keys.CREDENTIAL_ENCRYPTION_KEY = { current: cred.current_key_id, previous: cred.previous_key_ids ?? [] };
-  else known.problems.CREDENTIAL_ENCRYPTION_KEY = invalid;
-  const sec = body.keys?.secret_key;
-  if (sec?.current_kid) known.keys.SECRET_KEY = { current: sec.current_kid, previous: sec.previous_kids ?? [] };
-  else known.problems.SECRET_KEY = invalid;
+  for (const name of ['CREDENTIAL_ENCRYPTION_KEY', 'SECRET_KEY'] as const) {
+    const ids = keyIdsInHealth(body, name);
+    if (ids) known.keys[name] = ids;
+    else known.problems[name] = invalid;
+  }
   return known;
 }
 

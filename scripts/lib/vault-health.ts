@@ -1,13 +1,14 @@
 /**
- * Reading a running vault's `GET /api/health` and waiting until it says
- * something, for the scripts that change a Worker's keys and must see the
- * vault run under them (rotate-secret-key; key ids only, never keys).
+ * Reading a running vault's `GET /api/health` (key ids only, never keys), the
+ * one place the scripts fetch it (verify-backup through known-keys.ts, the two
+ * rotate scripts), and waiting until it says something, for the scripts that
+ * change a Worker's keys and must see the vault run under them. Also their
+ * shared `--url` and `--wait-seconds` options.
  *
  * @example
  *   await waitForHealth('https://vault.example.org', 'under the new key', (h) => h.keys?.secret_key?.current_kid === kid, { waitMs: 300_000, remote: true });
  */
 import { CliError } from './cli.ts';
-import { healthUrl } from './known-keys.ts';
 
 export interface SecretKeyHealth {
   current_kid?: string;
@@ -21,11 +22,39 @@ export interface Health {
   keys?: { secret_key?: SecretKeyHealth; credential_key?: { current_key_id?: string; previous_key_ids?: string[] } } | null;
 }
 
+/** The vault `npm run dev` serves: the scripts' default `--url`. */
+export const LOCAL_VAULT_URL = 'http://127.0.0.1:8787';
+
+/** A script's `--url`: the vault's base URL without trailing slashes (default the local vault); not http(s): a usage error. */
+export function vaultUrlOption(value: string | undefined): string {
+  const url = (value ?? LOCAL_VAULT_URL).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError('--url must be an http(s) URL such as https://vault.example.org');
+  return url;
+}
+
+/** A script's `--wait-seconds` in milliseconds (default `defaultSeconds`); not a number of seconds: a usage error. */
+export function waitMsOption(value: string | undefined, defaultSeconds: number): number {
+  const wait = value === undefined ? defaultSeconds : Number(value);
+  if (!Number.isFinite(wait) || wait < 0) throw new CliError('--wait-seconds must be a number of seconds');
+  return wait * 1000;
+}
+
+/** `base`'s health URL (`base` may be the vault's origin or the health URL itself). */
+export function healthUrl(base: string): string {
+  const trimmed = base.replace(/\/+$/, '');
+  return trimmed.endsWith('/api/health') ? trimmed : `${trimmed}/api/health`;
+}
+
+/** The vault's health body; throws what fetch or the JSON parse threw (no answer, or not JSON). */
+export async function fetchHealth(base: string): Promise<Health> {
+  const res = await fetch(healthUrl(base), { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+  return (await res.json()) as Health;
+}
+
 /** The vault's health body, or null when it does not answer (yet). */
 export async function readHealth(base: string): Promise<Health | null> {
   try {
-    const res = await fetch(healthUrl(base), { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
-    return (await res.json()) as Health;
+    return await fetchHealth(base);
   } catch {
     return null;
   }

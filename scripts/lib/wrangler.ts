@@ -50,12 +50,15 @@ function spawnWrangler(args: string[], input: string | undefined) {
   return res;
 }
 
+/** A failed wrangler run as one line: the command and wrangler's first error line. */
+function wranglerFailure(args: string[], res: { stdout: string; stderr: string }): CliError {
+  const line = (res.stderr || res.stdout || '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
+  return new CliError(`wrangler ${args.slice(0, 3).join(' ')} failed: ${line.replace(/^[\s✘▲X[\]ERROR]+/, '').trim()}`, 1);
+}
+
 export function runWrangler(args: string[], opts: { input?: string } = {}): string {
   const res = spawnWrangler(args, opts.input);
-  if (res.status !== 0) {
-    const line = (res.stderr || res.stdout || '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
-    throw new CliError(`wrangler ${args.slice(0, 3).join(' ')} failed: ${line.replace(/^[\s✘▲X[\]ERROR]+/, '').trim()}`, 1);
-  }
+  if (res.status !== 0) throw wranglerFailure(args, res);
   return res.stdout;
 }
 
@@ -64,6 +67,11 @@ function targetFlags(t: D1Target): string[] {
   if (!t.remote && t.persistTo) flags.push('--persist-to', t.persistTo);
   if (t.config) flags.push('--config', t.config);
   return flags;
+}
+
+/** The rows of each statement in `wrangler d1 execute --json` output. */
+function resultRows<Row>(out: string): Row[][] {
+  return (JSON.parse(out.slice(out.indexOf('['))) as { results?: Row[] }[]).map((r) => r.results ?? []);
 }
 
 /**
@@ -75,9 +83,7 @@ export function d1Execute<Row = Record<string, unknown>>(sql: string, target: D1
   const file = path.join(dir, 'query.sql');
   try {
     writeFileSync(file, sql, { mode: 0o600 });
-    const out = runWrangler(['d1', 'execute', 'DB', ...targetFlags(target), '--file', file, '--json', '--yes']);
-    const parsed = JSON.parse(out.slice(out.indexOf('['))) as { results?: Row[] }[];
-    return parsed.map((r) => r.results ?? []);
+    return resultRows<Row>(runWrangler(['d1', 'execute', 'DB', ...targetFlags(target), '--file', file, '--json', '--yes']));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -89,18 +95,19 @@ export function d1Execute<Row = Record<string, unknown>>(sql: string, target: D1
  */
 export function d1Query<Row = Record<string, unknown>>(sql: string, target: D1Target = {}): Row[][] {
   if (!target.remote) return d1Execute<Row>(sql, target);
-  const out = runWrangler(['d1', 'execute', 'DB', ...targetFlags(target), '--command', sql, '--json', '--yes']);
-  const parsed = JSON.parse(out.slice(out.indexOf('['))) as { results?: Row[] }[];
-  return parsed.map((r) => r.results ?? []);
+  return resultRows<Row>(runWrangler(['d1', 'execute', 'DB', ...targetFlags(target), '--command', sql, '--json', '--yes']));
 }
 
 /** The names of the Worker's secrets (Cloudflare never returns their values). */
 export function secretNames(): string[] {
-  const res = spawnWrangler(['secret', 'list', '--format', 'json'], undefined);
-  // No Worker yet (Cloudflare error 10007): it has no secrets.
-  if (res.status !== 0 && /\b10007\b|Worker "[^"]+" not found/.test(res.stdout + res.stderr)) return [];
-  const out = res.status === 0 ? res.stdout : runWrangler(['secret', 'list', '--format', 'json']);
-  return (JSON.parse(out.slice(out.indexOf('['))) as { name: string }[]).map((s) => s.name);
+  const args = ['secret', 'list', '--format', 'json'];
+  const res = spawnWrangler(args, undefined);
+  if (res.status !== 0) {
+    // No Worker yet (Cloudflare error 10007): it has no secrets.
+    if (/\b10007\b|Worker "[^"]+" not found/.test(res.stdout + res.stderr)) return [];
+    throw wranglerFailure(args, res);
+  }
+  return (JSON.parse(res.stdout.slice(res.stdout.indexOf('['))) as { name: string }[]).map((s) => s.name);
 }
 
 /** Sets several Worker secrets in one new version; the JSON goes through stdin, never a file or argv. */

@@ -235,3 +235,25 @@ describe('deploy:first: secret bulk fails after the backups are written', () => 
     expect(existsSync(path.join(s.dir, '.wrangler', 'deploy-first.json'))).toBe(true);
   });
 });
+
+describe('deploy:first: wrangler secret list fails', () => {
+  let s: Setup;
+
+  beforeAll(async () => {
+    s = await setup();
+  });
+  afterAll(async () => {
+    await s.api.stop();
+  });
+
+  it('stops at the secrets step after one secret list call, with no key generated or backed up', async () => {
+    s.api.failNext('GET', '/workers/scripts/arena-vault/secrets', { message: 'the stand-in refuses to list secrets' });
+    const r = await deployFirst(s);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/step secrets failed: wrangler secret list --format failed: A request to the Cloudflare API \(.*\/secrets\) failed/);
+    expect(s.api.callsTo('GET', '/workers/scripts/arena-vault/secrets')).toHaveLength(1);
+    expect(readdirSync(s.dirA)).toEqual([]);
+    expect(readdirSync(s.dirB)).toEqual([]);
+    expect(secretsOf(s.api)).toEqual({});
+  });
+});

@@ -29,6 +29,7 @@ describe('rotate-secret-key refusals', () => {
     [['--out', '/tmp/x', '--new-backup', '/tmp/y.asc'], /either --out DIR \(a new key\) or --new-backup FILE, not both/],
     [['--old-backup', '/tmp/y.asc', '--out', '/tmp/x'], /--old-backup goes with --remote/],
     [['--url', 'ftp://x'], /--url must be an http/],
+    [['--wait-seconds', 'soon'], /--wait-seconds must be a number of seconds/],
   ])('%j → exit 2, one line', async (args, message) => {
     const r = await runScript('rotate-secret-key', args as string[]);
     expect(r.code).toBe(2);
