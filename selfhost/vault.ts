@@ -2,14 +2,16 @@
  * Assembles the self-hosted vault: settings (env or `_FILE`), the SQLite file
  * with the Worker's migrations applied, the Durable Object classes running
  * in-process, and the Worker's own fetch handler from src/index.ts — the same
- * Hono app, routes and classes Cloudflare runs. server.ts serves it; tests
+ * Hono app, routes and classes Cloudflare runs. node/server.ts and
+ * deno/server.ts serve it (start.ts holds what they share); tests
  * call `vault.fetch` directly.
  *
  * @example
- *   const vault = await openVault({ env: Deno.env.toObject() });
+ *   const vault = await openVault({ env: process.env });
  *   const res = await vault.fetch(new Request('http://localhost/api/health'));
  *   await vault.close();
  */
+import { mkdirSync, readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +31,7 @@ export const DEFAULT_DATABASE_PATH = 'data/arena-vault.sqlite';
 export interface VaultOptions {
   /** The process environment (or a test's stand-in). */
   env: Record<string, string | undefined>;
-  /** Reads a `_FILE` path; defaults to Deno.readTextFileSync. */
+  /** Reads a `_FILE` path; defaults to readFileSync (node:fs, which Deno serves too). */
   readFile?: (path: string) => string;
   /** Overrides DATABASE_PATH. */
   databasePath?: string;
@@ -61,7 +63,7 @@ export function bindingNames(vars: Record<string, string>): string[] {
 
 /** Opens (creating if needed) the vault's SQLite file with D1's settings and applies the Worker's migrations. */
 export async function openDatabase(databasePath: string): Promise<{ sqlite: DatabaseSync; migrationsApplied: string[] }> {
-  Deno.mkdirSync(dirname(databasePath), { recursive: true });
+  mkdirSync(dirname(databasePath), { recursive: true });
   const sqlite = new DatabaseSync(databasePath);
   // D1 enforces foreign keys; WAL + FULL sync keeps every committed batch across a crash or power loss.
   sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
@@ -86,7 +88,7 @@ async function refuseInvalidSecrets(values: RawBindings): Promise<void> {
   throw new SettingsError(
     problems.map((p) => p.problem),
     `The vault's secrets are invalid:\n${problems.map((p) => `  - ${p.problem}`).join('\n')}\n` +
-      `Set ${names.map((n) => `${n} (or ${n}_FILE)`).join(', ')} in the server's environment; docs/deno.md shows how.`,
+      `Set ${names.map((n) => `${n} (or ${n}_FILE)`).join(', ')} in the server's environment; docs/node.md (Node) and docs/deno.md (Deno) show how.`,
   );
 }
 
@@ -97,7 +99,7 @@ async function refuseInvalidSecrets(values: RawBindings): Promise<void> {
  * with a clear error. The OS drops the lock when the process dies.
  */
 function holdSingleInstance(objectsDir: string, databasePath: string): DatabaseSync {
-  Deno.mkdirSync(objectsDir, { recursive: true });
+  mkdirSync(objectsDir, { recursive: true });
   const guard = new DatabaseSync(`${objectsDir}/server.lock`);
   try {
     guard.exec('PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE');
@@ -109,10 +111,10 @@ function holdSingleInstance(objectsDir: string, databasePath: string): DatabaseS
 }
 
 export async function openVault(options: VaultOptions): Promise<Vault> {
-  const wranglerToml = Deno.readTextFileSync(join(ROOT, 'wrangler.toml'));
+  const wranglerToml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
   const vars = parseVars(wranglerToml);
   const readEnv = (name: string) => options.env[name];
-  const readFile = options.readFile ?? ((p: string) => Deno.readTextFileSync(p));
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   const settings = resolveSettings(bindingNames(vars), readEnv, readFile);
   if (options.env.DATABASE_PATH_FILE !== undefined) throw new SettingsError(['DATABASE_PATH_FILE is not supported; set DATABASE_PATH']);
   if (options.refuseInvalidSecrets) await refuseInvalidSecrets({ ...vars, ...settings });

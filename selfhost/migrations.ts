@@ -2,9 +2,10 @@
  * Applies migrations/*.sql to the local SQLite file the way
  * `wrangler d1 migrations apply` does: files in name order, each in its own
  * transaction, recorded in the same `d1_migrations` table wrangler keeps, so
- * the Deno edition runs exactly the schema the Worker runs and never applies
+ * the self-hosted editions run exactly the schema the Worker runs and never applies
  * a file twice.
  */
+import { readdir, readFile } from 'node:fs/promises';
 import type { DatabaseSync } from 'node:sqlite';
 
 export interface MigrationFile {
@@ -20,12 +21,9 @@ const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS d1_migrations(
 
 /** The `.sql` files of a directory, sorted by name (0001_…, 0002_…). */
 export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && entry.name.endsWith('.sql')) names.push(entry.name);
-  }
-  names.sort();
-  return Promise.all(names.map(async (name) => ({ name, sql: await Deno.readTextFile(`${dir}/${name}`) })));
+  const entries = await readdir(dir, { withFileTypes: true });
+  const names = entries.filter((e) => e.isFile() && e.name.endsWith('.sql')).map((e) => e.name).sort();
+  return Promise.all(names.map(async (name) => ({ name, sql: await readFile(`${dir}/${name}`, 'utf8') })));
 }
 
 /** Applies the migrations not yet recorded; returns the names applied now. */

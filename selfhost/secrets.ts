@@ -13,7 +13,8 @@
  *  - an error never contains a value, only names and paths.
  *
  * @example
- *   const values = resolveSettings(['SECRET_KEY'], (n) => Deno.env.get(n), (p) => Deno.readTextFileSync(p));
+ *   import { readFileSync } from 'node:fs';
+ *   const values = resolveSettings(['SECRET_KEY'], (n) => process.env[n], (p) => readFileSync(p, 'utf8'));
  */
 
 export class SettingsError extends Error {
@@ -39,12 +40,22 @@ export function outsidePermissions(e: unknown): string | null {
   return `refused ${what}: it is outside the Deno permission set this process runs with (deno/deno.json; see docs/deno.md#permissions)`;
 }
 
+/** node:fs error codes (Node, and Deno's node:fs) in the words Deno's own errors use. */
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'NotFound',
+  ENOTDIR: 'NotFound',
+  EACCES: 'PermissionDenied',
+  EPERM: 'PermissionDenied',
+  EISDIR: 'IsADirectory',
+};
+
 /** Why a file read failed, in words that hold no file content. */
 function readFailure(e: unknown): string {
   if (outsidePermissions(e)) return 'NotCapable: outside the Deno permission set, see docs/deno.md#permissions';
-  if (e instanceof Error && e.name && e.name !== 'Error') return e.name; // Deno: NotFound, PermissionDenied, IsADirectory ...
-  const code = (e as { code?: string })?.code;
-  return code ?? 'unreadable';
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return READ_FAILURES[code] ?? code;
+  if (e instanceof Error && /^[A-Za-z]+$/.test(e.name) && e.name !== 'Error') return e.name; // Deno.readTextFileSync: NotFound, PermissionDenied ...
+  return 'unreadable';
 }
 
 /**

@@ -20,6 +20,7 @@
  *   const POOL = new InProcessNamespace('CredentialPool', CredentialPool, dir, () => env);
  *   await POOL.get(POOL.idFromName('credential-pool')).lockStatus();
  */
+import { mkdirSync, readdirSync } from 'node:fs';
 import { ObjectStorage } from './object-storage.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { VaultError } from '../src/errors.ts';
@@ -181,7 +182,7 @@ export class InProcessNamespace {
     this.#cls = cls;
     this.#dir = `${dir}/${className}`;
     this.#env = env;
-    Deno.mkdirSync(this.#dir, { recursive: true });
+    mkdirSync(this.#dir, { recursive: true });
   }
 
   idFromName(name: string): ObjectId {
@@ -249,9 +250,9 @@ export class InProcessNamespace {
    */
   async rearmAlarms(): Promise<number> {
     let armed = 0;
-    for await (const entry of Deno.readDir(this.#dir)) {
+    for (const entry of readdirSync(this.#dir, { withFileTypes: true })) {
       const m = /^([0-9a-f]+)\.sqlite$/.exec(entry.name);
-      if (!entry.isFile || !m) continue;
+      if (!entry.isFile() || !m) continue;
       const probe = new ObjectStorage(`${this.#dir}/${entry.name}`);
       const name = probe.getMeta('name') as string | null;
       const at = await probe.getAlarm();

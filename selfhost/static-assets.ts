@@ -7,6 +7,7 @@
  * named files are served, so no request path can reach another file. A file
  * the build has not written falls through to the Worker, which answers 404.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { API_DOCS_ASSET_HEADERS, API_DOCS_ASSET_PATH, API_DOCS_FILES, type ApiDocsFile } from '../src/docs/assets.ts';
 
@@ -19,9 +20,9 @@ export async function staticAsset(request: Request, assetsDir: string): Promise<
   if (!Object.hasOwn(API_DOCS_FILES, name)) return null;
   let body: Uint8Array<ArrayBuffer>;
   try {
-    body = await Deno.readFile(join(assetsDir, API_DOCS_ASSET_PATH, name));
+    body = new Uint8Array(await readFile(join(assetsDir, API_DOCS_ASSET_PATH, name)));
   } catch (e) {
-    if (e instanceof Error && e.name === 'NotFound') return null; // not built: the Worker answers 404
+    if ((e as { code?: string })?.code === 'ENOENT') return null; // not built: the Worker answers 404
     throw e;
   }
   const headers = { 'content-type': API_DOCS_FILES[name as ApiDocsFile].type, 'content-length': String(body.byteLength), ...API_DOCS_ASSET_HEADERS };
