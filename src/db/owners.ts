@@ -1,10 +1,11 @@
 /**
  * Who owns each D1 table: the one module where that table's SQL (raw or
  * drizzle) lives. Every other module calls the owner's functions, the
- * scripts, the Deno edition and the bench included (scripts render the
+ * scripts, the self-hosted editions and the bench included (scripts render the
  * owner's query as SQL text with sql-text.ts; the bench seeds with its
  * `.toSQL()`). test/node/table-owners.test.ts fails when SQL for a table
- * appears anywhere else under src/, scripts/, deno/ or bench/ (tests under
+ * appears anywhere else under src/, scripts/, selfhost/, node/, deno/ or
+ * bench/ (tests under
  * test/ seed D1 directly and are exempt), and when docs/data-model.md states
  * a different owner.
  *

@@ -45,7 +45,7 @@ export function freePort(): Promise<number> {
 
 function spawnNode(script: string, env: Record<string, string>, args: string[] = [], extra: SpawnOptions = {}) {
   return spawn(process.execPath, ['--enable-source-maps', script, ...args], {
-    cwd: ROOT,
+    cwd: ROOT, // `extra.cwd` runs another copy (the image's files, docker.test.ts)
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...extra,
@@ -67,10 +67,10 @@ export function runToExit(
   });
 }
 
-/** Starts the server and waits for its `listening on` line (or its exit, which fails the test). */
-export async function startNodeServer(env: Record<string, string>): Promise<NodeServer> {
+/** Starts the server (from the repository, or from `cwd`) and waits for its `listening on` line (or its exit, which fails the test). */
+export async function startNodeServer(env: Record<string, string>, opts: { cwd?: string } = {}): Promise<NodeServer> {
   const port = await freePort();
-  const child = spawnNode(SERVER_BUNDLE, { HOST: '127.0.0.1', PORT: String(port), ...env });
+  const child = spawnNode(SERVER_BUNDLE, { HOST: '127.0.0.1', PORT: String(port), ...env }, [], opts.cwd ? { cwd: opts.cwd } : {});
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
