@@ -1,6 +1,7 @@
 /**
- * What `import … from 'cloudflare:workers'` means on the Deno edition
- * (deno/deno.json maps the specifier here). The vault's Durable Object
+ * What `import … from 'cloudflare:workers'` means on the self-hosted editions
+ * (deno/deno.json maps the specifier here for Deno, node/build.ts for the
+ * Node bundle). The vault's Durable Object
  * classes extend `DurableObject` and its RPC class extends
  * `WorkerEntrypoint`; both only keep `ctx` and `env`, as in workerd.
  * `env` is the self-hosted server's bindings object, filled at start.

@@ -1,8 +1,8 @@
 /**
  * A D1Database over a local SQLite file (`node:sqlite` DatabaseSync), so the
  * vault's code — drizzle-orm/d1 and raw `env.DB.prepare().bind().first()` —
- * runs unchanged on the self-hosted Deno edition. This is the one adapter
- * between the app's storage calls and the Deno runtime.
+ * runs unchanged on the self-hosted editions (Node and Deno). This is the one adapter
+ * between the app's storage calls and the local SQLite file.
  *
  * D1 behaviour kept on purpose:
  *  - `batch([...])` is one transaction (BEGIN … COMMIT, ROLLBACK on any error);

@@ -1,5 +1,5 @@
 /**
- * DurableObjectNamespace for the Deno edition: the same Durable Object class
+ * DurableObjectNamespace for the self-hosted editions (Node and Deno): the same Durable Object class
  * the Worker exports (CredentialPool, KeyRotation) runs in-process, one
  * instance per name, over its own SQLite file (object-storage.ts).
  *
@@ -33,7 +33,7 @@ const MAX_ALARM_RETRIES = 6;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function notSupported(what: string): never {
-  throw new VaultError('NOT_SUPPORTED', `${what} is not available in the self-hosted Deno edition.`);
+  throw new VaultError('NOT_SUPPORTED', `${what} is not available in the self-hosted editions.`);
 }
 
 /** Stable id for a name, like workerd's: 64 hex characters, the same after a restart. */

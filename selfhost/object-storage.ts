@@ -1,5 +1,5 @@
 /**
- * DurableObjectStorage for the Deno edition: one SQLite file per object, the
+ * DurableObjectStorage for the self-hosted editions (Node and Deno): one SQLite file per object, the
  * layout workerd itself uses for SQLite-backed Durable Objects. It offers
  * `sql.exec()` (the pool's and rotation's own tables), the key-value API
  * (`get/put/delete/list`, values structured-cloned through `node:v8`, kept

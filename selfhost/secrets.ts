@@ -1,5 +1,5 @@
 /**
- * Settings for the self-hosted edition: each binding comes from the
+ * Settings for the self-hosted editions: each binding comes from the
  * environment variable of the same name, or from a file named by
  * `<NAME>_FILE` (the Docker-secrets convention:
  * `SECRET_KEY_FILE=/run/secrets/secret_key`). Pure apart from the two

@@ -1,5 +1,5 @@
 /**
- * The result of `ctx.storage.sql.exec()` on the Deno edition, read like
+ * The result of `ctx.storage.sql.exec()` on the self-hosted editions, read like
  * workerd's SqlStorageCursor: single pass, as objects (`toArray`, `one`,
  * iteration) or as arrays (`raw`), with `columnNames`, `rowsRead` and
  * `rowsWritten`. BLOBs are ArrayBuffers, as in workerd.

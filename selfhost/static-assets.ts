@@ -1,9 +1,9 @@
 /**
- * Workers Static Assets for the Deno edition. On Cloudflare (and under
+ * Workers Static Assets for the self-hosted editions. On Cloudflare (and under
  * `wrangler dev`) the files of `[assets] directory` are answered before the
  * Worker runs; here `openVault` does the same for the API reference page's
  * files (src/docs/assets.ts), read from the directory the same build writes
- * (`npm run build:api-docs`, which `npm run start:deno` runs first). Only the
+ * (`npm run build:api-docs`, which `start:node` and `start:deno` run first). Only the
  * named files are served, so no request path can reach another file. A file
  * the build has not written falls through to the Worker, which answers 404.
  */

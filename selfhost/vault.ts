@@ -42,7 +42,7 @@ export interface VaultOptions {
 }
 
 export interface Vault {
-  /** The static assets (API reference files), else the Worker's fetch handler with the Deno bindings. */
+  /** The static assets (API reference files), else the Worker's fetch handler with the self-hosted bindings. */
   fetch(request: Request): Promise<Response>;
   bindings: Record<string, unknown>;
   databasePath: string;

@@ -1,5 +1,5 @@
 /**
- * Reads the two things the Deno edition needs from wrangler.toml, so the
+ * Reads the two things the self-hosted editions need from wrangler.toml, so the
  * Worker's config stays the single source of truth: the plain `[vars]`
  * (defaults, overridable by the environment) and the Durable Object bindings
  * (`[durable_objects] bindings = [{ name = "POOL", class_name = "CredentialPool" }]`,

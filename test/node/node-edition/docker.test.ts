@@ -3,16 +3,17 @@
 // multi-stage on node:24-slim and runs as a non-root user; compose.yaml holds
 // the runbook's Docker Secrets example line for line; and the runtime stage's
 // files, copied exactly as its COPY lines say into a directory without
-// node_modules, make a working server with its secrets in *_FILE files.
+// node_modules, make a working server with its secrets in *_FILE files, and
+// its first-admin command works there too.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_DOCS_ASSET_PATH } from '../../../src/docs/assets.ts';
-import { callServer, secretsInFiles } from '../../support/selfhost-server.ts';
+import { callServer, secretsInFiles, writeSecret } from '../../support/selfhost-server.ts';
 import { ROOT } from '../../support/wrangler-dev.ts';
-import { buildOnce, startNodeServer } from './server-process.ts';
+import { BOOTSTRAP_BUNDLE, buildOnce, runToExit, startNodeServer } from './server-process.ts';
 
 interface Stage {
   from: string;
@@ -84,11 +85,21 @@ describe('Dockerfile', () => {
       expect(workdir).toBe(buildWorkdir);
 
       const { base } = secretsInFiles(join(app, 'run'));
-      const server = await startNodeServer({ ...base, DATABASE_PATH: join(app, 'data', 'arena-vault.sqlite') }, { cwd: app });
+      const database = join(app, 'data', 'arena-vault.sqlite');
+      const server = await startNodeServer({ ...base, DATABASE_PATH: database }, { cwd: app });
       try {
         expect(server.output()).toMatch(/applied migrations: 0001_init\.sql/);
         expect((await callServer(server, 'GET', '/api/health')).status).toBe(200);
         expect((await callServer(server, 'GET', '/login')).status).toBe(200);
+        // The image's first-admin command (docs/node.md: `docker exec … node dist/node-bootstrap-admin.mjs`).
+        const admin = { email: 'image-admin@example.test', password: `pw-${crypto.randomUUID()}` };
+        writeSecret(join(app, 'run', 'first_admin_password'), admin.password);
+        const boot = await runToExit(
+          { DATABASE_PATH: database, FIRST_ADMIN_EMAIL: admin.email, FIRST_ADMIN_PASSWORD_FILE: join(app, 'run', 'first_admin_password') },
+          { script: BOOTSTRAP_BUNDLE, spawn: { cwd: app } },
+        );
+        expect(boot.code, boot.output).toBe(0);
+        expect((await callServer(server, 'POST', '/api/auth/login', { json: admin })).status).toBe(200);
         const asset = await fetch(`${server.baseUrl}${API_DOCS_ASSET_PATH}/init.js`);
         expect(asset.status).toBe(200);
         expect(asset.headers.get('content-type')).toContain('javascript');
