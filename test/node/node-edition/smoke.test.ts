@@ -101,7 +101,7 @@ describe('Node edition: the real server', () => {
     }
   });
 
-  it('sees the client address from the socket, not from a forged header, and one server per database', async () => {
+  it('sees the client address from the socket, not from a forged header; one server per database; a taken port', async () => {
     const sub = mkdtempSync(join(dir, 'one-'));
     const { base } = secretsInFiles(sub);
     const server = await startNodeServer(base);
@@ -122,6 +122,12 @@ describe('Node edition: the real server', () => {
       const second = await runToExit({ ...base, HOST: '127.0.0.1', PORT: '0' });
       expect(second.code, second.output).toBe(2);
       expect(second.output).toContain('another arena-vault server is already using DATABASE_PATH=');
+
+      // Another database on a port already taken: one line naming HOST, PORT and the reason.
+      const port = new URL(server.baseUrl).port;
+      const busy = await runToExit({ ...base, DATABASE_PATH: join(sub, 'other.sqlite'), HOST: '127.0.0.1', PORT: port });
+      expect(busy.code, busy.output).toBe(2);
+      expect(busy.output).toContain(`HOST=127.0.0.1 PORT=${port}: cannot listen (EADDRINUSE)`);
     } finally {
       await server.stop('SIGTERM');
     }
