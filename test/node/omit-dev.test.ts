@@ -82,24 +82,20 @@ describe('npm ci --omit=dev', () => {
     expect(dev.out).toMatch(/wrangler dev/);
   });
 
-  it('the Deno edition starts through its permission sets', () => {
-    const boot = npmRun('bootstrap-admin:deno', ['--help']);
+  /** An edition's first-admin command answers --help; its server loads the whole app, then, without secrets, refuses to start (exit 2), naming what to set. */
+  function editionStarts(edition: 'deno' | 'node') {
+    const boot = npmRun(`bootstrap-admin:${edition}`, ['--help']);
     expect(boot.code, boot.out).toBe(0);
     expect(boot.out).toContain('FIRST_ADMIN_EMAIL');
-    // No secrets: the server loads the whole app, then refuses to start (exit 2), naming what to set.
-    const start = npmRun('start:deno', [], { SECRET_KEY: '', CREDENTIAL_ENCRYPTION_KEY: '' });
+    const start = npmRun(`start:${edition}`, [], { SECRET_KEY: '', CREDENTIAL_ENCRYPTION_KEY: '' });
     expect(start.code, start.out).toBe(2);
     expect(start.out).toContain("The vault's secrets are invalid");
-  });
+  }
 
-  it('the Node edition bundles and starts (build:node, start:node, bootstrap-admin:node)', () => {
-    const boot = npmRun('bootstrap-admin:node', ['--help']);
-    expect(boot.code, boot.out).toBe(0);
-    expect(boot.out).toContain('FIRST_ADMIN_EMAIL');
-    // No secrets: the bundle loads the whole app, then refuses to start (exit 2), naming what to set.
-    const start = npmRun('start:node', [], { SECRET_KEY: '', CREDENTIAL_ENCRYPTION_KEY: '' });
-    expect(start.code, start.out).toBe(2);
-    expect(start.out).toContain("The vault's secrets are invalid");
+  it('the Deno edition starts through its permission sets', () => editionStarts('deno'));
+
+  it('the Node edition bundles (build:node) and starts', () => {
+    editionStarts('node');
     expect(existsSync(path.join(dir, 'dist', 'node-server.mjs'))).toBe(true);
   });
 
