@@ -4,9 +4,9 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { queryDesignApi } from './query-design-routes.ts';
-import { queryDesignPages } from './query-design-pages.tsx';
-import { arenaHealthRoutes } from './health-routes.ts';
+import { queryDesignApi } from '../query-designs/routes.ts';
+import { queryDesignPages } from '../query-designs/pages.tsx';
+import { arenaHealthRoutes } from '../health/arena-routes.ts';
 
 export const arenaRoutes = new Hono<AppEnv>();
 arenaRoutes.route('/', queryDesignApi);

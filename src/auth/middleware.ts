@@ -23,7 +23,7 @@ import { findUser, usersWithIdIn } from './users.ts';
 import { apiKeyPrefix } from './api-keys.ts';
 import { apiKeyPrincipal } from './api-key-principal.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
-import { can, effectivePermissions, type Permission, type Principal } from './principal.ts';
+import { can, effectivePermissions, type Permission, type Principal } from '../kernel/principal.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { attachSpec } from '../schema/spec.ts';
 import { isApiPath, isPoolPath } from '../http/paths.ts';

@@ -2,7 +2,7 @@
 import type { Env } from '../env.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import type { SecureHeadersVariables } from 'hono/secure-headers';
 import type { CredentialPoolNotifier } from '../credentials/store.ts';
 

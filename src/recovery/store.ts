@@ -10,14 +10,14 @@
  */
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { VaultError } from '../errors.ts';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../kernel/principal.ts';
 import { auditD1Statement, auditIfChangedD1Statement } from '../audit/audit.ts';
 import { validationError } from '../schema/problems.ts';
 import { desc, eq, sql } from 'drizzle-orm';
 import { openDb } from '../db/client.ts';
 import { recoveryActions } from '../db/schema.ts';
-import { deepDecryptCheck, loadHealthRows } from '../arenas/health-data.ts';
-import { allArenaConfigs, setArenaEnabledStatement } from '../arenas/query-design-store.ts';
+import { deepDecryptCheck, loadHealthRows } from '../health/data.ts';
+import { allArenaConfigs, setArenaEnabledStatement } from '../query-designs/store.ts';
 import { purgeCredentialsStatement, purgeStamps } from '../credentials/repository.ts';
 import { keyUsage, rowsPerKeyIdOf, type KeyUsage } from '../credentials/key-usage.ts';
 import type { DisabledArena } from '../arenas/arenas-config.ts';

@@ -12,7 +12,7 @@ import type { Hono } from 'hono';
 import { toJsonSchema, type ConversionConfig } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
-import type { Permission } from '../auth/principal.ts';
+import type { Permission } from '../kernel/principal.ts';
 import { specOf, type GuardSpec, type RouteDoc, type ValidatorSpec } from './spec.ts';
 import { isApiPath } from '../http/paths.ts';
 

@@ -8,7 +8,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { GenericSchema } from 'valibot';
 import type { ErrorCode } from '../errors.ts';
-import type { Permission } from '../auth/principal.ts';
+import type { Permission } from '../kernel/principal.ts';
 
 export const SPEC = Symbol.for('arena-vault.route-spec');
 

@@ -9,9 +9,9 @@ import { openDb, type Db } from '../db/client.ts';
 import { queryDesigns, type QueryDesignRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditIfChangedStatement } from '../audit/audit.ts';
-import { isAdmin, type Principal } from '../auth/principal.ts';
-import { readStoredArenasConfig, type ArenasConfig } from './arenas-config.ts';
-import type { QueryDesignCreate, QueryDesignInput } from './query-design-input.ts';
+import { isAdmin, type Principal } from '../kernel/principal.ts';
+import { readStoredArenasConfig, type ArenasConfig } from '../arenas/arenas-config.ts';
+import type { QueryDesignCreate, QueryDesignInput } from './input.ts';
 
 export interface QueryDesignView {
   id: number;
