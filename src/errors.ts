@@ -71,3 +71,22 @@ export class VaultError extends Error {
 export function isVaultError(e: unknown): e is VaultError {
   return e instanceof VaultError;
 }
+
+/**
+ * Errors thrown inside a Durable Object (the pool's, the rotation's) cross
+ * the RPC boundary as plain `Error`s that keep their own properties (`code`,
+ * `status`, `details`, `retryAfter`: workerd's enhanced error serialization,
+ * the default since compatibility date 2026-04-21). This turns one back into
+ * a `VaultError` so the HTTP error handler keeps its code and status;
+ * anything else is returned unchanged.
+ */
+export function reviveVaultError(e: unknown): unknown {
+  if (e instanceof VaultError || !(e instanceof Error)) return e;
+  const p = e as Error & { code?: unknown; status?: unknown; details?: unknown; retryAfter?: unknown };
+  if (typeof p.code !== 'string' || !(p.code in ERROR_STATUS)) return e;
+  return new VaultError(p.code as ErrorCode, e.message, {
+    status: typeof p.status === 'number' ? p.status : undefined,
+    details: p.details && typeof p.details === 'object' ? (p.details as Record<string, unknown>) : undefined,
+    retryAfter: typeof p.retryAfter === 'number' ? p.retryAfter : undefined,
+  });
+}

@@ -8,7 +8,7 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { requireAdmin } from '../auth/middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { VaultError } from '../errors.ts';
 import { describe } from '../schema/spec.ts';
 import { query } from '../schema/validate.ts';

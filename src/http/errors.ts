@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from './types.ts';
-import { isApiPath } from './paths.ts';
+import { isApiPath } from '../kernel/paths.ts';
 
 export function toVaultError(err: unknown): VaultError {
   if (err instanceof VaultError) return err;

@@ -17,7 +17,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { isPoolPath } from '../http/paths.ts';
+import { isPoolPath } from '../kernel/paths.ts';
 import { can } from '../kernel/principal.ts';
 import { pool } from './client.ts';
 import { isVaultError } from '../errors.ts';

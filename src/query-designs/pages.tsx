@@ -13,7 +13,7 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { requireUser } from '../auth/middleware.ts';
+import { requireUser } from '../http/guards.ts';
 import { renderPage, redirectWithFlash } from '../ui/page.tsx';
 import { CsrfField } from '../ui/layout.tsx';
 import { form, params } from '../schema/validate.ts';

@@ -10,7 +10,7 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { requireUser } from '../auth/middleware.ts';
+import { requireUser } from '../http/guards.ts';
 import { json, params, query } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
 import { IdParams } from '../schema/types.ts';

@@ -11,7 +11,7 @@
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import type { AppEnv } from '../http/types.ts';
-import { requireAdmin } from '../auth/middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { json, params } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
 import { IdParams, IsoTimestamp } from '../schema/types.ts';

@@ -14,7 +14,7 @@ import type { GenericSchema } from 'valibot';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
 import type { Permission } from '../kernel/principal.ts';
 import { specOf, type GuardSpec, type RouteDoc, type ValidatorSpec } from './spec.ts';
-import { isApiPath } from '../http/paths.ts';
+import { isApiPath } from '../kernel/paths.ts';
 
 type Json = Record<string, unknown>;
 
