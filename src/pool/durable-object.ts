@@ -267,8 +267,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   #refuseIfLocked(): void {
     const lock = this.#store.getLock();
     if (!lock) return;
-    throw new VaultError('ROTATION_IN_PROGRESS', 'Collection is paused while the credential key is rotated. Retry shortly.', {
-      status: 423,
+    throw new VaultError('COLLECTION_LOCKED', 'Collection is paused while the credential key is rotated. Retry shortly.', {
       retryAfter: LOCKED_RETRY_AFTER_SECONDS,
       details: { locked_since: new Date(lock.since).toISOString() },
     });

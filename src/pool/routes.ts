@@ -40,7 +40,7 @@ function caller(c: Context<AppEnv>): PoolCaller {
 
 const TAG = 'pool';
 /** Refusals every lease operation may answer besides validation and auth (docs/api/pool.md). */
-const LOCKED: [ErrorCode, number] = ['ROTATION_IN_PROGRESS', 423];
+const LOCKED: ErrorCode = 'COLLECTION_LOCKED';
 
 poolRoutes.post(
   '/api/pool/acquire',

@@ -41,7 +41,7 @@ export interface RouteDoc {
   /** Success (and other non-error) responses by status. */
   responses: Record<number, ResponseSpec>;
   /** Error codes this route may answer besides the ones its guard and validators imply. */
-  errors?: (ErrorCode | [ErrorCode, number])[];
+  errors?: ErrorCode[];
   /** Reachable without authentication even though a guard-free route (health, login). */
   public?: boolean;
 }
