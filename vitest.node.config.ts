@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/node/**/*.test.ts'],
+    // test/node/ holds the checks over the whole tree and the scripts; a feature's
+    // Node-run variants sit in its own folder as *.node.test.ts.
+    include: ['test/node/**/*.test.ts', 'test/**/*.node.test.ts'],
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 120_000,

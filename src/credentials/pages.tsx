@@ -19,7 +19,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { raw } from 'hono/html';
 import * as v from 'valibot';
 import type { AppEnv } from '../http/types.ts';
-import { requireAdmin } from '../auth/middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { PLATFORM_IDS, PLATFORMS, getPlatform, type PlatformId, type PlatformSpec } from '../arenas/registry.ts';
 import { VaultError } from '../errors.ts';
 import { renderPage, redirectWithFlash } from '../ui/page.tsx';

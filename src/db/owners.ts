@@ -19,7 +19,7 @@ export const TABLE_OWNERS = {
   login_throttle: 'src/auth/login-throttle.ts',
   signing_key_usage: 'src/auth/signing-key-usage.ts',
   api_credentials: 'src/credentials/repository.ts',
-  query_designs: 'src/arenas/query-design-store.ts',
+  query_designs: 'src/query-designs/store.ts',
   audit_events: 'src/audit/',
   recovery_actions: 'src/recovery/store.ts',
   pool_copy_version: 'src/pool/d1-source.ts',

@@ -10,7 +10,8 @@
  */
 import type { Env } from '../env.ts';
 import type { CredentialPoolNotifier } from '../credentials/store.ts';
-import { poolStub, revivePoolError, type LockStatus, type PoolLockApi } from './lock-api.ts';
+import { poolStub, type LockStatus, type PoolLockApi } from './lock-api.ts';
+import { reviveVaultError } from '../errors.ts';
 import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
@@ -19,7 +20,7 @@ async function call<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    throw revivePoolError(e);
+    throw reviveVaultError(e);
   }
 }
 

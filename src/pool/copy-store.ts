@@ -27,7 +27,7 @@
  *   most USAGE_PERSIST_MS of a last_used_at, never a use or an error count
  *   (errors are written at once).
  */
-import type { ApiKeyScope, Role } from '../auth/principal.ts';
+import type { ApiKeyScope, Role } from '../kernel/principal.ts';
 import type { PoolCopyCredentialRow } from '../credentials/repository.ts';
 
 export interface CopiedCredential {

@@ -31,7 +31,7 @@
  *
  * Acquire is the only place a plaintext credential leaves the vault.
  * Expected failures are thrown as VaultErrors; their properties cross RPC
- * (see revivePoolError in lock-api.ts).
+ * (see reviveVaultError in src/errors.ts).
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
@@ -43,7 +43,7 @@ import { deactivateCredentialStatement } from '../credentials/repository.ts';
 import { auditD1Statement } from '../audit/audit.ts';
 import { apiKeyPrefix } from '../auth/api-keys.ts';
 import { apiKeyPrincipal } from '../auth/api-key-principal.ts';
-import { apiRefusal } from '../auth/middleware.ts';
+import { apiRefusal } from '../kernel/principal.ts';
 import type { LockStatus, PoolLockApi } from './lock-api.ts';
 import { PoolStore, type LeaseRecord } from './pool-store.ts';
 import { CopyStore, type CopiedCredential, type Outbox } from './copy-store.ts';
@@ -267,8 +267,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   #refuseIfLocked(): void {
     const lock = this.#store.getLock();
     if (!lock) return;
-    throw new VaultError('ROTATION_IN_PROGRESS', 'Collection is paused while the credential key is rotated. Retry shortly.', {
-      status: 423,
+    throw new VaultError('COLLECTION_LOCKED', 'Collection is paused while the credential key is rotated. Retry shortly.', {
       retryAfter: LOCKED_RETRY_AFTER_SECONDS,
       details: { locked_since: new Date(lock.since).toISOString() },
     });

@@ -13,7 +13,7 @@
  * still gets its 401 (or 403) before any 400/422, as everywhere else.
  */
 import { Hono, type Context } from 'hono';
-import { requireCollector } from '../auth/middleware.ts';
+import { requireCollector } from '../http/guards.ts';
 import type { AppEnv } from '../http/types.ts';
 import { isVaultError, type ErrorCode } from '../errors.ts';
 import type { PoolCaller } from './durable-object.ts';
@@ -40,7 +40,7 @@ function caller(c: Context<AppEnv>): PoolCaller {
 
 const TAG = 'pool';
 /** Refusals every lease operation may answer besides validation and auth (docs/api/pool.md). */
-const LOCKED: [ErrorCode, number] = ['ROTATION_IN_PROGRESS', 423];
+const LOCKED: ErrorCode = 'COLLECTION_LOCKED';
 
 poolRoutes.post(
   '/api/pool/acquire',

@@ -73,7 +73,7 @@ export interface PoolService {
 /** The codes a pool call can fail with (docs/api/pool.md, "Errors"). */
 export type PoolErrorCode =
   | 'NO_CREDENTIAL_AVAILABLE'
-  | 'ROTATION_IN_PROGRESS'
+  | 'COLLECTION_LOCKED'
   | 'LEASE_EXPIRED'
   | 'VALIDATION_FAILED'
   | 'INVALID_JSON'

@@ -12,9 +12,9 @@ import type { Hono } from 'hono';
 import { toJsonSchema, type ConversionConfig } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
-import type { Permission } from '../auth/principal.ts';
+import type { Permission } from '../kernel/principal.ts';
 import { specOf, type GuardSpec, type RouteDoc, type ValidatorSpec } from './spec.ts';
-import { isApiPath } from '../http/paths.ts';
+import { isApiPath } from '../kernel/paths.ts';
 
 type Json = Record<string, unknown>;
 
@@ -109,18 +109,18 @@ export function apiRouteFacts(app: Hono<any>): RouteFacts[] {
 
 /** The error codes a route may answer, with their statuses. */
 export function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
-  const codes: [ErrorCode, number?][] = [['INTERNAL']];
-  if (f.permission) codes.push(['UNAUTHENTICATED'], ['FORBIDDEN']);
+  const codes: ErrorCode[] = ['INTERNAL'];
+  if (f.permission) codes.push('UNAUTHENTICATED', 'FORBIDDEN');
   for (const val of f.validators) {
     // Every body passes the one body limit first (http/body-limit.ts).
-    if (val.target === 'json') codes.push(['INVALID_JSON'], ['VALIDATION_FAILED'], ['PAYLOAD_TOO_LARGE']);
-    if (val.target === 'query') codes.push(['VALIDATION_FAILED']);
-    if (val.target === 'param') codes.push(['NOT_FOUND']);
+    if (val.target === 'json') codes.push('INVALID_JSON', 'VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE');
+    if (val.target === 'query') codes.push('VALIDATION_FAILED');
+    if (val.target === 'param') codes.push('NOT_FOUND');
   }
-  for (const e of f.doc?.errors ?? []) codes.push(Array.isArray(e) ? e : [e]);
+  codes.push(...(f.doc?.errors ?? []));
   const out = new Map<number, Set<ErrorCode>>();
-  for (const [code, status] of codes) {
-    const s = status ?? ERROR_STATUS[code];
+  for (const code of codes) {
+    const s = ERROR_STATUS[code];
     out.set(s, (out.get(s) ?? new Set()).add(code));
   }
   return out;

@@ -19,7 +19,7 @@ import { app } from '../../src/index.ts';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { issueAccessToken } from '../../src/auth/tokens.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { Role } from '../../src/auth/principal.ts';
+import type { Role } from '../../src/kernel/principal.ts';
 
 const ORIGIN = 'https://vault.test';
 

@@ -56,7 +56,7 @@ class NoCredentialAvailable(VaultError):
 
 
 class CollectionLocked(VaultError):
-    """423 ``ROTATION_IN_PROGRESS``: a key rotation holds the collection lock
+    """423 ``COLLECTION_LOCKED``: a key rotation holds the collection lock
     (acquire and renew are refused; release and report_error still work).
     ``retry_after`` is 30 seconds; ``locked_since`` is an ISO time."""
 
@@ -106,7 +106,7 @@ class NotFound(VaultError):
 
 
 class Conflict(VaultError):
-    """409 ``CONFLICT``."""
+    """409 ``CONFLICT``, ``ROTATION_IN_PROGRESS``."""
 
 
 class RateLimited(VaultError):
@@ -126,7 +126,9 @@ class TransportError(VaultError):
 
 ERROR_CLASSES: dict[str, type[VaultError]] = {
     "NO_CREDENTIAL_AVAILABLE": NoCredentialAvailable,
-    "ROTATION_IN_PROGRESS": CollectionLocked,
+    "COLLECTION_LOCKED": CollectionLocked,
+    # 409: a second rotation start while one runs (an admin call, not a collector's).
+    "ROTATION_IN_PROGRESS": Conflict,
     "UNAUTHENTICATED": Unauthorized,
     "FORBIDDEN": Forbidden,
     "CSRF_FAILED": Forbidden,

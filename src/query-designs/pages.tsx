@@ -8,22 +8,22 @@
  *   POST /admin/query-designs/:id/delete   delete (needs the ticked confirmation box)
  *
  * The forms are schemas built from the same field schemas as the REST bodies
- * (query-design-input.ts), so the registry rules (a tier the arena lacks →
+ * (input.ts), so the registry rules (a tier the arena lacks →
  * 422) hold here too; a refused form re-renders with every problem.
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { requireUser } from '../auth/middleware.ts';
+import { requireUser } from '../http/guards.ts';
 import { renderPage, redirectWithFlash } from '../ui/page.tsx';
 import { CsrfField } from '../ui/layout.tsx';
 import { form, params } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';
 import { problemsText, type FieldProblem } from '../schema/problems.ts';
-import { ARENA_IDS, ARENAS, arenaTiers } from './registry.ts';
-import type { ArenasConfig } from './arenas-config.ts';
-import { QueryDesignCreateForm, QueryDesignDeleteForm, QueryDesignEditForm, type QueryDesignEditFields } from './query-design-input.ts';
-import { queryDesignStoreFor } from './query-design-routes.ts';
-import type { QueryDesignView } from './query-design-store.ts';
+import { ARENA_IDS, ARENAS, arenaTiers } from '../arenas/registry.ts';
+import type { ArenasConfig } from '../arenas/arenas-config.ts';
+import { QueryDesignCreateForm, QueryDesignDeleteForm, QueryDesignEditForm, type QueryDesignEditFields } from './input.ts';
+import { queryDesignStoreFor } from './routes.ts';
+import type { QueryDesignView } from './store.ts';
 
 type Posted = Record<string, string>;
 const text = (f: Posted, k: string) => f[k] ?? '';

@@ -9,8 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Fernet, MultiFernet } from '../../../src/crypto/fernet.ts';
-import { base64urlDecode, base64urlEncode, hexEncode } from '../../../src/crypto/encoding.ts';
+import { Fernet, MultiFernet } from '../../src/crypto/fernet.ts';
+import { base64urlDecode, base64urlEncode, hexEncode } from '../../src/crypto/encoding.ts';
 
 const OPTED_OUT = process.env.ARENA_VAULT_NO_PYTHON === '1';
 
@@ -63,7 +63,7 @@ describe('python3 with cryptography', () => {
   });
 
   it('the committed fixtures are exactly what scripts/make-fernet-fixtures.py makes with this pyca', () => {
-    const r = spawnSync('python3', [path.join(import.meta.dirname, '../../../scripts/make-fernet-fixtures.py'), '--check'], {
+    const r = spawnSync('python3', [path.join(import.meta.dirname, '../../scripts/make-fernet-fixtures.py'), '--check'], {
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).toBe(0);

@@ -10,15 +10,15 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { requireUser } from '../auth/middleware.ts';
+import { requireUser } from '../http/guards.ts';
 import { json, params, query } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
 import { IdParams } from '../schema/types.ts';
-import { QueryDesignStore } from './query-design-store.ts';
+import { QueryDesignStore } from './store.ts';
 import { clientIp } from '../http/request-context.ts';
 import {
   QueryDesignCreateBody, QueryDesignDeletedSchema, QueryDesignListQuery, QueryDesignListSchema, QueryDesignPatchBody, QueryDesignSchema,
-} from './query-design-input.ts';
+} from './input.ts';
 
 export function queryDesignStoreFor(c: Context<AppEnv>): QueryDesignStore {
   return new QueryDesignStore(c.var.db, c.var.principal!, clientIp(c));

@@ -5,7 +5,7 @@
 // exactly what it held, none lost, none added, each counted once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fernet } from '../../src/crypto/fernet.ts';
-import { DevVault, decryptAll, seedVault } from './rotation-support.ts';
+import { DevVault, decryptAll, seedVault } from '../support/dev-vault.ts';
 
 const ROWS = 3000;
 const OLD_KEY = Fernet.generateKey();

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fernet } from '../../src/crypto/fernet.ts';
-import { DevVault, seedVault } from './rotation-support.ts';
+import { DevVault, seedVault } from '../support/dev-vault.ts';
 
 const ROWS = 3000;
 const KEY = Fernet.generateKey();

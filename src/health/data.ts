@@ -13,11 +13,11 @@ import type { Env } from '../env.ts';
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { openCredential } from '../credentials/sealing.ts';
 import { cipherRowsPage, credentialFactsRows, firstAndLastRowPerKeyId, type CipherRow } from '../credentials/repository.ts';
-import { readStoredArenasConfig } from './arenas-config.ts';
-import { allArenaConfigs } from './query-design-store.ts';
+import { readStoredArenasConfig } from '../arenas/arenas-config.ts';
+import { allArenaConfigs } from '../query-designs/store.ts';
 import { pool } from '../pool/client.ts';
 import type { LockStatus } from '../pool/lock-api.ts';
-import type { HealthRow, PoolFacts } from './health.ts';
+import type { HealthRow, PoolFacts } from './arenas.ts';
 
 export const DEEP_CHECK_PAGE = 500;
 

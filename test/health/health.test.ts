@@ -1,7 +1,7 @@
 import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import worker from '../src/index.ts';
-import { TEST_CREDENTIAL_KEY, TEST_SECRET_KEY } from './support/keys.ts';
+import worker from '../../src/index.ts';
+import { TEST_CREDENTIAL_KEY, TEST_SECRET_KEY } from '../support/keys.ts';
 
 describe('GET /api/health', () => {
   it('reports valid configuration and key ids, never a key', async () => {

@@ -1,9 +1,9 @@
 import { createExecutionContext, env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import worker from '../src/index.ts';
-import { poolStub } from '../src/pool/lock-api.ts';
-import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from './support/keys.ts';
-import { keyIdOf, resetPool, seedCredential } from './pool/support.ts';
+import worker from '../../src/index.ts';
+import { poolStub } from '../../src/pool/lock-api.ts';
+import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
+import { keyIdOf, resetPool, seedCredential } from '../pool/support.ts';
 
 beforeEach(async () => {
   await env.DB.prepare('DELETE FROM api_credentials').run();

@@ -9,9 +9,9 @@ import { openDb, type Db } from '../db/client.ts';
 import { queryDesigns, type QueryDesignRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditIfChangedStatement } from '../audit/audit.ts';
-import { isAdmin, type Principal } from '../auth/principal.ts';
-import { readStoredArenasConfig, type ArenasConfig } from './arenas-config.ts';
-import type { QueryDesignCreate, QueryDesignInput } from './query-design-input.ts';
+import { isAdmin, type Principal } from '../kernel/principal.ts';
+import { readStoredArenasConfig, type ArenasConfig } from '../arenas/arenas-config.ts';
+import type { QueryDesignCreate, QueryDesignInput } from './input.ts';
 
 export interface QueryDesignView {
   id: number;
@@ -140,22 +140,17 @@ export async function allArenaConfigs(d1: D1Database): Promise<{ id: number; are
 }
 
 /**
- * Flips one arena entry's `enabled` (by position), only if the entry is still
- * that arena+tier and in the expected state; `guard` (SQL text with its binds)
- * narrows it further. Raw SQL: it edits one field inside the JSON column
- * (json_set / json_extract at a computed path), and it rides in recovery's raw
- * D1 batch.
+ * Compare-and-set on one design's arena configuration, the expected-revision
+ * pattern: writes `next` only while the stored text is still `expected` (what
+ * the caller read), so an edit made in between is never overwritten and a
+ * repeated write of the same change does nothing. The caller checks
+ * `changes` (D1's meta) to know whether it won. Raw D1: it rides in
+ * recovery's raw batch.
  */
-export function setArenaEnabledStatement(
-  d1: D1Database, designId: number, index: number, arena: string, tier: string, enabled: boolean, now: number,
-  guard: { sql: string; binds: unknown[] } = { sql: '', binds: [] },
+export function replaceArenasConfigStatement(
+  d1: D1Database, change: { designId: number; expected: string; next: ArenasConfig; now: number },
 ): D1PreparedStatement {
-  const at = `$.arenas[${index}]`;
   return d1
-    .prepare(
-      `UPDATE query_designs SET arenas_config = json_set(arenas_config, '${at}.enabled', json(?)), updated_at = ?
-       WHERE id = ? AND json_extract(arenas_config, '${at}.id') = ? AND json_extract(arenas_config, '${at}.tier') = ?
-         AND json_extract(arenas_config, '${at}.enabled') = ?${guard.sql}`,
-    )
-    .bind(enabled ? 'true' : 'false', now, designId, arena, tier, enabled ? 0 : 1, ...guard.binds);
+    .prepare('UPDATE query_designs SET arenas_config = ?, updated_at = ? WHERE id = ? AND arenas_config = ?')
+    .bind(JSON.stringify(change.next), change.now, change.designId, change.expected);
 }

@@ -10,14 +10,14 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import type { AppEnv } from '../http/types.ts';
 import { VaultError } from '../errors.ts';
-import { isAdmin } from '../auth/principal.ts';
+import { isAdmin } from '../kernel/principal.ts';
 import { describe } from '../schema/spec.ts';
 import { query } from '../schema/validate.ts';
 import { booleanish, strict } from '../schema/types.ts';
-import { ArenaHealthSchema } from './health-schemas.ts';
-import { arenaHealth } from './health.ts';
+import { ArenaHealthSchema } from './schemas.ts';
+import { arenaHealth } from './arenas.ts';
 import { keyUsage, rowsPerKeyIdOf } from '../credentials/key-usage.ts';
-import { deepDecryptCheck, enabledArenaTiers, loadHealthRows, poolFacts, sampleDecryptCheck } from './health-data.ts';
+import { deepDecryptCheck, enabledArenaTiers, loadHealthRows, poolFacts, sampleDecryptCheck } from './data.ts';
 
 export const arenaHealthRoutes = new Hono<AppEnv>();
 

@@ -12,8 +12,8 @@
  */
 import * as v from 'valibot';
 import { confirmed, IsoTimestamp, multiLineText, paging, singleLine, strict } from '../schema/types.ts';
-import { ARENA_IDS, arenaTiers, type ArenaId, type Tier } from './registry.ts';
-import { ArenasConfigSchema, tierMessage } from './arenas-config.ts';
+import { ARENA_IDS, arenaTiers, type ArenaId, type Tier } from '../arenas/registry.ts';
+import { ArenasConfigSchema, tierMessage } from '../arenas/arenas-config.ts';
 
 export const DESIGN_NAME_MAX = 120;
 export const DESIGN_DESCRIPTION_MAX = 2000;

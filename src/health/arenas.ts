@@ -15,7 +15,7 @@
  * query design, or with credentials configured); a held collection lock makes
  * it at least `degraded`.
  */
-import { ARENA_IDS, ARENAS, arenaTiers, platformsForArena, type Tier } from './registry.ts';
+import { ARENA_IDS, ARENAS, arenaTiers, platformsForArena, type Tier } from '../arenas/registry.ts';
 import { DEFAULT_MAX_LEASES } from '../pool/lease-rules.ts';
 import type { CredentialKeyStatus } from '../crypto/key-ring.ts';
 import type { CredentialFactsRow } from '../credentials/repository.ts';

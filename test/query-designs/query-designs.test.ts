@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { api, createTestUser, type TestUser } from '../support/auth.ts';
 import { apiKeyHeaders } from '../pool/support.ts';
 import { pageSession } from '../support/page-session.ts';
+import { replaceArenasConfigStatement } from '../../src/query-designs/store.ts';
+import type { ArenasConfig } from '../../src/arenas/arenas-config.ts';
 
 async function call(user: TestUser | Record<string, string> | null, method: string, path: string, json?: unknown) {
   const headers = user === null ? { 'content-type': 'application/json' } : 'headers' in user ? (user as TestUser).headers : (user as Record<string, string>);
@@ -112,5 +114,29 @@ describe('/admin/query-designs page', () => {
     const del = await s.post(`/admin/query-designs/${id}/delete`, { confirm: 'yes' });
     expect(del.status).toBe(303);
     expect(await env.DB.prepare('SELECT id FROM query_designs WHERE id = ?').bind(id).first()).toBeNull();
+  });
+});
+
+describe('replaceArenasConfigStatement (the owner\'s compare-and-set)', () => {
+  it('writes only while the stored text is the expected one, so an edit in between is never overwritten', async () => {
+    const owner = await createTestUser('researcher');
+    const id = (await call(owner, 'POST', '/api/query-designs', { name: 'CAS', arenas_config: searchMedium })).body.id as number;
+    const read = async () => (await env.DB.prepare('SELECT arenas_config FROM query_designs WHERE id = ?').bind(id).first<{ arenas_config: string }>())!.arenas_config;
+    const expected = await read();
+    const off: ArenasConfig = { arenas: [{ id: 'google_search', enabled: false, tier: 'medium' }, { id: 'gdelt', enabled: true, tier: 'free' }] };
+
+    // Someone edits the design after `expected` was read: the write matches nothing.
+    const edited = { arenas: [{ id: 'reddit', enabled: true, tier: 'free' }] };
+    expect((await call(owner, 'PATCH', `/api/query-designs/${id}`, { arenas_config: edited })).status).toBe(200);
+    const stale = await replaceArenasConfigStatement(env.DB, { designId: id, expected, next: off, now: Date.now() }).run();
+    expect(stale.meta.changes).toBe(0);
+    expect(JSON.parse(await read())).toEqual(edited);
+
+    // Against what is stored now, it writes once; the same write again changes nothing.
+    const current = await read();
+    const next: ArenasConfig = { arenas: [{ id: 'reddit', enabled: false, tier: 'free' }] };
+    expect((await replaceArenasConfigStatement(env.DB, { designId: id, expected: current, next, now: Date.now() }).run()).meta.changes).toBe(1);
+    expect((await replaceArenasConfigStatement(env.DB, { designId: id, expected: current, next, now: Date.now() }).run()).meta.changes).toBe(0);
+    expect(JSON.parse(await read())).toEqual(next);
   });
 });

@@ -2,19 +2,19 @@
 // native Uint8Array.fromBase64: this is the portable base64 path of
 // encoding.ts (workerd takes the native one; test/crypto covers that).
 import { describe, expect, it } from 'vitest';
-import { Fernet, InvalidToken, MultiFernet } from '../../../src/crypto/fernet.ts';
+import { Fernet, InvalidToken, MultiFernet } from '../../src/crypto/fernet.ts';
 import {
   base64urlDecode,
   base64urlDecodePortable,
   base64urlEncode,
   base64urlEncodePortable,
   hexEncode,
-} from '../../../src/crypto/encoding.ts';
-import generate from '../../fixtures/fernet/spec/generate.json';
-import verify from '../../fixtures/fernet/spec/verify.json';
-import invalid from '../../fixtures/fernet/spec/invalid.json';
-import invalidStrict from '../../fixtures/fernet/spec/invalid-strict-base64.json';
-import tokens from '../../fixtures/fernet/python-tokens.json';
+} from '../../src/crypto/encoding.ts';
+import generate from '../fixtures/fernet/spec/generate.json';
+import verify from '../fixtures/fernet/spec/verify.json';
+import invalid from '../fixtures/fernet/spec/invalid.json';
+import invalidStrict from '../fixtures/fernet/spec/invalid-strict-base64.json';
+import tokens from '../fixtures/fernet/python-tokens.json';
 
 const seconds = (iso: string): number => Date.parse(iso) / 1000;
 const hasNative = typeof (Uint8Array as unknown as { fromBase64?: unknown }).fromBase64 === 'function';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arenaHealth, type HealthInput, type HealthRow } from '../../src/arenas/health.ts';
+import { arenaHealth, type HealthInput, type HealthRow } from '../../src/health/arenas.ts';
 import { keyUsage, rowsPerKeyIdOf } from '../../src/credentials/key-usage.ts';
 
 const NOW = 1_800_000_000_000;

@@ -1,10 +1,10 @@
 import { createExecutionContext, env, SELF } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import worker from '../src/index.ts';
-import { poolStub } from '../src/pool/lock-api.ts';
-import { createTestUser, type TestUser } from './support/auth.ts';
-import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from './support/keys.ts';
-import { apiKeyHeaders, keyIdOf, post, resetPool, seedCredential } from './pool/support.ts';
+import worker from '../../src/index.ts';
+import { poolStub } from '../../src/pool/lock-api.ts';
+import { createTestUser, type TestUser } from '../support/auth.ts';
+import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
+import { apiKeyHeaders, keyIdOf, post, resetPool, seedCredential } from '../pool/support.ts';
 
 type Tier = { arena: string; tier: string; status: string; in_use: boolean; credentials: Record<string, number>; undecryptable_ids?: number[] };
 type Health = { overall: string; locked: boolean; arenas: Tier[]; keys?: { missing_key_ids: string[]; rows_by_key: { key_id: string; status: string; rows: number }[] }; decrypt?: { mode: string; checked: number; failed: { id: number; reason: string }[] } };

@@ -4,7 +4,7 @@
  * document. Counts, statuses and key ids only: never a key, never a credential.
  */
 import * as v from 'valibot';
-import { ARENA_IDS, TIERS } from './registry.ts';
+import { ARENA_IDS, TIERS } from '../arenas/registry.ts';
 import { IsoTimestamp } from '../schema/types.ts';
 
 
