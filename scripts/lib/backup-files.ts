@@ -140,22 +140,26 @@ export async function planBackup(name: MasterSecret, value: string, dest: string
  * `lock` is the passphrase (a string), or `{ recipients }` for an `.asc` to public keys; a `.kdbx` needs a passphrase.
  */
 export async function writeBackup(p: PlannedBackup, value: string, lock: string | BackupLock, opts: { qr?: boolean; createdAt?: Date } = {}): Promise<void> {
+  const createdAt = opts.createdAt ?? new Date();
+  const how: BackupLock = typeof lock === 'string' ? { passphrase: lock } : lock;
+  if (p.format === 'kdbx' && how.passphrase === undefined) throw new CliError(`${p.file}: a KeePass file needs a master passphrase, not --recipient`);
+  // Encrypted in memory first, so a failure leaves not even an empty directory behind.
+  const content =
+    p.format === 'kdbx'
+      ? await buildKdbx({ passphrase: how.passphrase!, entries: [{ name: p.name, value, keyId: p.keyId, createdAt }] })
+      : await encryptBackup({ name: p.name, value, keyId: p.keyId, date: createdAt, ...how });
   const dir = path.dirname(p.file);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new CliError(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 1);
   }
-  const createdAt = opts.createdAt ?? new Date();
-  const how: BackupLock = typeof lock === 'string' ? { passphrase: lock } : lock;
-  if (p.format === 'kdbx') {
-    if (how.passphrase === undefined) throw new CliError(`${p.file}: a KeePass file needs a master passphrase, not --recipient`);
-    writeNewFile(p.file, await buildKdbx({ passphrase: how.passphrase, entries: [{ name: p.name, value, keyId: p.keyId, createdAt }] }));
+  writeNewFile(p.file, content);
+  if (typeof content !== 'string') {
     process.stdout.write(`wrote ${p.file} (KeePass KDBX 4, entry "arena-vault ${p.name} ${p.keyId}")\n`);
     return;
   }
-  const armored = await encryptBackup({ name: p.name, value, keyId: p.keyId, date: createdAt, ...how });
-  writeNewFile(p.file, armored);
+  const armored = content;
   process.stdout.write(`wrote ${p.file} (${p.name}, key id ${p.keyId}${how.recipients ? `, to ${how.recipients.length} public key(s)` : ''})\n`);
   if (opts.qr) {
     writeNewFile(p.qrFile, renderQrPage({ name: p.name, keyId: p.keyId, armored, fileName: path.basename(p.file), createdAt }));

@@ -4,7 +4,7 @@
  * KeePassXC, KeePass and their ports open; the runbook's "password manager
  * with an encrypted vault export".
  *
- * - KDBX 4, ChaCha20 outer cipher, Argon2id KDF (64 MiB, 3 passes, 2 lanes)
+ * - KDBX 4, AES-256 outer cipher (kdbxweb's default), Argon2id KDF (64 MiB, 3 passes, 2 lanes)
  *   computed by hash-wasm (kdbxweb brings no Argon2 of its own), under the
  *   master passphrase backup-secrets asks for (the gpg backups' prompt and
  *   strength rule).
@@ -19,7 +19,8 @@
  *   const { entries } = await readKdbx(bytes, passphrase);
  */
 import { argon2id } from 'hash-wasm';
-import * as kdbxweb from 'kdbxweb';
+// kdbxweb ships one webpack bundle (CommonJS) whose exports Node cannot list by name: take the default export.
+import kdbxweb from 'kdbxweb';
 import { CliError } from './cli.ts';
 import { MASTER_SECRETS, type MasterSecret } from './master-secrets.ts';
 import type { BackupEntry, BackupLabel } from './secret-backup.ts';
