@@ -19,6 +19,7 @@ let alice: string;
 let bob: string;
 let expired: string;
 let signOnly: string;
+let revoked: string;
 let bobFile: string;
 let dir: string;
 let devVars: string;
@@ -47,6 +48,8 @@ beforeAll(async () => {
   bob = h.genKey('Bob Operator <bob@example.org>');
   expired = h.genKey('Old Token <old@example.org>', { fakedTime: '20200101T000000', expire: '1d' });
   signOnly = h.genKey('Signing Only <sign@example.org>', { signOnly: true });
+  revoked = h.genKey('Lost Token <lost@example.org>');
+  h.revoke(revoked);
   dir = tempDir('recipient');
   bobFile = path.join(dir, 'bob.pub.asc');
   writeFileSync(bobFile, h.gpg(['--armor', '--export', bob]));
@@ -141,6 +144,7 @@ describe('backup-secrets --recipient with --only and --out', () => {
 describe('a key that cannot encrypt is refused by name, and nothing is written', () => {
   it.each([
     ['an expired key', () => expired, /the key ([0-9A-F]{40}) \(Old Token <old@example\.org>\) cannot encrypt: it expired on 2020-01-02; nothing was written/],
+    ['a revoked key', () => revoked, /the key ([0-9A-F]{40}) \(Lost Token <lost@example\.org>\) cannot encrypt: it is revoked; nothing was written/],
     ['a sign-only key', () => signOnly, /the key ([0-9A-F]{40}) \(Signing Only <sign@example\.org>\) cannot encrypt: it has no valid encryption subkey/],
   ])('%s', async (_what, key, message) => {
     const out = tempDir('refused');

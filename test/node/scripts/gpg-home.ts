@@ -3,7 +3,8 @@
 // ed25519 + cv25519 (fast to make); `fakedTime` makes a key in the past, so
 // one with a one-day expiry is expired now.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { tempDir } from './run-script.ts';
 
 export interface GpgHome {
@@ -12,6 +13,8 @@ export interface GpgHome {
   gpg(args: string[], input?: string): string;
   /** A new key: encrypt-capable unless `signOnly`; returns its fingerprint. */
   genKey(uid: string, opts?: { expire?: string; fakedTime?: string; signOnly?: boolean }): string;
+  /** Revokes a key with the revocation certificate gpg made with it (openpgp-revocs.d). */
+  revoke(fpr: string): void;
   /** Stops the gpg-agent this home started and deletes the home. */
   remove(): void;
 }
@@ -33,6 +36,11 @@ export function gpgHome(): GpgHome {
       const fpr = /^fpr:+([0-9A-F]{40}):/m.exec(gpg(['--with-colons', '--list-keys', uid]))![1]!;
       if (!opts.signOnly) gpg([...time, '--quick-add-key', fpr, 'cv25519', 'encr', expire]);
       return fpr;
+    },
+    revoke(fpr) {
+      // gpg writes the certificate with its armor line escaped by ':' so it is not imported by accident.
+      const cert = readFileSync(path.join(home, 'openpgp-revocs.d', `${fpr}.rev`), 'utf8').replace(/^:-----BEGIN/m, '-----BEGIN');
+      gpg(['--import'], cert);
     },
     remove() {
       spawnSync('gpgconf', ['--homedir', home, '--kill', 'all']);
