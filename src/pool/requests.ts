@@ -91,6 +91,9 @@ export const UpdateFieldsBody = strict({
   ),
 });
 
+/** A credential id given over RPC (REST takes it from the path: IdParams). */
+export const CredentialIdInput = strict({ id: v.pipe(v.number('must be a credential id'), v.safeInteger('must be a credential id'), v.minValue(1, 'must be a credential id')) });
+
 export type AcquireRequest = v.InferOutput<typeof AcquireBody>;
 export type CredentialMetadataRequest = v.InferOutput<typeof CredentialMetadataQuery>;
 export type CooldownRequest = v.InferOutput<typeof CooldownBody>;

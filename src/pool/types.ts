@@ -101,17 +101,29 @@ export interface FieldsUpdated {
   updated_at: string;
 }
 
-/** The pool's four operations over a service binding (entrypoint `PoolEntrypoint`). */
+/** The pool's operations over a service binding (entrypoint `PoolEntrypoint`); the same as REST (docs/api/pool.md). */
 export interface PoolService {
   acquire(input: AcquireInput): Promise<Lease>;
   renew(lease_id: string, opts?: { ttl_seconds?: number }): Promise<LeaseRenewal>;
   release(lease_id: string, opts?: { units_used?: number }): Promise<LeaseEnd>;
   report_error(lease_id: string, opts: ReportErrorInput): Promise<ErrorReportResult>;
+  /** Metadata of a platform/tier's credentials, never a field value (GET /api/pool/credentials). */
+  credentials(platform: string, tier: string): Promise<CredentialMetadataList>;
+  credential(credential_id: number): Promise<CredentialMetadata>;
+  /** Only while, or within an hour after, holding a lease on it (else NOT_A_RECENT_HOLDER). */
+  cooldown(credential_id: number, opts: { seconds: number; reason: string }): Promise<CooldownResult>;
+  clear_cooldown(credential_id: number): Promise<void>;
+  /** ISO 8601 (UTC when no offset), or null to clear. */
+  set_expires_at(credential_id: number, expires_at: string | null): Promise<ExpiresAtResult>;
+  /** The holder of a live lease replaces the credential's complete field set. */
+  update_fields(lease_id: string, fields: Record<string, string>): Promise<FieldsUpdated>;
 }
 
 /** The codes a pool call can fail with (docs/api/pool.md, "Errors"). */
 export type PoolErrorCode =
   | 'NO_CREDENTIAL_AVAILABLE'
+  | 'CREDENTIAL_NOT_FOUND'
+  | 'NOT_A_RECENT_HOLDER'
   | 'ROTATION_IN_PROGRESS'
   | 'LEASE_EXPIRED'
   | 'VALIDATION_FAILED'

@@ -155,3 +155,30 @@ describe('PUT /api/pool/credentials/:id/expires-at', () => {
     expect(none!.n).toBe(0);
   });
 });
+
+describe('PoolEntrypoint: the operations by id over RPC (parity with REST)', () => {
+  it('takes shared leases, lists metadata, cools down, sets the expiry and updates fields', async () => {
+    const { exports } = await import('cloudflare:workers');
+    const rpc = (exports as unknown as { PoolEntrypoint: import('../../src/pool/types.ts').PoolService }).PoolEntrypoint;
+    const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: `${CANARY}-8` } });
+    const a = await rpc.acquire({ platform: 'serper', tier: 'medium', task_id: 'rpc-a', mode: 'shared' });
+    const b = await rpc.acquire({ platform: 'serper', tier: 'medium', task_id: 'rpc-b', mode: 'shared' });
+    expect([a.mode, b.mode, b.credential_id]).toEqual(['shared', 'shared', id]);
+    const list = await rpc.credentials('serper', 'medium');
+    expect(JSON.stringify(list)).not.toContain(CANARY);
+    expect(list.credentials.map((c) => c.id)).toEqual([id]);
+    expect(await rpc.set_expires_at(id, '2027-03-01T00:00:00Z')).toEqual({ credential_id: id, expires_at: '2027-03-01T00:00:00.000Z' });
+    expect((await rpc.credential(id)).expires_at).toBe('2027-03-01T00:00:00.000Z');
+    expect((await rpc.cooldown(id, { seconds: 60, reason: 'rpc' })).credential_id).toBe(id);
+    await rpc.clear_cooldown(id);
+    expect((await rpc.credential(id)).cooldown_until).toBeNull();
+    expect((await rpc.update_fields(a.lease_id, { api_key: `${CANARY}-9` })).credential_id).toBe(id);
+    await rpc.release(a.lease_id);
+    await rpc.release(b.lease_id);
+    expect((await rpc.acquire({ platform: 'serper', tier: 'medium', task_id: 'rpc-c' })).fields).toEqual({ api_key: `${CANARY}-9` });
+    const missing = await rpc.credential(999999).then(() => null, (e: unknown) => e);
+    expect(missing).toMatchObject({ code: 'CREDENTIAL_NOT_FOUND', status: 404 });
+    // The REST key never held a lease on it: the service binding's holds are its own.
+    expect((await call('POST', `/api/pool/credentials/${id}/cooldown`, collector, { seconds: 60, reason: 'x' })).status).toBe(403);
+  });
+});
