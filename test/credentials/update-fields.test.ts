@@ -122,3 +122,32 @@ describe('POST /api/pool/update-fields', () => {
     expect(edit.html).toContain(shown);
   });
 });
+
+describe('token expiry in the admin API and forms', () => {
+  it('is set on create and by PATCH, shown to collectors, and cleared with an empty form input', async () => {
+    const admin = await createTestUser('admin');
+    const created = await SELF.fetch('https://vault.test/api/credentials', {
+      method: 'POST',
+      headers: admin.headers,
+      body: JSON.stringify({ platform: 'serper', tier: 'medium', credential_name: 'expiring', fields: { api_key: OLD }, expires_at: '2027-05-01T00:00:00Z', sharing: 'never' }),
+    });
+    expect(created.status).toBe(201);
+    const v = (await created.json()) as { id: number; expires_at: string; sharing: string };
+    expect([v.expires_at, v.sharing]).toEqual(['2027-05-01T00:00:00.000Z', 'never']);
+    const meta = await SELF.fetch(`https://vault.test/api/pool/credentials/${v.id}`, { headers: collector });
+    expect(((await meta.json()) as { expires_at: string }).expires_at).toBe('2027-05-01T00:00:00.000Z');
+
+    const page = await pageSession(admin);
+    const edit = await page.get(`/admin/credentials/${v.id}/edit`);
+    expect(edit.html).toContain('value="2027-05-01T00:00:00.000Z"');
+    expect(edit.html).toMatch(/<option value="never" selected="">/);
+    const saved = await page.post(`/admin/credentials/${v.id}/edit`, { credential_name: 'expiring', daily_quota: '', monthly_quota: '', notes: '', max_leases: '1', sharing: 'allowed', expires_at: '' });
+    expect(saved.status).toBe(303);
+    const after = (await rawRow(v.id))!;
+    expect([after.expires_at, after.sharing]).toEqual([null, 'allowed']);
+    const refused = await page.post(`/admin/credentials/${v.id}/edit`, { credential_name: 'expiring', max_leases: '1', sharing: 'sometimes', expires_at: 'soon' });
+    expect(refused.status).toBe(422);
+    expect(refused.html).toContain('id="expires_at_problem"');
+    expect(refused.html).toContain('id="sharing_problem"');
+  });
+});

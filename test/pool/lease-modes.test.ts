@@ -7,7 +7,7 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestUser } from '../support/auth.ts';
-import { apiKeyHeaders, post, resetPool, seedCredential, syncPool, type ErrorBody } from './support.ts';
+import { apiKeyHeaders, post, resetPool, seedCredential, type ErrorBody } from './support.ts';
 
 let collector: Record<string, string>;
 
@@ -24,10 +24,14 @@ async function acquire(body: Record<string, unknown> = {}, headers = collector) 
   return { status: res.status, body: (await res.json()) as LeaseBody & ErrorBody };
 }
 
-/** Changes the row's sharing behind the app's back, then brings the pool's copy up (the 0070 trigger moves the version). */
+/** An admin changes the credential's sharing (PATCH /api/credentials/:id); the pool follows before the answer. */
 async function setSharing(id: number, sharing: 'allowed' | 'never') {
-  await env.DB.prepare('UPDATE api_credentials SET sharing = ? WHERE id = ?').bind(sharing, id).run();
-  await syncPool();
+  const admin = await createTestUser('admin');
+  const res = await SELF.fetch(`https://vault.test/api/credentials/${id}`, { method: 'PATCH', headers: admin.headers, body: JSON.stringify({ sharing }) });
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as { sharing: string }).sharing).toBe(sharing);
+  const audit = await env.DB.prepare("SELECT detail FROM audit_events WHERE action = 'credential.update' AND target = ? ORDER BY id DESC").bind(`credential:${id}`).first<{ detail: string }>();
+  expect(JSON.parse(audit!.detail).changed.sharing).toMatchObject({ to: sharing });
 }
 
 describe('lease modes', () => {
