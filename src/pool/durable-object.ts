@@ -29,6 +29,11 @@
  * reservation back if the row was deleted, deactivated or replaced meanwhile.
  * Full syncs run one at a time, each starting after the request for it.
  *
+ * Issue 21 adds lease modes (exclusive/shared: lease-rules.ts) and the
+ * operations by credential id (metadata, cooldown by id, token expiry,
+ * update-fields), whose steps live in pool/by-id.ts and their storage in
+ * by-id-store.ts; this class only authenticates and delegates to them.
+ *
  * Acquire is the only place a plaintext credential leaves the vault.
  * Expected failures are thrown as VaultErrors; their properties cross RPC
  * (see revivePoolError in lock-api.ts).
@@ -49,7 +54,7 @@ import { PoolStore, type LeaseRecord } from './pool-store.ts';
 import { CopyStore, type CopiedCredential, type Outbox } from './copy-store.ts';
 import { readSnapshot, readVersion, writeUsage } from './d1-source.ts';
 import {
-  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, FRESH_STATE, RECENT_HOLDER_WINDOW_MS, applyErrorReport, applyErrorReset, applyLeased,
+  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, DEFAULT_SHARING, FRESH_STATE, RECENT_HOLDER_WINDOW_MS, applyErrorReport, applyErrorReset, applyLeased,
   applySuccessfulRelease, chooseCredential, effectiveCooldown, leaseExpiry, limitingLeases, quotaPeriods, unitsCorrection,
   type CredentialPoolState, type NoCredentialDetails, type PoolCandidate,
 } from './lease-rules.ts';
@@ -514,7 +519,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
         credential_id: id,
         cooldown_until: effectiveCooldown(s.cooldownUntil, this.#byId.cooldownUntil(id), now),
         leases: l?.count ?? 0,
-        limiting_leases: limitingLeases(this.#copy.credential(id)?.sharing ?? 'allowed', l?.exclusive ?? 0, l?.count ?? 0),
+        limiting_leases: limitingLeases(this.#copy.credential(id)?.sharing ?? DEFAULT_SHARING, l?.exclusive ?? 0, l?.count ?? 0),
         used_today: usage.get(id)?.get(periods.day) ?? 0,
         used_this_month: usage.get(id)?.get(periods.month) ?? 0,
         consecutive_auth_failures: s.consecutiveAuthFailures,
@@ -522,7 +527,6 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     });
     return { lock: this.#lockStatus(now), credentials, day: periods.day, month: periods.month };
   }
-
 
   // --- issue 21: operations by credential id (the steps: pool/by-id.ts) ---------------
 
