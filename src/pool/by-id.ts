@@ -44,7 +44,7 @@ export interface ByIdContext {
 }
 
 export function credentialNotFound(id: number): VaultError {
-  return new VaultError('CREDENTIAL_NOT_FOUND', `No credential with id ${id}.`);
+  return new VaultError('CREDENTIAL_NOT_FOUND', 'No credential with this id.', { details: { credential_id: id } });
 }
 
 /** When the credential's running cooldown (error or by id) ends, or null. */
