@@ -73,8 +73,10 @@ def test_exclusive_mode_is_opt_in(pools, client):
         pool = CredentialPool(env={}, mode="exclusive")
         cred = await pool.acquire(p.platform, p.tier, task_id="celery-ex")
         assert await pool.acquire(p.platform, p.tier, task_id="celery-ex-2") is None  # max_leases 1
-        assert await pool.acquire(p.platform, p.tier, task_id="celery-sh", mode="shared") is not None  # per call
+        shared = await pool.acquire(p.platform, p.tier, task_id="celery-sh", mode="shared")  # per call
+        assert shared is not None
         await pool.release(cred["id"], task_id="celery-ex")
+        await pool.release(shared["id"], task_id="celery-sh")
 
     run(scenario())
 
@@ -114,6 +116,7 @@ def test_report_error_cools_down_with_or_without_the_lease(pools, admin, client)
 
     until, again = run(late())
     assert until is not None and again is None
+    client.clear_cooldown(p.id)  # the cooldown by id (this key held a lease within the hour)
     admin.reset_errors(p.id)
 
 
