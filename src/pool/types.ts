@@ -10,9 +10,9 @@
  * `PoolEntrypoint` implements `PoolService`, so tsc keeps the two in step.
  * The REST routes answer the same objects as JSON (docs/api/pool.md).
  */
-import type { ErrorKind, NoCredentialReason } from './lease-rules.ts';
+import type { ErrorKind, LeaseMode, NoCredentialReason } from './lease-rules.ts';
 
-export type { ErrorKind, NoCredentialReason };
+export type { ErrorKind, LeaseMode, NoCredentialReason };
 
 export interface AcquireInput {
   /** A registry platform, e.g. `serper`. */
@@ -23,6 +23,8 @@ export interface AcquireInput {
   task_id: string;
   /** 30–3600; default 600. */
   ttl_seconds?: number;
+  /** `exclusive` (default) counts against the credential's max_leases; `shared` is never refused for concurrency. */
+  mode?: LeaseMode;
 }
 
 /** What a collector gets: the only response that carries plaintext credential fields. */
@@ -34,6 +36,8 @@ export interface Lease {
   fields: Record<string, string>;
   /** ISO 8601, UTC. */
   expires_at: string;
+  /** The mode granted: `exclusive` when the credential's sharing is `never`, whatever was asked. */
+  mode: LeaseMode;
 }
 
 export interface LeaseRenewal {
@@ -60,6 +64,41 @@ export interface ReportErrorInput {
   /** Seconds the platform asked to wait (above 0, at most 86,400). */
   retry_after?: number;
   units_used?: number;
+}
+
+/** A credential as collectors may see it: metadata, never a field value. */
+export interface CredentialMetadata {
+  id: number;
+  name: string;
+  platform: string;
+  tier: string;
+  active: boolean;
+  /** The held token's expiry (ISO 8601, UTC), or null. */
+  expires_at: string | null;
+  /** When the credential's running cooldown (error or by id) ends, or null. */
+  cooldown_until: string | null;
+}
+
+export interface CredentialMetadataList {
+  credentials: CredentialMetadata[];
+}
+
+export interface CooldownResult {
+  credential_id: number;
+  /** When the credential is usable again (the later of its error cooldown and this one). */
+  cooldown_until: string;
+}
+
+export interface ExpiresAtResult {
+  credential_id: number;
+  expires_at: string | null;
+}
+
+export interface FieldsUpdated {
+  lease_id: string;
+  credential_id: number;
+  /** ISO 8601, UTC. */
+  updated_at: string;
 }
 
 /** The pool's four operations over a service binding (entrypoint `PoolEntrypoint`). */

@@ -20,8 +20,8 @@ describe('chooseCredential', () => {
       cand(2, { lastUsedAt: NOW - 5000, state: { ...FRESH_STATE, lastLeasedAt: NOW - 10 } }),
       cand(3, { lastUsedAt: NOW - 3000 }),
     ];
-    expect(chooseCredential(c, NOW)).toEqual({ ok: true, id: 3 });
-    expect(chooseCredential([...c, cand(4)], NOW)).toEqual({ ok: true, id: 4 }); // never used wins
+    expect(chooseCredential(c, NOW)).toEqual({ ok: true, id: 3, mode: 'exclusive' });
+    expect(chooseCredential([...c, cand(4)], NOW)).toEqual({ ok: true, id: 4, mode: 'exclusive' }); // never used wins
   });
 
   it('skips inactive, missing-key, undecryptable, over-quota, cooling and fully leased credentials', () => {
@@ -43,8 +43,8 @@ describe('chooseCredential', () => {
     });
     expect(r.details.retry_at).toBe(NOW + 30_000); // the soonest lease end
     // A credential whose cooldown has passed, or below its lease limit, is eligible again.
-    expect(chooseCredential([cand(9, { state: { ...FRESH_STATE, cooldownUntil: NOW } })], NOW)).toEqual({ ok: true, id: 9 });
-    expect(chooseCredential([cand(10, { maxLeases: 2, activeLeases: 1 })], NOW)).toEqual({ ok: true, id: 10 });
+    expect(chooseCredential([cand(9, { state: { ...FRESH_STATE, cooldownUntil: NOW } })], NOW)).toEqual({ ok: true, id: 9, mode: 'exclusive' });
+    expect(chooseCredential([cand(10, { maxLeases: 2, activeLeases: 1 })], NOW)).toEqual({ ok: true, id: 10, mode: 'exclusive' });
   });
 
   it('names each reason when it is the only one', () => {
