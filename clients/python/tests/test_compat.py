@@ -127,7 +127,8 @@ def test_release_and_report_error_never_raise(pools, admin, env, caplog):
     made = admin.ok("POST", "/api/api-keys", {"name": "pytest compat revoked", "scope": "collector"})
 
     async def scenario():
-        pool = CredentialPool(url=env["ARENA_VAULT_URL"], api_key=made["key"], env={})
+        # TTL 30 s: the leases this revoked key cannot end must not hold up a key rotation's drain for long.
+        pool = CredentialPool(url=env["ARENA_VAULT_URL"], api_key=made["key"], env={}, ttl_seconds=30)
         one = await pool.acquire(p.platform, p.tier, task_id="celery-r1")
         two = await pool.acquire(p.platform, p.tier, task_id="celery-r2")
         admin.ok("DELETE", f"/api/api-keys/{made['id']}")

@@ -131,7 +131,7 @@ def test_a_key_revoked_mid_run_never_replaces_the_collectors_result(serper, monk
         return json_response(429, {"message": "slow down"}, {"Retry-After": "5"})
 
     mocked = provider(monkeypatch, handler)
-    pool = CredentialPool(url=env["ARENA_VAULT_URL"], api_key=made["key"], env={})
+    pool = CredentialPool(url=env["ARENA_VAULT_URL"], api_key=made["key"], env={}, ttl_seconds=30)
     with caplog.at_level(logging.WARNING, logger="arena_vault_client"):
         # report_error (in the collector's except) and release (in its finally) fail with 401:
         # the collector's own ArenaRateLimitError still comes out, not a VaultError.
