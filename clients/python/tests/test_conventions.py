@@ -37,7 +37,7 @@ def fake():
             length = int(self.headers.get("content-length") or 0)
             script.seen.append((self.command, self.path, dict(self.headers), self.rfile.read(length)))
             status, body = script.answers.pop(0) if script.answers else (500, {"error": {"code": "INTERNAL", "message": "unscripted"}})
-            raw = b"" if body is None else json.dumps(body).encode()
+            raw = b"" if body is None else body.encode() if isinstance(body, str) else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(raw)))
@@ -103,6 +103,17 @@ def test_calls_that_grant_nothing_are_retried_on_502_503_504(fake, sleeps):
     assert lease.renew()["lease_id"] == "lease_1"
     assert [s[1] for s in fake.seen[1:]] == ["/api/pool/renew"] * 4
     assert sleeps == [0.5, 1.0, 2.0]  # backoff doubles
+
+
+def test_a_gateway_page_that_is_not_json_is_retried_too(fake, sleeps):
+    fake.answers = [(502, "<html>Bad gateway</html>"), (200, {"credential_id": 7, "expires_at": None})]
+    assert VaultClient(fake.url, "av_k").set_expires_at(7, None) == {"credential_id": 7, "expires_at": None}
+    assert len(fake.seen) == 2 and sleeps == [0.5]
+    fake.seen.clear()
+    fake.answers = [(502, "<html>Bad gateway</html>"), (200, LEASE)]
+    with pytest.raises(TransportError) as e:  # but never for an acquire
+        VaultClient(fake.url, "av_k").acquire("serper", "medium", "t")
+    assert (e.value.code, e.value.status, len(fake.seen)) == ("BAD_RESPONSE", 502, 1)
 
 
 def test_retries_give_up_after_the_limit_and_can_be_turned_off(fake, sleeps):

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timezone
 from typing import Any
 
 from ._version import __version__
@@ -149,11 +150,12 @@ class Transport:
 
 
 def _may_retry(error: VaultError, grants: bool) -> bool:
-    if error.code in NOTHING_GRANTED_CODES:
+    if error.code in NOTHING_GRANTED_CODES or (isinstance(error, TransportError) and error.unsent):
         return True
-    if isinstance(error, TransportError):
-        return getattr(error, "unsent", False) or (not grants and error.code == "TRANSPORT_FAILED")
-    return not grants and error.status in GATEWAY_STATUSES
+    if grants:
+        return False  # the vault may have granted it: never ask twice
+    # A gateway's 502/503/504 (often an HTML page: BAD_RESPONSE), or a connection lost after sending.
+    return error.status in GATEWAY_STATUSES or error.code == "TRANSPORT_FAILED"
 
 
 def _unsent(reason: Any) -> bool:
@@ -315,8 +317,6 @@ def iso_utc(value: Any) -> str | None:
     """None, an aware ``datetime``, or an ISO 8601 string with an offset → the
     vault's form ``2027-01-31T12:00:00.000Z`` (a naive time is taken as UTC, as
     the original platform's collectors did)."""
-    from datetime import datetime, timezone
-
     if value is None:
         return None
     if isinstance(value, str):
