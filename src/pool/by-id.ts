@@ -97,7 +97,7 @@ export function clearCooldown(ctx: ByIdContext, id: number): void {
 }
 
 export async function setExpiresAt(ctx: ByIdContext, id: number, req: ExpiresAtRequest): Promise<ExpiresAtResult> {
-  const expiresAt = req.expires_at === null ? null : Date.parse(req.expires_at);
+  const expiresAt = req.expires_at;
   const [updated] = await ctx.db.batch([
     setCredentialExpiryStatement(ctx.db, id, expiresAt),
     auditIfChangedD1Statement(ctx.db, {

@@ -11,7 +11,7 @@
  */
 import * as v from 'valibot';
 import { PLATFORMS, PLATFORM_IDS, TIERS, type PlatformId } from '../arenas/registry.ts';
-import { intRange, IsoTimestamp, singleLine, strict } from '../schema/types.ts';
+import { intRange, isoTime, IsoTimestamp, singleLine, strict } from '../schema/types.ts';
 import { ERROR_KINDS, LEASE_MODES, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECONDS, MIN_LEASE_TTL_SECONDS } from './lease-rules.ts';
 import type {
   CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
@@ -80,7 +80,7 @@ export const CooldownBody = strict({
 });
 
 export const ExpiresAtBody = strict({
-  expires_at: v.pipe(v.nullable(IsoTimestamp), v.description('ISO 8601 with Z or an offset; null clears it. Answered in UTC.')),
+  expires_at: v.pipe(v.nullable(isoTime(false)), v.description('ISO 8601 (UTC when no offset is given); null clears it. Answered in UTC, to the millisecond.')),
 });
 
 export const UpdateFieldsBody = strict({
