@@ -27,7 +27,7 @@ import { ROOT, WranglerDev } from '../test/support/wrangler-dev.ts';
 const OUT = path.join(ROOT, 'test-results', 'python');
 const CLIENT = path.join(ROOT, 'clients', 'python');
 const PYTHON = process.env.PYTHON ?? 'python3';
-/** A normal run takes about a minute and a half; this only stops a hung one. */
+/** A normal run takes about three minutes; this only stops a hung one. */
 const DEADLINE_MS = 10 * 60_000;
 
 /**
