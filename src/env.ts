@@ -1,4 +1,5 @@
 import type { BindingName } from './config.ts';
+import type { Assert, Same } from './kernel/types.ts';
 
 /** The Worker's bindings (wrangler.toml and `wrangler secret put`). */
 export interface Env {
@@ -19,8 +20,6 @@ export interface Env {
 
 /** The names of Env's string bindings. */
 type StringBindings<T> = { [K in keyof T]-?: NonNullable<T[K]> extends string ? K : never }[keyof T];
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
 /**
  * tsc fails here when Env's string bindings and `BINDINGS` (src/config.ts)
  * differ: the Deno edition takes its list of settings (each with a `_FILE`

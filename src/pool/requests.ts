@@ -13,6 +13,7 @@ import { PLATFORMS, PLATFORM_IDS, TIERS, type PlatformId } from '../arenas/regis
 import { intRange, IsoTimestamp, singleLine, strict } from '../schema/types.ts';
 import { ERROR_KINDS, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECONDS, MIN_LEASE_TTL_SECONDS } from './lease-rules.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
+import type { Same } from '../kernel/types.ts';
 
 const MAX_UNITS = 1_000_000_000;
 
@@ -87,7 +88,6 @@ export const ErrorReportSchema = v.object({
  * schemas (for validation and the OpenAPI document) describe the same
  * answers: tsc refuses to compile when the two drift apart.
  */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const SCHEMAS_MATCH_PUBLISHED_TYPES: [
   Same<v.InferOutput<typeof LeaseSchema>, Lease>,
   Same<v.InferOutput<typeof RenewedSchema>, LeaseRenewal>,

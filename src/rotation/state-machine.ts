@@ -115,8 +115,13 @@ export type Action =
   | { kind: 'check' }
   | { kind: 'finalize' };
 
+/** Whether a phase is one of ACTIVE_PHASES (a rotation runs: collection is, or is being, locked). */
+export function isActivePhase(phase: string): phase is ActivePhase {
+  return (ACTIVE_PHASES as readonly string[]).includes(phase);
+}
+
 export function isActive(s: RotationState | null | undefined): boolean {
-  return Boolean(s && (ACTIVE_PHASES as readonly string[]).includes(s.phase));
+  return Boolean(s && isActivePhase(s.phase));
 }
 
 export function isTerminal(s: RotationState | null | undefined): boolean {
