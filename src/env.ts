@@ -1,11 +1,13 @@
 import type { BindingName } from './config.ts';
 import type { Assert, Same } from './kernel/types.ts';
 
-/** The Worker's bindings (wrangler.toml and `wrangler secret put`). */
-export interface Env {
-  DB: D1Database;
-  POOL: DurableObjectNamespace;
-  ROTATION: DurableObjectNamespace;
+/**
+ * The Worker's bindings: those wrangler.toml declares, typed by `wrangler
+ * types` (worker-configuration.d.ts, generated; `npm run typecheck` fails when
+ * it is stale), so POOL and ROTATION know their classes; plus the secrets
+ * (`wrangler secret put`), which wrangler.toml does not list.
+ */
+export interface Env extends Pick<WranglerBindings, 'DB' | 'POOL' | 'ROTATION'> {
   /** JWT signing secret: `openssl rand -hex 32` or `npm run generate-keys`. */
   SECRET_KEY?: string;
   /** Comma-separated older JWT secrets, verify only. */

@@ -12,7 +12,7 @@ import type { Env } from '../env.ts';
 import type { CredentialPoolNotifier } from '../credentials/store.ts';
 import { poolStub, type LockStatus, type PoolLockApi } from './lock-api.ts';
 import { reviveVaultError } from '../errors.ts';
-import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
+import type { PoolCaller, PoolSnapshot } from './durable-object.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
 
@@ -40,7 +40,7 @@ export interface PoolClient extends PoolLockApi {
 
 /** The pool's lease, reset and snapshot methods; each rethrows pool errors as VaultErrors. */
 export function pool(env: Pick<Env, 'POOL'>): PoolClient {
-  const s = poolStub(env) as unknown as DurableObjectStub<CredentialPool>;
+  const s = poolStub(env);
   return {
     lock: (holder) => call(s.lock(holder)) as Promise<LockStatus>,
     unlock: (holder) => call(s.unlock(holder)) as Promise<LockStatus>,

@@ -64,7 +64,7 @@ export interface StartResult {
 export type AbortResult = { result: 'abort_requested' | 'not_running'; status: RotationStatus };
 
 export function rotationStub(env: Pick<Env, 'ROTATION'>): DurableObjectStub<KeyRotation> {
-  return env.ROTATION.get(env.ROTATION.idFromName(ROTATION_OBJECT_NAME)) as DurableObjectStub<KeyRotation>;
+  return env.ROTATION.get(env.ROTATION.idFromName(ROTATION_OBJECT_NAME));
 }
 
 export class KeyRotation extends DurableObject<Env> {
