@@ -10,7 +10,7 @@ import type { ApiKeyScope } from '../kernel/principal.ts';
 
 const KEY_PATTERN = /^av_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
-export interface NewApiKey {
+interface NewApiKey {
   key: string;
   prefix: string;
   hash: string;
@@ -45,7 +45,7 @@ export function apiKeyMatches(key: string, storedHash: string): boolean {
 export const API_KEY_NAME_MAX_LENGTH = 100;
 
 /** The one vocabulary for a key's state; only `active` keys authenticate. */
-export type ApiKeyStatus = 'active' | 'revoked' | 'expired';
+type ApiKeyStatus = 'active' | 'revoked' | 'expired';
 
 /**
  * A key's state at `now`: revoked wins over expired; a key whose expiry has

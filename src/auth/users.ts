@@ -28,7 +28,7 @@ export function publicUser(u: User) {
     updated_at: iso(u.updatedAt),
   };
 }
-export type PublicUser = ReturnType<typeof publicUser>;
+type PublicUser = ReturnType<typeof publicUser>;
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
   // The column is COLLATE NOCASE; emails are stored case-folded as well.
@@ -78,7 +78,7 @@ export async function listUsers(db: Db): Promise<User[]> {
   return db.select().from(users).orderBy(asc(users.email));
 }
 
-export async function activeAdminCount(db: Db): Promise<number> {
+async function activeAdminCount(db: Db): Promise<number> {
   const [row] = await db.select({ n: count() }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true)));
   return row?.n ?? 0;
 }

@@ -12,7 +12,7 @@ import { cipherRowsPage, firstAndLastRowPerKeyId, type CipherRow } from './repos
 
 const DEEP_CHECK_PAGE = 500;
 
-export interface FailedRow {
+interface FailedRow {
   id: number;
   platform: string;
   tier: string;
@@ -20,7 +20,7 @@ export interface FailedRow {
   reason: string;
 }
 
-export interface DecryptCheck {
+interface DecryptCheck {
   checked: number;
   failed: FailedRow[];
 }

@@ -34,7 +34,7 @@ export async function poolFacts(env: Pick<Env, 'POOL'>): Promise<{ lock: LockSta
   }
 }
 
-export interface CredentialRowsByKey {
+interface CredentialRowsByKey {
   total: number;
   by_key: KeyUsage[];
   previous_keys_needed: { needed: boolean; rows: number; key_ids: string[] };

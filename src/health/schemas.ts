@@ -10,7 +10,7 @@ import { KeyUsageSchema } from '../credentials/key-usage.ts';
 
 const Overall = v.picklist(['ok', 'degraded', 'error']);
 
-export const ArenaTierHealthSchema = v.object({
+const ArenaTierHealthSchema = v.object({
   arena: v.picklist(ARENA_IDS),
   label: v.string(),
   tier: v.picklist(TIERS),

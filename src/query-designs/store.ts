@@ -17,7 +17,7 @@ import type { QueryDesignCreate, QueryDesignInput, QueryDesignSchema } from './i
 /** A design as the API answers it: the schema's type (input.ts QueryDesignSchema), its arenas as the registry types them. */
 export type QueryDesignView = Omit<v.InferOutput<typeof QueryDesignSchema>, 'arenas_config'> & { arenas_config: ArenasConfig };
 
-export function queryDesignView(row: QueryDesignRow): QueryDesignView {
+function queryDesignView(row: QueryDesignRow): QueryDesignView {
   return {
     id: row.id,
     owner_id: row.ownerId,
