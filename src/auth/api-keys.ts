@@ -2,7 +2,7 @@
  * Machine API keys: `av_<prefix>_<secret>`. Only SHA-256 of the whole key is
  * stored (the key has 256 random bits, so a slow hash adds nothing); the
  * prefix is a public lookup handle. Shown once, at creation.
- * Pure: the D1 side is api-key-store.ts.
+ * Pure: the D1 side is api-key-repository.ts.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64urlEncode, hexEncode, timingSafeEqual, utf8, hexDecode } from '../crypto/encoding.ts';

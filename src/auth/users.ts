@@ -40,7 +40,7 @@ export async function findUser(db: Db, id: number): Promise<User | undefined> {
   return Number.isSafeInteger(id) ? db.query.users.findFirst({ where: eq(users.id, id) }) : undefined;
 }
 
-/** The users whose id the subquery selects, unexecuted (e.g. an API key's owner: api-key-store.ts `apiKeyOwnerIdSubquery`). */
+/** The users whose id the subquery selects, unexecuted (e.g. an API key's owner: api-key-repository.ts `apiKeyOwnerIdSubquery`). */
 export function usersWithIdIn(db: Db, ids: SQLWrapper) {
   return db.select().from(users).where(inArray(users.id, ids));
 }
