@@ -1,7 +1,7 @@
 /**
  * What a route says about itself for the OpenAPI document. Middlewares carry
  * it on a symbol: validators their schema (schema/validate.ts), guards the
- * permission they demand (auth/middleware.ts), `describe` the summary,
+ * permission they demand (http/guards.ts), `describe` the summary,
  * responses and error codes. schema/openapi.ts walks the app's router and
  * reads it back, so the document is derived from the routes that really run.
  */
