@@ -25,13 +25,13 @@ export interface Config {
   accessTokenMinutes: number;
 }
 
-export interface BindingProblem {
+interface BindingProblem {
   binding: BindingName;
   problem: string;
   fix: string;
 }
 
-export const DEFAULT_ACCESS_TOKEN_MINUTES = 30;
+const DEFAULT_ACCESS_TOKEN_MINUTES = 30;
 const MIN_SECRET_BYTES = 32;
 
 function fixFor(binding: BindingName): string {
@@ -144,7 +144,7 @@ export async function loadConfig(env: RawBindings): Promise<Config> {
   throw configError(problems);
 }
 
-export function configError(problems: BindingProblem[]): VaultError {
+function configError(problems: BindingProblem[]): VaultError {
   const names = [...new Set(problems.map((p) => p.binding))].join(', ');
   return new VaultError('CONFIG_INVALID', `The vault is misconfigured: ${names}. ${problems[0]!.fix}`, {
     details: { problems },

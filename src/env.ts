@@ -1,10 +1,13 @@
 import type { BindingName } from './config.ts';
+import type { Assert, Same } from './kernel/types.ts';
 
-/** The Worker's bindings (wrangler.toml and `wrangler secret put`). */
-export interface Env {
-  DB: D1Database;
-  POOL: DurableObjectNamespace;
-  ROTATION: DurableObjectNamespace;
+/**
+ * The Worker's bindings: those wrangler.toml declares, typed by `wrangler
+ * types` (worker-configuration.d.ts, generated; `npm run typecheck` fails when
+ * it is stale), so POOL and ROTATION know their classes; plus the secrets
+ * (`wrangler secret put`), which wrangler.toml does not list.
+ */
+export interface Env extends Pick<WranglerBindings, 'DB' | 'POOL' | 'ROTATION'> {
   /** JWT signing secret: `openssl rand -hex 32` or `npm run generate-keys`. */
   SECRET_KEY?: string;
   /** Comma-separated older JWT secrets, verify only. */
@@ -19,8 +22,6 @@ export interface Env {
 
 /** The names of Env's string bindings. */
 type StringBindings<T> = { [K in keyof T]-?: NonNullable<T[K]> extends string ? K : never }[keyof T];
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
 /**
  * tsc fails here when Env's string bindings and `BINDINGS` (src/config.ts)
  * differ: the Deno edition takes its list of settings (each with a `_FILE`

@@ -44,7 +44,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unstable_startWorker } from 'wrangler';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
-import { newApiKeyQuery } from '../../src/auth/api-key-store.ts';
+import { newApiKeyQuery } from '../../src/auth/api-key-repository.ts';
 import { insertCredentialRowsQuery } from '../../src/credentials/repository.ts';
 import { sqlText, textOnlyDb } from '../../src/db/sql-text.ts';
 import { hexEncode } from '../../src/crypto/encoding.ts';

@@ -27,8 +27,8 @@ export interface AuditQuery {
   limit: number;
 }
 
-export const AUDIT_LIMIT_DEFAULT = 50;
-export const AUDIT_LIMIT_MAX = 200;
+const AUDIT_LIMIT_DEFAULT = 50;
+const AUDIT_LIMIT_MAX = 200;
 
 const Filter = blankAsUndefined(singleLine(200));
 

@@ -14,7 +14,7 @@
 import { apiKeyMatches, apiKeyStatus } from './api-keys.ts';
 import { effectivePermissions, type ApiKeyScope, type Principal, type Role } from '../kernel/principal.ts';
 
-export interface StoredApiKey {
+interface StoredApiKey {
   id: number;
   keyHash: string;
   scope: ApiKeyScope;

@@ -2,7 +2,7 @@
  * Machine API keys: `av_<prefix>_<secret>`. Only SHA-256 of the whole key is
  * stored (the key has 256 random bits, so a slow hash adds nothing); the
  * prefix is a public lookup handle. Shown once, at creation.
- * Pure: the D1 side is api-key-store.ts.
+ * Pure: the D1 side is api-key-repository.ts.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64urlEncode, hexEncode, timingSafeEqual, utf8, hexDecode } from '../crypto/encoding.ts';
@@ -10,7 +10,7 @@ import type { ApiKeyScope } from '../kernel/principal.ts';
 
 const KEY_PATTERN = /^av_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
-export interface NewApiKey {
+interface NewApiKey {
   key: string;
   prefix: string;
   hash: string;
@@ -45,7 +45,7 @@ export function apiKeyMatches(key: string, storedHash: string): boolean {
 export const API_KEY_NAME_MAX_LENGTH = 100;
 
 /** The one vocabulary for a key's state; only `active` keys authenticate. */
-export type ApiKeyStatus = 'active' | 'revoked' | 'expired';
+type ApiKeyStatus = 'active' | 'revoked' | 'expired';
 
 /**
  * A key's state at `now`: revoked wins over expired; a key whose expiry has

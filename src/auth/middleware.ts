@@ -17,7 +17,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from '../http/types.ts';
-import { apiKeyByPrefixQuery, apiKeyOwnerIdSubquery, touchApiKey } from './api-key-store.ts';
+import { apiKeyByPrefixQuery, apiKeyOwnerIdSubquery, touchApiKey } from './api-key-repository.ts';
 import { findUser, usersWithIdIn } from './users.ts';
 import { apiKeyPrefix } from './api-keys.ts';
 import { apiKeyPrincipal } from './api-key-principal.ts';

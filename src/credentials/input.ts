@@ -25,10 +25,10 @@ import { CREDENTIAL_FIELDS, isPlainObject, type CredentialFields } from './field
 
 export const NAME_MAX = 120;
 export const NOTES_MAX = 2000;
-export const QUOTA_MAX = 1_000_000_000;
-export const MAX_LEASES_MAX = 100;
-export const LIST_LIMIT_DEFAULT = 50;
-export const LIST_LIMIT_MAX = 200;
+const QUOTA_MAX = 1_000_000_000;
+const MAX_LEASES_MAX = 100;
+const LIST_LIMIT_DEFAULT = 50;
+const LIST_LIMIT_MAX = 200;
 
 const PLATFORM_MESSAGE = 'must be a platform from the arena registry';
 const TIER_MESSAGE = `must be one of ${TIERS.join(', ')}`;

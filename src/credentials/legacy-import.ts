@@ -36,7 +36,7 @@ export interface ImportedCredential {
   normalized: boolean;
 }
 
-export type LegacyRowResult = { ok: true; credential: ImportedCredential } | { ok: false; problem: string };
+type LegacyRowResult = { ok: true; credential: ImportedCredential } | { ok: false; problem: string };
 
 const fail = (problem: string): LegacyRowResult => ({ ok: false, problem });
 

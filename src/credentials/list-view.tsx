@@ -10,7 +10,7 @@ import type { CredentialListQuery } from './input.ts';
 import { describeMaskedField } from './masking.ts';
 import type { CredentialView } from './view.ts';
 
-export interface CredentialListPage {
+interface CredentialListPage {
   credentials: CredentialView[];
   total: number;
   limit: number;
@@ -18,7 +18,7 @@ export interface CredentialListPage {
 }
 
 /** `/admin/credentials?…` for a query (empty filters left out). */
-export function listHref(q: Partial<CredentialListQuery>): string {
+function listHref(q: Partial<CredentialListQuery>): string {
   const params = new URLSearchParams();
   if (q.platform) params.set('platform', q.platform);
   if (q.tier) params.set('tier', q.tier);
@@ -28,7 +28,7 @@ export function listHref(q: Partial<CredentialListQuery>): string {
   return s ? `/admin/credentials?${s}` : '/admin/credentials';
 }
 
-export function shortTime(isoTime: string | null): string {
+function shortTime(isoTime: string | null): string {
   return isoTime ? `${isoTime.slice(0, 16).replace('T', ' ')} UTC` : '—';
 }
 

@@ -51,7 +51,7 @@ export function insertCredentialStatement(db: Db, row: NewCredentialRow) {
 }
 
 /** What an import writes per row (scripts/import-credentials.ts); `created_by` stays NULL and the other columns take their defaults. */
-export type ImportedCredentialRow = Required<
+type ImportedCredentialRow = Required<
   Pick<NewCredentialRow, 'platform' | 'tier' | 'credentialName' | 'encryptedValue' | 'keyId' | 'isActive' | 'dailyQuota' | 'monthlyQuota' | 'notes' | 'createdAt' | 'updatedAt'>
 >;
 
@@ -191,7 +191,7 @@ export const ROWS_PER_STATEMENT = 24;
  * has the id, key_id and encrypted_value we read (`WHERE id = ? AND key_id = ?
  * AND encrypted_value = ?`, one VALUES tuple per row); it returns the ids it changed.
  */
-export function compareAndSetSql(rows: number): string {
+function compareAndSetSql(rows: number): string {
   const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
   return `UPDATE api_credentials SET encrypted_value = v.column4, key_id = ?
 FROM (VALUES ${tuples}) AS v
@@ -200,7 +200,7 @@ RETURNING api_credentials.id`;
 }
 
 /** One re-encrypted row: written only if it still holds `fromKeyId` / `fromValue`. */
-export interface CipherRowUpdate { id: number; fromKeyId: string; fromValue: string; toKeyId: string; toValue: string }
+interface CipherRowUpdate { id: number; fromKeyId: string; fromValue: string; toKeyId: string; toValue: string }
 
 /**
  * Re-encrypts `updates` compare-and-set on (id, key_id, encrypted_value): a

@@ -51,7 +51,7 @@ const AUDITED_SETTINGS = [
   ['expiresAt', 'expires_at'],
 ] as const satisfies readonly (readonly [keyof CredentialPatch & keyof CredentialRowChanges, string])[];
 
-export interface CredentialStoreDeps {
+interface CredentialStoreDeps {
   db: Db;
   ring: CredentialKeyRing;
   /** Audit actor, e.g. `user:3` or `api_key:7`. */

@@ -20,7 +20,7 @@ import type { AppEnv } from './types.ts';
 import { isApiPath } from '../kernel/paths.ts';
 import { CSRF_FIELD } from '../schema/validate.ts';
 
-export const CSRF_COOKIE = '__Host-av_csrf';
+const CSRF_COOKIE = '__Host-av_csrf';
 
 function tokenFor(secret: Uint8Array, cookie: string): string {
   const key = hmac(sha256, secret, utf8.encode('arena-vault csrf v1'));

@@ -17,7 +17,7 @@ export type AppEnv = {
     config: Config;
     db: Db;
     principal?: Principal;
-    /** An `ApiKey` presented on /api/pool/*: the pool object authenticates it (auth/middleware.ts isPoolPath). */
+    /** An `ApiKey` presented on /api/pool/*: the pool object authenticates it (auth/middleware.ts, kernel/paths.ts isPoolPath). */
     poolApiKey?: string;
     /** The form token for this browser (pages only; see http/csrf.ts). */
     csrfToken: string;

@@ -39,7 +39,7 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
 }
 
-export type CallerFacts =
+type CallerFacts =
   | { via: 'session' | 'bearer'; role: Role }
   /** `ownerRole` is null for a service key (no user); an inactive owner never gets here. */
   | { via: 'api_key'; scope: ApiKeyScope; ownerRole: Role | null };

@@ -14,7 +14,7 @@
 import { copiedCredential, type CopiedApiKey, type Outbox, type Snapshot } from './copy-store.ts';
 import type { Role } from '../kernel/principal.ts';
 import { credentialUsageStatement, poolCopyCredentialsStatement, type PoolCopyCredentialRow } from '../credentials/repository.ts';
-import { apiKeyUsageStatement, poolCopyApiKeysStatement, type PoolCopyApiKeyRow } from '../auth/api-key-store.ts';
+import { apiKeyUsageStatement, poolCopyApiKeysStatement, type PoolCopyApiKeyRow } from '../auth/api-key-repository.ts';
 import { poolCopyUserStandingsStatement } from '../auth/users.ts';
 
 const VERSION_SQL = 'SELECT version FROM pool_copy_version WHERE id = 1';

@@ -37,7 +37,7 @@ import {
 import { safeErrorMessage, toRotationStatus, type RotationStatus } from './status.ts';
 import { rotationFaultHook, SimulatedCrash } from './faults.ts';
 
-export const ROTATION_OBJECT_NAME = 'credential-key';
+const ROTATION_OBJECT_NAME = 'credential-key';
 /** The pool lock holder name; the same for every run, so a replayed lock is idempotent. */
 export const LOCK_HOLDER = 'key-rotation';
 
@@ -56,15 +56,15 @@ export interface StartInput {
   drainTimeoutSeconds?: number;
 }
 
-export interface StartResult {
+interface StartResult {
   result: 'started' | 'nothing_to_do' | 'in_progress';
   status: RotationStatus;
 }
 
-export type AbortResult = { result: 'abort_requested' | 'not_running'; status: RotationStatus };
+type AbortResult = { result: 'abort_requested' | 'not_running'; status: RotationStatus };
 
 export function rotationStub(env: Pick<Env, 'ROTATION'>): DurableObjectStub<KeyRotation> {
-  return env.ROTATION.get(env.ROTATION.idFromName(ROTATION_OBJECT_NAME)) as DurableObjectStub<KeyRotation>;
+  return env.ROTATION.get(env.ROTATION.idFromName(ROTATION_OBJECT_NAME));
 }
 
 export class KeyRotation extends DurableObject<Env> {

@@ -27,7 +27,7 @@ export interface RowUpdate {
   toValue: string;
 }
 
-export interface VerifiedPage {
+interface VerifiedPage {
   undecryptableIds: number[];
   /** Rows not under the ring's current key. */
   needingRotation: number;
@@ -54,7 +54,7 @@ export async function verifyRows(ring: CredentialKeyRing, rows: readonly StoredR
   return { undecryptableIds, needingRotation };
 }
 
-export interface ReencryptedPage {
+interface ReencryptedPage {
   updates: RowUpdate[];
   /** Rows that would not decrypt under the key their key_id names. */
   failedIds: number[];

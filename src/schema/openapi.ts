@@ -51,7 +51,7 @@ const SECURITY: Record<Permission, Json[]> = {
   password: [{ bearerAuth: [] }, { sessionCookie: [] }],
 };
 
-export const ERROR_BODY = {
+const ERROR_BODY = {
   type: 'object',
   required: ['error'],
   properties: {
@@ -72,7 +72,7 @@ export const ERROR_BODY = {
   },
 } as const;
 
-export interface RouteFacts {
+interface RouteFacts {
   method: string;
   path: string;
   doc?: RouteDoc;
@@ -81,7 +81,7 @@ export interface RouteFacts {
 }
 
 /** Every method-specific `/api` route of `app`, with what its middlewares say about it. */
-export function apiRouteFacts(app: Hono<any>): RouteFacts[] {
+function apiRouteFacts(app: Hono<any>): RouteFacts[] {
   const byKey = new Map<string, RouteFacts>();
   const guards: { pattern: string; spec: GuardSpec }[] = [];
   for (const r of app.routes) {
@@ -108,7 +108,7 @@ export function apiRouteFacts(app: Hono<any>): RouteFacts[] {
 }
 
 /** The error codes a route may answer, with their statuses. */
-export function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
+function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
   const codes: ErrorCode[] = ['INTERNAL'];
   if (f.permission) codes.push('UNAUTHENTICATED', 'FORBIDDEN');
   for (const val of f.validators) {

@@ -8,7 +8,9 @@
  * A cell is 401 / 403 (refused), `login` (a page's redirect to
  * /login?next=…, its way of saying 401), or `ok`: the guard let the caller
  * through, so whatever the handler answers (200, 404 for the made-up id,
- * 422 for the empty body, 405 ...) is neither 401, 403 nor that redirect.
+ * 422 for the empty body, 405 ...) is neither 401, 403 nor that redirect,
+ * and not a 5xx either: a route that breaks for a caller it lets in is a
+ * failure, not a pass (the cell then shows the status).
  *
  * Each route gets its own fresh callers (users, keys, tokens), so a
  * state-changing route (logout-all, revoke) cannot spill into the next row.
@@ -274,7 +276,7 @@ async function call(method: string, path: string, headers: Record<string, string
   await res.arrayBuffer();
   if (res.status === 401 || res.status === 403) return res.status;
   if (res.status === 303 && (res.headers.get('location') ?? '').startsWith('/login?next=')) return 'login';
-  return 'ok';
+  return res.status >= 500 ? res.status : 'ok';
 }
 
 describe('authorization matrix', () => {

@@ -6,11 +6,10 @@
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { poolStub } from '../../src/pool/lock-api.ts';
-import type { CredentialPool } from '../../src/pool/durable-object.ts';
 import { callJson, createTestUser, type TestUser } from '../support/auth.ts';
 import { apiKeyHeaders, flushPoolUsage, post, resetPool, seedCredential, type ErrorBody } from './support.ts';
 
-const pendingUsage = () => (poolStub(env) as unknown as DurableObjectStub<CredentialPool>).pendingUsage();
+const pendingUsage = () => poolStub(env).pendingUsage();
 
 const ACQUIRE = { platform: 'serper', tier: 'medium', task_id: 'copy-test' };
 

@@ -21,7 +21,7 @@ export interface KeyCreator {
   stillAdmin: boolean;
 }
 
-export interface ListedApiKey {
+interface ListedApiKey {
   row: ApiKeyRow;
   creator: KeyCreator | null;
 }
@@ -44,7 +44,7 @@ export function publicApiKey(k: ApiKeyRow, creator: KeyCreator | null = null, no
     revoked_at: iso(k.revokedAt),
   };
 }
-export type PublicApiKey = ReturnType<typeof publicApiKey>;
+type PublicApiKey = ReturnType<typeof publicApiKey>;
 
 /** Every key, newest first, with its creator's email and current standing. */
 export async function listApiKeys(db: Db): Promise<ListedApiKey[]> {
@@ -96,7 +96,7 @@ export function apiKeyUsageStatement(d1: D1Database, rows: { id: number; usedAt:
   ).bind(JSON.stringify(rows.map((k) => [k.id, k.usedAt])));
 }
 
-export type NewApiKeyRow = typeof apiKeys.$inferInsert;
+type NewApiKeyRow = typeof apiKeys.$inferInsert;
 
 /** The insert of one key row (only its hash, never the key), unexecuted: `createApiKey` and the bench seeds (bench/seed.ts) share it. */
 export function newApiKeyQuery(db: Db, row: NewApiKeyRow) {
