@@ -19,7 +19,7 @@
 import * as v from 'valibot';
 import { PLATFORMS, PLATFORM_IDS, TIERS, isPlatformId, isTier, type PlatformId, type PlatformSpec, type Tier } from '../arenas/registry.ts';
 import { booleanish, intRange, isoTime, paging, singleLine, strict } from '../schema/types.ts';
-import { DEFAULT_SHARING, SHARING_SETTINGS, type Sharing } from '../pool/lease-rules.ts';
+import { DEFAULT_SHARING, SHARING_SETTINGS, type Sharing } from './sharing.ts';
 import { isMultiLineText, MULTI_LINE_MESSAGE } from '../schema/text.ts';
 import { CREDENTIAL_FIELDS, isPlainObject, type CredentialFields } from './fields.ts';
 

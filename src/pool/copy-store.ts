@@ -29,7 +29,7 @@
  */
 import type { ApiKeyScope, Role } from '../kernel/principal.ts';
 import type { PoolCopyCredentialRow } from '../credentials/repository.ts';
-import { DEFAULT_SHARING, type Sharing } from './lease-rules.ts';
+import { DEFAULT_SHARING, type Sharing } from '../credentials/sharing.ts';
 
 export interface CopiedCredential {
   id: number;

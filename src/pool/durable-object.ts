@@ -38,6 +38,7 @@
  * Expected failures are thrown as VaultErrors; their properties cross RPC
  * (see reviveVaultError in src/errors.ts).
  */
+import { DEFAULT_SHARING } from '../credentials/sharing.ts';
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { VaultError } from '../errors.ts';
@@ -54,7 +55,7 @@ import { PoolStore, type LeaseRecord } from './pool-store.ts';
 import { CopyStore, type CopiedCredential, type Outbox } from './copy-store.ts';
 import { readSnapshot, readVersion, writeUsage } from './d1-source.ts';
 import {
-  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, DEFAULT_SHARING, FRESH_STATE, RECENT_HOLDER_WINDOW_MS, applyErrorReport, applyErrorReset, applyLeased,
+  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, FRESH_STATE, RECENT_HOLDER_WINDOW_MS, applyErrorReport, applyErrorReset, applyLeased,
   applySuccessfulRelease, chooseCredential, effectiveCooldown, leaseExpiry, limitingLeases, quotaPeriods, unitsCorrection,
   type CredentialPoolState, type NoCredentialDetails, type PoolCandidate,
 } from './lease-rules.ts';

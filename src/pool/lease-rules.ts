@@ -9,6 +9,7 @@
  *   const choice = chooseCredential(candidates, Date.now());
  *   if (choice.ok) reserve(choice.id); else refuse(choice.reason, choice.details);
  */
+import { DEFAULT_SHARING, type Sharing } from '../credentials/sharing.ts';
 
 export const DEFAULT_LEASE_TTL_SECONDS = 600;
 export const MIN_LEASE_TTL_SECONDS = 30;
@@ -34,9 +35,6 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
  */
 export const LEASE_MODES = ['exclusive', 'shared'] as const;
 export type LeaseMode = (typeof LEASE_MODES)[number];
-export const SHARING_SETTINGS = ['allowed', 'never'] as const;
-export type Sharing = (typeof SHARING_SETTINGS)[number];
-export const DEFAULT_SHARING: Sharing = 'allowed';
 
 /** The mode a request for `requested` is granted on a credential: shared only where sharing is allowed. */
 export function grantedMode(requested: LeaseMode, sharing: Sharing): LeaseMode {
