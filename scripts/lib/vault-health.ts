@@ -78,7 +78,10 @@ export async function waitForHealth(
     const h = await readHealth(base);
     if (h && ok(h)) return h;
     const line = h && opts.progress?.(h);
-    if (line && line !== shown) process.stderr.write(`${(shown = line)}\n`);
+    if (line && line !== shown) {
+      shown = line;
+      process.stderr.write(`${line}\n`);
+    }
     if (!told && Date.now() - started > 3000) {
       told = true;
       process.stderr.write(

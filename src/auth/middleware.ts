@@ -61,7 +61,7 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
     return undefined;
   }
   const user = await findUser(c.var.db, Number(claims.sub));
-  if (!user || !user.isActive || claims.ver < user.tokenVersion) return undefined;
+  if (!user?.isActive || claims.ver < user.tokenVersion) return undefined;
   if (via === 'session') {
     // Sliding renewal: past half its life, the cookie is re-issued (always
     // under the current key, which is also how a key rotation moves sessions over).

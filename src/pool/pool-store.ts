@@ -114,7 +114,10 @@ export class PoolStore {
     const { byId, byCredential } = this.#leases();
     byId.set(l.leaseId, l);
     let mine = byCredential.get(l.credentialId);
-    if (!mine) byCredential.set(l.credentialId, (mine = new Map()));
+    if (!mine) {
+      mine = new Map();
+      byCredential.set(l.credentialId, mine);
+    }
     mine.set(l.leaseId, l);
   }
 
@@ -224,7 +227,8 @@ export class PoolStore {
         consecutiveAuthFailures: r.consecutive_auth_failures as number,
       });
     }
-    return (this.#states = out);
+    this.#states = out;
+    return out;
   }
 
   /** Writes the state if it differs from the one held (an unchanged state costs no write). */

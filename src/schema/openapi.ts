@@ -8,7 +8,7 @@
  * Served at `GET /api/openapi.json` (no authentication); rendered at `/api/docs`.
  * Spec: https://spec.openapis.org/oas/v3.1.0
  */
-import type { Hono } from 'hono';
+import type { RouterRoute } from 'hono/types';
 import { toJsonSchema, type ConversionConfig } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
@@ -81,7 +81,7 @@ export interface RouteFacts {
 }
 
 /** Every method-specific `/api` route of `app`, with what its middlewares say about it. */
-export function apiRouteFacts(app: Hono<any>): RouteFacts[] {
+export function apiRouteFacts(app: { routes: RouterRoute[] }): RouteFacts[] {
   const byKey = new Map<string, RouteFacts>();
   const guards: { pattern: string; spec: GuardSpec }[] = [];
   for (const r of app.routes) {
@@ -214,7 +214,7 @@ function operation(f: RouteFacts, errorResponses: Map<string, Json>, share = tru
  * operations a client can call, so they are listed apart, under
  * `x-refused-routes` (same shape as `paths`, router paths as they are).
  */
-export function openApiDocument(app: Hono<any>): Json {
+export function openApiDocument(app: { routes: RouterRoute[] }): Json {
   const paths: Record<string, Json> = {};
   const refused: Record<string, Json> = {};
   const errorResponses = new Map<string, Json>();

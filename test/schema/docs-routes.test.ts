@@ -27,7 +27,7 @@ const DOCS: Record<string, string> = {
 
 const METHOD = '(GET|POST|PUT|PATCH|DELETE)';
 /** Table rows `| \`GET /api/x\` |` and `| GET | \`/api/x?q=\` |`; the query string is not part of the route. */
-export function tableRoutes(markdown: string): string[] {
+function tableRoutes(markdown: string): string[] {
   const out: string[] = [];
   for (const line of markdown.split('\n')) {
     const a = new RegExp(`^\\|\\s*\`${METHOD} (/api[^\`?\\s]*)[^\`]*\`\\s*\\|`).exec(line);

@@ -36,7 +36,7 @@ describe('GET /api/openapi.json', () => {
       const [p, m] = docKey(route);
       const op = docOperation(doc, p, m);
       // A method a path refuses outright (the append-only audit log) documents its 405 as its outcome.
-      if (!op || !op.summary || !Object.keys(op.responses).some((s) => Number(s) < 400 || s === '405')) missing.push(route);
+      if (!op?.summary || !Object.keys(op.responses).some((s) => Number(s) < 400 || s === '405')) missing.push(route);
     }
     expect(missing, 'routes missing from the document (add describe() to them)').toEqual([]);
   });
