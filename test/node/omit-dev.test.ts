@@ -52,7 +52,7 @@ describe('npm ci --omit=dev', () => {
     for (const dep of Object.keys(pkg.dependencies)) expect(existsSync(path.join(dir, 'node_modules', dep, 'package.json')), dep).toBe(true);
     // (typescript is not in this list: valibot, a run-time dependency, names it as an optional peer, and npm keeps
     // a dev dependency that is some run-time dependency's peer.)
-    for (const dep of ['vitest', 'playwright-core', '@cloudflare/vitest-plugin', '@noble/ciphers']) {
+    for (const dep of ['vitest', '@playwright/test', '@cloudflare/vitest-plugin', '@noble/ciphers']) {
       expect(Object.keys(pkg.devDependencies)).toContain(dep);
       expect(existsSync(path.join(dir, 'node_modules', dep)), dep).toBe(false);
     }
