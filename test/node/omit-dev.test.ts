@@ -18,7 +18,8 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
-const DEVELOPER_TOOL = /^(test|typecheck|bench)(:|$)/;
+// Developer tools run from dev dependencies (vitest, tsc, Biome, the benchmarks), not operator scripts.
+const DEVELOPER_TOOL = /^(test|typecheck|lint|format|bench)(:|$)/;
 const operatorScripts = Object.keys(pkg.scripts).filter((name) => !DEVELOPER_TOOL.test(name));
 
 let dir: string;
