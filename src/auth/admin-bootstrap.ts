@@ -1,8 +1,8 @@
 /**
  * Create-or-promote the first admin: the one core behind
  * `npm run bootstrap-admin` (scripts/bootstrap-admin.ts: D1 through wrangler)
- * and `npm run bootstrap-admin:deno` (deno/bootstrap-admin.ts: the SQLite file
- * behind the D1 shim). The user writes are the Worker's own (users.ts), the
+ * and `npm run bootstrap-admin:node` / `bootstrap-admin:deno`
+ * (selfhost/bootstrap-admin.ts: the SQLite file behind the D1 shim). The user writes are the Worker's own (users.ts), the
  * audit event goes through the one audit writer; a carrier only runs them.
  *
  * - no such user: creates an active admin;

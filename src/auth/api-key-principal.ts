@@ -12,7 +12,7 @@
  * scope and its owner's current role.
  */
 import { apiKeyMatches, apiKeyStatus } from './api-keys.ts';
-import { effectivePermissions, type ApiKeyScope, type Principal, type Role } from './principal.ts';
+import { effectivePermissions, type ApiKeyScope, type Principal, type Role } from '../kernel/principal.ts';
 
 export interface StoredApiKey {
   id: number;

@@ -10,7 +10,7 @@ import { VaultError } from '../errors.ts';
 import { auditStatement } from '../audit/audit.ts';
 import { apiKeyStatus, generateApiKey, type NewApiKeyInput } from './api-keys.ts';
 import { getUser, userStandingsQuery } from './users.ts';
-import type { Actor } from './principal.ts';
+import type { Actor } from '../kernel/principal.ts';
 import { iso } from '../db/timestamps.ts';
 import { validationError } from '../schema/problems.ts';
 

@@ -9,7 +9,7 @@ import type { ApiKeyRow, User } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { CsrfField } from '../ui/layout.tsx';
 import { renderPage } from '../ui/page.tsx';
-import { requireAdmin } from './middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { actorOf } from '../http/request-context.ts';
 import { formAction, formatTime } from '../ui/form-action.ts';
 import { apiKeyStatus } from './api-keys.ts';

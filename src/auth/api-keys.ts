@@ -6,7 +6,7 @@
  */
 import { sha256 } from '../crypto/hash.ts';
 import { base64urlEncode, hexEncode, timingSafeEqual, utf8, hexDecode } from '../crypto/encoding.ts';
-import type { ApiKeyScope } from './principal.ts';
+import type { ApiKeyScope } from '../kernel/principal.ts';
 
 const KEY_PATTERN = /^av_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 

@@ -2,9 +2,8 @@
  * Authentication middleware. `authenticate` works out who is calling, from
  * (in order) `Authorization: ApiKey …`, `Authorization: Bearer …`, or the
  * session cookie, and sets `c.var.principal`; it never rejects by itself.
- * `requirePermission` (and its names `requireUser`, `requireAdmin`,
- * `requireCollector`) rejects on the principal's permissions alone: API paths
- * with a 401/403 JSON error, pages with a redirect to `/login?next=…` (or 403).
+ * The guards that read the principal (`requireUser`, `requireAdmin`, …) live
+ * in http/guards.ts, below every feature that mounts them.
  * A token is refused (no principal) when it fails verification (tokens.ts),
  * when its `ver` is below the user's token_version, or when the user is inactive.
  *
@@ -16,17 +15,15 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { VaultError } from '../errors.ts';
 import type { AppEnv } from '../http/types.ts';
 import { apiKeyByPrefixQuery, apiKeyOwnerIdSubquery, touchApiKey } from './api-key-store.ts';
 import { findUser, usersWithIdIn } from './users.ts';
 import { apiKeyPrefix } from './api-keys.ts';
 import { apiKeyPrincipal } from './api-key-principal.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
-import { can, effectivePermissions, type Permission, type Principal } from './principal.ts';
+import { effectivePermissions, type Principal } from '../kernel/principal.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
-import { attachSpec } from '../schema/spec.ts';
-import { isApiPath, isPoolPath } from '../http/paths.ts';
+import { isApiPath, isPoolPath } from '../kernel/paths.ts';
 
 export const SESSION_COOKIE = '__Host-av_session';
 
@@ -109,54 +106,3 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     await next();
   };
 }
-
-/** No principal: API paths get 401, pages a redirect to the login form. */
-function unauthenticated(c: Context<AppEnv>): Response {
-  if (isApiPath(c.req.path)) throw new VaultError('UNAUTHENTICATED', 'Authentication required.');
-  const url = new URL(c.req.url);
-  return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
-}
-
-const FORBIDDEN_MESSAGE: Record<Permission, string> = {
-  user: 'You do not have permission to do this.',
-  admin: 'You do not have permission to do this.',
-  pool: 'Only API keys with the collector scope (or an admin key acting for an admin) may use the pool.',
-  password: 'Log in as the user to change their password.',
-};
-
-/**
- * Why `p` may not do `permission` over the API (401 without a principal, 403
- * without the permission), or null when it may. The pool object asks this for
- * the keys it authenticates itself, so its refusals are these very errors.
- */
-export function apiRefusal(p: Principal | undefined, permission: Permission): VaultError | null {
-  if (!p) {
-    return new VaultError('UNAUTHENTICATED', permission === 'pool' ? 'Authentication required: send Authorization: ApiKey <collector key>.' : 'Authentication required.');
-  }
-  return can(p, permission) ? null : new VaultError('FORBIDDEN', FORBIDDEN_MESSAGE[permission]);
-}
-
-/**
- * The one guard: passes when the principal holds `permission` (worked out once
- * in `authenticate`, see principal.ts), else 401 (no principal) or 403. For
- * `pool`, an `ApiKey` deferred to the pool object (isPoolPath) passes here and
- * is decided there, with apiKeyPrincipal and apiRefusal.
- */
-export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
-  return attachSpec<MiddlewareHandler<AppEnv>>(async (c, next) => {
-    const p = c.var.principal;
-    if (!p && permission === 'pool' && c.var.poolApiKey) return next();
-    if (!p && permission !== 'pool') return unauthenticated(c);
-    const refusal = apiRefusal(p, permission);
-    if (refusal) throw refusal;
-    await next();
-  }, { kind: 'guard', permission });
-}
-
-/** Signed-in features: users and admin keys acting as a user; never collector keys. */
-export const requireUser = () => requirePermission('user');
-export const requireAdmin = () => requirePermission('admin');
-/** Pool routes: a browser session or a user's bearer token never receives a plaintext credential. */
-export const requireCollector = () => requirePermission('pool');
-/** One's own password: people only (a session or a bearer token), never an API key. */
-export const requirePasswordOwner = () => requirePermission('password');

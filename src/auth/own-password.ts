@@ -16,7 +16,7 @@ import { throttleBuckets } from './throttle-policy.ts';
 import { reserveAttempt, successStatements } from './login-throttle.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { getUser, setPassword } from './users.ts';
-import type { Actor } from './principal.ts';
+import type { Actor } from '../kernel/principal.ts';
 
 export async function changeOwnPassword(
   db: Db,

@@ -9,7 +9,7 @@ import * as v from 'valibot';
 import { blankAsUndefined, booleanish, idString, isoTime, singleLine, strict } from '../schema/types.ts';
 import { API_KEY_NAME_MAX_LENGTH } from './api-keys.ts';
 import { DISPLAY_NAME_MAX_LENGTH, normalizeEmail, passwordProblem, ROLES, type NewUserInput, type UserChanges } from './user-rules.ts';
-import type { Role } from './principal.ts';
+import type { Role } from '../kernel/principal.ts';
 import type { NewApiKeyInput } from './api-keys.ts';
 
 /** A plausible address, case-folded (user-rules.ts `normalizeEmail` is the rule). */

@@ -8,7 +8,7 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { VaultError } from '../errors.ts';
 import type { Config } from '../config.ts';
-import type { Role } from './principal.ts';
+import type { Role } from '../kernel/principal.ts';
 
 export const TOKEN_AUDIENCE = 'arena-vault';
 export const TOKEN_ISSUER = 'arena-vault';

@@ -4,7 +4,7 @@
  * vault never loses its last active admin. No I/O; the D1 code calls these.
  */
 import { VaultError } from '../errors.ts';
-import type { Role } from './principal.ts';
+import type { Role } from '../kernel/principal.ts';
 import { isSingleLine } from '../schema/text.ts';
 
 export const PASSWORD_MIN_LENGTH = 12;

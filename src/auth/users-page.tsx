@@ -9,7 +9,7 @@ import type { AppEnv } from '../http/types.ts';
 import type { User } from '../db/schema.ts';
 import { CsrfField } from '../ui/layout.tsx';
 import { flashProblems, redirectWithFlash, renderPage } from '../ui/page.tsx';
-import { requireAdmin } from './middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { actorOf } from '../http/request-context.ts';
 import { formAction, formatTime } from '../ui/form-action.ts';
 import { PASSWORD_MIN_LENGTH } from './user-rules.ts';

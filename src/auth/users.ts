@@ -12,7 +12,7 @@ import { auditStatement } from '../audit/audit.ts';
 import { hashPassword } from '../crypto/password.ts';
 import { assertKeepsAnAdmin, changeRevokesSessions, type NewUserInput, type UserChanges } from './user-rules.ts';
 import { iso } from '../db/timestamps.ts';
-import type { Actor } from './principal.ts';
+import type { Actor } from '../kernel/principal.ts';
 
 /** The user as the API shows it: no hash. */
 export function publicUser(u: User) {

@@ -13,7 +13,7 @@ import { credentialRowsByKey, lockState } from './key-usage.ts';
 import { openDb } from '../db/client.ts';
 import { signingKeyHealth } from '../auth/signing-key-usage.ts';
 import { describe } from '../schema/spec.ts';
-import { HealthSchema } from '../arenas/health-schemas.ts';
+import { HealthSchema } from './schemas.ts';
 
 export const healthRoutes = new Hono<AppEnv>();
 

@@ -16,10 +16,10 @@ import { hmacSha256 } from '../crypto/hash.ts';
 import { base64urlEncode, timingSafeEqual, utf8 } from '../crypto/encoding.ts';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from './types.ts';
-import { isApiPath } from './paths.ts';
+import { isApiPath } from '../kernel/paths.ts';
+import { CSRF_FIELD } from '../schema/validate.ts';
 
 export const CSRF_COOKIE = '__Host-av_csrf';
-export const CSRF_FIELD = 'csrf_token';
 
 function tokenFor(secret: Uint8Array, cookie: string): string {
   const key = hmacSha256(secret, utf8.encode('arena-vault csrf v1'));

@@ -12,7 +12,7 @@
  * read, and the table has no drizzle declaration (only triggers write it).
  */
 import { copiedCredential, type CopiedApiKey, type Outbox, type Snapshot } from './copy-store.ts';
-import type { Role } from '../auth/principal.ts';
+import type { Role } from '../kernel/principal.ts';
 import { credentialUsageStatement, poolCopyCredentialsStatement, type PoolCopyCredentialRow } from '../credentials/repository.ts';
 import { apiKeyUsageStatement, poolCopyApiKeysStatement, type PoolCopyApiKeyRow } from '../auth/api-key-store.ts';
 import { poolCopyUserStandingsStatement } from '../auth/users.ts';

@@ -11,11 +11,11 @@
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import type { AppEnv } from '../http/types.ts';
-import { requireAdmin } from '../auth/middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { json, params } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
 import { IdParams, IsoTimestamp } from '../schema/types.ts';
-import { KeyUsageSchema } from '../arenas/health-schemas.ts';
+import { KeyUsageSchema } from '../health/schemas.ts';
 import { PurgeBody } from './plan.ts';
 import { recoveryStoreFor } from './context.ts';
 import { actorOf } from '../http/request-context.ts';

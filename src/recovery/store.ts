@@ -10,17 +10,17 @@
  */
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { VaultError } from '../errors.ts';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../kernel/principal.ts';
 import { auditD1Statement, auditIfChangedD1Statement } from '../audit/audit.ts';
 import { validationError } from '../schema/problems.ts';
 import { desc, eq, sql } from 'drizzle-orm';
 import { openDb } from '../db/client.ts';
 import { recoveryActions } from '../db/schema.ts';
-import { deepDecryptCheck, loadHealthRows } from '../arenas/health-data.ts';
-import { allArenaConfigs, setArenaEnabledStatement } from '../arenas/query-design-store.ts';
+import { deepDecryptCheck, loadHealthRows } from '../health/data.ts';
+import { allArenaConfigs, replaceArenasConfigStatement } from '../query-designs/store.ts';
 import { purgeCredentialsStatement, purgeStamps } from '../credentials/repository.ts';
 import { keyUsage, rowsPerKeyIdOf, type KeyUsage } from '../credentials/key-usage.ts';
-import type { DisabledArena } from '../arenas/arenas-config.ts';
+import { readStoredArenasConfig, setArenasEnabled, type DisabledArena } from '../arenas/arenas-config.ts';
 import { platformsForArena, type Tier } from '../arenas/registry.ts';
 import { arenasDisabledBy, locateArena, lostPlatformTiers, type CredentialFacts, type PurgeScope } from './plan.ts';
 
@@ -83,6 +83,26 @@ async function recentActions(db: D1Database): Promise<ActionRow[]> {
 async function findAction(db: D1Database, id: number): Promise<ActionRow | undefined> {
   const row = await openDb(db).select().from(recoveryActions).where(eq(recoveryActions.id, id)).get();
   return row && actionRow(row);
+}
+
+/**
+ * One compare-and-set per design: the design's stored text (expected) and the
+ * config with the named entries switched. Entries not found, or already in
+ * the wanted state, are left out; a design with none left gets no write.
+ */
+function arenaSwitches(stored: Map<number, string>, which: DisabledArena[], enabled: boolean, now: number) {
+  const byDesign = new Map<number, DisabledArena[]>();
+  for (const d of which) byDesign.set(d.query_design_id, [...(byDesign.get(d.query_design_id) ?? []), d]);
+  return [...byDesign].flatMap(([designId, entries]) => {
+    const expected = stored.get(designId);
+    if (expected === undefined) return [];
+    const due = entries.filter((d) => {
+      const where = locateArena(expected, d.arena, d.tier);
+      return where !== null && where.enabled !== enabled;
+    });
+    if (!due.length) return [];
+    return [{ designId, expected, next: setArenasEnabled(readStoredArenasConfig(expected), due, enabled), now }];
+  });
 }
 
 export class RecoveryStore {
@@ -182,19 +202,16 @@ export class RecoveryStore {
         detail,
         detailSql: { purged_count: sql`SELECT purged_count FROM recovery_actions WHERE id = last_insert_rowid()` },
       }),
-      ...(await this.#disableStatements(disabled, now)),
+      ...arenaSwitches(await this.#storedConfigs(), disabled, false, now).map((s) => replaceArenasConfigStatement(this.#db, s)),
     ];
     const results = await this.#db.batch(statements);
     const action = actionView((results[1]!.results as ActionRow[])[0]!);
     return { action, purged_ids: [...purgedIds] };
   }
 
-  async #disableStatements(disabled: DisabledArena[], now: number): Promise<D1PreparedStatement[]> {
-    const byDesign = new Map((await designs(this.#db)).map((d) => [d.id, d.arenas_config]));
-    return disabled.flatMap((d) => {
-      const where = locateArena(byDesign.get(d.query_design_id) ?? '{}', d.arena, d.tier);
-      return where ? [setArenaEnabledStatement(this.#db, d.query_design_id, where.index, d.arena, d.tier, false, now)] : [];
-    });
+  /** Each design's stored `arenas_config` text, by id: the expected values of the compare-and-set writes. */
+  async #storedConfigs(): Promise<Map<number, string>> {
+    return new Map((await designs(this.#db)).map((d) => [d.id, d.arenas_config]));
   }
 
   /** Step (c): switch back on exactly the arenas one purge disabled (those still present and still off). */
@@ -208,23 +225,20 @@ export class RecoveryStore {
     if (!row) throw new VaultError('NOT_FOUND', 'No such recovery action.');
     if (row.reenabled_at !== null) throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.', { details: { reenabled_at: new Date(row.reenabled_at).toISOString() } });
     const recorded = JSON.parse(row.disabled_arenas) as DisabledArena[];
-    const byDesign = new Map((await designs(this.#db)).map((d) => [d.id, d.arenas_config]));
+    const byDesign = await this.#storedConfigs();
     const now = Date.now();
     const reenabled: DisabledArena[] = [];
     const skipped: (DisabledArena & { why: string })[] = [];
-    const updates: D1PreparedStatement[] = [];
     for (const d of recorded) {
       const stored = byDesign.get(d.query_design_id);
       const where = stored === undefined ? null : locateArena(stored, d.arena, d.tier);
       if (!where) skipped.push({ ...d, why: stored === undefined ? 'query design deleted' : 'arena no longer in the design' });
       else if (where.enabled) skipped.push({ ...d, why: 'already enabled' });
-      else {
-        reenabled.push(d);
-        // Guarded by this action's own re-enable stamp, so a concurrent second re-enable changes nothing.
-        updates.push(setArenaEnabledStatement(this.#db, d.query_design_id, where.index, d.arena, d.tier, true, now,
-          { sql: ' AND EXISTS (SELECT 1 FROM recovery_actions WHERE id = ? AND reenabled_at = ?)', binds: [actionId, now] }));
-      }
+      else reenabled.push(d);
     }
+    // Compare-and-set on the configs just read: a concurrent second re-enable read the same
+    // texts, so once this batch (or that one) writes, the other's writes match nothing.
+    const updates = arenaSwitches(byDesign, reenabled, true, now).map((s) => replaceArenasConfigStatement(this.#db, s));
     const usable = await this.#usablePairs();
     const still = reenabled.filter((d) => platformsForArena(d.arena, d.tier as Tier).some((p) => !usable.has(`${p}:${d.tier}`)));
     const results = await this.#db.batch([

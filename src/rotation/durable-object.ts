@@ -17,8 +17,7 @@ import type { Env } from '../env.ts';
 import { loadConfig } from '../config.ts';
 import { openDb } from '../db/client.ts';
 import { recordAudit, recordAuditOnce } from '../audit/audit.ts';
-import { isVaultError } from '../errors.ts';
-import { revivePoolError } from '../pool/lock-api.ts';
+import { isVaultError, reviveVaultError } from '../errors.ts';
 import { pool as poolClient } from '../pool/client.ts';
 import { D1CredentialRows } from './d1-rows.ts';
 import { ROWS_PER_STATEMENT } from '../credentials/repository.ts';
@@ -204,7 +203,7 @@ export class KeyRotation extends DurableObject<Env> {
   }
 
   #failedStep(state: RotationState, e: unknown): RotationState {
-    const err = revivePoolError(e);
+    const err = reviveVaultError(e);
     const now = Date.now();
     // Another holder has the collection lock: retrying will not help.
     if (isVaultError(err) && err.code === 'CONFLICT' && state.phase === 'locking') {

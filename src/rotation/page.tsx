@@ -13,7 +13,7 @@
 import { Hono, type Context } from 'hono';
 import { raw } from 'hono/html';
 import type { AppEnv } from '../http/types.ts';
-import { requireAdmin } from '../auth/middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { isVaultError } from '../errors.ts';
 import { renderPage, redirectWithFlash } from '../ui/page.tsx';
 import { CsrfField } from '../ui/layout.tsx';

@@ -4,8 +4,7 @@
  * (ROTATION_IN_PROGRESS carries the running status) or a status to return.
  */
 import type { Env } from '../env.ts';
-import { VaultError } from '../errors.ts';
-import { revivePoolError } from '../pool/lock-api.ts';
+import { reviveVaultError, VaultError } from '../errors.ts';
 import { rotationStub, type StartInput } from './durable-object.ts';
 import type { RotationStatus } from './status.ts';
 
@@ -14,7 +13,7 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    throw revivePoolError(e);
+    throw reviveVaultError(e);
   }
 }
 

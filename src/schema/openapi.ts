@@ -12,9 +12,9 @@ import type { RouterRoute } from 'hono/types';
 import { toJsonSchema, type ConversionConfig } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
-import type { Permission } from '../auth/principal.ts';
+import type { Permission } from '../kernel/principal.ts';
 import { specOf, type GuardSpec, type RouteDoc, type ValidatorSpec } from './spec.ts';
-import { isApiPath } from '../http/paths.ts';
+import { isApiPath } from '../kernel/paths.ts';
 
 type Json = Record<string, unknown>;
 
@@ -111,20 +111,20 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The error codes a route may answer, with their statuses. */
 export function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
-  const codes: [ErrorCode, number?][] = [['INTERNAL']];
-  if (f.permission) codes.push(['UNAUTHENTICATED'], ['FORBIDDEN']);
+  const codes: ErrorCode[] = ['INTERNAL'];
+  if (f.permission) codes.push('UNAUTHENTICATED', 'FORBIDDEN');
   // Every request that may carry a body passes the one body limit first
   // (http/body-limit.ts, mounted before every route but health's GETs), read or not.
-  if (BODY_METHODS.has(f.method)) codes.push(['PAYLOAD_TOO_LARGE']);
+  if (BODY_METHODS.has(f.method)) codes.push('PAYLOAD_TOO_LARGE');
   for (const val of f.validators) {
-    if (val.target === 'json') codes.push(['INVALID_JSON'], ['VALIDATION_FAILED']);
-    if (val.target === 'query') codes.push(['VALIDATION_FAILED']);
-    if (val.target === 'param') codes.push(['NOT_FOUND']);
+    if (val.target === 'json') codes.push('INVALID_JSON', 'VALIDATION_FAILED');
+    if (val.target === 'query') codes.push('VALIDATION_FAILED');
+    if (val.target === 'param') codes.push('NOT_FOUND');
   }
-  for (const e of f.doc?.errors ?? []) codes.push(Array.isArray(e) ? e : [e]);
+  codes.push(...(f.doc?.errors ?? []));
   const out = new Map<number, Set<ErrorCode>>();
-  for (const [code, status] of codes) {
-    const s = status ?? ERROR_STATUS[code];
+  for (const code of codes) {
+    const s = ERROR_STATUS[code];
     out.set(s, (out.get(s) ?? new Set()).add(code));
   }
   return out;

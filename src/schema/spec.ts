@@ -8,7 +8,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { GenericSchema } from 'valibot';
 import type { ErrorCode } from '../errors.ts';
-import type { Permission } from '../auth/principal.ts';
+import type { Permission } from '../kernel/principal.ts';
 
 export const SPEC = Symbol.for('arena-vault.route-spec');
 
@@ -41,7 +41,7 @@ export interface RouteDoc {
   /** Success (and other non-error) responses by status. */
   responses: Record<number, ResponseSpec>;
   /** Error codes this route may answer besides the ones its guard and validators imply. */
-  errors?: (ErrorCode | [ErrorCode, number])[];
+  errors?: ErrorCode[];
   /** Reachable without authentication even though a guard-free route (health, login). */
   public?: boolean;
 }

@@ -6,7 +6,7 @@
  * and the page.
  */
 import type { Child } from 'hono/jsx';
-import { isAdmin, type Principal } from '../auth/principal.ts';
+import { isAdmin, type Principal } from '../kernel/principal.ts';
 import type { Banner } from '../http/types.ts';
 
 export interface Flash {

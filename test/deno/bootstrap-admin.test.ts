@@ -3,8 +3,8 @@
 // idempotent — against the SQLite file, hashing with the app's own hasher.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { bootstrapAdminIn, BootstrapError } from '../../deno/bootstrap-admin.ts';
-import { openDatabase } from '../../deno/vault.ts';
+import { bootstrapAdminIn, BootstrapError } from '../../selfhost/bootstrap-admin.ts';
+import { openDatabase } from '../../selfhost/vault.ts';
 import { verifyPassword } from '../../src/crypto/password.ts';
 import { rejection, withTempDir } from './support.ts';
 

@@ -69,7 +69,7 @@ describe('key files cannot reach git or a Docker image', () => {
   });
 
   it('does not ignore what the project needs: sources, migrations, the example .dev.vars', () => {
-    const needed = ['src/index.ts', 'migrations/0001_init.sql', '.dev.vars.example', 'scripts/lib/secret-backup.ts', 'docs/operations/secrets.md', 'deno/secrets.ts'];
+    const needed = ['src/index.ts', 'migrations/0001_init.sql', '.dev.vars.example', 'scripts/lib/secret-backup.ts', 'docs/operations/secrets.md', 'selfhost/secrets.ts', 'node/server.ts', 'deno/server.ts', 'Dockerfile', 'compose.yaml'];
     expect(checkIgnore(ROOT, needed)).toEqual([]);
     const scratch = tempDir('dockerignore');
     spawnSync('git', ['init', '-q'], { cwd: scratch });

@@ -19,7 +19,7 @@ import { keyIdOfSecret } from '../../scripts/lib/master-secrets.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { CloudflareApi } from '../support/cloudflare-api.ts';
 import { writeProjectConfig } from '../support/wrangler-dev.ts';
-import { DevVault, decryptAll, seedVault } from './rotation-support.ts';
+import { DevVault, decryptAll, seedVault } from '../support/dev-vault.ts';
 import { gpgDecrypt, ROOT, runScript, tempDir, type ScriptResult } from './scripts/run-script.ts';
 
 const PASSPHRASE = 'marble heron quietly 71 lantern';

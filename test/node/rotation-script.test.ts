@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { readFileSync } from 'node:fs';
 import { parseDevVars } from '../../scripts/lib/dev-vars.ts';
-import { DevVault, ROOT, decryptAll, seedVault } from './rotation-support.ts';
+import { DevVault, ROOT, decryptAll, seedVault } from '../support/dev-vault.ts';
 
 const SCRIPT = path.join(ROOT, 'scripts/rotate-credential-key.ts');
 const OLD_KEY = Fernet.generateKey();

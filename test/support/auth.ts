@@ -8,7 +8,7 @@ import { env, SELF } from 'cloudflare:test';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { loadConfig } from '../../src/config.ts';
 import { issueAccessToken } from '../../src/auth/tokens.ts';
-import type { Role } from '../../src/auth/principal.ts';
+import type { Role } from '../../src/kernel/principal.ts';
 
 let seq = 0;
 
