@@ -206,7 +206,7 @@ export const ARENAS: Readonly<Record<ArenaId, ArenaSpec>> = Object.freeze(
 );
 export const ARENA_IDS: readonly ArenaId[] = ARENA_LIST.map((a) => a.id);
 
-const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+const has = (o: object, k: string) => Object.hasOwn(o, k);
 
 export function isTier(x: unknown): x is Tier {
   return typeof x === 'string' && (TIERS as readonly string[]).includes(x);

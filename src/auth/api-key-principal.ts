@@ -37,7 +37,7 @@ export function apiKeyPrincipal(
   if (!row || !apiKeyMatches(key, row.keyHash) || apiKeyStatus(row, now) !== 'active') return undefined;
   let ownerRole: Role | null = null;
   if (row.userId !== null) {
-    if (!owner || !owner.isActive) return undefined;
+    if (!owner?.isActive) return undefined;
     ownerRole = owner.role;
   }
   return {

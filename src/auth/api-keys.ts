@@ -4,7 +4,7 @@
  * prefix is a public lookup handle. Shown once, at creation.
  * Pure: the D1 side is api-key-repository.ts.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/hash.ts';
 import { base64urlEncode, hexEncode, timingSafeEqual, utf8, hexDecode } from '../crypto/encoding.ts';
 import type { ApiKeyScope } from '../kernel/principal.ts';
 

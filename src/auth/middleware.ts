@@ -15,7 +15,6 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { VaultError } from '../errors.ts';
 import type { AppEnv } from '../http/types.ts';
 import { apiKeyByPrefixQuery, apiKeyOwnerIdSubquery, touchApiKey } from './api-key-repository.ts';
 import { findUser, usersWithIdIn } from './users.ts';
@@ -59,7 +58,7 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
     return undefined;
   }
   const user = await findUser(c.var.db, Number(claims.sub));
-  if (!user || !user.isActive || claims.ver < user.tokenVersion) return undefined;
+  if (!user?.isActive || claims.ver < user.tokenVersion) return undefined;
   if (via === 'session') {
     // Sliding renewal: past half its life, the cookie is re-issued (always
     // under the current key, which is also how a key rotation moves sessions over).

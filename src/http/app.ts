@@ -69,7 +69,10 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.get(
     OPENAPI_PATH,
     describe({ tag: 'meta', summary: 'This OpenAPI 3.1 document', public: true, responses: { 200: { description: 'The document.' } } }),
-    (c) => c.json((document ??= openApiDocument(app))),
+    (c) => {
+      document ??= openApiDocument(app);
+      return c.json(document);
+    },
   );
   app.use('*', async (c, next) => {
     c.set('config', await loadConfig(c.env));

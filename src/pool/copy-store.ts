@@ -217,7 +217,8 @@ export class CopyStore {
     const meta = this.#sql.exec('SELECT version FROM copy_meta WHERE id = 1').toArray()[0];
     const credentials = this.#sql.exec('SELECT * FROM copy_credentials').toArray().map((r) => copiedCredential(r as unknown as PoolCopyCredentialRow));
     const apiKeys = this.#sql.exec('SELECT * FROM copy_api_keys').toArray().map(toApiKey);
-    return (this.#memory = indexCopy(meta ? (meta.version as number) : null, credentials, apiKeys));
+    this.#memory = indexCopy(meta ? (meta.version as number) : null, credentials, apiKeys);
+    return this.#memory;
   }
 
   /** The D1 version the copy was read at, or null when it was never synced. */

@@ -344,7 +344,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       const opened = await openCredential(ring, row.encryptedValue, row.keyId);
       // The copy may have changed while we decrypted (a write answered meanwhile): never lease what it no longer offers.
       const current = this.#copy.credential(choice.id);
-      const changed = !current || !current.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
+      const changed = !current?.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
       if (opened.readable && !changed) {
         return {
           lease_id: lease.leaseId,

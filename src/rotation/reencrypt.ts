@@ -67,7 +67,7 @@ interface ReencryptedPage {
  */
 export function tokenSeconds(token: string): number | null {
   const head = base64urlDecode(token.slice(0, 12));
-  if (!head || head.length !== 9 || head[0] !== 0x80) return null;
+  if (head?.length !== 9 || head[0] !== 0x80) return null;
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const seconds = view.getUint32(1) * 2 ** 32 + view.getUint32(5);
   return Number.isSafeInteger(seconds) ? seconds : null;

@@ -150,22 +150,26 @@ function validatorFor<T extends Target, S extends AnySchema, E extends Env>(
   return attachSpec(mw, { kind: 'validator', target, schema, ...spec });
 }
 
+/** Hono's own default for a middleware's Env: it fits every app unless the route names its Env. */
+// biome-ignore lint/suspicious/noExplicitAny: Hono's validators default to any the same way; `Env` would refuse AppEnv's context
+type AnyEnv = any;
+
 const refuse = (_c: Context, problems: FieldProblem[]): never => {
   throw validationError(problems);
 };
 
 /** A JSON object body. `emptyIsObject`: an empty body means `{}` (routes whose every field is optional). */
-export function json<S extends AnySchema, E extends Env = any>(schema: S, opts: { emptyIsObject?: boolean } = {}) {
+export function json<S extends AnySchema, E extends Env = AnyEnv>(schema: S, opts: { emptyIsObject?: boolean } = {}) {
   return validatorFor<'json', S, E>('json', schema, (c) => readJsonBody(c, opts.emptyIsObject), refuse, { optionalBody: opts.emptyIsObject });
 }
 
 /** The query string, one value per name (a repeated name keeps the first). */
-export function query<S extends AnySchema, E extends Env = any>(schema: S) {
+export function query<S extends AnySchema, E extends Env = AnyEnv>(schema: S) {
   return validatorFor<'query', S, E>('query', schema, (c) => c.req.query(), refuse);
 }
 
 /** Path parameters; a value that cannot name anything is 404, as an unknown id is. */
-export function params<S extends AnySchema, E extends Env = any>(schema: S, what = 'record') {
+export function params<S extends AnySchema, E extends Env = AnyEnv>(schema: S, what = 'record') {
   return validatorFor<'param', S, E>('param', schema, (c) => c.req.param(), () => {
     throw new VaultError('NOT_FOUND', `No such ${what}.`);
   });
@@ -186,7 +190,7 @@ export async function readFormFields(c: Context): Promise<Record<string, string>
  * A page's form. On problems, `onInvalid` renders the page again with them
  * (and the submitted values, for refilling the form: never echo a secret field).
  */
-export function form<S extends AnySchema, E extends Env = any>(
+export function form<S extends AnySchema, E extends Env = AnyEnv>(
   schema: S,
   onInvalid: (c: Context<E>, problems: FieldProblem[], values: Record<string, string>) => Response | Promise<Response>,
 ) {

@@ -127,7 +127,7 @@ describe('API keys: the pool authenticates against its copy', () => {
   });
 
   it('a bad body with an unknown key is still a 401, not a 422; with a good key it is the 422', async () => {
-    const unknown = await post('/api/pool/acquire', { authorization: 'ApiKey av_AAAAAAAAAAAA_' + 'A'.repeat(43), 'content-type': 'application/json' }, {});
+    const unknown = await post('/api/pool/acquire', { authorization: `ApiKey av_AAAAAAAAAAAA_${'A'.repeat(43)}`, 'content-type': 'application/json' }, {});
     expect(unknown.status).toBe(401);
     const bad = await post('/api/pool/acquire', collector, {});
     expect(bad.status).toBe(422);
