@@ -22,7 +22,7 @@ import { findUser, usersWithIdIn } from './users.ts';
 import { apiKeyPrefix } from './api-keys.ts';
 import { apiKeyPrincipal } from './api-key-principal.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
-import { effectivePermissions, type Principal } from '../kernel/principal.ts';
+import { effectivePermissions, isStrongMethod, type Principal } from '../kernel/principal.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { isApiPath, isPoolPath } from '../kernel/paths.ts';
 
@@ -63,10 +63,11 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
   if (via === 'session') {
     // Sliding renewal: past half its life, the cookie is re-issued (always
     // under the current key, which is also how a key rotation moves sessions over).
+    // The renewal keeps the sign-in method: a refresh proves nothing new.
     const nowMs = Date.now();
     const now = Math.floor(nowMs / 1000);
     if (now - claims.iat > (claims.exp - claims.iat) / 2) {
-      const fresh = await issueAccessToken(c.var.config, user, now);
+      const fresh = await issueAccessToken(c.var.config, user, claims.method, now);
       try {
         // Recorded before the cookie goes out, so /api/health never under-reports a key's use.
         await signingKeyUseStatement(c.var.db, fresh, nowMs);
@@ -76,7 +77,15 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
       }
     }
   }
-  return { via, userId: user.id, email: user.email, actor: `user:${user.id}`, permissions: effectivePermissions({ via, role: user.role }) };
+  return {
+    via,
+    userId: user.id,
+    email: user.email,
+    method: claims.method,
+    strong: isStrongMethod(claims.method),
+    actor: `user:${user.id}`,
+    permissions: effectivePermissions({ via, role: user.role }),
+  };
 }
 
 /**

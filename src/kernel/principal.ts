@@ -12,6 +12,19 @@
 import { VaultError } from '../errors.ts';
 
 export type Role = 'admin' | 'researcher';
+
+/**
+ * How a person signed in, carried in the session JWT (`method` claim, tokens.ts)
+ * and on the principal. Everything but `password` is strong: phishing-resistant
+ * (passkey), a single-use code standing in for one (recovery), or an identity
+ * provider's own sign-in (oidc, Cloudflare access).
+ */
+export const SIGN_IN_METHODS = ['password', 'passkey', 'recovery', 'oidc', 'access'] as const;
+export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
+
+export function isStrongMethod(method: SignInMethod): boolean {
+  return method !== 'password';
+}
 export type ApiKeyScope = 'collector' | 'admin';
 
 /**
@@ -29,6 +42,10 @@ export interface Principal {
   /** Set for API keys only. */
   apiKeyId?: number;
   email?: string;
+  /** How the person signed in (sessions and bearer tokens; absent for API keys). */
+  method?: SignInMethod;
+  /** isStrongMethod(method): false for a password sign-in and for API keys. */
+  strong?: boolean;
   /** How the audit log names this actor, e.g. `user:3` or `api_key:7`. Never a secret. */
   actor: string;
   /**

@@ -194,7 +194,7 @@ async function insertKey(scope: 'collector' | 'admin', userId: number | null, op
 }
 
 async function tokenFor(user: { id: number }, role: Role, nowSeconds?: number): Promise<string> {
-  return (await issueAccessToken(await loadConfig(env), { id: user.id, role, tokenVersion: 0 }, nowSeconds)).token;
+  return (await issueAccessToken(await loadConfig(env), { id: user.id, role, tokenVersion: 0 }, 'password', nowSeconds)).token;
 }
 
 /** The Authorization / Cookie headers of one fresh caller of each kind. */
