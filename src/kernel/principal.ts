@@ -89,6 +89,19 @@ export function effectivePermissions(f: CallerFacts): ReadonlySet<Permission> {
   return new Set<Permission>(role === 'admin' ? ['user', 'admin', 'pool'] : ['user']);
 }
 
+/** The principal of a signed-in person (a session cookie, a bearer token, or a Cloudflare Access assertion). */
+export function personPrincipal(user: { id: number; email: string; role: Role }, via: 'session' | 'bearer', method: SignInMethod): Principal {
+  return {
+    via,
+    userId: user.id,
+    email: user.email,
+    method,
+    strong: isStrongMethod(method),
+    actor: `user:${user.id}`,
+    permissions: effectivePermissions({ via, role: user.role }),
+  };
+}
+
 export function can(p: Principal | undefined, permission: Permission): boolean {
   return p?.permissions.has(permission) ?? false;
 }
