@@ -71,6 +71,8 @@ const ROUTES: Record<string, Policy> = {
   'GET /api/arenas/health': 'public',
   'GET /login': 'public',
   'POST /login': 'public',
+  'GET /login/oidc': 'public',
+  'GET /login/oidc/callback': 'public',
   'POST /logout': 'public',
   'POST /api/auth/login': 'public',
   'POST /api/auth/logout': 'public',
