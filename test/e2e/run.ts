@@ -5,7 +5,8 @@
  * Phases (one wrangler dev each, same --persist-to state, same SECRET_KEY):
  *   A  key 1, one-minute sessions: log in, credentials, query designs, users,
  *      API keys, the API reference page, accessibility; a second browser logs
- *      in for the expiry check; hundreds of rows seeded over REST
+ *      in for the expiry check; single sign-on against a local OpenID
+ *      provider (oidc-provider); hundreds of rows seeded over REST
  *   B  key 2 current + key 1 previous: the rotation in the browser
  *   C  key 3 current + key 2 previous: rows that will lose their key
  *   D  key 2 alone (key 3 "lost"): the banner and the recovery flow, log out,
@@ -34,6 +35,9 @@ import { userFlows } from './flows/users.ts';
 import { rotationFlows, seedCredentials, SEEDED_ROWS } from './flows/rotation.ts';
 import { prepareLostKey, recoveryFlows } from './flows/recovery.ts';
 import { apiDocsFlows } from './flows/api-docs.ts';
+import { OIDC_BUTTON, ssoFlows } from './flows/sso.ts';
+import { LocalIdp } from '../support/oidc-idp.ts';
+import { freePort } from '../support/wrangler-dev.ts';
 
 const OUT = path.join(ROOT, 'test-results');
 const E2E_OUT = path.join(OUT, 'e2e');
@@ -54,6 +58,8 @@ async function main(): Promise<number> {
   const vault = new E2eVault(path.join(E2E_OUT, 'wrangler.log'));
   const keys = await makeKeys();
   const admin = { email: 'admin@example.test', password: canary('ADMINPW', 28) };
+  const idp = new LocalIdp();
+  const oidcSecret = canary('OIDCSECRET', 40);
   const phase = (current: string, previous: string | null, extra: Vars = {}): Vars => ({
     SECRET_KEY: keys.secretKey,
     CREDENTIAL_ENCRYPTION_KEY: current,
@@ -80,8 +86,11 @@ async function main(): Promise<number> {
       vault.applyMigrations();
       assert.match(vault.bootstrapAdmin(admin.email, admin.password), /Created the admin admin@example\.test/);
     }, 180_000);
-    await runner.required('setup: wrangler dev (key 1, ACCESS_TOKEN_EXPIRE_MINUTES=1) and Chromium', async () => {
-      [browser] = await Promise.all([launchChromium(), vault.start(phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1' }), 'A: key 1, one-minute sessions')]);
+    await runner.required('setup: a local OpenID provider, wrangler dev (key 1, ACCESS_TOKEN_EXPIRE_MINUTES=1, OIDC) and Chromium', async () => {
+      vault.port = await freePort();
+      await idp.start({ clientId: 'arena-vault-e2e', clientSecret: oidcSecret, redirectUri: `${vault.url}/login/oidc/callback` });
+      const oidc = { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: 'arena-vault-e2e', OIDC_CLIENT_SECRET: oidcSecret, OIDC_NAME: OIDC_BUTTON, OIDC_ALLOWED_DOMAINS: 'example.test' };
+      [browser] = await Promise.all([launchChromium(), vault.start(phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1', ...oidc }), 'A: key 1, one-minute sessions, OIDC')]);
     }, 120_000);
     s = new Suite(vault, runner, browser!, new Screenshots(SHOTS), keys, admin);
     const suite = s;
@@ -110,6 +119,7 @@ async function main(): Promise<number> {
       await suite.assertPageClean();
     });
     await apiDocsFlows(s);
+    await ssoFlows(s, idp);
     await runner.required(`seed ${SEEDED_ROWS} credentials over REST with the admin API key`, () => seedCredentials(suite, SEEDED_ROWS, 'Seeded serper'), 180_000);
 
     // Phase B
@@ -156,6 +166,7 @@ async function main(): Promise<number> {
     if (runner.failed === 0) runner.results.push({ name: 'suite', ok: false, ms: 0, error: String(e) });
   } finally {
     await (browser as Browser | null)?.close().catch(() => undefined);
+    await idp.stop().catch(() => undefined);
     await vault.dispose(runner.failed > 0);
     if (runner.failed > 0) console.log(`  kept the vault state for debugging: ${vault.dir}`);
   }
