@@ -34,8 +34,15 @@ import { isApiPath, isPoolPath } from '../kernel/paths.ts';
 
 export const SESSION_COOKIE = '__Host-av_session';
 
-export function sessionCookieOptions(maxAgeSeconds: number) {
-  return { path: '/', httpOnly: true, secure: true, sameSite: 'Strict' as const, maxAge: maxAgeSeconds };
+/**
+ * The session cookie's attributes: SameSite=Strict, except the cookie set by
+ * the OIDC callback (Lax), which ends a redirect chain that began on the
+ * provider's site, where a browser withholds a Strict cookie from the final
+ * redirect. Forms still need their CSRF token and the API a same-origin
+ * request, and the first renewal makes it Strict.
+ */
+export function sessionCookieOptions(maxAgeSeconds: number, sameSite: 'Strict' | 'Lax' = 'Strict') {
+  return { path: '/', httpOnly: true, secure: true, sameSite, maxAge: maxAgeSeconds };
 }
 
 /**

@@ -6,7 +6,7 @@
  *    cookie is deleted whatever happens (single use), the answer is checked
  *    (state, code with PKCE and the client secret, ID token with nonce and
  *    audience), the verified email signs in (sso-sign-in.ts, method `oidc`),
- *    and the session cookie is set with a 303 to `next`, through the same rule
+ *    and the session cookie (SameSite=Lax until its first renewal) is set with a 303 to `next`, through the same rule
  *    as the password login (next-path.ts). A failure shows the login page
  *    with a message that names no input, and is audited as
  *    `auth.login_failed` (detail: method, reason) — never the code or a token.
@@ -62,7 +62,8 @@ oidcPages.get(OIDC_CALLBACK_PATH, async (c) => {
     if (!pending) throw new OidcFailure('state_mismatch');
     const identity = await finishOidc(oidc, redirectUri(c), new URL(c.req.url), pending);
     const { issued } = await ssoSignIn(c.var.db, c.var.config, identity, { method: 'oidc', allowedDomains: oidc.allowedDomains, defaultRole: oidc.defaultRole }, ip);
-    setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn));
+    // Lax: the redirect to `next` ends a chain that began on the provider's site (see sessionCookieOptions).
+    setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn, 'Lax'));
     return c.redirect(afterLoginPath(pending.next), 303);
   } catch (e) {
     if (e instanceof OidcFailure) {

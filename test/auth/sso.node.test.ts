@@ -53,6 +53,7 @@ interface Flow {
   text: string;
   callback: URL;
   attempt: string;
+  setCookies: string[];
 }
 
 /** One sign-in as `account`; `authUrl` and `callback` may bend the provider request or its answer. */
@@ -88,7 +89,7 @@ async function oidcSignIn(account: string, bend: { authUrl?: (u: URL) => void; c
   const res = await fetch(callback, { redirect: 'manual', headers: bend.dropAttempt ? {} : { cookie: `__Host-av_oidc=${attempt}` } });
   const text = await res.text();
   bodies.push(text);
-  return { status: res.status, location: res.headers.get('location'), session: cookieFrom(res, '__Host-av_session'), text, callback, attempt: attempt! };
+  return { status: res.status, location: res.headers.get('location'), session: cookieFrom(res, '__Host-av_session'), text, callback, attempt: attempt!, setCookies: res.headers.getSetCookie() };
 }
 
 async function api(method: string, path: string, body?: unknown) {
@@ -168,6 +169,9 @@ describe('single sign-on: OpenID Connect and Cloudflare Access', () => {
     expect(flow.status).toBe(303);
     expect(flow.location).toBe(NEXT);
     expect(flow.session).toBeTruthy();
+    // Lax: the redirect to next ends a navigation that began at the provider; the attempt cookie is deleted.
+    expect(flow.setCookies.find((c) => c.startsWith('__Host-av_session='))).toMatch(/HttpOnly; Secure; SameSite=Lax/);
+    expect(flow.setCookies.find((c) => c.startsWith('__Host-av_oidc='))).toMatch(/Max-Age=0/);
     const claims = decodeJwt(flow.session!);
     expect(claims.method).toBe('oidc');
     expect(claims.role).toBe('admin');
