@@ -8,7 +8,7 @@ import { VaultError } from './errors.ts';
 import { Fernet, InvalidFernetKey } from './crypto/fernet.ts';
 import { CredentialKeyRing, SigningKeyRing } from './crypto/key-ring.ts';
 import { base64urlDecode, hexDecode } from './crypto/encoding.ts';
-import { parseSsoConfig, SSO_BINDINGS, type AccessConfig, type OidcConfig } from './auth/sso-config.ts';
+import { parseSsoConfig, SSO_BINDINGS, type AccessConfig, type OidcConfig } from './kernel/sso-config.ts';
 
 export const BINDINGS = [
   'SECRET_KEY',
@@ -25,7 +25,7 @@ export interface Config {
   credentialKeys: CredentialKeyRing;
   signingKeys: SigningKeyRing;
   accessTokenMinutes: number;
-  /** OpenID Connect sign-in, or null when OIDC_ISSUER is not set (auth/sso-config.ts). */
+  /** OpenID Connect sign-in, or null when OIDC_ISSUER is not set (kernel/sso-config.ts). */
   oidc: OidcConfig | null;
   /** Cloudflare Access, or null when ACCESS_TEAM_DOMAIN and ACCESS_AUD are not set. */
   access: AccessConfig | null;

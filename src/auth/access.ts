@@ -1,6 +1,6 @@
 /**
  * Cloudflare Access (when ACCESS_TEAM_DOMAIN and ACCESS_AUD are set, see
- * sso-config.ts). Access puts a signed JWT in `Cf-Access-Jwt-Assertion` on
+ * kernel/sso-config.ts). Access puts a signed JWT in `Cf-Access-Jwt-Assertion` on
  * every request it lets through. `verifyAccessAssertion` checks it with jose
  * against `<team domain>/cdn-cgi/access/certs` (a remote JWKS, one per team
  * domain per isolate, so the keys are cached): RS256 only, `iss` equal to the
@@ -20,7 +20,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { AppEnv } from '../http/types.ts';
 import { VaultError } from '../errors.ts';
 import { isAdminPagePath } from '../kernel/paths.ts';
-import type { AccessConfig } from './sso-config.ts';
+import type { AccessConfig } from '../kernel/sso-config.ts';
 import { normalizeEmail } from './user-rules.ts';
 
 export const ACCESS_ASSERTION_HEADER = 'cf-access-jwt-assertion';

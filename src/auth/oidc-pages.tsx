@@ -24,7 +24,7 @@ import { beginOidc, finishOidc, OidcFailure } from './oidc.ts';
 import { attemptCookieOptions, OIDC_ATTEMPT_COOKIE, openAttempt, sealAttempt } from './oidc-attempt.ts';
 import { SsoRefusal, ssoSignIn } from './sso-sign-in.ts';
 import { showForm } from './login-page.tsx';
-import type { OidcConfig } from './sso-config.ts';
+import type { OidcConfig } from '../kernel/sso-config.ts';
 
 export const oidcPages = new Hono<AppEnv>();
 

@@ -3,7 +3,7 @@
  * with PKCE (S256), `state` and `nonce`, the provider found by discovery from
  * OIDC_ISSUER (cached per isolate for an hour; a failed discovery is not
  * cached). `allowInsecureRequests` is passed only when the configuration says
- * the issuer is plain http on a loopback host (sso-config.ts `loopbackHttp`).
+ * the issuer is plain http on a loopback host (kernel/sso-config.ts `loopbackHttp`).
  *
  * `beginOidc` makes the provider URL and the pending attempt (state, nonce,
  * PKCE verifier, next); the page keeps the attempt in a signed, short-lived,
@@ -17,7 +17,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { VaultError } from '../errors.ts';
-import type { OidcConfig } from './sso-config.ts';
+import type { OidcConfig } from '../kernel/sso-config.ts';
 import type { SsoIdentity } from './sso-sign-in.ts';
 
 export const OIDC_SCOPE = 'openid email profile';

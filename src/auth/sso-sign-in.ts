@@ -23,7 +23,7 @@ import { unusablePasswordHash } from '../crypto/password.ts';
 import type { Role, SignInMethod } from '../kernel/principal.ts';
 import { issueAccessToken, type IssuedToken } from './tokens.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
-import { emailDomainAllowed } from './sso-config.ts';
+import { emailDomainAllowed } from '../kernel/sso-config.ts';
 import { DISPLAY_NAME_MAX_LENGTH, normalizeEmail } from './user-rules.ts';
 import { findUserByEmail, newUserStatement, recordLoginStatement } from './users.ts';
 

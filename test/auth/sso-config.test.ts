@@ -1,10 +1,10 @@
-// The SSO settings (src/auth/sso-config.ts through config.ts): what is
+// The SSO settings (src/kernel/sso-config.ts through config.ts): what is
 // accepted, what /api/health names, and that no value is ever echoed.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index.ts';
 import { parseConfig, type RawBindings } from '../../src/config.ts';
-import { emailDomainAllowed } from '../../src/auth/sso-config.ts';
+import { emailDomainAllowed } from '../../src/kernel/sso-config.ts';
 import { TEST_CREDENTIAL_KEY, TEST_SECRET_KEY } from '../support/keys.ts';
 
 const BASE: RawBindings = { SECRET_KEY: TEST_SECRET_KEY, CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY };

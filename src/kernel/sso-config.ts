@@ -13,7 +13,7 @@
  * (`loopbackHttp`) so the OIDC client allows insecure requests for that case only.
  * Problems name the binding, never its value.
  */
-import type { Role } from '../kernel/principal.ts';
+import type { Role } from './principal.ts';
 
 export const SSO_BINDINGS = [
   'OIDC_ISSUER',
