@@ -9,8 +9,8 @@
  * With Cloudflare Access configured, a request without an Authorization
  * header that carries a valid `Cf-Access-Jwt-Assertion` (access.ts) is the
  * assertion's user (existing and active), sign-in method `access`; it takes
- * precedence over a session cookie (which is then not read at all), and, like a cookie, it authenticates a
- * state-changing API call only from this very origin.
+ * precedence over a session cookie (which is then not read at all) and, like
+ * a cookie, authenticates a state-changing API call only from this origin.
  *
  * One seam for the pool's hot path: an `ApiKey` on `/api/pool/*` is not looked
  * up in D1 here. It is kept in `c.var.poolApiKey`, `requireCollector` lets it

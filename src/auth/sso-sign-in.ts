@@ -88,12 +88,18 @@ export async function ssoSignIn(db: Db, config: Config, identity: SsoIdentity, p
   let created = false;
   if (!user) {
     if (!policy.defaultRole) return refuse('unknown_user');
-    const [inserted] = await db.batch([
-      newUserStatement(db, { email, hashedPassword: unusablePasswordHash(), displayName: displayNameFor(identity.name, email), role: policy.defaultRole, now }),
-      auditStatement(db, { actor: policy.method, action: 'user.create', target: `email:${email}`, ip, detail: { role: policy.defaultRole, via: policy.method }, at: now }),
-    ]);
-    user = inserted[0]!;
-    created = true;
+    try {
+      const [inserted] = await db.batch([
+        newUserStatement(db, { email, hashedPassword: unusablePasswordHash(), displayName: displayNameFor(identity.name, email), role: policy.defaultRole, now }),
+        auditStatement(db, { actor: policy.method, action: 'user.create', target: `email:${email}`, ip, detail: { role: policy.defaultRole, via: policy.method }, at: now }),
+      ]);
+      user = inserted[0]!;
+      created = true;
+    } catch (e) {
+      // A concurrent first sign-in created the account (the email is unique): use that one.
+      user = await findUserByEmail(db, email);
+      if (!user) throw e;
+    }
   }
   if (!user.isActive) return refuse('inactive', user);
 
