@@ -3,8 +3,8 @@
 // against a local team domain (test/support/access-team.ts), with a real
 // `wrangler dev` of the vault. The OIDC flow is driven over HTTP the way a
 // browser would: /login/oidc → the provider → /login/oidc/callback.
-// Canaries: the client secret and every authorization code must never appear
-// in wrangler's log, an audit event or a response.
+// Canaries: the client secret, every authorization code and every Access
+// assertion must never appear in wrangler's log, an audit event or a response.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { Fernet } from '../../src/crypto/fernet.ts';
@@ -36,6 +36,8 @@ let baseVars: Record<string, string>;
 /** Every body the vault answered with, and every authorization code the provider issued. */
 const bodies: string[] = [];
 const codes: string[] = [];
+/** Every Access assertion sent (each signed token is itself a bearer secret). */
+const assertions: string[] = [];
 
 function cookieFrom(res: Response, name: string): string | null {
   for (const sc of res.headers.getSetCookie()) {
@@ -293,15 +295,18 @@ describe('single sign-on: OpenID Connect and Cloudflare Access', () => {
     expect(eve.status).toBe(403);
   });
 
-  it('canaries: the client secret and the authorization codes appear in no log, audit event or response', async () => {
+  it('canaries: the client secret, the authorization codes and the Access assertions appear in no log, audit event or response', async () => {
     await vault.stop();
     await vault.start(baseVars, 'sso canaries');
     const audit = await api('GET', '/api/audit?limit=200');
     expect(codes.length).toBeGreaterThan(5);
+    assertions.push(...team.minted);
+    expect(assertions.length).toBeGreaterThan(5);
     const haystacks = { log: vault.all, audit: JSON.stringify(audit.body), responses: bodies.join('\n') };
     for (const [where, text] of Object.entries(haystacks)) {
       expect(text.includes(CLIENT_SECRET), `client secret in ${where}`).toBe(false);
       for (const code of codes) expect(text.includes(code), `an authorization code in ${where}`).toBe(false);
+      for (const a of assertions) expect(text.includes(a.split('.')[2]!), `an Access assertion in ${where}`).toBe(false);
     }
   });
 });

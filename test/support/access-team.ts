@@ -12,6 +12,8 @@ import { freePort } from './wrangler-dev.ts';
 export class AccessTeam {
   origin = '';
   certRequests = 0;
+  /** Every assertion minted, for the tests' "never leaked" checks. */
+  readonly minted: string[] = [];
   #key!: CryptoKey;
   #otherKey!: CryptoKey;
   #server: Server | null = null;
@@ -38,9 +40,9 @@ export class AccessTeam {
   }
 
   /** An assertion for `email`; `opts` bends one rule at a time. */
-  assertion(email: string, aud: string, opts: { expiresAt?: number; issuer?: string; otherKey?: boolean } = {}): Promise<string> {
+  async assertion(email: string, aud: string, opts: { expiresAt?: number; issuer?: string; otherKey?: boolean } = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ email, type: 'app' })
+    const token = await new SignJWT({ email, type: 'app' })
       .setProtectedHeader({ alg: 'RS256', kid: 'team-key-1' })
       .setIssuer(opts.issuer ?? this.origin)
       .setAudience([aud])
@@ -48,6 +50,8 @@ export class AccessTeam {
       .setIssuedAt(now - 10)
       .setExpirationTime(opts.expiresAt ?? now + 300)
       .sign(opts.otherKey ? this.#otherKey : this.#key);
+    this.minted.push(token);
+    return token;
   }
 
   async stop(): Promise<void> {
