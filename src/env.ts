@@ -18,6 +18,21 @@ export interface Env extends Pick<WranglerBindings, 'DB' | 'POOL' | 'ROTATION'> 
   CREDENTIAL_ENCRYPTION_KEY_PREVIOUS?: string;
   /** Access token lifetime in minutes; default 30. */
   ACCESS_TOKEN_EXPIRE_MINUTES?: string;
+  /** OpenID Connect issuer (https; http only on loopback); set to enable single sign-on. */
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  /** The OIDC client's secret (`wrangler secret put OIDC_CLIENT_SECRET`). */
+  OIDC_CLIENT_SECRET?: string;
+  /** The label of the login page's SSO button. */
+  OIDC_NAME?: string;
+  /** Comma-separated email domains allowed to sign in with OIDC. */
+  OIDC_ALLOWED_DOMAINS?: string;
+  /** `researcher`: an unknown person gets an account; empty: only existing users. */
+  OIDC_DEFAULT_ROLE?: string;
+  /** Cloudflare Access team domain, an origin such as https://team.cloudflareaccess.com. */
+  ACCESS_TEAM_DOMAIN?: string;
+  /** The Access application's audience tag. */
+  ACCESS_AUD?: string;
 }
 
 /** The names of Env's string bindings. */

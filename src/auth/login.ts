@@ -73,7 +73,7 @@ export async function login(db: Db, config: Config, attempt: LoginAttempt, now =
     throw new VaultError('UNAUTHENTICATED', WRONG_CREDENTIALS);
   }
 
-  const issued = await issueAccessToken(config, user, Math.floor(now / 1000));
+  const issued = await issueAccessToken(config, user, 'password', Math.floor(now / 1000));
   const upgrade = needsRehash(user.hashedPassword) ? await hashPassword(password!) : null;
   const [updated] = await db.batch([
     recordLoginStatement(db, user.id, now, upgrade),

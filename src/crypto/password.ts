@@ -157,3 +157,14 @@ export function decoyPasswordHash(params: ScryptParams = CURRENT_PASSWORD_PARAMS
   const hash = base64urlEncode(new Uint8Array(HASH_BYTES));
   return `${encodeParams(params)}$${zeros}$${hash}`;
 }
+
+/**
+ * A hash no one knows the password of (random salt and random hash bytes),
+ * for an account that signs in only through single sign-on: made without
+ * running the key derivation, and refused like any wrong password.
+ */
+export function unusablePasswordHash(params: ScryptParams = CURRENT_PASSWORD_PARAMS): string {
+  const salt = base64urlEncode(crypto.getRandomValues(new Uint8Array(SALT_BYTES)));
+  const hash = base64urlEncode(crypto.getRandomValues(new Uint8Array(HASH_BYTES)));
+  return `${encodeParams(params)}$${salt}$${hash}`;
+}

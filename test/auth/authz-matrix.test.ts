@@ -73,6 +73,8 @@ const ROUTES: Record<string, Policy> = {
   'GET /api/arenas/health': 'public',
   'GET /login': 'public',
   'POST /login': 'public',
+  'GET /login/oidc': 'public',
+  'GET /login/oidc/callback': 'public',
   'POST /logout': 'public',
   'POST /api/auth/login': 'public',
   'POST /api/auth/logout': 'public',
@@ -202,7 +204,7 @@ async function insertKey(scope: 'collector' | 'admin', userId: number | null, op
 }
 
 async function tokenFor(user: { id: number }, role: Role, nowSeconds?: number): Promise<string> {
-  return (await issueAccessToken(await loadConfig(env), { id: user.id, role, tokenVersion: 0 }, nowSeconds)).token;
+  return (await issueAccessToken(await loadConfig(env), { id: user.id, role, tokenVersion: 0 }, 'password', nowSeconds)).token;
 }
 
 /** The Authorization / Cookie headers of one fresh caller of each kind. */

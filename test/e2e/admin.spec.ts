@@ -6,7 +6,8 @@
  * Phases (one wrangler dev each, same --persist-to state, same SECRET_KEY):
  *   A  key 1, one-minute sessions: log in, credentials, query designs, users,
  *      API keys, the API reference page, accessibility; a second browser logs
- *      in for the expiry check; hundreds of rows seeded over REST
+ *      in for the expiry check; single sign-on against a local OpenID
+ *      provider (oidc-provider); hundreds of rows seeded over REST
  *   B  key 2 current + key 1 previous: the rotation in the browser
  *   C  key 3 current + key 2 previous: rows that will lose their key
  *   D  key 2 alone (key 3 "lost"): the banner and the recovery flow, log out,
@@ -38,6 +39,9 @@ import { userFlows } from './flows/users.ts';
 import { rotationFlows, seedCredentials, SEEDED_ROWS } from './flows/rotation.ts';
 import { prepareLostKey, recoveryFlows } from './flows/recovery.ts';
 import { apiDocsFlows } from './flows/api-docs.ts';
+import { OIDC_BUTTON, ssoFlows } from './flows/sso.ts';
+import { LocalIdp } from '../support/oidc-idp.ts';
+import { freePort } from '../support/wrangler-dev.ts';
 
 const OUT = path.join(ROOT, 'test-results');
 const E2E_OUT = path.join(OUT, 'e2e');
@@ -51,6 +55,8 @@ let keys: Keys;
 let s: Suite;
 let expiring: ExpiringSession | null = null;
 const admin = { email: 'admin@example.test', password: canary('ADMINPW', 28) };
+const idp = new LocalIdp();
+const oidcSecret = canary('OIDCSECRET', 40);
 const phase = (current: string, previous: string | null, extra: Vars = {}): Vars => ({
   SECRET_KEY: keys.secretKey,
   CREDENTIAL_ENCRYPTION_KEY: current,
@@ -98,6 +104,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await s?.adminCtx?.close().catch(() => undefined);
+  await idp.stop().catch(() => undefined);
   await vault?.dispose(runner.failed > 0);
   if (runner.failed > 0) console.log(`  kept the vault state for debugging: ${vault.dir}`);
   if (s) {
@@ -115,9 +122,12 @@ test('setup: fresh local D1 with migrations, first admin by scripts/bootstrap-ad
   assert.match(vault.bootstrapAdmin(admin.email, admin.password), /Created the admin admin@example\.test/);
 });
 
-test('setup: wrangler dev (key 1, ACCESS_TOKEN_EXPIRE_MINUTES=1) and Chromium', async ({ browser }) => {
+test('setup: a local OpenID provider, wrangler dev (key 1, ACCESS_TOKEN_EXPIRE_MINUTES=1, OIDC) and Chromium', async ({ browser }) => {
   test.setTimeout(120_000);
-  await vault.start(phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1' }), 'A: key 1, one-minute sessions');
+  vault.port = await freePort();
+  await idp.start({ clientId: 'arena-vault-e2e', clientSecret: oidcSecret, redirectUri: `${vault.url}/login/oidc/callback` });
+  const oidc = { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: 'arena-vault-e2e', OIDC_CLIENT_SECRET: oidcSecret, OIDC_NAME: OIDC_BUTTON, OIDC_ALLOWED_DOMAINS: 'example.test' };
+  await vault.start(phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1', ...oidc }), 'A: key 1, one-minute sessions, OIDC');
   s = new Suite(vault, runner, browser, new Screenshots(SHOTS), keys, admin);
   await s.openAdmin();
 });
@@ -142,6 +152,7 @@ flowTest('A: account page and audit log', async () => {
   });
 });
 flowTest('A: API reference page', () => apiDocsFlows(s));
+flowTest('A: single sign-on (OpenID Connect)', () => ssoFlows(s, idp));
 flowTest(`A: seed ${SEEDED_ROWS} credentials over REST with the admin API key`, () => runner.required('seed over REST', () => seedCredentials(s, SEEDED_ROWS, 'Seeded serper'), 180_000));
 
 // Phase B
