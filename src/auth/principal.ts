@@ -27,7 +27,7 @@ export interface Principal {
   /** Set for API keys only. */
   apiKeyId?: number;
   email?: string;
-  /** How the audit log names this actor, e.g. `user:3` or `api_key:7`. Never a secret. */
+  /** How the audit log names this actor, e.g. `user:3` or `api_key:Ab3dEf6hIj9k`. Never a secret. */
   actor: string;
   /**
    * The one answer every guard reads (see effectivePermissions). The role and
@@ -81,7 +81,7 @@ export function isAdmin(p: Principal | undefined): boolean {
 
 /** Who did it and from where, for the audit log: the one Actor (users, API keys, recovery, …). */
 export interface Actor {
-  /** `user:<id>`, `api_key:<id>`, `script:<name>` or a system actor. */
+  /** `user:<id>`, `api_key:<prefix>`, `script:<name>` or a system actor. */
   actor: string;
   ip?: string | null;
 }
