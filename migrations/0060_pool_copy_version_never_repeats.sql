@@ -18,12 +18,24 @@ DROP TRIGGER pool_copy_api_key_update;
 DROP TRIGGER pool_copy_user_delete;
 DROP TRIGGER pool_copy_user_update;
 
+ALTER TABLE pool_copy_version ADD COLUMN cipher_rewrite INTEGER NOT NULL DEFAULT 0;
+
 CREATE TRIGGER pool_copy_credential_insert AFTER INSERT ON api_credentials
 BEGIN UPDATE pool_copy_version SET version = random() & 9007199254740991 WHERE id = 1; END;
 CREATE TRIGGER pool_copy_credential_delete AFTER DELETE ON api_credentials
 BEGIN UPDATE pool_copy_version SET version = random() & 9007199254740991 WHERE id = 1; END;
 CREATE TRIGGER pool_copy_credential_update
-AFTER UPDATE OF platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases ON api_credentials
+AFTER UPDATE OF platform, tier, is_active, daily_quota, monthly_quota, max_leases ON api_credentials
+BEGIN UPDATE pool_copy_version SET version = random() & 9007199254740991 WHERE id = 1; END;
+-- The ciphertext and its key id: not counted while a key rotation rewrites them
+-- (cipher_rewrite = 1). The rotation sets it only while it holds the pool's
+-- collection lock, under which the pool hands out nothing; it clears it with
+-- one version change before it unlocks, and the unlock re-reads the copy
+-- (rotation/durable-object.ts, pool/d1-source.ts setCipherRewrite). A per-row
+-- count made every re-encrypted row a second write: half a rotation's time.
+CREATE TRIGGER pool_copy_credential_cipher_update
+AFTER UPDATE OF encrypted_value, key_id ON api_credentials
+WHEN (SELECT cipher_rewrite FROM pool_copy_version WHERE id = 1) IS NOT 1
 BEGIN UPDATE pool_copy_version SET version = random() & 9007199254740991 WHERE id = 1; END;
 
 CREATE TRIGGER pool_copy_api_key_insert AFTER INSERT ON api_keys
