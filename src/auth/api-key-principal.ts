@@ -11,11 +11,12 @@
  * one, exists and is active. What it may do is `effectivePermissions` of its
  * scope and its owner's current role.
  */
-import { apiKeyMatches, apiKeyStatus } from './api-keys.ts';
+import { apiKeyActor, apiKeyMatches, apiKeyStatus } from './api-keys.ts';
 import { effectivePermissions, type ApiKeyScope, type Principal, type Role } from '../kernel/principal.ts';
 
 interface StoredApiKey {
   id: number;
+  keyPrefix: string;
   keyHash: string;
   scope: ApiKeyScope;
   /** Null for a service key (no owner). */
@@ -44,7 +45,7 @@ export function apiKeyPrincipal(
     via: 'api_key',
     userId: row.userId,
     apiKeyId: row.id,
-    actor: `api_key:${row.id}`,
+    actor: apiKeyActor(row.keyPrefix),
     permissions: effectivePermissions({ via: 'api_key', scope: row.scope, ownerRole }),
   };
 }

@@ -8,7 +8,7 @@ import type { Db } from '../db/client.ts';
 import { apiKeys, type ApiKeyRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditStatement } from '../audit/audit.ts';
-import { apiKeyStatus, generateApiKey, type NewApiKeyInput } from './api-keys.ts';
+import { apiKeyActor, apiKeyStatus, generateApiKey, type NewApiKeyInput } from './api-keys.ts';
 import { getUser, userStandingsQuery } from './users.ts';
 import type { Actor } from '../kernel/principal.ts';
 import { iso } from '../db/timestamps.ts';
@@ -132,7 +132,7 @@ export async function createApiKey(db: Db, input: NewApiKeyInput, createdBy: num
     auditStatement(db, {
       actor: by.actor,
       action: 'api_key.create',
-      target: `api_key_prefix:${generated.prefix}`,
+      target: apiKeyActor(generated.prefix),
       ip: by.ip,
       detail: { name: input.name, scope: input.scope, user_id: input.userId, expires_at: iso(input.expiresAt) },
       at: now,
@@ -150,7 +150,7 @@ export async function revokeApiKey(db: Db, id: number, by: Actor): Promise<ApiKe
   const now = Date.now();
   const [updated] = await db.batch([
     db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning(),
-    auditStatement(db, { actor: by.actor, action: 'api_key.revoke', target: `api_key:${id}`, ip: by.ip, detail: { name: row.name }, at: now }),
+    auditStatement(db, { actor: by.actor, action: 'api_key.revoke', target: apiKeyActor(row.keyPrefix), ip: by.ip, detail: { name: row.name }, at: now }),
   ]);
   return updated[0] ?? row;
 }

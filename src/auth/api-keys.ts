@@ -32,6 +32,17 @@ export function generateApiKey(): NewApiKey {
   return { key, prefix, hash: hashApiKey(key) };
 }
 
+/**
+ * How the audit log, lease holders and every other actor name a key:
+ * `api_key:<prefix>`. The prefix is random (71 bits), public (lists show it as
+ * `av_<prefix>_`) and unique, so a name is never reused: a D1 restore rewinds
+ * the AUTOINCREMENT `id`, and a key created afterwards may get the id of one
+ * the restore removed, but never its prefix (docs/data-model.md#identifiers).
+ */
+export function apiKeyActor(prefix: string): string {
+  return `api_key:${prefix}`;
+}
+
 /** The prefix of a well-formed key, or null. */
 export function apiKeyPrefix(key: string): string | null {
   return KEY_PATTERN.exec(key)?.[1] ?? null;

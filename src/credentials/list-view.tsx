@@ -48,8 +48,9 @@ export function KeyStatusBadge(props: { view: CredentialView }) {
 
 /** An audit actor of the pool (`api_key:N`, `service_binding`) as a page names it. */
 function collectorLabel(actor: string | null): string {
-  const key = /^api_key:(\d+)$/.exec(actor ?? '');
-  if (key) return `collector key #${key[1]}`;
+  // api_key:<key prefix> (auth/api-keys.ts apiKeyActor): the prefix the API-keys page lists, never reused.
+  const key = /^api_key:([A-Za-z0-9_-]+)$/.exec(actor ?? '');
+  if (key) return `collector key ${key[1]}`;
   return actor === 'service_binding' ? 'the service binding (RPC)' : (actor ?? 'a collector');
 }
 

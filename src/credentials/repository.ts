@@ -261,13 +261,24 @@ export interface PoolCopyCredentialRow {
   sharing: 'allowed' | 'never' | null;
 }
 
-/** Every row as the pool copies it; a raw statement because it rides in the copy's one D1 batch with the version read. */
-export function poolCopyCredentialsStatement(d1: D1Database): D1PreparedStatement {
+/**
+ * One page of rows as the pool copies them (id > afterId, in id order), as ONE
+ * JSON text `rows` (an array of column arrays, in PoolCopyCredentialRow's
+ * order) with the page's `last` id and row count `n`: the pool writes it into
+ * its own SQLite in one statement, so a sync never holds a JS object per row
+ * nor the whole table (pool/d1-source.ts syncCopy). Raw: drizzle cannot
+ * express json_group_array over an ordered, limited subquery.
+ */
+export function poolCopyCredentialsPageStatement(d1: D1Database, afterId: number, limit: number): D1PreparedStatement {
   return d1.prepare(
-    `SELECT id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing
-     FROM api_credentials ORDER BY id`,
-  );
+    `SELECT json_group_array(json_array(id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing)) AS rows,
+            max(id) AS last, count(*) AS n
+     FROM (SELECT * FROM api_credentials WHERE id > ?1 ORDER BY id LIMIT ?2)`,
+  ).bind(afterId, limit);
 }
+
+/** A page as poolCopyCredentialsPageStatement answers it. */
+export interface PoolCopyCredentialsPage { rows: string; last: number | null; n: number }
 
 /**
  * The pool's coalesced usage: `last_used_at` and `last_error_at` only move

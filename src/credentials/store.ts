@@ -54,7 +54,7 @@ const AUDITED_SETTINGS = [
 interface CredentialStoreDeps {
   db: Db;
   ring: CredentialKeyRing;
-  /** Audit actor, e.g. `user:3` or `api_key:7`. */
+  /** Audit actor, e.g. `user:3` or `api_key:Ab3dEf6hIj9k`. */
   actor: string;
   userId: number | null;
   ip?: string | null;

@@ -46,7 +46,7 @@ export interface Principal {
   method?: SignInMethod;
   /** isStrongMethod(method): false for a password sign-in and for API keys. */
   strong?: boolean;
-  /** How the audit log names this actor, e.g. `user:3` or `api_key:7`. Never a secret. */
+  /** How the audit log names this actor, e.g. `user:3` or `api_key:Ab3dEf6hIj9k`. Never a secret. */
   actor: string;
   /**
    * The one answer every guard reads (see effectivePermissions). The role and
@@ -132,7 +132,7 @@ export function apiRefusal(p: Principal | undefined, permission: Permission): Va
 
 /** Who did it and from where, for the audit log: the one Actor (users, API keys, recovery, …). */
 export interface Actor {
-  /** `user:<id>`, `api_key:<id>`, `script:<name>` or a system actor. */
+  /** `user:<id>`, `api_key:<prefix>`, `script:<name>` or a system actor. */
   actor: string;
   ip?: string | null;
 }

@@ -19,6 +19,7 @@ import { openDb } from '../db/client.ts';
 import { recordAudit, recordAuditOnce } from '../audit/audit.ts';
 import { isVaultError, reviveVaultError } from '../errors.ts';
 import { pool as poolClient } from '../pool/client.ts';
+import { setCipherRewrite } from '../pool/d1-source.ts';
 import { D1CredentialRows } from './d1-rows.ts';
 import { ROWS_PER_STATEMENT } from '../credentials/repository.ts';
 import { AUDIT_ACTIONS, runStep, type RotationPorts } from './engine.ts';
@@ -223,9 +224,16 @@ export class KeyRotation extends DurableObject<Env> {
     return {
       rows: new D1CredentialRows(env.DB),
       lock: {
-        lock: async () => (await pool.lock(LOCK_HOLDER)).outstandingLeases,
+        // Under the lock, ciphertext rewrites do not change the copy's version (one write per row less);
+        // the switch goes off, with one version change, before the unlock, which re-reads the copy.
+        lock: async () => {
+          const outstanding = (await pool.lock(LOCK_HOLDER)).outstandingLeases;
+          await setCipherRewrite(env.DB, true);
+          return outstanding;
+        },
         outstandingLeases: async () => (await pool.lockStatus()).outstandingLeases,
         unlock: async () => {
+          await setCipherRewrite(env.DB, false);
           await pool.unlock(LOCK_HOLDER);
         },
       },

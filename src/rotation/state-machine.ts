@@ -62,7 +62,7 @@ interface PendingBatch {
 export interface RotationState {
   runId: string;
   phase: Phase;
-  /** Who started it (`user:3`, `api_key:7`); never a secret. */
+  /** Who started it (`user:3`, `api_key:Ab3dEf6hIj9k`); never a secret. */
   actor: string;
   /** The key every row must end under, fixed when the rotation starts. */
   currentKeyId: string;
