@@ -15,8 +15,10 @@ export const ERROR_STATUS = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   CSRF_FAILED: 403,
+  NOT_A_RECENT_HOLDER: 403,
   NOT_FOUND: 404,
   NO_CREDENTIAL_AVAILABLE: 404,
+  CREDENTIAL_NOT_FOUND: 404,
   /** A method the route will never take (the audit log is append-only). */
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,

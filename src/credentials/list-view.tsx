@@ -46,6 +46,27 @@ export function KeyStatusBadge(props: { view: CredentialView }) {
   }
 }
 
+/** An audit actor of the pool (`api_key:N`, `service_binding`) as a page names it. */
+function collectorLabel(actor: string | null): string {
+  const key = /^api_key:(\d+)$/.exec(actor ?? '');
+  if (key) return `collector key #${key[1]}`;
+  return actor === 'service_binding' ? 'the service binding (RPC)' : (actor ?? 'a collector');
+}
+
+/** Sharing, token expiry and the last update of the fields by a collector (issue 21), as the list and the edit page show them. */
+export function PoolFacts(props: { view: CredentialView }) {
+  const v = props.view;
+  return (
+    <div class="hint">
+      <div>Leases: up to {v.max_leases} exclusive{v.sharing === 'never' ? '; shared leases never (every lease is exclusive)' : '; shared leases allowed'}</div>
+      {v.expires_at && <div>Token expires at {shortTime(v.expires_at)}</div>}
+      {v.fields_updated_at && (
+        <div>Fields updated by {collectorLabel(v.fields_updated_by)} at {shortTime(v.fields_updated_at)}</div>
+      )}
+    </div>
+  );
+}
+
 function ActionButton(props: { id: number; action: string; label: string; csrf: string; back: string; danger?: boolean }) {
   return (
     <form method="post" action={`/admin/credentials/${props.id}/${props.action}`} class="inline">
@@ -66,6 +87,7 @@ function Row(props: { v: CredentialView; csrf: string; back: string }) {
           {v.fields ? Object.entries(v.fields).map(([, f]) => <div>{describeMaskedField({ name: '', ...f })}</div>) : 'fields unreadable'}
           {v.notes && <div>Notes: {v.notes}</div>}
         </div>
+        <PoolFacts view={v} />
       </td>
       <td data-label="Platform">{v.platform}</td>
       <td data-label="Tier">{v.tier}</td>

@@ -258,12 +258,13 @@ export async function countRowsUnder(d1: D1Database, keyId: string, ids: number[
 export interface PoolCopyCredentialRow {
   id: number; platform: string; tier: string; encrypted_value: string; key_id: string; is_active: number;
   daily_quota: number | null; monthly_quota: number | null; max_leases: number | null; last_used_at: number | null;
+  sharing: 'allowed' | 'never' | null;
 }
 
 /** Every row as the pool copies it; a raw statement because it rides in the copy's one D1 batch with the version read. */
 export function poolCopyCredentialsStatement(d1: D1Database): D1PreparedStatement {
   return d1.prepare(
-    `SELECT id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at
+    `SELECT id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing
      FROM api_credentials ORDER BY id`,
   );
 }
@@ -290,6 +291,51 @@ export function credentialUsageStatement(d1: D1Database, rows: { id: number; use
 /** The pool's deactivation after repeated auth failures; raw because it shares a D1 batch with a raw statement. */
 export function deactivateCredentialStatement(d1: D1Database, id: number, now: number): D1PreparedStatement {
   return d1.prepare('UPDATE api_credentials SET is_active = 0, updated_at = ? WHERE id = ?').bind(now, id);
+}
+
+// --- The pool's operations by credential id (issue 21, pool/by-id.ts) ---
+
+/** A credential's metadata for collectors: never its ciphertext. */
+export interface CredentialMetadataRow {
+  id: number;
+  credential_name: string;
+  platform: string;
+  tier: string;
+  is_active: boolean;
+  expires_at: number | null;
+}
+
+function metadataColumns() {
+  const c = apiCredentials;
+  return { id: c.id, credential_name: c.credentialName, platform: c.platform, tier: c.tier, is_active: c.isActive, expires_at: c.expiresAt };
+}
+
+/** The metadata of one pool's rows (platform and tier), by id. */
+export async function credentialMetadataRows(d1: D1Database, platform: string, tier: string): Promise<CredentialMetadataRow[]> {
+  const c = apiCredentials;
+  return openDb(d1).select(metadataColumns()).from(c).where(and(eq(c.platform, platform), eq(c.tier, tier as CredentialRow['tier']))).orderBy(asc(c.id));
+}
+
+export async function credentialMetadataRow(d1: D1Database, id: number): Promise<CredentialMetadataRow | undefined> {
+  return openDb(d1).select(metadataColumns()).from(apiCredentials).where(eq(apiCredentials.id, id)).get();
+}
+
+/** Sets the token expiry (unix ms or null); returns the id when the row exists. Raw: it shares a D1 batch with the audit statement. */
+export function setCredentialExpiryStatement(d1: D1Database, id: number, expiresAt: number | null): D1PreparedStatement {
+  return d1.prepare('UPDATE api_credentials SET expires_at = ? WHERE id = ? RETURNING id').bind(expiresAt, id);
+}
+
+/**
+ * A lease holder's new fields (sealed by the caller) with who and when;
+ * returns the id when the row exists. Raw: it shares a D1 batch with the audit statement.
+ */
+export function replaceFieldsByHolderStatement(
+  d1: D1Database,
+  u: { id: number; encryptedValue: string; keyId: string; at: number; actor: string },
+): D1PreparedStatement {
+  return d1
+    .prepare('UPDATE api_credentials SET encrypted_value = ?, key_id = ?, updated_at = ?, fields_updated_at = ?, fields_updated_by = ? WHERE id = ? RETURNING id')
+    .bind(u.encryptedValue, u.keyId, u.at, u.at, u.actor, u.id);
 }
 
 // --- Lost-key recovery's purge (recovery/store.ts) ---

@@ -28,7 +28,10 @@ export type HealthRow = CredentialFactsRow;
 
 export interface PoolFacts {
   cooldown_until: number | null;
+  /** Live leases of both modes (exclusive and shared): `leased` counts a row with any. */
   leases: number;
+  /** Live leases that count against max_leases (absent: all of them). Shared leases do not block a row. */
+  limiting_leases?: number;
   used_today: number;
   used_this_month: number;
 }
@@ -90,7 +93,7 @@ function classify(r: HealthRow, input: HealthInput): RowClass {
     key,
     cooling: active && cooling,
     leased: leases > 0,
-    usable: active && readable && !cooling && !overQuota && leases < Math.max(1, r.max_leases ?? DEFAULT_MAX_LEASES),
+    usable: active && readable && !cooling && !overQuota && (p?.limiting_leases ?? leases) < Math.max(1, r.max_leases ?? DEFAULT_MAX_LEASES),
   };
 }
 

@@ -4,7 +4,7 @@
  * (acquire, renew, release, report-error) reads only these tables, never D1.
  *
  * Tables (times unix ms):
- *   copy_credentials(id, platform, tier, encrypted_value, key_id, is_active, quotas, max_leases, last_used_at)
+ *   copy_credentials(id, platform, tier, encrypted_value, key_id, is_active, quotas, max_leases, last_used_at, sharing)
  *   copy_api_keys(key_prefix, id, key_hash, scope, user_id, revoked_at, expires_at, owner_role, owner_active)
  *   copy_meta(version, synced_at)       the D1 `pool_copy_version` the copy was read at; no row = never synced
  *   outbox_credentials(id, used_at, errors, error_at)   usage not yet written back to D1
@@ -29,6 +29,7 @@
  */
 import type { ApiKeyScope, Role } from '../kernel/principal.ts';
 import type { PoolCopyCredentialRow } from '../credentials/repository.ts';
+import { DEFAULT_SHARING, type Sharing } from './lease-rules.ts';
 
 export interface CopiedCredential {
   id: number;
@@ -41,6 +42,8 @@ export interface CopiedCredential {
   monthlyQuota: number | null;
   maxLeases: number | null;
   lastUsedAt: number | null;
+  /** May the pool grant shared leases on it (issue 21, migration 0070). */
+  sharing: Sharing;
 }
 
 export interface CopiedApiKey {
@@ -184,6 +187,7 @@ export function copiedCredential(r: PoolCopyCredentialRow): CopiedCredential {
     monthlyQuota: r.monthly_quota ?? null,
     maxLeases: r.max_leases ?? null,
     lastUsedAt: r.last_used_at ?? null,
+    sharing: r.sharing ?? DEFAULT_SHARING,
   };
 }
 
@@ -198,6 +202,9 @@ export class CopyStore {
     this.#storage = storage;
     this.#sql = storage.sql;
     this.#sql.exec(SCHEMA);
+    // A copy written before lease modes (issue 21): every row allows sharing, as D1's default (the next sync says otherwise).
+    const columns = this.#sql.exec("SELECT name FROM pragma_table_info('copy_credentials')").toArray().map((r) => r.name);
+    if (!columns.includes('sharing')) this.#sql.exec(`ALTER TABLE copy_credentials ADD COLUMN sharing TEXT NOT NULL DEFAULT '${DEFAULT_SHARING}'`);
     // A flush that never came back (the object died on the way): its usage goes out again with the next one.
     this.#returnInflight();
   }
@@ -225,9 +232,9 @@ export class CopyStore {
       this.#sql.exec('DELETE FROM copy_api_keys');
       for (const c of s.credentials) {
         this.#sql.exec(
-          `INSERT INTO copy_credentials (id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          c.id, c.platform, c.tier, c.encryptedValue, c.keyId, c.isActive ? 1 : 0, c.dailyQuota, c.monthlyQuota, c.maxLeases, c.lastUsedAt,
+          `INSERT INTO copy_credentials (id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          c.id, c.platform, c.tier, c.encryptedValue, c.keyId, c.isActive ? 1 : 0, c.dailyQuota, c.monthlyQuota, c.maxLeases, c.lastUsedAt, c.sharing,
         );
       }
       for (const k of s.apiKeys) {
@@ -255,13 +262,23 @@ export class CopyStore {
   /** The pool deactivated a credential itself (D1 already says so). */
   deactivate(id: number): void {
     this.#sql.exec('UPDATE copy_credentials SET is_active = 0 WHERE id = ?', id);
+    this.#replaceInMemory(id, { isActive: false });
+  }
+
+  /** A lease holder replaced the credential's fields (D1 already has them: pool/update-fields.ts). */
+  replaceSecret(id: number, encryptedValue: string, keyId: string): void {
+    this.#sql.exec('UPDATE copy_credentials SET encrypted_value = ?, key_id = ? WHERE id = ?', encryptedValue, keyId, id);
+    this.#replaceInMemory(id, { encryptedValue, keyId });
+  }
+
+  #replaceInMemory(id: number, changes: Partial<CopiedCredential>): void {
     const copy = this.#copy();
     const c = copy.byId.get(id);
     if (!c) return;
-    const off = { ...c, isActive: false };
-    copy.byId.set(id, off);
+    const next = { ...c, ...changes };
+    copy.byId.set(id, next);
     const list = copy.byPool.get(poolKey(c.platform, c.tier))!;
-    list[list.indexOf(c)] = off;
+    list[list.indexOf(c)] = next;
   }
 
   apiKey(prefix: string): CopiedApiKey | null {

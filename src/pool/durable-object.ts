@@ -49,18 +49,27 @@ import { PoolStore, type LeaseRecord } from './pool-store.ts';
 import { CopyStore, type CopiedCredential, type Outbox } from './copy-store.ts';
 import { readSnapshot, readVersion, writeUsage } from './d1-source.ts';
 import {
-  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, FRESH_STATE, applyErrorReport, applyErrorReset, applyLeased, applySuccessfulRelease,
-  chooseCredential, leaseExpiry, quotaPeriods, unitsCorrection, type CredentialPoolState, type NoCredentialDetails,
-  type PoolCandidate,
+  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, FRESH_STATE, RECENT_HOLDER_WINDOW_MS, applyErrorReport, applyErrorReset, applyLeased,
+  applySuccessfulRelease, chooseCredential, effectiveCooldown, leaseExpiry, limitingLeases, quotaPeriods, unitsCorrection,
+  type CredentialPoolState, type NoCredentialDetails, type PoolCandidate,
 } from './lease-rules.ts';
-import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
-import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
+import type {
+  AcquireRequest, CooldownRequest, CredentialMetadataRequest, ExpiresAtRequest, ReleaseRequest, RenewRequest, ReportErrorRequest, UpdateFieldsRequest,
+} from './requests.ts';
+import type {
+  CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
+} from './types.ts';
+import { ByIdStore } from './by-id-store.ts';
+import * as byId from './by-id.ts';
 
 /** Pool facts about one credential, for health. */
 export interface CredentialPoolView {
   credential_id: number;
   cooldown_until: number | null;
+  /** Live leases of both modes. */
   leases: number;
+  /** Live leases that count against max_leases (exclusive ones; all under sharing `never`). */
+  limiting_leases: number;
   used_today: number;
   used_this_month: number;
   consecutive_auth_failures: number;
@@ -95,6 +104,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   readonly #store: PoolStore;
   readonly #copy: CopyStore;
+  readonly #byId: ByIdStore;
   /** A full sync asked for but not started yet (every caller until it starts shares it). */
   #queuedSync: Promise<void> | null = null;
   /** The sync running or queued last: the next one starts after it. */
@@ -110,6 +120,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     super(ctx, env);
     this.#store = new PoolStore(ctx.storage.sql);
     this.#copy = new CopyStore(ctx.storage);
+    this.#byId = new ByIdStore(ctx.storage.sql);
   }
 
   // --- the working copy -----------------------------------------------------------
@@ -292,7 +303,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       this.#dropFinishedPeriods(now);
       const rows = this.#copy.credentials(req.platform, req.tier);
       const candidates = this.#candidates(rows, (keyId) => ring.statusOf(keyId) !== 'missing', unreadable, now);
-      const choice = chooseCredential(candidates, now);
+      const choice = chooseCredential(candidates, now, req.mode);
       if (!choice.ok) {
         // Before saying "none", make sure the copy is not behind D1: one read, on this path only.
         if (!checkedD1) {
@@ -314,6 +325,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
         expiresAt: leaseExpiry(now, req.ttl_seconds),
         dayPeriod: periods.day,
         monthPeriod: periods.month,
+        mode: choice.mode,
       };
       const state = this.#store.states([choice.id]).get(choice.id) ?? FRESH_STATE;
       this.#store.insertLease(lease);
@@ -335,6 +347,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
           tier: req.tier,
           fields: opened.payload as Record<string, string>,
           expires_at: new Date(lease.expiresAt).toISOString(),
+          mode: choice.mode,
         };
       }
       // Undecryptable, or deleted/deactivated/replaced meanwhile: give the reservation back, try again.
@@ -354,21 +367,28 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     const leases = this.#store.leaseCounts(ids, now);
     const periods = quotaPeriods(now);
     const usage = this.#store.usage(ids, [periods.day, periods.month]);
-    return rows.map((r) => ({
-      id: r.id,
-      isActive: r.isActive,
-      keyAvailable: keyAvailable(r.keyId),
-      undecryptable: unreadable.has(r.id),
-      maxLeases: r.maxLeases ?? DEFAULT_MAX_LEASES,
-      dailyQuota: r.dailyQuota,
-      monthlyQuota: r.monthlyQuota,
-      lastUsedAt: r.lastUsedAt,
-      state: states.get(r.id) ?? FRESH_STATE,
-      activeLeases: leases.get(r.id)?.count ?? 0,
-      earliestLeaseExpiry: leases.get(r.id)?.earliestExpiry ?? null,
-      usedToday: usage.get(r.id)?.get(periods.day) ?? 0,
-      usedThisMonth: usage.get(r.id)?.get(periods.month) ?? 0,
-    }));
+    return rows.map((r) => {
+      const state = states.get(r.id) ?? FRESH_STATE;
+      const l = leases.get(r.id);
+      return {
+        id: r.id,
+        isActive: r.isActive,
+        keyAvailable: keyAvailable(r.keyId),
+        undecryptable: unreadable.has(r.id),
+        maxLeases: r.maxLeases ?? DEFAULT_MAX_LEASES,
+        sharing: r.sharing,
+        dailyQuota: r.dailyQuota,
+        monthlyQuota: r.monthlyQuota,
+        lastUsedAt: r.lastUsedAt,
+        // A cooldown set by id (pool/by-id.ts) blocks like an error cooldown.
+        state: { ...state, cooldownUntil: effectiveCooldown(state.cooldownUntil, this.#byId.cooldownUntil(r.id), now) },
+        activeLeases: l?.count ?? 0,
+        exclusiveLeases: l?.exclusive ?? 0,
+        earliestLeaseExpiry: (r.sharing === 'never' ? l?.earliestExpiry : l?.earliestExclusiveExpiry) ?? null,
+        usedToday: usage.get(r.id)?.get(periods.day) ?? 0,
+        usedThisMonth: usage.get(r.id)?.get(periods.month) ?? 0,
+      };
+    });
   }
 
   async renew(req: RenewRequest, caller: PoolCaller): Promise<LeaseRenewal> {
@@ -440,6 +460,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   #sweep(now: number): void {
     if (now - this.#sweptAt < SWEEP_INTERVAL_MS) return;
     this.#store.sweepExpired(now - EXPIRED_LEASE_RETENTION_MS);
+    this.#byId.sweep(now - RECENT_HOLDER_WINDOW_MS);
     this.#sweptAt = now;
   }
 
@@ -458,6 +479,8 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   #endLease(leaseId: string, holder: string, unitsUsed: number | undefined): LeaseRecord {
     const lease = this.#store.takeLease(leaseId, holder);
     if (!lease) throw leaseExpired();
+    // Gone from the lease table, the hold still counts for a cooldown by id (pool/by-id.ts) for an hour.
+    this.#byId.leaseEnded(lease.credentialId, holder, Math.min(Date.now(), lease.expiresAt));
     const correction = unitsCorrection(unitsUsed);
     if (correction !== 0) {
       this.#store.addUsage(lease.credentialId, lease.dayPeriod, correction);
@@ -471,6 +494,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   /** reset-errors: clears the cooldown and error streaks of one credential (leases and quota use stay). */
   async resetErrors(credentialId: number): Promise<void> {
     this.#store.saveState(credentialId, applyErrorReset(this.#state(credentialId)));
+    this.#byId.clearCooldown(credentialId);
     this.#copy.forgetErrors(credentialId);
   }
 
@@ -484,16 +508,59 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     const ids = new Set<number>([...states.keys(), ...leases.keys(), ...usage.keys()]);
     const credentials: CredentialPoolView[] = [...ids].sort((a, b) => a - b).map((id) => {
       const s = states.get(id) ?? FRESH_STATE;
+      const l = leases.get(id);
       return {
         credential_id: id,
-        cooldown_until: s.cooldownUntil !== null && s.cooldownUntil > now ? s.cooldownUntil : null,
-        leases: leases.get(id)?.count ?? 0,
+        cooldown_until: effectiveCooldown(s.cooldownUntil, this.#byId.cooldownUntil(id), now),
+        leases: l?.count ?? 0,
+        limiting_leases: limitingLeases(this.#copy.credential(id)?.sharing ?? 'allowed', l?.exclusive ?? 0, l?.count ?? 0),
         used_today: usage.get(id)?.get(periods.day) ?? 0,
         used_this_month: usage.get(id)?.get(periods.month) ?? 0,
         consecutive_auth_failures: s.consecutiveAuthFailures,
       };
     });
     return { lock: this.#lockStatus(now), credentials, day: periods.day, month: periods.month };
+  }
+
+
+  // --- issue 21: operations by credential id (the steps: pool/by-id.ts) ---------------
+
+  async #byIdContext(caller: PoolCaller): Promise<byId.ByIdContext> {
+    await this.#ready();
+    const now = Date.now();
+    const holder = await this.#holder(caller, now);
+    return { db: this.env.DB, store: this.#store, copy: this.#copy, byId: this.#byId, holder, now };
+  }
+
+  async credentialMetadata(req: CredentialMetadataRequest, caller: PoolCaller): Promise<CredentialMetadataList> {
+    return byId.listMetadata(await this.#byIdContext(caller), req);
+  }
+
+  async credentialMetadataById(credentialId: number, caller: PoolCaller): Promise<CredentialMetadata> {
+    return byId.readMetadata(await this.#byIdContext(caller), credentialId);
+  }
+
+  async setCooldown(credentialId: number, req: CooldownRequest, caller: PoolCaller): Promise<CooldownResult> {
+    return byId.setCooldown(await this.#byIdContext(caller), credentialId, req);
+  }
+
+  async clearCooldown(credentialId: number, caller: PoolCaller): Promise<void> {
+    byId.clearCooldown(await this.#byIdContext(caller), credentialId);
+  }
+
+  async setExpiresAt(credentialId: number, req: ExpiresAtRequest, caller: PoolCaller): Promise<ExpiresAtResult> {
+    return byId.setExpiresAt(await this.#byIdContext(caller), credentialId, req);
+  }
+
+  /** The holder of a live lease replaces the credential's fields; refused (423) while a rotation holds the lock. */
+  async updateFields(req: UpdateFieldsRequest, caller: PoolCaller): Promise<FieldsUpdated> {
+    const ctx = await this.#byIdContext(caller);
+    this.#used();
+    this.#refuseIfLocked();
+    const lease = this.#store.liveLease(req.lease_id, ctx.now);
+    if (!lease || lease.holder !== ctx.holder) throw leaseExpired();
+    const ring = (await loadConfig(this.env)).credentialKeys;
+    return byId.updateFields(ctx, lease, ring, req, () => this.#refuseIfLocked());
   }
 }
 

@@ -134,6 +134,12 @@ const ROUTES: Record<string, Policy> = {
   'POST /api/pool/renew': 'pool_api',
   'POST /api/pool/release': 'pool_api',
   'POST /api/pool/report-error': 'pool_api',
+  'GET /api/pool/credentials': 'pool_api',
+  'GET /api/pool/credentials/:id': 'pool_api',
+  'POST /api/pool/credentials/:id/cooldown': 'pool_api',
+  'DELETE /api/pool/credentials/:id/cooldown': 'pool_api',
+  'PUT /api/pool/credentials/:id/expires-at': 'pool_api',
+  'POST /api/pool/update-fields': 'pool_api',
 
   'GET /admin/users': 'admin_page',
   'POST /admin/users': 'admin_page',
