@@ -35,7 +35,7 @@ function AlertsTable(props: { alerts: AlertRecord[]; csrf: string; now: number }
   if (!props.alerts.length) return <p>No open alerts: every check passed.</p>;
   return (
     <div class="table-wrap">
-      <table>
+      <table class="stack">
         <caption class="hint">Open alerts, oldest first</caption>
         <thead>
           <tr><th scope="col">Severity</th><th scope="col">Kind</th><th scope="col">Subject</th><th scope="col">What is wrong</th><th scope="col">Opened</th><th scope="col">Deliveries</th></tr>
@@ -43,12 +43,12 @@ function AlertsTable(props: { alerts: AlertRecord[]; csrf: string; now: number }
         <tbody>
           {props.alerts.map((a) => (
             <tr>
-              <td><span class={`badge ${a.severity === 'critical' ? 'err' : 'warn'}`}>{a.severity}</span></td>
-              <td><code>{a.kind}</code></td>
-              <td>{a.subject}</td>
-              <td>{a.summary}</td>
-              <td>{formatTime(a.openedAt)}</td>
-              <td>
+              <td data-label="Severity"><span class={`badge ${a.severity === 'critical' ? 'err' : 'warn'}`}>{a.severity}</span></td>
+              <td data-label="Kind"><code>{a.kind}</code></td>
+              <td data-label="Subject">{a.subject}</td>
+              <td data-label="What is wrong">{a.summary}</td>
+              <td data-label="Opened">{formatTime(a.openedAt)}</td>
+              <td data-label="Deliveries">
                 {isSilenced(a, props.now) ? <p class="hint">{`Silenced until ${formatTime(a.silencedUntil)}`}</p> : null}
                 <form method="post" action={`/admin/alerts/${a.id}/silence`} class="inline">
                   <CsrfField token={props.csrf} />
@@ -74,7 +74,7 @@ function DestinationsTable(props: { destinations: PublicDestination[]; csrf: str
   if (!props.destinations.length) return <p>No destinations yet: alerts show here and on the banner only.</p>;
   return (
     <div class="table-wrap">
-      <table>
+      <table class="stack">
         <caption class="hint">Destinations (each URL is stored encrypted and shown by its host only)</caption>
         <thead>
           <tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Host</th><th scope="col">Actions</th></tr>
@@ -82,10 +82,10 @@ function DestinationsTable(props: { destinations: PublicDestination[]; csrf: str
         <tbody>
           {props.destinations.map((d) => (
             <tr>
-              <td>{d.name}</td>
-              <td>{d.kind}</td>
-              <td><code>{d.host}</code></td>
-              <td>
+              <td data-label="Name">{d.name}</td>
+              <td data-label="Kind">{d.kind}</td>
+              <td data-label="Host"><code>{d.host}</code></td>
+              <td data-label="Actions">
                 <form method="post" action={`/admin/alerts/destinations/${d.id}/test`} class="inline">
                   <CsrfField token={props.csrf} />
                   <button type="submit" class="secondary">{`Send test to ${d.name}`}</button>
@@ -109,7 +109,7 @@ function DeliveryLog(props: { deliveries: DeliveryLogEntry[]; names: Map<number,
     d.status === 'delivered' ? <span class="badge ok">delivered</span> : d.status === 'failed' ? <span class="badge err">failed: gave up</span> : d.attempts > 0 ? <span class="badge err">failing: retrying</span> : <span class="badge warn">queued</span>;
   return (
     <div class="table-wrap">
-      <table>
+      <table class="stack">
         <caption class="hint">The last 50 deliveries, newest first</caption>
         <thead>
           <tr><th scope="col">Queued</th><th scope="col">Destination</th><th scope="col">Message</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Next try</th></tr>
@@ -117,13 +117,13 @@ function DeliveryLog(props: { deliveries: DeliveryLogEntry[]; names: Map<number,
         <tbody>
           {props.deliveries.map((d) => (
             <tr>
-              <td>{d.created_at.replace('T', ' ').slice(0, 19)}</td>
-              <td>{props.names.get(d.destination_id) ?? `#${d.destination_id}`}</td>
-              <td>{d.event === 'test' ? 'test' : `alert ${d.alert_id} ${d.event}`}</td>
-              <td>{badge(d)}</td>
-              <td>{d.attempts}</td>
-              <td>{d.last_error ?? (d.last_status === null ? '' : `HTTP ${d.last_status}`)}</td>
-              <td>{d.next_attempt_at ? d.next_attempt_at.replace('T', ' ').slice(0, 19) : ''}</td>
+              <td data-label="Queued">{d.created_at.replace('T', ' ').slice(0, 19)}</td>
+              <td data-label="Destination">{props.names.get(d.destination_id) ?? `#${d.destination_id}`}</td>
+              <td data-label="Message">{d.event === 'test' ? 'test' : `alert ${d.alert_id} ${d.event}`}</td>
+              <td data-label="Status">{badge(d)}</td>
+              <td data-label="Attempts">{d.attempts}</td>
+              <td data-label="Last answer">{d.last_error ?? (d.last_status === null ? '' : `HTTP ${d.last_status}`)}</td>
+              <td data-label="Next try">{d.next_attempt_at ? d.next_attempt_at.replace('T', ' ').slice(0, 19) : ''}</td>
             </tr>
           ))}
         </tbody>

@@ -34,6 +34,7 @@ import { userFlows } from './flows/users.ts';
 import { rotationFlows, seedCredentials, SEEDED_ROWS } from './flows/rotation.ts';
 import { prepareLostKey, recoveryFlows } from './flows/recovery.ts';
 import { apiDocsFlows } from './flows/api-docs.ts';
+import { alertFlows } from './flows/alerts.ts';
 
 const OUT = path.join(ROOT, 'test-results');
 const E2E_OUT = path.join(OUT, 'e2e');
@@ -101,6 +102,7 @@ async function main(): Promise<number> {
     await keyboardFlow(s);
     await queryDesignFlows(s);
     await userFlows(s);
+    await alertFlows(s);
     await runner.step('account page and audit log render cleanly', async () => {
       await suite.page.goto(suite.url('/account/password'));
       await suite.shots.both(suite.page, 'account-password');
