@@ -25,14 +25,13 @@ function retryInBackground(c: Context<AppEnv>, fetcher: Fetcher): void {
   }
 }
 
-/** Runs the checks now, sends their messages' first attempts, answers the open alerts. */
+/** Runs the checks now, sends their messages' first attempts (and every due retry), answers the open alerts. */
 export async function checkNow(c: Context<AppEnv>, fetcher: Fetcher = outbound): Promise<AlertRecord[]> {
   const ring = c.var.config.credentialKeys;
-  const run = await runCheck(c.env, ring);
-  if (run.queued.length) {
-    await drainOnce(c.env.DB, ring, fetcher, Date.now(), c.var.requestId);
-    retryInBackground(c, fetcher);
-  }
+  await runCheck(c.env, ring);
+  // What this check queued, and any earlier retry that is due (the self-hosted editions have no cron).
+  await drainOnce(c.env.DB, ring, fetcher, Date.now(), c.var.requestId);
+  retryInBackground(c, fetcher);
   return listOpenAlerts(c.env.DB);
 }
 

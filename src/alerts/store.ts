@@ -8,7 +8,7 @@
  * race, exactly one of them sees each opening and each resolving, and only
  * that one delivers it (never repeated while the alert stays open).
  */
-import { asc, eq, isNull } from 'drizzle-orm';
+import { asc, isNull } from 'drizzle-orm';
 import { openDb } from '../db/client.ts';
 import { alerts } from '../db/schema.ts';
 import { iso } from '../db/timestamps.ts';
@@ -53,11 +53,6 @@ function record(r: typeof alerts.$inferSelect): AlertRecord {
 export async function listOpenAlerts(db: D1Database): Promise<AlertRecord[]> {
   const rows = await openDb(db).select().from(alerts).where(isNull(alerts.resolvedAt)).orderBy(asc(alerts.openedAt), asc(alerts.id));
   return rows.map(record);
-}
-
-export async function findAlert(db: D1Database, id: number): Promise<AlertRecord | undefined> {
-  const row = await openDb(db).select().from(alerts).where(eq(alerts.id, id)).get();
-  return row && record(row);
 }
 
 /** What one check changed: the alerts it opened and those it resolved (each seen by this check only). */

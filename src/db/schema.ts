@@ -3,6 +3,7 @@
  * are what D1 applies; this is what the code queries through).
  * Times are unix milliseconds.
  */
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const ms = (name: string) => integer(name, { mode: 'number' });
@@ -144,7 +145,7 @@ export const alerts = sqliteTable(
     resolvedAt: ms('resolved_at'),
     silencedUntil: ms('silenced_until'),
   },
-  (t) => [index('alerts_opened_at').on(t.openedAt)],
+  (t) => [uniqueIndex('alerts_one_open').on(t.kind, t.subject).where(sql`resolved_at IS NULL`), index('alerts_opened_at').on(t.openedAt)],
 );
 
 /** Where alerts go; the URL and signing secret are sealed (encryptedValue under keyId). */

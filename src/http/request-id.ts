@@ -5,7 +5,7 @@
  * 404, 500), written in every log line of the request (kernel/log.ts) and as
  * `error.request_id` in every error body (http/errors.ts).
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './types.ts';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -26,9 +26,4 @@ export function requestId(): MiddlewareHandler<AppEnv> {
       }
     }
   };
-}
-
-/** The request's id (null outside a request, e.g. in the cron handler before it names one). */
-export function requestIdOf(c: Context<AppEnv>): string | null {
-  return c.var.requestId ?? null;
 }
