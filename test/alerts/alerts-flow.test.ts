@@ -192,6 +192,7 @@ describe('dedup, deliveries, silence', () => {
     expect(page.status).toBe(200);
     const html = page.html;
     expect(html).toContain('no_credential_available');
+    expect(html).toContain('<a href="/admin/alerts" aria-current="page">Alerts</a>');
     expect(html).toContain('failing: retrying');
     expect(html).not.toContain(URL_TOKEN);
     const other = (await s.get('/admin/credentials')).html;
