@@ -49,6 +49,7 @@ describe('X-Request-Id', () => {
     const page404 = await get('/no-such-page');
     expect(page404.status).toBe(404);
     expect(page404.headers.get('X-Request-Id')).toMatch(UUID);
+    expect(await page404.text()).toContain(`<code>${page404.headers.get('X-Request-Id')}</code>`);
   });
 
   it('on a 500, whose log line names class, code and where it was thrown, never a value from the request', async () => {
