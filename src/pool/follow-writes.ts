@@ -21,6 +21,7 @@ import { isPoolPath } from '../kernel/paths.ts';
 import { can } from '../kernel/principal.ts';
 import { pool } from './client.ts';
 import { isVaultError } from '../errors.ts';
+import { logLine } from '../kernel/log.ts';
 
 export function poolCopyFollowsWrites(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -31,7 +32,7 @@ export function poolCopyFollowsWrites(): MiddlewareHandler<AppEnv> {
     } catch (e) {
       // The code alone (a VaultError's, else the error's name): a message could quote what the sync read.
       const code = isVaultError(e) ? e.code : e instanceof Error ? e.name : 'unknown';
-      console.log(JSON.stringify({ level: 'warn', event: 'pool.sync_after_write_failed', path: c.req.path, code }));
+      logLine('warn', { event: 'pool.sync_after_write_failed', path: c.req.path, code }, c.var.requestId);
     }
   };
 }

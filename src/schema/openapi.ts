@@ -57,9 +57,10 @@ const ERROR_BODY = {
   properties: {
     error: {
       type: 'object',
-      required: ['code', 'message'],
+      required: ['code', 'message', 'request_id'],
       properties: {
         code: { type: 'string' },
+        request_id: { type: 'string', description: 'The request\'s id, as in its X-Request-Id header and every log line of the request.' },
         message: { type: 'string', description: 'Safe to show; never contains a secret or an input value.' },
         fields: {
           type: 'array',

@@ -26,6 +26,11 @@ export function renderErrorPage(c: Context<AppEnv>, e: VaultError): Response | P
     <div class="card">
       <h1>{e.status === 404 ? 'Not found' : e.status === 403 ? 'Not allowed' : 'Something went wrong'}</h1>
       <p>{e.message}</p>
+      {c.var.requestId && (
+        <p class="hint">
+          Request id (for the logs): <code>{c.var.requestId}</code>
+        </p>
+      )}
       <p>
         <a href="/admin/credentials">Back to the vault</a>
       </p>

@@ -39,6 +39,7 @@ import { userFlows } from './flows/users.ts';
 import { rotationFlows, seedCredentials, SEEDED_ROWS } from './flows/rotation.ts';
 import { prepareLostKey, recoveryFlows } from './flows/recovery.ts';
 import { apiDocsFlows } from './flows/api-docs.ts';
+import { alertFlows } from './flows/alerts.ts';
 import { OIDC_BUTTON, ssoFlows } from './flows/sso.ts';
 import { LocalIdp } from '../support/oidc-idp.ts';
 import { freePort } from '../support/wrangler-dev.ts';
@@ -141,6 +142,7 @@ flowTest('A: credentials', () => credentialFlows(s));
 flowTest('A: keyboard', () => keyboardFlow(s));
 flowTest('A: query designs', () => queryDesignFlows(s));
 flowTest('A: users and API keys', () => userFlows(s));
+flowTest('A: alerts', () => alertFlows(s));
 flowTest('A: account page and audit log', async () => {
   await runner.step('account page and audit log render cleanly', async () => {
     await s.page.goto(s.url('/account/password'));

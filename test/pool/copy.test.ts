@@ -224,7 +224,7 @@ describe('a sync after a write that fails', () => {
     expect(id).toBeTypeOf('number');
     const line = logged.find((l) => l.includes('pool.sync_after_write_failed'));
     expect(line).toBeDefined();
-    expect(JSON.parse(line!)).toEqual({ level: 'warn', event: 'pool.sync_after_write_failed', path: '/api/credentials', code: 'Error' });
+    expect(JSON.parse(line!)).toEqual({ level: 'warn', request_id: expect.stringMatching(/^[0-9a-f-]{36}$/), event: 'pool.sync_after_write_failed', path: '/api/credentials', code: 'Error' });
     expect(logged.join('\n')).not.toContain('pool_copy_version');
   });
 });
