@@ -47,7 +47,7 @@ import { apiRefusal } from '../auth/middleware.ts';
 import type { LockStatus, PoolLockApi } from './lock-api.ts';
 import { PoolStore, type LeaseRecord } from './pool-store.ts';
 import { CopyStore, type CopiedCredential, type Outbox } from './copy-store.ts';
-import { readSnapshot, readVersion, writeUsage } from './d1-source.ts';
+import { copySource, pauseAt } from './faults.ts';
 import {
   AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, FRESH_STATE, applyErrorReport, applyErrorReset, applyLeased, applySuccessfulRelease,
   chooseCredential, leaseExpiry, quotaPeriods, unitsCorrection, type CredentialPoolState, type NoCredentialDetails,
@@ -130,7 +130,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     // If the process dies before the copy is replaced, this alarm finds the copy behind and syncs again.
     this.#scheduleAlarm(FLUSH_INTERVAL_MS);
     console.info(JSON.stringify({ level: 'info', event: 'pool.sync', phase: 'start', copy_version: this.#copy.version() }));
-    const snapshot = await readSnapshot(this.env.DB);
+    const snapshot = await copySource(this.env.DB).readSnapshot();
     this.#copy.replaceAll(snapshot, Date.now());
     console.info(JSON.stringify({
       level: 'info', event: 'pool.sync', phase: 'done', copy_version: snapshot.version,
@@ -146,7 +146,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   async syncIfBehind(): Promise<boolean> {
     this.#versionCheck ??= (async () => {
       try {
-        const version = await readVersion(this.env.DB);
+        const version = await copySource(this.env.DB).readVersion();
         if (version === this.#copy.version()) return false;
         await this.#requestSync();
         return true;
@@ -212,7 +212,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     const out = this.#copy.takeOutbox();
     let version: number;
     try {
-      version = await writeUsage(this.env.DB, out);
+      version = await copySource(this.env.DB).writeUsage(out);
       this.#copy.flushed();
     } catch (e) {
       this.#copy.flushFailed();
@@ -325,6 +325,8 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       this.#copy.credentialUsed(choice.id, now);
 
       const opened = await openCredential(ring, row.encryptedValue, row.keyId);
+      const held = pauseAt('acquire.decrypted');
+      if (held) await held;
       // The copy may have changed while we decrypted (a write answered meanwhile): never lease what it no longer offers.
       const current = this.#copy.credential(choice.id);
       const changed = !current || !current.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
