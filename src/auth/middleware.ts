@@ -11,7 +11,7 @@
  * One seam for the pool's hot path: an `ApiKey` on `/api/pool/*` is not looked
  * up in D1 here. It is kept in `c.var.poolApiKey`, `requireCollector` lets it
  * on, and the CredentialPool object decides it against its working copy with
- * the same rule (apiKeyPrincipal) and the same refusals (apiRefusal), so the
+ * the same rule (apiKeyPrincipal) and the same refusals (principal.ts apiRefusal), so the
  * answers are the ones every other route gives (see isPoolPath, pool/routes.ts).
  */
 import type { Context, MiddlewareHandler } from 'hono';
@@ -23,7 +23,7 @@ import { findUser, usersWithIdIn } from './users.ts';
 import { apiKeyPrefix } from './api-keys.ts';
 import { apiKeyPrincipal } from './api-key-principal.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
-import { can, effectivePermissions, type Permission, type Principal } from './principal.ts';
+import { apiRefusal, effectivePermissions, type Permission, type Principal } from './principal.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { attachSpec } from '../schema/spec.ts';
 import { isApiPath, isPoolPath } from '../http/paths.ts';
@@ -115,25 +115,6 @@ function unauthenticated(c: Context<AppEnv>): Response {
   if (isApiPath(c.req.path)) throw new VaultError('UNAUTHENTICATED', 'Authentication required.');
   const url = new URL(c.req.url);
   return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
-}
-
-const FORBIDDEN_MESSAGE: Record<Permission, string> = {
-  user: 'You do not have permission to do this.',
-  admin: 'You do not have permission to do this.',
-  pool: 'Only API keys with the collector scope (or an admin key acting for an admin) may use the pool.',
-  password: 'Log in as the user to change their password.',
-};
-
-/**
- * Why `p` may not do `permission` over the API (401 without a principal, 403
- * without the permission), or null when it may. The pool object asks this for
- * the keys it authenticates itself, so its refusals are these very errors.
- */
-export function apiRefusal(p: Principal | undefined, permission: Permission): VaultError | null {
-  if (!p) {
-    return new VaultError('UNAUTHENTICATED', permission === 'pool' ? 'Authentication required: send Authorization: ApiKey <collector key>.' : 'Authentication required.');
-  }
-  return can(p, permission) ? null : new VaultError('FORBIDDEN', FORBIDDEN_MESSAGE[permission]);
 }
 
 /**

@@ -9,6 +9,8 @@
  * A caller that may do nothing (inactive owner, revoked or expired key, stale
  * token) gets no principal at all: that is decided in the middleware too.
  */
+import { VaultError } from '../errors.ts';
+
 export type Role = 'admin' | 'researcher';
 export type ApiKeyScope = 'collector' | 'admin';
 
@@ -72,6 +74,26 @@ export function effectivePermissions(f: CallerFacts): ReadonlySet<Permission> {
 
 export function can(p: Principal | undefined, permission: Permission): boolean {
   return p?.permissions.has(permission) ?? false;
+}
+
+const FORBIDDEN_MESSAGE: Record<Permission, string> = {
+  user: 'You do not have permission to do this.',
+  admin: 'You do not have permission to do this.',
+  pool: 'Only API keys with the collector scope (or an admin key acting for an admin) may use the pool.',
+  password: 'Log in as the user to change their password.',
+};
+
+/**
+ * Why `p` may not do `permission` over the API (401 without a principal, 403
+ * without the permission), or null when it may: the one refusal rule. The
+ * guards (auth/middleware.ts) and the pool object, for the keys it
+ * authenticates itself (pool/caller-auth.ts), both answer these very errors.
+ */
+export function apiRefusal(p: Principal | undefined, permission: Permission): VaultError | null {
+  if (!p) {
+    return new VaultError('UNAUTHENTICATED', permission === 'pool' ? 'Authentication required: send Authorization: ApiKey <collector key>.' : 'Authentication required.');
+  }
+  return can(p, permission) ? null : new VaultError('FORBIDDEN', FORBIDDEN_MESSAGE[permission]);
 }
 
 /** Shorthand for `can(p, 'admin')`, for pages that show admin-only parts. */

@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from './types.ts';
 import { isApiPath } from './paths.ts';
+import { log } from '../kernel/log.ts';
 
 export function toVaultError(err: unknown): VaultError {
   if (err instanceof VaultError) return err;
@@ -29,8 +30,7 @@ export type ErrorPageRenderer = (c: Context<AppEnv>, err: VaultError) => Respons
 export function errorHandler(renderPage?: ErrorPageRenderer) {
   return (err: unknown, c: Context<AppEnv>): Response | Promise<Response> => {
     const e = toVaultError(err);
-    const line = { level: e.status >= 500 ? 'error' : 'warn', code: e.code, status: e.status, path: c.req.path, detail: e.logDetail };
-    console.log(JSON.stringify(line));
+    log[e.status >= 500 ? 'error' : 'warn']('http.error', { code: e.code, status: e.status, path: c.req.path, detail: e.logDetail });
     if (e.retryAfter !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(e.retryAfter))));
     if (renderPage && !isApiPath(c.req.path)) return renderPage(c, e);
     return c.json(e.toJSON(), e.status as 500);

@@ -6,14 +6,14 @@
  * is resolved in one place, lock-api.ts `poolStub` (tests use that raw stub).
  *
  * @example
- *   const lease = await pool(env).acquire(parseAcquire(body), principal.actor);
+ *   const lease = await pool(env).acquire(poolInput(AcquireBody, body), { apiKey });
  */
 import type { Env } from '../env.ts';
 import type { CredentialPoolNotifier } from '../credentials/store.ts';
 import { poolStub, revivePoolError, type LockStatus, type PoolLockApi } from './lock-api.ts';
 import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
-import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
+import type { AcquireRequest, PoolInput, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
 
 async function call<T>(p: Promise<T>): Promise<T> {
   try {
@@ -23,16 +23,20 @@ async function call<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-/** `caller`: a holder name the Worker vouches for, or `{apiKey}` for the pool object to authenticate (PoolCaller). */
+/**
+ * `input`: the request parsed, or its problem (requests.ts poolInput); `caller`: a holder name the
+ * Worker vouches for, or `{apiKey}` for the pool object to judge, before the input (PoolCaller).
+ */
 export interface PoolClient extends PoolLockApi {
-  acquire(req: AcquireRequest, caller: PoolCaller): Promise<Lease>;
-  renew(req: RenewRequest, caller: PoolCaller): Promise<LeaseRenewal>;
-  release(req: ReleaseRequest, caller: PoolCaller): Promise<LeaseEnd>;
-  reportError(req: ReportErrorRequest, caller: PoolCaller): Promise<ErrorReportResult>;
-  /** The holder name of an authenticated caller, or the 401/403 the pool answers it. */
-  authenticate(caller: PoolCaller): Promise<string>;
-  /** Brings the pool's working copy up to D1 if D1 changed since it was read (pool/follow-writes.ts). */
-  syncIfBehind(): Promise<boolean>;
+  acquire(input: PoolInput<AcquireRequest>, caller: PoolCaller): Promise<Lease>;
+  renew(input: PoolInput<RenewRequest>, caller: PoolCaller): Promise<LeaseRenewal>;
+  release(input: PoolInput<ReleaseRequest>, caller: PoolCaller): Promise<LeaseEnd>;
+  reportError(input: PoolInput<ReportErrorRequest>, caller: PoolCaller): Promise<ErrorReportResult>;
+  /**
+   * A write was committed in D1: the pool's working copy catches up before this answers
+   * (pool/follow-writes.ts). True when it re-read; POOL_UNAVAILABLE when it could not confirm.
+   */
+  syncAfterWrite(): Promise<boolean>;
   resetErrors(credentialId: number): Promise<void>;
   snapshot(): Promise<PoolSnapshot>;
 }
@@ -48,8 +52,7 @@ export function pool(env: Pick<Env, 'POOL'>): PoolClient {
     renew: (req, holder) => call(s.renew(req, holder)),
     release: (req, holder) => call(s.release(req, holder)),
     reportError: (req, holder) => call(s.reportError(req, holder)),
-    authenticate: (caller) => call(s.authenticate(caller)),
-    syncIfBehind: () => call(s.syncIfBehind()),
+    syncAfterWrite: () => call(s.syncAfterWrite()),
     resetErrors: (id) => call(s.resetErrors(id)),
     snapshot: () => call(s.snapshot()) as Promise<PoolSnapshot>,
   };

@@ -17,6 +17,7 @@
  * Leases too, indexed by id and by credential in memory; SQLite keeps only
  * the expiry index the sweep uses (the per-credential one is dropped: no
  * statement reads by credential, and each lease write would pay for it).
+ * The tables are created by pool/object-schema.ts (versioned).
  */
 import type { CredentialPoolState } from './lease-rules.ts';
 
@@ -34,19 +35,6 @@ export interface LeaseRecord {
   monthPeriod: string;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS pool_lock (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, since INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS leases (
-  lease_id TEXT PRIMARY KEY, credential_id INTEGER NOT NULL, platform TEXT NOT NULL, tier TEXT NOT NULL,
-  task_id TEXT NOT NULL, holder TEXT NOT NULL, acquired_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-  day_period TEXT NOT NULL, month_period TEXT NOT NULL);
-DROP INDEX IF EXISTS leases_credential;
-CREATE INDEX IF NOT EXISTS leases_expiry ON leases (expires_at);
-CREATE TABLE IF NOT EXISTS credential_state (
-  credential_id INTEGER PRIMARY KEY, last_leased_at INTEGER, cooldown_until INTEGER,
-  consecutive_errors INTEGER NOT NULL DEFAULT 0, consecutive_auth_failures INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS usage (credential_id INTEGER NOT NULL, period TEXT NOT NULL, units INTEGER NOT NULL, PRIMARY KEY (credential_id, period));
-`;
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -74,9 +62,9 @@ export class PoolStore {
   /** period → credential id → units, for the periods read so far. */
   readonly #usage = new Map<string, Map<number, number>>();
 
+  /** `sql`: the object's storage, already migrated (object-schema.ts holds the tables' DDL). */
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    sql.exec(SCHEMA);
   }
 
   // --- the collection lock -------------------------------------------------

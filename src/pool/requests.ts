@@ -1,16 +1,19 @@
 /**
  * The pool's four requests (acquire, renew, release, report-error) and its
- * answers, as schemas: the REST routes validate with them at the edge, the
- * RPC entrypoint with `parseOrThrow`, so both accept exactly the same inputs,
- * and the OpenAPI document shows them. Unknown keys are refused (a typo such
+ * answers, as schemas: the REST routes and the RPC entrypoint both parse with
+ * `poolInput`, so both accept exactly the same inputs and hand the pool
+ * object the same PoolInput, and the OpenAPI document shows them. Unknown keys are refused (a typo such
  * as `ttl_second` is a 422, not a silently ignored setting).
  *
  * @example
- *   poolRoutes.post('/api/pool/acquire', json(AcquireBody), (c) => pool.acquire(c.req.valid('json')));
+ *   pool(env).acquire(poolInput(AcquireBody, body), { apiKey });
  */
 import * as v from 'valibot';
 import { PLATFORMS, PLATFORM_IDS, TIERS, type PlatformId } from '../arenas/registry.ts';
 import { intRange, IsoTimestamp, singleLine, strict } from '../schema/types.ts';
+import { parseWith } from '../schema/validate.ts';
+import { validationError } from '../schema/problems.ts';
+import { VaultError } from '../errors.ts';
 import { ERROR_KINDS, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECONDS, MIN_LEASE_TTL_SECONDS } from './lease-rules.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 
@@ -55,6 +58,40 @@ export const ReportErrorBody = strict({
   ),
   units_used: Units,
 });
+
+/**
+ * A request as it reaches the pool object: parsed, or the problem that
+ * refused it (400 INVALID_JSON, 422 VALIDATION_FAILED). The object judges the
+ * caller's key FIRST and only then throws the problem, so an unknown key gets
+ * its 401 in the same one call (pool/routes.ts, pool/entrypoint.ts).
+ * Plain data: it crosses the RPC boundary.
+ */
+export type PoolInput<T> = { ok: true; value: T } | { ok: false; problem: InputProblem };
+
+export interface InputProblem {
+  code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** `raw` parsed with one of the schemas above (a VaultError that says the body is no JSON object becomes its problem). */
+export function poolInput<S extends v.GenericSchema>(schema: S, raw: unknown): PoolInput<v.InferOutput<S>> {
+  const r = parseWith(schema, raw);
+  if (r.ok) return { ok: true, value: r.value };
+  return problemOf(validationError(r.problems));
+}
+
+/** A refusal of the body itself (INVALID_JSON), as a PoolInput. */
+export function problemOf(e: VaultError): { ok: false; problem: InputProblem } {
+  if (e.code !== 'INVALID_JSON' && e.code !== 'VALIDATION_FAILED') throw e;
+  return { ok: false, problem: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+}
+
+/** The parsed request, or its problem thrown as the VaultError it was. */
+export function inputOrThrow<T>(input: PoolInput<T>): T {
+  if (input.ok) return input.value;
+  throw new VaultError(input.problem.code, input.problem.message, { details: input.problem.details });
+}
 
 export type AcquireRequest = v.InferOutput<typeof AcquireBody>;
 export type RenewRequest = v.InferOutput<typeof RenewBody>;
