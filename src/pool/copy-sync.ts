@@ -138,9 +138,11 @@ export class CopySync {
 
   /**
    * An opportunistic check (an unknown key, an empty choice): true when the
-   * copy changed. Throws POOL_UNAVAILABLE when D1 cannot be read.
+   * copy changed. Throws POOL_UNAVAILABLE when D1 cannot be read, or could
+   * not within the last RETRY_MS (then without trying).
    */
   check(): Promise<boolean> {
+    if (this.#recentlyFailed()) return Promise.reject(poolUnavailable());
     return this.#refresh('check');
   }
 

@@ -111,6 +111,8 @@ export function apiRouteFacts(app: Hono<any>): RouteFacts[] {
 export function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
   const codes: [ErrorCode, number?][] = [['INTERNAL']];
   if (f.permission) codes.push(['UNAUTHENTICATED'], ['FORBIDDEN']);
+  // A state-changing request by an admin that the credential pool could not confirm (pool/follow-writes.ts).
+  if (f.permission && f.permission !== 'pool' && !/^(GET|HEAD|OPTIONS)$/i.test(f.method)) codes.push(['POOL_SYNC_PENDING']);
   for (const val of f.validators) {
     // Every body passes the one body limit first (http/body-limit.ts).
     if (val.target === 'json') codes.push(['INVALID_JSON'], ['VALIDATION_FAILED'], ['PAYLOAD_TOO_LARGE']);
