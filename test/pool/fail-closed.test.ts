@@ -84,6 +84,10 @@ describe('a failed sync after an admin write', () => {
       expect(Number(refused.retryAfter)).toBeGreaterThan(0);
       expect(refused.text).not.toContain('CANARY-fc-plain-01');
     }
+    // A key the copy does not know may have been created since: no new key is accepted either.
+    const unknown = await acquire({ authorization: 'ApiKey av_CCCCCCCCCCCC_' + 'C'.repeat(43), 'content-type': 'application/json' });
+    expect(unknown.status).toBe(503);
+    expect(unknown.body.error.code).toBe('POOL_UNAVAILABLE');
     // A renew hands out time: refused too. Ending one's own lease stays accepted.
     const renewed = await post('/api/pool/renew', key.headers, { lease_id: held.body.lease_id });
     expect(renewed.status).toBe(503);
