@@ -1,8 +1,9 @@
 /**
  * The one structured logger: every log line of the Worker and its Durable
  * Objects is one JSON object, `{"level","event",...fields}`, written with
- * console.log (workerd and wrangler collect it). A kernel module: it imports
- * nothing of the app.
+ * the console method of its level (console.info, .warn, .error), so workerd,
+ * Workers Logs and `wrangler dev --log-level info` keep its level. A kernel
+ * module: it imports nothing of the app.
  *
  * Fields are facts for operators: codes, ids, counts, versions, paths. Never a
  * secret, an input value or an error's message (it may quote what failed);
@@ -16,7 +17,7 @@ export type LogValue = string | number | boolean | null | undefined;
 export type LogFields = Record<string, LogValue>;
 
 function write(level: LogLevel, event: string, fields: LogFields): void {
-  console.log(JSON.stringify({ level, event, ...fields }));
+  console[level](JSON.stringify({ level, event, ...fields }));
 }
 
 export const log = {

@@ -220,7 +220,9 @@ describe('a sync after a write that fails', () => {
     await acquire(); // the copy is read
     await env.DB.prepare('DELETE FROM pool_copy_version').run(); // the version check now throws
     const logged: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logged.push(a.map(String).join(' ')));
+    for (const m of ['log', 'info', 'warn', 'error'] as const) {
+      vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void logged.push(a.map(String).join(' ')));
+    }
     const r = await callJson('POST', '/api/credentials', admin.headers, {
       platform: 'serper', tier: 'medium', credential_name: 'sync fails', fields: { api_key: 'CANARY-syncfail-01' },
     });
