@@ -78,7 +78,6 @@ export interface Outbox {
   apiKeys: ApiKeyUsage[];
 }
 
-
 /** Adds usage rows of `from` into `to` (later times win, error counts add up). */
 const MERGE_CREDENTIALS = (from: string, to: string) => `
 INSERT INTO ${to} (id, used_at, errors, error_at) SELECT id, used_at, errors, error_at FROM ${from} WHERE true

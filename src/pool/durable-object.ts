@@ -32,8 +32,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { loadConfig } from '../config.ts';
 import { apiRefusal } from '../auth/principal.ts';
-import { deactivateCredentialStatement } from '../credentials/repository.ts';
-import { auditD1Statement } from '../audit/audit.ts';
+import { errorName, log } from '../kernel/log.ts';
 import type { LockStatus, PoolLockApi } from './lock-api.ts';
 import { PoolStore } from './pool-store.ts';
 import { CopyStore, type Outbox } from './copy-store.ts';
@@ -44,7 +43,6 @@ import { UsageFlush } from './usage-flush.ts';
 import { judgeCaller, type PoolCaller } from './caller-auth.ts';
 import { CollectionLock } from './collection-lock.ts';
 import { Leases, type CredentialPoolView } from './leases.ts';
-import { AUTH_FAILURES_BEFORE_DEACTIVATION } from './lease-rules.ts';
 import { inputOrThrow, type AcquireRequest, type PoolInput, type ReleaseRequest, type RenewRequest, type ReportErrorRequest } from './requests.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 
@@ -202,18 +200,14 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     return this.#leases.reportError(req, holder, Date.now());
   }
 
+  /** The credential deactivated in D1 with its audit event; 503 POOL_UNAVAILABLE (logged by name) when D1 fails. */
   async #deactivate(credentialId: number, reportedBy: string, now: number): Promise<void> {
-    const db = this.env.DB;
-    await db.batch([
-      deactivateCredentialStatement(db, credentialId, now),
-      auditD1Statement(db, {
-        at: now,
-        actor: 'pool',
-        action: 'credential.deactivate',
-        target: `credential:${credentialId}`,
-        detail: { reason: 'auth_failed', consecutive_auth_failures: AUTH_FAILURES_BEFORE_DEACTIVATION, reported_by: reportedBy },
-      }),
-    ]);
+    try {
+      await copySource(this.env.DB).deactivateCredential(credentialId, reportedBy, now);
+    } catch (e) {
+      log.warn('pool.deactivate_failed', { credential_id: credentialId, code: errorName(e) });
+      throw poolUnavailable();
+    }
   }
 
   // --- for the credential store and health ---------------------------------------

@@ -2,7 +2,8 @@
  * The CredentialPool's ports to D1 and its test seams, behind hooks that
  * production never installs (as src/rotation/faults.ts does for the rotation):
  * - `copySource(db)`: what the object reads from and writes back to D1
- *   (pool/d1-source.ts). A test wraps it with `setCopySourceHook`, e.g. to
+ *   (pool/d1-source.ts, and the deactivation after three auth failures, with
+ *   its audit event through the one audit writer). A test wraps it with `setCopySourceHook`, e.g. to
  *   make every version read fail, without touching D1 itself;
  * - `poolPause(point)`: awaited at named points inside a request, so a test
  *   can make another request land exactly there (e.g. an admin revokes the
@@ -13,13 +14,18 @@
  */
 import type { Outbox, Snapshot } from './copy-store.ts';
 import { readSnapshot, readVersion, writeUsage } from './d1-source.ts';
+import { deactivateCredentialStatement } from '../credentials/repository.ts';
+import { auditD1Statement } from '../audit/audit.ts';
+import { AUTH_FAILURES_BEFORE_DEACTIVATION } from './lease-rules.ts';
 
-/** Where the pool's copy comes from and its usage goes back to. */
+/** Where the pool's copy comes from and what the object writes back to D1. */
 export interface CopySource {
   readSnapshot(): Promise<Snapshot>;
   readVersion(): Promise<number>;
   /** Writes the usage and answers D1's version, in one batch. */
   writeUsage(out: Outbox): Promise<number>;
+  /** The third auth failure in a row: the credential deactivated, with its audit event, in one batch. */
+  deactivateCredential(credentialId: number, reportedBy: string, now: number): Promise<void>;
 }
 
 export type CopySourceHook = (source: CopySource) => CopySource;
@@ -47,6 +53,18 @@ export function copySource(db: D1Database): CopySource {
     readSnapshot: () => readSnapshot(db),
     readVersion: () => readVersion(db),
     writeUsage: (out) => writeUsage(db, out),
+    deactivateCredential: async (credentialId, reportedBy, now) => {
+      await db.batch([
+        deactivateCredentialStatement(db, credentialId, now),
+        auditD1Statement(db, {
+          at: now,
+          actor: 'pool',
+          action: 'credential.deactivate',
+          target: `credential:${credentialId}`,
+          detail: { reason: 'auth_failed', consecutive_auth_failures: AUTH_FAILURES_BEFORE_DEACTIVATION, reported_by: reportedBy },
+        }),
+      ]);
+    },
   };
   return sourceHook ? sourceHook(real) : real;
 }

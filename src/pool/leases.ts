@@ -191,18 +191,24 @@ export class Leases {
    * Ends a lease that failed: cooldown; error_count and last_error_at go back to
    * D1 with the usage. On the third auth failure in a row the credential is
    * deactivated in D1 with its audit event before this answers (the one D1
-   * write a pool request can make: rare, and it must not be lost).
+   * write a pool request can make: rare, and it must not be lost). If D1
+   * fails, nothing changed here: 503 POOL_UNAVAILABLE, and the collector may
+   * report again.
    */
   async reportError(req: ReportErrorRequest, holder: string, now: number): Promise<ErrorReportResult> {
     const { store, copy } = this.#host;
+    const held = store.heldLease(req.lease_id, holder);
+    if (!held) throw leaseExpired();
+    // D1 first: if the deactivation cannot be written, the report changes nothing here and can be sent again.
+    if (applyErrorReport(this.#state(held.credentialId), req.kind, req.retry_after ?? null, now).deactivate) {
+      await this.#host.deactivate(held.credentialId, holder, now);
+      copy.deactivate(held.credentialId);
+    }
+    // No await from here on: the lease ends with the state as it is now.
     const lease = this.#endLease(req.lease_id, holder, req.units_used);
     const outcome = applyErrorReport(this.#state(lease.credentialId), req.kind, req.retry_after ?? null, now);
     store.saveState(lease.credentialId, outcome.state);
     copy.credentialFailed(lease.credentialId, now);
-    if (outcome.deactivate) {
-      await this.#host.deactivate(lease.credentialId, holder, now);
-      copy.deactivate(lease.credentialId);
-    }
     return {
       lease_id: lease.leaseId,
       credential_id: lease.credentialId,

@@ -35,7 +35,6 @@ export interface LeaseRecord {
   monthPeriod: string;
 }
 
-
 type Row = Record<string, SqlStorageValue>;
 
 function toLease(r: Row): LeaseRecord {
@@ -162,11 +161,16 @@ export class PoolStore {
     if (l) this.#forget(l);
   }
 
+  /** The lease if `holder` holds it (whether or not its TTL has passed); null when there is none. */
+  heldLease(leaseId: string, holder: string): LeaseRecord | null {
+    const l = this.#leases().byId.get(leaseId);
+    return l && l.holder === holder ? l : null;
+  }
+
   /** Deletes the lease if `holder` holds it (whether or not its TTL has passed) and answers it; null when there is none. */
   takeLease(leaseId: string, holder: string): LeaseRecord | null {
-    const l = this.#leases().byId.get(leaseId);
-    if (!l || l.holder !== holder) return null;
-    this.deleteLease(leaseId);
+    const l = this.heldLease(leaseId, holder);
+    if (l) this.deleteLease(leaseId);
     return l;
   }
 

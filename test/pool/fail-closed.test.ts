@@ -154,6 +154,38 @@ describe('errors on the pool path are 401/503 with their code, never 500', () =>
   });
 });
 
+describe('the third auth failure when D1 cannot take the deactivation', () => {
+  it('answers 503 and changes nothing, so the report can be sent again', async () => {
+    const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-fc-deact-01' }, maxLeases: 5 });
+    const key = await newCollectorKey();
+    // Three leases of the one credential, taken before any report (a report cools it down).
+    const leases: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const lease = await acquire(key.headers);
+      expect(lease.status).toBe(200);
+      leases.push(lease.body.lease_id);
+    }
+    const report = (leaseId: string) => post('/api/pool/report-error', key.headers, { lease_id: leaseId, kind: 'auth_failed' });
+    expect((await report(leases[0]!)).status).toBe(200);
+    expect((await report(leases[1]!)).status).toBe(200);
+    const logs = captureLogs();
+    setCopySourceHook((real) => ({ ...real, deactivateCredential: () => Promise.reject(new Error(CANARY)) }));
+    const third = await report(leases[2]!);
+    expect(third.status).toBe(503);
+    const body = (await third.json()) as any;
+    expect(body.error.code).toBe('POOL_UNAVAILABLE');
+    expect(JSON.stringify(body)).not.toContain(CANARY);
+    expect(logs.join('\n')).not.toContain(CANARY);
+    setCopySourceHook(null);
+    // Nothing changed: the lease is still held, and the same report now deactivates.
+    const again = await report(leases[2]!);
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as any).deactivated).toBe(true);
+    const row = await env.DB.prepare('SELECT is_active FROM api_credentials WHERE id = ?').bind(id).first<{ is_active: number }>();
+    expect(row!.is_active).toBe(0);
+  });
+});
+
 describe("a write's sync sees the write", () => {
   it('never joins a version check that read D1 before the write committed', async () => {
     await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-fc-join-001' }, maxLeases: 50 });
