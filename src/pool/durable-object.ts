@@ -62,7 +62,6 @@ export interface PoolSnapshot {
 }
 
 export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
-  readonly #store: PoolStore;
   readonly #copy: CopyStore;
   readonly #sync: CopySync;
   readonly #flush: UsageFlush;
@@ -72,7 +71,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     migratePoolObject(ctx.storage);
-    const store = (this.#store = new PoolStore(ctx.storage.sql));
+    const store = new PoolStore(ctx.storage.sql);
     const copy = (this.#copy = new CopyStore(ctx.storage));
     const source = () => copySource(env.DB);
     const flush = (this.#flush = new UsageFlush({
