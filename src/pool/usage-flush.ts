@@ -7,7 +7,6 @@
  */
 import type { Outbox } from './copy-store.ts';
 import { errorName, log } from '../kernel/log.ts';
-import { poolUnavailable } from './copy-sync.ts';
 
 /** While the pool is in use, usage goes back to D1 (and the copy's version is checked) at most this often. */
 export const FLUSH_INTERVAL_MS = 5_000;
@@ -46,22 +45,35 @@ export class UsageFlush {
     this.#host.setAlarm(Date.now() + ms);
   }
 
-  /** The alarm: flush, follow the version, re-arm while the pool is in use. Throws (the runtime retries) when D1 fails. */
+  /**
+   * The alarm: flush, follow the version, re-arm while the pool is in use.
+   * A failure (D1 unreadable) is logged by name and tried again in
+   * FLUSH_INTERVAL_MS, by this alarm itself rather than the runtime's limited
+   * retries: the usage waits in the outbox, and a copy that is behind
+   * (copy-sync.ts) keeps being retried without traffic.
+   */
   async alarm(): Promise<void> {
     this.#alarmPending = false;
     const used = this.#usedSinceAlarm;
     this.#usedSinceAlarm = false;
     const out = this.#host.takeOutbox();
-    let version: number;
+    let failed = false;
+    let version: number | null = null;
     try {
       version = await this.#host.writeUsage(out);
       this.#host.flushed();
     } catch (e) {
+      failed = true;
       this.#host.flushFailed();
       log.warn('pool.flush_failed', { code: errorName(e) });
-      throw poolUnavailable(); // alarms are retried; the D1 error's text stays here
     }
-    await this.#host.versionSeen(version);
-    if (used || this.#usedSinceAlarm) this.wakeIn(FLUSH_INTERVAL_MS);
+    if (version !== null) {
+      try {
+        await this.#host.versionSeen(version);
+      } catch {
+        failed = true; // logged by copy-sync.ts
+      }
+    }
+    if (failed || used || this.#usedSinceAlarm) this.wakeIn(FLUSH_INTERVAL_MS);
   }
 }
