@@ -3,7 +3,10 @@
  * POOL_OBJECT_NAME) that serialises leases, cooldowns, quota counters and the
  * collection lock, and serves them from a working copy of D1 (issue 14) that
  * fails closed (issue 19). This class only wires its parts together and
- * answers RPC; each part has one job and a narrow host interface:
+ * answers RPC; each part has one job and talks to the object only through a
+ * narrow host interface it declares (as cloudflare/agents' AgentScheduler
+ * does through its SchedulerHost); the one physical alarm is usage-flush.ts',
+ * and the other parts ask it to wake (`wakeIn`):
  *
  * - object-schema.ts   the object's SQLite tables, versioned (`pool_schema`);
  * - copy-sync.ts       the sync queue and the "behind" state: the copy
