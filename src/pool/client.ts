@@ -11,15 +11,26 @@
 import type { Env } from '../env.ts';
 import type { CredentialPoolNotifier } from '../credentials/store.ts';
 import { poolStub, revivePoolError, type LockStatus, type PoolLockApi } from './lock-api.ts';
+import { isVaultError } from '../errors.ts';
+import { errorName, log } from '../kernel/log.ts';
+import { poolUnavailable } from './copy-sync.ts';
 import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
 import type { AcquireRequest, PoolInput, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
 
+/**
+ * A pool error comes back as the VaultError it was; anything else (the object
+ * could not be reached, was reset, failed unexpectedly) is logged by name and
+ * answered as 503 POOL_UNAVAILABLE, never a 500 with the runtime's text.
+ */
 async function call<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    throw revivePoolError(e);
+    const revived = revivePoolError(e);
+    if (isVaultError(revived)) throw revived;
+    log.error('pool.call_failed', { code: errorName(e) });
+    throw poolUnavailable();
   }
 }
 
