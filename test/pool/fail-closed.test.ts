@@ -65,6 +65,8 @@ describe('a failed sync after an admin write', () => {
     const key = await newCollectorKey();
     const held = await acquire(key.headers);
     expect(held.status).toBe(200);
+    const failing = await acquire(key.headers);
+    expect(failing.status).toBe(200);
     const logs = captureLogs();
 
     breakSync();
@@ -93,6 +95,8 @@ describe('a failed sync after an admin write', () => {
     expect(renewed.status).toBe(503);
     const released = await post('/api/pool/release', key.headers, { lease_id: held.body.lease_id });
     expect(released.status).toBe(200);
+    const reported = await post('/api/pool/report-error', key.headers, { lease_id: failing.body.lease_id, kind: 'rate_limited' });
+    expect(reported.status).toBe(200);
 
     // The failure text is never shown or logged.
     expect(revoked.text).not.toContain(CANARY);
