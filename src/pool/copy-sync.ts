@@ -30,7 +30,7 @@
 import { VaultError } from '../errors.ts';
 import { errorName, log } from '../kernel/log.ts';
 import type { CopyStore } from './copy-store.ts';
-import type { CopySource } from './faults.ts';
+import { pauseAt, type CopySource } from './faults.ts';
 
 /** A refused collector retries after this many seconds. */
 export const BEHIND_RETRY_AFTER_SECONDS = 5;
@@ -133,7 +133,9 @@ export class CopySync {
       this.#host.sql.exec('INSERT OR REPLACE INTO copy_sync_state (id, pending_since) VALUES (1, ?)', Date.now());
       this.#pending = true;
     }
-    return this.#refresh(mode);
+    const refresh = this.#refresh(mode);
+    void pauseAt('sync.requested'); // observed by tests (faults.ts); null in production
+    return refresh;
   }
 
   /**

@@ -30,8 +30,12 @@ export interface CopySource {
 
 export type CopySourceHook = (source: CopySource) => CopySource;
 
-/** Points inside a pool request where a test may hold it. */
-export type PausePoint = 'acquire.decrypted';
+/**
+ * Points inside the pool where a test may hold a request, or only observe that
+ * it got there: `acquire.decrypted` (awaited: a hook may hold it),
+ * `sync.requested` (a write's sync is queued; never awaited).
+ */
+export type PausePoint = 'acquire.decrypted' | 'sync.requested';
 export type PauseHook = (point: PausePoint) => Promise<void> | void;
 
 let sourceHook: CopySourceHook | null = null;

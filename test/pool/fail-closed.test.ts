@@ -211,18 +211,17 @@ describe("a write's sync sees the write", () => {
         return before;
       },
     }));
+    let asked = false; // a flag, not a promise resolved inside the object (see the decryption test below)
+    setPauseHook((point) => void (point === 'sync.requested' && (asked = true)));
     // An unknown key starts that version check.
     const unknown = acquire({ authorization: 'ApiKey av_BBBBBBBBBBBB_' + 'B'.repeat(43), 'content-type': 'application/json' });
     while (!held) await new Promise((r) => setTimeout(r, 5));
     const revoke = callJson('DELETE', `/api/api-keys/${key.id}`, admin.headers);
-    for (;;) {
-      const row = await env.DB.prepare('SELECT revoked_at FROM api_keys WHERE id = ?').bind(key.id).first<{ revoked_at: number | null }>();
-      if (row!.revoked_at !== null) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    // Give the write's response path time to ask the pool for its sync while the old check is still held
-    // (the sequence only: whatever the delay, the fixed pool must answer the same).
-    await new Promise((r) => setTimeout(r, 150));
+    // The revocation is committed and has asked the pool for its sync while the old check is still held.
+    // (A pool without the 'sync.requested' point, such as the one before issue 19, gets 2 s to get there.)
+    for (let waited = 0; !asked && waited < 2000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+    const row = await env.DB.prepare('SELECT revoked_at FROM api_keys WHERE id = ?').bind(key.id).first<{ revoked_at: number | null }>();
+    expect(row!.revoked_at).not.toBeNull();
     gate();
     expect((await unknown).status).toBe(401);
     expect((await revoke).status).toBe(204);
@@ -236,18 +235,19 @@ describe('the caller is re-checked after every await', () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-fc-decrypt-1' }, maxLeases: 1 });
     const key = await newCollectorKey();
     const other = await newCollectorKey();
-    let reached!: () => void;
-    const atPause = new Promise<void>((r) => (reached = r));
+    // The hook only sets a flag the test polls: a promise resolved inside the object for the test to
+    // await would tie the test's context to the object's request (workerd), and hold the object.
+    let reached = false;
     let release!: () => void;
     const resume = new Promise<void>((r) => (release = r));
     setPauseHook(async (point) => {
       if (point !== 'acquire.decrypted') return;
       setPauseHook(null);
-      reached();
+      reached = true;
       await resume;
     });
     const pending = acquire(key.headers);
-    await atPause;
+    while (!reached) await new Promise((r) => setTimeout(r, 5));
     expect((await callJson('DELETE', `/api/api-keys/${key.id}`, admin.headers)).status).toBe(204);
     release();
     const r = await pending;
