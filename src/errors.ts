@@ -15,12 +15,19 @@ export const ERROR_STATUS = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   CSRF_FAILED: 403,
+  NOT_A_RECENT_HOLDER: 403,
   NOT_FOUND: 404,
   NO_CREDENTIAL_AVAILABLE: 404,
+  /** A method the route will never take (the audit log is append-only). */
+  METHOD_NOT_ALLOWED: 405,
+  CREDENTIAL_NOT_FOUND: 404,
   CONFLICT: 409,
-  LEASE_EXPIRED: 410,
+  /** A second start while a credential-key rotation runs. */
   ROTATION_IN_PROGRESS: 409,
+  LEASE_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
+  /** The pool refuses acquire and renew while a rotation holds the collection lock. */
+  COLLECTION_LOCKED: 423,
   VALIDATION_FAILED: 422,
   RATE_LIMITED: 429,
   CONFIG_INVALID: 500,
@@ -33,13 +40,17 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
-export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 
-export interface VaultErrorOptions {
-  /** Overrides the default status for this code (e.g. 423 for a pool refusal). */
-  status?: number;
-  /** Safe, structured extra facts for the client (field names, row ids, retry times). */
-  details?: Record<string, unknown>;
+/**
+ * Safe, structured extra facts for the client (field names, row ids, retry
+ * times). They sit beside `code` and `message` in the body but can never
+ * replace them: the type refuses those keys and toJSON writes them last.
+ */
+export type ErrorDetails = Record<string, unknown> & { code?: never; message?: never };
+
+interface VaultErrorOptions {
+  details?: ErrorDetails;
   /** Seconds, sent as a Retry-After header. */
   retryAfter?: number;
   /** For logs only; must not contain secrets either. */
@@ -49,8 +60,9 @@ export interface VaultErrorOptions {
 
 export class VaultError extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
-  readonly details?: Record<string, unknown>;
+  /** Always ERROR_STATUS[code]: one meaning, one code, one status. */
+  readonly status: ErrorStatus;
+  readonly details?: ErrorDetails;
   readonly retryAfter?: number;
   readonly logDetail?: string;
 
@@ -58,18 +70,36 @@ export class VaultError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VaultError';
     this.code = code;
-    this.status = options.status ?? ERROR_STATUS[code];
+    this.status = ERROR_STATUS[code];
     this.details = options.details;
     this.retryAfter = options.retryAfter;
     this.logDetail = options.logDetail;
   }
 
-  /** The JSON body every REST error uses: `{error: {code, message, ...details}}`. */
+  /** The JSON body every REST error uses: `{error: {...details, code, message}}`; details never overwrite code or message. */
   toJSON(): { error: Record<string, unknown> } {
-    return { error: { code: this.code, message: this.message, ...(this.details ?? {}) } };
+    return { error: { ...(this.details ?? {}), code: this.code, message: this.message } };
   }
 }
 
 export function isVaultError(e: unknown): e is VaultError {
   return e instanceof VaultError;
+}
+
+/**
+ * Errors thrown inside a Durable Object (the pool's, the rotation's) cross
+ * the RPC boundary as plain `Error`s that keep their own properties (`code`,
+ * `details`, `retryAfter`: workerd's enhanced error serialization,
+ * the default since compatibility date 2026-04-21). This turns one back into
+ * a `VaultError` so the HTTP error handler keeps its code (and so its status);
+ * anything else is returned unchanged.
+ */
+export function reviveVaultError(e: unknown): unknown {
+  if (e instanceof VaultError || !(e instanceof Error)) return e;
+  const p = e as Error & { code?: unknown; details?: unknown; retryAfter?: unknown };
+  if (typeof p.code !== 'string' || !(p.code in ERROR_STATUS)) return e;
+  return new VaultError(p.code as ErrorCode, e.message, {
+    details: p.details && typeof p.details === 'object' ? (p.details as ErrorDetails) : undefined,
+    retryAfter: typeof p.retryAfter === 'number' ? p.retryAfter : undefined,
+  });
 }

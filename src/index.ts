@@ -8,7 +8,9 @@ import { uiRoutes, renderErrorPage } from './ui/routes.tsx';
 import { authRoutes } from './auth/routes.ts';
 import { credentialRoutes } from './credentials/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
-import { arenaRoutes } from './arenas/routes.ts';
+import { queryDesignApi } from './query-designs/routes.ts';
+import { queryDesignPages } from './query-designs/pages.tsx';
+import { arenaHealthRoutes } from './health/arena-routes.ts';
 import { poolRoutes } from './pool/routes.ts';
 import { poolCopyFollowsWrites } from './pool/follow-writes.ts';
 import { credentialPoolNotifier } from './pool/client.ts';
@@ -16,6 +18,11 @@ import { lostKeyBanner } from './recovery/banner.ts';
 import { rotationRoutes } from './rotation/routes.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
 import { apiDocsRoutes } from './docs/page.tsx';
+import { API_DOCS_CSP, API_DOCS_PATH } from './docs/csp.ts';
+import { authenticate } from './auth/middleware.ts';
+import { accessWall } from './auth/access.ts';
+import { healthRoutes } from './health/routes.ts';
+import { withCredentialPool } from './credentials/context.ts';
 
 export { CredentialPool } from './pool/durable-object.ts';
 export { PoolEntrypoint } from './pool/entrypoint.ts';
@@ -26,16 +33,21 @@ export { KeyRotation } from './rotation/durable-object.ts';
  * explicitly (nothing registers itself when its module is imported).
  */
 export const app = createApp({
+  publicRoutes: [healthRoutes],
+  authenticate: authenticate(),
   middleware: [
+    // Behind Cloudflare Access, admin pages need a valid assertion: a second wall.
+    accessWall(),
+    // The credential store's reset-errors also clears the pool's cooldown and error streaks.
+    withCredentialPool(credentialPoolNotifier),
     // Admin writes bring the pool's working copy up to D1 before they answer.
     poolCopyFollowsWrites(),
     // The lost-key banner, on every admin page, before any route renders.
     lostKeyBanner(),
   ],
-  // The credential store's reset-errors also clears the pool's cooldown and error streaks.
-  credentialPool: credentialPoolNotifier,
-  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, arenaRoutes, poolRoutes, rotationRoutes, apiDocsRoutes],
+  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, queryDesignApi, queryDesignPages, arenaHealthRoutes, poolRoutes, rotationRoutes, apiDocsRoutes],
   renderErrorPage,
+  cspOverride: { path: API_DOCS_PATH, policy: API_DOCS_CSP },
 });
 
 export default {

@@ -8,7 +8,7 @@
 import { Hono } from 'hono';
 import type { Env } from '../../src/env.ts';
 import { Fernet, MultiFernet } from '../../src/crypto/fernet.ts';
-import { CREDENTIAL_94 } from '../payloads.ts';
+import { CREDENTIAL_94 } from './payloads.ts';
 
 interface Fixture {
   current: Fernet;

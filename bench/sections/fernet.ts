@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSection } from '../context.ts';
-import { CREDENTIAL_94 } from '../payloads.ts';
+import { CREDENTIAL_94 } from '../routes/payloads.ts';
 
 const PY_BENCH = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'python', 'fernet_bench.py');
 

@@ -13,7 +13,7 @@
  *   for code holding only a D1 binding (Durable Objects, raw `DB.batch` lists);
  * - literal SQL text (`auditSql`, `auditIfChangedSql`) for the scripts that
  *   run SQL files through `wrangler d1 execute`.
- * A Node test (test/node/audit-writer.test.ts) fails if `INSERT INTO
+ * A Node test (test/audit/writer.node.test.ts) fails if `INSERT INTO
  * audit_events` is written anywhere else in the source tree.
  */
 import { getTableColumns, sql, type SQL } from 'drizzle-orm';
@@ -50,7 +50,7 @@ function scrub(detail: Record<string, unknown> | undefined): string | null {
 }
 
 /** A conditional event (see `auditIfChangedStatement`). */
-export interface ConditionalAuditInput extends AuditInput {
+interface ConditionalAuditInput extends AuditInput {
   /** Names the target from the row the statement before inserted, e.g. `'credential:'` → `credential:42`. */
   targetPrefixFromLastInsert?: string;
   /**

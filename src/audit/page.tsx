@@ -1,7 +1,7 @@
 /** The /admin/audit page: filters, newest-first table, cursor paging; the query is the API's (query.ts). */
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { requireAdmin } from '../auth/middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { renderPage } from '../ui/page.tsx';
 import { listAuditEvents, type AuditEventView } from './repository.ts';
 import { query } from '../schema/validate.ts';

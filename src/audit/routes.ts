@@ -3,12 +3,12 @@
  *   GET /api/audit?action&actor&target&from&to&limit&before   (see query.ts)
  *   GET /admin/audit                                          the same as a page
  * Append-only: no route updates or deletes events; POST, PUT, PATCH and
- * DELETE on /api/audit and /api/audit/* answer 405 `NOT_SUPPORTED` with
+ * DELETE on /api/audit and /api/audit/* answer 405 `METHOD_NOT_ALLOWED` with
  * `Allow: GET`, and the OpenAPI document says so for each.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { requireAdmin } from '../auth/middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { VaultError } from '../errors.ts';
 import { describe } from '../schema/spec.ts';
 import { query } from '../schema/validate.ts';
@@ -44,11 +44,11 @@ for (const path of ['/api/audit', '/api/audit/*']) {
       summary: 'Refused: the audit log is append-only',
       description: 'Always 405 with `Allow: GET`; no route changes or deletes an event.',
       responses: {},
-      errors: [['NOT_SUPPORTED', 405]],
+      errors: ['METHOD_NOT_ALLOWED'],
     }),
     async (c) => {
       c.header('Allow', 'GET');
-      throw new VaultError('NOT_SUPPORTED', APPEND_ONLY, { status: 405 });
+      throw new VaultError('METHOD_NOT_ALLOWED', APPEND_ONLY);
     },
   );
 }

@@ -14,10 +14,10 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import * as v from 'valibot';
-import { requireAdmin } from './middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { actorOf } from '../http/request-context.ts';
 import { createUser, getUser, listUsers, publicUser, revokeSessions, setPassword, updateUser } from './users.ts';
-import { createApiKey, listApiKeys, publicApiKey, revokeApiKey } from './api-key-store.ts';
+import { createApiKey, listApiKeys, publicApiKey, revokeApiKey } from './api-key-repository.ts';
 import { ApiKeySchema, NewApiKeyBody, NewApiKeySchema, NewUserBody, SetPasswordBody, UserChangesBody, UserSchema } from './schemas.ts';
 import { json, params } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';

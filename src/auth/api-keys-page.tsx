@@ -9,7 +9,7 @@ import type { ApiKeyRow, User } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { CsrfField } from '../ui/layout.tsx';
 import { renderPage } from '../ui/page.tsx';
-import { requireAdmin } from './middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { actorOf } from '../http/request-context.ts';
 import { formAction, formatTime } from '../ui/form-action.ts';
 import { apiKeyStatus } from './api-keys.ts';
@@ -17,7 +17,7 @@ import { NewApiKeyForm } from './schemas.ts';
 import { form, params, readFormFields } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';
 import { problemsText } from '../schema/problems.ts';
-import { createApiKey, listApiKeys, revokeApiKey, type KeyCreator } from './api-key-store.ts';
+import { createApiKey, listApiKeys, revokeApiKey, type KeyCreator } from './api-key-repository.ts';
 import { listUsers } from './users.ts';
 
 export const apiKeysPage = new Hono<AppEnv>();

@@ -16,7 +16,7 @@ import { throttleBuckets } from './throttle-policy.ts';
 import { reserveAttempt, successStatements } from './login-throttle.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { getUser, setPassword } from './users.ts';
-import type { Actor } from './principal.ts';
+import type { Actor } from '../kernel/principal.ts';
 
 export async function changeOwnPassword(
   db: Db,
@@ -36,7 +36,8 @@ export async function changeOwnPassword(
     throw validationError([{ field: 'current_password', message: 'is not correct' }], 'The current password is not correct.');
   }
   const updated = await setPassword(db, userId, next, by, 'auth.password_changed', successStatements(db, reservation));
-  const issued = await issueAccessToken(config, updated);
+  // A password change proves the password, nothing stronger.
+  const issued = await issueAccessToken(config, updated, 'password');
   await signingKeyUseStatement(db, issued, Date.now());
   return { issued };
 }

@@ -9,7 +9,7 @@ import * as v from 'valibot';
 import { blankAsUndefined, booleanish, idString, isoTime, singleLine, strict } from '../schema/types.ts';
 import { API_KEY_NAME_MAX_LENGTH } from './api-keys.ts';
 import { DISPLAY_NAME_MAX_LENGTH, normalizeEmail, passwordProblem, ROLES, type NewUserInput, type UserChanges } from './user-rules.ts';
-import type { Role } from './principal.ts';
+import type { Role } from '../kernel/principal.ts';
 import type { NewApiKeyInput } from './api-keys.ts';
 
 /** A plausible address, case-folded (user-rules.ts `normalizeEmail` is the rule). */
@@ -20,7 +20,7 @@ const Email = v.pipe(
 );
 
 /** A new password (user-rules.ts `passwordProblem` is the rule; its message never echoes the password). */
-export const NewPassword = v.pipe(
+const NewPassword = v.pipe(
   v.string('a password is required'),
   v.check((s) => passwordProblem(s) === null, (issue) => passwordProblem(issue.input) ?? 'is not valid'),
 );

@@ -15,7 +15,8 @@ import { describe } from '../schema/spec.ts';
 import { LoginBody, OwnPasswordBody, TokenSchema, UserSchema } from './schemas.ts';
 import { login } from './login.ts';
 import { changeOwnPassword } from './own-password.ts';
-import { requirePasswordOwner, requireUser, SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
+import { SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
+import { requirePasswordOwner, requireUser } from '../http/guards.ts';
 import { actorOf, clientIp, userIdOf } from '../http/request-context.ts';
 import { getUser, publicUser, revokeSessions } from './users.ts';
 

@@ -4,13 +4,13 @@
  * vault never loses its last active admin. No I/O; the D1 code calls these.
  */
 import { VaultError } from '../errors.ts';
-import type { Role } from './principal.ts';
+import type { Role } from '../kernel/principal.ts';
 import { isSingleLine } from '../schema/text.ts';
 
 export const PASSWORD_MIN_LENGTH = 12;
 /** Long enough for any passphrase; bounds the work one request can ask for. */
 export const PASSWORD_MAX_LENGTH = 1024;
-export const EMAIL_MAX_LENGTH = 254;
+const EMAIL_MAX_LENGTH = 254;
 export const DISPLAY_NAME_MAX_LENGTH = 100;
 export const ROLES: readonly Role[] = ['admin', 'researcher'];
 
@@ -47,7 +47,7 @@ export interface UserChanges {
   displayName?: string;
 }
 
-export interface AccountState {
+interface AccountState {
   id: number;
   role: Role;
   isActive: boolean;

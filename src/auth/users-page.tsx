@@ -9,7 +9,7 @@ import type { AppEnv } from '../http/types.ts';
 import type { User } from '../db/schema.ts';
 import { CsrfField } from '../ui/layout.tsx';
 import { flashProblems, redirectWithFlash, renderPage } from '../ui/page.tsx';
-import { requireAdmin } from './middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { actorOf } from '../http/request-context.ts';
 import { formAction, formatTime } from '../ui/form-action.ts';
 import { PASSWORD_MIN_LENGTH } from './user-rules.ts';
@@ -17,7 +17,7 @@ import { ActiveForm, NewUserForm, RoleForm, SetPasswordBody } from './schemas.ts
 import { form, params } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';
 import { problemsText } from '../schema/problems.ts';
-import { createUser, getUser, listUsers, revokeSessions, setPassword, updateUser } from './users.ts';
+import { createUser, listUsers, revokeSessions, setPassword, updateUser } from './users.ts';
 import { VaultError } from '../errors.ts';
 
 export const usersPage = new Hono<AppEnv>();

@@ -13,7 +13,7 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { requireAdmin } from '../auth/middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { json, params, query } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
 import { IdParams } from '../schema/types.ts';

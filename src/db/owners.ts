@@ -1,10 +1,11 @@
 /**
  * Who owns each D1 table: the one module where that table's SQL (raw or
  * drizzle) lives. Every other module calls the owner's functions, the
- * scripts, the Deno edition and the bench included (scripts render the
+ * scripts, the self-hosted editions and the bench included (scripts render the
  * owner's query as SQL text with sql-text.ts; the bench seeds with its
  * `.toSQL()`). test/node/table-owners.test.ts fails when SQL for a table
- * appears anywhere else under src/, scripts/, deno/ or bench/ (tests under
+ * appears anywhere else under src/, scripts/, selfhost/, node/, deno/ or
+ * bench/ (tests under
  * test/ seed D1 directly and are exempt), and when docs/data-model.md states
  * a different owner.
  *
@@ -14,11 +15,11 @@
  */
 export const TABLE_OWNERS = {
   users: 'src/auth/users.ts',
-  api_keys: 'src/auth/api-key-store.ts',
+  api_keys: 'src/auth/api-key-repository.ts',
   login_throttle: 'src/auth/login-throttle.ts',
   signing_key_usage: 'src/auth/signing-key-usage.ts',
   api_credentials: 'src/credentials/repository.ts',
-  query_designs: 'src/arenas/query-design-store.ts',
+  query_designs: 'src/query-designs/store.ts',
   audit_events: 'src/audit/',
   recovery_actions: 'src/recovery/store.ts',
   pool_copy_version: 'src/pool/d1-source.ts',

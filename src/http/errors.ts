@@ -4,19 +4,19 @@
  * Logs carry the code, path and the error's safe log detail, never a body.
  */
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from './types.ts';
-import { isApiPath } from './paths.ts';
+import { isApiPath } from '../kernel/paths.ts';
 import { log } from '../kernel/log.ts';
 
 export function toVaultError(err: unknown): VaultError {
   if (err instanceof VaultError) return err;
-  if (err instanceof Error && 'getResponse' in err) {
-    // hono's HTTPException (a hono middleware used without our onError); keep its status, generic text.
-    const status = (err as { status?: number }).status ?? 500;
-    if (status === 413) return new VaultError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
-    if (status === 403) return new VaultError('CSRF_FAILED', 'This form was not sent from this site.');
-    return new VaultError('BAD_REQUEST', 'Bad request.', { status });
+  if (err instanceof HTTPException && err.status < 500) {
+    // hono's HTTPException (a hono middleware's refusal): one of our codes, generic text.
+    if (err.status === 413) return new VaultError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
+    if (err.status === 403) return new VaultError('CSRF_FAILED', 'This form was not sent from this site.');
+    return new VaultError('BAD_REQUEST', 'Bad request.');
   }
   return new VaultError('INTERNAL', 'Something went wrong inside the vault. Nothing was changed by the failed step.', {
     logDetail: err instanceof Error ? err.name : typeof err,

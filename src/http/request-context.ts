@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from './types.ts';
 import { VaultError } from '../errors.ts';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../kernel/principal.ts';
 
 /** The client address Cloudflare saw (CF-Connecting-IP); null when absent (local tools, tests). */
 export function clientIp(c: Context<AppEnv>): string | null {

@@ -1,10 +1,9 @@
-/** Hono generics shared by every route module. */
+/** Hono generics shared by every route module. They name no feature: a feature's own request variable is declared by that feature (credentials/context.ts). */
 import type { Env } from '../env.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import type { SecureHeadersVariables } from 'hono/secure-headers';
-import type { CredentialPoolNotifier } from '../credentials/store.ts';
 
 export interface Banner {
   level: 'warning' | 'error' | 'info';
@@ -18,12 +17,12 @@ export type AppEnv = {
     config: Config;
     db: Db;
     principal?: Principal;
-    /** An `ApiKey` presented on /api/pool/*: the pool object authenticates it (auth/middleware.ts isPoolPath). */
+    /** An `ApiKey` presented on /api/pool/*: the pool object authenticates it (auth/middleware.ts, kernel/paths.ts isPoolPath). */
     poolApiKey?: string;
+    /** A valid Cloudflare Access assertion came with the request (auth/access.ts; admin pages need it when Access is on). */
+    accessVerified?: boolean;
     /** The form token for this browser (pages only; see http/csrf.ts). */
     csrfToken: string;
-    /** The pool as the credential store sees it, handed over by the app's assembly (AppParts.credentialPool). */
-    credentialPool?: CredentialPoolNotifier;
     /** Warnings shown on every admin page (e.g. the lost-key banner). */
     banners: Banner[];
   };

@@ -3,12 +3,12 @@
  * (the RPC entrypoint's `service_binding`, internal callers), or an `ApiKey`
  * presented on /api/pool/*, judged here against the object's working copy
  * with the rule every other route applies to D1 (auth/api-key-principal.ts)
- * and the same refusals (auth/principal.ts apiRefusal). Synchronous, so the
+ * and the same refusals (kernel/principal.ts apiRefusal). Synchronous, so the
  * object can judge a caller again after each of its awaits at no D1 cost.
  */
 import { apiKeyPrefix } from '../auth/api-keys.ts';
 import { apiKeyPrincipal } from '../auth/api-key-principal.ts';
-import { apiRefusal } from '../auth/principal.ts';
+import { apiRefusal } from '../kernel/principal.ts';
 import type { VaultError } from '../errors.ts';
 import type { CopiedApiKey } from './copy-store.ts';
 

@@ -10,13 +10,18 @@
  */
 import type { Env } from '../env.ts';
 import type { CredentialPoolNotifier } from '../credentials/store.ts';
-import { poolStub, revivePoolError, type LockStatus, type PoolLockApi } from './lock-api.ts';
-import { isVaultError } from '../errors.ts';
+import { poolStub, type LockStatus, type PoolLockApi } from './lock-api.ts';
+import { isVaultError, reviveVaultError } from '../errors.ts';
 import { errorName, log } from '../kernel/log.ts';
 import { poolUnavailable } from './copy-sync.ts';
 import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
-import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
-import type { AcquireRequest, PoolInput, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
+import type {
+  CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
+} from './types.ts';
+import type {
+  AcquireRequest, CooldownRequest, CredentialMetadataRequest, ExpiresAtRequest, PoolInput, ReleaseRequest, RenewRequest, ReportErrorRequest,
+  UpdateFieldsRequest,
+} from './requests.ts';
 
 /**
  * A pool error comes back as the VaultError it was; anything else (the object
@@ -27,7 +32,7 @@ async function call<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    const revived = revivePoolError(e);
+    const revived = reviveVaultError(e);
     if (isVaultError(revived)) throw revived;
     log.error('pool.call_failed', { code: errorName(e) });
     throw poolUnavailable();
@@ -43,6 +48,15 @@ export interface PoolClient extends PoolLockApi {
   renew(input: PoolInput<RenewRequest>, caller: PoolCaller): Promise<LeaseRenewal>;
   release(input: PoolInput<ReleaseRequest>, caller: PoolCaller): Promise<LeaseEnd>;
   reportError(input: PoolInput<ReportErrorRequest>, caller: PoolCaller): Promise<ErrorReportResult>;
+  /** Issue 21, by credential id (pool/by-id.ts); the caller is judged by the object before the request is served. */
+  credentialMetadata(req: CredentialMetadataRequest, caller: PoolCaller): Promise<CredentialMetadataList>;
+  credentialMetadataById(credentialId: number, caller: PoolCaller): Promise<CredentialMetadata>;
+  setCooldown(credentialId: number, req: CooldownRequest, caller: PoolCaller): Promise<CooldownResult>;
+  clearCooldown(credentialId: number, caller: PoolCaller): Promise<void>;
+  setExpiresAt(credentialId: number, req: ExpiresAtRequest, caller: PoolCaller): Promise<ExpiresAtResult>;
+  updateFields(req: UpdateFieldsRequest, caller: PoolCaller): Promise<FieldsUpdated>;
+  /** The holder name of an authenticated caller, or the 401/403 the pool answers it. */
+  authenticate(caller: PoolCaller): Promise<string>;
   /**
    * A write was committed in D1: the pool's working copy catches up before this answers
    * (pool/follow-writes.ts). True when it re-read; POOL_UNAVAILABLE when it could not confirm.
@@ -54,7 +68,7 @@ export interface PoolClient extends PoolLockApi {
 
 /** The pool's lease, reset and snapshot methods; each rethrows pool errors as VaultErrors. */
 export function pool(env: Pick<Env, 'POOL'>): PoolClient {
-  const s = poolStub(env) as unknown as DurableObjectStub<CredentialPool>;
+  const s = poolStub(env);
   return {
     lock: (holder) => call(s.lock(holder)) as Promise<LockStatus>,
     unlock: (holder) => call(s.unlock(holder)) as Promise<LockStatus>,
@@ -63,6 +77,13 @@ export function pool(env: Pick<Env, 'POOL'>): PoolClient {
     renew: (req, holder) => call(s.renew(req, holder)),
     release: (req, holder) => call(s.release(req, holder)),
     reportError: (req, holder) => call(s.reportError(req, holder)),
+    credentialMetadata: (req, caller) => call(s.credentialMetadata(req, caller)),
+    credentialMetadataById: (id, caller) => call(s.credentialMetadataById(id, caller)),
+    setCooldown: (id, req, caller) => call(s.setCooldown(id, req, caller)),
+    clearCooldown: (id, caller) => call(s.clearCooldown(id, caller)),
+    setExpiresAt: (id, req, caller) => call(s.setExpiresAt(id, req, caller)),
+    updateFields: (req, caller) => call(s.updateFields(req, caller)),
+    authenticate: (caller) => call(s.authenticate(caller)),
     syncAfterWrite: () => call(s.syncAfterWrite()),
     resetErrors: (id) => call(s.resetErrors(id)),
     snapshot: () => call(s.snapshot()) as Promise<PoolSnapshot>,

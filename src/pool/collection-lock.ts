@@ -56,12 +56,11 @@ export class CollectionLock {
     return this.status(Date.now());
   }
 
-  /** 423 ROTATION_IN_PROGRESS while the lock is held. */
+  /** 423 COLLECTION_LOCKED while the lock is held. */
   refuseIfLocked(): void {
     const lock = this.#host.store.getLock();
     if (!lock) return;
-    throw new VaultError('ROTATION_IN_PROGRESS', 'Collection is paused while the credential key is rotated. Retry shortly.', {
-      status: 423,
+    throw new VaultError('COLLECTION_LOCKED', 'Collection is paused while the credential key is rotated. Retry shortly.', {
       retryAfter: LOCKED_RETRY_AFTER_SECONDS,
       details: { locked_since: new Date(lock.since).toISOString() },
     });

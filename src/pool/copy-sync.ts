@@ -42,7 +42,7 @@ const WATCHDOG_MS = 5_000;
 export interface CopySyncHost {
   /** D1, read at each use (tests wrap it: faults.ts). */
   source(): CopySource;
-  copy: Pick<CopyStore, 'version' | 'replaceAll'>;
+  copy: CopyStore;
   sql: SqlStorage;
   /** An alarm within `ms`: the refresh is retried without traffic. */
   wakeIn(ms: number): void;
@@ -185,9 +185,8 @@ export class CopySync {
         // If the process dies before the copy is replaced, this alarm finds the copy behind and syncs again.
         this.#host.wakeIn(WATCHDOG_MS);
         log.info('pool.sync', { phase: 'start', copy_version: copy.version() });
-        const snapshot = await source.readSnapshot();
-        copy.replaceAll(snapshot, Date.now());
-        log.info('pool.sync', { phase: 'done', copy_version: snapshot.version, credentials: snapshot.credentials.length, api_keys: snapshot.apiKeys.length });
+        const result = await source.syncCopy(copy, Date.now());
+        log.info('pool.sync', { phase: 'done', copy_version: result.version, credentials: result.credentials, api_keys: result.apiKeys });
         synced = true;
       }
       this.#checked = true;

@@ -14,9 +14,12 @@
  * - usage-flush.ts     the alarm: usage back to D1, with a version check;
  * - caller-auth.ts     who is calling, judged against the copy (no D1);
  * - collection-lock.ts the rotation's lock;
- * - leases.ts          acquire, renew, release, report-error;
- * with the storage in pool-store.ts and copy-store.ts, and the rules in
- * lease-rules.ts.
+ * - leases.ts          acquire, renew, release, report-error (with issue 21's
+ *                      lease modes, exclusive/shared);
+ * - by-id.ts           issue 21's operations by credential id (metadata,
+ *                      cooldown by id, token expiry, update-fields);
+ * with the storage in pool-store.ts, copy-store.ts and by-id-store.ts, and the
+ * rules in lease-rules.ts.
  *
  * Every lease call takes the caller and its request (parsed, or its problem:
  * requests.ts PoolInput) in ONE call, and answers in this order: a copy never
@@ -29,12 +32,12 @@
  *
  * The hot path never waits on D1: it reads only the copy, and D1 is read
  * only by syncs (copy-sync.ts) and the alarm. Expected failures are thrown as
- * VaultErrors; their properties cross RPC (see revivePoolError in lock-api.ts).
+ * VaultErrors; their properties cross RPC (see reviveVaultError in src/errors.ts).
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { loadConfig } from '../config.ts';
-import { apiRefusal } from '../auth/principal.ts';
+import { apiRefusal } from '../kernel/principal.ts';
 import { errorName, log } from '../kernel/log.ts';
 import type { LockStatus, PoolLockApi } from './lock-api.ts';
 import { PoolStore } from './pool-store.ts';
@@ -45,9 +48,16 @@ import { CopySync, poolUnavailable } from './copy-sync.ts';
 import { UsageFlush } from './usage-flush.ts';
 import { judgeCaller, type PoolCaller } from './caller-auth.ts';
 import { CollectionLock } from './collection-lock.ts';
-import { Leases, type CredentialPoolView } from './leases.ts';
-import { inputOrThrow, type AcquireRequest, type PoolInput, type ReleaseRequest, type RenewRequest, type ReportErrorRequest } from './requests.ts';
-import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
+import { Leases, leaseExpired, type CredentialPoolView } from './leases.ts';
+import { ByIdStore } from './by-id-store.ts';
+import * as byId from './by-id.ts';
+import {
+  inputOrThrow, type AcquireRequest, type CooldownRequest, type CredentialMetadataRequest, type ExpiresAtRequest, type PoolInput,
+  type ReleaseRequest, type RenewRequest, type ReportErrorRequest, type UpdateFieldsRequest,
+} from './requests.ts';
+import type {
+  CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
+} from './types.ts';
 
 export type { PoolCaller } from './caller-auth.ts';
 export type { CredentialPoolView } from './leases.ts';
@@ -65,7 +75,9 @@ export interface PoolSnapshot {
 }
 
 export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
+  readonly #store: PoolStore;
   readonly #copy: CopyStore;
+  readonly #byId: ByIdStore;
   readonly #sync: CopySync;
   readonly #flush: UsageFlush;
   readonly #lock: CollectionLock;
@@ -74,8 +86,9 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     migratePoolObject(ctx.storage);
-    const store = new PoolStore(ctx.storage.sql);
+    const store = (this.#store = new PoolStore(ctx.storage.sql));
     const copy = (this.#copy = new CopyStore(ctx.storage));
+    const byIdStore = (this.#byId = new ByIdStore(ctx.storage.sql));
     const source = () => copySource(env.DB);
     const flush = (this.#flush = new UsageFlush({
       setAlarm: (at) => void ctx.storage.setAlarm(at),
@@ -90,6 +103,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     this.#leases = new Leases({
       store,
       copy,
+      byId: byIdStore,
       ring: async () => (await loadConfig(env)).credentialKeys,
       refuseIfLocked: () => this.#lock.refuseIfLocked(),
       copyChanged: () => this.#sync.check().catch(() => false),
@@ -140,6 +154,12 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     if (!verdict.ok) throw verdict.unknown && this.#sync.behind() ? poolUnavailable() : verdict.refusal;
     if (verdict.apiKeyId !== null) this.#copy.apiKeyUsed(verdict.apiKeyId, Date.now());
     return verdict.holder;
+  }
+
+  /** Authenticates a caller without doing anything (the REST routes' refusal path: pool/routes.ts). */
+  async authenticate(caller: PoolCaller): Promise<string> {
+    await this.#sync.ready();
+    return this.#authenticate(caller);
   }
 
   /** After an await: the caller still holds `holder`'s standing, and the copy is not known to be behind. No await. */
@@ -223,5 +243,50 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   async snapshot(): Promise<PoolSnapshot> {
     const now = Date.now();
     return { lock: this.#lock.status(now), ...this.#leases.views(now), copy_behind: this.#sync.behind() };
+  }
+
+  // --- issue 21: operations by credential id (the steps: pool/by-id.ts) ---------------
+
+  /** The copy and the caller, as for a lease call; then the stores the steps use. */
+  async #byIdContext(caller: PoolCaller): Promise<byId.ByIdContext> {
+    await this.#sync.ready();
+    const holder = await this.#authenticate(caller);
+    return { db: this.env.DB, store: this.#store, copy: this.#copy, byId: this.#byId, holder, now: Date.now() };
+  }
+
+  async credentialMetadata(req: CredentialMetadataRequest, caller: PoolCaller): Promise<CredentialMetadataList> {
+    return byId.listMetadata(await this.#byIdContext(caller), req);
+  }
+
+  async credentialMetadataById(credentialId: number, caller: PoolCaller): Promise<CredentialMetadata> {
+    return byId.readMetadata(await this.#byIdContext(caller), credentialId);
+  }
+
+  async setCooldown(credentialId: number, req: CooldownRequest, caller: PoolCaller): Promise<CooldownResult> {
+    return byId.setCooldown(await this.#byIdContext(caller), credentialId, req);
+  }
+
+  async clearCooldown(credentialId: number, caller: PoolCaller): Promise<void> {
+    byId.clearCooldown(await this.#byIdContext(caller), credentialId);
+  }
+
+  async setExpiresAt(credentialId: number, req: ExpiresAtRequest, caller: PoolCaller): Promise<ExpiresAtResult> {
+    return byId.setExpiresAt(await this.#byIdContext(caller), credentialId, req);
+  }
+
+  /**
+   * The holder of a live lease replaces the credential's fields; refused (423) while a rotation
+   * holds the lock, and (503) while the copy is known to be behind (it reads the row from the copy).
+   */
+  async updateFields(req: UpdateFieldsRequest, caller: PoolCaller): Promise<FieldsUpdated> {
+    const ctx = await this.#byIdContext(caller);
+    await this.#sync.refuseIfBehind();
+    this.#recheck(caller, ctx.holder);
+    this.#flush.used();
+    this.#lock.refuseIfLocked();
+    const lease = this.#store.liveLease(req.lease_id, Date.now());
+    if (!lease || lease.holder !== ctx.holder) throw leaseExpired();
+    const ring = (await loadConfig(this.env)).credentialKeys;
+    return byId.updateFields({ ...ctx, now: Date.now() }, lease, ring, req, () => this.#lock.refuseIfLocked());
   }
 }

@@ -12,15 +12,16 @@
  * Both are read at each use, so a hook installed or removed applies to the
  * running object at once.
  */
-import type { Outbox, Snapshot } from './copy-store.ts';
-import { readSnapshot, readVersion, writeUsage } from './d1-source.ts';
+import type { CopyStore, Outbox } from './copy-store.ts';
+import { readVersion, syncCopy, writeUsage, type SyncResult } from './d1-source.ts';
 import { deactivateCredentialStatement } from '../credentials/repository.ts';
 import { auditD1Statement } from '../audit/audit.ts';
 import { AUTH_FAILURES_BEFORE_DEACTIVATION } from './lease-rules.ts';
 
 /** Where the pool's copy comes from and what the object writes back to D1. */
 export interface CopySource {
-  readSnapshot(): Promise<Snapshot>;
+  /** Re-reads D1 into the copy, page by page (d1-source.ts syncCopy). */
+  syncCopy(copy: CopyStore, now: number): Promise<SyncResult>;
   readVersion(): Promise<number>;
   /** Writes the usage and answers D1's version, in one batch. */
   writeUsage(out: Outbox): Promise<number>;
@@ -54,7 +55,7 @@ export function setPauseHook(hook: PauseHook | null): void {
 /** The pool's D1 source: the real one, or what a test's hook made of it. */
 export function copySource(db: D1Database): CopySource {
   const real: CopySource = {
-    readSnapshot: () => readSnapshot(db),
+    syncCopy: (copy, now) => syncCopy(db, copy, now),
     readVersion: () => readVersion(db),
     writeUsage: (out) => writeUsage(db, out),
     deactivateCredential: async (credentialId, reportedBy, now) => {

@@ -20,8 +20,8 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { isPoolPath } from '../http/paths.ts';
-import { can } from '../auth/principal.ts';
+import { isPoolPath } from '../kernel/paths.ts';
+import { can } from '../kernel/principal.ts';
 import { pool } from './client.ts';
 import { VaultError } from '../errors.ts';
 import { errorName, log } from '../kernel/log.ts';

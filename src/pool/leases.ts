@@ -21,10 +21,13 @@ import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { openCredential } from '../credentials/sealing.ts';
 import type { CopiedCredential, CopyStore } from './copy-store.ts';
 import type { LeaseRecord, PoolStore } from './pool-store.ts';
+import type { ByIdStore } from './by-id-store.ts';
+import { DEFAULT_SHARING } from '../credentials/sharing.ts';
 import { pauseAt } from './faults.ts';
 import {
-  DEFAULT_MAX_LEASES, FRESH_STATE, applyErrorReport, applyErrorReset, applyLeased, applySuccessfulRelease, chooseCredential, leaseExpiry,
-  quotaPeriods, unitsCorrection, type CredentialPoolState, type NoCredentialDetails, type PoolCandidate,
+  DEFAULT_MAX_LEASES, FRESH_STATE, RECENT_HOLDER_WINDOW_MS, applyErrorReport, applyErrorReset, applyLeased, applySuccessfulRelease,
+  chooseCredential, effectiveCooldown, leaseExpiry, limitingLeases, quotaPeriods, unitsCorrection, type CredentialPoolState,
+  type NoCredentialDetails, type PoolCandidate,
 } from './lease-rules.ts';
 import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
@@ -38,7 +41,10 @@ const SWEEP_INTERVAL_MS = 60_000;
 export interface CredentialPoolView {
   credential_id: number;
   cooldown_until: number | null;
+  /** Live leases of both modes. */
   leases: number;
+  /** Live leases that count against max_leases (exclusive ones; all under sharing `never`). */
+  limiting_leases: number;
   used_today: number;
   used_this_month: number;
   consecutive_auth_failures: number;
@@ -47,6 +53,8 @@ export interface CredentialPoolView {
 export interface LeasesHost {
   store: PoolStore;
   copy: CopyStore;
+  /** Cooldowns by id and lease ends (issue 21, pool/by-id.ts). */
+  byId: ByIdStore;
   ring(): Promise<CredentialKeyRing>;
   /** 423 while a rotation holds the lock. */
   refuseIfLocked(): void;
@@ -80,7 +88,7 @@ export class Leases {
       this.#sweep(now);
       this.#dropFinishedPeriods(now);
       const rows = copy.credentials(req.platform, req.tier);
-      const choice = chooseCredential(this.#candidates(rows, (keyId) => ring.statusOf(keyId) !== 'missing', unreadable, now), now);
+      const choice = chooseCredential(this.#candidates(rows, (keyId) => ring.statusOf(keyId) !== 'missing', unreadable, now), now, req.mode);
       if (!choice.ok) {
         // Before saying "none", make sure the copy is not behind D1: one read, on this path only.
         if (!checkedD1) {
@@ -104,6 +112,7 @@ export class Leases {
         expiresAt: leaseExpiry(now, req.ttl_seconds),
         dayPeriod: periods.day,
         monthPeriod: periods.month,
+        mode: choice.mode,
       };
       store.insertLease(lease);
       store.saveState(choice.id, applyLeased(this.#state(choice.id), now));
@@ -123,7 +132,7 @@ export class Leases {
       }
       // The copy may have changed while we decrypted (a write answered meanwhile): never lease what it no longer offers.
       const current = copy.credential(choice.id);
-      const changed = !current || !current.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
+      const changed = !current?.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
       if (refusal === null && opened.readable && !changed) {
         return {
           lease_id: lease.leaseId,
@@ -132,6 +141,7 @@ export class Leases {
           tier: req.tier,
           fields: opened.payload as Record<string, string>,
           expires_at: new Date(lease.expiresAt).toISOString(),
+          mode: choice.mode,
         };
       }
       // Refused meanwhile, undecryptable, or deleted/deactivated/replaced: give the reservation back.
@@ -153,21 +163,29 @@ export class Leases {
     const leases = store.leaseCounts(ids, now);
     const periods = quotaPeriods(now);
     const usage = store.usage(ids, [periods.day, periods.month]);
-    return rows.map((r) => ({
-      id: r.id,
-      isActive: r.isActive,
-      keyAvailable: keyAvailable(r.keyId),
-      undecryptable: unreadable.has(r.id),
-      maxLeases: r.maxLeases ?? DEFAULT_MAX_LEASES,
-      dailyQuota: r.dailyQuota,
-      monthlyQuota: r.monthlyQuota,
-      lastUsedAt: r.lastUsedAt,
-      state: states.get(r.id) ?? FRESH_STATE,
-      activeLeases: leases.get(r.id)?.count ?? 0,
-      earliestLeaseExpiry: leases.get(r.id)?.earliestExpiry ?? null,
-      usedToday: usage.get(r.id)?.get(periods.day) ?? 0,
-      usedThisMonth: usage.get(r.id)?.get(periods.month) ?? 0,
-    }));
+    const { byId } = this.#host;
+    return rows.map((r) => {
+      const state = states.get(r.id) ?? FRESH_STATE;
+      const l = leases.get(r.id);
+      return {
+        id: r.id,
+        isActive: r.isActive,
+        keyAvailable: keyAvailable(r.keyId),
+        undecryptable: unreadable.has(r.id),
+        maxLeases: r.maxLeases ?? DEFAULT_MAX_LEASES,
+        sharing: r.sharing,
+        dailyQuota: r.dailyQuota,
+        monthlyQuota: r.monthlyQuota,
+        lastUsedAt: r.lastUsedAt,
+        // A cooldown set by id (pool/by-id.ts) blocks like an error cooldown.
+        state: { ...state, cooldownUntil: effectiveCooldown(state.cooldownUntil, byId.cooldownUntil(r.id), now) },
+        activeLeases: l?.count ?? 0,
+        exclusiveLeases: l?.exclusive ?? 0,
+        earliestLeaseExpiry: (r.sharing === 'never' ? l?.earliestExpiry : l?.earliestExclusiveExpiry) ?? null,
+        usedToday: usage.get(r.id)?.get(periods.day) ?? 0,
+        usedThisMonth: usage.get(r.id)?.get(periods.month) ?? 0,
+      };
+    });
   }
 
   renew(req: RenewRequest, holder: string, now: number): LeaseRenewal {
@@ -221,12 +239,13 @@ export class Leases {
   /** reset-errors: clears the cooldown and error streaks of one credential (leases and quota use stay). */
   resetErrors(credentialId: number): void {
     this.#host.store.saveState(credentialId, applyErrorReset(this.#state(credentialId)));
+    this.#host.byId.clearCooldown(credentialId);
     this.#host.copy.forgetErrors(credentialId);
   }
 
   /** Every credential the pool has any state for (absent ones are fresh), for health. */
   views(now: number): { credentials: CredentialPoolView[]; day: string; month: string } {
-    const { store } = this.#host;
+    const { store, copy, byId } = this.#host;
     const periods = quotaPeriods(now);
     const states = store.states(null);
     const leases = store.leaseCounts(null, now);
@@ -234,10 +253,12 @@ export class Leases {
     const ids = new Set<number>([...states.keys(), ...leases.keys(), ...usage.keys()]);
     const credentials = [...ids].sort((a, b) => a - b).map((id): CredentialPoolView => {
       const s = states.get(id) ?? FRESH_STATE;
+      const l = leases.get(id);
       return {
         credential_id: id,
-        cooldown_until: s.cooldownUntil !== null && s.cooldownUntil > now ? s.cooldownUntil : null,
-        leases: leases.get(id)?.count ?? 0,
+        cooldown_until: effectiveCooldown(s.cooldownUntil, byId.cooldownUntil(id), now),
+        leases: l?.count ?? 0,
+        limiting_leases: limitingLeases(copy.credential(id)?.sharing ?? DEFAULT_SHARING, l?.exclusive ?? 0, l?.count ?? 0),
         used_today: usage.get(id)?.get(periods.day) ?? 0,
         used_this_month: usage.get(id)?.get(periods.month) ?? 0,
         consecutive_auth_failures: s.consecutiveAuthFailures,
@@ -249,6 +270,7 @@ export class Leases {
   #sweep(now: number): void {
     if (now - this.#sweptAt < SWEEP_INTERVAL_MS) return;
     this.#host.store.sweepExpired(now - EXPIRED_LEASE_RETENTION_MS);
+    this.#host.byId.sweep(now - RECENT_HOLDER_WINDOW_MS);
     this.#sweptAt = now;
   }
 
@@ -268,6 +290,8 @@ export class Leases {
     const { store } = this.#host;
     const lease = store.takeLease(leaseId, holder);
     if (!lease) throw leaseExpired();
+    // Gone from the lease table, the hold still counts for a cooldown by id (pool/by-id.ts) for an hour.
+    this.#host.byId.leaseEnded(lease.credentialId, holder, Math.min(Date.now(), lease.expiresAt));
     const correction = unitsCorrection(unitsUsed);
     if (correction !== 0) {
       store.addUsage(lease.credentialId, lease.dayPeriod, correction);
@@ -277,7 +301,7 @@ export class Leases {
   }
 }
 
-function leaseExpired(): VaultError {
+export function leaseExpired(): VaultError {
   return new VaultError('LEASE_EXPIRED', 'This lease has ended or was never issued to you. Acquire a new one.');
 }
 

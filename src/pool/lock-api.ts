@@ -4,7 +4,6 @@
  * There is one pool object, named POOL_OBJECT_NAME.
  */
 import type { Env } from '../env.ts';
-import { ERROR_STATUS, VaultError, type ErrorCode } from '../errors.ts';
 
 export const POOL_OBJECT_NAME = 'credential-pool';
 
@@ -28,25 +27,6 @@ export interface PoolLockApi {
 }
 
 /** Resolves the one pool object (src code reaches it through pool/client.ts `pool`, which wraps this). */
-export function poolStub(env: Pick<Env, 'POOL'>): DurableObjectStub & PoolLockApi {
-  return env.POOL.get(env.POOL.idFromName(POOL_OBJECT_NAME)) as unknown as DurableObjectStub & PoolLockApi;
-}
-
-/**
- * Errors thrown inside the pool object cross the RPC boundary as plain
- * `Error`s that keep their own properties (`code`, `status`, `details`,
- * `retryAfter`: workerd's enhanced error serialization, the default since
- * compatibility date 2026-04-21). This turns one back into a `VaultError`
- * so the HTTP error handler keeps its code and status; anything else is
- * returned unchanged. (Additive to the contract above.)
- */
-export function revivePoolError(e: unknown): unknown {
-  if (e instanceof VaultError || !(e instanceof Error)) return e;
-  const p = e as Error & { code?: unknown; status?: unknown; details?: unknown; retryAfter?: unknown };
-  if (typeof p.code !== 'string' || !(p.code in ERROR_STATUS)) return e;
-  return new VaultError(p.code as ErrorCode, e.message, {
-    status: typeof p.status === 'number' ? p.status : undefined,
-    details: p.details && typeof p.details === 'object' ? (p.details as Record<string, unknown>) : undefined,
-    retryAfter: typeof p.retryAfter === 'number' ? p.retryAfter : undefined,
-  });
+export function poolStub(env: Pick<Env, 'POOL'>) {
+  return env.POOL.get(env.POOL.idFromName(POOL_OBJECT_NAME));
 }

@@ -8,11 +8,12 @@
  *
  * The tables' owners (what each holds, who writes it): pool-store.ts (lock,
  * leases, credential state, quota usage), copy-store.ts (the working copy of
- * D1 and the usage outbox), copy-sync.ts (`copy_sync_state`).
+ * D1, its sync's staging table and the usage outbox), copy-sync.ts
+ * (`copy_sync_state`), by-id-store.ts (`cooldowns_by_id`, `lease_ends`).
  */
 
 const MIGRATIONS: readonly string[] = [
-  // 1 (issues 5, 14, 19). The two DROP INDEX statements remove indexes that
+  // 1 (issues 5, 14): the schema objects had before versioning (commit 482cf98). The two DROP INDEX statements remove indexes that
   // objects created before issue 14 had (no statement reads through them).
   `
 CREATE TABLE IF NOT EXISTS pool_lock (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, since INTEGER NOT NULL);
@@ -39,8 +40,28 @@ CREATE TABLE IF NOT EXISTS outbox_credentials (id INTEGER PRIMARY KEY, used_at I
 CREATE TABLE IF NOT EXISTS outbox_api_keys (id INTEGER PRIMARY KEY, used_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox_inflight_credentials (id INTEGER PRIMARY KEY, used_at INTEGER, errors INTEGER NOT NULL, error_at INTEGER);
 CREATE TABLE IF NOT EXISTS outbox_inflight_api_keys (id INTEGER PRIMARY KEY, used_at INTEGER NOT NULL);
-
-CREATE TABLE IF NOT EXISTS copy_sync_state (id INTEGER PRIMARY KEY CHECK (id = 1), pending_since INTEGER NOT NULL);
+`,
+  // 2 (issue 19 part 1): the copy fails closed while a committed write's sync is not confirmed.
+  `
+CREATE TABLE copy_sync_state (id INTEGER PRIMARY KEY CHECK (id = 1), pending_since INTEGER NOT NULL);
+`,
+  // 3 (issue 19 part 2): pools are loaded through their index; a sync writes its pages into a staging table.
+  `
+CREATE INDEX copy_credentials_platform_tier ON copy_credentials (platform, tier, id);
+CREATE TABLE copy_credentials_next (
+  id INTEGER PRIMARY KEY, platform TEXT NOT NULL, tier TEXT NOT NULL, encrypted_value TEXT NOT NULL, key_id TEXT NOT NULL,
+  is_active INTEGER NOT NULL, daily_quota INTEGER, monthly_quota INTEGER, max_leases INTEGER, last_used_at INTEGER);
+`,
+  // 4 (issue 21): lease modes (leases stored before them are exclusive; copied rows allow sharing, as D1's
+  // default, until the next sync says otherwise), and the operations by credential id (by-id-store.ts).
+  `
+ALTER TABLE leases ADD COLUMN mode TEXT NOT NULL DEFAULT 'exclusive';
+ALTER TABLE copy_credentials ADD COLUMN sharing TEXT NOT NULL DEFAULT 'allowed';
+ALTER TABLE copy_credentials_next ADD COLUMN sharing TEXT NOT NULL DEFAULT 'allowed';
+CREATE TABLE cooldowns_by_id (
+  credential_id INTEGER PRIMARY KEY, until INTEGER NOT NULL, reason TEXT NOT NULL, set_by TEXT NOT NULL, set_at INTEGER NOT NULL);
+CREATE TABLE lease_ends (
+  credential_id INTEGER NOT NULL, holder TEXT NOT NULL, ended_at INTEGER NOT NULL, PRIMARY KEY (credential_id, holder));
 `,
 ];
 

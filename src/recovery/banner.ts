@@ -11,7 +11,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { isAdmin } from '../auth/principal.ts';
+import { isAdmin } from '../kernel/principal.ts';
 import { rowsPerKeyId } from '../credentials/repository.ts';
 
 function isAdminPagePath(path: string): boolean {

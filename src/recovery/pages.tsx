@@ -10,14 +10,14 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/types.ts';
-import { requireAdmin } from '../auth/middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { isVaultError } from '../errors.ts';
 import { renderPage, redirectWithFlash } from '../ui/page.tsx';
 import { CsrfField } from '../ui/layout.tsx';
 import { ARENAS, isArenaId } from '../arenas/registry.ts';
 import type { DisabledArena } from '../arenas/arenas-config.ts';
 import { PURGE_CONFIRMATION, PurgeForm } from './plan.ts';
-import type { RecoveryStatus } from './store.ts';
+import type { RecoveryStatus } from './schemas.ts';
 import { recoveryStoreFor } from './context.ts';
 import { actorOf } from '../http/request-context.ts';
 import { form, params } from '../schema/validate.ts';

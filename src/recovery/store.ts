@@ -10,45 +10,20 @@
  */
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { VaultError } from '../errors.ts';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../kernel/principal.ts';
 import { auditD1Statement, auditIfChangedD1Statement } from '../audit/audit.ts';
 import { validationError } from '../schema/problems.ts';
 import { desc, eq, sql } from 'drizzle-orm';
 import { openDb } from '../db/client.ts';
 import { recoveryActions } from '../db/schema.ts';
-import { deepDecryptCheck, loadHealthRows } from '../arenas/health-data.ts';
-import { allArenaConfigs, setArenaEnabledStatement } from '../arenas/query-design-store.ts';
-import { purgeCredentialsStatement, purgeStamps } from '../credentials/repository.ts';
+import { deepDecryptCheck } from '../credentials/decrypt-check.ts';
+import { allArenaConfigs, replaceArenasConfigStatement } from '../query-designs/store.ts';
+import { credentialFactsRows, purgeCredentialsStatement, purgeStamps } from '../credentials/repository.ts';
 import { keyUsage, rowsPerKeyIdOf, type KeyUsage } from '../credentials/key-usage.ts';
-import type { DisabledArena } from '../arenas/arenas-config.ts';
+import { readStoredArenasConfig, setArenasEnabled, type DisabledArena } from '../arenas/arenas-config.ts';
 import { platformsForArena, type Tier } from '../arenas/registry.ts';
+import type { MissingKey, Purged, RecoveryActionView, RecoveryStatus, Reenabled } from './schemas.ts';
 import { arenasDisabledBy, locateArena, lostPlatformTiers, type CredentialFacts, type PurgeScope } from './plan.ts';
-
-export interface MissingKey {
-  key_id: string;
-  rows: number;
-  by_platform: { platform: string; tier: string; rows: number }[];
-}
-
-export interface RecoveryActionView {
-  id: number;
-  at: string;
-  actor: string;
-  key_ids: string[];
-  purged_count: number;
-  disabled_arenas: DisabledArena[];
-  reenabled_at: string | null;
-}
-
-export interface RecoveryStatus {
-  current_key_id: string;
-  previous_key_ids: string[];
-  keys: KeyUsage[];
-  missing_keys: MissingKey[];
-  /** What purging every missing-key row would disable now (rows that fail decryption under a present key are found by the purge itself). */
-  purge_preview: { rows: number; disabled_arenas: DisabledArena[] };
-  actions: RecoveryActionView[];
-}
 
 type ActionRow = { id: number; at: number; actor: string; key_ids: string; purged_count: number; disabled_arenas: string; reenabled_at: number | null };
 
@@ -85,6 +60,26 @@ async function findAction(db: D1Database, id: number): Promise<ActionRow | undef
   return row && actionRow(row);
 }
 
+/**
+ * One compare-and-set per design: the design's stored text (expected) and the
+ * config with the named entries switched. Entries not found, or already in
+ * the wanted state, are left out; a design with none left gets no write.
+ */
+function arenaSwitches(stored: Map<number, string>, which: DisabledArena[], enabled: boolean, now: number) {
+  const byDesign = new Map<number, DisabledArena[]>();
+  for (const d of which) byDesign.set(d.query_design_id, [...(byDesign.get(d.query_design_id) ?? []), d]);
+  return [...byDesign].flatMap(([designId, entries]) => {
+    const expected = stored.get(designId);
+    if (expected === undefined) return [];
+    const due = entries.filter((d) => {
+      const where = locateArena(expected, d.arena, d.tier);
+      return where !== null && where.enabled !== enabled;
+    });
+    if (!due.length) return [];
+    return [{ designId, expected, next: setArenasEnabled(readStoredArenasConfig(expected), due, enabled), now }];
+  });
+}
+
 export class RecoveryStore {
   readonly #db: D1Database;
   readonly #ring: CredentialKeyRing;
@@ -95,7 +90,7 @@ export class RecoveryStore {
   }
 
   async status(): Promise<RecoveryStatus> {
-    const [rows, ds, actions] = await Promise.all([loadHealthRows(this.#db), designs(this.#db), recentActions(this.#db)]);
+    const [rows, ds, actions] = await Promise.all([credentialFactsRows(this.#db), designs(this.#db), recentActions(this.#db)]);
     // Counted from the rows just read, so the counts and the per-platform breakdown below agree.
     const perKey = rowsPerKeyIdOf(rows);
     const keys = keyUsage(perKey, (k) => this.#ring.statusOf(k));
@@ -135,8 +130,8 @@ export class RecoveryStore {
   }
 
   /** Step (b): delete unrecoverable rows and disable the arenas that lose their last usable credential. */
-  async purge(scope: PurgeScope, who: Actor): Promise<{ action: RecoveryActionView; purged_ids: number[] }> {
-    const rows = await loadHealthRows(this.#db);
+  async purge(scope: PurgeScope, who: Actor): Promise<Purged> {
+    const rows = await credentialFactsRows(this.#db);
     let targets: CredentialFacts[];
     let failedIds = new Set<number>();
     if (scope.kind === 'key_ids') {
@@ -182,49 +177,38 @@ export class RecoveryStore {
         detail,
         detailSql: { purged_count: sql`SELECT purged_count FROM recovery_actions WHERE id = last_insert_rowid()` },
       }),
-      ...(await this.#disableStatements(disabled, now)),
+      ...arenaSwitches(await this.#storedConfigs(), disabled, false, now).map((s) => replaceArenasConfigStatement(this.#db, s)),
     ];
     const results = await this.#db.batch(statements);
     const action = actionView((results[1]!.results as ActionRow[])[0]!);
     return { action, purged_ids: [...purgedIds] };
   }
 
-  async #disableStatements(disabled: DisabledArena[], now: number): Promise<D1PreparedStatement[]> {
-    const byDesign = new Map((await designs(this.#db)).map((d) => [d.id, d.arenas_config]));
-    return disabled.flatMap((d) => {
-      const where = locateArena(byDesign.get(d.query_design_id) ?? '{}', d.arena, d.tier);
-      return where ? [setArenaEnabledStatement(this.#db, d.query_design_id, where.index, d.arena, d.tier, false, now)] : [];
-    });
+  /** Each design's stored `arenas_config` text, by id: the expected values of the compare-and-set writes. */
+  async #storedConfigs(): Promise<Map<number, string>> {
+    return new Map((await designs(this.#db)).map((d) => [d.id, d.arenas_config]));
   }
 
   /** Step (c): switch back on exactly the arenas one purge disabled (those still present and still off). */
-  async reenable(actionId: number, who: Actor): Promise<{
-    action: RecoveryActionView;
-    reenabled: DisabledArena[];
-    skipped: (DisabledArena & { why: string })[];
-    still_without_credentials: DisabledArena[];
-  }> {
+  async reenable(actionId: number, who: Actor): Promise<Reenabled> {
     const row = await findAction(this.#db, actionId);
     if (!row) throw new VaultError('NOT_FOUND', 'No such recovery action.');
     if (row.reenabled_at !== null) throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.', { details: { reenabled_at: new Date(row.reenabled_at).toISOString() } });
     const recorded = JSON.parse(row.disabled_arenas) as DisabledArena[];
-    const byDesign = new Map((await designs(this.#db)).map((d) => [d.id, d.arenas_config]));
+    const byDesign = await this.#storedConfigs();
     const now = Date.now();
     const reenabled: DisabledArena[] = [];
     const skipped: (DisabledArena & { why: string })[] = [];
-    const updates: D1PreparedStatement[] = [];
     for (const d of recorded) {
       const stored = byDesign.get(d.query_design_id);
       const where = stored === undefined ? null : locateArena(stored, d.arena, d.tier);
       if (!where) skipped.push({ ...d, why: stored === undefined ? 'query design deleted' : 'arena no longer in the design' });
       else if (where.enabled) skipped.push({ ...d, why: 'already enabled' });
-      else {
-        reenabled.push(d);
-        // Guarded by this action's own re-enable stamp, so a concurrent second re-enable changes nothing.
-        updates.push(setArenaEnabledStatement(this.#db, d.query_design_id, where.index, d.arena, d.tier, true, now,
-          { sql: ' AND EXISTS (SELECT 1 FROM recovery_actions WHERE id = ? AND reenabled_at = ?)', binds: [actionId, now] }));
-      }
+      else reenabled.push(d);
     }
+    // Compare-and-set on the configs just read: a concurrent second re-enable read the same
+    // texts, so once this batch (or that one) writes, the other's writes match nothing.
+    const updates = arenaSwitches(byDesign, reenabled, true, now).map((s) => replaceArenasConfigStatement(this.#db, s));
     const usable = await this.#usablePairs();
     const still = reenabled.filter((d) => platformsForArena(d.arena, d.tier as Tier).some((p) => !usable.has(`${p}:${d.tier}`)));
     const results = await this.#db.batch([
@@ -248,7 +232,7 @@ export class RecoveryStore {
 
   /** `platform:tier` pairs with at least one active row under a key in the ring. */
   async #usablePairs(): Promise<Set<string>> {
-    const rows = await loadHealthRows(this.#db);
+    const rows = await credentialFactsRows(this.#db);
     return new Set(rows.filter((r) => r.is_active && this.#ring.statusOf(r.key_id) !== 'missing').map((r) => `${r.platform}:${r.tier}`));
   }
 }

@@ -17,9 +17,9 @@ import type { Env } from '../env.ts';
 import { loadConfig } from '../config.ts';
 import { openDb } from '../db/client.ts';
 import { recordAudit, recordAuditOnce } from '../audit/audit.ts';
-import { isVaultError } from '../errors.ts';
-import { revivePoolError } from '../pool/lock-api.ts';
+import { isVaultError, reviveVaultError } from '../errors.ts';
 import { pool as poolClient } from '../pool/client.ts';
+import { setCipherRewrite } from '../pool/d1-source.ts';
 import { D1CredentialRows } from './d1-rows.ts';
 import { ROWS_PER_STATEMENT } from '../credentials/repository.ts';
 import { AUDIT_ACTIONS, runStep, type RotationPorts } from './engine.ts';
@@ -39,7 +39,7 @@ import { safeErrorMessage, toRotationStatus, type RotationStatus } from './statu
 import { rotationFaultHook, SimulatedCrash } from './faults.ts';
 import { log } from '../kernel/log.ts';
 
-export const ROTATION_OBJECT_NAME = 'credential-key';
+const ROTATION_OBJECT_NAME = 'credential-key';
 /** The pool lock holder name; the same for every run, so a replayed lock is idempotent. */
 export const LOCK_HOLDER = 'key-rotation';
 
@@ -58,15 +58,15 @@ export interface StartInput {
   drainTimeoutSeconds?: number;
 }
 
-export interface StartResult {
+interface StartResult {
   result: 'started' | 'nothing_to_do' | 'in_progress';
   status: RotationStatus;
 }
 
-export type AbortResult = { result: 'abort_requested' | 'not_running'; status: RotationStatus };
+type AbortResult = { result: 'abort_requested' | 'not_running'; status: RotationStatus };
 
 export function rotationStub(env: Pick<Env, 'ROTATION'>): DurableObjectStub<KeyRotation> {
-  return env.ROTATION.get(env.ROTATION.idFromName(ROTATION_OBJECT_NAME)) as DurableObjectStub<KeyRotation>;
+  return env.ROTATION.get(env.ROTATION.idFromName(ROTATION_OBJECT_NAME));
 }
 
 export class KeyRotation extends DurableObject<Env> {
@@ -205,7 +205,7 @@ export class KeyRotation extends DurableObject<Env> {
   }
 
   #failedStep(state: RotationState, e: unknown): RotationState {
-    const err = revivePoolError(e);
+    const err = reviveVaultError(e);
     const now = Date.now();
     // Another holder has the collection lock: retrying will not help.
     if (isVaultError(err) && err.code === 'CONFLICT' && state.phase === 'locking') {
@@ -225,9 +225,16 @@ export class KeyRotation extends DurableObject<Env> {
     return {
       rows: new D1CredentialRows(env.DB),
       lock: {
-        lock: async () => (await pool.lock(LOCK_HOLDER)).outstandingLeases,
+        // Under the lock, ciphertext rewrites do not change the copy's version (one write per row less);
+        // the switch goes off, with one version change, before the unlock, which re-reads the copy.
+        lock: async () => {
+          const outstanding = (await pool.lock(LOCK_HOLDER)).outstandingLeases;
+          await setCipherRewrite(env.DB, true);
+          return outstanding;
+        },
         outstandingLeases: async () => (await pool.lockStatus()).outstandingLeases,
         unlock: async () => {
+          await setCipherRewrite(env.DB, false);
           await pool.unlock(LOCK_HOLDER);
         },
       },

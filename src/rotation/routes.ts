@@ -10,7 +10,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import type { ErrorCode } from '../errors.ts';
-import { requireAdmin } from '../auth/middleware.ts';
+import { requireAdmin } from '../http/guards.ts';
 import { json } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
 import { abortRotation, rotationStatus, startRotation } from './service.ts';

@@ -4,8 +4,7 @@
  * (ROTATION_IN_PROGRESS carries the running status) or a status to return.
  */
 import type { Env } from '../env.ts';
-import { VaultError } from '../errors.ts';
-import { revivePoolError } from '../pool/lock-api.ts';
+import { reviveVaultError, VaultError } from '../errors.ts';
 import { rotationStub, type StartInput } from './durable-object.ts';
 import type { RotationStatus } from './status.ts';
 
@@ -14,7 +13,7 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    throw revivePoolError(e);
+    throw reviveVaultError(e);
   }
 }
 
@@ -22,7 +21,7 @@ export async function rotationStatus(env: Env): Promise<RotationStatus> {
   return call(() => rotationStub(env).status());
 }
 
-export type StartOutcome = { started: true; status: RotationStatus } | { started: false; nothingToDo: true; status: RotationStatus };
+type StartOutcome = { started: true; status: RotationStatus } | { started: false; nothingToDo: true; status: RotationStatus };
 
 export async function startRotation(env: Env, input: StartInput): Promise<StartOutcome> {
   const res = await call(() => rotationStub(env).start(input));

@@ -1,16 +1,16 @@
 /**
  * What a route says about itself for the OpenAPI document. Middlewares carry
  * it on a symbol: validators their schema (schema/validate.ts), guards the
- * permission they demand (auth/middleware.ts), `describe` the summary,
+ * permission they demand (http/guards.ts), `describe` the summary,
  * responses and error codes. schema/openapi.ts walks the app's router and
  * reads it back, so the document is derived from the routes that really run.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { GenericSchema } from 'valibot';
 import type { ErrorCode } from '../errors.ts';
-import type { Permission } from '../auth/principal.ts';
+import type { Permission } from '../kernel/principal.ts';
 
-export const SPEC = Symbol.for('arena-vault.route-spec');
+const SPEC = Symbol.for('arena-vault.route-spec');
 
 export interface ValidatorSpec {
   kind: 'validator';
@@ -25,7 +25,7 @@ export interface GuardSpec {
   permission: Permission;
 }
 
-export interface ResponseSpec {
+interface ResponseSpec {
   description: string;
   /** The JSON body's schema; omitted for an empty body (204) or a non-JSON one. */
   schema?: GenericSchema;
@@ -41,12 +41,12 @@ export interface RouteDoc {
   /** Success (and other non-error) responses by status. */
   responses: Record<number, ResponseSpec>;
   /** Error codes this route may answer besides the ones its guard and validators imply. */
-  errors?: (ErrorCode | [ErrorCode, number])[];
+  errors?: ErrorCode[];
   /** Reachable without authentication even though a guard-free route (health, login). */
   public?: boolean;
 }
 
-export type Spec = ValidatorSpec | GuardSpec | RouteDoc;
+type Spec = ValidatorSpec | GuardSpec | RouteDoc;
 
 export function attachSpec<F extends object>(fn: F, spec: Spec): F {
   Object.defineProperty(fn, SPEC, { value: spec, enumerable: false });

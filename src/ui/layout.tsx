@@ -6,7 +6,7 @@
  * and the page.
  */
 import type { Child } from 'hono/jsx';
-import { isAdmin, type Principal } from '../auth/principal.ts';
+import { isAdmin, type Principal } from '../kernel/principal.ts';
 import type { Banner } from '../http/types.ts';
 
 export interface Flash {
@@ -14,7 +14,7 @@ export interface Flash {
   text: string;
 }
 
-export interface LayoutProps {
+interface LayoutProps {
   title: string;
   path: string;
   principal?: Principal;

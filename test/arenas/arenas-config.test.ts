@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArenasConfigSchema, arenasToDisable, readStoredArenasConfig, setArenasEnabled } from '../../src/arenas/arenas-config.ts';
-import { QueryDesignCreateBody, QueryDesignPatchBody } from '../../src/arenas/query-design-input.ts';
+import { QueryDesignCreateBody, QueryDesignPatchBody } from '../../src/query-designs/input.ts';
 import { parseOrThrow, parseWith } from '../../src/schema/validate.ts';
 
 /** The fields named by the 422 a body gets (every problem, in order). */

@@ -81,6 +81,7 @@ describe('append-only', () => {
       for (const path of ['/api/audit', `/api/audit/${before.m}`]) {
         const r = await call(admin, method, path, { action: 'tampered' });
         expect(r.status, `${method} ${path}`).toBe(405);
+        expect(r.body.error.code).toBe('METHOD_NOT_ALLOWED');
         expect(r.headers.get('allow')).toBe('GET');
         expect(r.body.error.message).toContain('append-only');
       }

@@ -6,7 +6,7 @@
 import { env, SELF } from 'cloudflare:test';
 import { vi } from 'vitest';
 import { hashPassword } from '../../src/crypto/password.ts';
-import type { Role } from '../../src/auth/principal.ts';
+import type { Role } from '../../src/kernel/principal.ts';
 
 export const ORIGIN = 'https://vault.test';
 let seq = 0;

@@ -1,7 +1,7 @@
 // Interop with Python's cryptography.fernet through committed fixtures made
 // by scripts/make-fernet-fixtures.py: we open what pyca wrote byte-exact, and
 // encryptAtTime with the same key/time/IV writes exactly pyca's token.
-// The live both-ways check is test/node/crypto/python-interop.test.ts.
+// The live both-ways check is test/crypto/python-interop.node.test.ts.
 import { describe, expect, it } from 'vitest';
 import { Fernet, InvalidToken, MultiFernet } from '../../src/crypto/fernet.ts';
 import { hexEncode } from '../../src/crypto/encoding.ts';

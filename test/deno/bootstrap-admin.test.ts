@@ -3,8 +3,8 @@
 // idempotent — against the SQLite file, hashing with the app's own hasher.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { bootstrapAdminIn, BootstrapError } from '../../deno/bootstrap-admin.ts';
-import { openDatabase } from '../../deno/vault.ts';
+import { bootstrapAdminIn, BootstrapError } from '../../selfhost/bootstrap-admin.ts';
+import { openDatabase } from '../../selfhost/vault.ts';
 import { verifyPassword } from '../../src/crypto/password.ts';
 import { rejection, withTempDir } from './support.ts';
 
@@ -28,7 +28,10 @@ const user = (db: Awaited<ReturnType<typeof openDatabase>>['sqlite'], email: str
 Deno.test('bootstrap-admin: creates an active admin with a verifiable hash, then changes nothing on a second run', async () => {
   await withDb(async (db) => {
     let asked = 0;
-    const password = async () => (asked++, PASSWORD);
+    const password = async () => {
+      asked++;
+      return PASSWORD;
+    };
     assert.equal(await bootstrapAdminIn(db, { email: ' First@Example.TEST ', password }), 'created');
     const row = user(db, 'first@example.test')!;
     assert.equal(row.role, 'admin');

@@ -3,9 +3,9 @@
 // object's SQLite file and survive a restart of the namespace.
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
-import { DurableObject } from '../../deno/cloudflare-workers.ts';
-import { InProcessNamespace } from '../../deno/object-namespace.ts';
-import type { ObjectStorage } from '../../deno/object-storage.ts';
+import { DurableObject } from '../../selfhost/cloudflare-workers.ts';
+import { InProcessNamespace } from '../../selfhost/object-namespace.ts';
+import type { ObjectStorage } from '../../selfhost/object-storage.ts';
 import { VaultError } from '../../src/errors.ts';
 import { rejection, withTempDir } from './support.ts';
 

@@ -6,14 +6,13 @@
  * instead, test/deno/permissions.test.ts), and collects
  * everything it prints so tests can assert that no secret ever appears.
  * Also: its secrets in files (*_FILE, as Docker secrets mount them) and JSON
- * calls to it.
+ * calls to it (test/support/selfhost-server.ts).
  */
-import { dirname, join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
-import { hexEncode } from '../../src/crypto/encoding.ts';
-import { Fernet } from '../../src/crypto/fernet.ts';
-import { hashPassword } from '../../src/crypto/password.ts';
+import { join } from 'node:path';
 import { ROOT } from './support.ts';
+
+// The server-independent helpers are shared with the Node edition's tests.
+export { bootstrapAdmin, callServer, secretsInFiles, serverPaths, writeSecret } from '../support/selfhost-server.ts';
 
 export interface ServerProcess {
   baseUrl: string;
@@ -97,82 +96,4 @@ export async function startServer(env: Record<string, string>, opts: { denoArgs?
       return s;
     },
   };
-}
-
-/** Creates an active admin straight in the server's SQLite file, with the real password hasher. */
-export async function bootstrapAdmin(databasePath: string, email: string, password: string): Promise<number> {
-  const hashed = await hashPassword(password);
-  const db = new DatabaseSync(databasePath);
-  try {
-    db.exec('PRAGMA busy_timeout = 5000');
-    const now = Date.now();
-    const row = db
-      .prepare(
-        `INSERT INTO users (email, hashed_password, display_name, role, is_active, token_version, created_at, updated_at)
-         VALUES (?, ?, 'Smoke admin', 'admin', 1, 0, ?, ?) RETURNING id`,
-      )
-      .get(email, hashed, now, now) as { id: number };
-    return row.id;
-  } finally {
-    db.close();
-  }
-}
-
-export const serverPaths = (dir: string) => ({
-  database: join(dir, 'vault.sqlite'),
-  secretKey: join(dir, 'secrets', 'secret_key'),
-  credentialKey: join(dir, 'secrets', 'credential_encryption_key'),
-  credentialKeyPrevious: join(dir, 'secrets', 'credential_encryption_key_previous'),
-});
-
-/** Writes a secret file (0600) with a trailing newline, as `echo` writes it. */
-export async function writeSecret(path: string, value: string): Promise<void> {
-  Deno.mkdirSync(dirname(path), { recursive: true });
-  await Deno.writeTextFile(path, `${value}\n`, { mode: 0o600 });
-}
-
-/**
- * A server directory with its secrets in files: a fresh SECRET_KEY and
- * `oldKey` as the credential key; `base` is the env that points at them.
- * `installRing()` then makes `newKey` current and `oldKey` previous (files
- * only; a restart picks them up) and returns the env for that ring.
- */
-export async function secretsInFiles(dir: string) {
-  const paths = serverPaths(dir);
-  const oldKey = Fernet.generateKey();
-  const newKey = Fernet.generateKey();
-  await writeSecret(paths.secretKey, hexEncode(crypto.getRandomValues(new Uint8Array(32))));
-  await writeSecret(paths.credentialKey, oldKey);
-  const base = { DATABASE_PATH: paths.database, SECRET_KEY_FILE: paths.secretKey, CREDENTIAL_ENCRYPTION_KEY_FILE: paths.credentialKey };
-  return {
-    paths,
-    oldKey,
-    newKey,
-    base,
-    async installRing(): Promise<Record<string, string>> {
-      await writeSecret(paths.credentialKey, newKey);
-      await writeSecret(paths.credentialKeyPrevious, oldKey);
-      return { ...base, CREDENTIAL_ENCRYPTION_KEY_PREVIOUS_FILE: paths.credentialKeyPrevious };
-    },
-  };
-}
-
-/** A JSON call to the server, with a bearer token when given; `body` is {} when the answer is not JSON (a page). */
-export async function callServer(server: ServerProcess, method: string, path: string, opts: { token?: string; json?: unknown } = {}) {
-  const res = await fetch(server.baseUrl + path, {
-    method,
-    headers: {
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
-  });
-  const text = await res.text();
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON (a page); the status tells
-  }
-  return { status: res.status, body, text };
 }

@@ -3,7 +3,7 @@
 // TRUST_PROXY=1), never from a header the client chose; PUBLIC_URL sets the
 // origin the app sees.
 import assert from 'node:assert/strict';
-import { incomingRequest } from '../../deno/server.ts';
+import { incomingRequest } from '../../selfhost/start.ts';
 
 const plain = { publicUrl: null, trustProxy: false };
 

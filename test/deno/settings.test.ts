@@ -4,10 +4,10 @@
 // in src/config.ts) and the SQL statement splitter.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { resolveSettings, SettingsError } from '../../deno/secrets.ts';
-import { parseObjectBindings, parseVars, WranglerConfigError } from '../../deno/wrangler-config.ts';
-import { bindingNames } from '../../deno/vault.ts';
-import { splitSqlStatements } from '../../deno/sql-statements.ts';
+import { resolveSettings, SettingsError } from '../../selfhost/secrets.ts';
+import { parseObjectBindings, parseVars, WranglerConfigError } from '../../selfhost/wrangler-config.ts';
+import { bindingNames } from '../../selfhost/vault.ts';
+import { splitSqlStatements } from '../../selfhost/sql-statements.ts';
 import { BINDINGS } from '../../src/config.ts';
 import { ROOT, withTempDir } from './support.ts';
 

@@ -5,7 +5,7 @@
 // Worker's 404.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openVault, type Vault } from '../../deno/vault.ts';
+import { openVault, type Vault } from '../../selfhost/vault.ts';
 import { API_DOCS_ASSET_HEADERS } from '../../src/docs/assets.ts';
 import { TEST_CREDENTIAL_KEY, TEST_SECRET_KEY } from '../support/keys.ts';
 import { withTempDir } from './support.ts';

@@ -3,12 +3,12 @@
 // collection lock run with the same CredentialPool logic, over SQLite.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openVault, type Vault } from '../../deno/vault.ts';
+import { openVault, type Vault } from '../../selfhost/vault.ts';
 import { POOL_OBJECT_NAME, type PoolLockApi } from '../../src/pool/lock-api.ts';
 import { TEST_CREDENTIAL_KEY, TEST_SECRET_KEY } from '../support/keys.ts';
 import { bootstrapAdmin } from './server-process.ts';
 import { rejection, withTempDir } from './support.ts';
-import { SettingsError } from '../../deno/secrets.ts';
+import { SettingsError } from '../../selfhost/secrets.ts';
 
 const CANARY = `canary-deno-pool-${crypto.randomUUID()}`;
 

@@ -43,7 +43,7 @@ function namedKeyPaths(): string[] {
 }
 
 function checkIgnore(cwd: string, paths: string[], extra: string[] = []): string[] {
-  const res = spawnSync('git', [...extra, 'check-ignore', '--no-index', '--stdin'], { cwd, input: paths.join('\n') + '\n', encoding: 'utf8' });
+  const res = spawnSync('git', [...extra, 'check-ignore', '--no-index', '--stdin'], { cwd, input: `${paths.join('\n')}\n`, encoding: 'utf8' });
   return res.stdout.split('\n').filter(Boolean);
 }
 
@@ -69,7 +69,7 @@ describe('key files cannot reach git or a Docker image', () => {
   });
 
   it('does not ignore what the project needs: sources, migrations, the example .dev.vars', () => {
-    const needed = ['src/index.ts', 'migrations/0001_init.sql', '.dev.vars.example', 'scripts/lib/secret-backup.ts', 'docs/operations/secrets.md', 'deno/secrets.ts'];
+    const needed = ['src/index.ts', 'migrations/0001_init.sql', '.dev.vars.example', 'scripts/lib/secret-backup.ts', 'docs/operations/secrets.md', 'selfhost/secrets.ts', 'node/server.ts', 'deno/server.ts', 'Dockerfile', 'compose.yaml'];
     expect(checkIgnore(ROOT, needed)).toEqual([]);
     const scratch = tempDir('dockerignore');
     spawnSync('git', ['init', '-q'], { cwd: scratch });

@@ -4,7 +4,7 @@
 // package.json script that is not a developer tool (test*, typecheck, bench)
 // is run: the Node scripts with --help (and generate-keys for real), wrangler
 // for real (migrations on a local D1) and with --help, the Deno edition
-// through its permission sets. A new script must be covered here (the last
+// through its permission sets, the Node edition through its bundle. A new script must be covered here (the last
 // test fails on one it does not know).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,8 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
-const DEVELOPER_TOOL = /^(test|typecheck|bench)(:|$)/;
+// Developer tools run from dev dependencies (vitest, tsc, Biome, the benchmarks), not operator scripts.
+const DEVELOPER_TOOL = /^(test|typecheck|lint|format|bench)(:|$)/;
 const operatorScripts = Object.keys(pkg.scripts).filter((name) => !DEVELOPER_TOOL.test(name));
 
 let dir: string;
@@ -39,7 +40,7 @@ const npmRun = (name: string, args: string[] = [], extraEnv: Record<string, stri
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'av-omit-dev-'));
-  for (const name of ['package.json', 'package-lock.json', 'tsconfig.json', 'wrangler.toml', 'src', 'scripts', 'migrations', 'deno']) {
+  for (const name of ['package.json', 'package-lock.json', 'tsconfig.json', 'wrangler.toml', 'src', 'scripts', 'migrations', 'deno', 'selfhost', 'node']) {
     cpSync(path.join(ROOT, name), path.join(dir, name), { recursive: true });
   }
   const install = run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund']);
@@ -52,7 +53,7 @@ describe('npm ci --omit=dev', () => {
     for (const dep of Object.keys(pkg.dependencies)) expect(existsSync(path.join(dir, 'node_modules', dep, 'package.json')), dep).toBe(true);
     // (typescript is not in this list: valibot, a run-time dependency, names it as an optional peer, and npm keeps
     // a dev dependency that is some run-time dependency's peer.)
-    for (const dep of ['vitest', 'playwright-core', '@cloudflare/vitest-plugin', '@noble/ciphers']) {
+    for (const dep of ['vitest', '@playwright/test', '@cloudflare/vitest-plugin', '@noble/ciphers']) {
       expect(Object.keys(pkg.devDependencies)).toContain(dep);
       expect(existsSync(path.join(dir, 'node_modules', dep)), dep).toBe(false);
     }
@@ -82,19 +83,26 @@ describe('npm ci --omit=dev', () => {
     expect(dev.out).toMatch(/wrangler dev/);
   });
 
-  it('the Deno edition starts through its permission sets', () => {
-    const boot = npmRun('bootstrap-admin:deno', ['--help']);
+  /** An edition's first-admin command answers --help; its server loads the whole app, then, without secrets, refuses to start (exit 2), naming what to set. */
+  function editionStarts(edition: 'deno' | 'node') {
+    const boot = npmRun(`bootstrap-admin:${edition}`, ['--help']);
     expect(boot.code, boot.out).toBe(0);
     expect(boot.out).toContain('FIRST_ADMIN_EMAIL');
-    // No secrets: the server loads the whole app, then refuses to start (exit 2), naming what to set.
-    const start = npmRun('start:deno', [], { SECRET_KEY: '', CREDENTIAL_ENCRYPTION_KEY: '' });
+    const start = npmRun(`start:${edition}`, [], { SECRET_KEY: '', CREDENTIAL_ENCRYPTION_KEY: '' });
     expect(start.code, start.out).toBe(2);
     expect(start.out).toContain("The vault's secrets are invalid");
+  }
+
+  it('the Deno edition starts through its permission sets', () => editionStarts('deno'));
+
+  it('the Node edition bundles (build:node) and starts', () => {
+    editionStarts('node');
+    expect(existsSync(path.join(dir, 'dist', 'node-server.mjs'))).toBe(true);
   });
 
   it('every operator script is covered by one of the checks above', () => {
     const covered = (name: string) =>
-      pkg.scripts[name]!.startsWith('node --import tsx scripts/') || ['dev', 'db:migrate', 'start:deno', 'bootstrap-admin:deno'].includes(name);
+      pkg.scripts[name]!.startsWith('node --import tsx scripts/') || ['dev', 'db:migrate', 'start:deno', 'bootstrap-admin:deno', 'build:node', 'start:node', 'bootstrap-admin:node'].includes(name);
     expect(operatorScripts.filter((name) => !covered(name))).toEqual([]);
   });
 });

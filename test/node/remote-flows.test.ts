@@ -19,7 +19,7 @@ import { keyIdOfSecret } from '../../scripts/lib/master-secrets.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { CloudflareApi } from '../support/cloudflare-api.ts';
 import { writeProjectConfig } from '../support/wrangler-dev.ts';
-import { DevVault, decryptAll, seedVault } from './rotation-support.ts';
+import { DevVault, decryptAll, seedVault } from '../support/dev-vault.ts';
 import { gpgDecrypt, ROOT, runScript, tempDir, type ScriptResult } from './scripts/run-script.ts';
 
 const PASSPHRASE = 'marble heron quietly 71 lantern';
@@ -129,7 +129,7 @@ describe('import-credentials --remote', () => {
       { platform: 'serper', tier: 'medium', credential_name: 'Serper remote', credentials: await original.encrypt(JSON.stringify({ api_key: secret })), is_active: true, daily_quota: 100 },
     ];
     const file = path.join(dir, 'rows.jsonl');
-    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const keyFile = path.join(dir, 'original.key');
     writeFileSync(keyFile, ORIGINAL_KEY);
     const r = await script('import-credentials', [file, '--old-key-file', keyFile, '--remote', '--vault-url', vault.url], { CREDENTIAL_ENCRYPTION_KEY: OLD_CRED });

@@ -1,7 +1,8 @@
 // One owner per table (src/db/owners.ts): SQL for a D1 table, raw or through
 // drizzle, appears only in the module that owns it. Every source file of the
 // product is read: src/ (the Worker), scripts/ (operator scripts, which run the
-// owners' builders as SQL text), deno/ (the Deno edition) and bench/ (which
+// owners' builders as SQL text), selfhost/, node/ and deno/ (the self-hosted
+// editions) and bench/ (which
 // seeds through the owners' builders). Tests under test/ are exempt: they seed
 // and inspect D1 directly, on purpose, to check the owners from outside. The
 // drizzle table objects come from src/db/schema.ts itself.
@@ -25,7 +26,7 @@ const DRIZZLE: Partial<Record<TableName, string>> = Object.fromEntries(
 );
 
 /** The folders whose code may hold SQL only through the owners (test/ is not one: see the header). */
-const SCANNED = ['src', 'scripts', 'deno', 'bench'];
+const SCANNED = ['src', 'scripts', 'selfhost', 'node', 'deno', 'bench'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {

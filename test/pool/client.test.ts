@@ -6,13 +6,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { pool } from '../../src/pool/client.ts';
 import { isVaultError, VaultError } from '../../src/errors.ts';
+import type { CredentialPool } from '../../src/pool/durable-object.ts';
 
-function namespaceThatFails(error: unknown): DurableObjectNamespace {
+function namespaceThatFails(error: unknown): DurableObjectNamespace<CredentialPool> {
   const stub = new Proxy({}, { get: () => () => Promise.reject(error) });
-  return { idFromName: () => ({}), get: () => stub } as unknown as DurableObjectNamespace;
+  return { idFromName: () => ({}), get: () => stub } as unknown as DurableObjectNamespace<CredentialPool>;
 }
 
-const INPUT = { ok: true as const, value: { platform: 'serper' as const, tier: 'medium' as const, task_id: 't' } };
+const INPUT = { ok: true as const, value: { platform: 'serper' as const, tier: 'medium' as const, task_id: 't', mode: 'exclusive' as const } };
 
 describe('pool client errors', () => {
   it('an unreachable object is 503 POOL_UNAVAILABLE, without the runtime text', async () => {
@@ -27,9 +28,9 @@ describe('pool client errors', () => {
   });
 
   it('a pool error keeps its code', async () => {
-    const err = Object.assign(new Error('Collection is paused.'), { code: 'ROTATION_IN_PROGRESS', status: 423, retryAfter: 30 });
+    const err = Object.assign(new Error('Collection is paused.'), { code: 'COLLECTION_LOCKED', retryAfter: 30 });
     const e = await pool({ POOL: namespaceThatFails(err) }).acquire(INPUT, 'x').catch((x: unknown) => x);
-    expect((e as VaultError).code).toBe('ROTATION_IN_PROGRESS');
+    expect((e as VaultError).code).toBe('COLLECTION_LOCKED');
     expect((e as VaultError).status).toBe(423);
   });
 });

@@ -11,7 +11,7 @@ export async function searchSerper(env: Env, query: string, taskId: string, fetc
     lease = await env.VAULT_POOL.acquire({ platform: 'serper', tier: 'medium', task_id: taskId });
   } catch (e) {
     const err = e as PoolError;
-    if (err.code === 'NO_CREDENTIAL_AVAILABLE' || err.code === 'ROTATION_IN_PROGRESS') {
+    if (err.code === 'NO_CREDENTIAL_AVAILABLE' || err.code === 'COLLECTION_LOCKED') {
       return { retryAfter: err.retryAfter ?? 60 }; // nothing free yet, or a key rotation is running
     }
     throw e;

@@ -36,7 +36,7 @@ afterEach(() => {
 /** Every D1 read of the pool fails from now on (the version row unreadable, say). */
 function breakSync(): void {
   const fail = () => Promise.reject(new Error(CANARY));
-  setCopySourceHook((real): CopySource => ({ ...real, readVersion: fail, readSnapshot: fail, writeUsage: fail }));
+  setCopySourceHook((real): CopySource => ({ ...real, readVersion: fail, syncCopy: fail, writeUsage: fail }));
 }
 
 async function acquire(headers: Record<string, string>) {

@@ -196,14 +196,14 @@ describe('lease expiry and renewal', () => {
 });
 
 describe('the collection lock', () => {
-  it('refuses acquires and renewals with 423 ROTATION_IN_PROGRESS and Retry-After, still takes releases, and serves again after unlock', async () => {
+  it('refuses acquires and renewals with 423 COLLECTION_LOCKED and Retry-After, still takes releases, and serves again after unlock', async () => {
     await seedCredential({ platform: 'reddit', tier: 'free', fields: reddit, maxLeases: 2 });
     const held = await lease();
     const status = await poolStub(env).lock('rotation:test');
     expect(status.outstandingLeases).toBe(1);
 
     const refused = await refusal(await acquire());
-    expect(refused).toMatchObject({ status: 423, retryAfter: '30', error: { code: 'ROTATION_IN_PROGRESS' } });
+    expect(refused).toMatchObject({ status: 423, retryAfter: '30', error: { code: 'COLLECTION_LOCKED' } });
     const renew = await refusal(await post('/api/pool/renew', collector, { lease_id: held.lease_id }));
     expect(renew.status).toBe(423);
     expect((await post('/api/pool/release', collector, { lease_id: held.lease_id })).status).toBe(200);
@@ -234,7 +234,7 @@ describe('PoolEntrypoint (RPC over a service binding)', () => {
 
     await poolStub(env).lock('rotation:rpc');
     const locked = await rpc.acquire({ platform: 'bluesky', tier: 'free', task_id: 'rpc-3' }).then(() => null, (e: unknown) => e);
-    expect(locked).toMatchObject({ code: 'ROTATION_IN_PROGRESS', status: 423, retryAfter: 30 });
+    expect(locked).toMatchObject({ code: 'COLLECTION_LOCKED', status: 423, retryAfter: 30 });
     await poolStub(env).unlock('rotation:rpc');
   });
 });

@@ -1,6 +1,7 @@
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { poolStub, revivePoolError } from '../../src/pool/lock-api.ts';
+import { poolStub } from '../../src/pool/lock-api.ts';
+import { reviveVaultError } from '../../src/errors.ts';
 import { PoolStore } from '../../src/pool/pool-store.ts';
 import { VaultError } from '../../src/errors.ts';
 
@@ -24,7 +25,7 @@ describe('collection lock', () => {
     const again = await pool.lock('rotation:a');
     expect(again.since).toBe(first.since);
 
-    const err = await pool.lock('rotation:b').then(() => null, (e: unknown) => revivePoolError(e));
+    const err = await pool.lock('rotation:b').then(() => null, (e: unknown) => reviveVaultError(e));
     expect(err).toBeInstanceOf(VaultError);
     expect((err as VaultError).code).toBe('CONFLICT');
     expect((err as VaultError).status).toBe(409);

@@ -7,6 +7,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { credentialRoutes } from '../../src/credentials/routes.ts';
 import { credentialPoolNotifier } from '../../src/pool/client.ts';
+import { authenticate } from '../../src/auth/middleware.ts';
+import { withCredentialPool } from '../../src/credentials/context.ts';
 import { createTestUser } from '../support/auth.ts';
 import { apiKeyHeaders, post, resetPool, seedCredential } from './support.ts';
 
@@ -46,13 +48,13 @@ async function coolDown(): Promise<number> {
 describe('reset-errors and the pool, wired by the assembly', () => {
   it('clears the pool cooldown from an app that mounts no pool routes, given the notifier', async () => {
     const id = await coolDown();
-    expect(await resetThrough(createApp({ routes: [credentialRoutes], credentialPool: credentialPoolNotifier }), id)).toBe(200);
+    expect(await resetThrough(createApp({ authenticate: authenticate(), middleware: [withCredentialPool(credentialPoolNotifier)], routes: [credentialRoutes] }), id)).toBe(200);
     expect((await post('/api/pool/acquire', collector, { platform: 'reddit', tier: 'free', task_id: 'wiring' })).status).toBe(200);
   });
 
   it('leaves the pool alone when the assembly hands over no notifier', async () => {
     const id = await coolDown();
-    expect(await resetThrough(createApp({ routes: [credentialRoutes] }), id)).toBe(200);
+    expect(await resetThrough(createApp({ authenticate: authenticate(), routes: [credentialRoutes] }), id)).toBe(200);
     expect((await post('/api/pool/acquire', collector, { platform: 'reddit', tier: 'free', task_id: 'wiring' })).status).toBe(404);
   });
 });

@@ -8,7 +8,7 @@ import { env, SELF } from 'cloudflare:test';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { loadConfig } from '../../src/config.ts';
 import { issueAccessToken } from '../../src/auth/tokens.ts';
-import type { Role } from '../../src/auth/principal.ts';
+import type { Role } from '../../src/kernel/principal.ts';
 
 let seq = 0;
 
@@ -31,7 +31,7 @@ export async function createTestUser(role: Role = 'admin', email?: string): Prom
     .bind(mail, `Test ${role}`, role, now, now)
     .first<{ id: number }>();
   const config = await loadConfig(env);
-  const { token } = await issueAccessToken(config, { id: row!.id, role, tokenVersion: 0 });
+  const { token } = await issueAccessToken(config, { id: row!.id, role, tokenVersion: 0 }, 'password');
   return {
     id: row!.id,
     email: mail,

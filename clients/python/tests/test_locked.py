@@ -24,7 +24,7 @@ def test_acquire_and_renew_get_423_while_a_rotation_holds_the_lock(client, pools
 
     with pytest.raises(CollectionLocked) as e:
         client.acquire(other.platform, other.tier, "py-locked-refused")
-    assert (e.value.code, e.value.status, e.value.retry_after) == ("ROTATION_IN_PROGRESS", 423, 30)
+    assert (e.value.code, e.value.status, e.value.retry_after) == ("COLLECTION_LOCKED", 423, 30)
     assert e.value.locked_since
     for text in (repr(e.value), str(e.value)):
         assert not any(s in text for s in secrets)

@@ -56,7 +56,7 @@ class NoCredentialAvailable(VaultError):
 
 
 class CollectionLocked(VaultError):
-    """423 ``ROTATION_IN_PROGRESS``: a key rotation holds the collection lock
+    """423 ``COLLECTION_LOCKED``: a key rotation holds the collection lock
     (acquire and renew are refused; release and report_error still work).
     ``retry_after`` is 30 seconds; ``locked_since`` is an ISO time."""
 
@@ -75,8 +75,18 @@ class Forbidden(Unauthorized):
 
 
 class LeaseExpired(VaultError):
-    """410 ``LEASE_EXPIRED``: renew of an expired lease, or a lease that was
-    never issued to this key. Acquire a new one."""
+    """410 ``LEASE_EXPIRED``: renew or update-fields of an expired lease, or a
+    lease that was never issued to this key. Acquire a new one."""
+
+
+class CredentialNotFound(VaultError):
+    """404 ``CREDENTIAL_NOT_FOUND``: no credential with that id (metadata
+    reads, cooldown, expires-at)."""
+
+
+class NotARecentHolder(Forbidden):
+    """403 ``NOT_A_RECENT_HOLDER``: a cooldown by id needs a lease on that
+    credential, held by this key now or within the last hour."""
 
 
 class ValidationFailed(VaultError):
@@ -106,7 +116,7 @@ class NotFound(VaultError):
 
 
 class Conflict(VaultError):
-    """409 ``CONFLICT``."""
+    """409 ``CONFLICT``, ``ROTATION_IN_PROGRESS``."""
 
 
 class RateLimited(VaultError):
@@ -121,16 +131,23 @@ class ServerError(VaultError):
 class TransportError(VaultError):
     """No usable answer: the connection failed or timed out
     (``TRANSPORT_FAILED``), or the answer was not the vault's JSON
-    (``BAD_RESPONSE``)."""
+    (``BAD_RESPONSE``). ``unsent`` is True when the connection failed before
+    the request was sent (refused, no route, unknown host)."""
+
+    unsent: bool = False
 
 
 ERROR_CLASSES: dict[str, type[VaultError]] = {
     "NO_CREDENTIAL_AVAILABLE": NoCredentialAvailable,
-    "ROTATION_IN_PROGRESS": CollectionLocked,
+    "COLLECTION_LOCKED": CollectionLocked,
+    # 409: a second rotation start while one runs (an admin call, not a collector's).
+    "ROTATION_IN_PROGRESS": Conflict,
     "UNAUTHENTICATED": Unauthorized,
     "FORBIDDEN": Forbidden,
     "CSRF_FAILED": Forbidden,
     "LEASE_EXPIRED": LeaseExpired,
+    "CREDENTIAL_NOT_FOUND": CredentialNotFound,
+    "NOT_A_RECENT_HOLDER": NotARecentHolder,
     "VALIDATION_FAILED": ValidationFailed,
     "INVALID_JSON": InvalidRequest,
     "BAD_REQUEST": InvalidRequest,

@@ -1,0 +1,30 @@
+/**
+ * Workers Static Assets for the self-hosted editions. On Cloudflare (and under
+ * `wrangler dev`) the files of `[assets] directory` are answered before the
+ * Worker runs; here `openVault` does the same for the API reference page's
+ * files (src/docs/assets.ts), read from the directory the same build writes
+ * (`npm run build:api-docs`, which `start:node` and `start:deno` run first). Only the
+ * named files are served, so no request path can reach another file. A file
+ * the build has not written falls through to the Worker, which answers 404.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { API_DOCS_ASSET_HEADERS, API_DOCS_ASSET_PATH, API_DOCS_FILES, type ApiDocsFile } from '../src/docs/assets.ts';
+
+export async function staticAsset(request: Request, assetsDir: string): Promise<Response | null> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return null;
+  const { pathname } = new URL(request.url);
+  const prefix = `${API_DOCS_ASSET_PATH}/`;
+  if (!pathname.startsWith(prefix)) return null;
+  const name = pathname.slice(prefix.length);
+  if (!Object.hasOwn(API_DOCS_FILES, name)) return null;
+  let body: Uint8Array<ArrayBuffer>;
+  try {
+    body = new Uint8Array(await readFile(join(assetsDir, API_DOCS_ASSET_PATH, name)));
+  } catch (e) {
+    if ((e as { code?: string })?.code === 'ENOENT') return null; // not built: the Worker answers 404
+    throw e;
+  }
+  const headers = { 'content-type': API_DOCS_FILES[name as ApiDocsFile].type, 'content-length': String(body.byteLength), ...API_DOCS_ASSET_HEADERS };
+  return new Response(request.method === 'HEAD' ? null : body, { headers });
+}
