@@ -35,6 +35,8 @@ export const ERROR_STATUS = {
   UNDECRYPTABLE: 500,
   INTERNAL: 500,
   NOT_SUPPORTED: 501,
+  POOL_UNAVAILABLE: 503,
+  POOL_SYNC_PENDING: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -16,7 +16,7 @@ import { openDb } from '../db/client.ts';
 import { credentialAlertRows } from '../credentials/repository.ts';
 import { poolDeactivatedCredentialIds } from '../audit/repository.ts';
 import { enabledArenaTiers, poolFacts } from '../health/data.ts';
-import { listApiKeys } from '../auth/api-key-store.ts';
+import { listApiKeys } from '../auth/api-key-repository.ts';
 import { rotationStatus } from '../rotation/service.ts';
 import { evaluate, type CheckFacts, type RotationFact } from './rules.ts';
 import { applyFindings, isSilenced, type AlertRecord, type CheckChanges } from './store.ts';

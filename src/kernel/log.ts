@@ -1,15 +1,40 @@
 /**
- * The one log-line writer: one JSON object per line on stdout (Workers Logs
- * and `wrangler tail` index its fields). `request_id` comes first when the
- * line belongs to a request (http/request-id.ts), so every line of a request
- * can be found by the id its response carried in `X-Request-Id`. Callers pass
- * facts (codes, ids, counts), never a value from a request body, a credential
- * or a URL.
+ * The one structured logger: every log line of the Worker and its Durable
+ * Objects is one JSON object, `{"level", "request_id"?, "event"?, ...fields}`,
+ * written with the console method of its level (console.info, .warn, .error),
+ * so workerd, Workers Logs, `wrangler tail` and `wrangler dev --log-level info`
+ * keep its level and index its fields. `request_id` comes first when the line
+ * belongs to a request (http/request-id.ts), so every line of a request can be
+ * found by the id its response carried in `X-Request-Id`. A kernel module: it
+ * imports nothing of the app.
+ *
+ * Fields are facts for operators: codes, ids, counts, versions, paths. Never a
+ * secret, an input value, a URL or an error's message (it may quote what
+ * failed); log an error by its code or name (errorName, errorOrigin).
+ *
+ * @example
+ *   log.warn('pool.sync_failed', { code: 'POOL_UNAVAILABLE', copy_version: 7 });
+ *   logLine('warn', { code, status, path }, c.var.requestId);
  */
 export type LogLevel = 'info' | 'warn' | 'error';
+export type LogValue = string | number | boolean | null | undefined;
+export type LogFields = Record<string, LogValue>;
 
+/** Writes one line; the base of `log` for lines that carry a request id. */
 export function logLine(level: LogLevel, fields: Record<string, unknown>, requestId?: string | null): void {
-  console.log(JSON.stringify(requestId ? { level, request_id: requestId, ...fields } : { level, ...fields }));
+  console[level](JSON.stringify(requestId ? { level, request_id: requestId, ...fields } : { level, ...fields }));
+}
+
+export const log = {
+  info: (event: string, fields: LogFields = {}): void => logLine('info', { event, ...fields }),
+  warn: (event: string, fields: LogFields = {}): void => logLine('warn', { event, ...fields }),
+  error: (event: string, fields: LogFields = {}): void => logLine('error', { event, ...fields }),
+} as const satisfies Record<LogLevel, (event: string, fields?: LogFields) => void>;
+
+/** An error named without its message (which may quote what failed): a VaultError's code, else the error's name. */
+export function errorName(e: unknown): string {
+  if (e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string') return (e as { code: string }).code;
+  return e instanceof Error ? e.name : typeof e;
 }
 
 /**

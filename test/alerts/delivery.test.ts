@@ -59,7 +59,7 @@ describe('alert delivery', () => {
   afterEach(() => vi.restoreAllMocks());
   beforeEach(() => {
     lines = [];
-    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(' ')));
+    for (const m of ['info', 'warn', 'error'] as const) vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(' ')));
   });
 
   it('a json delivery is signed: sha256=<hex HMAC-SHA256 of the raw body> with the secret answered at creation', async () => {

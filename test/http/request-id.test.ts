@@ -31,7 +31,7 @@ describe('X-Request-Id', () => {
 
   it('on an API error, in error.request_id and in the error\'s log line', async () => {
     const lines: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((s: unknown) => void lines.push(String(s)));
+    for (const m of ['info', 'warn', 'error'] as const) vi.spyOn(console, m).mockImplementation((s: unknown) => void lines.push(String(s)));
     const res = await get('/api/alerts');
     expect(res.status).toBe(401);
     const id = res.headers.get('X-Request-Id');
@@ -54,7 +54,7 @@ describe('X-Request-Id', () => {
 
   it('on a 500, whose log line names class, code and where it was thrown, never a value from the request', async () => {
     const lines: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((s: unknown) => void lines.push(String(s)));
+    for (const m of ['info', 'warn', 'error'] as const) vi.spyOn(console, m).mockImplementation((s: unknown) => void lines.push(String(s)));
     const boom = new Hono<AppEnv>();
     boom.post('/api/boom', async (c) => {
       const body = await c.req.text();
