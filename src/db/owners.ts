@@ -23,6 +23,7 @@ export const TABLE_OWNERS = {
   audit_events: 'src/audit/',
   recovery_actions: 'src/recovery/store.ts',
   pool_copy_version: 'src/pool/d1-source.ts',
+  alerts: 'src/alerts/store.ts',
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;
