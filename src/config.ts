@@ -15,6 +15,8 @@ export const BINDINGS = [
   'CREDENTIAL_ENCRYPTION_KEY',
   'CREDENTIAL_ENCRYPTION_KEY_PREVIOUS',
   'ACCESS_TOKEN_EXPIRE_MINUTES',
+  'PROVIDER_CHECK_ORIGIN',
+  'DAILY_PROVIDER_CHECKS',
 ] as const;
 export type BindingName = (typeof BINDINGS)[number];
 export type RawBindings = Partial<Record<BindingName, string | undefined>>;

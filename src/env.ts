@@ -15,6 +15,13 @@ export interface Env {
   CREDENTIAL_ENCRYPTION_KEY_PREVIOUS?: string;
   /** Access token lifetime in minutes; default 30. */
   ACCESS_TOKEN_EXPIRE_MINUTES?: string;
+  /**
+   * TESTS ONLY: replaces every provider's origin in the live key check
+   * (checks/provider-check.ts), keeping the path; /api/health warns while set.
+   */
+  PROVIDER_CHECK_ORIGIN?: string;
+  /** "true": the cron's `runDailyChecks` checks every active credential with its provider once a day. */
+  DAILY_PROVIDER_CHECKS?: string;
 }
 
 /** The names of Env's string bindings. */

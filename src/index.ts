@@ -22,6 +22,10 @@ import { API_DOCS_CSP, API_DOCS_PATH } from './docs/csp.ts';
 import { authenticate } from './auth/middleware.ts';
 import { healthRoutes } from './health/routes.ts';
 import { withCredentialPool } from './credentials/context.ts';
+import { usageRoutes } from './usage/routes.ts';
+import { checkRoutes } from './checks/routes.ts';
+import { healthPageRoutes } from './health/page.tsx';
+import { credentialUsagePages } from './usage/credential-page.tsx';
 
 export { CredentialPool } from './pool/durable-object.ts';
 export { PoolEntrypoint } from './pool/entrypoint.ts';
@@ -42,7 +46,7 @@ export const app = createApp({
     // The lost-key banner, on every admin page, before any route renders.
     lostKeyBanner(),
   ],
-  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, queryDesignApi, queryDesignPages, arenaHealthRoutes, poolRoutes, rotationRoutes, apiDocsRoutes],
+  routes: [recoveryRoutes, uiRoutes, authRoutes, usageRoutes, checkRoutes, healthPageRoutes, credentialUsagePages, credentialRoutes, auditRoutes, queryDesignApi, queryDesignPages, arenaHealthRoutes, poolRoutes, rotationRoutes, apiDocsRoutes],
   renderErrorPage,
   cspOverride: { path: API_DOCS_PATH, policy: API_DOCS_CSP },
 });

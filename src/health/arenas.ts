@@ -41,6 +41,8 @@ export interface CredentialCounts {
   active: number;
   usable_now: number;
   cooling_down: number;
+  /** Active rows at or over their daily or monthly quota. */
+  quota_exhausted: number;
   leased: number;
   current_key: number;
   previous_key: number;
@@ -75,7 +77,9 @@ export interface HealthInput {
 
 const RANK: Record<ArenaStatus, number> = { no_credentials_needed: 0, ok: 0, degraded: 1, error: 2 };
 
-type RowClass = { active: boolean; readable: boolean; key: 'current' | 'previous' | 'undecryptable'; cooling: boolean; leased: boolean; usable: boolean };
+type RowClass = {
+  active: boolean; readable: boolean; key: 'current' | 'previous' | 'undecryptable'; cooling: boolean; overQuota: boolean; leased: boolean; usable: boolean;
+};
 
 function classify(r: HealthRow, input: HealthInput): RowClass {
   const ks = input.keyStatus(r.key_id);
@@ -92,19 +96,51 @@ function classify(r: HealthRow, input: HealthInput): RowClass {
     readable,
     key,
     cooling: active && cooling,
+    overQuota: active && overQuota,
     leased: leases > 0,
     usable: active && readable && !cooling && !overQuota && (p?.limiting_leases ?? leases) < Math.max(1, r.max_leases ?? DEFAULT_MAX_LEASES),
   };
 }
 
-/** Health per arena and tier, plus the overall status. */
-export function arenaHealth(input: HealthInput): { overall: OverallStatus; arenas: ArenaTierHealth[] } {
-  const byPlatformTier = new Map<string, { row: HealthRow; cls: RowClass }[]>();
+type Classified = { row: HealthRow; cls: RowClass };
+
+function byPlatformTierOf(input: HealthInput): Map<string, Classified[]> {
+  const byPlatformTier = new Map<string, Classified[]>();
   for (const row of input.rows) {
     const k = `${row.platform}:${row.tier}`;
     if (!byPlatformTier.has(k)) byPlatformTier.set(k, []);
     byPlatformTier.get(k)!.push({ row, cls: classify(row, input) });
   }
+  return byPlatformTier;
+}
+
+function countsOf(entries: readonly Classified[]): CredentialCounts {
+  return {
+    total: entries.length,
+    active: entries.filter((e) => e.cls.active).length,
+    usable_now: entries.filter((e) => e.cls.usable).length,
+    cooling_down: entries.filter((e) => e.cls.cooling).length,
+    quota_exhausted: entries.filter((e) => e.cls.overQuota).length,
+    leased: entries.filter((e) => e.cls.leased).length,
+    current_key: entries.filter((e) => e.cls.key === 'current').length,
+    previous_key: entries.filter((e) => e.cls.key === 'previous').length,
+    undecryptable: entries.filter((e) => e.cls.key === 'undecryptable').length,
+  };
+}
+
+/** The same counts per platform and tier that has credentials (the health page), ordered by platform, tier. */
+export function platformTierCounts(input: HealthInput): { platform: string; tier: string; credentials: CredentialCounts; ids: number[] }[] {
+  return [...byPlatformTierOf(input).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, entries]) => {
+      const [platform, tier] = k.split(':') as [string, string];
+      return { platform, tier, credentials: countsOf(entries), ids: entries.map((e) => e.row.id) };
+    });
+}
+
+/** Health per arena and tier, plus the overall status. */
+export function arenaHealth(input: HealthInput): { overall: OverallStatus; arenas: ArenaTierHealth[] } {
+  const byPlatformTier = byPlatformTierOf(input);
 
   const arenas: ArenaTierHealth[] = [];
   let worst = 0;
@@ -112,16 +148,7 @@ export function arenaHealth(input: HealthInput): { overall: OverallStatus; arena
     for (const tier of arenaTiers(id)) {
       const platforms = [...platformsForArena(id, tier)];
       const entries = platforms.flatMap((p) => byPlatformTier.get(`${p}:${tier}`) ?? []);
-      const counts: CredentialCounts = {
-        total: entries.length,
-        active: entries.filter((e) => e.cls.active).length,
-        usable_now: entries.filter((e) => e.cls.usable).length,
-        cooling_down: entries.filter((e) => e.cls.cooling).length,
-        leased: entries.filter((e) => e.cls.leased).length,
-        current_key: entries.filter((e) => e.cls.key === 'current').length,
-        previous_key: entries.filter((e) => e.cls.key === 'previous').length,
-        undecryptable: entries.filter((e) => e.cls.key === 'undecryptable').length,
-      };
+      const counts = countsOf(entries);
       let status: ArenaStatus = 'no_credentials_needed';
       if (platforms.length) {
         const perPlatform = platforms.map((p) => byPlatformTier.get(`${p}:${tier}`) ?? []);

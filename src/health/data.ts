@@ -17,7 +17,7 @@ import { readStoredArenasConfig } from '../arenas/arenas-config.ts';
 import { allArenaConfigs } from '../query-designs/store.ts';
 import { pool } from '../pool/client.ts';
 import type { LockStatus } from '../pool/lock-api.ts';
-import type { HealthRow, PoolFacts } from './arenas.ts';
+import type { HealthInput, HealthRow, PoolFacts } from './arenas.ts';
 
 export const DEEP_CHECK_PAGE = 500;
 
@@ -32,6 +32,35 @@ export interface FailedRow {
 export interface DecryptCheck {
   checked: number;
   failed: FailedRow[];
+}
+
+/**
+ * Everything arena health judges, read once: the rows, the arena tiers in
+ * use, the pool's snapshot (null when unreachable) and a decrypt check
+ * (`deep`: every row, else the sample). GET /api/arenas/health and the health
+ * page (/admin/health) both start here.
+ */
+export async function loadArenaHealthInput(
+  env: Pick<Env, 'DB' | 'POOL'>,
+  ring: CredentialKeyRing,
+  deep: boolean,
+): Promise<{ input: HealthInput; poolState: Awaited<ReturnType<typeof poolFacts>>; decrypt: DecryptCheck }> {
+  const [rows, enabled, poolState, decrypt] = await Promise.all([
+    loadHealthRows(env.DB),
+    enabledArenaTiers(env.DB),
+    poolFacts(env),
+    deep ? deepDecryptCheck(env.DB, ring) : sampleDecryptCheck(env.DB, ring),
+  ]);
+  const input: HealthInput = {
+    rows,
+    keyStatus: (k: string) => ring.statusOf(k),
+    failedIds: new Set(decrypt.failed.map((f) => f.id)),
+    pool: poolState?.facts ?? new Map(),
+    locked: poolState?.lock.locked ?? false,
+    enabledInDesigns: enabled,
+    now: Date.now(),
+  };
+  return { input, poolState, decrypt };
 }
 
 export async function loadHealthRows(db: D1Database): Promise<HealthRow[]> {

@@ -17,9 +17,9 @@
  *   whenever its version differs: on those calls, on unlock after a rotation,
  *   on the alarm, and before refusing an unknown key or answering "no
  *   credential" (so a row written behind the app's back is found, too);
- * - the alarm writes the outbox back to D1 (last_used_at, error counts) at
- *   most every FLUSH_INTERVAL_MS while the pool is in use, in the same batch
- *   that reads the version.
+ * - the alarm writes the outbox back to D1 (last_used_at, error counts, and
+ *   the usage per day of pool/usage-days.ts) at most every FLUSH_INTERVAL_MS
+ *   while the pool is in use, in the same batch that reads the version.
  * `/api/pool/*` keys are authenticated here, against the copy, with the same
  * rule as everywhere else (auth/api-key-principal.ts, apiRefusal).
  *
@@ -66,6 +66,7 @@ import type {
 } from './types.ts';
 import { ByIdStore } from './by-id-store.ts';
 import * as byId from './by-id.ts';
+import { UsageDayOutbox } from './usage-days.ts';
 
 /** Pool facts about one credential, for health. */
 export interface CredentialPoolView {
@@ -110,6 +111,8 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   readonly #store: PoolStore;
   readonly #copy: CopyStore;
   readonly #byId: ByIdStore;
+  /** Usage per credential and UTC day, flushed to D1 with the rest (issue 23: pool/usage-days.ts). */
+  readonly #usageDays: UsageDayOutbox;
   /** A full sync asked for but not started yet (every caller until it starts shares it). */
   #queuedSync: Promise<void> | null = null;
   /** The sync running or queued last: the next one starts after it. */
@@ -126,6 +129,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     this.#store = new PoolStore(ctx.storage.sql);
     this.#copy = new CopyStore(ctx.storage);
     this.#byId = new ByIdStore(ctx.storage.sql);
+    this.#usageDays = new UsageDayOutbox(ctx.storage.sql);
   }
 
   // --- the working copy -----------------------------------------------------------
@@ -226,12 +230,15 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     const used = this.#usedSinceAlarm;
     this.#usedSinceAlarm = false;
     const out = this.#copy.takeOutbox();
+    const days = this.#usageDays.take(this.env.DB, Date.now());
     let version: number;
     try {
-      version = await writeUsage(this.env.DB, out);
+      version = await writeUsage(this.env.DB, out, days.statements);
       this.#copy.flushed();
+      days.done();
     } catch (e) {
       this.#copy.flushFailed();
+      days.failed();
       throw e; // alarms are retried
     }
     if (version !== this.#copy.version()) await this.#requestSync();
@@ -345,6 +352,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       const current = this.#copy.credential(choice.id);
       const changed = !current || !current.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
       if (opened.readable && !changed) {
+        this.#usageDays.leased(choice.id, now);
         return {
           lease_id: lease.leaseId,
           credential_id: choice.id,
@@ -436,6 +444,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     const outcome = applyErrorReport(this.#state(lease.credentialId), req.kind, req.retry_after ?? null, now);
     this.#store.saveState(lease.credentialId, outcome.state);
     this.#copy.credentialFailed(lease.credentialId, now);
+    this.#usageDays.errorReported(lease.credentialId, req.kind, now);
     if (outcome.deactivate) {
       const db = this.env.DB;
       await db.batch([
@@ -490,6 +499,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     if (correction !== 0) {
       this.#store.addUsage(lease.credentialId, lease.dayPeriod, correction);
       this.#store.addUsage(lease.credentialId, lease.monthPeriod, correction);
+      this.#usageDays.unitsCorrected(lease.credentialId, lease.dayPeriod, correction);
     }
     return lease;
   }

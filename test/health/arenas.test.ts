@@ -4,7 +4,7 @@ import { keyUsage, rowsPerKeyIdOf } from '../../src/credentials/key-usage.ts';
 
 const NOW = 1_800_000_000_000;
 const row = (id: number, over: Partial<HealthRow> = {}): HealthRow => ({
-  id, platform: 'serper', tier: 'medium', key_id: 'cur', is_active: 1, daily_quota: null, monthly_quota: null, max_leases: 1, ...over,
+  id, platform: 'serper', tier: 'medium', credential_name: `row ${id}`, key_id: 'cur', is_active: 1, daily_quota: null, monthly_quota: null, max_leases: 1, ...over,
 });
 function input(over: Partial<HealthInput>): HealthInput {
   return {
