@@ -34,6 +34,7 @@ import { userFlows } from './flows/users.ts';
 import { rotationFlows, seedCredentials, SEEDED_ROWS } from './flows/rotation.ts';
 import { prepareLostKey, recoveryFlows } from './flows/recovery.ts';
 import { apiDocsFlows } from './flows/api-docs.ts';
+import { healthFlows, startProviderStandIn } from './flows/health.ts';
 
 const OUT = path.join(ROOT, 'test-results');
 const E2E_OUT = path.join(OUT, 'e2e');
@@ -51,6 +52,8 @@ async function main(): Promise<number> {
   rmSync(E2E_OUT, { recursive: true, force: true });
   mkdirSync(E2E_OUT, { recursive: true });
   const runner = new Runner();
+  // Phase A's live key checks go to this local stand-in (PROVIDER_CHECK_ORIGIN: tests only).
+  const standIn = await startProviderStandIn();
   const vault = new E2eVault(path.join(E2E_OUT, 'wrangler.log'));
   const keys = await makeKeys();
   const admin = { email: 'admin@example.test', password: canary('ADMINPW', 28) };
@@ -81,7 +84,7 @@ async function main(): Promise<number> {
       assert.match(vault.bootstrapAdmin(admin.email, admin.password), /Created the admin admin@example\.test/);
     }, 180_000);
     await runner.required('setup: wrangler dev (key 1, ACCESS_TOKEN_EXPIRE_MINUTES=1) and Chromium', async () => {
-      [browser] = await Promise.all([launchChromium(), vault.start(phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1' }), 'A: key 1, one-minute sessions')]);
+      [browser] = await Promise.all([launchChromium(), vault.start(phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1', PROVIDER_CHECK_ORIGIN: standIn.origin }), 'A: key 1, one-minute sessions')]);
     }, 120_000);
     s = new Suite(vault, runner, browser!, new Screenshots(SHOTS), keys, admin);
     const suite = s;
@@ -110,6 +113,7 @@ async function main(): Promise<number> {
       await suite.assertPageClean();
     });
     await apiDocsFlows(s);
+    await healthFlows(s, standIn);
     await runner.required(`seed ${SEEDED_ROWS} credentials over REST with the admin API key`, () => seedCredentials(suite, SEEDED_ROWS, 'Seeded serper'), 180_000);
 
     // Phase B
@@ -156,6 +160,7 @@ async function main(): Promise<number> {
     if (runner.failed === 0) runner.results.push({ name: 'suite', ok: false, ms: 0, error: String(e) });
   } finally {
     await (browser as Browser | null)?.close().catch(() => undefined);
+    await standIn.close();
     await vault.dispose(runner.failed > 0);
     if (runner.failed > 0) console.log(`  kept the vault state for debugging: ${vault.dir}`);
   }
