@@ -131,3 +131,21 @@ describe('PROVIDER_CHECK_ORIGIN (tests only)', () => {
     expect(plain.warnings).toBeUndefined();
   });
 });
+
+describe('runDailyChecks (for the cron)', () => {
+  it('does nothing unless DAILY_PROVIDER_CHECKS is "true"; then checks each active credential once per UTC day', async () => {
+    const { runDailyChecks } = await import('../../src/checks/daily.ts');
+    answer = () => new Response('{}', { status: 401 });
+    const a = await openrouter();
+    const b = await openrouter();
+    await seedCredential({ platform: 'openrouter', tier: 'medium', fields: { api_key: CANARY }, isActive: false });
+    expect(await runDailyChecks(env)).toBe(0);
+    expect(sent).toHaveLength(0);
+    const on = { ...env, DAILY_PROVIDER_CHECKS: 'true' };
+    expect(await runDailyChecks(on)).toBe(2);
+    expect(sent).toHaveLength(2);
+    expect(await runDailyChecks(on)).toBe(0);
+    const { results } = await env.DB.prepare('SELECT credential_id, result FROM credential_checks ORDER BY credential_id').all();
+    expect(results).toEqual([{ credential_id: a, result: 'auth_failed' }, { credential_id: b, result: 'auth_failed' }]);
+  });
+});
