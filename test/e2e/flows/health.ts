@@ -45,6 +45,7 @@ export async function healthFlows(s: Suite, standIn: ProviderStandIn): Promise<v
   let credentialPath = '';
 
   await runner.step('credential page: the usage plot (SVG + table) and "Check with provider" against the stand-in', async () => {
+    await s.ensureSession();
     await page.goto(s.url('/admin/credentials/new?platform=openrouter'));
     await page.getByLabel('Name', { exact: true }).fill('OpenRouter checked');
     await page.getByLabel('Daily quota').fill('100');
@@ -76,6 +77,7 @@ export async function healthFlows(s: Suite, standIn: ProviderStandIn): Promise<v
   });
 
   await runner.step('arena health page: first in the navigation, counts per platform/tier, plots and the last check', async () => {
+    await s.ensureSession();
     await page.goto(s.url('/admin/credentials'));
     assert.equal(await page.locator('nav.main a').first().textContent(), 'Arena health');
     await clickToLoad(page, page.locator('nav.main a').first());
