@@ -24,7 +24,7 @@ export const TABLE_OWNERS = {
   recovery_actions: 'src/recovery/store.ts',
   pool_copy_version: 'src/pool/d1-source.ts',
   alerts: 'src/alerts/store.ts',
-  credential_usage_days: 'src/usage/store.ts',
+  credential_usage_days: 'src/pool/usage-days-store.ts',
   credential_checks: 'src/checks/store.ts',
 } as const;
 

@@ -18,7 +18,7 @@ import { renderPage } from '../ui/page.tsx';
 import { formatTime } from '../ui/form-action.ts';
 import { listOpenAlerts } from '../alerts/store.ts';
 import { lastChecks } from '../checks/store.ts';
-import { allUsageDaysSince } from '../usage/store.ts';
+import { allUsageDaysSince } from '../pool/usage-days-store.ts';
 import { DEFAULT_USAGE_DAYS, fillDays, utcDayBefore } from '../usage/history.ts';
 import { UsagePlot } from '../usage/plot.tsx';
 import { CheckSummary } from '../usage/credential-page.tsx';

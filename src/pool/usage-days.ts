@@ -2,7 +2,7 @@
  * The pool's side of the usage history (issue 23): what the hot path counts
  * per credential and UTC day (leases, units, errors by kind), waiting in the
  * object's SQLite storage until the alarm's flush adds it to D1's
- * `credential_usage_days` (owner: usage/store.ts) in the same batch as the
+ * `credential_usage_days` (owner: pool/usage-days-store.ts) in the same batch as the
  * rest of the write-back.
  *
  * Tables (in the CredentialPool's storage):
@@ -13,9 +13,22 @@
  * in flight, `done` drops it once D1 has it, `failed` merges it back. Once
  * per UTC day the flush also prunes days older than USAGE_RETENTION_DAYS.
  */
-import { USAGE_RETENTION_DAYS, utcDay, utcDayBefore } from '../usage/history.ts';
-import { addUsageDaysStatement, pruneUsageDaysStatement, type UsageDayIncrement } from '../usage/store.ts';
+import { addUsageDaysStatement, pruneUsageDaysStatement, type UsageDayIncrement } from './usage-days-store.ts';
 import type { ErrorKind } from './lease-rules.ts';
+
+/** Days of history kept (older rows are pruned by the flush). */
+export const USAGE_RETENTION_DAYS = 400;
+const DAY_MS = 86_400_000;
+
+/** The UTC date of an instant, YYYY-MM-DD. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The UTC date `n` days before the one of `ms`. */
+export function utcDayBefore(ms: number, n: number): string {
+  return utcDay(ms - n * DAY_MS);
+}
 
 const COLUMNS = 'credential_id, day, leases, units, rate_limited, auth_failed, quota_exhausted, other';
 const TABLE = (name: string) => `CREATE TABLE IF NOT EXISTS ${name} (

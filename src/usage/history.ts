@@ -1,45 +1,19 @@
 /**
- * Usage history, pure: UTC day arithmetic, the counts of one day, filling the
+ * Usage history, pure: the counts of one day (UTC day arithmetic is the pool's,
+ * re-exported), filling the
  * days nobody used with zeros, summing credentials into one series, and the
  * CSV form of `GET /api/credentials/:id/usage?format=csv`. No I/O: the rows
- * come from the owner of `credential_usage_days` (usage/store.ts).
+ * come from the owner of `credential_usage_days` (pool/usage-days-store.ts).
  */
-import { ERROR_KINDS, type ErrorKind } from '../pool/lease-rules.ts';
+import { ERROR_KINDS } from '../pool/lease-rules.ts';
+import type { UsageDay } from '../pool/usage-days-store.ts';
+import { USAGE_RETENTION_DAYS, utcDay, utcDayBefore } from '../pool/usage-days.ts';
 
-/** Days of history kept (older rows are pruned by the pool's flush). */
-export const USAGE_RETENTION_DAYS = 400;
+export type { UsageDay };
+export { USAGE_RETENTION_DAYS, utcDay, utcDayBefore };
+
 /** Days the usage route answers when `days` is not given. */
 export const DEFAULT_USAGE_DAYS = 30;
-
-export type ErrorCounts = Record<ErrorKind, number>;
-
-/** One day of one credential (or of a sum of credentials), as the API answers it. */
-export interface UsageDay {
-  /** UTC date, YYYY-MM-DD. */
-  date: string;
-  leases: number;
-  units: number;
-  errors: ErrorCounts;
-}
-
-/** What one increment adds to a credential's day (any part may be absent). */
-export interface UsageDelta {
-  leases?: number;
-  units?: number;
-  errors?: Partial<ErrorCounts>;
-}
-
-const DAY_MS = 86_400_000;
-
-/** The UTC date of an instant, YYYY-MM-DD. */
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-/** The UTC date `n` days before the one of `ms`. */
-export function utcDayBefore(ms: number, n: number): string {
-  return utcDay(ms - n * DAY_MS);
-}
 
 export function emptyDay(date: string): UsageDay {
   return { date, leases: 0, units: 0, errors: { rate_limited: 0, auth_failed: 0, quota_exhausted: 0, other: 0 } };

@@ -16,7 +16,7 @@ import { IdParams, queryInt, strict } from '../schema/types.ts';
 import { params, query } from '../schema/validate.ts';
 import { findCredentialRow } from '../credentials/repository.ts';
 import { DEFAULT_USAGE_DAYS, USAGE_RETENTION_DAYS, fillDays, usageCsv, utcDayBefore, type UsageDay } from './history.ts';
-import { usageDaysOf } from './store.ts';
+import { usageDaysOf } from '../pool/usage-days-store.ts';
 
 export const UsageQuery = strict({
   days: queryInt(1, USAGE_RETENTION_DAYS, DEFAULT_USAGE_DAYS),

@@ -1,6 +1,7 @@
 /**
  * The owner of `credential_usage_days` (src/db/owners.ts, migration 0095):
- * usage per credential and UTC day. The CredentialPool's flush adds to it
+ * usage per credential and UTC day. It sits in pool/ because the pool is its
+ * writer (and usage/ reads it: pool never imports usage/). The CredentialPool's flush adds to it
  * (`addUsageDaysStatement`, in the flush's one D1 batch) and prunes it
  * (`pruneUsageDaysStatement`); the usage route and the health page read it.
  *
@@ -11,7 +12,15 @@
 import { and, asc, eq, gte } from 'drizzle-orm';
 import { openDb } from '../db/client.ts';
 import { credentialUsageDays } from '../db/schema.ts';
-import type { UsageDay } from './history.ts';
+import type { ErrorKind } from './lease-rules.ts';
+/** One day of one credential (or of a sum of credentials), as the usage API answers it. */
+export interface UsageDay {
+  /** UTC date, YYYY-MM-DD. */
+  date: string;
+  leases: number;
+  units: number;
+  errors: Record<ErrorKind, number>;
+}
 
 /** One credential's increments for one UTC day, as the pool's flush hands them over. */
 export interface UsageDayIncrement {
