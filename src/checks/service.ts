@@ -30,13 +30,16 @@ export function providerCheckOrigin(env: { PROVIDER_CHECK_ORIGIN?: string }): st
   return env.PROVIDER_CHECK_ORIGIN?.trim() || undefined;
 }
 
+/** The runtime's fetch, called as a plain function (workerd throws "Illegal invocation" when fetch is called as a method of another object). */
+const globalFetch: typeof fetch = (input, init) => fetch(input, init);
+
 export async function checkCredential(ctx: CheckContext, credentialId: number): Promise<CheckOutcome> {
   const row = await findCredentialRow(ctx.db, credentialId);
   if (!row) throw new VaultError('NOT_FOUND', 'No such credential.');
   const now = ctx.now ?? Date.now();
   const opened = await openCredential(ctx.ring, row.encryptedValue, row.keyId);
   const outcome: CheckOutcome = opened.readable
-    ? await checkWithProvider(row.platform, opened.payload as Record<string, string>, { fetch: ctx.fetch ?? fetch, origin: ctx.origin, now })
+    ? await checkWithProvider(row.platform, opened.payload as Record<string, string>, { fetch: ctx.fetch ?? globalFetch, origin: ctx.origin, now })
     : { result: 'unsupported', checked_at: new Date(now).toISOString(), detail: 'the credential does not decrypt, so it was not sent' };
   await ctx.db.batch([
     saveCheckStatement(ctx.db, credentialId, outcome),

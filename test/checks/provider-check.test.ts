@@ -21,7 +21,9 @@ beforeEach(async () => {
   admin = await createTestUser('admin');
   sent = [];
   // The provider stand-in: an outbound fetch mock in workerd (the Worker and the test share the isolate).
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+    // As workerd's own fetch does: called as a method of another object, it refuses.
+    if (this !== undefined && this !== globalThis) throw new TypeError("Illegal invocation: function called with incorrect `this` reference.");
     const req = new Request(input, init);
     const lines: string[] = [];
     req.headers.forEach((v, k) => lines.push(`${k}: ${v}`));
