@@ -12,9 +12,10 @@ ALTER TABLE api_credentials ADD COLUMN fields_updated_at INTEGER;
 ALTER TABLE api_credentials ADD COLUMN fields_updated_by TEXT;
 
 -- The pool's working copy holds `sharing` (acquire reads it), so a change to it
--- moves the copy's version like the columns of migration 0050. A trigger of its
--- own (0050's stay untouched); expires_at and fields_updated_* are not in the
+-- moves the copy's version like the watched columns of migration 0060: to a fresh
+-- random value that no earlier state had (never `version + 1`, which a D1 restore
+-- can make repeat). A trigger of its own; expires_at and fields_updated_* are not in the
 -- copy (the metadata routes read them from D1), and encrypted_value/key_id are
 -- already watched.
 CREATE TRIGGER pool_copy_credential_sharing_update AFTER UPDATE OF sharing ON api_credentials
-BEGIN UPDATE pool_copy_version SET version = version + 1 WHERE id = 1; END;
+BEGIN UPDATE pool_copy_version SET version = random() & 9007199254740991 WHERE id = 1; END;

@@ -133,7 +133,8 @@ async function main(): Promise<number> {
 
     const fixture: Record<string, { platform: string; tier: string; credentials: { id: number; fields: Record<string, string> }[] }> = {};
     for (const [label, spec] of Object.entries(CREDENTIALS)) {
-      const made = (fixture[label] = { platform: spec.platform, tier: spec.tier, credentials: [] as { id: number; fields: Record<string, string> }[] });
+      const made = { platform: spec.platform, tier: spec.tier, credentials: [] as { id: number; fields: Record<string, string> }[] };
+      fixture[label] = made;
       for (let i = 0; i < (spec.count ?? 1); i++) {
         const fields = Object.fromEntries(spec.fields.map((f) => [f, spec.digits?.includes(f) ? `9${digits(8)}` : canary(label, f)]));
         const row = await vault.call('POST', '/api/credentials', `ApiKey ${adminKey}`, {

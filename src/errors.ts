@@ -38,7 +38,7 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
-export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 
 /**
  * Safe, structured extra facts for the client (field names, row ids, retry
@@ -47,7 +47,7 @@ export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
  */
 export type ErrorDetails = Record<string, unknown> & { code?: never; message?: never };
 
-export interface VaultErrorOptions {
+interface VaultErrorOptions {
   details?: ErrorDetails;
   /** Seconds, sent as a Retry-After header. */
   retryAfter?: number;

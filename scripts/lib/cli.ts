@@ -70,7 +70,7 @@ export function parseCli<F extends Record<string, FlagKind>>(argv: string[], spe
     throw new CliError(`${message} (see --help)`);
   }
   if (parsed.values.help) {
-    process.stdout.write(helpText(spec) + '\n');
+    process.stdout.write(`${helpText(spec)}\n`);
     process.exit(0);
   }
   return parsed as unknown as Parsed<F>;
@@ -80,6 +80,7 @@ export function parseCli<F extends Record<string, FlagKind>>(argv: string[], spe
  * Runs a script's main function: a CliError (or any error) becomes one line on
  * stderr and a non-zero exit. Messages must already be free of secrets.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a main that returns nothing is Promise<void>, which `undefined` would refuse
 export function runMain(name: string, main: () => Promise<number | void>): void {
   main().then(
     (code) => process.exit(code ?? 0),

@@ -99,7 +99,10 @@ export async function waitForHealth(
     const h = res?.body;
     if (res && h && ok(h, res.status)) return h;
     const line = res && h && opts.progress?.(h, res.status);
-    if (line && line !== shown) process.stderr.write(`${(shown = line)}\n`);
+    if (line && line !== shown) {
+      shown = line;
+      process.stderr.write(`${line}\n`);
+    }
     if (!told && Date.now() - started > 3000) {
       told = true;
       process.stderr.write(

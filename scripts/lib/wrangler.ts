@@ -52,6 +52,7 @@ function spawnWrangler(args: string[], input: string | undefined) {
 
 /** A failed wrangler run as one line: the command and wrangler's first error line. */
 function wranglerFailure(args: string[], res: { stdout: string; stderr: string }): CliError {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's colour escapes
   const line = (res.stderr || res.stdout || '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
   return new CliError(`wrangler ${args.slice(0, 3).join(' ')} failed: ${line.replace(/^[\s✘▲X[\]ERROR]+/, '').trim()}`, 1);
 }

@@ -27,16 +27,16 @@ import { pruneStatement, reserveAttempt, successStatements } from './login-throt
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { findUserByEmail, recordLoginStatement } from './users.ts';
 
-export const WRONG_CREDENTIALS = 'Incorrect email or password.';
+const WRONG_CREDENTIALS = 'Incorrect email or password.';
 
-export interface LoginAttempt {
+interface LoginAttempt {
   email: unknown;
   password: unknown;
   /** CF-Connecting-IP, or null when absent (local tools). */
   ip: string | null;
 }
 
-export interface LoginSuccess {
+interface LoginSuccess {
   user: User;
   issued: IssuedToken;
 }
@@ -73,7 +73,7 @@ export async function login(db: Db, config: Config, attempt: LoginAttempt, now =
     throw new VaultError('UNAUTHENTICATED', WRONG_CREDENTIALS);
   }
 
-  const issued = await issueAccessToken(config, user, Math.floor(now / 1000));
+  const issued = await issueAccessToken(config, user, 'password', Math.floor(now / 1000));
   const upgrade = needsRehash(user.hashedPassword) ? await hashPassword(password!) : null;
   const [updated] = await db.batch([
     recordLoginStatement(db, user.id, now, upgrade),

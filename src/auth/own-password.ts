@@ -36,7 +36,8 @@ export async function changeOwnPassword(
     throw validationError([{ field: 'current_password', message: 'is not correct' }], 'The current password is not correct.');
   }
   const updated = await setPassword(db, userId, next, by, 'auth.password_changed', successStatements(db, reservation));
-  const issued = await issueAccessToken(config, updated);
+  // A password change proves the password, nothing stronger.
+  const issued = await issueAccessToken(config, updated, 'password');
   await signingKeyUseStatement(db, issued, Date.now());
   return { issued };
 }

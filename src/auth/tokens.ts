@@ -4,20 +4,27 @@
  * pinned; anything else, an unknown kid, a bad signature, wrong aud/iss or an
  * expired token (beyond a small leeway) fails as `UNAUTHENTICATED`.
  * Checks against the user row (`ver`, is_active) are the middleware's job.
+ *
+ * `issueAccessToken` is the one function that issues a session (cookie or
+ * bearer): every sign-in path (password, passkey, recovery code, OIDC,
+ * Cloudflare Access) and the sliding renewal call it with the sign-in
+ * `method`, which the token carries as the `method` claim. A token without
+ * the claim (issued before it existed) reads as `password`, the weak one.
  */
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { VaultError } from '../errors.ts';
 import type { Config } from '../config.ts';
-import type { Role } from '../kernel/principal.ts';
+import { SIGN_IN_METHODS, type Role, type SignInMethod } from '../kernel/principal.ts';
 
 export const TOKEN_AUDIENCE = 'arena-vault';
 export const TOKEN_ISSUER = 'arena-vault';
 export const CLOCK_LEEWAY_SECONDS = 30;
 
-export interface AccessClaims {
+interface AccessClaims {
   sub: string;
   role: Role;
   ver: number;
+  method: SignInMethod;
   iat: number;
   exp: number;
 }
@@ -32,11 +39,12 @@ export interface IssuedToken {
 export async function issueAccessToken(
   config: Config,
   user: { id: number; role: Role; tokenVersion: number },
+  method: SignInMethod,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<IssuedToken> {
   const key = config.signingKeys.current;
   const expiresIn = config.accessTokenMinutes * 60;
-  const token = await new SignJWT({ role: user.role, ver: user.tokenVersion })
+  const token = await new SignJWT({ role: user.role, ver: user.tokenVersion, method })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: key.kid })
     .setSubject(String(user.id))
     .setIssuedAt(nowSeconds)
@@ -74,10 +82,12 @@ export async function verifyAccessToken(config: Config, token: string, nowSecond
     const sub = payload.sub;
     const role = payload.role;
     const ver = payload.ver;
+    const method = payload.method ?? 'password';
     if (!sub || !/^\d+$/.test(sub)) throw unauthenticated('bad sub');
     if (role !== 'admin' && role !== 'researcher') throw unauthenticated('bad role');
     if (typeof ver !== 'number' || !Number.isInteger(ver)) throw unauthenticated('bad ver');
-    return { sub, role, ver, iat: payload.iat!, exp: payload.exp! };
+    if (!(SIGN_IN_METHODS as readonly unknown[]).includes(method)) throw unauthenticated('bad method');
+    return { sub, role, ver, method: method as SignInMethod, iat: payload.iat!, exp: payload.exp! };
   } catch (e) {
     if (e instanceof VaultError) throw e;
     if (e instanceof joseErrors.JOSEError) throw unauthenticated(`${e.code}${kidSeen ? '' : ' (no kid)'}`);

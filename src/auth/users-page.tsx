@@ -17,7 +17,7 @@ import { ActiveForm, NewUserForm, RoleForm, SetPasswordBody } from './schemas.ts
 import { form, params } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';
 import { problemsText } from '../schema/problems.ts';
-import { createUser, getUser, listUsers, revokeSessions, setPassword, updateUser } from './users.ts';
+import { createUser, listUsers, revokeSessions, setPassword, updateUser } from './users.ts';
 import { VaultError } from '../errors.ts';
 
 export const usersPage = new Hono<AppEnv>();

@@ -19,16 +19,16 @@
 import * as v from 'valibot';
 import { PLATFORMS, PLATFORM_IDS, TIERS, isPlatformId, isTier, type PlatformId, type PlatformSpec, type Tier } from '../arenas/registry.ts';
 import { booleanish, intRange, isoTime, paging, singleLine, strict } from '../schema/types.ts';
-import { DEFAULT_SHARING, SHARING_SETTINGS, type Sharing } from '../pool/lease-rules.ts';
+import { DEFAULT_SHARING, SHARING_SETTINGS, type Sharing } from './sharing.ts';
 import { isMultiLineText, MULTI_LINE_MESSAGE } from '../schema/text.ts';
 import { CREDENTIAL_FIELDS, isPlainObject, type CredentialFields } from './fields.ts';
 
 export const NAME_MAX = 120;
 export const NOTES_MAX = 2000;
-export const QUOTA_MAX = 1_000_000_000;
-export const MAX_LEASES_MAX = 100;
-export const LIST_LIMIT_DEFAULT = 50;
-export const LIST_LIMIT_MAX = 200;
+const QUOTA_MAX = 1_000_000_000;
+const MAX_LEASES_MAX = 100;
+const LIST_LIMIT_DEFAULT = 50;
+const LIST_LIMIT_MAX = 200;
 
 const PLATFORM_MESSAGE = 'must be a platform from the arena registry';
 const TIER_MESSAGE = `must be one of ${TIERS.join(', ')}`;

@@ -10,7 +10,7 @@ import type { CredentialListQuery } from './input.ts';
 import { describeMaskedField } from './masking.ts';
 import type { CredentialView } from './view.ts';
 
-export interface CredentialListPage {
+interface CredentialListPage {
   credentials: CredentialView[];
   total: number;
   limit: number;
@@ -18,7 +18,7 @@ export interface CredentialListPage {
 }
 
 /** `/admin/credentials?…` for a query (empty filters left out). */
-export function listHref(q: Partial<CredentialListQuery>): string {
+function listHref(q: Partial<CredentialListQuery>): string {
   const params = new URLSearchParams();
   if (q.platform) params.set('platform', q.platform);
   if (q.tier) params.set('tier', q.tier);
@@ -28,7 +28,7 @@ export function listHref(q: Partial<CredentialListQuery>): string {
   return s ? `/admin/credentials?${s}` : '/admin/credentials';
 }
 
-export function shortTime(isoTime: string | null): string {
+function shortTime(isoTime: string | null): string {
   return isoTime ? `${isoTime.slice(0, 16).replace('T', ' ')} UTC` : '—';
 }
 
@@ -48,8 +48,9 @@ export function KeyStatusBadge(props: { view: CredentialView }) {
 
 /** An audit actor of the pool (`api_key:N`, `service_binding`) as a page names it. */
 function collectorLabel(actor: string | null): string {
-  const key = /^api_key:(\d+)$/.exec(actor ?? '');
-  if (key) return `collector key #${key[1]}`;
+  // api_key:<key prefix> (auth/api-keys.ts apiKeyActor): the prefix the API-keys page lists, never reused.
+  const key = /^api_key:([A-Za-z0-9_-]+)$/.exec(actor ?? '');
+  if (key) return `collector key ${key[1]}`;
   return actor === 'service_binding' ? 'the service binding (RPC)' : (actor ?? 'a collector');
 }
 

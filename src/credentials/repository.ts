@@ -51,7 +51,7 @@ export function insertCredentialStatement(db: Db, row: NewCredentialRow) {
 }
 
 /** What an import writes per row (scripts/import-credentials.ts); `created_by` stays NULL and the other columns take their defaults. */
-export type ImportedCredentialRow = Required<
+type ImportedCredentialRow = Required<
   Pick<NewCredentialRow, 'platform' | 'tier' | 'credentialName' | 'encryptedValue' | 'keyId' | 'isActive' | 'dailyQuota' | 'monthlyQuota' | 'notes' | 'createdAt' | 'updatedAt'>
 >;
 
@@ -193,7 +193,7 @@ export const ROWS_PER_STATEMENT = 24;
  * has the id, key_id and encrypted_value we read (`WHERE id = ? AND key_id = ?
  * AND encrypted_value = ?`, one VALUES tuple per row); it returns the ids it changed.
  */
-export function compareAndSetSql(rows: number): string {
+function compareAndSetSql(rows: number): string {
   const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
   return `UPDATE api_credentials SET encrypted_value = v.column4, key_id = ?
 FROM (VALUES ${tuples}) AS v
@@ -202,7 +202,7 @@ RETURNING api_credentials.id`;
 }
 
 /** One re-encrypted row: written only if it still holds `fromKeyId` / `fromValue`. */
-export interface CipherRowUpdate { id: number; fromKeyId: string; fromValue: string; toKeyId: string; toValue: string }
+interface CipherRowUpdate { id: number; fromKeyId: string; fromValue: string; toKeyId: string; toValue: string }
 
 /**
  * Re-encrypts `updates` compare-and-set on (id, key_id, encrypted_value): a
@@ -263,13 +263,24 @@ export interface PoolCopyCredentialRow {
   sharing: 'allowed' | 'never' | null;
 }
 
-/** Every row as the pool copies it; a raw statement because it rides in the copy's one D1 batch with the version read. */
-export function poolCopyCredentialsStatement(d1: D1Database): D1PreparedStatement {
+/**
+ * One page of rows as the pool copies them (id > afterId, in id order), as ONE
+ * JSON text `rows` (an array of column arrays, in PoolCopyCredentialRow's
+ * order) with the page's `last` id and row count `n`: the pool writes it into
+ * its own SQLite in one statement, so a sync never holds a JS object per row
+ * nor the whole table (pool/d1-source.ts syncCopy). Raw: drizzle cannot
+ * express json_group_array over an ordered, limited subquery.
+ */
+export function poolCopyCredentialsPageStatement(d1: D1Database, afterId: number, limit: number): D1PreparedStatement {
   return d1.prepare(
-    `SELECT id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing
-     FROM api_credentials ORDER BY id`,
-  );
+    `SELECT json_group_array(json_array(id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing)) AS rows,
+            max(id) AS last, count(*) AS n
+     FROM (SELECT * FROM api_credentials WHERE id > ?1 ORDER BY id LIMIT ?2)`,
+  ).bind(afterId, limit);
 }
+
+/** A page as poolCopyCredentialsPageStatement answers it. */
+export interface PoolCopyCredentialsPage { rows: string; last: number | null; n: number }
 
 /**
  * The pool's coalesced usage: `last_used_at` and `last_error_at` only move

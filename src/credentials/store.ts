@@ -51,10 +51,10 @@ const AUDITED_SETTINGS = [
   ['expiresAt', 'expires_at'],
 ] as const satisfies readonly (readonly [keyof CredentialPatch & keyof CredentialRowChanges, string])[];
 
-export interface CredentialStoreDeps {
+interface CredentialStoreDeps {
   db: Db;
   ring: CredentialKeyRing;
-  /** Audit actor, e.g. `user:3` or `api_key:7`. */
+  /** Audit actor, e.g. `user:3` or `api_key:Ab3dEf6hIj9k`. */
   actor: string;
   userId: number | null;
   ip?: string | null;

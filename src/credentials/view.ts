@@ -93,7 +93,7 @@ export type VerifyReport = v.InferOutput<typeof VerifyReportSchema>;
  * vault), told apart at this edge into `missing_key` (key id not in the ring)
  * and `undecryptable` (token or payload bad), as the public JSON has always said.
  */
-export type PublicKeyStatus = CredentialView['key_status'];
+type PublicKeyStatus = CredentialView['key_status'];
 
 export function publicKeyStatus(opened: OpenedCredential): PublicKeyStatus {
   if (opened.readable) return opened.keyStatus;

@@ -22,7 +22,7 @@ import { loadArenaHealthInput } from './data.ts';
 export const arenaHealthRoutes = new Hono<AppEnv>();
 
 /** `?deep=1` (or true): decrypt every row instead of a sample; admins only. */
-export const ArenaHealthQuery = strict({ deep: v.optional(booleanish, 'false') });
+const ArenaHealthQuery = strict({ deep: v.optional(booleanish, 'false') });
 
 arenaHealthRoutes.get(
   '/api/arenas/health',

@@ -15,16 +15,11 @@
  * query design, or with credentials configured); a held collection lock makes
  * it at least `degraded`.
  */
-import { ARENA_IDS, ARENAS, arenaTiers, platformsForArena, type Tier } from '../arenas/registry.ts';
-import { DEFAULT_MAX_LEASES } from '../pool/lease-rules.ts';
+import { ARENA_IDS, ARENAS, arenaTiers, platformsForArena } from '../arenas/registry.ts';
+import { blockReason, DEFAULT_MAX_LEASES, FRESH_STATE, quotaExhausted, type PoolCandidate } from '../pool/lease-rules.ts';
 import type { CredentialKeyStatus } from '../crypto/key-ring.ts';
 import type { CredentialFactsRow } from '../credentials/repository.ts';
-
-export type ArenaStatus = 'ok' | 'degraded' | 'error' | 'no_credentials_needed';
-export type OverallStatus = 'ok' | 'degraded' | 'error';
-
-/** A credential row's facts (no ciphertext), as its owner reads them. */
-export type HealthRow = CredentialFactsRow;
+import type { ArenaStatus, ArenaTierHealth, CredentialCounts, OverallStatus } from './schemas.ts';
 
 export interface PoolFacts {
   cooldown_until: number | null;
@@ -36,35 +31,8 @@ export interface PoolFacts {
   used_this_month: number;
 }
 
-export interface CredentialCounts {
-  total: number;
-  active: number;
-  usable_now: number;
-  cooling_down: number;
-  /** Active rows at or over their daily or monthly quota. */
-  quota_exhausted: number;
-  leased: number;
-  current_key: number;
-  previous_key: number;
-  undecryptable: number;
-}
-
-export interface ArenaTierHealth {
-  arena: string;
-  label: string;
-  tier: Tier;
-  platforms: string[];
-  status: ArenaStatus;
-  in_use: boolean;
-  /** Collection is locked (a key rotation runs): no lease for this tier until it ends. */
-  locked: boolean;
-  credentials: CredentialCounts;
-  /** Ids of rows that cannot be read (key missing or failed decryption). Only for signed-in callers. */
-  undecryptable_ids?: number[];
-}
-
 export interface HealthInput {
-  rows: readonly HealthRow[];
+  rows: readonly CredentialFactsRow[];
   keyStatus: (keyId: string) => CredentialKeyStatus;
   /** Rows whose key is in the ring but which failed a decrypt check. */
   failedIds: ReadonlySet<number>;
@@ -81,28 +49,44 @@ type RowClass = {
   active: boolean; readable: boolean; key: 'current' | 'previous' | 'undecryptable'; cooling: boolean; overQuota: boolean; leased: boolean; usable: boolean;
 };
 
-function classify(r: HealthRow, input: HealthInput): RowClass {
-  const ks = input.keyStatus(r.key_id);
-  const key = ks === 'missing' || input.failedIds.has(r.id) ? 'undecryptable' : ks;
+/** The row as the pool's chooser sees it, so "usable now" is the pool's own rule (lease-rules.ts blockReason). */
+function asCandidate(r: CredentialFactsRow, input: HealthInput): PoolCandidate {
   const p = input.pool.get(r.id);
-  const active = Boolean(r.is_active);
-  const cooling = p?.cooldown_until !== null && p?.cooldown_until !== undefined && p.cooldown_until > input.now;
-  const leases = p?.leases ?? 0;
-  const overQuota =
-    (r.daily_quota !== null && (p?.used_today ?? 0) >= r.daily_quota) || (r.monthly_quota !== null && (p?.used_this_month ?? 0) >= r.monthly_quota);
-  const readable = key !== 'undecryptable';
   return {
-    active,
-    readable,
-    key,
-    cooling: active && cooling,
-    overQuota: active && overQuota,
-    leased: leases > 0,
-    usable: active && readable && !cooling && !overQuota && (p?.limiting_leases ?? leases) < Math.max(1, r.max_leases ?? DEFAULT_MAX_LEASES),
+    id: r.id,
+    isActive: Boolean(r.is_active),
+    keyAvailable: input.keyStatus(r.key_id) !== 'missing',
+    undecryptable: input.failedIds.has(r.id),
+    maxLeases: r.max_leases ?? DEFAULT_MAX_LEASES,
+    dailyQuota: r.daily_quota,
+    monthlyQuota: r.monthly_quota,
+    lastUsedAt: null,
+    state: { ...FRESH_STATE, cooldownUntil: p?.cooldown_until ?? null },
+    activeLeases: p?.leases ?? 0,
+    exclusiveLeases: p?.limiting_leases ?? p?.leases ?? 0,
+    earliestLeaseExpiry: null,
+    usedToday: p?.used_today ?? 0,
+    usedThisMonth: p?.used_this_month ?? 0,
   };
 }
 
-type Classified = { row: HealthRow; cls: RowClass };
+function classify(r: CredentialFactsRow, input: HealthInput): RowClass {
+  const ks = input.keyStatus(r.key_id);
+  const key = ks === 'missing' || input.failedIds.has(r.id) ? 'undecryptable' : ks;
+  const candidate = asCandidate(r, input);
+  return {
+    active: candidate.isActive,
+    readable: key !== 'undecryptable',
+    key,
+    // Counted apart from `usable`: a cooling row may also be over quota or unreadable.
+    cooling: candidate.isActive && (candidate.state.cooldownUntil ?? 0) > input.now,
+    overQuota: candidate.isActive && quotaExhausted(candidate),
+    leased: candidate.activeLeases > 0,
+    usable: blockReason(candidate, input.now) === null,
+  };
+}
+
+type Classified = { row: CredentialFactsRow; cls: RowClass };
 
 function byPlatformTierOf(input: HealthInput): Map<string, Classified[]> {
   const byPlatformTier = new Map<string, Classified[]>();

@@ -26,7 +26,7 @@ function unauthenticated(c: Context<AppEnv>): Response {
  * `pool`, an `ApiKey` deferred to the pool object (isPoolPath) passes here and
  * is decided there, with apiKeyPrincipal and apiRefusal.
  */
-export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
+function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
   return attachSpec<MiddlewareHandler<AppEnv>>(async (c, next) => {
     const p = c.var.principal;
     if (!p && permission === 'pool' && c.var.poolApiKey) return next();

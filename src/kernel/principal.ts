@@ -12,6 +12,19 @@
 import { VaultError } from '../errors.ts';
 
 export type Role = 'admin' | 'researcher';
+
+/**
+ * How a person signed in, carried in the session JWT (`method` claim, tokens.ts)
+ * and on the principal. Everything but `password` is strong: phishing-resistant
+ * (passkey), a single-use code standing in for one (recovery), or an identity
+ * provider's own sign-in (oidc, Cloudflare access).
+ */
+export const SIGN_IN_METHODS = ['password', 'passkey', 'recovery', 'oidc', 'access'] as const;
+export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
+
+export function isStrongMethod(method: SignInMethod): boolean {
+  return method !== 'password';
+}
 export type ApiKeyScope = 'collector' | 'admin';
 
 /**
@@ -29,7 +42,11 @@ export interface Principal {
   /** Set for API keys only. */
   apiKeyId?: number;
   email?: string;
-  /** How the audit log names this actor, e.g. `user:3` or `api_key:7`. Never a secret. */
+  /** How the person signed in (sessions and bearer tokens; absent for API keys). */
+  method?: SignInMethod;
+  /** isStrongMethod(method): false for a password sign-in and for API keys. */
+  strong?: boolean;
+  /** How the audit log names this actor, e.g. `user:3` or `api_key:Ab3dEf6hIj9k`. Never a secret. */
   actor: string;
   /**
    * The one answer every guard reads (see effectivePermissions). The role and
@@ -39,7 +56,7 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
 }
 
-export type CallerFacts =
+type CallerFacts =
   | { via: 'session' | 'bearer'; role: Role }
   /** `ownerRole` is null for a service key (no user); an inactive owner never gets here. */
   | { via: 'api_key'; scope: ApiKeyScope; ownerRole: Role | null };
@@ -72,6 +89,19 @@ export function effectivePermissions(f: CallerFacts): ReadonlySet<Permission> {
   return new Set<Permission>(role === 'admin' ? ['user', 'admin', 'pool'] : ['user']);
 }
 
+/** The principal of a signed-in person (a session cookie, a bearer token, or a Cloudflare Access assertion). */
+export function personPrincipal(user: { id: number; email: string; role: Role }, via: 'session' | 'bearer', method: SignInMethod): Principal {
+  return {
+    via,
+    userId: user.id,
+    email: user.email,
+    method,
+    strong: isStrongMethod(method),
+    actor: `user:${user.id}`,
+    permissions: effectivePermissions({ via, role: user.role }),
+  };
+}
+
 export function can(p: Principal | undefined, permission: Permission): boolean {
   return p?.permissions.has(permission) ?? false;
 }
@@ -102,7 +132,7 @@ export function apiRefusal(p: Principal | undefined, permission: Permission): Va
 
 /** Who did it and from where, for the audit log: the one Actor (users, API keys, recovery, …). */
 export interface Actor {
-  /** `user:<id>`, `api_key:<id>`, `script:<name>` or a system actor. */
+  /** `user:<id>`, `api_key:<prefix>`, `script:<name>` or a system actor. */
   actor: string;
   ip?: string | null;
 }

@@ -43,7 +43,8 @@ export class ByIdStore {
     for (const r of this.#sql.exec('SELECT * FROM cooldowns_by_id')) {
       out.set(r.credential_id as number, { until: r.until as number, reason: r.reason as string, setBy: r.set_by as string, setAt: r.set_at as number });
     }
-    return (this.#cooldowns = out);
+    this.#cooldowns = out;
+    return out;
   }
 
   /** Until when the credential is cooled down by id, or null (a past one counts as none). */

@@ -51,7 +51,7 @@ export interface PoolClient extends PoolLockApi {
 
 /** The pool's lease, reset and snapshot methods; each rethrows pool errors as VaultErrors. */
 export function pool(env: Pick<Env, 'POOL'>): PoolClient {
-  const s = poolStub(env) as unknown as DurableObjectStub<CredentialPool>;
+  const s = poolStub(env);
   return {
     lock: (holder) => call(s.lock(holder)) as Promise<LockStatus>,
     unlock: (holder) => call(s.unlock(holder)) as Promise<LockStatus>,

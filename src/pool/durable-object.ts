@@ -13,7 +13,7 @@
  *   (pool/follow-writes.ts), so an edited, deactivated or deleted credential,
  *   a revoked key or a demoted owner counts from the very next request;
  * - D1 counts every change the copy cares about in `pool_copy_version`
- *   (triggers, migration 0050); the copy is re-read in full, in one D1 batch,
+ *   (triggers, migration 0060); the copy is re-read in full, page by page,
  *   whenever its version differs: on those calls, on unlock after a rotation,
  *   on the alarm, and before refusing an unknown key or answering "no
  *   credential" (so a row written behind the app's back is found, too);
@@ -38,6 +38,7 @@
  * Expected failures are thrown as VaultErrors; their properties cross RPC
  * (see reviveVaultError in src/errors.ts).
  */
+import { DEFAULT_SHARING } from '../credentials/sharing.ts';
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { VaultError } from '../errors.ts';
@@ -52,9 +53,9 @@ import { apiRefusal } from '../kernel/principal.ts';
 import type { LockStatus, PoolLockApi } from './lock-api.ts';
 import { PoolStore, type LeaseRecord } from './pool-store.ts';
 import { CopyStore, type CopiedCredential, type Outbox } from './copy-store.ts';
-import { readSnapshot, readVersion, writeUsage } from './d1-source.ts';
+import { readVersion, syncCopy, writeUsage } from './d1-source.ts';
 import {
-  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, DEFAULT_SHARING, FRESH_STATE, RECENT_HOLDER_WINDOW_MS, applyErrorReport, applyErrorReset, applyLeased,
+  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, FRESH_STATE, RECENT_HOLDER_WINDOW_MS, applyErrorReport, applyErrorReset, applyLeased,
   applySuccessfulRelease, chooseCredential, effectiveCooldown, leaseExpiry, limitingLeases, quotaPeriods, unitsCorrection,
   type CredentialPoolState, type NoCredentialDetails, type PoolCandidate,
 } from './lease-rules.ts';
@@ -150,11 +151,10 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     // If the process dies before the copy is replaced, this alarm finds the copy behind and syncs again.
     this.#scheduleAlarm(FLUSH_INTERVAL_MS);
     console.info(JSON.stringify({ level: 'info', event: 'pool.sync', phase: 'start', copy_version: this.#copy.version() }));
-    const snapshot = await readSnapshot(this.env.DB);
-    this.#copy.replaceAll(snapshot, Date.now());
+    const synced = await syncCopy(this.env.DB, this.#copy, Date.now());
     console.info(JSON.stringify({
-      level: 'info', event: 'pool.sync', phase: 'done', copy_version: snapshot.version,
-      credentials: snapshot.credentials.length, api_keys: snapshot.apiKeys.length,
+      level: 'info', event: 'pool.sync', phase: 'done', copy_version: synced.version,
+      credentials: synced.credentials, api_keys: synced.apiKeys,
     }));
   }
 
@@ -350,7 +350,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       const opened = await openCredential(ring, row.encryptedValue, row.keyId);
       // The copy may have changed while we decrypted (a write answered meanwhile): never lease what it no longer offers.
       const current = this.#copy.credential(choice.id);
-      const changed = !current || !current.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
+      const changed = !current?.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
       if (opened.readable && !changed) {
         this.#usageDays.leased(choice.id, now);
         return {

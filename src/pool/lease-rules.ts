@@ -9,6 +9,7 @@
  *   const choice = chooseCredential(candidates, Date.now());
  *   if (choice.ok) reserve(choice.id); else refuse(choice.reason, choice.details);
  */
+import { DEFAULT_SHARING, type Sharing } from '../credentials/sharing.ts';
 
 export const DEFAULT_LEASE_TTL_SECONDS = 600;
 export const MIN_LEASE_TTL_SECONDS = 30;
@@ -34,9 +35,6 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
  */
 export const LEASE_MODES = ['exclusive', 'shared'] as const;
 export type LeaseMode = (typeof LEASE_MODES)[number];
-export const SHARING_SETTINGS = ['allowed', 'never'] as const;
-export type Sharing = (typeof SHARING_SETTINGS)[number];
-export const DEFAULT_SHARING: Sharing = 'allowed';
 
 /** The mode a request for `requested` is granted on a credential: shared only where sharing is allowed. */
 export function grantedMode(requested: LeaseMode, sharing: Sharing): LeaseMode {
@@ -133,7 +131,8 @@ export function blockReason(c: PoolCandidate, now: number, mode: LeaseMode = 'ex
   return null;
 }
 
-function quotaExhausted(c: PoolCandidate): boolean {
+/** At or over its daily or monthly quota (health counts these apart as `quota_exhausted`). */
+export function quotaExhausted(c: PoolCandidate): boolean {
   return (c.dailyQuota !== null && c.usedToday >= c.dailyQuota) || (c.monthlyQuota !== null && c.usedThisMonth >= c.monthlyQuota);
 }
 

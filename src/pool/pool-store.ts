@@ -129,7 +129,10 @@ export class PoolStore {
     const { byId, byCredential } = this.#leases();
     byId.set(l.leaseId, l);
     let mine = byCredential.get(l.credentialId);
-    if (!mine) byCredential.set(l.credentialId, (mine = new Map()));
+    if (!mine) {
+      mine = new Map();
+      byCredential.set(l.credentialId, mine);
+    }
     mine.set(l.leaseId, l);
   }
 
@@ -205,7 +208,10 @@ export class PoolStore {
       for (const l of byCredential.get(id)?.values() ?? []) {
         if (l.expiresAt <= now) continue;
         let seen = out.get(id);
-        if (!seen) out.set(id, (seen = { count: 0, earliestExpiry: l.expiresAt, exclusive: 0, earliestExclusiveExpiry: null }));
+        if (!seen) {
+          seen = { count: 0, earliestExpiry: l.expiresAt, exclusive: 0, earliestExclusiveExpiry: null };
+          out.set(id, seen);
+        }
         seen.count++;
         seen.earliestExpiry = Math.min(seen.earliestExpiry, l.expiresAt);
         if (l.mode !== 'shared') {
@@ -255,7 +261,8 @@ export class PoolStore {
         consecutiveAuthFailures: r.consecutive_auth_failures as number,
       });
     }
-    return (this.#states = out);
+    this.#states = out;
+    return out;
   }
 
   /** Writes the state if it differs from the one held (an unchanged state costs no write). */

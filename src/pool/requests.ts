@@ -16,6 +16,7 @@ import { ERROR_KINDS, LEASE_MODES, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECOND
 import type {
   CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
 } from './types.ts';
+import type { Same } from '../kernel/types.ts';
 
 const MAX_UNITS = 1_000_000_000;
 
@@ -148,7 +149,6 @@ export const ExpiresAtSchema = v.object({ credential_id: v.number(), expires_at:
 
 export const FieldsUpdatedSchema = v.object({ lease_id: v.string(), credential_id: v.number(), updated_at: IsoTimestamp });
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const SCHEMAS_MATCH_PUBLISHED_TYPES: [
   Same<v.InferOutput<typeof LeaseSchema>, Lease>,
   Same<v.InferOutput<typeof RenewedSchema>, LeaseRenewal>,

@@ -8,7 +8,9 @@
  * A cell is 401 / 403 (refused), `login` (a page's redirect to
  * /login?next=…, its way of saying 401), or `ok`: the guard let the caller
  * through, so whatever the handler answers (200, 404 for the made-up id,
- * 422 for the empty body, 405 ...) is neither 401, 403 nor that redirect.
+ * 422 for the empty body, 405 ...) is neither 401, 403 nor that redirect,
+ * and not a 5xx either: a route that breaks for a caller it lets in is a
+ * failure, not a pass (the cell then shows the status).
  *
  * Each route gets its own fresh callers (users, keys, tokens), so a
  * state-changing route (logout-all, revoke) cannot spill into the next row.
@@ -71,6 +73,8 @@ const ROUTES: Record<string, Policy> = {
   'GET /api/arenas/health': 'public',
   'GET /login': 'public',
   'POST /login': 'public',
+  'GET /login/oidc': 'public',
+  'GET /login/oidc/callback': 'public',
   'POST /logout': 'public',
   'POST /api/auth/login': 'public',
   'POST /api/auth/logout': 'public',
@@ -205,7 +209,7 @@ async function insertKey(scope: 'collector' | 'admin', userId: number | null, op
 }
 
 async function tokenFor(user: { id: number }, role: Role, nowSeconds?: number): Promise<string> {
-  return (await issueAccessToken(await loadConfig(env), { id: user.id, role, tokenVersion: 0 }, nowSeconds)).token;
+  return (await issueAccessToken(await loadConfig(env), { id: user.id, role, tokenVersion: 0 }, 'password', nowSeconds)).token;
 }
 
 /** The Authorization / Cookie headers of one fresh caller of each kind. */
@@ -279,7 +283,7 @@ async function call(method: string, path: string, headers: Record<string, string
   await res.arrayBuffer();
   if (res.status === 401 || res.status === 403) return res.status;
   if (res.status === 303 && (res.headers.get('location') ?? '').startsWith('/login?next=')) return 'login';
-  return 'ok';
+  return res.status >= 500 ? res.status : 'ok';
 }
 
 describe('authorization matrix', () => {

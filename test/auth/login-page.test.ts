@@ -112,7 +112,7 @@ describe('CSRF on the login form (and every form post)', () => {
     const other = await openForm();
     const attempts: Response[] = [
       await postForm('/login', { ...form, csrfToken: '' }, { email: u.email, password: u.password }),
-      await postForm('/login', { ...form, csrfToken: 'A'.repeat(43) + '=' }, { email: u.email, password: u.password }),
+      await postForm('/login', { ...form, csrfToken: `${'A'.repeat(43)}=` }, { email: u.email, password: u.password }),
       await postForm('/login', { cookie: form.cookie, csrfToken: other.csrfToken }, { email: u.email, password: u.password }),
       await postForm('/login', form, { email: u.email, password: u.password }, { origin: 'https://evil.example' }),
       await postForm('/login', form, { email: u.email, password: u.password }, { origin: 'null', 'sec-fetch-site': 'cross-site' }),
@@ -175,8 +175,8 @@ describe('sessions in the browser', () => {
     const u = await userWithPassword('admin');
     const config = await loadConfig(env);
     const now = Math.floor(Date.now() / 1000);
-    const young = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, now - 60);
-    const old = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, now - 16 * 60);
+    const young = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, 'password', now - 60);
+    const old = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, 'password', now - 16 * 60);
     const r1 = await SELF.fetch(`${ORIGIN}/api/auth/me`, { headers: { cookie: `__Host-av_session=${young.token}` } });
     expect(r1.status).toBe(200);
     expect(cookieValue(r1, '__Host-av_session')).toBeUndefined();
@@ -187,8 +187,20 @@ describe('sessions in the browser', () => {
     expect(renewed.attrs.get('max-age')).toBe('1800');
     const claims = JSON.parse(atob(renewed.value.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
     expect(claims.iat).toBeGreaterThanOrEqual(now);
+    expect(claims.method).toBe('password');
     const usage = await env.DB.prepare('SELECT last_expires_at FROM signing_key_usage WHERE kid = ?').bind(config.signingKeys.current.kid).first<{ last_expires_at: number }>();
     expect(usage!.last_expires_at).toBeGreaterThanOrEqual(claims.exp * 1000);
+  });
+
+  it('sliding renewal keeps the sign-in method (a refresh proves nothing new)', async () => {
+    const u = await userWithPassword('researcher');
+    const config = await loadConfig(env);
+    const old = await issueAccessToken(config, { id: u.id, role: 'researcher', tokenVersion: 0 }, 'passkey', Math.floor(Date.now() / 1000) - 16 * 60);
+    const res = await SELF.fetch(`${ORIGIN}/api/auth/me`, { headers: { cookie: `__Host-av_session=${old.token}` } });
+    expect(res.status).toBe(200);
+    const renewed = cookieValue(res, '__Host-av_session')!;
+    expect(renewed).toBeTruthy();
+    expect(JSON.parse(atob(renewed.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).method).toBe('passkey');
   });
 
   it('POST /logout clears the cookie, redirects to /login and is audited', async () => {

@@ -97,7 +97,7 @@ describe('rotating SECRET_KEY with zero downtime', () => {
   it('sliding renewal during the overlap moves a browser session onto the new key', async () => {
     const u = await userWithPassword('researcher');
     const configA = await loadConfig(step1);
-    const old = await issueAccessToken(configA, { id: u.id, role: 'researcher', tokenVersion: 0 }, Math.floor(Date.now() / 1000) - 20 * 60);
+    const old = await issueAccessToken(configA, { id: u.id, role: 'researcher', tokenVersion: 0 }, 'password', Math.floor(Date.now() / 1000) - 20 * 60);
     const res = await call(step2, '/api/auth/me', { headers: { cookie: `__Host-av_session=${old.token}` } });
     expect(res.status).toBe(200);
     const renewed = setCookies(res).find((c) => c.name === '__Host-av_session')!;

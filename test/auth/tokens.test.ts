@@ -25,11 +25,11 @@ async function expectRefused(token: string) {
 }
 
 /** A token shaped like ours, with any header, claims and key. */
-function forge(userId: number, opts: { alg?: string; kid?: string | null; aud?: string; iss?: string; ver?: number; exp?: number; key?: Uint8Array | CryptoKey } = {}) {
+function forge(userId: number, opts: { alg?: string; kid?: string | null; aud?: string; iss?: string; ver?: number; exp?: number; method?: unknown; key?: Uint8Array | CryptoKey } = {}) {
   const now = Math.floor(Date.now() / 1000);
   const header: Record<string, unknown> = { alg: opts.alg ?? 'HS256', typ: 'JWT' };
   if (opts.kid !== null) header.kid = opts.kid ?? KID_1;
-  return new SignJWT({ role: 'admin', ver: opts.ver ?? 0 })
+  return new SignJWT({ role: 'admin', ver: opts.ver ?? 0, ...(opts.method === undefined ? {} : { method: opts.method }) })
     .setProtectedHeader(header as { alg: string })
     .setSubject(String(userId))
     .setIssuedAt(now)
@@ -43,7 +43,7 @@ describe('a genuine token', () => {
   it('is accepted and carries sub, role, ver, iat, exp, aud, iss and the kid of the current key', async () => {
     const u = await userWithPassword('admin');
     const config = await loadConfig(env);
-    const { token } = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 });
+    const { token } = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, 'password');
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT', kid: KID_1 });
     const claims = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
     expect(claims).toMatchObject({ sub: String(u.id), role: 'admin', ver: 0, aud: TOKEN_AUDIENCE, iss: TOKEN_ISSUER });
@@ -53,6 +53,26 @@ describe('a genuine token', () => {
     expect(((await res.json()) as { email: string }).email).toBe(u.email);
     // A forged-but-correct token passes too: the helper below is a faithful baseline.
     expect((await me(await forge(u.id))).status).toBe(200);
+  });
+});
+
+describe('the sign-in method (the seam every sign-in path shares)', () => {
+  it('travels in the `method` claim and reads back; a token without it reads as password (weak)', async () => {
+    const u = await userWithPassword('researcher');
+    const config = await loadConfig(env);
+    for (const method of ['password', 'passkey', 'recovery', 'oidc', 'access'] as const) {
+      const { token } = await issueAccessToken(config, { id: u.id, role: 'researcher', tokenVersion: 0 }, method);
+      const claims = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
+      expect(claims.method).toBe(method);
+      await expect(verifyAccessToken(config, token)).resolves.toMatchObject({ method });
+    }
+    await expect(verifyAccessToken(config, await forge(u.id))).resolves.toMatchObject({ method: 'password' });
+  });
+
+  it('an unknown method is refused like any forged claim', async () => {
+    const u = await userWithPassword('researcher');
+    await expectRefused(await forge(u.id, { method: 'magic' }));
+    await expectRefused(await forge(u.id, { method: 7 }));
   });
 });
 
@@ -97,7 +117,7 @@ describe('attack suite: each is 401 UNAUTHENTICATED', () => {
     const sig = good.split('.')[2]!;
     const flipped = (sig[5] === 'A' ? 'B' : 'A');
     await expectRefused(`${good.split('.').slice(0, 2).join('.')}.${sig.slice(0, 5)}${flipped}${sig.slice(6)}`);
-    await expectRefused(good.split('.').slice(0, 2).join('.') + '.');
+    await expectRefused(`${good.split('.').slice(0, 2).join('.')}.`);
     await expectRefused('not-a-jwt');
   });
 
@@ -106,12 +126,12 @@ describe('attack suite: each is 401 UNAUTHENTICATED', () => {
     const config = await loadConfig(env);
     const now = Math.floor(Date.now() / 1000);
     const life = config.accessTokenMinutes * 60;
-    const inLeeway = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, now - life - 5);
+    const inLeeway = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, 'password', now - life - 5);
     expect((await me(inLeeway.token)).status).toBe(200);
-    const expired = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, now - life - CLOCK_LEEWAY_SECONDS - 60);
+    const expired = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, 'password', now - life - CLOCK_LEEWAY_SECONDS - 60);
     await expectRefused(expired.token);
     // At the exact boundary (deterministic clock): valid until exp + leeway, refused from then on.
-    const t = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, 1_000_000);
+    const t = await issueAccessToken(config, { id: u.id, role: 'admin', tokenVersion: 0 }, 'password', 1_000_000);
     await expect(verifyAccessToken(config, t.token, t.expiresAt + CLOCK_LEEWAY_SECONDS - 1)).resolves.toMatchObject({ sub: String(u.id) });
     await expect(verifyAccessToken(config, t.token, t.expiresAt + CLOCK_LEEWAY_SECONDS)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
@@ -154,7 +174,7 @@ describe('new tokens are always signed with the current key', () => {
     const { config: onlyB } = await parseConfig({ SECRET_KEY: TEST_SECRET_KEY_2, CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY });
     const { config: onlyA } = await parseConfig({ SECRET_KEY: TEST_SECRET_KEY, CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY });
     for (let i = 0; i < 5; i++) {
-      const issued = await issueAccessToken(config!, { id: 1, role: 'researcher', tokenVersion: 0 });
+      const issued = await issueAccessToken(config!, { id: 1, role: 'researcher', tokenVersion: 0 }, 'password');
       expect(issued.kid).toBe(KID_2);
       expect(decodeProtectedHeader(issued.token).kid).toBe(KID_2);
       await expect(verifyAccessToken(onlyB!, issued.token)).resolves.toMatchObject({ sub: '1' });

@@ -26,7 +26,7 @@ beforeEach(async () => {
     if (this !== undefined && this !== globalThis) throw new TypeError("Illegal invocation: function called with incorrect `this` reference.");
     const req = new Request(input, init);
     const lines: string[] = [];
-    req.headers.forEach((v, k) => lines.push(`${k}: ${v}`));
+    for (const [k, v] of req.headers) lines.push(`${k}: ${v}`);
     const headers = lines.join('\n');
     sent.push({ url: req.url, text: `${req.method} ${req.url}\n${headers}\n${await req.text()}` });
     return answer();

@@ -23,9 +23,9 @@ beforeEach(async () => {
   collector = await apiKeyHeaders('collector');
 });
 
-async function keyIdOf(headers: Record<string, string>): Promise<number> {
-  const prefix = apiKeyPrefix(headers.authorization!.replace(/^ApiKey /, ''));
-  return (await env.DB.prepare('SELECT id FROM api_keys WHERE key_prefix = ?').bind(prefix).first<{ id: number }>())!.id;
+/** The key's never-reused identity in actors and `fields_updated_by`: its public prefix (auth/api-keys.ts apiKeyActor). */
+function keyPrefixOf(headers: Record<string, string>): string {
+  return apiKeyPrefix(headers.authorization!.replace(/^ApiKey /, ''))!;
 }
 
 async function acquire(headers = collector) {
@@ -58,7 +58,7 @@ describe('POST /api/pool/update-fields', () => {
     const fernet = await Fernet.fromKey(TEST_CREDENTIAL_KEY);
     expect(row.key_id).toBe(fernet.keyId);
     expect(JSON.parse(new TextDecoder().decode(await fernet.decrypt(row.encrypted_value)))).toEqual({ api_key: NEW });
-    const actor = `api_key:${await keyIdOf(collector)}`;
+    const actor = `api_key:${keyPrefixOf(collector)}`;
     expect(row.fields_updated_by).toBe(actor);
     expect(row.fields_updated_at).toBe(Date.parse(r.body.updated_at));
 
@@ -104,17 +104,17 @@ describe('POST /api/pool/update-fields', () => {
     expect((await acquire()).fields).toEqual({ api_key: OLD });
   });
 
-  it('is shown on the credential pages and in the admin API: updated by collector key #N at T', async () => {
+  it('is shown on the credential pages and in the admin API: updated by collector key <prefix> at T', async () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: OLD }, name: 'refreshed one' });
     const lease = await acquire();
     const r = await update({ lease_id: lease.lease_id, fields: { api_key: NEW } });
-    const keyId = await keyIdOf(collector);
+    const prefix = keyPrefixOf(collector);
     const admin = await createTestUser('admin');
     const view = await SELF.fetch(`https://vault.test/api/credentials/${id}`, { headers: admin.headers });
     const body = (await view.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ fields_updated_by: `api_key:${keyId}`, fields_updated_at: r.body.updated_at, sharing: 'allowed', expires_at: null });
+    expect(body).toMatchObject({ fields_updated_by: `api_key:${prefix}`, fields_updated_at: r.body.updated_at, sharing: 'allowed', expires_at: null });
     const page = await pageSession(admin);
-    const shown = `Fields updated by collector key #${keyId} at ${(r.body.updated_at as string).slice(0, 16).replace('T', ' ')} UTC`;
+    const shown = `Fields updated by collector key ${prefix} at ${(r.body.updated_at as string).slice(0, 16).replace('T', ' ')} UTC`;
     const list = await page.get('/admin/credentials?platform=serper');
     expect(list.html).toContain(shown);
     expect(list.html).not.toContain('CANARY');

@@ -109,13 +109,13 @@ describe('NewCredentialBody', () => {
 
   it('lists every problem also when the platform is not in the registry', () => {
     const e = failure(() => parseNewCredential({ platform: 'myspace', tier: 'gold', credential_name: '', fields: 'x', dailyQuota: 1 }));
-    expect((e.details?.fields as { field: string }[]).map((p) => p.field)).toEqual(['platform', 'tier', 'credential_name', 'fields', 'dailyQuota']);
+    expect((e.details!.fields as { field: string }[]).map((p) => p.field)).toEqual(['platform', 'tier', 'credential_name', 'fields', 'dailyQuota']);
     expect(JSON.stringify(e.toJSON())).not.toContain('myspace');
   });
 
   it('lists every problem, first one in the message', () => {
     const e = failure(() => parseNewCredential({ platform: 'serper', tier: 'free', fields: {} }));
-    const fields = (e.details?.fields as { field: string }[]).map((p) => p.field);
+    const fields = (e.details!.fields as { field: string }[]).map((p) => p.field);
     expect(fields).toEqual(['tier', 'credential_name', 'fields.api_key']);
   });
 });

@@ -48,7 +48,7 @@ Deno.test('config: missing secrets and a previous key equal to the current one a
 
 Deno.test('tokens: signed with the current key (kid in the header), verified, claims kept', async () => {
   const c = await configOf({ ...good, SECRET_KEY_PREVIOUS: TEST_SECRET_KEY_2, ACCESS_TOKEN_EXPIRE_MINUTES: '15' });
-  const issued = await issueAccessToken(c, { id: 7, role: 'admin', tokenVersion: 3 }, 1_800_000_000);
+  const issued = await issueAccessToken(c, { id: 7, role: 'admin', tokenVersion: 3 }, 'password', 1_800_000_000);
   const header = JSON.parse(atob(issued.token.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/')));
   assert.equal(header.alg, 'HS256');
   assert.equal(header.kid, c.signingKeys.current.kid);
@@ -59,7 +59,7 @@ Deno.test('tokens: signed with the current key (kid in the header), verified, cl
 
 Deno.test('tokens: a token of the previous key verifies during the overlap and fails once the key is removed', async () => {
   const before = await configOf({ SECRET_KEY: TEST_SECRET_KEY_2, CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY });
-  const { token } = await issueAccessToken(before, { id: 1, role: 'researcher', tokenVersion: 0 });
+  const { token } = await issueAccessToken(before, { id: 1, role: 'researcher', tokenVersion: 0 }, 'password');
   const overlap = await configOf({ ...good, SECRET_KEY_PREVIOUS: TEST_SECRET_KEY_2 });
   assert.equal((await verifyAccessToken(overlap, token)).sub, '1');
   const after = await configOf(good);
@@ -70,7 +70,7 @@ Deno.test('tokens: a token of the previous key verifies during the overlap and f
 Deno.test('tokens: expired, wrong audience, alg none and another algorithm are all UNAUTHENTICATED', async () => {
   const c = await configOf(good);
   const now = 1_800_000_000;
-  const { token } = await issueAccessToken(c, { id: 1, role: 'admin', tokenVersion: 0 }, now);
+  const { token } = await issueAccessToken(c, { id: 1, role: 'admin', tokenVersion: 0 }, 'password', now);
   const expired = await rejection(() => verifyAccessToken(c, token, now + 31 * 60 + 60));
   const key = c.signingKeys.current;
   const wrongAud = await new SignJWT({ role: 'admin', ver: 0 })

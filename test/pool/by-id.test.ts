@@ -5,7 +5,7 @@
  */
 import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { apiKeyPrefix } from '../../src/auth/api-keys.ts';
+import { apiKeyActor, apiKeyPrefix } from '../../src/auth/api-keys.ts';
 import { poolStub } from '../../src/pool/lock-api.ts';
 import { apiKeyHeaders, post, resetPool, seedCredential, type ErrorBody } from './support.ts';
 
@@ -25,9 +25,8 @@ async function call(method: string, path: string, headers: Record<string, string
 }
 
 async function actorOf(headers: Record<string, string>): Promise<string> {
-  const prefix = apiKeyPrefix(headers.authorization!.replace(/^ApiKey /, ''));
-  const row = await env.DB.prepare('SELECT id FROM api_keys WHERE key_prefix = ?').bind(prefix).first<{ id: number }>();
-  return `api_key:${row!.id}`;
+  // The never-reused identity (auth/api-keys.ts apiKeyActor): the key's public prefix, not its AUTOINCREMENT id.
+  return apiKeyActor(apiKeyPrefix(headers.authorization!.replace(/^ApiKey /, ''))!);
 }
 
 async function acquire(headers = collector, body: Record<string, unknown> = {}) {

@@ -31,7 +31,7 @@ export async function createTestUser(role: Role = 'admin', email?: string): Prom
     .bind(mail, `Test ${role}`, role, now, now)
     .first<{ id: number }>();
   const config = await loadConfig(env);
-  const { token } = await issueAccessToken(config, { id: row!.id, role, tokenVersion: 0 });
+  const { token } = await issueAccessToken(config, { id: row!.id, role, tokenVersion: 0 }, 'password');
   return {
     id: row!.id,
     email: mail,
