@@ -18,6 +18,13 @@ export interface Env extends Pick<WranglerBindings, 'DB' | 'POOL' | 'ROTATION'> 
   CREDENTIAL_ENCRYPTION_KEY_PREVIOUS?: string;
   /** Access token lifetime in minutes; default 30. */
   ACCESS_TOKEN_EXPIRE_MINUTES?: string;
+  /**
+   * TESTS ONLY: replaces every provider's origin in the live key check
+   * (checks/provider-check.ts), keeping the path; /api/health warns while set.
+   */
+  PROVIDER_CHECK_ORIGIN?: string;
+  /** "true": the cron's `runDailyChecks` checks every active credential with its provider once a day. */
+  DAILY_PROVIDER_CHECKS?: string;
   /** OpenID Connect issuer (https; http only on loopback); set to enable single sign-on. */
   OIDC_ISSUER?: string;
   OIDC_CLIENT_ID?: string;

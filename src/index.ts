@@ -27,6 +27,10 @@ import { withCredentialPool } from './credentials/context.ts';
 import { alertRoutes } from './alerts/routes.ts';
 import { openAlertsBanner } from './alerts/banner.ts';
 import { scheduledAlertChecks } from './alerts/scheduled.ts';
+import { usageRoutes } from './usage/routes.ts';
+import { checkRoutes } from './checks/routes.ts';
+import { healthPageRoutes } from './dashboard/health-page.tsx';
+import { credentialUsagePages } from './usage/credential-page.tsx';
 
 export { CredentialPool } from './pool/durable-object.ts';
 export { PoolEntrypoint } from './pool/entrypoint.ts';
@@ -51,7 +55,7 @@ export const app = createApp({
     // The open-alerts banner, on every admin page but the alerts page itself.
     openAlertsBanner(),
   ],
-  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, queryDesignApi, queryDesignPages, arenaHealthRoutes, poolRoutes, rotationRoutes, alertRoutes, apiDocsRoutes],
+  routes: [recoveryRoutes, uiRoutes, authRoutes, usageRoutes, checkRoutes, healthPageRoutes, credentialUsagePages, credentialRoutes, auditRoutes, queryDesignApi, queryDesignPages, arenaHealthRoutes, poolRoutes, rotationRoutes, alertRoutes, apiDocsRoutes],
   renderErrorPage,
   cspOverride: { path: API_DOCS_PATH, policy: API_DOCS_CSP },
 });

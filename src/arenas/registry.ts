@@ -154,6 +154,82 @@ export const PLATFORMS: Readonly<Record<PlatformId, PlatformSpec>> = Object.free
 );
 export const PLATFORM_IDS: readonly PlatformId[] = PLATFORM_LIST.map((p) => p.id);
 
+/**
+ * A live key check (issue 23): one cheap, read-only provider call made with
+ * the credential's fields. `docs` cites the provider's documentation of the
+ * endpoint. The key goes only into the request to `url`'s origin (or
+ * PROVIDER_CHECK_ORIGIN's, in tests), never into a redirect, a log or the answer.
+ */
+export interface ProviderCheck {
+  readonly docs: string;
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly headers?: (f: Readonly<Record<string, string>>) => Record<string, string>;
+  /** Query parameters added to `url` (only where the provider takes the key no other way). */
+  readonly query?: (f: Readonly<Record<string, string>>) => Record<string, string>;
+  readonly json?: (f: Readonly<Record<string, string>>) => Record<string, string>;
+  readonly form?: (f: Readonly<Record<string, string>>) => Record<string, string>;
+  /** Statuses that mean the provider refused the credential (default 401 and 403). */
+  readonly refusedStatuses?: readonly number[];
+}
+
+const bearer = (field: string) => (f: Readonly<Record<string, string>>) => ({ authorization: `Bearer ${f[field]}` });
+const basic = (user: string, pass: string) => (f: Readonly<Record<string, string>>) => ({ authorization: `Basic ${btoa(`${f[user]}:${f[pass]}`)}` });
+
+/** The live key check of each platform that has a cheap read-only endpoint; the others answer `unsupported`. */
+export const PROVIDER_CHECKS: Readonly<Partial<Record<PlatformId, ProviderCheck>>> = {
+  // https://serper.dev (dashboard "API key" page: GET /account answers the key's balance and rate limit)
+  serper: { docs: 'https://serper.dev/api-key', method: 'GET', url: 'https://google.serper.dev/account', headers: (f) => ({ 'x-api-key': f.api_key! }) },
+  // The Account API is free and does not count against the search quota; it takes the key only as a query parameter.
+  serpapi: { docs: 'https://serpapi.com/account-api', method: 'GET', url: 'https://serpapi.com/account.json', query: (f) => ({ api_key: f.api_key! }) },
+  twitterapi_io: {
+    docs: 'https://docs.twitterapi.io/api-reference/endpoint/get_my_info',
+    method: 'GET',
+    url: 'https://api.twitterapi.io/oapi/my/info',
+    headers: (f) => ({ 'x-api-key': f.api_key! }),
+  },
+  // The stored bearer token is app-only: GET /2/users/me needs a user context and refuses it (403), so the check
+  // reads the app's own usage instead, which an app-only token may.
+  x_twitter: { docs: 'https://docs.x.com/x-api/usage/get-usage', method: 'GET', url: 'https://api.x.com/2/usage/tweets', headers: bearer('bearer_token') },
+  openrouter: { docs: 'https://openrouter.ai/docs/api-reference/limits', method: 'GET', url: 'https://openrouter.ai/api/v1/key', headers: bearer('api_key') },
+  threads: { docs: 'https://developers.facebook.com/docs/threads/threads-profiles', method: 'GET', url: 'https://graph.threads.net/v1.0/me?fields=id', headers: bearer('access_token') },
+  // One video (cost: 1 quota unit); Google APIs take the key in the x-goog-api-key header, kept out of the URL.
+  // An invalid key is a 400 (keyInvalid).
+  youtube: {
+    docs: 'https://developers.google.com/youtube/v3/docs/videos/list',
+    method: 'GET',
+    url: 'https://www.googleapis.com/youtube/v3/videos?id=dQw4w9WgXcQ&part=id',
+    headers: (f) => ({ 'x-goog-api-key': f.api_key! }),
+    refusedStatuses: [400, 401, 403],
+  },
+  // Application-only OAuth (client credentials): a token grant proves the id and secret.
+  reddit: {
+    docs: 'https://github.com/reddit-archive/reddit/wiki/OAuth2#application-only-oauth',
+    method: 'POST',
+    url: 'https://www.reddit.com/api/v1/access_token',
+    headers: (f) => ({ ...basic('client_id', 'client_secret')(f), 'user-agent': f.user_agent! }),
+    form: () => ({ grant_type: 'client_credentials' }),
+  },
+  bluesky: {
+    docs: 'https://docs.bsky.app/docs/api/com-atproto-server-create-session',
+    method: 'POST',
+    url: 'https://bsky.social/xrpc/com.atproto.server.createSession',
+    json: (f) => ({ identifier: f.handle!, password: f.app_password! }),
+  },
+  // Gab runs Mastodon: verify_credentials answers the token's own account.
+  gab: { docs: 'https://docs.joinmastodon.org/methods/accounts/#verify_credentials', method: 'GET', url: 'https://gab.com/api/v1/accounts/verify_credentials', headers: bearer('access_token') },
+  discord: { docs: 'https://discord.com/developers/docs/resources/user#get-current-user', method: 'GET', url: 'https://discord.com/api/v10/users/@me', headers: (f) => ({ authorization: `Bot ${f.bot_token}` }) },
+  // The vault stores Twitch's client id and secret, not a token: the client credentials grant is the check
+  // (token validation, GET /oauth2/validate, needs a token the vault does not hold).
+  twitch: {
+    docs: 'https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/#client-credentials-grant-flow',
+    method: 'POST',
+    url: 'https://id.twitch.tv/oauth2/token',
+    form: (f) => ({ client_id: f.client_id!, client_secret: f.client_secret!, grant_type: 'client_credentials' }),
+    refusedStatuses: [400, 401, 403],
+  },
+};
+
 interface ArenaSpec {
   readonly id: string;
   readonly label: string;

@@ -20,7 +20,7 @@ interface FailedRow {
   reason: string;
 }
 
-interface DecryptCheck {
+export interface DecryptCheck {
   checked: number;
   failed: FailedRow[];
 }

@@ -83,7 +83,7 @@ function Row(props: { v: CredentialView; csrf: string; back: string }) {
   return (
     <tr>
       <td>
-        <strong>{v.credential_name}</strong>
+        <strong><a href={`/admin/credentials/${v.id}`}>{v.credential_name}</a></strong>
         <div class="hint">
           {v.fields ? Object.entries(v.fields).map(([, f]) => <div>{describeMaskedField({ name: '', ...f })}</div>) : 'fields unreadable'}
           {v.notes && <div>Notes: {v.notes}</div>}

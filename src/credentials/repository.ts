@@ -103,6 +103,7 @@ export interface CredentialFactsRow {
   id: number;
   platform: string;
   tier: string;
+  credential_name: string;
   key_id: string;
   is_active: number | boolean;
   daily_quota: number | null;
@@ -118,6 +119,7 @@ export async function credentialFactsRows(d1: D1Database): Promise<CredentialFac
       id: c.id,
       platform: c.platform,
       tier: c.tier,
+      credential_name: c.credentialName,
       key_id: c.keyId,
       is_active: c.isActive,
       daily_quota: c.dailyQuota,

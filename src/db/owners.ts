@@ -26,6 +26,8 @@ export const TABLE_OWNERS = {
   alerts: 'src/alerts/store.ts',
   alert_destinations: 'src/alerts/destination-store.ts',
   alert_deliveries: 'src/alerts/outbox.ts',
+  credential_usage_days: 'src/pool/usage-days-store.ts',
+  credential_checks: 'src/checks/store.ts',
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;

@@ -4,7 +4,7 @@
  * Times are unix milliseconds.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const ms = (name: string) => integer(name, { mode: 'number' });
 
@@ -179,6 +179,30 @@ export const alertDeliveries = sqliteTable(
   },
   (t) => [index('alert_deliveries_due').on(t.status, t.nextAttemptAt), index('alert_deliveries_created').on(t.createdAt)],
 );
+
+/** Issue 23 (migration 0095): usage per credential and UTC day, written by the pool's flush. */
+export const credentialUsageDays = sqliteTable(
+  'credential_usage_days',
+  {
+    credentialId: integer('credential_id').notNull(),
+    day: text('day').notNull(),
+    leases: integer('leases').notNull().default(0),
+    units: integer('units').notNull().default(0),
+    rateLimited: integer('rate_limited').notNull().default(0),
+    authFailed: integer('auth_failed').notNull().default(0),
+    quotaExhausted: integer('quota_exhausted').notNull().default(0),
+    other: integer('other').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.credentialId, t.day] }), index('credential_usage_days_day').on(t.day)],
+);
+
+/** Issue 23 (migration 0095): the last live check of each credential with its provider. */
+export const credentialChecks = sqliteTable('credential_checks', {
+  credentialId: integer('credential_id').primaryKey(),
+  result: text('result', { enum: ['ok', 'auth_failed', 'rate_limited', 'unreachable', 'unsupported'] }).notNull(),
+  checkedAt: ms('checked_at').notNull(),
+  detail: text('detail').notNull(),
+});
 
 export type User = typeof users.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -17,9 +17,7 @@ import { booleanish, strict } from '../schema/types.ts';
 import { ArenaHealthSchema } from './schemas.ts';
 import { arenaHealth } from './arenas.ts';
 import { keyUsage, rowsPerKeyIdOf } from '../credentials/key-usage.ts';
-import { enabledArenaTiers, poolFacts } from './data.ts';
-import { deepDecryptCheck, sampleDecryptCheck } from '../credentials/decrypt-check.ts';
-import { credentialFactsRows } from '../credentials/repository.ts';
+import { loadArenaHealthInput } from './data.ts';
 
 export const arenaHealthRoutes = new Hono<AppEnv>();
 
@@ -49,22 +47,9 @@ arenaHealthRoutes.get(
 
     const ring = c.var.config.credentialKeys;
     const started = Date.now();
-    const [rows, enabled, poolState, decrypt] = await Promise.all([
-      credentialFactsRows(c.env.DB),
-      enabledArenaTiers(c.env.DB),
-      poolFacts(c.env),
-      wantsDeep ? deepDecryptCheck(c.env.DB, ring) : sampleDecryptCheck(c.env.DB, ring),
-    ]);
-    const keyStatus = (k: string) => ring.statusOf(k);
-    const { overall, arenas } = arenaHealth({
-      rows,
-      keyStatus,
-      failedIds: new Set(decrypt.failed.map((f) => f.id)),
-      pool: poolState?.facts ?? new Map(),
-      locked: poolState?.lock.locked ?? false,
-      enabledInDesigns: enabled,
-      now: Date.now(),
-    });
+    const { input, poolState, decrypt } = await loadArenaHealthInput(c.env, ring, wantsDeep);
+    const { rows, keyStatus } = input;
+    const { overall, arenas } = arenaHealth(input);
     const overallStatus = poolState ? overall : overall === 'ok' ? 'degraded' : overall;
     const body: Record<string, unknown> = {
       overall: overallStatus,

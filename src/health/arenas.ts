@@ -15,8 +15,8 @@
  * query design, or with credentials configured); a held collection lock makes
  * it at least `degraded`.
  */
-import { ARENA_IDS, ARENAS, arenaTiers, platformsForArena, type Tier } from '../arenas/registry.ts';
-import { blockReason, DEFAULT_MAX_LEASES, FRESH_STATE, type PoolCandidate } from '../pool/lease-rules.ts';
+import { ARENA_IDS, ARENAS, arenaTiers, platformsForArena } from '../arenas/registry.ts';
+import { blockReason, DEFAULT_MAX_LEASES, FRESH_STATE, quotaExhausted, type PoolCandidate } from '../pool/lease-rules.ts';
 import type { CredentialKeyStatus } from '../crypto/key-ring.ts';
 import type { CredentialFactsRow } from '../credentials/repository.ts';
 import type { ArenaStatus, ArenaTierHealth, CredentialCounts, OverallStatus } from './schemas.ts';
@@ -45,7 +45,9 @@ export interface HealthInput {
 
 const RANK: Record<ArenaStatus, number> = { no_credentials_needed: 0, ok: 0, degraded: 1, error: 2 };
 
-type RowClass = { active: boolean; readable: boolean; key: 'current' | 'previous' | 'undecryptable'; cooling: boolean; leased: boolean; usable: boolean };
+type RowClass = {
+  active: boolean; readable: boolean; key: 'current' | 'previous' | 'undecryptable'; cooling: boolean; overQuota: boolean; leased: boolean; usable: boolean;
+};
 
 /** The row as the pool's chooser sees it, so "usable now" is the pool's own rule (lease-rules.ts blockReason). */
 function asCandidate(r: CredentialFactsRow, input: HealthInput): PoolCandidate {
@@ -78,19 +80,51 @@ function classify(r: CredentialFactsRow, input: HealthInput): RowClass {
     key,
     // Counted apart from `usable`: a cooling row may also be over quota or unreadable.
     cooling: candidate.isActive && (candidate.state.cooldownUntil ?? 0) > input.now,
+    overQuota: candidate.isActive && quotaExhausted(candidate),
     leased: candidate.activeLeases > 0,
     usable: blockReason(candidate, input.now) === null,
   };
 }
 
-/** Health per arena and tier, plus the overall status. */
-export function arenaHealth(input: HealthInput): { overall: OverallStatus; arenas: ArenaTierHealth[] } {
-  const byPlatformTier = new Map<string, { row: CredentialFactsRow; cls: RowClass }[]>();
+type Classified = { row: CredentialFactsRow; cls: RowClass };
+
+function byPlatformTierOf(input: HealthInput): Map<string, Classified[]> {
+  const byPlatformTier = new Map<string, Classified[]>();
   for (const row of input.rows) {
     const k = `${row.platform}:${row.tier}`;
     if (!byPlatformTier.has(k)) byPlatformTier.set(k, []);
     byPlatformTier.get(k)!.push({ row, cls: classify(row, input) });
   }
+  return byPlatformTier;
+}
+
+function countsOf(entries: readonly Classified[]): CredentialCounts {
+  return {
+    total: entries.length,
+    active: entries.filter((e) => e.cls.active).length,
+    usable_now: entries.filter((e) => e.cls.usable).length,
+    cooling_down: entries.filter((e) => e.cls.cooling).length,
+    quota_exhausted: entries.filter((e) => e.cls.overQuota).length,
+    leased: entries.filter((e) => e.cls.leased).length,
+    current_key: entries.filter((e) => e.cls.key === 'current').length,
+    previous_key: entries.filter((e) => e.cls.key === 'previous').length,
+    undecryptable: entries.filter((e) => e.cls.key === 'undecryptable').length,
+  };
+}
+
+/** The same counts per platform and tier that has credentials (the health page), ordered by platform, tier. */
+export function platformTierCounts(input: HealthInput): { platform: string; tier: string; credentials: CredentialCounts; ids: number[] }[] {
+  return [...byPlatformTierOf(input).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, entries]) => {
+      const [platform, tier] = k.split(':') as [string, string];
+      return { platform, tier, credentials: countsOf(entries), ids: entries.map((e) => e.row.id) };
+    });
+}
+
+/** Health per arena and tier, plus the overall status. */
+export function arenaHealth(input: HealthInput): { overall: OverallStatus; arenas: ArenaTierHealth[] } {
+  const byPlatformTier = byPlatformTierOf(input);
 
   const arenas: ArenaTierHealth[] = [];
   let worst = 0;
@@ -98,16 +132,7 @@ export function arenaHealth(input: HealthInput): { overall: OverallStatus; arena
     for (const tier of arenaTiers(id)) {
       const platforms = [...platformsForArena(id, tier)];
       const entries = platforms.flatMap((p) => byPlatformTier.get(`${p}:${tier}`) ?? []);
-      const counts: CredentialCounts = {
-        total: entries.length,
-        active: entries.filter((e) => e.cls.active).length,
-        usable_now: entries.filter((e) => e.cls.usable).length,
-        cooling_down: entries.filter((e) => e.cls.cooling).length,
-        leased: entries.filter((e) => e.cls.leased).length,
-        current_key: entries.filter((e) => e.cls.key === 'current').length,
-        previous_key: entries.filter((e) => e.cls.key === 'previous').length,
-        undecryptable: entries.filter((e) => e.cls.key === 'undecryptable').length,
-      };
+      const counts = countsOf(entries);
       let status: ArenaStatus = 'no_credentials_needed';
       if (platforms.length) {
         const perPlatform = platforms.map((p) => byPlatformTier.get(`${p}:${tier}`) ?? []);

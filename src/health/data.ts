@@ -9,12 +9,42 @@
 import type { Env } from '../env.ts';
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { keyUsage, type KeyUsage } from '../credentials/key-usage.ts';
-import { rowsPerKeyId } from '../credentials/repository.ts';
+import { credentialFactsRows, rowsPerKeyId } from '../credentials/repository.ts';
+import { deepDecryptCheck, sampleDecryptCheck, type DecryptCheck } from '../credentials/decrypt-check.ts';
 import { readStoredArenasConfig } from '../arenas/arenas-config.ts';
 import { allArenaConfigs } from '../query-designs/store.ts';
 import { pool } from '../pool/client.ts';
 import type { LockStatus } from '../pool/lock-api.ts';
-import type { PoolFacts } from './arenas.ts';
+import type { HealthInput, PoolFacts } from './arenas.ts';
+
+/**
+ * Everything arena health judges, read once: the rows, the arena tiers in
+ * use, the pool's snapshot (null when unreachable) and a decrypt check
+ * (`deep`: every row, else the sample). GET /api/arenas/health and the health
+ * page (/admin/health) both start here.
+ */
+export async function loadArenaHealthInput(
+  env: Pick<Env, 'DB' | 'POOL'>,
+  ring: CredentialKeyRing,
+  deep: boolean,
+): Promise<{ input: HealthInput; poolState: Awaited<ReturnType<typeof poolFacts>>; decrypt: DecryptCheck }> {
+  const [rows, enabled, poolState, decrypt] = await Promise.all([
+    credentialFactsRows(env.DB),
+    enabledArenaTiers(env.DB),
+    poolFacts(env),
+    deep ? deepDecryptCheck(env.DB, ring) : sampleDecryptCheck(env.DB, ring),
+  ]);
+  const input: HealthInput = {
+    rows,
+    keyStatus: (k: string) => ring.statusOf(k),
+    failedIds: new Set(decrypt.failed.map((f) => f.id)),
+    pool: poolState?.facts ?? new Map(),
+    locked: poolState?.lock.locked ?? false,
+    enabledInDesigns: enabled,
+    now: Date.now(),
+  };
+  return { input, poolState, decrypt };
+}
 
 /** `arena:tier` for every arena enabled in at least one query design. */
 export async function enabledArenaTiers(db: D1Database): Promise<Set<string>> {

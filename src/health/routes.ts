@@ -14,6 +14,13 @@ import { openDb } from '../db/client.ts';
 import { signingKeyHealth } from '../auth/signing-key-usage.ts';
 import { describe } from '../schema/spec.ts';
 import { HealthSchema } from './schemas.ts';
+import { providerCheckOrigin } from '../checks/service.ts';
+
+/** While PROVIDER_CHECK_ORIGIN is set, live key checks go to a stand-in: say so (never its value). */
+export const PROVIDER_CHECK_ORIGIN_WARNING = {
+  code: 'PROVIDER_CHECK_ORIGIN_SET',
+  message: 'PROVIDER_CHECK_ORIGIN is set: live key checks go to that origin instead of the providers. It is for tests only; unset it in production.',
+};
 
 export const healthRoutes = new Hono<AppEnv>();
 
@@ -78,6 +85,7 @@ healthRoutes.get(
         : null,
       credential_rows: credentialRows,
       collection_lock: collectionLock,
+      ...(providerCheckOrigin(c.env) ? { warnings: [PROVIDER_CHECK_ORIGIN_WARNING] } : {}),
     };
     return c.json(body, body.status === 'error' ? 503 : 200);
   },

@@ -23,6 +23,8 @@ const ArenaTierHealthSchema = v.object({
     active: v.number(),
     usable_now: v.number(),
     cooling_down: v.number(),
+    /** Active rows at or over their daily or monthly quota. */
+    quota_exhausted: v.number(),
     leased: v.number(),
     current_key: v.number(),
     previous_key: v.number(),
@@ -98,4 +100,6 @@ export const HealthSchema = v.object({
     }),
   ),
   collection_lock: v.nullable(v.object({ locked: v.boolean(), since: v.nullable(IsoTimestamp), outstanding_leases: v.number() })),
+  /** Present only while something is set that only tests should set (PROVIDER_CHECK_ORIGIN). */
+  warnings: v.optional(v.array(v.object({ code: v.string(), message: v.string() }))),
 });

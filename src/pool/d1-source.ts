@@ -80,9 +80,13 @@ export async function readVersion(db: D1Database): Promise<number> {
   return versionOf((await db.prepare(VERSION_SQL).all()).results);
 }
 
-/** Writes the usage (times only move forward; error counts add up) and answers the version, in one batch. */
-export async function writeUsage(db: D1Database, out: Outbox): Promise<number> {
-  const statements: D1PreparedStatement[] = [];
+/**
+ * Writes the usage (times only move forward; error counts add up), and the
+ * `extra` statements (the usage per day: pool/usage-days.ts), and answers the
+ * version, in one batch.
+ */
+export async function writeUsage(db: D1Database, out: Outbox, extra: readonly D1PreparedStatement[] = []): Promise<number> {
+  const statements: D1PreparedStatement[] = [...extra];
   if (out.credentials.length) statements.push(credentialUsageStatement(db, out.credentials));
   if (out.apiKeys.length) statements.push(apiKeyUsageStatement(db, out.apiKeys));
   statements.push(db.prepare(VERSION_SQL));

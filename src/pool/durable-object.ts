@@ -49,6 +49,7 @@ import { UsageFlush } from './usage-flush.ts';
 import { judgeCaller, type PoolCaller } from './caller-auth.ts';
 import { CollectionLock } from './collection-lock.ts';
 import { Leases, leaseExpired, type CredentialPoolView } from './leases.ts';
+import { UsageDayOutbox, type UsageDayFlush } from './usage-days.ts';
 import { ByIdStore } from './by-id-store.ts';
 import * as byId from './by-id.ts';
 import {
@@ -89,13 +90,25 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     const store = (this.#store = new PoolStore(ctx.storage.sql));
     const copy = (this.#copy = new CopyStore(ctx.storage));
     const byIdStore = (this.#byId = new ByIdStore(ctx.storage.sql));
+    const usageDays = new UsageDayOutbox(ctx.storage.sql);
     const source = () => copySource(env.DB);
+    // The usage per day (pool/usage-days.ts) rides in the same flush and the same D1 batch as the copy's outbox.
+    let days: UsageDayFlush | null = null;
     const flush = (this.#flush = new UsageFlush({
       setAlarm: (at) => void ctx.storage.setAlarm(at),
-      takeOutbox: () => copy.takeOutbox(),
-      flushed: () => copy.flushed(),
-      flushFailed: () => copy.flushFailed(),
-      writeUsage: (out) => source().writeUsage(out),
+      takeOutbox: () => {
+        days = usageDays.take(env.DB, Date.now());
+        return copy.takeOutbox();
+      },
+      flushed: () => {
+        copy.flushed();
+        days?.done();
+      },
+      flushFailed: () => {
+        copy.flushFailed();
+        days?.failed();
+      },
+      writeUsage: (out) => source().writeUsage(out, days?.statements ?? []),
       versionSeen: (version) => this.#sync.versionSeen(version),
     }));
     this.#sync = new CopySync({ source, copy, sql: ctx.storage.sql, wakeIn: (ms) => flush.wakeIn(ms) });
@@ -104,6 +117,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       store,
       copy,
       byId: byIdStore,
+      usageDays,
       ring: async () => (await loadConfig(env)).credentialKeys,
       refuseIfLocked: () => this.#lock.refuseIfLocked(),
       copyChanged: () => this.#sync.check().catch(() => false),

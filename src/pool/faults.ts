@@ -24,7 +24,8 @@ export interface CopySource {
   syncCopy(copy: CopyStore, now: number): Promise<SyncResult>;
   readVersion(): Promise<number>;
   /** Writes the usage and answers D1's version, in one batch. */
-  writeUsage(out: Outbox): Promise<number>;
+  /** `extra`: statements that ride in the same batch (the usage per day, pool/usage-days.ts). */
+  writeUsage(out: Outbox, extra?: readonly D1PreparedStatement[]): Promise<number>;
   /** The third auth failure in a row: the credential deactivated, with its audit event, in one batch. */
   deactivateCredential(credentialId: number, reportedBy: string, now: number): Promise<void>;
 }
@@ -57,7 +58,7 @@ export function copySource(db: D1Database): CopySource {
   const real: CopySource = {
     syncCopy: (copy, now) => syncCopy(db, copy, now),
     readVersion: () => readVersion(db),
-    writeUsage: (out) => writeUsage(db, out),
+    writeUsage: (out, extra) => writeUsage(db, out, extra),
     deactivateCredential: async (credentialId, reportedBy, now) => {
       await db.batch([
         deactivateCredentialStatement(db, credentialId, now),

@@ -131,7 +131,8 @@ export function blockReason(c: PoolCandidate, now: number, mode: LeaseMode = 'ex
   return null;
 }
 
-function quotaExhausted(c: PoolCandidate): boolean {
+/** At or over its daily or monthly quota (health counts these apart as `quota_exhausted`). */
+export function quotaExhausted(c: PoolCandidate): boolean {
   return (c.dailyQuota !== null && c.usedToday >= c.dailyQuota) || (c.monthlyQuota !== null && c.usedThisMonth >= c.monthlyQuota);
 }
 

@@ -21,6 +21,7 @@ import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { openCredential } from '../credentials/sealing.ts';
 import type { CopiedCredential, CopyStore } from './copy-store.ts';
 import type { LeaseRecord, PoolStore } from './pool-store.ts';
+import type { UsageDayOutbox } from './usage-days.ts';
 import type { ByIdStore } from './by-id-store.ts';
 import { DEFAULT_SHARING } from '../credentials/sharing.ts';
 import { pauseAt } from './faults.ts';
@@ -55,6 +56,8 @@ export interface LeasesHost {
   copy: CopyStore;
   /** Cooldowns by id and lease ends (issue 21, pool/by-id.ts). */
   byId: ByIdStore;
+  /** Usage per credential and UTC day (issue 23, pool/usage-days.ts). */
+  usageDays: UsageDayOutbox;
   ring(): Promise<CredentialKeyRing>;
   /** 423 while a rotation holds the lock. */
   refuseIfLocked(): void;
@@ -134,6 +137,7 @@ export class Leases {
       const current = copy.credential(choice.id);
       const changed = !current?.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
       if (refusal === null && opened.readable && !changed) {
+        this.#host.usageDays.leased(choice.id, now);
         return {
           lease_id: lease.leaseId,
           credential_id: choice.id,
@@ -227,6 +231,7 @@ export class Leases {
     const outcome = applyErrorReport(this.#state(lease.credentialId), req.kind, req.retry_after ?? null, now);
     store.saveState(lease.credentialId, outcome.state);
     copy.credentialFailed(lease.credentialId, now);
+    this.#host.usageDays.errorReported(lease.credentialId, req.kind, now);
     return {
       lease_id: lease.leaseId,
       credential_id: lease.credentialId,
@@ -296,6 +301,7 @@ export class Leases {
     if (correction !== 0) {
       store.addUsage(lease.credentialId, lease.dayPeriod, correction);
       store.addUsage(lease.credentialId, lease.monthPeriod, correction);
+      this.#host.usageDays.unitsCorrected(lease.credentialId, lease.dayPeriod, correction);
     }
     return lease;
   }

@@ -63,6 +63,17 @@ CREATE TABLE cooldowns_by_id (
 CREATE TABLE lease_ends (
   credential_id INTEGER NOT NULL, holder TEXT NOT NULL, ended_at INTEGER NOT NULL, PRIMARY KEY (credential_id, holder));
 `,
+  // 5 (issue 23): the usage per credential and UTC day, waiting for the flush (usage-days.ts); the same columns in flight.
+  `
+CREATE TABLE usage_day_outbox (
+  credential_id INTEGER NOT NULL, day TEXT NOT NULL, leases INTEGER NOT NULL, units INTEGER NOT NULL,
+  rate_limited INTEGER NOT NULL, auth_failed INTEGER NOT NULL, quota_exhausted INTEGER NOT NULL, other INTEGER NOT NULL,
+  PRIMARY KEY (credential_id, day));
+CREATE TABLE usage_day_inflight (
+  credential_id INTEGER NOT NULL, day TEXT NOT NULL, leases INTEGER NOT NULL, units INTEGER NOT NULL,
+  rate_limited INTEGER NOT NULL, auth_failed INTEGER NOT NULL, quota_exhausted INTEGER NOT NULL, other INTEGER NOT NULL,
+  PRIMARY KEY (credential_id, day));
+`,
 ];
 
 /** The schema version this code needs (the number of MIGRATIONS). */

@@ -25,6 +25,7 @@ interface LayoutProps {
 }
 
 const NAV: { href: string; label: string; admin?: boolean }[] = [
+  { href: '/admin/health', label: 'Arena health', admin: true },
   { href: '/admin/credentials', label: 'Credentials', admin: true },
   { href: '/admin/query-designs', label: 'Query designs' },
   { href: '/admin/rotation', label: 'Key rotation', admin: true },

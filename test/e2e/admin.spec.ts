@@ -5,7 +5,8 @@
  *
  * Phases (one wrangler dev each, same --persist-to state, same SECRET_KEY):
  *   A  key 1, one-minute sessions: log in, credentials, query designs, users,
- *      API keys, the API reference page, accessibility; a second browser logs
+ *      API keys, the API reference page, the arena health page and live key
+ *      checks (against a local provider stand-in), accessibility; a second browser logs
  *      in for the expiry check; single sign-on against a local OpenID
  *      provider (oidc-provider); hundreds of rows seeded over REST
  *   B  key 2 current + key 1 previous: the rotation in the browser
@@ -41,6 +42,7 @@ import { prepareLostKey, recoveryFlows } from './flows/recovery.ts';
 import { apiDocsFlows } from './flows/api-docs.ts';
 import { alertFlows } from './flows/alerts.ts';
 import { OIDC_BUTTON, ssoFlows } from './flows/sso.ts';
+import { healthFlows, startProviderStandIn, type ProviderStandIn } from './flows/health.ts';
 import { LocalIdp } from '../support/oidc-idp.ts';
 import { freePort } from '../support/wrangler-dev.ts';
 
@@ -57,6 +59,8 @@ let s: Suite;
 let expiring: ExpiringSession | null = null;
 const admin = { email: 'admin@example.test', password: canary('ADMINPW', 28) };
 const idp = new LocalIdp();
+/** Phase A's live key checks go to this local stand-in (PROVIDER_CHECK_ORIGIN: tests only). */
+let standIn: ProviderStandIn | null = null;
 const oidcSecret = canary('OIDCSECRET', 40);
 const phase = (current: string, previous: string | null, extra: Vars = {}): Vars => ({
   SECRET_KEY: keys.secretKey,
@@ -106,6 +110,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await s?.adminCtx?.close().catch(() => undefined);
   await idp.stop().catch(() => undefined);
+  await standIn?.close().catch(() => undefined);
   await vault?.dispose(runner.failed > 0);
   if (runner.failed > 0) console.log(`  kept the vault state for debugging: ${vault.dir}`);
   if (s) {
@@ -127,8 +132,9 @@ test('setup: a local OpenID provider, wrangler dev (key 1, ACCESS_TOKEN_EXPIRE_M
   test.setTimeout(120_000);
   vault.port = await freePort();
   await idp.start({ clientId: 'arena-vault-e2e', clientSecret: oidcSecret, redirectUri: `${vault.url}/login/oidc/callback` });
+  standIn = await startProviderStandIn();
   const oidc = { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: 'arena-vault-e2e', OIDC_CLIENT_SECRET: oidcSecret, OIDC_NAME: OIDC_BUTTON, OIDC_ALLOWED_DOMAINS: 'example.test' };
-  await vault.start(phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1', ...oidc }), 'A: key 1, one-minute sessions, OIDC');
+  await vault.start(phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1', PROVIDER_CHECK_ORIGIN: standIn.origin, ...oidc }), 'A: key 1, one-minute sessions, OIDC');
   s = new Suite(vault, runner, browser, new Screenshots(SHOTS), keys, admin);
   await s.openAdmin();
 });
@@ -154,6 +160,7 @@ flowTest('A: account page and audit log', async () => {
   });
 });
 flowTest('A: API reference page', () => apiDocsFlows(s));
+flowTest('A: arena health page and live key checks', () => healthFlows(s, standIn!));
 flowTest('A: single sign-on (OpenID Connect)', () => ssoFlows(s, idp));
 flowTest(`A: seed ${SEEDED_ROWS} credentials over REST with the admin API key`, () => runner.required('seed over REST', () => seedCredentials(s, SEEDED_ROWS, 'Seeded serper'), 180_000));
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { arenaHealth, type HealthInput } from '../../src/health/arenas.ts';
+import { arenaHealth, platformTierCounts, type HealthInput } from '../../src/health/arenas.ts';
 import type { CredentialFactsRow as HealthRow } from '../../src/credentials/repository.ts';
 import { keyUsage, rowsPerKeyIdOf } from '../../src/credentials/key-usage.ts';
 
 const NOW = 1_800_000_000_000;
 const row = (id: number, over: Partial<HealthRow> = {}): HealthRow => ({
-  id, platform: 'serper', tier: 'medium', key_id: 'cur', is_active: 1, daily_quota: null, monthly_quota: null, max_leases: 1, ...over,
+  id, platform: 'serper', tier: 'medium', credential_name: `row ${id}`, key_id: 'cur', is_active: 1, daily_quota: null, monthly_quota: null, max_leases: 1, ...over,
 });
 function input(over: Partial<HealthInput>): HealthInput {
   return {
@@ -40,6 +40,21 @@ describe('arenaHealth', () => {
     const r = arenaHealth(input({ rows: [row(1), row(2, { key_id: 'old' }), row(3, { key_id: 'gone' }), row(4)], failedIds: new Set([4]) }));
     expect(gs(r)).toMatchObject({ status: 'degraded', credentials: { current_key: 1, previous_key: 1, undecryptable: 2, usable_now: 2 }, undecryptable_ids: [3, 4] });
     expect(arenaHealth(input({ rows: [row(1)], locked: true })).overall).toBe('degraded');
+  });
+});
+
+describe('platformTierCounts (the health page)', () => {
+  it('counts per platform/tier, with quota-exhausted rows (daily or monthly) apart from cooling-down ones', () => {
+    const rows = [row(1, { daily_quota: 10 }), row(2, { monthly_quota: 100 }), row(3), row(4, { platform: 'youtube', tier: 'free' })];
+    const pool = new Map([
+      [1, { cooldown_until: null, leases: 0, used_today: 10, used_this_month: 10 }],
+      [2, { cooldown_until: null, leases: 1, used_today: 1, used_this_month: 100 }],
+      [3, { cooldown_until: NOW + 60_000, leases: 0, used_today: 0, used_this_month: 0 }],
+    ]);
+    const groups = platformTierCounts(input({ rows, pool }));
+    expect(groups.map((g) => [g.platform, g.tier, g.ids])).toEqual([['serper', 'medium', [1, 2, 3]], ['youtube', 'free', [4]]]);
+    expect(groups[0]!.credentials).toMatchObject({ active: 3, usable_now: 0, leased: 1, cooling_down: 1, quota_exhausted: 2 });
+    expect(groups[1]!.credentials).toMatchObject({ active: 1, usable_now: 1, quota_exhausted: 0 });
   });
 });
 

@@ -55,7 +55,7 @@ export async function flushPoolUsage(): Promise<void> {
   const { poolStub } = await import('../../src/pool/lock-api.ts');
   const pending = () =>
     runInDurableObject(poolStub(env), (_o, state: DurableObjectState) =>
-      ['outbox_credentials', 'outbox_api_keys', 'outbox_inflight_credentials', 'outbox_inflight_api_keys']
+      ['outbox_credentials', 'outbox_api_keys', 'outbox_inflight_credentials', 'outbox_inflight_api_keys', 'usage_day_outbox', 'usage_day_inflight']
         .map((t) => state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${t}`).one().n)
         .reduce((a, b) => a + b, 0),
     );
@@ -94,6 +94,7 @@ export async function resetPool(): Promise<void> {
     // The copy is read again in full on the next call.
     state.storage.sql.exec('DELETE FROM copy_credentials; DELETE FROM copy_api_keys; DELETE FROM copy_meta; DELETE FROM outbox_credentials; DELETE FROM outbox_api_keys;');
     state.storage.sql.exec('DELETE FROM copy_sync_state;');
+    state.storage.sql.exec('DELETE FROM usage_day_outbox; DELETE FROM usage_day_inflight;');
   });
   await evictDurableObject(poolStub(env));
 }

@@ -48,6 +48,15 @@ export const credentialsSample: Sample = async () => {
   }
   await r.call('POST /api/credentials/:id/verify', `/api/credentials/${lostId}/verify`, admin); // undecryptable
 
+  // Usage history: 200, 422, 404, 403. Check with provider: a row that does not decrypt is never sent (unsupported), 404, 403.
+  await r.call('GET /api/credentials/:id/usage', `/api/credentials/${id}/usage?days=7`, admin);
+  await r.call('GET /api/credentials/:id/usage', `/api/credentials/${id}/usage?days=0&format=xml`, admin);
+  await r.call('GET /api/credentials/:id/usage', '/api/credentials/999999/usage', admin);
+  await r.call('GET /api/credentials/:id/usage', `/api/credentials/${id}/usage`, researcher);
+  await r.call('POST /api/credentials/:id/check', `/api/credentials/${lostId}/check`, admin);
+  await r.call('POST /api/credentials/:id/check', '/api/credentials/999999/check', admin);
+  await r.call('POST /api/credentials/:id/check', `/api/credentials/${id}/check`, researcher);
+
   await r.call('DELETE /api/credentials/:id', `/api/credentials/${lostId}`, admin);
   await r.call('DELETE /api/credentials/:id', `/api/credentials/${lostId}`, admin); // 404
   await r.call('DELETE /api/credentials/:id', `/api/credentials/${id}`, {});
