@@ -15,6 +15,8 @@ export const BINDINGS = [
   'CREDENTIAL_ENCRYPTION_KEY',
   'CREDENTIAL_ENCRYPTION_KEY_PREVIOUS',
   'ACCESS_TOKEN_EXPIRE_MINUTES',
+  'ADMIN_SIGN_IN',
+  'PUBLIC_URL',
 ] as const;
 export type BindingName = (typeof BINDINGS)[number];
 export type RawBindings = Partial<Record<BindingName, string | undefined>>;
@@ -23,7 +25,14 @@ export interface Config {
   credentialKeys: CredentialKeyRing;
   signingKeys: SigningKeyRing;
   accessTokenMinutes: number;
+  /** ADMIN_SIGN_IN: `strong` makes an admin's password-only session an enrollment session (kernel/principal.ts). */
+  adminSignIn: AdminSignIn;
+  /** PUBLIC_URL's origin (scheme, host, port), when set: the WebAuthn origin and RP ID come from it. */
+  publicOrigin: string | null;
 }
+
+export const ADMIN_SIGN_IN_VALUES = ['password', 'strong'] as const;
+export type AdminSignIn = (typeof ADMIN_SIGN_IN_VALUES)[number];
 
 export interface BindingProblem {
   binding: BindingName;
@@ -117,6 +126,22 @@ export async function parseConfig(raw: RawBindings): Promise<{ config?: Config; 
     } else accessTokenMinutes = n;
   }
 
+  const varFix = 'Set it in wrangler.toml [vars] (locally: in .dev.vars).';
+  let adminSignIn: AdminSignIn = 'password';
+  const policy = raw.ADMIN_SIGN_IN?.trim();
+  if (policy) {
+    if ((ADMIN_SIGN_IN_VALUES as readonly string[]).includes(policy)) adminSignIn = policy as AdminSignIn;
+    else problems.push({ binding: 'ADMIN_SIGN_IN', problem: 'ADMIN_SIGN_IN must be password or strong', fix: varFix });
+  }
+
+  let publicOrigin: string | null = null;
+  const publicUrl = raw.PUBLIC_URL?.trim();
+  if (publicUrl) {
+    const origin = URL.canParse(publicUrl) ? new URL(publicUrl) : null;
+    if (origin && (origin.protocol === 'https:' || origin.protocol === 'http:')) publicOrigin = origin.origin;
+    else problems.push({ binding: 'PUBLIC_URL', problem: 'PUBLIC_URL must be an absolute http(s) URL such as https://vault.example.org', fix: varFix });
+  }
+
   if (problems.length) return { problems };
   return {
     problems,
@@ -124,6 +149,8 @@ export async function parseConfig(raw: RawBindings): Promise<{ config?: Config; 
       credentialKeys: await CredentialKeyRing.fromKeys(credKey, credPrev),
       signingKeys: new SigningKeyRing(secretKey, secretPrev),
       accessTokenMinutes,
+      adminSignIn,
+      publicOrigin,
     },
   };
 }

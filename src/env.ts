@@ -15,6 +15,10 @@ export interface Env {
   CREDENTIAL_ENCRYPTION_KEY_PREVIOUS?: string;
   /** Access token lifetime in minutes; default 30. */
   ACCESS_TOKEN_EXPIRE_MINUTES?: string;
+  /** `password` (default) or `strong`: under strong an admin needs a passkey, recovery code or SSO sign-in for admin work. */
+  ADMIN_SIGN_IN?: string;
+  /** The origin users reach (e.g. https://vault.example.org): the WebAuthn origin and RP ID; default the request's origin. */
+  PUBLIC_URL?: string;
 }
 
 /** The names of Env's string bindings. */

@@ -84,7 +84,7 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
     method: claims.method,
     strong: isStrongMethod(claims.method),
     actor: `user:${user.id}`,
-    permissions: effectivePermissions({ via, role: user.role }),
+    permissions: effectivePermissions({ via, role: user.role, strong: isStrongMethod(claims.method), adminSignIn: c.var.config.adminSignIn }),
   };
 }
 
