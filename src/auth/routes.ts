@@ -11,7 +11,8 @@ import { loginPage } from './login-page.tsx';
 import { usersPage } from './users-page.tsx';
 import { apiKeysPage } from './api-keys-page.tsx';
 import { accountPage } from './account-page.tsx';
+import { passkeysApi } from './passkeys-api.ts';
 
 export const authRoutes = new Hono<AppEnv>();
 
-for (const part of [sessionApi, adminApi, loginPage, usersPage, apiKeysPage, accountPage]) authRoutes.route('/', part);
+for (const part of [sessionApi, passkeysApi, adminApi, loginPage, usersPage, apiKeysPage, accountPage]) authRoutes.route('/', part);
