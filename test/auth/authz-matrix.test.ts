@@ -75,10 +75,21 @@ const ROUTES: Record<string, Policy> = {
   'POST /api/auth/login': 'public',
   'POST /api/auth/logout': 'public',
   'GET /api/docs': 'public',
+  'POST /api/auth/passkeys/login/options': 'public',
+  'POST /api/auth/passkeys/login/verify': 'public',
+  'POST /api/auth/recovery/login': 'public',
+  'GET /api/auth/methods': 'public',
 
   'GET /api/auth/me': 'self_api',
   'POST /api/auth/logout-all': 'self_api',
   'POST /api/auth/password': 'own_password_api',
+  // Registering a passkey and minting recovery codes: a person, never a key.
+  'POST /api/auth/passkeys/register/options': 'own_password_api',
+  'POST /api/auth/passkeys/register/verify': 'own_password_api',
+  'POST /api/auth/recovery-codes': 'own_password_api',
+  'GET /api/auth/passkeys': 'self_api',
+  // The owner, or anyone acting as an admin (a service key included).
+  'DELETE /api/auth/passkeys/:id': 'user_api',
   'GET /api/query-designs': 'user_api',
   'POST /api/query-designs': 'user_api',
   'GET /api/query-designs/:id': 'user_api',
