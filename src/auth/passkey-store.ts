@@ -41,6 +41,10 @@ export function deletePasskeyStatement(db: Db, id: number) {
   return db.delete(passkeys).where(eq(passkeys.id, id)).returning({ id: passkeys.id });
 }
 
+export function deleteUserPasskeysStatement(db: Db, userId: number) {
+  return db.delete(passkeys).where(eq(passkeys.userId, userId)).returning({ id: passkeys.id });
+}
+
 /**
  * Records a use: the new counter and the time, only while the stored counter
  * is still the one the assertion was checked against (compare-and-set), so two

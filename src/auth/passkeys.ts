@@ -35,6 +35,7 @@ import {
   challengeState,
   consumeChallenge,
   deletePasskeyStatement,
+  deleteUserPasskeysStatement,
   findPasskey,
   findPasskeyByCredentialId,
   insertPasskeyStatement,
@@ -233,6 +234,15 @@ export async function removePasskey(db: Db, id: number, ownerId: number | null, 
     deletePasskeyStatement(db, id),
     auditStatement(db, { actor: by.actor, action: 'auth.passkey_removed', target: `user:${p.userId}`, ip: by.ip, detail: { name: p.name }, at: now }),
   ]);
+}
+
+/** Removes every passkey of a user (an admin's action on the users page); returns how many. */
+export async function removeUserPasskeys(db: Db, userId: number, by: Actor, now = Date.now()): Promise<number> {
+  const [removed] = await db.batch([
+    deleteUserPasskeysStatement(db, userId),
+    auditStatement(db, { actor: by.actor, action: 'auth.passkey_removed', target: `user:${userId}`, ip: by.ip, detail: { all: true }, at: now }),
+  ]);
+  return removed.length;
 }
 
 // ---- sign-in ----
