@@ -16,7 +16,7 @@ describe('GET /login', () => {
     const html = await res.text();
     expect(html).toContain('<form method="post" action="/login"');
     expect(html).toMatch(/<label for="login-email">Email<\/label>/);
-    expect(html).toMatch(/<input id="login-email" name="email" type="email" autocomplete="username" required=""/);
+    expect(html).toMatch(/<input id="login-email" name="email" type="email" autocomplete="username webauthn" required=""/);
     expect(html).toMatch(/<label for="login-password">Password<\/label>/);
     expect(html).toMatch(/<input id="login-password" name="password" type="password" autocomplete="current-password" required=""/);
     expect(html).toMatch(/<input type="hidden" name="csrf_token" value="[A-Za-z0-9_-]{43}="/);
