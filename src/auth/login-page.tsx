@@ -69,7 +69,7 @@ function LoginForm(props: { csrfToken: string; state: FormState }) {
         <form method="post" action="/login/recovery">
           <CsrfField token={props.csrfToken} />
           {state.next && <input type="hidden" name="next" value={state.next} />}
-          <label for="recovery-email">Email</label>
+          <label for="recovery-email">Account email</label>
           <input id="recovery-email" name="email" type="email" autocomplete="username" required />
           <label for="recovery-code">Recovery code</label>
           <input id="recovery-code" name="code" type="text" autocomplete="off" spellcheck={false} required />

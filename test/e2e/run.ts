@@ -4,8 +4,10 @@
  *
  * Phases (one wrangler dev each, same --persist-to state, same SECRET_KEY):
  *   A  key 1, one-minute sessions: log in, credentials, query designs, users,
- *      API keys, the API reference page, accessibility; a second browser logs
- *      in for the expiry check; hundreds of rows seeded over REST
+ *      API keys, passkeys and recovery codes, the API reference page,
+ *      accessibility; a second browser logs in for the expiry check; hundreds
+ *      of rows seeded over REST
+ *   A2 the same with ADMIN_SIGN_IN=strong: passkey enrollment of a second admin
  *   B  key 2 current + key 1 previous: the rotation in the browser
  *   C  key 3 current + key 2 previous: rows that will lose their key
  *   D  key 2 alone (key 3 "lost"): the banner and the recovery flow, log out,
@@ -34,6 +36,7 @@ import { userFlows } from './flows/users.ts';
 import { rotationFlows, seedCredentials, SEEDED_ROWS } from './flows/rotation.ts';
 import { prepareLostKey, recoveryFlows } from './flows/recovery.ts';
 import { apiDocsFlows } from './flows/api-docs.ts';
+import { makeSecondAdmin, passkeyFlows, strongPolicyFlows } from './flows/passkeys.ts';
 
 const OUT = path.join(ROOT, 'test-results');
 const E2E_OUT = path.join(OUT, 'e2e');
@@ -101,6 +104,7 @@ async function main(): Promise<number> {
     await keyboardFlow(s);
     await queryDesignFlows(s);
     await userFlows(s);
+    await passkeyFlows(s);
     await runner.step('account page and audit log render cleanly', async () => {
       await suite.page.goto(suite.url('/account/password'));
       await suite.shots.both(suite.page, 'account-password');
@@ -111,6 +115,8 @@ async function main(): Promise<number> {
     });
     await apiDocsFlows(s);
     await runner.required(`seed ${SEEDED_ROWS} credentials over REST with the admin API key`, () => seedCredentials(suite, SEEDED_ROWS, 'Seeded serper'), 180_000);
+    // Phase A2: the strong admin sign-in policy (its own restart; phase B starts without it).
+    await strongPolicyFlows(s, await makeSecondAdmin(s), phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1' }));
 
     // Phase B
     await runner.required('restart: key 2 current, key 1 previous (the operator installed the new key)', async () => {
