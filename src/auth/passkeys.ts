@@ -97,10 +97,6 @@ async function sha256Hex(text: string): Promise<string> {
   return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function refusal(code: ErrorCode, message: string): VaultError {
-  return new VaultError(code, message);
-}
-
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
   CHALLENGE_EXPIRED: 'The passkey challenge is unknown or expired. Start again.',
   CHALLENGE_USED: 'The passkey challenge was already used. Start again.',
@@ -113,7 +109,7 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
 };
 
 function refuse(code: ErrorCode): VaultError {
-  return refusal(code, MESSAGES[code] ?? 'The passkey response could not be verified.');
+  return new VaultError(code, MESSAGES[code] ?? 'The passkey response could not be verified.');
 }
 
 /** The challenge a response answers (from its client data), or a PASSKEY_REJECTED for a malformed one. */
