@@ -41,6 +41,10 @@ export function deletePasskeyStatement(db: Db, id: number) {
   return db.delete(passkeys).where(eq(passkeys.id, id)).returning({ id: passkeys.id });
 }
 
+export function renamePasskeyStatement(db: Db, id: number, name: string) {
+  return db.update(passkeys).set({ name }).where(eq(passkeys.id, id)).returning({ id: passkeys.id });
+}
+
 export function deleteUserPasskeysStatement(db: Db, userId: number) {
   return db.delete(passkeys).where(eq(passkeys.userId, userId)).returning({ id: passkeys.id });
 }

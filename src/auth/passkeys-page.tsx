@@ -3,6 +3,7 @@
  *   GET  /account/passkeys              the caller's passkeys (name, added, last used), a form to
  *                                       add one (script), remove buttons, and recovery codes;
  *                                       under ADMIN_SIGN_IN=strong the enrollment session's one page
+ *   POST /account/passkeys/:id/name     renames one of the caller's passkeys (field `name`)
  *   POST /account/passkeys/:id/delete   removes one of the caller's passkeys
  *   POST /account/recovery-codes        makes a new set of recovery codes and shows it this once
  *   POST /login/passkey                 the login page's passkey response (field `response`) → session cookie
@@ -16,7 +17,7 @@ import { setCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/types.ts';
 import { isVaultError, VaultError } from '../errors.ts';
 import { CsrfField } from '../ui/layout.tsx';
-import { redirectWithFlash, renderPage } from '../ui/page.tsx';
+import { flashProblems, redirectWithFlash, renderPage } from '../ui/page.tsx';
 import { formAction, formatTime } from '../ui/form-action.ts';
 import { ENROLL_PAGE, isEnrollmentSession, requirePasswordOwner, requirePermission, requireUser } from '../http/guards.ts';
 import { actorOf, clientIp, userIdOf } from '../http/request-context.ts';
@@ -24,9 +25,9 @@ import { can } from '../kernel/principal.ts';
 import { form, params } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';
 import { passkeyAsset } from '../docs/assets.ts';
-import { PasskeyLoginForm, RecoveryLoginForm } from './schemas.ts';
+import { PasskeyLoginForm, PasskeyNameForm, RecoveryLoginForm } from './schemas.ts';
 import { listPasskeys, type PasskeyRow } from './passkey-store.ts';
-import { passkeyLogin, relyingParty, removePasskey, PASSKEY_NAME_MAX_LENGTH } from './passkeys.ts';
+import { passkeyLogin, relyingParty, removePasskey, renamePasskey, PASSKEY_NAME_MAX_LENGTH } from './passkeys.ts';
 import { generateRecoveryCodes, recoveryLogin } from './recovery-codes.ts';
 import { unusedRecoveryCodes } from './recovery-code-store.ts';
 import { SESSION_COOKIE, sessionCookieOptions } from './middleware.ts';
@@ -71,6 +72,12 @@ function PasskeyList(props: { rows: PasskeyRow[]; csrf: string; canRemove: boole
               <td data-label="Last used">{formatTime(p.lastUsedAt)}</td>
               {props.canRemove && (
                 <td>
+                  <form method="post" action={`/account/passkeys/${p.id}/name`}>
+                    <CsrfField token={props.csrf} />
+                    <label for={`passkey-name-${p.id}`}>New name for {p.name}</label>
+                    <input id={`passkey-name-${p.id}`} name="name" type="text" maxlength={PASSKEY_NAME_MAX_LENGTH} required autocomplete="off" />
+                    <button type="submit" class="secondary">Rename</button>
+                  </form>
                   <form method="post" action={`/account/passkeys/${p.id}/delete`}>
                     <CsrfField token={props.csrf} />
                     <button type="submit" class="danger" aria-label={`Remove passkey ${p.name}`}>Remove</button>
@@ -140,6 +147,14 @@ async function showAccount(c: Context<AppEnv>) {
 }
 
 passkeysPage.get(ENROLL_PAGE, requirePermission('enroll'), (c) => showAccount(c));
+
+passkeysPage.post('/account/passkeys/:id/name', requireUser(), params(IdParams, 'passkey'), form(PasskeyNameForm, flashProblems(ENROLL_PAGE)), async (c) => {
+  return formAction(c, ENROLL_PAGE, async () => {
+    const name = c.req.valid('form').name;
+    await renamePasskey(c.var.db, c.req.valid('param').id, userIdOf(c), name, actorOf(c));
+    return `The passkey is now called ${name}.`;
+  });
+});
 
 passkeysPage.post('/account/passkeys/:id/delete', requireUser(), params(IdParams, 'passkey'), async (c) => {
   return formAction(c, ENROLL_PAGE, async () => {

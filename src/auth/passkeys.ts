@@ -36,6 +36,7 @@ import {
   consumeChallenge,
   deletePasskeyStatement,
   deleteUserPasskeysStatement,
+  renamePasskeyStatement,
   findPasskey,
   findPasskeyByCredentialId,
   insertPasskeyStatement,
@@ -222,10 +223,25 @@ export async function registerPasskey(
   return inserted!;
 }
 
-/** Removes a passkey of `ownerId` (the route decides who may); 404 for someone else's or a missing one. */
-export async function removePasskey(db: Db, id: number, ownerId: number | null, by: Actor, now = Date.now()): Promise<void> {
+/** The passkey `id` if `ownerId` may act on it (null: anyone, i.e. an admin); 404 for someone else's or a missing one. */
+async function ownPasskey(db: Db, id: number, ownerId: number | null): Promise<PasskeyRow> {
   const p = await findPasskey(db, id);
   if (!p || (ownerId !== null && p.userId !== ownerId)) throw new VaultError('NOT_FOUND', `No passkey with id ${id}.`);
+  return p;
+}
+
+/** Renames one of the owner's passkeys (`name` already checked by the form's schema). */
+export async function renamePasskey(db: Db, id: number, ownerId: number, name: string, by: Actor, now = Date.now()): Promise<void> {
+  const p = await ownPasskey(db, id, ownerId);
+  await db.batch([
+    renamePasskeyStatement(db, id, name),
+    auditStatement(db, { actor: by.actor, action: 'auth.passkey_renamed', target: `user:${p.userId}`, ip: by.ip, detail: { from: p.name, to: name }, at: now }),
+  ]);
+}
+
+/** Removes a passkey of `ownerId` (the route decides who may); 404 for someone else's or a missing one. */
+export async function removePasskey(db: Db, id: number, ownerId: number | null, by: Actor, now = Date.now()): Promise<void> {
+  const p = await ownPasskey(db, id, ownerId);
   await db.batch([
     deletePasskeyStatement(db, id),
     auditStatement(db, { actor: by.actor, action: 'auth.passkey_removed', target: `user:${p.userId}`, ip: by.ip, detail: { name: p.name }, at: now }),

@@ -154,6 +154,7 @@ export const NewApiKeySchema = v.object({ ...ApiKeySchema.entries, key: v.string
 const WebAuthnResponse = v.record(v.string(), v.unknown(), 'must be the WebAuthn response object');
 
 export const PasskeyRegisterBody = strict({ response: WebAuthnResponse, name: v.optional(v.nullable(singleLine(PASSKEY_NAME_MAX_LENGTH))) });
+export const PasskeyNameForm = strict({ name: singleLine(PASSKEY_NAME_MAX_LENGTH) });
 export const PasskeyLoginOptionsBody = strict({ email: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(254, 'must be at most 254 characters')))) });
 export const PasskeyLoginBody = strict({ response: WebAuthnResponse });
 /** Like the password login: any strings; a wrong pair is one generic 401. */

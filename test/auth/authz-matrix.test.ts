@@ -107,6 +107,8 @@ const ROUTES: Record<string, Policy> = {
   'GET /account/passkeys': 'person_page',
   'POST /account/recovery-codes': 'person_page',
   'POST /account/passkeys/:id/delete': 'self_page',
+  // The form is checked first (an empty one goes back with a flash); a service key then gets 403 (userIdOf).
+  'POST /account/passkeys/:id/name': 'user_page',
   'POST /account/password': 'own_password_form',
   'GET /admin/query-designs': 'user_page',
   'POST /admin/query-designs': 'user_page',

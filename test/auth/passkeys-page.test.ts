@@ -61,7 +61,7 @@ describe('login page', () => {
 });
 
 describe('/account/passkeys', () => {
-  it('lists the caller\'s passkeys with remove buttons and the add form; removing one works', async () => {
+  it('lists the caller\'s passkeys with rename and remove forms and the add form; renaming and removing work, only for the owner', async () => {
     const { u, passkeyId } = await enrolled();
     const cookie = await browserLogin(u, '198.51.100.63');
     const { res, html } = await page('/account/passkeys', cookie);
@@ -71,6 +71,12 @@ describe('/account/passkeys', () => {
     expect(html).toContain(`action="/account/passkeys/${passkeyId}/delete"`);
     expect(html).toContain('Generate new recovery codes');
     const form = await openForm('/account/passkeys', cookie);
+    const renamed = await postForm(`/account/passkeys/${passkeyId}/name`, form, { name: 'Desk key' });
+    expect(renamed.status).toBe(303);
+    expect((await page('/account/passkeys', cookie)).html).toContain('Desk key');
+    const other = await browserLogin(await userWithPassword('researcher'), '198.51.100.66');
+    await postForm(`/account/passkeys/${passkeyId}/name`, await openForm('/account/passkeys', other), { name: 'Stolen' });
+    expect((await page('/account/passkeys', cookie)).html).not.toContain('Stolen');
     const removed = await postForm(`/account/passkeys/${passkeyId}/delete`, form, {});
     expect(removed.status).toBe(303);
     expect((await env.DB.prepare('SELECT COUNT(*) AS n FROM passkeys WHERE user_id = ?').bind(u.id).first<{ n: number }>())!.n).toBe(0);
