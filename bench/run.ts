@@ -130,7 +130,7 @@ async function main(): Promise<number> {
       log(`section ${section.name}: ${section.description}`);
       try {
         for (const result of await section.run(ctx)) {
-          writeResult(JSON.stringify({ section: section.name, ...result }) + '\n');
+          writeResult(`${JSON.stringify({ section: section.name, ...result })}\n`);
         }
       } catch (e) {
         failed++;

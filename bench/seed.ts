@@ -5,7 +5,7 @@
  * owners' (src/db/owners.ts), built here with drizzle's text-only client.
  */
 import { generateApiKey } from '../src/auth/api-keys.ts';
-import { newApiKeyQuery } from '../src/auth/api-key-store.ts';
+import { newApiKeyQuery } from '../src/auth/api-key-repository.ts';
 import { insertCredentialRowsQuery, type NewCredentialRow } from '../src/credentials/repository.ts';
 import type { Fernet } from '../src/crypto/fernet.ts';
 import { textOnlyDb } from '../src/db/sql-text.ts';

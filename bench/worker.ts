@@ -78,7 +78,10 @@ bench.onError((err, c) => c.json({ error: { code: 'BENCH_FAILED', message: Strin
 export default {
   fetch(request: Request, rawEnv: Env, ctx: ExecutionContext) {
     let counting = countingBindings.get(rawEnv.DB);
-    if (!counting) countingBindings.set(rawEnv.DB, (counting = countingD1(rawEnv.DB, workerD1)));
+    if (!counting) {
+      counting = countingD1(rawEnv.DB, workerD1);
+      countingBindings.set(rawEnv.DB, counting);
+    }
     const env = { ...rawEnv, DB: counting };
     const { pathname } = new URL(request.url);
     if (pathname.startsWith('/__bench/')) return bench.fetch(request, env, ctx);

@@ -104,7 +104,7 @@ class ProgressFile {
   save(p: Progress): void {
     mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(p, null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(tmp, `${JSON.stringify(p, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, this.file);
   }
 }
@@ -159,7 +159,10 @@ async function stepSecrets(values: Record<string, string | boolean | undefined>,
   const installed = new Set(secretNames());
   const passFile = values['passphrase-file'] as string | undefined;
   let passphrase: string | undefined;
-  const openPassphrase = async (file: string) => passphrase ?? (passphrase = await readBackupPassphrase(passFile, `Passphrase of ${path.basename(file)}`));
+  const openPassphrase = async (file: string) => {
+    passphrase ??= await readBackupPassphrase(passFile, `Passphrase of ${path.basename(file)}`);
+    return passphrase;
+  };
 
   // Already on the Worker: never a second key; its backup must open, and match the recorded key id.
   for (const name of MASTER_SECRETS.filter((n) => installed.has(n))) {

@@ -45,7 +45,7 @@ const HEADER = [
 function createNew(file: string, lines: string[]): boolean {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, lines.join('\n') + '\n', { mode: 0o600 });
+    writeFileSync(tmp, `${lines.join('\n')}\n`, { mode: 0o600 });
     linkSync(tmp, file);
     return true;
   } catch (e) {
@@ -87,7 +87,7 @@ async function main(): Promise<number> {
   }
 
   const keys = names.map((name) => ({ name, value: generateSecret(name) }));
-  if (values.json) process.stdout.write(JSON.stringify(Object.fromEntries(keys.map((k) => [k.name, k.value]))) + '\n');
+  if (values.json) process.stdout.write(`${JSON.stringify(Object.fromEntries(keys.map((k) => [k.name, k.value])))}\n`);
   else if (values.only) process.stdout.write(`${keys[0]!.value}\n`);
   else process.stdout.write(keys.map((k) => `${k.name}=${k.value}\n`).join(''));
   for (const k of keys) process.stderr.write(`${k.name} key id: ${await keyIdOfSecret(k.name, k.value)}\n`);

@@ -27,20 +27,33 @@ import { ROOT, WranglerDev } from '../test/support/wrangler-dev.ts';
 const OUT = path.join(ROOT, 'test-results', 'python');
 const CLIENT = path.join(ROOT, 'clients', 'python');
 const PYTHON = process.env.PYTHON ?? 'python3';
-/** A normal run takes about a minute and a half; this only stops a hung one. */
+/** A normal run takes about three minutes; this only stops a hung one. */
 const DEADLINE_MS = 10 * 60_000;
 
-/** What the tests lease: label → platform, tier, how many rows. Field values are canaries. */
-const CREDENTIALS: Record<string, { platform: string; tier: string; fields: string[]; count?: number }> = {
+/**
+ * What the tests lease: label → platform, tier, how many rows. Field values are canaries, except the
+ * fields named in `digits` (the registry wants digits there, e.g. Telegram's api_id): random digits.
+ * Labels `yt`..`threads` serve the original platform's collectors (tests/original, tests/test_original_*.py);
+ * google_search leases the `readme` row (serper medium).
+ */
+const CREDENTIALS: Record<string, { platform: string; tier: string; fields: string[]; count?: number; digits?: string[] }> = {
   happy: { platform: 'twitterapi_io', tier: 'medium', fields: ['api_key'] },
   busy: { platform: 'serpapi', tier: 'premium', fields: ['api_key'] },
   context: { platform: 'openrouter', tier: 'medium', fields: ['api_key'] },
   async: { platform: 'openrouter', tier: 'premium', fields: ['api_key'] },
   exclusive: { platform: 'event_registry', tier: 'medium', fields: ['api_key'], count: 4 },
-  compat: { platform: 'bluesky', tier: 'free', fields: ['handle', 'app_password'] },
+  compat: { platform: 'tiktok', tier: 'free', fields: ['client_key', 'client_secret'] },
   compat_api_key: { platform: 'x_twitter', tier: 'premium', fields: ['bearer_token', 'api_key', 'api_secret'] },
-  locked: { platform: 'youtube', tier: 'free', fields: ['api_key'] },
+  locked: { platform: 'gab', tier: 'free', fields: ['access_token'] },
   readme: { platform: 'serper', tier: 'medium', fields: ['api_key'] },
+  renewal: { platform: 'event_registry', tier: 'premium', fields: ['api_key'] },
+  refresh: { platform: 'reddit', tier: 'free', fields: ['client_id', 'client_secret', 'user_agent'] },
+  youtube: { platform: 'youtube', tier: 'free', fields: ['api_key'], count: 2 },
+  bluesky: { platform: 'bluesky', tier: 'free', fields: ['handle', 'app_password'] },
+  discord: { platform: 'discord', tier: 'free', fields: ['bot_token'] },
+  twitch: { platform: 'twitch', tier: 'free', fields: ['client_id', 'client_secret'] },
+  telegram: { platform: 'telegram', tier: 'free', fields: ['api_id', 'api_hash', 'session_string'], digits: ['api_id'] },
+  threads: { platform: 'threads', tier: 'free', fields: ['access_token'] },
 };
 
 class PythonVault extends WranglerDev {
@@ -77,6 +90,7 @@ class PythonVault extends WranglerDev {
 
 const hex = (bytes: number) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
 const canary = (label: string, field: string) => `CANARY-${label}-${field}-${hex(12)}`;
+const digits = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => String(b % 10)).join('');
 
 function runPytest(env: NodeJS.ProcessEnv, args: string[]): Promise<number> {
   return new Promise((resolve) => {
@@ -119,14 +133,15 @@ async function main(): Promise<number> {
 
     const fixture: Record<string, { platform: string; tier: string; credentials: { id: number; fields: Record<string, string> }[] }> = {};
     for (const [label, spec] of Object.entries(CREDENTIALS)) {
-      const made = (fixture[label] = { platform: spec.platform, tier: spec.tier, credentials: [] as { id: number; fields: Record<string, string> }[] });
+      const made = { platform: spec.platform, tier: spec.tier, credentials: [] as { id: number; fields: Record<string, string> }[] };
+      fixture[label] = made;
       for (let i = 0; i < (spec.count ?? 1); i++) {
-        const fields = Object.fromEntries(spec.fields.map((f) => [f, canary(label, f)]));
+        const fields = Object.fromEntries(spec.fields.map((f) => [f, spec.digits?.includes(f) ? `9${digits(8)}` : canary(label, f)]));
         const row = await vault.call('POST', '/api/credentials', `ApiKey ${adminKey}`, {
           platform: spec.platform, tier: spec.tier, credential_name: `${label} ${i + 1}`, fields,
         });
         made.credentials.push({ id: row.id, fields });
-        secrets.push(...Object.values(fields));
+        secrets.push(...Object.entries(fields).filter(([f]) => !spec.digits?.includes(f)).map(([, v]) => v));
       }
     }
     const fixtureFile = path.join(vault.dir, 'fixture.json');

@@ -22,7 +22,7 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { ObjectStorage } from './object-storage.ts';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../src/crypto/hash.ts';
 import { VaultError } from '../src/errors.ts';
 import { hexEncode, utf8 } from '../src/crypto/encoding.ts';
 

@@ -189,11 +189,23 @@ export class ObjectStorage {
     this.#touch();
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (o.start !== undefined) (where.push('key >= ?'), args.push(o.start));
-    if (o.startAfter !== undefined) (where.push('key > ?'), args.push(o.startAfter));
-    if (o.end !== undefined) (where.push('key < ?'), args.push(o.end));
-    if (o.prefix !== undefined) (where.push('substr(key, 1, ?) = ?'), args.push(o.prefix.length, o.prefix));
-    const sql = `SELECT key, value FROM _cf_KV ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+    if (o.start !== undefined) {
+      where.push('key >= ?');
+      args.push(o.start);
+    }
+    if (o.startAfter !== undefined) {
+      where.push('key > ?');
+      args.push(o.startAfter);
+    }
+    if (o.end !== undefined) {
+      where.push('key < ?');
+      args.push(o.end);
+    }
+    if (o.prefix !== undefined) {
+      where.push('substr(key, 1, ?) = ?');
+      args.push(o.prefix.length, o.prefix);
+    }
+    const sql = `SELECT key, value FROM _cf_KV ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY key ${o.reverse ? 'DESC' : 'ASC'} ${o.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(o.limit))}` : ''}`;
     const rows = this.sqlite.prepare(sql).all(...args) as { key: string; value: Uint8Array }[];
     return new Map(rows.map((r) => [r.key, deserialize(r.value) as T]));

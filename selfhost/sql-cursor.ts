@@ -25,7 +25,7 @@ export class SqlCursor<T extends SqlRow = SqlRow> {
 
   #object(r: SqlStorageValue[]): T {
     const o: SqlRow = {};
-    this.columnNames.forEach((c, i) => (o[c] = r[i]!));
+    for (const [i, c] of this.columnNames.entries()) o[c] = r[i]!;
     return o as T;
   }
 

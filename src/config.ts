@@ -8,6 +8,7 @@ import { VaultError } from './errors.ts';
 import { Fernet, InvalidFernetKey } from './crypto/fernet.ts';
 import { CredentialKeyRing, SigningKeyRing } from './crypto/key-ring.ts';
 import { base64urlDecode, hexDecode } from './crypto/encoding.ts';
+import { parseSsoConfig, SSO_BINDINGS, type AccessConfig, type OidcConfig } from './kernel/sso-config.ts';
 
 export const BINDINGS = [
   'SECRET_KEY',
@@ -17,6 +18,7 @@ export const BINDINGS = [
   'ACCESS_TOKEN_EXPIRE_MINUTES',
   'ADMIN_SIGN_IN',
   'PUBLIC_URL',
+  ...SSO_BINDINGS,
 ] as const;
 export type BindingName = (typeof BINDINGS)[number];
 export type RawBindings = Partial<Record<BindingName, string | undefined>>;
@@ -29,21 +31,30 @@ export interface Config {
   adminSignIn: AdminSignIn;
   /** PUBLIC_URL's origin (scheme, host, port), when set: the WebAuthn origin and RP ID come from it. */
   publicOrigin: string | null;
+
+  /** OpenID Connect sign-in, or null when OIDC_ISSUER is not set (kernel/sso-config.ts). */
+  oidc: OidcConfig | null;
+  /** Cloudflare Access, or null when ACCESS_TEAM_DOMAIN and ACCESS_AUD are not set. */
+  access: AccessConfig | null;
 }
 
 export const ADMIN_SIGN_IN_VALUES = ['password', 'strong'] as const;
 export type AdminSignIn = (typeof ADMIN_SIGN_IN_VALUES)[number];
 
-export interface BindingProblem {
+interface BindingProblem {
   binding: BindingName;
   problem: string;
   fix: string;
 }
 
-export const DEFAULT_ACCESS_TOKEN_MINUTES = 30;
+const DEFAULT_ACCESS_TOKEN_MINUTES = 30;
 const MIN_SECRET_BYTES = 32;
 
+const VAR_FIX = 'Set it in wrangler.toml [vars] (locally: in .dev.vars) and redeploy or restart.';
+const SECRETS = new Set<BindingName>(['SECRET_KEY', 'SECRET_KEY_PREVIOUS', 'CREDENTIAL_ENCRYPTION_KEY', 'CREDENTIAL_ENCRYPTION_KEY_PREVIOUS', 'OIDC_CLIENT_SECRET']);
+
 function fixFor(binding: BindingName): string {
+  if (!SECRETS.has(binding)) return VAR_FIX;
   return `Set it with \`wrangler secret put ${binding}\` (locally: in .dev.vars) and redeploy or restart.`;
 }
 
@@ -142,6 +153,8 @@ export async function parseConfig(raw: RawBindings): Promise<{ config?: Config; 
     else problems.push({ binding: 'PUBLIC_URL', problem: 'PUBLIC_URL must be an absolute http(s) URL such as https://vault.example.org', fix: varFix });
   }
 
+  const sso = parseSsoConfig(raw, add);
+
   if (problems.length) return { problems };
   return {
     problems,
@@ -151,6 +164,8 @@ export async function parseConfig(raw: RawBindings): Promise<{ config?: Config; 
       accessTokenMinutes,
       adminSignIn,
       publicOrigin,
+      oidc: sso.oidc,
+      access: sso.access,
     },
   };
 }
@@ -171,7 +186,7 @@ export async function loadConfig(env: RawBindings): Promise<Config> {
   throw configError(problems);
 }
 
-export function configError(problems: BindingProblem[]): VaultError {
+function configError(problems: BindingProblem[]): VaultError {
   const names = [...new Set(problems.map((p) => p.binding))].join(', ');
   return new VaultError('CONFIG_INVALID', `The vault is misconfigured: ${names}. ${problems[0]!.fix}`, {
     details: { problems },

@@ -1,10 +1,13 @@
 import type { BindingName } from './config.ts';
+import type { Assert, Same } from './kernel/types.ts';
 
-/** The Worker's bindings (wrangler.toml and `wrangler secret put`). */
-export interface Env {
-  DB: D1Database;
-  POOL: DurableObjectNamespace;
-  ROTATION: DurableObjectNamespace;
+/**
+ * The Worker's bindings: those wrangler.toml declares, typed by `wrangler
+ * types` (worker-configuration.d.ts, generated; `npm run typecheck` fails when
+ * it is stale), so POOL and ROTATION know their classes; plus the secrets
+ * (`wrangler secret put`), which wrangler.toml does not list.
+ */
+export interface Env extends Pick<WranglerBindings, 'DB' | 'POOL' | 'ROTATION'> {
   /** JWT signing secret: `openssl rand -hex 32` or `npm run generate-keys`. */
   SECRET_KEY?: string;
   /** Comma-separated older JWT secrets, verify only. */
@@ -19,12 +22,25 @@ export interface Env {
   ADMIN_SIGN_IN?: string;
   /** The origin users reach (e.g. https://vault.example.org): the WebAuthn origin and RP ID; default the request's origin. */
   PUBLIC_URL?: string;
+  /** OpenID Connect issuer (https; http only on loopback); set to enable single sign-on. */
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  /** The OIDC client's secret (`wrangler secret put OIDC_CLIENT_SECRET`). */
+  OIDC_CLIENT_SECRET?: string;
+  /** The label of the login page's SSO button. */
+  OIDC_NAME?: string;
+  /** Comma-separated email domains allowed to sign in with OIDC. */
+  OIDC_ALLOWED_DOMAINS?: string;
+  /** `researcher`: an unknown person gets an account; empty: only existing users. */
+  OIDC_DEFAULT_ROLE?: string;
+  /** Cloudflare Access team domain, an origin such as https://team.cloudflareaccess.com. */
+  ACCESS_TEAM_DOMAIN?: string;
+  /** The Access application's audience tag. */
+  ACCESS_AUD?: string;
 }
 
 /** The names of Env's string bindings. */
 type StringBindings<T> = { [K in keyof T]-?: NonNullable<T[K]> extends string ? K : never }[keyof T];
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
 /**
  * tsc fails here when Env's string bindings and `BINDINGS` (src/config.ts)
  * differ: the Deno edition takes its list of settings (each with a `_FILE`

@@ -24,10 +24,12 @@ export const ERROR_STATUS = {
   USER_INACTIVE: 401,
   FORBIDDEN: 403,
   CSRF_FAILED: 403,
+  NOT_A_RECENT_HOLDER: 403,
   NOT_FOUND: 404,
   NO_CREDENTIAL_AVAILABLE: 404,
   /** A method the route will never take (the audit log is append-only). */
   METHOD_NOT_ALLOWED: 405,
+  CREDENTIAL_NOT_FOUND: 404,
   CONFLICT: 409,
   /** A second start while a credential-key rotation runs. */
   ROTATION_IN_PROGRESS: 409,
@@ -45,7 +47,7 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
-export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 
 /**
  * Safe, structured extra facts for the client (field names, row ids, retry
@@ -54,7 +56,7 @@ export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
  */
 export type ErrorDetails = Record<string, unknown> & { code?: never; message?: never };
 
-export interface VaultErrorOptions {
+interface VaultErrorOptions {
   details?: ErrorDetails;
   /** Seconds, sent as a Retry-After header. */
   retryAfter?: number;

@@ -20,6 +20,7 @@ import { recoveryRoutes } from './recovery/routes.ts';
 import { apiDocsRoutes } from './docs/page.tsx';
 import { API_DOCS_CSP, API_DOCS_PATH } from './docs/csp.ts';
 import { authenticate } from './auth/middleware.ts';
+import { accessWall } from './auth/access.ts';
 import { healthRoutes } from './health/routes.ts';
 import { withCredentialPool } from './credentials/context.ts';
 
@@ -35,6 +36,8 @@ export const app = createApp({
   publicRoutes: [healthRoutes],
   authenticate: authenticate(),
   middleware: [
+    // Behind Cloudflare Access, admin pages need a valid assertion: a second wall.
+    accessWall(),
     // The credential store's reset-errors also clears the pool's cooldown and error streaks.
     withCredentialPool(credentialPoolNotifier),
     // Admin writes bring the pool's working copy up to D1 before they answer.

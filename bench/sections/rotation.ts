@@ -34,27 +34,23 @@
  *   read through the inspector (bench/worker-heap.ts) every 100 ms;
  *   worker_heap_live_mb: what is still used after a full collection forced
  *   once the rotation is over, and rss_after_gc_mb the process's RSS then.
+ * BENCH_ROTATION_TRACE=1 logs each phase change with its time (stderr).
+ * workerd_cpu_s: the CPU time that process spent from the start until the
+ * rotation was over (its D1 simulator included): on a shared, loaded machine
+ * it moves much less than rows_per_s, so compare runs by it too.
  * The status is polled every 200 ms, about as gently as the admin page (1 s)
  * or the script (0.5 s) poll it. docs/benchmarks.md explains the figures.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { unstable_startWorker } from 'wrangler';
+import { rmSync } from 'node:fs';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
-import { newApiKeyQuery } from '../../src/auth/api-key-store.ts';
+import { newApiKeyQuery } from '../../src/auth/api-key-repository.ts';
 import { insertCredentialRowsQuery } from '../../src/credentials/repository.ts';
 import { sqlText, textOnlyDb } from '../../src/db/sql-text.ts';
-import { hexEncode } from '../../src/crypto/encoding.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
-import { createContext, type BenchContext, type BenchResult, type BenchSection } from '../context.ts';
-import { WorkerHeap, type HeapUsage } from '../worker-heap.ts';
+import type { BenchContext, BenchResult, BenchSection } from '../context.ts';
+import type { HeapUsage } from '../worker-heap.ts';
+import { cpuSeconds, executeSql, freshPersistence, rssMb, sampleRss, startFreshWorker } from '../fresh-worker.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CONFIG = path.join(ROOT, 'bench', 'wrangler.toml');
-const WRANGLER = path.join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 /** Row counts to rotate, one Worker each: BENCH_ROTATION_ROWS (comma-separated) or 10,000 and 100,000. */
 function sizes(): number[] {
   const list = (process.env.BENCH_ROTATION_ROWS ?? '10000,100000').split(',').map((n) => Number(n.trim()));
@@ -71,54 +67,10 @@ function startBody(): string {
 const DISTINCT_TOKENS = 2000;
 const ROWS_PER_INSERT = 200;
 const POLL_MS = 200;
-const RSS_EVERY_MS = 50;
-
-/** Pids of workerd processes descended from this Node process. */
-function workerdPids(): Set<number> {
-  const parent = new Map<number, number>();
-  const name = new Map<number, string>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      name.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
-      parent.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]));
-    } catch {
-      // gone
-    }
-  }
-  const out = new Set<number>();
-  for (const [pid, comm] of name) {
-    if (!comm.startsWith('workerd')) continue;
-    for (let p = parent.get(pid); p && p > 1; p = parent.get(p)) {
-      if (p === process.pid) {
-        out.add(pid);
-        break;
-      }
-    }
-  }
-  return out;
-}
-
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function wrangler(args: string[]): void {
-  const res = spawnSync(process.execPath, [WRANGLER, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  if (res.status !== 0) throw new Error(`wrangler ${args.slice(0, 3).join(' ')} failed:\n${res.stderr}`);
-}
 
 /** A fresh local D1 with the migrations, `rows` credentials under `old` and an admin API key. */
 async function seededPersistence(rows: number, old: Fernet): Promise<{ persist: string; apiKey: string }> {
-  const persist = mkdtempSync(path.join(tmpdir(), 'arena-vault-bench-rotation-'));
-  wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist, '-c', CONFIG]);
+  const persist = freshPersistence('arena-vault-bench-rotation-');
   const tokens = await Promise.all(
     Array.from({ length: DISTINCT_TOKENS }, (_, i) => old.encrypt(JSON.stringify({ api_key: `bench-rotation-${i}-${'x'.repeat(32)}` }))),
   );
@@ -134,59 +86,8 @@ async function seededPersistence(rows: number, old: Fernet): Promise<{ persist: 
   }
   const k = generateApiKey();
   lines.push(sqlText(newApiKeyQuery(textOnlyDb, { name: 'bench', scope: 'admin', userId: null, keyPrefix: k.prefix, keyHash: k.hash, createdAt: now })));
-  const file = path.join(persist, 'seed.sql');
-  writeFileSync(file, lines.join('\n'));
-  wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', persist, '-c', CONFIG, '--file', file, '--yes']);
-  rmSync(file);
+  executeSql(persist, lines);
   return { persist, apiKey: k.key };
-}
-
-async function rotationWorker(ctx: BenchContext, persist: string, oldKey: string, newKey: string) {
-  const before = workerdPids();
-  const keys = { credentialEncryptionKey: newKey, secretKey: hexEncode(crypto.getRandomValues(new Uint8Array(32))) };
-  const worker = await unstable_startWorker({
-    config: CONFIG,
-    bindings: {
-      CREDENTIAL_ENCRYPTION_KEY: { type: 'secret_text', value: newKey },
-      CREDENTIAL_ENCRYPTION_KEY_PREVIOUS: { type: 'secret_text', value: oldKey },
-      SECRET_KEY: { type: 'secret_text', value: keys.secretKey },
-    },
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { hostname: '127.0.0.1', port: 0 }, persist, logLevel: 'error', watch: false },
-    sendMetrics: false,
-  });
-  let heap: WorkerHeap;
-  try {
-    await worker.ready;
-    const inspectorUrl = await worker.inspectorUrl;
-    if (!inspectorUrl) throw new Error('the rotation Worker started without an inspector');
-    heap = await WorkerHeap.connect(inspectorUrl);
-  } catch (e) {
-    await worker.dispose();
-    throw e;
-  }
-  return {
-    ctx: createContext(await worker.url, ctx.options, keys),
-    heap,
-    /** This Worker's workerd processes (a small proxy and the one running the app). */
-    pids: () => [...workerdPids()].filter((p) => !before.has(p)),
-    stop: () => worker.dispose(),
-  };
-}
-
-/** The highest RSS of `pid`, read every RSS_EVERY_MS until stop(). */
-function sampleRss(pid: number | undefined): { stop(): number } {
-  let peak = pid ? rssMb(pid) : 0;
-  const timer = setInterval(() => {
-    if (pid) peak = Math.max(peak, rssMb(pid));
-  }, RSS_EVERY_MS);
-  timer.unref();
-  return {
-    stop() {
-      clearInterval(timer);
-      if (pid) peak = Math.max(peak, rssMb(pid));
-      return peak;
-    },
-  };
 }
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
@@ -196,9 +97,9 @@ async function rotateOnce(ctx: BenchContext, rows: number): Promise<BenchResult>
   const newKey = Fernet.generateKey();
   ctx.log(`rotation: writing ${rows} rows under the old key into a fresh local D1`);
   const { persist, apiKey } = await seededPersistence(rows, await Fernet.fromKey(oldKey));
-  let w: Awaited<ReturnType<typeof rotationWorker>>;
+  let w: Awaited<ReturnType<typeof startFreshWorker>>;
   try {
-    w = await rotationWorker(ctx, persist, oldKey, newKey);
+    w = await startFreshWorker(ctx, persist, newKey, oldKey);
   } catch (e) {
     rmSync(persist, { recursive: true, force: true });
     throw e;
@@ -210,19 +111,29 @@ async function rotateOnce(ctx: BenchContext, rows: number): Promise<BenchResult>
     const idleRss = pid ? rssMb(pid) : 0;
     ctx.log(`rotation: rotating ${rows} rows`);
     const rss = sampleRss(pid);
+    const cpuBefore = cpuSeconds(pid);
     const heap = w.heap.sampleHighest();
+    const t0 = Date.now();
     const started = await w.ctx.json<{ run_id: string }>('/api/admin/rotations/credential-key', { method: 'POST', headers, body: startBody() });
     let status: any;
     let peak: number;
     let heapPeak: HeapUsage;
+    let cpuUsed = 0;
     try {
+      let seen = '';
       for (;;) {
         status = await w.ctx.json<any>('/api/admin/rotations/credential-key', { headers });
+        // BENCH_ROTATION_TRACE=1: each phase change with the seconds since the start (where the time goes).
+        if (process.env.BENCH_ROTATION_TRACE && `${status.phase}/${status.locked}` !== seen) {
+          seen = `${status.phase}/${status.locked}`;
+          ctx.log(`rotation: ${((Date.now() - t0) / 1000).toFixed(1)} s ${status.phase} locked=${status.locked} done=${status.done}`);
+        }
         if (['done', 'failed', 'aborted'].includes(status.phase) && !status.locked) break;
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     } finally {
       peak = rss.stop();
+      cpuUsed = cpuSeconds(pid) - cpuBefore;
       heapPeak = await heap.stop();
     }
     if (status.phase !== 'done' || status.done !== rows || status.run_id !== started.run_id) {
@@ -250,6 +161,7 @@ async function rotateOnce(ctx: BenchContext, rows: number): Promise<BenchResult>
       worker_heap_live_mb: live.usedMb,
       rss_after_gc_mb: round1(pid ? rssMb(pid) : 0),
       seconds: Math.round(seconds * 100) / 100,
+      workerd_cpu_s: Math.round(cpuUsed * 100) / 100,
       batch_size: status.batch_size,
       runtime: 'workerd',
     };

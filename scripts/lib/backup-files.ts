@@ -2,12 +2,17 @@
  * Writing and checking backup files, for every script that makes or reads
  * backups (backup-secrets, verify-backup, deploy-first, rotate-secret-key):
  *
- * - where backups may go: each secret in its own directory, the directories
- *   neither equal nor nested, and none inside this checkout (a key file there
- *   is one `git add .` or `COPY . .` away from leaking);
+ * - where backups may go: each secret in its own place (a directory for
+ *   `.asc` files, or a `.kdbx` KeePass file whose place is its directory),
+ *   the places neither equal nor nested, and none inside this checkout (a key
+ *   file there is one `git add .` or `COPY . .` away from leaking);
  * - the new-backup passphrase (strength rule in passphrase.ts, asked twice);
- * - writing one backup file (never over an existing one) and its QR page;
- * - the check verify-backup makes: decrypt in memory, key id, standing.
+ *   it is also a KeePass file's master passphrase;
+ * - writing one backup file (never over an existing one) and its QR page:
+ *   `.asc` under a passphrase or to `--recipient` public keys, or `.kdbx`;
+ * - the check verify-backup makes: decrypt in memory (a passphrase, the
+ *   operator's own gpg with `--decrypt-with gpg`, or a KeePass master
+ *   passphrase), key id, standing.
  *
  * @example
  *   checkBackupDirs({ SECRET_KEY: '/media/a', CREDENTIAL_ENCRYPTION_KEY: '/media/b' });
@@ -20,8 +25,10 @@ import { STANDING_EXIT, standingOf, type KnownKeys, type Standing } from './know
 import { keyIdOfSecret, secretProblem, type MasterSecret } from './master-secrets.ts';
 import { assessPassphrase, readPassphraseFile } from './passphrase.ts';
 import { promptHidden } from './prompt.ts';
+import { decryptWithGpg } from './gpg-decrypt.ts';
+import { buildKdbx, isKdbxData, isKdbxPath, readKdbx } from './kdbx-backup.ts';
 import { renderQrPage } from './qr-page.ts';
-import { backupFileName, decryptBackup, encryptBackup } from './secret-backup.ts';
+import { backupFileName, decryptBackup, encryptBackup, encryptedToKeysOnly, type BackupLock } from './secret-backup.ts';
 import { PROJECT_ROOT } from './wrangler.ts';
 
 /** The original runbook's rule (docs/operations/secrets.md, "Where to keep them"). */
@@ -45,20 +52,27 @@ function inside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** The place a destination stands for: a directory, or a KeePass file's directory. */
+function placeOf(dest: string): string {
+  return resolvedPath(isKdbxPath(dest) ? path.dirname(path.resolve(dest)) : dest);
+}
+
 /**
- * Refuses backup directories inside the checkout, and, for both secrets, the
- * same directory or one inside the other (quoting the runbook rule).
+ * Refuses backup places inside the checkout, and, for both secrets, the
+ * same place or one inside the other (quoting the runbook rule). A `.kdbx`
+ * destination's place is its directory: two KeePass files side by side are
+ * one place.
  */
 export function checkBackupDirs(dirs: Partial<Record<MasterSecret, string>>): void {
   const checkout = resolvedPath(PROJECT_ROOT);
   const entries = Object.entries(dirs) as [MasterSecret, string][];
   for (const [name, dir] of entries) {
-    if (inside(resolvedPath(dir), checkout)) {
+    if (inside(placeOf(dir), checkout)) {
       throw new CliError(`the backup directory for ${name} (${dir}) is inside this checkout (${PROJECT_ROOT}): a key file there can reach git or an image; use removable media or a directory outside it`);
     }
   }
   if (entries.length === 2) {
-    const [a, b] = entries.map(([, d]) => resolvedPath(d)) as [string, string];
+    const [a, b] = entries.map(([, d]) => placeOf(d)) as [string, string];
     if (inside(a, b) || inside(b, a)) {
       throw new CliError(`"${SEPARATE_LOCATIONS_RULE}" (docs/operations/secrets.md): ${entries[0]![1]} and ${entries[1]![1]} are the same place or one is inside the other`);
     }
@@ -82,7 +96,7 @@ export async function readBackupPassphrase(file: string | undefined, what = 'Bac
 }
 
 /** Writes a new file atomically and never over an existing one (link fails on EEXIST). */
-export function writeNewFile(file: string, content: string): void {
+export function writeNewFile(file: string, content: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, content, { mode: 0o600 });
@@ -100,29 +114,53 @@ export interface PlannedBackup {
   keyId: string;
   file: string;
   qrFile: string;
+  /** `asc`: an OpenPGP file in a directory; `kdbx`: a new KeePass database at the given path. */
+  format: 'asc' | 'kdbx';
 }
 
-/** Where the backup of `value` goes in `dir`; refuses when a target exists already. */
-export async function planBackup(name: MasterSecret, value: string, dir: string, qr: boolean): Promise<PlannedBackup> {
+/**
+ * Where the backup of `value` goes: `dest` is a directory (an `.asc` file in
+ * it) or a `.kdbx` path; refuses when a target exists already.
+ */
+export async function planBackup(name: MasterSecret, value: string, dest: string, qr: boolean): Promise<PlannedBackup> {
   const keyId = await keyIdOfSecret(name, value);
-  const file = path.join(dir, backupFileName(name, keyId));
-  const planned = { name, keyId, file, qrFile: file.replace(/\.asc$/, '.qr.svg') };
+  if (isKdbxPath(dest)) {
+    if (qr) throw new CliError(`--qr prints .asc backups; ${dest} is a KeePass file`);
+    if (existsSync(dest)) throw new CliError(`${dest} already exists; not overwriting it (give a new .kdbx file name)`);
+    return { name, keyId, file: dest, qrFile: '', format: 'kdbx' };
+  }
+  const file = path.join(dest, backupFileName(name, keyId));
+  const planned: PlannedBackup = { name, keyId, file, qrFile: file.replace(/\.asc$/, '.qr.svg'), format: 'asc' };
   for (const f of qr ? [planned.file, planned.qrFile] : [planned.file]) if (existsSync(f)) throw new CliError(`${f} already exists; not overwriting it`);
   return planned;
 }
 
-/** Encrypts `value` in memory and writes the planned backup (and with `qr` its QR page); prints what it wrote. */
-export async function writeBackup(p: PlannedBackup, value: string, passphrase: string, opts: { qr?: boolean; createdAt?: Date } = {}): Promise<void> {
+/**
+ * Encrypts `value` in memory and writes the planned backup (and with `qr` its QR page); prints what it wrote.
+ * `lock` is the passphrase (a string), or `{ recipients }` for an `.asc` to public keys; a `.kdbx` needs a passphrase.
+ */
+export async function writeBackup(p: PlannedBackup, value: string, lock: string | BackupLock, opts: { qr?: boolean; createdAt?: Date } = {}): Promise<void> {
+  const createdAt = opts.createdAt ?? new Date();
+  const how: BackupLock = typeof lock === 'string' ? { passphrase: lock } : lock;
+  if (p.format === 'kdbx' && how.passphrase === undefined) throw new CliError(`${p.file}: a KeePass file needs a master passphrase, not --recipient`);
+  // Encrypted in memory first, so a failure leaves not even an empty directory behind.
+  const content =
+    p.format === 'kdbx'
+      ? await buildKdbx({ passphrase: how.passphrase!, entries: [{ name: p.name, value, keyId: p.keyId, createdAt }] })
+      : await encryptBackup({ name: p.name, value, keyId: p.keyId, date: createdAt, ...how });
   const dir = path.dirname(p.file);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new CliError(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 1);
   }
-  const createdAt = opts.createdAt ?? new Date();
-  const armored = await encryptBackup({ name: p.name, value, keyId: p.keyId, passphrase, date: createdAt });
-  writeNewFile(p.file, armored);
-  process.stdout.write(`wrote ${p.file} (${p.name}, key id ${p.keyId})\n`);
+  writeNewFile(p.file, content);
+  if (typeof content !== 'string') {
+    process.stdout.write(`wrote ${p.file} (KeePass KDBX 4, entry "arena-vault ${p.name} ${p.keyId}")\n`);
+    return;
+  }
+  const armored = content;
+  process.stdout.write(`wrote ${p.file} (${p.name}, key id ${p.keyId}${how.recipients ? `, to ${how.recipients.length} public key(s)` : ''})\n`);
   if (opts.qr) {
     writeNewFile(p.qrFile, renderQrPage({ name: p.name, keyId: p.keyId, armored, fileName: path.basename(p.file), createdAt }));
     process.stdout.write(`wrote ${p.qrFile} (printable QR page)\n`);
@@ -143,9 +181,34 @@ export interface OpenedSecret {
   keyId: string;
 }
 
+/** `--decrypt-with gpg`: the operator's own gpg opens the backup (a key on a hardware token). */
+export const WITH_GPG = Symbol('decrypt with gpg');
+/** How a backup is opened: its passphrase (or KeePass master passphrase), or WITH_GPG. */
+export type Unlock = string | typeof WITH_GPG;
+
+/**
+ * How to open `file` (read as `data`), for verify-backup and deploy: `--decrypt-with gpg`, or the
+ * passphrase from `passphraseFile` or asked without echo. A backup made with --recipient without
+ * `--decrypt-with gpg`, or a KeePass file with it, is a usage error before any prompt.
+ */
+export async function readUnlock(file: string, data: Uint8Array, opts: { decryptWith?: string; passphraseFile?: string }): Promise<Unlock> {
+  const kdbx = isKdbxData(data);
+  if (opts.decryptWith !== undefined) {
+    if (opts.decryptWith !== 'gpg') throw new CliError('--decrypt-with takes gpg (the only program it hands decryption to)');
+    if (kdbx) throw new CliError(`${file} is a KeePass database: open it with its master passphrase, not --decrypt-with gpg`);
+    if (opts.passphraseFile !== undefined) throw new CliError('with --decrypt-with gpg, gpg asks for what it needs: drop --passphrase-file');
+    return WITH_GPG;
+  }
+  if (!kdbx && (await encryptedToKeysOnly(data))) {
+    throw new CliError(`${file} is encrypted to OpenPGP public keys (backup-secrets --recipient): add --decrypt-with gpg, so your gpg (and hardware key) opens it`);
+  }
+  return readBackupPassphrase(opts.passphraseFile, kdbx ? 'KeePass master passphrase' : 'Backup passphrase');
+}
+
 /** Decrypts a backup file in memory and checks each secret in it; prints name and key id, never the key. */
-export async function openBackup(file: string, passphrase: string, data = readBackupFile(file)): Promise<OpenedSecret[]> {
-  const { entries, label } = await decryptBackup(data, passphrase);
+export async function openBackup(file: string, unlock: Unlock, data = readBackupFile(file)): Promise<OpenedSecret[]> {
+  const { entries, label } =
+    unlock === WITH_GPG ? await decryptWithGpg(file, data) : isKdbxData(data) ? await readKdbx(data, unlock) : await decryptBackup(data, unlock);
   const found: OpenedSecret[] = [];
   for (const entry of entries) {
     const problem = await secretProblem(entry.name, entry.value);
@@ -161,7 +224,7 @@ export async function openBackup(file: string, passphrase: string, data = readBa
 }
 
 /** Opens a backup (as `openBackup`) and returns the `name` secret in it; a backup without one is refused. */
-export async function openBackupOf(file: string, passphrase: string, name: MasterSecret): Promise<OpenedSecret> {
+export async function openBackupOf(file: string, passphrase: Unlock, name: MasterSecret): Promise<OpenedSecret> {
   const found = (await openBackup(file, passphrase)).find((e) => e.name === name);
   if (!found) throw new CliError(`${file} holds no ${name}`);
   return found;
@@ -190,7 +253,7 @@ export function judgeBackup(found: OpenedSecret[], known: KnownKeys): number {
  * Opens a backup just written and requires it to hold exactly `expected`
  * (verify-backup's check against the key about to be installed). Returns the key.
  */
-export async function verifyBackupHolds(file: string, passphrase: string, name: MasterSecret, expectedKeyId: string): Promise<string> {
+export async function verifyBackupHolds(file: string, passphrase: Unlock, name: MasterSecret, expectedKeyId: string): Promise<string> {
   const found = await openBackup(file, passphrase);
   const known: KnownKeys = { source: `the new ${name}, key id ${expectedKeyId}`, keys: { [name]: { current: expectedKeyId, previous: [] } }, problems: {} };
   const mine = found.filter((f) => f.name === name);

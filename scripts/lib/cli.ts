@@ -16,8 +16,9 @@ import { parseArgs } from 'node:util';
  * `optional-string` is a flag whose value is optional: `--name` alone gives ''
  * (the script applies its default) and `--name=VALUE` gives VALUE. The value
  * must be joined with `=`, so `--name FILE` never swallows a positional.
+ * `strings` is a repeatable string flag (`--name A --name B` gives ['A', 'B']).
  */
-export type FlagKind = 'string' | 'boolean' | 'optional-string';
+export type FlagKind = 'string' | 'boolean' | 'optional-string' | 'strings';
 
 export interface CliSpec<F extends Record<string, FlagKind>> {
   usage: string;
@@ -29,7 +30,7 @@ export interface CliSpec<F extends Record<string, FlagKind>> {
 }
 
 type Parsed<F extends Record<string, FlagKind>> = {
-  values: { [K in keyof F]?: F[K] extends 'boolean' ? boolean : string };
+  values: { [K in keyof F]?: F[K] extends 'boolean' ? boolean : F[K] extends 'strings' ? string[] : string };
   positionals: string[];
 };
 
@@ -45,7 +46,7 @@ export function helpText<F extends Record<string, FlagKind>>(spec: CliSpec<F>): 
   if (spec.description) lines.push('', spec.description);
   lines.push('', 'options:');
   for (const [name, kind] of Object.entries(spec.flags)) {
-    const flag = kind === 'string' ? `--${name} VALUE` : kind === 'optional-string' ? `--${name}[=VALUE]` : `--${name}`;
+    const flag = kind === 'string' ? `--${name} VALUE` : kind === 'strings' ? `--${name} VALUE ...` : kind === 'optional-string' ? `--${name}[=VALUE]` : `--${name}`;
     lines.push(`  ${flag.padEnd(28)} ${spec.help[name]}`);
   }
   lines.push(`  ${'--help'.padEnd(28)} show this help`);
@@ -53,8 +54,8 @@ export function helpText<F extends Record<string, FlagKind>>(spec: CliSpec<F>): 
 }
 
 export function parseCli<F extends Record<string, FlagKind>>(argv: string[], spec: CliSpec<F>): Parsed<F> {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const [name, kind] of Object.entries(spec.flags)) options[name] = { type: kind === 'boolean' ? 'boolean' : 'string' };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
+  for (const [name, kind] of Object.entries(spec.flags)) options[name] = { type: kind === 'boolean' ? 'boolean' : 'string', ...(kind === 'strings' && { multiple: true }) };
   const optional = new Set(Object.entries(spec.flags).filter(([, k]) => k === 'optional-string').map(([n]) => `--${n}`));
   const end = argv.indexOf('--');
   const args = argv.map((a, i) => (optional.has(a) && (end < 0 || i < end) ? `${a}=` : a));
@@ -69,7 +70,7 @@ export function parseCli<F extends Record<string, FlagKind>>(argv: string[], spe
     throw new CliError(`${message} (see --help)`);
   }
   if (parsed.values.help) {
-    process.stdout.write(helpText(spec) + '\n');
+    process.stdout.write(`${helpText(spec)}\n`);
     process.exit(0);
   }
   return parsed as unknown as Parsed<F>;
@@ -79,6 +80,7 @@ export function parseCli<F extends Record<string, FlagKind>>(argv: string[], spe
  * Runs a script's main function: a CliError (or any error) becomes one line on
  * stderr and a non-zero exit. Messages must already be free of secrets.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a main that returns nothing is Promise<void>, which `undefined` would refuse
 export function runMain(name: string, main: () => Promise<number | void>): void {
   main().then(
     (code) => process.exit(code ?? 0),

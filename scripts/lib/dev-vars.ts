@@ -49,6 +49,6 @@ export function updateDevVars(updates: Record<string, string | undefined>, file 
   while (out.length && out[out.length - 1] === '') out.pop();
   for (const [k, v] of pending) if (v !== undefined) out.push(`${k}=${v}`);
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, out.join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(tmp, `${out.join('\n')}\n`, { mode: 0o600 });
   renameSync(tmp, file);
 }

@@ -51,7 +51,12 @@ export async function knownKeysFromHealth(base: string): Promise<KnownKeys> {
     const cause = (e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
     throw new CliError(`could not read ${url} (${cause}); is the vault running? (npm start, or pass --url)`, 1);
   }
-  const known: KnownKeys = { source: url, keys: {}, problems: {} };
+  return knownKeysInHealth(body, url);
+}
+
+/** Key ids from a health body already read (`source`: its URL, for messages). */
+export function knownKeysInHealth(body: Health, source: string): KnownKeys {
+  const known: KnownKeys = { source, keys: {}, problems: {} };
   const invalid = 'the vault reports an invalid configuration, so it has no key ids to compare with (see its /api/health)';
   for (const name of ['CREDENTIAL_ENCRYPTION_KEY', 'SECRET_KEY'] as const) {
     const ids = keyIdsInHealth(body, name);

@@ -1,8 +1,9 @@
 /**
  * The backup file format: one master secret per file, OpenPGP
  * symmetric-encrypted (RFC 4880 SKESK v4 + SEIPD v1 with MDC, AES-256,
- * iterated+salted S2K at the maximum count) and ASCII-armored, so a plain
- * `gpg --decrypt FILE` opens it (GnuPG 2.2 and later).
+ * iterated+salted S2K at the maximum count) or encrypted to OpenPGP public
+ * keys (`--recipient`: PKESK + SEIPD v1, no passphrase), ASCII-armored, so a
+ * plain `gpg --decrypt FILE` opens it (GnuPG 2.2 and later).
  *
  * - The armor `Comment:` header and the file name carry the secret's name and
  *   key id, never the key (they are unauthenticated labels, for people).
@@ -41,12 +42,15 @@ export function backupComment(name: MasterSecret, keyId: string): string {
   return `${COMMENT_PREFIX} ${name}, key id ${keyId}`;
 }
 
-/** Encrypts one secret under `passphrase`; returns the armored message. */
-export async function encryptBackup(opts: { name: MasterSecret; value: string; keyId: string; passphrase: string; date?: Date }): Promise<string> {
+/** What a backup is locked with: a passphrase, or the public keys of its recipients. */
+export type BackupLock = { passphrase: string; recipients?: undefined } | { recipients: openpgp.PublicKey[]; passphrase?: undefined };
+
+/** Encrypts one secret under a passphrase or to recipients' public keys; returns the armored message. */
+export async function encryptBackup(opts: { name: MasterSecret; value: string; keyId: string; date?: Date } & BackupLock): Promise<string> {
   const message = await openpgp.createMessage({ text: opts.value, filename: opts.name, format: 'utf8', date: opts.date });
   return openpgp.encrypt({
     message,
-    passwords: [opts.passphrase],
+    ...(opts.recipients ? { encryptionKeys: opts.recipients, date: opts.date } : { passwords: [opts.passphrase] }),
     format: 'armored',
     config: {
       preferredSymmetricAlgorithm: openpgp.enums.symmetric.aes256,
@@ -91,6 +95,17 @@ export async function interpretBackup(literalName: string | undefined, text: str
     if (/^\S+$/.test(bare) && !(await secretProblem(name, bare))) return [{ name, value: bare }];
   }
   throw new CliError('the backup decrypted, but it holds neither a SECRET_KEY nor a CREDENTIAL_ENCRYPTION_KEY');
+}
+
+/** True when a backup is encrypted to public keys only (made with --recipient): gpg has to open it. */
+export async function encryptedToKeysOnly(data: Uint8Array): Promise<boolean> {
+  try {
+    const message = await readAnyMessage(data);
+    const packets = message.packets.filterByTag(openpgp.enums.packet.symEncryptedSessionKey);
+    return message.getEncryptionKeyIDs().length > 0 && packets.length === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Decrypts a backup (armored or binary) in memory. A wrong passphrase is a CliError. */

@@ -19,7 +19,17 @@ export interface SecretKeyHealth {
 }
 
 export interface Health {
+  status?: string;
+  config?: { valid?: boolean; bindings?: Record<string, { valid?: boolean; problem?: string }> };
+  d1?: { reachable?: boolean; error?: string };
   keys?: { secret_key?: SecretKeyHealth; credential_key?: { current_key_id?: string; previous_key_ids?: string[] } } | null;
+  credential_rows?: { missing_keys?: { key_id: string; rows: number }[] } | null;
+}
+
+/** One answer of the health endpoint: its HTTP status and body. */
+export interface HealthResponse {
+  status: number;
+  body: Health;
 }
 
 /** The vault `npm run dev` serves: the scripts' default `--url`. */
@@ -45,16 +55,26 @@ export function healthUrl(base: string): string {
   return trimmed.endsWith('/api/health') ? trimmed : `${trimmed}/api/health`;
 }
 
+/** The vault's health status and body; throws what fetch or the JSON parse threw (no answer, or not JSON). */
+export async function fetchHealthResponse(base: string): Promise<HealthResponse> {
+  const res = await fetch(healthUrl(base), { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+  return { status: res.status, body: (await res.json()) as Health };
+}
+
 /** The vault's health body; throws what fetch or the JSON parse threw (no answer, or not JSON). */
 export async function fetchHealth(base: string): Promise<Health> {
-  const res = await fetch(healthUrl(base), { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
-  return (await res.json()) as Health;
+  return (await fetchHealthResponse(base)).body;
 }
 
 /** The vault's health body, or null when it does not answer (yet). */
 export async function readHealth(base: string): Promise<Health | null> {
+  return (await readHealthResponse(base))?.body ?? null;
+}
+
+/** The vault's health status and body, or null when it does not answer (yet). */
+export async function readHealthResponse(base: string): Promise<HealthResponse | null> {
   try {
-    return await fetchHealth(base);
+    return await fetchHealthResponse(base);
   } catch {
     return null;
   }
@@ -68,17 +88,21 @@ export async function readHealth(base: string): Promise<Health | null> {
 export async function waitForHealth(
   base: string,
   what: string,
-  ok: (h: Health) => boolean,
-  opts: { waitMs: number; remote: boolean; pollMs?: number; progress?: (h: Health) => string | null; restartHint?: boolean },
+  ok: (h: Health, status: number) => boolean,
+  opts: { waitMs: number; remote: boolean; pollMs?: number; progress?: (h: Health, status: number) => string | null; restartHint?: boolean },
 ): Promise<Health> {
   const started = Date.now();
   let told = false;
   let shown = '';
   for (;;) {
-    const h = await readHealth(base);
-    if (h && ok(h)) return h;
-    const line = h && opts.progress?.(h);
-    if (line && line !== shown) process.stderr.write(`${(shown = line)}\n`);
+    const res = await readHealthResponse(base);
+    const h = res?.body;
+    if (res && h && ok(h, res.status)) return h;
+    const line = res && h && opts.progress?.(h, res.status);
+    if (line && line !== shown) {
+      shown = line;
+      process.stderr.write(`${line}\n`);
+    }
     if (!told && Date.now() - started > 3000) {
       told = true;
       process.stderr.write(

@@ -52,6 +52,7 @@ function spawnWrangler(args: string[], input: string | undefined) {
 
 /** A failed wrangler run as one line: the command and wrangler's first error line. */
 function wranglerFailure(args: string[], res: { stdout: string; stderr: string }): CliError {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's colour escapes
   const line = (res.stderr || res.stdout || '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
   return new CliError(`wrangler ${args.slice(0, 3).join(' ')} failed: ${line.replace(/^[\s✘▲X[\]ERROR]+/, '').trim()}`, 1);
 }
@@ -121,4 +122,27 @@ export function secretDelete(name: string): void {
 
 export function d1ApplyMigrations(target: D1Target = {}): void {
   runWrangler(['d1', 'migrations', 'apply', 'DB', ...targetFlags(target)], { input: 'y\n' });
+}
+
+/** The D1 migrations `wrangler d1 migrations list DB --remote` shows as pending (file names, in order), and its output. */
+export function pendingMigrations(): { names: string[]; output: string } {
+  const output = runWrangler(['d1', 'migrations', 'list', 'DB', '--remote']);
+  return { names: [...new Set([...output.matchAll(/\b\d+_[\w.-]+\.sql\b/g)].map((m) => m[0]))], output };
+}
+
+/**
+ * The Worker version serving all traffic now (`wrangler deployments status --json`). A split
+ * (gradual) deployment has no one version to return to: a CliError.
+ */
+export function liveVersionId(): string {
+  const out = runWrangler(['deployments', 'status', '--json']);
+  const deployment = JSON.parse(out.slice(out.indexOf('{'))) as { versions?: { version_id: string; percentage: number }[] };
+  const full = deployment.versions?.find((v) => v.percentage === 100);
+  if (!full) throw new CliError('the Worker has a split (gradual) deployment: finish it with `npx wrangler versions deploy` first, so a rollback has one version to return to', 1);
+  return full.version_id;
+}
+
+/** `wrangler rollback VERSION`: puts that version back at 100 % of traffic (bound resources such as D1 are not touched). */
+export function rollbackTo(versionId: string, message: string): string {
+  return runWrangler(['rollback', versionId, '--message', message, '--yes']);
 }

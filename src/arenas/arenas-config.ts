@@ -19,7 +19,7 @@ export function tierMessage(arena: ArenaId, tier: unknown): string {
 }
 
 /** One entry: a registry arena, on or off, at a tier that arena offers. */
-export const ArenaSettingSchema = v.pipe(
+const ArenaSettingSchema = v.pipe(
   strict({
     id: v.picklist(ARENA_IDS, 'must be an arena from the arena registry'),
     enabled: v.boolean('must be true or false'),
@@ -61,7 +61,7 @@ export const ArenasConfigSchema = strict({
   ),
 });
 
-export type ArenaSetting = v.InferOutput<typeof ArenaSettingSchema>;
+type ArenaSetting = v.InferOutput<typeof ArenaSettingSchema>;
 export type ArenasConfig = v.InferOutput<typeof ArenasConfigSchema>;
 
 /** Parses the stored TEXT column; a corrupt value reads as empty rather than breaking a page. */

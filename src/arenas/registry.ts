@@ -30,8 +30,6 @@
  * - `arenaTiers(arena)` → the tiers an arena offers, in `TIERS` order.
  * - `platformsForArena(arena, tier)` → the platforms that tier draws from
  *   (`[]` for a keyless tier, an unknown arena, or a tier the arena lacks).
- * - `arenasUsingPlatform(platform, tier?)` → arena ids drawing on the platform
- *   (at that tier, if given): what a lost credential key disables.
  *
  * Tier choices (the original platform's arena tiers; its arena listing mapped
  * some of these wrongly): Google Search and Autocomplete buy results from
@@ -156,7 +154,7 @@ export const PLATFORMS: Readonly<Record<PlatformId, PlatformSpec>> = Object.free
 );
 export const PLATFORM_IDS: readonly PlatformId[] = PLATFORM_LIST.map((p) => p.id);
 
-export interface ArenaSpec {
+interface ArenaSpec {
   readonly id: string;
   readonly label: string;
   /** The tiers this arena offers, each with the platforms it draws credentials from. */
@@ -208,7 +206,7 @@ export const ARENAS: Readonly<Record<ArenaId, ArenaSpec>> = Object.freeze(
 );
 export const ARENA_IDS: readonly ArenaId[] = ARENA_LIST.map((a) => a.id);
 
-const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+const has = (o: object, k: string) => Object.hasOwn(o, k);
 
 export function isTier(x: unknown): x is Tier {
   return typeof x === 'string' && (TIERS as readonly string[]).includes(x);
@@ -239,13 +237,4 @@ export function arenaTiers(arenaId: string): Tier[] {
 /** The platforms an arena tier draws credentials from ([] when keyless, unknown or not offered). */
 export function platformsForArena(arenaId: string, tier: Tier): readonly PlatformId[] {
   return getArena(arenaId)?.tiers[tier] ?? [];
-}
-
-/** Arena ids that draw on `platform` (at `tier`, when given). */
-export function arenasUsingPlatform(platformId: string, tier?: Tier): ArenaId[] {
-  return ARENA_IDS.filter((id) => {
-    const tiers = ARENAS[id].tiers;
-    const wanted = tier ? [tier] : TIERS;
-    return wanted.some((t) => (tiers[t] as readonly string[] | undefined)?.includes(platformId));
-  });
 }

@@ -50,7 +50,7 @@ function scrub(detail: Record<string, unknown> | undefined): string | null {
 }
 
 /** A conditional event (see `auditIfChangedStatement`). */
-export interface ConditionalAuditInput extends AuditInput {
+interface ConditionalAuditInput extends AuditInput {
   /** Names the target from the row the statement before inserted, e.g. `'credential:'` → `credential:42`. */
   targetPrefixFromLastInsert?: string;
   /**

@@ -4,7 +4,7 @@
  *
  * Filters (all optional, empty = any; one line of at most 200 characters):
  * - `action`: exact (`credential.create`), or a prefix when it ends in `*` (`credential.*`);
- * - `actor`: exact (`user:3`, `api_key:7`, `script:import-credentials`);
+ * - `actor`: exact (`user:3`, `api_key:Ab3dEf6hIj9k`, `script:import-credentials`);
  * - `target`: exact (`credential:42`);
  * - `from`, `to`: ISO 8601 date or date-time (UTC when no offset). A bare date
  *   in `to` includes that whole day.
@@ -27,8 +27,8 @@ export interface AuditQuery {
   limit: number;
 }
 
-export const AUDIT_LIMIT_DEFAULT = 50;
-export const AUDIT_LIMIT_MAX = 200;
+const AUDIT_LIMIT_DEFAULT = 50;
+const AUDIT_LIMIT_MAX = 200;
 
 const Filter = blankAsUndefined(singleLine(200));
 

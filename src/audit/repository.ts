@@ -6,7 +6,7 @@ import { auditEvents } from '../db/schema.ts';
 import type { AuditQuery } from './query.ts';
 
 /** One event as `GET /api/audit` answers it. */
-export const AuditEventSchema = v.strictObject({
+const AuditEventSchema = v.strictObject({
   id: v.number(),
   at: v.pipe(v.string(), v.isoTimestamp()),
   actor: v.string(),

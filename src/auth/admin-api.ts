@@ -17,7 +17,7 @@ import * as v from 'valibot';
 import { requireAdmin } from '../http/guards.ts';
 import { actorOf } from '../http/request-context.ts';
 import { createUser, getUser, listUsers, publicUser, revokeSessions, setPassword, updateUser } from './users.ts';
-import { createApiKey, listApiKeys, publicApiKey, revokeApiKey } from './api-key-store.ts';
+import { createApiKey, listApiKeys, publicApiKey, revokeApiKey } from './api-key-repository.ts';
 import { ApiKeySchema, NewApiKeyBody, NewApiKeySchema, NewUserBody, SetPasswordBody, UserChangesBody, UserSchema } from './schemas.ts';
 import { json, params } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';

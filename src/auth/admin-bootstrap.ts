@@ -20,7 +20,7 @@ import { auditStatement } from '../audit/audit.ts';
 import { normalizeEmail, passwordProblem } from './user-rules.ts';
 import { accountByEmailQuery, firstActiveAdminQuery, newUserStatement, promoteToAdminStatement } from './users.ts';
 
-export const BOOTSTRAP_ACTOR = 'script:bootstrap-admin';
+const BOOTSTRAP_ACTOR = 'script:bootstrap-admin';
 export const BOOTSTRAP_ACTION = 'user.bootstrap_admin';
 
 export type BootstrapOutcome = 'created' | 'promoted' | 'password_reset' | 'promoted+password_reset' | 'unchanged' | 'admin_exists';
@@ -30,14 +30,14 @@ export class BootstrapError extends Error {
   override name = 'BootstrapError';
 }
 
-export interface ExistingAccount {
+interface ExistingAccount {
   id: number;
   role: string;
   isActive: boolean;
 }
 
 /** A write of the core: batchable by drizzle, and renderable as SQL text. */
-export type BootstrapWrite = BatchItem<'sqlite'> & BuiltQuery;
+type BootstrapWrite = BatchItem<'sqlite'> & BuiltQuery;
 
 /** Where the core reads, and how it commits its writes (all of them or none). */
 export interface AdminAccounts {
@@ -60,7 +60,7 @@ export interface BootstrapInput {
   now?: number;
 }
 
-export interface BootstrapResult {
+interface BootstrapResult {
   outcome: BootstrapOutcome;
   /** The normalised email acted on (for `admin_exists`: the admin that exists). */
   email: string;

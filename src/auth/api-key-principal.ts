@@ -11,11 +11,12 @@
  * one, exists and is active. What it may do is `effectivePermissions` of its
  * scope and its owner's current role.
  */
-import { apiKeyMatches, apiKeyStatus } from './api-keys.ts';
+import { apiKeyActor, apiKeyMatches, apiKeyStatus } from './api-keys.ts';
 import { effectivePermissions, type ApiKeyScope, type Principal, type Role } from '../kernel/principal.ts';
 
-export interface StoredApiKey {
+interface StoredApiKey {
   id: number;
+  keyPrefix: string;
   keyHash: string;
   scope: ApiKeyScope;
   /** Null for a service key (no owner). */
@@ -37,14 +38,14 @@ export function apiKeyPrincipal(
   if (!row || !apiKeyMatches(key, row.keyHash) || apiKeyStatus(row, now) !== 'active') return undefined;
   let ownerRole: Role | null = null;
   if (row.userId !== null) {
-    if (!owner || !owner.isActive) return undefined;
+    if (!owner?.isActive) return undefined;
     ownerRole = owner.role;
   }
   return {
     via: 'api_key',
     userId: row.userId,
     apiKeyId: row.id,
-    actor: `api_key:${row.id}`,
+    actor: apiKeyActor(row.keyPrefix),
     permissions: effectivePermissions({ via: 'api_key', scope: row.scope, ownerRole }),
   };
 }

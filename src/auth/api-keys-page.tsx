@@ -17,7 +17,7 @@ import { NewApiKeyForm } from './schemas.ts';
 import { form, params, readFormFields } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';
 import { problemsText } from '../schema/problems.ts';
-import { createApiKey, listApiKeys, revokeApiKey, type KeyCreator } from './api-key-store.ts';
+import { createApiKey, listApiKeys, revokeApiKey, type KeyCreator } from './api-key-repository.ts';
 import { listUsers } from './users.ts';
 
 export const apiKeysPage = new Hono<AppEnv>();

@@ -2,15 +2,15 @@
  * Machine API keys: `av_<prefix>_<secret>`. Only SHA-256 of the whole key is
  * stored (the key has 256 random bits, so a slow hash adds nothing); the
  * prefix is a public lookup handle. Shown once, at creation.
- * Pure: the D1 side is api-key-store.ts.
+ * Pure: the D1 side is api-key-repository.ts.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/hash.ts';
 import { base64urlEncode, hexEncode, timingSafeEqual, utf8, hexDecode } from '../crypto/encoding.ts';
 import type { ApiKeyScope } from '../kernel/principal.ts';
 
 const KEY_PATTERN = /^av_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
-export interface NewApiKey {
+interface NewApiKey {
   key: string;
   prefix: string;
   hash: string;
@@ -32,6 +32,17 @@ export function generateApiKey(): NewApiKey {
   return { key, prefix, hash: hashApiKey(key) };
 }
 
+/**
+ * How the audit log, lease holders and every other actor name a key:
+ * `api_key:<prefix>`. The prefix is random (71 bits), public (lists show it as
+ * `av_<prefix>_`) and unique, so a name is never reused: a D1 restore rewinds
+ * the AUTOINCREMENT `id`, and a key created afterwards may get the id of one
+ * the restore removed, but never its prefix (docs/data-model.md#identifiers).
+ */
+export function apiKeyActor(prefix: string): string {
+  return `api_key:${prefix}`;
+}
+
 /** The prefix of a well-formed key, or null. */
 export function apiKeyPrefix(key: string): string | null {
   return KEY_PATTERN.exec(key)?.[1] ?? null;
@@ -45,7 +56,7 @@ export function apiKeyMatches(key: string, storedHash: string): boolean {
 export const API_KEY_NAME_MAX_LENGTH = 100;
 
 /** The one vocabulary for a key's state; only `active` keys authenticate. */
-export type ApiKeyStatus = 'active' | 'revoked' | 'expired';
+type ApiKeyStatus = 'active' | 'revoked' | 'expired';
 
 /**
  * A key's state at `now`: revoked wins over expired; a key whose expiry has

@@ -8,6 +8,8 @@
  * `POST /logout`
  * clears the cookie. Works without JavaScript; CSRF is checked by http/csrf.ts
  * before these handlers run (the token is bound to the pre-session cookie).
+ * With OIDC configured, the form also offers single sign-on: a link labelled
+ * OIDC_NAME to `/login/oidc` (carrying `next`).
  */
 import { Hono, type Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
@@ -34,8 +36,8 @@ interface FormState {
   error?: string;
 }
 
-function LoginForm(props: { csrfToken: string; state: FormState }) {
-  const { state } = props;
+function LoginForm(props: { csrfToken: string; state: FormState; sso: { name: string } | null }) {
+  const { state, sso } = props;
   return (
     <div class="card">
       <h1>Log in</h1>
@@ -55,6 +57,13 @@ function LoginForm(props: { csrfToken: string; state: FormState }) {
           <button type="submit">Log in</button>
         </p>
       </form>
+      {sso && (
+        <p>
+          <a class="button secondary" id="login-oidc" href={`/login/oidc${state.next ? `?next=${encodeURIComponent(state.next)}` : ''}`}>
+            {sso.name}
+          </a>
+        </p>
+      )}
       <form method="post" action="/login/passkey" id="passkey-login">
         <CsrfField token={props.csrfToken} />
         {state.next && <input type="hidden" name="next" value={state.next} />}
@@ -82,12 +91,14 @@ function LoginForm(props: { csrfToken: string; state: FormState }) {
   );
 }
 
-function showForm(c: Context<AppEnv>, state: FormState, status = 200) {
+/** The login page, with a message when a sign-in failed (also the OIDC callback's answer, oidc-pages.tsx). */
+export function showForm(c: Context<AppEnv>, state: FormState, status = 200) {
+  const oidc = c.var.config.oidc;
   return renderPage(
     c,
     'Log in',
     <>
-      <LoginForm csrfToken={c.var.csrfToken} state={state} />
+      <LoginForm csrfToken={c.var.csrfToken} state={state} sso={oidc && { name: oidc.name }} />
       <PasskeyScripts nonce={c.get('secureHeadersNonce')} />
     </>,
     { status },

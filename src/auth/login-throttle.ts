@@ -19,7 +19,7 @@ import { auditStatement, type AuditInput } from '../audit/audit.ts';
 import { admits, retryAfterMs, type ThrottleBucket, type ThrottleRule } from './throttle-policy.ts';
 
 /** The slots an admitted attempt holds, to be settled by `successStatements`. */
-export interface Reservation {
+interface Reservation {
   buckets: ThrottleBucket[];
   at: number;
 }
@@ -57,7 +57,7 @@ export function giveBackStatement(db: Db, bucket: string, rule: ThrottleRule, re
 }
 
 /** Forgets a bucket (a successful attempt on its account). */
-export function clearStatement(db: Db, bucket: string) {
+function clearStatement(db: Db, bucket: string) {
   return db.delete(loginThrottle).where(eq(loginThrottle.bucket, bucket));
 }
 
@@ -68,7 +68,7 @@ function batch<T extends Statement | ReturnType<typeof reserveStatement>>(db: Db
   return db.batch(statements as [T, ...T[]]);
 }
 
-export function rateLimited(waitMs: number, refusal: string): VaultError {
+function rateLimited(waitMs: number, refusal: string): VaultError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   const minutes = Math.ceil(seconds / 60);
   return new VaultError('RATE_LIMITED', `${refusal} Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, {

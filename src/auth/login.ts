@@ -27,16 +27,16 @@ import { pruneStatement, reserveAttempt, successStatements } from './login-throt
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { findUserByEmail, recordLoginStatement } from './users.ts';
 
-export const WRONG_CREDENTIALS = 'Incorrect email or password.';
+const WRONG_CREDENTIALS = 'Incorrect email or password.';
 
-export interface LoginAttempt {
+interface LoginAttempt {
   email: unknown;
   password: unknown;
   /** CF-Connecting-IP, or null when absent (local tools). */
   ip: string | null;
 }
 
-export interface LoginSuccess {
+interface LoginSuccess {
   user: User;
   issued: IssuedToken;
 }

@@ -6,6 +6,11 @@
  * in http/guards.ts, below every feature that mounts them.
  * A token is refused (no principal) when it fails verification (tokens.ts),
  * when its `ver` is below the user's token_version, or when the user is inactive.
+ * With Cloudflare Access configured, a request without an Authorization
+ * header that carries a valid `Cf-Access-Jwt-Assertion` (access.ts) is the
+ * assertion's user (existing and active), sign-in method `access`; it takes
+ * precedence over a session cookie (which is then not read at all) and, like
+ * a cookie, authenticates a state-changing API call only from this origin.
  *
  * One seam for the pool's hot path: an `ApiKey` on `/api/pool/*` is not looked
  * up in D1 here. It is kept in `c.var.poolApiKey`, `requireCollector` lets it
@@ -15,21 +20,28 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { VaultError } from '../errors.ts';
 import type { AppEnv } from '../http/types.ts';
-import { apiKeyByPrefixQuery, apiKeyOwnerIdSubquery, touchApiKey } from './api-key-store.ts';
-import { findUser, usersWithIdIn } from './users.ts';
+import { apiKeyByPrefixQuery, apiKeyOwnerIdSubquery, touchApiKey } from './api-key-repository.ts';
+import { findUser, findUserByEmail, usersWithIdIn } from './users.ts';
+import { ACCESS_ASSERTION_HEADER, verifyAccessAssertion } from './access.ts';
 import { apiKeyPrefix } from './api-keys.ts';
 import { apiKeyPrincipal } from './api-key-principal.ts';
 import { issueAccessToken, verifyAccessToken } from './tokens.ts';
-import { effectivePermissions, isStrongMethod, type Principal } from '../kernel/principal.ts';
+import { personPrincipal, type Principal } from '../kernel/principal.ts';
 import { signingKeyUseStatement } from './signing-key-usage.ts';
 import { isApiPath, isPoolPath } from '../kernel/paths.ts';
 
 export const SESSION_COOKIE = '__Host-av_session';
 
-export function sessionCookieOptions(maxAgeSeconds: number) {
-  return { path: '/', httpOnly: true, secure: true, sameSite: 'Strict' as const, maxAge: maxAgeSeconds };
+/**
+ * The session cookie's attributes: SameSite=Strict, except the cookie set by
+ * the OIDC callback (Lax), which ends a redirect chain that began on the
+ * provider's site, where a browser withholds a Strict cookie from the final
+ * redirect. Forms still need their CSRF token and the API a same-origin
+ * request, and the first renewal makes it Strict.
+ */
+export function sessionCookieOptions(maxAgeSeconds: number, sameSite: 'Strict' | 'Lax' = 'Strict') {
+  return { path: '/', httpOnly: true, secure: true, sameSite, maxAge: maxAgeSeconds };
 }
 
 /**
@@ -59,7 +71,7 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
     return undefined;
   }
   const user = await findUser(c.var.db, Number(claims.sub));
-  if (!user || !user.isActive || claims.ver < user.tokenVersion) return undefined;
+  if (!user?.isActive || claims.ver < user.tokenVersion) return undefined;
   if (via === 'session') {
     // Sliding renewal: past half its life, the cookie is re-issued (always
     // under the current key, which is also how a key rotation moves sessions over).
@@ -77,15 +89,19 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
       }
     }
   }
-  return {
-    via,
-    userId: user.id,
-    email: user.email,
-    method: claims.method,
-    strong: isStrongMethod(claims.method),
-    actor: `user:${user.id}`,
-    permissions: effectivePermissions({ via, role: user.role, strong: isStrongMethod(claims.method), adminSignIn: c.var.config.adminSignIn }),
-  };
+  return personPrincipal(user, via, claims.method, c.var.config.adminSignIn);
+}
+
+/** The user of a valid Cloudflare Access assertion; sets `accessVerified` for the admin pages' wall. */
+async function fromAccess(c: Context<AppEnv>): Promise<Principal | undefined> {
+  const access = c.var.config.access;
+  if (!access) return undefined;
+  const email = await verifyAccessAssertion(access, c.req.header(ACCESS_ASSERTION_HEADER));
+  if (!email) return undefined;
+  c.set('accessVerified', true);
+  const user = await findUserByEmail(c.var.db, email);
+  if (!user || !user.isActive) return undefined;
+  return personPrincipal(user, 'session', 'access', c.var.config.adminSignIn);
 }
 
 /**
@@ -108,9 +124,11 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     if (value && /^apikey$/i.test(scheme) && isPoolPath(c.req.path)) c.set('poolApiKey', value);
     else if (value && /^apikey$/i.test(scheme)) principal = await fromApiKey(c, value);
     else if (value && /^bearer$/i.test(scheme)) principal = await fromJwt(c, value, 'bearer');
-    else {
+    else if (cookieMayAuthenticate(c)) {
+      principal = await fromAccess(c);
       const cookie = getCookie(c, SESSION_COOKIE);
-      if (cookie && cookieMayAuthenticate(c)) principal = await fromJwt(c, cookie, 'session');
+      // A verified assertion decides who this is, even when its user may not sign in.
+      if (!c.var.accessVerified && cookie) principal = await fromJwt(c, cookie, 'session');
     }
     if (principal) c.set('principal', principal);
     await next();

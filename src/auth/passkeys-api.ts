@@ -23,7 +23,7 @@ import { VaultError } from '../errors.ts';
 import { json, params } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
 import { IdParams } from '../schema/types.ts';
-import { isEnrollmentSession, requirePasswordOwner, requirePermission, requireUser } from '../http/guards.ts';
+import { isEnrollmentSession, requirePasswordOwner, requireEnroll, requireUser } from '../http/guards.ts';
 import { actorOf, clientIp, userIdOf } from '../http/request-context.ts';
 import { can } from '../kernel/principal.ts';
 import {
@@ -73,7 +73,7 @@ async function mayEnroll(c: Context<AppEnv>, userId: number): Promise<void> {
 passkeysApi.post(
   '/api/auth/passkeys/register/options',
   describe({ tag: TAG, summary: 'Passkey creation options for the caller', responses: { 200: { description: 'PublicKeyCredentialCreationOptionsJSON.', schema: WebAuthnOptionsSchema } } }),
-  requirePermission('enroll'),
+  requireEnroll(),
   async (c) => {
     const user = await getUser(c.var.db, userIdOf(c));
     await mayEnroll(c, user.id);
@@ -89,7 +89,7 @@ passkeysApi.post(
     responses: { 201: { description: 'The passkey.', schema: PasskeySchema } },
     errors: ['CHALLENGE_EXPIRED', 'CHALLENGE_USED', 'ASSERTION_REPLAYED', 'PASSKEY_WRONG_USER', 'PASSKEY_REJECTED', 'CONFLICT'],
   }),
-  requirePermission('enroll'),
+  requireEnroll(),
   json(PasskeyRegisterBody),
   async (c) => {
     const user = await getUser(c.var.db, userIdOf(c));

@@ -19,7 +19,7 @@ import { isVaultError, VaultError } from '../errors.ts';
 import { CsrfField } from '../ui/layout.tsx';
 import { flashProblems, redirectWithFlash, renderPage } from '../ui/page.tsx';
 import { formAction, formatTime } from '../ui/form-action.ts';
-import { ENROLL_PAGE, isEnrollmentSession, requirePasswordOwner, requirePermission, requireUser } from '../http/guards.ts';
+import { ENROLL_PAGE, isEnrollmentSession, requirePasswordOwner, requireEnroll, requireUser } from '../http/guards.ts';
 import { actorOf, clientIp, userIdOf } from '../http/request-context.ts';
 import { can } from '../kernel/principal.ts';
 import { form, params } from '../schema/validate.ts';
@@ -146,7 +146,7 @@ async function showAccount(c: Context<AppEnv>) {
   );
 }
 
-passkeysPage.get(ENROLL_PAGE, requirePermission('enroll'), (c) => showAccount(c));
+passkeysPage.get(ENROLL_PAGE, requireEnroll(), (c) => showAccount(c));
 
 passkeysPage.post('/account/passkeys/:id/name', requireUser(), params(IdParams, 'passkey'), form(PasskeyNameForm, flashProblems(ENROLL_PAGE)), async (c) => {
   return formAction(c, ENROLL_PAGE, async () => {

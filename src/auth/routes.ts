@@ -1,6 +1,6 @@
 /**
  * HTTP routes for accounts and sessions: REST under /api/auth, /api/users and
- * /api/api-keys; pages /login, /logout, /admin/users, /admin/api-keys and
+ * /api/api-keys; pages /login, /login/oidc (single sign-on), /logout, /admin/users, /admin/api-keys and
  * /account/password. Each module lists its own routes in its header.
  */
 import { Hono } from 'hono';
@@ -8,6 +8,7 @@ import type { AppEnv } from '../http/types.ts';
 import { sessionApi } from './session-api.ts';
 import { adminApi } from './admin-api.ts';
 import { loginPage } from './login-page.tsx';
+import { oidcPages } from './oidc-pages.tsx';
 import { usersPage } from './users-page.tsx';
 import { apiKeysPage } from './api-keys-page.tsx';
 import { accountPage } from './account-page.tsx';
@@ -16,4 +17,4 @@ import { passkeysPage } from './passkeys-page.tsx';
 
 export const authRoutes = new Hono<AppEnv>();
 
-for (const part of [sessionApi, passkeysApi, adminApi, loginPage, usersPage, apiKeysPage, accountPage, passkeysPage]) authRoutes.route('/', part);
+for (const part of [sessionApi, passkeysApi, adminApi, loginPage, oidcPages, usersPage, apiKeysPage, accountPage, passkeysPage]) authRoutes.route('/', part);

@@ -21,7 +21,7 @@ const Email = v.pipe(
 );
 
 /** A new password (user-rules.ts `passwordProblem` is the rule; its message never echoes the password). */
-export const NewPassword = v.pipe(
+const NewPassword = v.pipe(
   v.string('a password is required'),
   v.check((s) => passwordProblem(s) === null, (issue) => passwordProblem(issue.input) ?? 'is not valid'),
 );

@@ -28,14 +28,14 @@ export function signingKeyUseStatement(db: Db, issued: IssuedToken, nowMs: numbe
     });
 }
 
-export interface SigningKeyUsage {
+interface SigningKeyUsage {
   kid: string;
   firstSignedAt: number;
   lastSignedAt: number;
   lastExpiresAt: number;
 }
 
-export type RemovalBasis =
+type RemovalBasis =
   /** no SECRET_KEY_PREVIOUS is configured */
   | 'no_previous_key'
   /** the latest expiry of a token each previous key signed, plus the leeway */
@@ -45,7 +45,7 @@ export type RemovalBasis =
   /** neither is known yet: the current key has not signed a token */
   | 'unknown';
 
-export interface PreviousKeyRemoval {
+interface PreviousKeyRemoval {
   /** Unix ms after which no token signed by a previous key can still verify; null if none or unknown. */
   removableAfter: number | null;
   basis: RemovalBasis;

@@ -20,7 +20,7 @@ export const TOKEN_AUDIENCE = 'arena-vault';
 export const TOKEN_ISSUER = 'arena-vault';
 export const CLOCK_LEEWAY_SECONDS = 30;
 
-export interface AccessClaims {
+interface AccessClaims {
   sub: string;
   role: Role;
   ver: number;

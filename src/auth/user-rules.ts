@@ -10,7 +10,7 @@ import { isSingleLine } from '../schema/text.ts';
 export const PASSWORD_MIN_LENGTH = 12;
 /** Long enough for any passphrase; bounds the work one request can ask for. */
 export const PASSWORD_MAX_LENGTH = 1024;
-export const EMAIL_MAX_LENGTH = 254;
+const EMAIL_MAX_LENGTH = 254;
 export const DISPLAY_NAME_MAX_LENGTH = 100;
 export const ROLES: readonly Role[] = ['admin', 'researcher'];
 
@@ -47,7 +47,7 @@ export interface UserChanges {
   displayName?: string;
 }
 
-export interface AccountState {
+interface AccountState {
   id: number;
   role: Role;
   isActive: boolean;

@@ -28,7 +28,7 @@ export function publicUser(u: User) {
     updated_at: iso(u.updatedAt),
   };
 }
-export type PublicUser = ReturnType<typeof publicUser>;
+type PublicUser = ReturnType<typeof publicUser>;
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
   // The column is COLLATE NOCASE; emails are stored case-folded as well.
@@ -40,7 +40,7 @@ export async function findUser(db: Db, id: number): Promise<User | undefined> {
   return Number.isSafeInteger(id) ? db.query.users.findFirst({ where: eq(users.id, id) }) : undefined;
 }
 
-/** The users whose id the subquery selects, unexecuted (e.g. an API key's owner: api-key-store.ts `apiKeyOwnerIdSubquery`). */
+/** The users whose id the subquery selects, unexecuted (e.g. an API key's owner: api-key-repository.ts `apiKeyOwnerIdSubquery`). */
 export function usersWithIdIn(db: Db, ids: SQLWrapper) {
   return db.select().from(users).where(inArray(users.id, ids));
 }
@@ -78,7 +78,7 @@ export async function listUsers(db: Db): Promise<User[]> {
   return db.select().from(users).orderBy(asc(users.email));
 }
 
-export async function activeAdminCount(db: Db): Promise<number> {
+async function activeAdminCount(db: Db): Promise<number> {
   const [row] = await db.select({ n: count() }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true)));
   return row?.n ?? 0;
 }

@@ -41,6 +41,12 @@ function maxLeasesFromForm(s: string | undefined): number | string | undefined {
   return /^[0-9]{1,6}$/.test(t) ? Number(t) : t;
 }
 
+/** '' → null (no expiry); anything else is passed on for the API schema to read or name. */
+function expiresAtFromForm(s: string | undefined): string | null {
+  const t = (s ?? '').trim();
+  return t === '' ? null : t;
+}
+
 function fieldsFromForm(platform: PlatformSpec, form: FormValues): Record<string, string> {
   return Object.fromEntries(platform.fields.map((f) => [f.name, form[FIELD_PREFIX + f.name] ?? '']));
 }
@@ -51,6 +57,8 @@ const settingsFromForm = (form: FormValues) => ({
   monthly_quota: quotaFromForm(form.monthly_quota),
   notes: form.notes ?? '',
   max_leases: maxLeasesFromForm(form.max_leases),
+  sharing: form.sharing || undefined,
+  expires_at: expiresAtFromForm(form.expires_at),
 });
 
 /** The add form of one platform → the `POST /api/credentials` body → `NewCredentialBody`. */
@@ -136,9 +144,11 @@ interface MetaValues {
   monthly_quota?: string;
   notes?: string;
   max_leases?: string;
+  sharing?: string;
+  expires_at?: string;
 }
 
-/** Name, quotas, concurrent leases and notes (shared by add and edit). */
+/** Name, quotas, concurrent leases, sharing, token expiry and notes (shared by add and edit). */
 export function MetaInputs(props: { values: MetaValues; problems?: FieldProblem[] }) {
   const { values: v, problems } = props;
   return (
@@ -157,6 +167,19 @@ export function MetaInputs(props: { values: MetaValues; problems?: FieldProblem[
       <input id="max_leases" name="max_leases" inputmode="numeric" pattern="[0-9]*" value={v.max_leases ?? '1'} aria-describedby="leases_hint" aria-invalid={invalid('max_leases', problems)} />
       <InputProblem name="max_leases" problems={problems} />
       <div class="hint" id="leases_hint">How many collector tasks may hold this credential at once (1–100; most API keys must not be shared, so 1).</div>
+      <label for="sharing">Shared leases</label>
+      <select id="sharing" name="sharing" aria-describedby="sharing_hint" aria-invalid={invalid('sharing', problems)}>
+        <option value="allowed" selected={(v.sharing ?? 'allowed') === 'allowed'}>allowed</option>
+        <option value="never" selected={v.sharing === 'never'}>never</option>
+      </select>
+      <InputProblem name="sharing" problems={problems} />
+      <div class="hint" id="sharing_hint">
+        Collectors may ask for a shared lease, which ignores the limit above (the original platform's collectors share keys). Choose “never” for a provider that bans concurrent use: every lease is then exclusive.
+      </div>
+      <label for="expires_at">Token expires at</label>
+      <input id="expires_at" name="expires_at" value={v.expires_at ?? ''} placeholder="2027-01-31T12:00:00Z" aria-describedby="expires_hint" aria-invalid={invalid('expires_at', problems)} />
+      <InputProblem name="expires_at" problems={problems} />
+      <div class="hint" id="expires_hint">ISO 8601, UTC unless an offset is given; empty for none. Informational (collectors that refresh tokens read and set it); the pool does not refuse an expired one.</div>
       <label for="notes">Notes</label>
       <textarea id="notes" name="notes" rows={3} maxlength={NOTES_MAX} aria-invalid={invalid('notes', problems)}>{v.notes ?? ''}</textarea>
       <InputProblem name="notes" problems={problems} />
@@ -187,6 +210,8 @@ export function NewCredentialForm(props: { platform: PlatformSpec; csrfToken: st
           monthly_quota: vals?.monthly_quota ?? '',
           notes: vals?.notes ?? '',
           max_leases: vals ? (vals.max_leases ?? '') : '1',
+          sharing: vals?.sharing ?? 'allowed',
+          expires_at: vals?.expires_at ?? '',
         }}
         problems={props.problems}
       />

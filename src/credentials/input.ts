@@ -8,7 +8,9 @@
  * Limits: credential_name 1–120 characters, one line; notes up to 2,000
  * characters (line breaks allowed), empty → null; quotas a whole number
  * 1–1,000,000,000 or null (= unlimited); max_leases (concurrent pool leases)
- * 1–100, default 1; list limit 1–200 (default 50), offset ≥ 0. A platform's
+ * 1–100, default 1; sharing (may the pool grant shared leases) `allowed`
+ * (default) or `never`; expires_at (the held token's expiry) an ISO 8601
+ * time or null; list limit 1–200 (default 50), offset ≥ 0. A platform's
  * tiers and fields come from the arena registry (fields.ts).
  *
  * @example
@@ -16,16 +18,17 @@
  */
 import * as v from 'valibot';
 import { PLATFORMS, PLATFORM_IDS, TIERS, isPlatformId, isTier, type PlatformId, type PlatformSpec, type Tier } from '../arenas/registry.ts';
-import { booleanish, intRange, paging, singleLine, strict } from '../schema/types.ts';
+import { booleanish, intRange, isoTime, paging, singleLine, strict } from '../schema/types.ts';
+import { DEFAULT_SHARING, SHARING_SETTINGS, type Sharing } from './sharing.ts';
 import { isMultiLineText, MULTI_LINE_MESSAGE } from '../schema/text.ts';
 import { CREDENTIAL_FIELDS, isPlainObject, type CredentialFields } from './fields.ts';
 
 export const NAME_MAX = 120;
 export const NOTES_MAX = 2000;
-export const QUOTA_MAX = 1_000_000_000;
-export const MAX_LEASES_MAX = 100;
-export const LIST_LIMIT_DEFAULT = 50;
-export const LIST_LIMIT_MAX = 200;
+const QUOTA_MAX = 1_000_000_000;
+const MAX_LEASES_MAX = 100;
+const LIST_LIMIT_DEFAULT = 50;
+const LIST_LIMIT_MAX = 200;
 
 const PLATFORM_MESSAGE = 'must be a platform from the arena registry';
 const TIER_MESSAGE = `must be one of ${TIERS.join(', ')}`;
@@ -45,6 +48,11 @@ const Notes = v.pipe(
   v.description('Free text; an empty string is stored as null.'),
 );
 const MaxLeases = v.pipe(intRange(1, MAX_LEASES_MAX), v.description('How many collector tasks may lease the credential at once.'));
+const SharingSetting = v.pipe(
+  v.picklist(SHARING_SETTINGS, `must be one of ${SHARING_SETTINGS.join(', ')}`),
+  v.description('allowed: the pool may grant shared leases; never: every lease is exclusive (a provider that bans concurrent use).'),
+);
+const ExpiresAt = v.pipe(v.nullable(isoTime(false)), v.description("The held token's expiry (ISO 8601; UTC when no offset is given), or null."));
 
 /** The settings every new credential has, whatever its platform. */
 const settings = {
@@ -53,6 +61,8 @@ const settings = {
   monthly_quota: v.optional(Quota, null),
   notes: v.optional(Notes, null),
   max_leases: v.optional(MaxLeases, 1),
+  sharing: v.optional(SharingSetting, DEFAULT_SHARING),
+  expires_at: v.optional(ExpiresAt, null),
 };
 
 /** One of `platform`'s tiers; a tier it lacks is named with the ones it has. */
@@ -105,6 +115,8 @@ export interface NewCredentialInput {
   monthlyQuota: number | null;
   notes: string | null;
   maxLeases: number;
+  sharing: Sharing;
+  expiresAt: number | null;
 }
 
 export const NewCredentialBody = v.pipe(
@@ -119,14 +131,16 @@ export const NewCredentialBody = v.pipe(
       monthlyQuota: b.monthly_quota,
       notes: b.notes,
       maxLeases: b.max_leases,
+      sharing: b.sharing,
+      expiresAt: b.expires_at,
     }),
   ),
 );
 
 const CANNOT_CHANGE = 'cannot be changed; create a new credential instead';
-const PATCH_KEYS = ['credential_name', 'daily_quota', 'monthly_quota', 'notes', 'max_leases'] as const;
+const PATCH_KEYS = ['credential_name', 'daily_quota', 'monthly_quota', 'notes', 'max_leases', 'sharing', 'expires_at'] as const;
 
-/** `PATCH /api/credentials/:id`: name, quotas, notes, max_leases; secrets, platform, tier and activity have their own routes. */
+/** `PATCH /api/credentials/:id`: name, quotas, notes, max_leases, sharing, expires_at; secrets, platform, tier and activity have their own routes. */
 export const CredentialPatchBody = v.pipe(
   strict({
     credential_name: v.optional(Name),
@@ -134,6 +148,8 @@ export const CredentialPatchBody = v.pipe(
     monthly_quota: v.optional(Quota),
     notes: v.optional(Notes),
     max_leases: v.optional(MaxLeases),
+    sharing: v.optional(SharingSetting),
+    expires_at: v.optional(ExpiresAt),
     fields: v.optional(v.never('cannot be changed with PATCH; use PUT /api/credentials/:id/secret')),
     platform: v.optional(v.never(CANNOT_CHANGE)),
     tier: v.optional(v.never(CANNOT_CHANGE)),
@@ -147,6 +163,8 @@ export const CredentialPatchBody = v.pipe(
     if (b.monthly_quota !== undefined) patch.monthlyQuota = b.monthly_quota;
     if (b.notes !== undefined) patch.notes = b.notes;
     if (b.max_leases !== undefined) patch.maxLeases = b.max_leases;
+    if (b.sharing !== undefined) patch.sharing = b.sharing;
+    if (b.expires_at !== undefined) patch.expiresAt = b.expires_at;
     return patch;
   }),
 );
@@ -157,6 +175,8 @@ export interface CredentialPatch {
   monthlyQuota?: number | null;
   notes?: string | null;
   maxLeases?: number;
+  sharing?: Sharing;
+  expiresAt?: number | null;
 }
 
 /**

@@ -4,13 +4,15 @@
  * come from the table's owner (repository.ts rowsPerKeyId), or from rows a
  * caller has already read (`rowsPerKeyIdOf`).
  */
+import * as v from 'valibot';
 import type { CredentialKeyStatus } from '../crypto/key-ring.ts';
+import type { Assert, Same } from '../kernel/types.ts';
 
-export interface KeyUsage {
-  key_id: string;
-  status: CredentialKeyStatus;
-  rows: number;
-}
+/** Credential rows under one key id, with the ring's verdict (the answer's schema and type in one). */
+export const KeyUsageSchema = v.object({ key_id: v.string(), status: v.picklist(['current', 'previous', 'missing']), rows: v.number() });
+export type KeyUsage = v.InferOutput<typeof KeyUsageSchema>;
+/** The schema's verdicts are the ring's (crypto/key-ring.ts). */
+export type KeyUsageStatusIsTheRings = Assert<Same<KeyUsage['status'], CredentialKeyStatus>>;
 
 /** Rows per key id with the ring's verdict, current first, then previous, then missing. */
 export function keyUsage(rowsByKey: ReadonlyMap<string, number>, keyStatus: (keyId: string) => CredentialKeyStatus): KeyUsage[] {

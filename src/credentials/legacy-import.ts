@@ -18,7 +18,7 @@
  *   under the current key.
  * Problems name the column or field, never a value.
  */
-import { Fernet, InvalidToken } from '../crypto/fernet.ts';
+import { type Fernet, InvalidToken } from '../crypto/fernet.ts';
 import { utf8 } from '../crypto/encoding.ts';
 import { parseWith } from '../schema/validate.ts';
 import { problemsText } from '../schema/problems.ts';
@@ -36,7 +36,7 @@ export interface ImportedCredential {
   normalized: boolean;
 }
 
-export type LegacyRowResult = { ok: true; credential: ImportedCredential } | { ok: false; problem: string };
+type LegacyRowResult = { ok: true; credential: ImportedCredential } | { ok: false; problem: string };
 
 const fail = (problem: string): LegacyRowResult => ({ ok: false, problem });
 

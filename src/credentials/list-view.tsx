@@ -10,7 +10,7 @@ import type { CredentialListQuery } from './input.ts';
 import { describeMaskedField } from './masking.ts';
 import type { CredentialView } from './view.ts';
 
-export interface CredentialListPage {
+interface CredentialListPage {
   credentials: CredentialView[];
   total: number;
   limit: number;
@@ -18,7 +18,7 @@ export interface CredentialListPage {
 }
 
 /** `/admin/credentials?…` for a query (empty filters left out). */
-export function listHref(q: Partial<CredentialListQuery>): string {
+function listHref(q: Partial<CredentialListQuery>): string {
   const params = new URLSearchParams();
   if (q.platform) params.set('platform', q.platform);
   if (q.tier) params.set('tier', q.tier);
@@ -28,7 +28,7 @@ export function listHref(q: Partial<CredentialListQuery>): string {
   return s ? `/admin/credentials?${s}` : '/admin/credentials';
 }
 
-export function shortTime(isoTime: string | null): string {
+function shortTime(isoTime: string | null): string {
   return isoTime ? `${isoTime.slice(0, 16).replace('T', ' ')} UTC` : '—';
 }
 
@@ -44,6 +44,28 @@ export function KeyStatusBadge(props: { view: CredentialView }) {
     default:
       return <span class="badge err">undecryptable</span>;
   }
+}
+
+/** An audit actor of the pool (`api_key:N`, `service_binding`) as a page names it. */
+function collectorLabel(actor: string | null): string {
+  // api_key:<key prefix> (auth/api-keys.ts apiKeyActor): the prefix the API-keys page lists, never reused.
+  const key = /^api_key:([A-Za-z0-9_-]+)$/.exec(actor ?? '');
+  if (key) return `collector key ${key[1]}`;
+  return actor === 'service_binding' ? 'the service binding (RPC)' : (actor ?? 'a collector');
+}
+
+/** Sharing, token expiry and the last update of the fields by a collector (issue 21), as the list and the edit page show them. */
+export function PoolFacts(props: { view: CredentialView }) {
+  const v = props.view;
+  return (
+    <div class="hint">
+      <div>Leases: up to {v.max_leases} exclusive{v.sharing === 'never' ? '; shared leases never (every lease is exclusive)' : '; shared leases allowed'}</div>
+      {v.expires_at && <div>Token expires at {shortTime(v.expires_at)}</div>}
+      {v.fields_updated_at && (
+        <div>Fields updated by {collectorLabel(v.fields_updated_by)} at {shortTime(v.fields_updated_at)}</div>
+      )}
+    </div>
+  );
 }
 
 function ActionButton(props: { id: number; action: string; label: string; csrf: string; back: string; danger?: boolean }) {
@@ -66,6 +88,7 @@ function Row(props: { v: CredentialView; csrf: string; back: string }) {
           {v.fields ? Object.entries(v.fields).map(([, f]) => <div>{describeMaskedField({ name: '', ...f })}</div>) : 'fields unreadable'}
           {v.notes && <div>Notes: {v.notes}</div>}
         </div>
+        <PoolFacts view={v} />
       </td>
       <td data-label="Platform">{v.platform}</td>
       <td data-label="Tier">{v.tier}</td>

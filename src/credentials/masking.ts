@@ -9,9 +9,9 @@
  */
 import { getPlatform } from '../arenas/registry.ts';
 
-export type LengthClass = 'short' | 'medium' | 'long';
+type LengthClass = 'short' | 'medium' | 'long';
 
-export interface MaskedField {
+interface MaskedField {
   name: string;
   label: string;
   secret: boolean;
@@ -24,7 +24,7 @@ export interface MaskedField {
   last4?: string;
 }
 
-export const HINT_MIN_LENGTH = 16;
+const HINT_MIN_LENGTH = 16;
 
 export function lengthClass(length: number): LengthClass {
   if (length < 16) return 'short';

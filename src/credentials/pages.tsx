@@ -41,7 +41,7 @@ import {
   secretForm,
   type FormValues,
 } from './forms.tsx';
-import { CredentialListView, KeyStatusBadge } from './list-view.tsx';
+import { CredentialListView, KeyStatusBadge, PoolFacts } from './list-view.tsx';
 import type { CredentialView } from './view.ts';
 
 export const credentialPages = new Hono<AppEnv>();
@@ -148,9 +148,12 @@ credentialPages.post('/admin/credentials/new', newPageQuery, newForm, async (c) 
 
 function CredentialSummary(props: { v: CredentialView }) {
   return (
-    <p>
-      <strong>{props.v.credential_name}</strong> · {props.v.platform} · {props.v.tier} · <KeyStatusBadge view={props.v} />
-    </p>
+    <div>
+      <p>
+        <strong>{props.v.credential_name}</strong> · {props.v.platform} · {props.v.tier} · <KeyStatusBadge view={props.v} />
+      </p>
+      <PoolFacts view={props.v} />
+    </div>
   );
 }
 
@@ -200,8 +203,11 @@ credentialPages.post('/admin/credentials/:id/secret', id, async (c) => {
 function renderEditForm(c: Context<AppEnv>, v: CredentialView, opts: Refused = {}) {
   const f = opts.values;
   const values = f
-    ? { credential_name: f.credential_name, daily_quota: f.daily_quota, monthly_quota: f.monthly_quota, notes: f.notes, max_leases: f.max_leases }
-    : { credential_name: v.credential_name, daily_quota: v.daily_quota?.toString() ?? '', monthly_quota: v.monthly_quota?.toString() ?? '', notes: v.notes ?? '', max_leases: String(v.max_leases) };
+    ? { credential_name: f.credential_name, daily_quota: f.daily_quota, monthly_quota: f.monthly_quota, notes: f.notes, max_leases: f.max_leases, sharing: f.sharing, expires_at: f.expires_at }
+    : {
+      credential_name: v.credential_name, daily_quota: v.daily_quota?.toString() ?? '', monthly_quota: v.monthly_quota?.toString() ?? '', notes: v.notes ?? '',
+      max_leases: String(v.max_leases), sharing: v.sharing, expires_at: v.expires_at ?? '',
+    };
   return renderPage(
     c,
     'Edit credential',

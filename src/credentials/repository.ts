@@ -51,7 +51,7 @@ export function insertCredentialStatement(db: Db, row: NewCredentialRow) {
 }
 
 /** What an import writes per row (scripts/import-credentials.ts); `created_by` stays NULL and the other columns take their defaults. */
-export type ImportedCredentialRow = Required<
+type ImportedCredentialRow = Required<
   Pick<NewCredentialRow, 'platform' | 'tier' | 'credentialName' | 'encryptedValue' | 'keyId' | 'isActive' | 'dailyQuota' | 'monthlyQuota' | 'notes' | 'createdAt' | 'updatedAt'>
 >;
 
@@ -191,7 +191,7 @@ export const ROWS_PER_STATEMENT = 24;
  * has the id, key_id and encrypted_value we read (`WHERE id = ? AND key_id = ?
  * AND encrypted_value = ?`, one VALUES tuple per row); it returns the ids it changed.
  */
-export function compareAndSetSql(rows: number): string {
+function compareAndSetSql(rows: number): string {
   const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
   return `UPDATE api_credentials SET encrypted_value = v.column4, key_id = ?
 FROM (VALUES ${tuples}) AS v
@@ -200,7 +200,7 @@ RETURNING api_credentials.id`;
 }
 
 /** One re-encrypted row: written only if it still holds `fromKeyId` / `fromValue`. */
-export interface CipherRowUpdate { id: number; fromKeyId: string; fromValue: string; toKeyId: string; toValue: string }
+interface CipherRowUpdate { id: number; fromKeyId: string; fromValue: string; toKeyId: string; toValue: string }
 
 /**
  * Re-encrypts `updates` compare-and-set on (id, key_id, encrypted_value): a
@@ -258,15 +258,27 @@ export async function countRowsUnder(d1: D1Database, keyId: string, ids: number[
 export interface PoolCopyCredentialRow {
   id: number; platform: string; tier: string; encrypted_value: string; key_id: string; is_active: number;
   daily_quota: number | null; monthly_quota: number | null; max_leases: number | null; last_used_at: number | null;
+  sharing: 'allowed' | 'never' | null;
 }
 
-/** Every row as the pool copies it; a raw statement because it rides in the copy's one D1 batch with the version read. */
-export function poolCopyCredentialsStatement(d1: D1Database): D1PreparedStatement {
+/**
+ * One page of rows as the pool copies them (id > afterId, in id order), as ONE
+ * JSON text `rows` (an array of column arrays, in PoolCopyCredentialRow's
+ * order) with the page's `last` id and row count `n`: the pool writes it into
+ * its own SQLite in one statement, so a sync never holds a JS object per row
+ * nor the whole table (pool/d1-source.ts syncCopy). Raw: drizzle cannot
+ * express json_group_array over an ordered, limited subquery.
+ */
+export function poolCopyCredentialsPageStatement(d1: D1Database, afterId: number, limit: number): D1PreparedStatement {
   return d1.prepare(
-    `SELECT id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at
-     FROM api_credentials ORDER BY id`,
-  );
+    `SELECT json_group_array(json_array(id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing)) AS rows,
+            max(id) AS last, count(*) AS n
+     FROM (SELECT * FROM api_credentials WHERE id > ?1 ORDER BY id LIMIT ?2)`,
+  ).bind(afterId, limit);
 }
+
+/** A page as poolCopyCredentialsPageStatement answers it. */
+export interface PoolCopyCredentialsPage { rows: string; last: number | null; n: number }
 
 /**
  * The pool's coalesced usage: `last_used_at` and `last_error_at` only move
@@ -290,6 +302,51 @@ export function credentialUsageStatement(d1: D1Database, rows: { id: number; use
 /** The pool's deactivation after repeated auth failures; raw because it shares a D1 batch with a raw statement. */
 export function deactivateCredentialStatement(d1: D1Database, id: number, now: number): D1PreparedStatement {
   return d1.prepare('UPDATE api_credentials SET is_active = 0, updated_at = ? WHERE id = ?').bind(now, id);
+}
+
+// --- The pool's operations by credential id (issue 21, pool/by-id.ts) ---
+
+/** A credential's metadata for collectors: never its ciphertext. */
+export interface CredentialMetadataRow {
+  id: number;
+  credential_name: string;
+  platform: string;
+  tier: string;
+  is_active: boolean;
+  expires_at: number | null;
+}
+
+function metadataColumns() {
+  const c = apiCredentials;
+  return { id: c.id, credential_name: c.credentialName, platform: c.platform, tier: c.tier, is_active: c.isActive, expires_at: c.expiresAt };
+}
+
+/** The metadata of one pool's rows (platform and tier), by id. */
+export async function credentialMetadataRows(d1: D1Database, platform: string, tier: string): Promise<CredentialMetadataRow[]> {
+  const c = apiCredentials;
+  return openDb(d1).select(metadataColumns()).from(c).where(and(eq(c.platform, platform), eq(c.tier, tier as CredentialRow['tier']))).orderBy(asc(c.id));
+}
+
+export async function credentialMetadataRow(d1: D1Database, id: number): Promise<CredentialMetadataRow | undefined> {
+  return openDb(d1).select(metadataColumns()).from(apiCredentials).where(eq(apiCredentials.id, id)).get();
+}
+
+/** Sets the token expiry (unix ms or null); returns the id when the row exists. Raw: it shares a D1 batch with the audit statement. */
+export function setCredentialExpiryStatement(d1: D1Database, id: number, expiresAt: number | null): D1PreparedStatement {
+  return d1.prepare('UPDATE api_credentials SET expires_at = ? WHERE id = ? RETURNING id').bind(expiresAt, id);
+}
+
+/**
+ * A lease holder's new fields (sealed by the caller) with who and when;
+ * returns the id when the row exists. Raw: it shares a D1 batch with the audit statement.
+ */
+export function replaceFieldsByHolderStatement(
+  d1: D1Database,
+  u: { id: number; encryptedValue: string; keyId: string; at: number; actor: string },
+): D1PreparedStatement {
+  return d1
+    .prepare('UPDATE api_credentials SET encrypted_value = ?, key_id = ?, updated_at = ?, fields_updated_at = ?, fields_updated_by = ? WHERE id = ? RETURNING id')
+    .bind(u.encryptedValue, u.keyId, u.at, u.at, u.actor, u.id);
 }
 
 // --- Lost-key recovery's purge (recovery/store.ts) ---

@@ -15,7 +15,7 @@ import { isPlainObject } from './fields.ts';
 
 
 /** Why a row cannot be opened. */
-export type UnreadableReason = 'key_missing' | 'token_invalid' | 'payload_invalid';
+type UnreadableReason = 'key_missing' | 'token_invalid' | 'payload_invalid';
 
 export type OpenedCredential =
   | { readable: true; keyStatus: 'current' | 'previous'; payload: Record<string, unknown> }

@@ -47,12 +47,14 @@ const AUDITED_SETTINGS = [
   ['dailyQuota', 'daily_quota'],
   ['monthlyQuota', 'monthly_quota'],
   ['maxLeases', 'max_leases'],
+  ['sharing', 'sharing'],
+  ['expiresAt', 'expires_at'],
 ] as const satisfies readonly (readonly [keyof CredentialPatch & keyof CredentialRowChanges, string])[];
 
-export interface CredentialStoreDeps {
+interface CredentialStoreDeps {
   db: Db;
   ring: CredentialKeyRing;
-  /** Audit actor, e.g. `user:3` or `api_key:7`. */
+  /** Audit actor, e.g. `user:3` or `api_key:Ab3dEf6hIj9k`. */
   actor: string;
   userId: number | null;
   ip?: string | null;
@@ -113,6 +115,8 @@ export class CredentialStore {
         monthlyQuota: input.monthlyQuota,
         notes: input.notes,
         maxLeases: input.maxLeases,
+        sharing: input.sharing,
+        expiresAt: input.expiresAt,
         createdBy: this.#d.userId,
         createdAt: now,
         updatedAt: now,

@@ -36,6 +36,13 @@ export const CredentialViewSchema = v.strictObject({
   monthly_quota: v.nullable(v.number()),
   /** Concurrent pool leases allowed. */
   max_leases: v.number(),
+  /** allowed: the pool may grant shared leases; never: every lease is exclusive. */
+  sharing: v.picklist(['allowed', 'never']),
+  /** The held token's expiry, if known (set here or by a collector: PUT /api/pool/credentials/:id/expires-at). */
+  expires_at: v.nullable(IsoTime),
+  /** When a lease holder last replaced the fields (POST /api/pool/update-fields), and its collector key (`api_key:N`). */
+  fields_updated_at: v.nullable(IsoTime),
+  fields_updated_by: v.nullable(v.string()),
   last_used_at: v.nullable(IsoTime),
   last_error_at: v.nullable(IsoTime),
   error_count: v.number(),
@@ -86,7 +93,7 @@ export type VerifyReport = v.InferOutput<typeof VerifyReportSchema>;
  * vault), told apart at this edge into `missing_key` (key id not in the ring)
  * and `undecryptable` (token or payload bad), as the public JSON has always said.
  */
-export type PublicKeyStatus = CredentialView['key_status'];
+type PublicKeyStatus = CredentialView['key_status'];
 
 export function publicKeyStatus(opened: OpenedCredential): PublicKeyStatus {
   if (opened.readable) return opened.keyStatus;
@@ -108,6 +115,10 @@ export function credentialView(row: CredentialRow, opened: OpenedCredential): Cr
     daily_quota: row.dailyQuota,
     monthly_quota: row.monthlyQuota,
     max_leases: row.maxLeases,
+    sharing: row.sharing,
+    expires_at: iso(row.expiresAt),
+    fields_updated_at: iso(row.fieldsUpdatedAt),
+    fields_updated_by: row.fieldsUpdatedBy,
     last_used_at: iso(row.lastUsedAt),
     last_error_at: iso(row.lastErrorAt),
     error_count: row.errorCount,

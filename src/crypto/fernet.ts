@@ -42,7 +42,7 @@ export class InvalidFernetKey extends Error {
   }
 }
 
-export interface DecryptOptions {
+interface DecryptOptions {
   /** Maximum token age in seconds; omitted = no age check (as in pyca). */
   ttl?: number;
   /** Current time, unix seconds (for tests); defaults to the clock. */

@@ -6,7 +6,7 @@
  * bytes are the 32 decoded bytes; for a JWT secret they are its UTF-8 bytes.
  * 64 bits of a hash of a >= 256-bit secret reveal nothing usable about it.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './hash.ts';
 import { hexEncode } from './encoding.ts';
 
 export function keyIdOf(raw: Uint8Array): string {

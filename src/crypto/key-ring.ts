@@ -70,7 +70,7 @@ export class CredentialKeyRing {
   }
 }
 
-export interface SigningKey {
+interface SigningKey {
   readonly kid: string;
   readonly secret: Uint8Array;
 }

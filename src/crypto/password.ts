@@ -28,19 +28,19 @@ import { base64urlDecode, base64urlEncode, timingSafeEqual, utf8 } from './encod
 /** Production Workers throw NotSupportedError above this; local workerd does not. */
 export const PBKDF2_MAX_ITERATIONS = 100_000;
 /** scrypt memory (128·N·r bytes) allowed, so a stored hash cannot exhaust a 128 MB isolate. */
-export const SCRYPT_MAX_MEMORY_BYTES = 64 * 1024 * 1024;
+const SCRYPT_MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 
-export type ScryptParams = { alg: 'scrypt'; ln: number; r: number; p: number };
-export type Pbkdf2Params = { alg: 'pbkdf2-sha256'; i: number };
-export type PasswordHashParams = ScryptParams | Pbkdf2Params;
+type ScryptParams = { alg: 'scrypt'; ln: number; r: number; p: number };
+type Pbkdf2Params = { alg: 'pbkdf2-sha256'; i: number };
+type PasswordHashParams = ScryptParams | Pbkdf2Params;
 
 /** What new hashes use. Raise it and old hashes are upgraded at their next login. */
 export const CURRENT_PASSWORD_PARAMS: ScryptParams = { alg: 'scrypt', ln: 14, r: 8, p: 5 };
 
-export interface ParsedPasswordHash {
+interface ParsedPasswordHash {
   params: PasswordHashParams;
   salt: Uint8Array;
   hash: Uint8Array;
@@ -156,4 +156,15 @@ export function decoyPasswordHash(params: ScryptParams = CURRENT_PASSWORD_PARAMS
   const zeros = base64urlEncode(new Uint8Array(SALT_BYTES));
   const hash = base64urlEncode(new Uint8Array(HASH_BYTES));
   return `${encodeParams(params)}$${zeros}$${hash}`;
+}
+
+/**
+ * A hash no one knows the password of (random salt and random hash bytes),
+ * for an account that signs in only through single sign-on: made without
+ * running the key derivation, and refused like any wrong password.
+ */
+export function unusablePasswordHash(params: ScryptParams = CURRENT_PASSWORD_PARAMS): string {
+  const salt = base64urlEncode(crypto.getRandomValues(new Uint8Array(SALT_BYTES)));
+  const hash = base64urlEncode(crypto.getRandomValues(new Uint8Array(HASH_BYTES)));
+  return `${encodeParams(params)}$${salt}$${hash}`;
 }

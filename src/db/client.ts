@@ -13,6 +13,9 @@ function build(d1: D1Database) {
 /** One client per binding object: drizzle works out the schema's relations on every construction. */
 export function openDb(d1: D1Database): ReturnType<typeof build> {
   let db = clients.get(d1);
-  if (!db) clients.set(d1, (db = build(d1)));
+  if (!db) {
+    db = build(d1);
+    clients.set(d1, db);
+  }
   return db;
 }

@@ -15,7 +15,7 @@
  */
 export const TABLE_OWNERS = {
   users: 'src/auth/users.ts',
-  api_keys: 'src/auth/api-key-store.ts',
+  api_keys: 'src/auth/api-key-repository.ts',
   login_throttle: 'src/auth/login-throttle.ts',
   signing_key_usage: 'src/auth/signing-key-usage.ts',
   passkeys: 'src/auth/passkey-store.ts',

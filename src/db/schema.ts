@@ -75,6 +75,13 @@ export const apiCredentials = sqliteTable(
     errorCount: integer('error_count').notNull().default(0),
     /** Concurrent leases allowed (migration 0030; the pool's concurrency limit). */
     maxLeases: integer('max_leases').notNull().default(1),
+    /** May the pool grant shared leases (`allowed`) or only exclusive ones (`never`)? (migration 0070) */
+    sharing: text('sharing', { enum: ['allowed', 'never'] }).notNull().default('allowed'),
+    /** The held token's expiry, if known (migration 0070; informational, the pool does not enforce it). */
+    expiresAt: ms('expires_at'),
+    /** The last replacement of the fields by a lease holder (POST /api/pool/update-fields) and its actor (migration 0070). */
+    fieldsUpdatedAt: ms('fields_updated_at'),
+    fieldsUpdatedBy: text('fields_updated_by'),
     notes: text('notes'),
     createdBy: integer('created_by'),
     createdAt: ms('created_at').notNull(),

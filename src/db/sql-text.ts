@@ -37,7 +37,7 @@ const unusable = new Proxy({}, {
 export const textOnlyDb: Db = openDb(unusable);
 
 /** An SQL literal for a string, number, boolean or null (for generated SQL files). */
-export function sqlLiteral(v: unknown): string {
+function sqlLiteral(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (typeof v === 'number') {

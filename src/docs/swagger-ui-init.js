@@ -7,13 +7,13 @@
 // - supportedSubmitMethods []: a reference, not a console; "Try it out" would
 //   send real requests with the reader's session cookie.
 // Dark mode: Swagger UI's own `html.dark-mode` class, following the system.
-(function () {
+(() => {
   var dark = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
   function followScheme() {
-    document.documentElement.classList.toggle('dark-mode', Boolean(dark && dark.matches));
+    document.documentElement.classList.toggle('dark-mode', Boolean(dark?.matches));
   }
   followScheme();
-  if (dark && dark.addEventListener) dark.addEventListener('change', followScheme);
+  if (dark?.addEventListener) dark.addEventListener('change', followScheme);
 
   var root = document.getElementById('swagger-ui');
   if (!root || typeof window.SwaggerUIBundle !== 'function') return;

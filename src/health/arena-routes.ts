@@ -17,12 +17,14 @@ import { booleanish, strict } from '../schema/types.ts';
 import { ArenaHealthSchema } from './schemas.ts';
 import { arenaHealth } from './arenas.ts';
 import { keyUsage, rowsPerKeyIdOf } from '../credentials/key-usage.ts';
-import { deepDecryptCheck, enabledArenaTiers, loadHealthRows, poolFacts, sampleDecryptCheck } from './data.ts';
+import { enabledArenaTiers, poolFacts } from './data.ts';
+import { deepDecryptCheck, sampleDecryptCheck } from '../credentials/decrypt-check.ts';
+import { credentialFactsRows } from '../credentials/repository.ts';
 
 export const arenaHealthRoutes = new Hono<AppEnv>();
 
 /** `?deep=1` (or true): decrypt every row instead of a sample; admins only. */
-export const ArenaHealthQuery = strict({ deep: v.optional(booleanish, 'false') });
+const ArenaHealthQuery = strict({ deep: v.optional(booleanish, 'false') });
 
 arenaHealthRoutes.get(
   '/api/arenas/health',
@@ -48,7 +50,7 @@ arenaHealthRoutes.get(
     const ring = c.var.config.credentialKeys;
     const started = Date.now();
     const [rows, enabled, poolState, decrypt] = await Promise.all([
-      loadHealthRows(c.env.DB),
+      credentialFactsRows(c.env.DB),
       enabledArenaTiers(c.env.DB),
       poolFacts(c.env),
       wantsDeep ? deepDecryptCheck(c.env.DB, ring) : sampleDecryptCheck(c.env.DB, ring),

@@ -16,50 +16,23 @@
  * it at least `degraded`.
  */
 import { ARENA_IDS, ARENAS, arenaTiers, platformsForArena, type Tier } from '../arenas/registry.ts';
-import { DEFAULT_MAX_LEASES } from '../pool/lease-rules.ts';
+import { blockReason, DEFAULT_MAX_LEASES, FRESH_STATE, type PoolCandidate } from '../pool/lease-rules.ts';
 import type { CredentialKeyStatus } from '../crypto/key-ring.ts';
 import type { CredentialFactsRow } from '../credentials/repository.ts';
-
-export type ArenaStatus = 'ok' | 'degraded' | 'error' | 'no_credentials_needed';
-export type OverallStatus = 'ok' | 'degraded' | 'error';
-
-/** A credential row's facts (no ciphertext), as its owner reads them. */
-export type HealthRow = CredentialFactsRow;
+import type { ArenaStatus, ArenaTierHealth, CredentialCounts, OverallStatus } from './schemas.ts';
 
 export interface PoolFacts {
   cooldown_until: number | null;
+  /** Live leases of both modes (exclusive and shared): `leased` counts a row with any. */
   leases: number;
+  /** Live leases that count against max_leases (absent: all of them). Shared leases do not block a row. */
+  limiting_leases?: number;
   used_today: number;
   used_this_month: number;
 }
 
-export interface CredentialCounts {
-  total: number;
-  active: number;
-  usable_now: number;
-  cooling_down: number;
-  leased: number;
-  current_key: number;
-  previous_key: number;
-  undecryptable: number;
-}
-
-export interface ArenaTierHealth {
-  arena: string;
-  label: string;
-  tier: Tier;
-  platforms: string[];
-  status: ArenaStatus;
-  in_use: boolean;
-  /** Collection is locked (a key rotation runs): no lease for this tier until it ends. */
-  locked: boolean;
-  credentials: CredentialCounts;
-  /** Ids of rows that cannot be read (key missing or failed decryption). Only for signed-in callers. */
-  undecryptable_ids?: number[];
-}
-
 export interface HealthInput {
-  rows: readonly HealthRow[];
+  rows: readonly CredentialFactsRow[];
   keyStatus: (keyId: string) => CredentialKeyStatus;
   /** Rows whose key is in the ring but which failed a decrypt check. */
   failedIds: ReadonlySet<number>;
@@ -74,29 +47,45 @@ const RANK: Record<ArenaStatus, number> = { no_credentials_needed: 0, ok: 0, deg
 
 type RowClass = { active: boolean; readable: boolean; key: 'current' | 'previous' | 'undecryptable'; cooling: boolean; leased: boolean; usable: boolean };
 
-function classify(r: HealthRow, input: HealthInput): RowClass {
+/** The row as the pool's chooser sees it, so "usable now" is the pool's own rule (lease-rules.ts blockReason). */
+function asCandidate(r: CredentialFactsRow, input: HealthInput): PoolCandidate {
+  const p = input.pool.get(r.id);
+  return {
+    id: r.id,
+    isActive: Boolean(r.is_active),
+    keyAvailable: input.keyStatus(r.key_id) !== 'missing',
+    undecryptable: input.failedIds.has(r.id),
+    maxLeases: r.max_leases ?? DEFAULT_MAX_LEASES,
+    dailyQuota: r.daily_quota,
+    monthlyQuota: r.monthly_quota,
+    lastUsedAt: null,
+    state: { ...FRESH_STATE, cooldownUntil: p?.cooldown_until ?? null },
+    activeLeases: p?.leases ?? 0,
+    exclusiveLeases: p?.limiting_leases ?? p?.leases ?? 0,
+    earliestLeaseExpiry: null,
+    usedToday: p?.used_today ?? 0,
+    usedThisMonth: p?.used_this_month ?? 0,
+  };
+}
+
+function classify(r: CredentialFactsRow, input: HealthInput): RowClass {
   const ks = input.keyStatus(r.key_id);
   const key = ks === 'missing' || input.failedIds.has(r.id) ? 'undecryptable' : ks;
-  const p = input.pool.get(r.id);
-  const active = Boolean(r.is_active);
-  const cooling = p?.cooldown_until !== null && p?.cooldown_until !== undefined && p.cooldown_until > input.now;
-  const leases = p?.leases ?? 0;
-  const overQuota =
-    (r.daily_quota !== null && (p?.used_today ?? 0) >= r.daily_quota) || (r.monthly_quota !== null && (p?.used_this_month ?? 0) >= r.monthly_quota);
-  const readable = key !== 'undecryptable';
+  const candidate = asCandidate(r, input);
   return {
-    active,
-    readable,
+    active: candidate.isActive,
+    readable: key !== 'undecryptable',
     key,
-    cooling: active && cooling,
-    leased: leases > 0,
-    usable: active && readable && !cooling && !overQuota && leases < Math.max(1, r.max_leases ?? DEFAULT_MAX_LEASES),
+    // Counted apart from `usable`: a cooling row may also be over quota or unreadable.
+    cooling: candidate.isActive && (candidate.state.cooldownUntil ?? 0) > input.now,
+    leased: candidate.activeLeases > 0,
+    usable: blockReason(candidate, input.now) === null,
   };
 }
 
 /** Health per arena and tier, plus the overall status. */
 export function arenaHealth(input: HealthInput): { overall: OverallStatus; arenas: ArenaTierHealth[] } {
-  const byPlatformTier = new Map<string, { row: HealthRow; cls: RowClass }[]>();
+  const byPlatformTier = new Map<string, { row: CredentialFactsRow; cls: RowClass }[]>();
   for (const row of input.rows) {
     const k = `${row.platform}:${row.tier}`;
     if (!byPlatformTier.has(k)) byPlatformTier.set(k, []);

@@ -1,42 +1,20 @@
 /**
- * The reads behind arena health and /api/health: credential rows (without
- * ciphertext), rows per key id, enabled arena tiers, the pool's snapshot and
- * the decrypt checks. Thin: the verdicts are in health.ts.
- *
- * Decrypt checks open rows with the real ring (credentials/sealing.ts), so a
- * row tagged with a key id it was not encrypted under, or a tampered token,
- * is caught — not just a key id missing from the ring. The sample check opens
- * the first and last row of each key id the ring holds (cheap, every
- * request); the deep check opens every row, DEEP_CHECK_PAGE rows per D1 read.
+ * The reads behind arena health and /api/health: enabled arena tiers, the
+ * pool's snapshot and lock, and the credential rows per key id with the
+ * ring's verdict (whether previous keys are still needed, which key ids are
+ * missing). Thin: the verdicts are in arenas.ts; the rows come from their
+ * owner (credentials/repository.ts), the decrypt checks from
+ * credentials/decrypt-check.ts. Never a key.
  */
 import type { Env } from '../env.ts';
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
-import { openCredential } from '../credentials/sealing.ts';
-import { cipherRowsPage, credentialFactsRows, firstAndLastRowPerKeyId, type CipherRow } from '../credentials/repository.ts';
+import { keyUsage, type KeyUsage } from '../credentials/key-usage.ts';
+import { rowsPerKeyId } from '../credentials/repository.ts';
 import { readStoredArenasConfig } from '../arenas/arenas-config.ts';
 import { allArenaConfigs } from '../query-designs/store.ts';
 import { pool } from '../pool/client.ts';
 import type { LockStatus } from '../pool/lock-api.ts';
-import type { HealthRow, PoolFacts } from './arenas.ts';
-
-export const DEEP_CHECK_PAGE = 500;
-
-export interface FailedRow {
-  id: number;
-  platform: string;
-  tier: string;
-  key_id: string;
-  reason: string;
-}
-
-export interface DecryptCheck {
-  checked: number;
-  failed: FailedRow[];
-}
-
-export async function loadHealthRows(db: D1Database): Promise<HealthRow[]> {
-  return credentialFactsRows(db);
-}
+import type { PoolFacts } from './arenas.ts';
 
 /** `arena:tier` for every arena enabled in at least one query design. */
 export async function enabledArenaTiers(db: D1Database): Promise<Set<string>> {
@@ -56,32 +34,35 @@ export async function poolFacts(env: Pick<Env, 'POOL'>): Promise<{ lock: LockSta
   }
 }
 
-async function check(ring: CredentialKeyRing, rows: CipherRow[], into: DecryptCheck): Promise<void> {
-  const opened = await Promise.all(rows.map((r) => openCredential(ring, r.encrypted_value, r.key_id)));
-  rows.forEach((r, i) => {
-    const o = opened[i]!;
-    if (!o.readable) into.failed.push({ id: r.id, platform: r.platform, tier: r.tier, key_id: r.key_id, reason: o.reason });
-  });
-  into.checked += rows.length;
+interface CredentialRowsByKey {
+  total: number;
+  by_key: KeyUsage[];
+  previous_keys_needed: { needed: boolean; rows: number; key_ids: string[] };
+  missing_keys: { key_id: string; rows: number }[];
 }
 
-/** Opens the first and last row under each key id the ring holds. */
-export async function sampleDecryptCheck(db: D1Database, ring: CredentialKeyRing): Promise<DecryptCheck> {
-  const keyIds = [ring.currentKeyId, ...ring.previousKeyIds];
-  const results = await firstAndLastRowPerKeyId(db, keyIds);
-  const out: DecryptCheck = { checked: 0, failed: [] };
-  await check(ring, results, out);
-  return out;
+export async function credentialRowsByKey(db: D1Database, ring: CredentialKeyRing): Promise<CredentialRowsByKey | null> {
+  let perKey: Map<string, number>;
+  try {
+    perKey = await rowsPerKeyId(db);
+  } catch {
+    return null; // tables not migrated yet: the rest of health still answers
+  }
+  const usage = keyUsage(perKey, (k) => ring.statusOf(k));
+  const previous = usage.filter((u) => u.status === 'previous');
+  return {
+    total: usage.reduce((n, u) => n + u.rows, 0),
+    by_key: usage,
+    previous_keys_needed: { needed: previous.length > 0, rows: previous.reduce((n, u) => n + u.rows, 0), key_ids: previous.map((u) => u.key_id) },
+    missing_keys: usage.filter((u) => u.status === 'missing').map((u) => ({ key_id: u.key_id, rows: u.rows })),
+  };
 }
 
-/** Opens every row (rows under a missing key fail without a decrypt attempt). */
-export async function deepDecryptCheck(db: D1Database, ring: CredentialKeyRing, pageSize = DEEP_CHECK_PAGE): Promise<DecryptCheck> {
-  const out: DecryptCheck = { checked: 0, failed: [] };
-  let after = 0;
-  for (;;) {
-    const results = await cipherRowsPage(db, after, pageSize);
-    if (!results.length) return out;
-    await check(ring, results, out);
-    after = results[results.length - 1]!.id;
+export async function lockState(env: Pick<Env, 'POOL'>): Promise<{ locked: boolean; since: string | null; outstanding_leases: number } | null> {
+  try {
+    const s = await pool(env).lockStatus();
+    return { locked: s.locked, since: s.since === null ? null : new Date(s.since).toISOString(), outstanding_leases: s.outstandingLeases };
+  } catch {
+    return null;
   }
 }

@@ -9,7 +9,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types.ts';
 import { BINDINGS, inspectConfig } from '../config.ts';
-import { credentialRowsByKey, lockState } from './key-usage.ts';
+import { credentialRowsByKey, lockState } from './data.ts';
 import { openDb } from '../db/client.ts';
 import { signingKeyHealth } from '../auth/signing-key-usage.ts';
 import { describe } from '../schema/spec.ts';

@@ -1,15 +1,12 @@
 /**
  * The answers of the two health checks (GET /api/arenas/health and
- * GET /api/health) and of recovery's key table, as schemas for the OpenAPI
- * document. Counts, statuses and key ids only: never a key, never a credential.
+ * GET /api/health), as schemas for the OpenAPI document and, inferred from
+ * them, the types arenas.ts builds. Counts, statuses and key ids only: never a key, never a credential.
  */
 import * as v from 'valibot';
 import { ARENA_IDS, TIERS } from '../arenas/registry.ts';
 import { IsoTimestamp } from '../schema/types.ts';
-
-
-/** Credential rows under one key id, with the ring's verdict. */
-export const KeyUsageSchema = v.object({ key_id: v.string(), status: v.picklist(['current', 'previous', 'missing']), rows: v.number() });
+import { KeyUsageSchema } from '../credentials/key-usage.ts';
 
 const Overall = v.picklist(['ok', 'degraded', 'error']);
 
@@ -33,6 +30,12 @@ const ArenaTierHealthSchema = v.object({
   }),
   undecryptable_ids: v.pipe(v.optional(v.array(v.number())), v.description('Signed-in callers only.')),
 });
+
+/** One arena tier's health (arenas.ts builds it; the type is the schema's). */
+export type ArenaTierHealth = v.InferOutput<typeof ArenaTierHealthSchema>;
+export type ArenaStatus = ArenaTierHealth['status'];
+export type CredentialCounts = ArenaTierHealth['credentials'];
+export type OverallStatus = v.InferOutput<typeof Overall>;
 
 const FailedRowSchema = v.object({ id: v.number(), platform: v.string(), tier: v.string(), key_id: v.string(), reason: v.string() });
 

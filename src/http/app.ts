@@ -18,10 +18,10 @@ import { OPENAPI_PATH, openApiDocument } from '../schema/openapi.ts';
 import { describe } from '../schema/spec.ts';
 
 /** A Content-Security-Policy in hono/secure-headers' form. */
-export type ContentSecurityPolicy = NonNullable<Exclude<Parameters<typeof secureHeaders>[0], undefined>['contentSecurityPolicy']>;
+type ContentSecurityPolicy = NonNullable<Exclude<Parameters<typeof secureHeaders>[0], undefined>['contentSecurityPolicy']>;
 
 /** What the app is made of; src/index.ts hands every part over (the one composition root). */
-export interface AppParts {
+interface AppParts {
   /** Routes that answer before config and authentication (health): they work while the bindings are invalid. */
   publicRoutes?: Hono<AppEnv>[];
   /** Sets `c.var.principal` (or leaves it unset) from the request's credentials; runs after config and DB. */
@@ -69,7 +69,10 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.get(
     OPENAPI_PATH,
     describe({ tag: 'meta', summary: 'This OpenAPI 3.1 document', public: true, responses: { 200: { description: 'The document.' } } }),
-    (c) => c.json((document ??= openApiDocument(app))),
+    (c) => {
+      document ??= openApiDocument(app);
+      return c.json(document);
+    },
   );
   app.use('*', async (c, next) => {
     c.set('config', await loadConfig(c.env));

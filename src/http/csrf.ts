@@ -12,19 +12,18 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { csrf as originCheck } from 'hono/csrf';
 import { getCookie, setCookie } from 'hono/cookie';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hmacSha256 } from '../crypto/hash.ts';
 import { base64urlEncode, timingSafeEqual, utf8 } from '../crypto/encoding.ts';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from './types.ts';
 import { isApiPath } from '../kernel/paths.ts';
 import { CSRF_FIELD } from '../schema/validate.ts';
 
-export const CSRF_COOKIE = '__Host-av_csrf';
+const CSRF_COOKIE = '__Host-av_csrf';
 
 function tokenFor(secret: Uint8Array, cookie: string): string {
-  const key = hmac(sha256, secret, utf8.encode('arena-vault csrf v1'));
-  return base64urlEncode(hmac(sha256, key, utf8.encode(cookie)));
+  const key = hmacSha256(secret, utf8.encode('arena-vault csrf v1'));
+  return base64urlEncode(hmacSha256(key, utf8.encode(cookie)));
 }
 
 function ensureCookie(c: Context<AppEnv>): string {

@@ -34,7 +34,7 @@ function unauthenticated(c: Context<AppEnv>): Response {
  * `pool`, an `ApiKey` deferred to the pool object (isPoolPath) passes here and
  * is decided there, with apiKeyPrincipal and apiRefusal.
  */
-export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
+function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
   return attachSpec<MiddlewareHandler<AppEnv>>(async (c, next) => {
     const p = c.var.principal;
     if (!p && permission === 'pool' && c.var.poolApiKey) return next();
@@ -54,3 +54,5 @@ export const requireAdmin = () => requirePermission('admin');
 export const requireCollector = () => requirePermission('pool');
 /** One's own password: people only (a session or a bearer token), never an API key. */
 export const requirePasswordOwner = () => requirePermission('password');
+/** Registering one's own passkey: a person; all an enrollment session (ADMIN_SIGN_IN=strong) may do. */
+export const requireEnroll = () => requirePermission('enroll');

@@ -17,8 +17,10 @@ export type AppEnv = {
     config: Config;
     db: Db;
     principal?: Principal;
-    /** An `ApiKey` presented on /api/pool/*: the pool object authenticates it (auth/middleware.ts isPoolPath). */
+    /** An `ApiKey` presented on /api/pool/*: the pool object authenticates it (auth/middleware.ts, kernel/paths.ts isPoolPath). */
     poolApiKey?: string;
+    /** A valid Cloudflare Access assertion came with the request (auth/access.ts; admin pages need it when Access is on). */
+    accessVerified?: boolean;
     /** The form token for this browser (pages only; see http/csrf.ts). */
     csrfToken: string;
     /** Warnings shown on every admin page (e.g. the lost-key banner). */

@@ -16,3 +16,8 @@ export function isApiPath(path: string): boolean {
 export function isPoolPath(path: string): boolean {
   return path.startsWith('/api/pool/');
 }
+
+/** The admin pages (`/admin/...`): behind Cloudflare Access they need a valid assertion (auth/access.ts). */
+export function isAdminPagePath(path: string): boolean {
+  return path === '/admin' || path.startsWith('/admin/');
+}

@@ -48,7 +48,7 @@ export interface Principal {
   method?: SignInMethod;
   /** isStrongMethod(method): false for a password sign-in and for API keys. */
   strong?: boolean;
-  /** How the audit log names this actor, e.g. `user:3` or `api_key:7`. Never a secret. */
+  /** How the audit log names this actor, e.g. `user:3` or `api_key:Ab3dEf6hIj9k`. Never a secret. */
   actor: string;
   /**
    * The one answer every guard reads (see effectivePermissions). The role and
@@ -58,7 +58,7 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
 }
 
-export type CallerFacts =
+type CallerFacts =
   /**
    * `strong`: signed in by anything but a password (isStrongMethod);
    * `adminSignIn`: the ADMIN_SIGN_IN policy (src/config.ts).
@@ -106,6 +106,25 @@ export function isEnrollmentOnly(f: { role: Role; strong: boolean; adminSignIn: 
   return f.role === 'admin' && f.adminSignIn === 'strong' && !f.strong;
 }
 
+/** The principal of a signed-in person (a session cookie, a bearer token, or a Cloudflare Access assertion). */
+export function personPrincipal(
+  user: { id: number; email: string; role: Role },
+  via: 'session' | 'bearer',
+  method: SignInMethod,
+  /** The ADMIN_SIGN_IN policy (config.adminSignIn). */
+  adminSignIn: 'password' | 'strong',
+): Principal {
+  return {
+    via,
+    userId: user.id,
+    email: user.email,
+    method,
+    strong: isStrongMethod(method),
+    actor: `user:${user.id}`,
+    permissions: effectivePermissions({ via, role: user.role, strong: isStrongMethod(method), adminSignIn }),
+  };
+}
+
 export function can(p: Principal | undefined, permission: Permission): boolean {
   return p?.permissions.has(permission) ?? false;
 }
@@ -137,7 +156,7 @@ export function apiRefusal(p: Principal | undefined, permission: Permission): Va
 
 /** Who did it and from where, for the audit log: the one Actor (users, API keys, recovery, …). */
 export interface Actor {
-  /** `user:<id>`, `api_key:<id>`, `script:<name>` or a system actor. */
+  /** `user:<id>`, `api_key:<prefix>`, `script:<name>` or a system actor. */
   actor: string;
   ip?: string | null;
 }

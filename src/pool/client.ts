@@ -13,8 +13,12 @@ import type { CredentialPoolNotifier } from '../credentials/store.ts';
 import { poolStub, type LockStatus, type PoolLockApi } from './lock-api.ts';
 import { reviveVaultError } from '../errors.ts';
 import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
-import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
-import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
+import type {
+  CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
+} from './types.ts';
+import type {
+  AcquireRequest, CooldownRequest, CredentialMetadataRequest, ExpiresAtRequest, ReleaseRequest, RenewRequest, ReportErrorRequest, UpdateFieldsRequest,
+} from './requests.ts';
 
 async function call<T>(p: Promise<T>): Promise<T> {
   try {
@@ -30,6 +34,13 @@ export interface PoolClient extends PoolLockApi {
   renew(req: RenewRequest, caller: PoolCaller): Promise<LeaseRenewal>;
   release(req: ReleaseRequest, caller: PoolCaller): Promise<LeaseEnd>;
   reportError(req: ReportErrorRequest, caller: PoolCaller): Promise<ErrorReportResult>;
+  /** Issue 21, by credential id (pool/by-id.ts). */
+  credentialMetadata(req: CredentialMetadataRequest, caller: PoolCaller): Promise<CredentialMetadataList>;
+  credentialMetadataById(credentialId: number, caller: PoolCaller): Promise<CredentialMetadata>;
+  setCooldown(credentialId: number, req: CooldownRequest, caller: PoolCaller): Promise<CooldownResult>;
+  clearCooldown(credentialId: number, caller: PoolCaller): Promise<void>;
+  setExpiresAt(credentialId: number, req: ExpiresAtRequest, caller: PoolCaller): Promise<ExpiresAtResult>;
+  updateFields(req: UpdateFieldsRequest, caller: PoolCaller): Promise<FieldsUpdated>;
   /** The holder name of an authenticated caller, or the 401/403 the pool answers it. */
   authenticate(caller: PoolCaller): Promise<string>;
   /** Brings the pool's working copy up to D1 if D1 changed since it was read (pool/follow-writes.ts). */
@@ -40,7 +51,7 @@ export interface PoolClient extends PoolLockApi {
 
 /** The pool's lease, reset and snapshot methods; each rethrows pool errors as VaultErrors. */
 export function pool(env: Pick<Env, 'POOL'>): PoolClient {
-  const s = poolStub(env) as unknown as DurableObjectStub<CredentialPool>;
+  const s = poolStub(env);
   return {
     lock: (holder) => call(s.lock(holder)) as Promise<LockStatus>,
     unlock: (holder) => call(s.unlock(holder)) as Promise<LockStatus>,
@@ -49,6 +60,12 @@ export function pool(env: Pick<Env, 'POOL'>): PoolClient {
     renew: (req, holder) => call(s.renew(req, holder)),
     release: (req, holder) => call(s.release(req, holder)),
     reportError: (req, holder) => call(s.reportError(req, holder)),
+    credentialMetadata: (req, caller) => call(s.credentialMetadata(req, caller)),
+    credentialMetadataById: (id, caller) => call(s.credentialMetadataById(id, caller)),
+    setCooldown: (id, req, caller) => call(s.setCooldown(id, req, caller)),
+    clearCooldown: (id, caller) => call(s.clearCooldown(id, caller)),
+    setExpiresAt: (id, req, caller) => call(s.setExpiresAt(id, req, caller)),
+    updateFields: (req, caller) => call(s.updateFields(req, caller)),
     authenticate: (caller) => call(s.authenticate(caller)),
     syncIfBehind: () => call(s.syncIfBehind()),
     resetErrors: (id) => call(s.resetErrors(id)),

@@ -4,22 +4,31 @@
  * (acquire, renew, release, report-error) reads only these tables, never D1.
  *
  * Tables (times unix ms):
- *   copy_credentials(id, platform, tier, encrypted_value, key_id, is_active, quotas, max_leases, last_used_at)
+ *   copy_credentials(id, platform, tier, encrypted_value, key_id, is_active, quotas, max_leases, last_used_at, sharing)
  *   copy_api_keys(key_prefix, id, key_hash, scope, user_id, revoked_at, expires_at, owner_role, owner_active)
  *   copy_meta(version, synced_at)       the D1 `pool_copy_version` the copy was read at; no row = never synced
+ *   copy_credentials_next               a sync's pages, until it commits
  *   outbox_credentials(id, used_at, errors, error_at)   usage not yet written back to D1
  *   outbox_api_keys(id, used_at)
  *   outbox_inflight_*                   the same, while a flush is on its way to D1
  *
- * `replaceAll` swaps the whole copy in one SQLite transaction, so a crash in
- * the middle of a sync leaves the previous copy and its previous version: the
- * version check then finds the copy behind and syncs again (docs/data-model.md).
+ * A sync writes D1's rows page by page into a staging table
+ * (`beginReplace` / `addCredentialsPage`), then `commitReplace` swaps it in
+ * with the keys and the version in one SQLite transaction, so a crash in the
+ * middle leaves the previous copy and its previous version: the version check
+ * then finds the copy behind and syncs again (docs/data-model.md). No step
+ * holds the whole table in memory.
  *
- * Memory in front of SQLite (the hot path runs no statement for its reads;
- * the copy is read whole, so its platform/tier index is dropped):
- * - the copy and its version are read from SQLite once per instance and kept
- *   in memory; every write to them goes through this class, which writes
- *   SQLite and memory together (the object is the only writer);
+ * Memory in front of SQLite (the object is the only writer of these tables,
+ * and every write goes through this class, which updates both):
+ * - the version and the API keys are read once per instance;
+ * - credentials are held per pool (platform and tier), loaded from SQLite
+ *   through the index on (platform, tier, id) the first time that pool is
+ *   asked for after a start or a sync, so memory grows with the pools in use,
+ *   not with the table, and choosing never scans other pools' rows;
+ * - a credential's ciphertext stays in SQLite until an acquire reads it (one
+ *   point read, kept on that row object: a row replaced by a sync is a new
+ *   object, so a check after an await compares old and new exactly);
  * - usage times are coalesced: the first use of a credential or key after a
  *   flush, and then at most one per USAGE_PERSIST_MS, is written to the SQLite
  *   outbox; later times wait in memory and join the outbox when it is taken.
@@ -29,6 +38,7 @@
  */
 import type { ApiKeyScope, Role } from '../kernel/principal.ts';
 import type { PoolCopyCredentialRow } from '../credentials/repository.ts';
+import { DEFAULT_SHARING, type Sharing } from '../credentials/sharing.ts';
 
 export interface CopiedCredential {
   id: number;
@@ -41,6 +51,8 @@ export interface CopiedCredential {
   monthlyQuota: number | null;
   maxLeases: number | null;
   lastUsedAt: number | null;
+  /** May the pool grant shared leases on it (issue 21, migration 0070). */
+  sharing: Sharing;
 }
 
 export interface CopiedApiKey {
@@ -81,8 +93,11 @@ export interface Outbox {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS copy_credentials (
   id INTEGER PRIMARY KEY, platform TEXT NOT NULL, tier TEXT NOT NULL, encrypted_value TEXT NOT NULL, key_id TEXT NOT NULL,
-  is_active INTEGER NOT NULL, daily_quota INTEGER, monthly_quota INTEGER, max_leases INTEGER, last_used_at INTEGER);
-DROP INDEX IF EXISTS copy_credentials_platform_tier;
+  is_active INTEGER NOT NULL, daily_quota INTEGER, monthly_quota INTEGER, max_leases INTEGER, last_used_at INTEGER, sharing TEXT NOT NULL DEFAULT 'allowed');
+CREATE INDEX IF NOT EXISTS copy_credentials_platform_tier ON copy_credentials (platform, tier, id);
+CREATE TABLE IF NOT EXISTS copy_credentials_next (
+  id INTEGER PRIMARY KEY, platform TEXT NOT NULL, tier TEXT NOT NULL, encrypted_value TEXT NOT NULL, key_id TEXT NOT NULL,
+  is_active INTEGER NOT NULL, daily_quota INTEGER, monthly_quota INTEGER, max_leases INTEGER, last_used_at INTEGER, sharing TEXT NOT NULL DEFAULT 'allowed');
 CREATE TABLE IF NOT EXISTS copy_api_keys (
   key_prefix TEXT PRIMARY KEY, id INTEGER NOT NULL, key_hash TEXT NOT NULL, scope TEXT NOT NULL, user_id INTEGER,
   revoked_at INTEGER, expires_at INTEGER, owner_role TEXT, owner_active INTEGER);
@@ -109,27 +124,60 @@ type Row = Record<string, SqlStorageValue>;
 /** A usage time waits in memory at most this long before it is also in the SQLite outbox. */
 export const USAGE_PERSIST_MS = 1_000;
 
-/** The copy as memory holds it: by pool (platform and tier, ordered by id) and by id. */
+/** The copy as memory holds it: the version, the keys, and the credentials of the pools asked for so far. */
 interface CopyInMemory {
   version: number | null;
-  byPool: Map<string, CopiedCredential[]>;
+  pools: Map<string, CopiedCredential[]>;
   byId: Map<number, CopiedCredential>;
   apiKeys: Map<string, CopiedApiKey>;
 }
 
 const poolKey = (platform: string, tier: string): string => `${platform}\n${tier}`;
 
-function indexCopy(version: number | null, credentials: CopiedCredential[], apiKeys: CopiedApiKey[]): CopyInMemory {
-  const byPool = new Map<string, CopiedCredential[]>();
-  const byId = new Map<number, CopiedCredential>();
-  for (const c of [...credentials].sort((a, b) => a.id - b.id)) {
-    byId.set(c.id, c);
-    const k = poolKey(c.platform, c.tier);
-    const list = byPool.get(k);
-    if (list) list.push(c);
-    else byPool.set(k, [c]);
+/** The columns memory holds (never the ciphertext: see `MemoryCredential`). */
+/** Every stored column, in the order of poolCopyCredentialsPageStatement's JSON arrays. */
+const STORED_COLUMNS = 'id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing';
+const CREDENTIAL_COLUMNS = 'id, platform, tier, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing';
+
+/** A copied credential whose ciphertext is read from SQLite on first use, then kept with the object. */
+class MemoryCredential implements CopiedCredential {
+  readonly id: number;
+  readonly platform: string;
+  readonly tier: string;
+  readonly keyId: string;
+  readonly isActive: boolean;
+  readonly dailyQuota: number | null;
+  readonly monthlyQuota: number | null;
+  readonly maxLeases: number | null;
+  readonly lastUsedAt: number | null;
+  readonly sharing: Sharing;
+  #sealed: string | undefined;
+  readonly #read: (id: number) => string;
+
+  constructor(r: Omit<CopiedCredential, 'encryptedValue'>, read: (id: number) => string, sealed?: string) {
+    this.id = r.id;
+    this.platform = r.platform;
+    this.tier = r.tier;
+    this.keyId = r.keyId;
+    this.isActive = r.isActive;
+    this.dailyQuota = r.dailyQuota;
+    this.monthlyQuota = r.monthlyQuota;
+    this.maxLeases = r.maxLeases;
+    this.lastUsedAt = r.lastUsedAt;
+    this.sharing = r.sharing;
+    this.#read = read;
+    this.#sealed = sealed;
   }
-  return { version, byPool, byId, apiKeys: new Map(apiKeys.map((k) => [k.keyPrefix, k])) };
+
+  get encryptedValue(): string {
+    return (this.#sealed ??= this.#read(this.id));
+  }
+
+  /** The same row with `changes` (its ciphertext, if read and not replaced, comes along). */
+  with(changes: Partial<CopiedCredential>): MemoryCredential {
+    const { encryptedValue, ...rest } = changes;
+    return new MemoryCredential({ ...this, ...rest }, this.#read, encryptedValue ?? this.#sealed);
+  }
 }
 
 function toApiKey(r: Row): CopiedApiKey {
@@ -184,6 +232,7 @@ export function copiedCredential(r: PoolCopyCredentialRow): CopiedCredential {
     monthlyQuota: r.monthly_quota ?? null,
     maxLeases: r.max_leases ?? null,
     lastUsedAt: r.last_used_at ?? null,
+    sharing: r.sharing ?? DEFAULT_SHARING,
   };
 }
 
@@ -198,19 +247,40 @@ export class CopyStore {
     this.#storage = storage;
     this.#sql = storage.sql;
     this.#sql.exec(SCHEMA);
+    // A copy written before lease modes (issue 21): every row allows sharing, as D1's default (the next sync says otherwise).
+    for (const table of ['copy_credentials', 'copy_credentials_next']) {
+      const columns = this.#sql.exec(`SELECT name FROM pragma_table_info('${table}')`).toArray().map((r) => r.name);
+      if (!columns.includes('sharing')) this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN sharing TEXT NOT NULL DEFAULT '${DEFAULT_SHARING}'`);
+    }
     // A flush that never came back (the object died on the way): its usage goes out again with the next one.
     this.#returnInflight();
   }
 
   // --- the copy -----------------------------------------------------------------
 
-  /** The copy, read from SQLite once per instance. */
+  /** The version and the keys, read from SQLite once per instance; pools come later, as asked for. */
   #copy(): CopyInMemory {
     if (this.#memory) return this.#memory;
     const meta = this.#sql.exec('SELECT version FROM copy_meta WHERE id = 1').toArray()[0];
-    const credentials = this.#sql.exec('SELECT * FROM copy_credentials').toArray().map((r) => copiedCredential(r as unknown as PoolCopyCredentialRow));
     const apiKeys = this.#sql.exec('SELECT * FROM copy_api_keys').toArray().map(toApiKey);
-    return (this.#memory = indexCopy(meta ? (meta.version as number) : null, credentials, apiKeys));
+    return (this.#memory = {
+      version: meta ? (meta.version as number) : null,
+      pools: new Map(),
+      byId: new Map(),
+      apiKeys: new Map(apiKeys.map((k) => [k.keyPrefix, k])),
+    });
+  }
+
+  #sealedOf = (id: number): string => {
+    const r = this.#sql.exec('SELECT encrypted_value FROM copy_credentials WHERE id = ?', id).toArray()[0];
+    // Gone from the table since memory was filled: only a sync does that, and it renews memory too.
+    if (!r) throw new Error('copied credential row missing');
+    return r.encrypted_value as string;
+  };
+
+  #fromRow(r: Row): MemoryCredential {
+    const { encryptedValue: _, ...rest } = copiedCredential({ ...(r as unknown as PoolCopyCredentialRow), encrypted_value: '' });
+    return new MemoryCredential(rest, this.#sealedOf);
   }
 
   /** The D1 version the copy was read at, or null when it was never synced. */
@@ -218,19 +288,31 @@ export class CopyStore {
     return this.#copy().version;
   }
 
-  /** Replaces the whole copy and its version, atomically. */
-  replaceAll(s: Snapshot, now: number): void {
+  /** Starts a sync: empties the staging table. */
+  beginReplace(): void {
+    this.#sql.exec('DELETE FROM copy_credentials_next');
+  }
+
+  /** One page of D1 rows (credentials/repository.ts poolCopyCredentialsPageStatement's JSON text) into the staging table. */
+  addCredentialsPage(rowsJson: string): void {
+    this.#sql.exec(
+      `INSERT INTO copy_credentials_next (${STORED_COLUMNS})
+       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'),
+              json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]'), json_extract(value, '$[9]'),
+              coalesce(json_extract(value, '$[10]'), '${DEFAULT_SHARING}')
+       FROM json_each(?)`,
+      rowsJson,
+    );
+  }
+
+  /** Swaps the staged credentials in, with the keys and the version they were read at, in one transaction. */
+  commitReplace(version: number, apiKeys: CopiedApiKey[], now: number): void {
     this.#storage.transactionSync(() => {
       this.#sql.exec('DELETE FROM copy_credentials');
+      this.#sql.exec(`INSERT INTO copy_credentials (${STORED_COLUMNS}) SELECT ${STORED_COLUMNS} FROM copy_credentials_next`);
+      this.#sql.exec('DELETE FROM copy_credentials_next');
       this.#sql.exec('DELETE FROM copy_api_keys');
-      for (const c of s.credentials) {
-        this.#sql.exec(
-          `INSERT INTO copy_credentials (id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          c.id, c.platform, c.tier, c.encryptedValue, c.keyId, c.isActive ? 1 : 0, c.dailyQuota, c.monthlyQuota, c.maxLeases, c.lastUsedAt,
-        );
-      }
-      for (const k of s.apiKeys) {
+      for (const k of apiKeys) {
         this.#sql.exec(
           `INSERT INTO copy_api_keys (key_prefix, id, key_hash, scope, user_id, revoked_at, expires_at, owner_role, owner_active)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -238,30 +320,64 @@ export class CopyStore {
           k.owner === null ? null : k.owner.isActive ? 1 : 0,
         );
       }
-      this.#sql.exec('INSERT OR REPLACE INTO copy_meta (id, version, synced_at) VALUES (1, ?, ?)', s.version, now);
+      this.#sql.exec('INSERT OR REPLACE INTO copy_meta (id, version, synced_at) VALUES (1, ?, ?)', version, now);
     });
-    this.#memory = indexCopy(s.version, s.credentials, s.apiKeys);
+    this.#memory = { version, pools: new Map(), byId: new Map(), apiKeys: new Map(apiKeys.map((k) => [k.keyPrefix, k])) };
   }
 
-  /** The credentials of one pool, ordered by id (shared: callers must not change them). */
+  /** Replaces the whole copy and its version, atomically (a snapshot already in memory: tests, small copies). */
+  replaceAll(s: Snapshot, now: number): void {
+    this.beginReplace();
+    this.addCredentialsPage(JSON.stringify(s.credentials.map((c) => [
+      c.id, c.platform, c.tier, c.encryptedValue, c.keyId, c.isActive ? 1 : 0, c.dailyQuota, c.monthlyQuota, c.maxLeases, c.lastUsedAt,
+    ])));
+    this.commitReplace(s.version, s.apiKeys, now);
+  }
+
+  /** The credentials of one pool, ordered by id (shared: callers must not change them); read through the pool index once. */
   credentials(platform: string, tier: string): readonly CopiedCredential[] {
-    return this.#copy().byPool.get(poolKey(platform, tier)) ?? [];
+    const copy = this.#copy();
+    const k = poolKey(platform, tier);
+    let list = copy.pools.get(k);
+    if (!list) {
+      list = this.#sql
+        .exec(`SELECT ${CREDENTIAL_COLUMNS} FROM copy_credentials WHERE platform = ? AND tier = ? ORDER BY id`, platform, tier)
+        .toArray()
+        .map((r) => this.#fromRow(r));
+      for (const c of list) copy.byId.set(c.id, c);
+      copy.pools.set(k, list);
+    }
+    return list;
   }
 
   credential(id: number): CopiedCredential | null {
-    return this.#copy().byId.get(id) ?? null;
+    const copy = this.#copy();
+    const held = copy.byId.get(id);
+    if (held) return held;
+    const r = this.#sql.exec(`SELECT ${CREDENTIAL_COLUMNS} FROM copy_credentials WHERE id = ?`, id).toArray()[0];
+    return r ? this.#fromRow(r) : null;
   }
 
   /** The pool deactivated a credential itself (D1 already says so). */
   deactivate(id: number): void {
     this.#sql.exec('UPDATE copy_credentials SET is_active = 0 WHERE id = ?', id);
+    this.#replaceInMemory(id, { isActive: false });
+  }
+
+  /** A lease holder replaced the credential's fields (D1 already has them: pool/update-fields.ts). */
+  replaceSecret(id: number, encryptedValue: string, keyId: string): void {
+    this.#sql.exec('UPDATE copy_credentials SET encrypted_value = ?, key_id = ? WHERE id = ?', encryptedValue, keyId, id);
+    this.#replaceInMemory(id, { encryptedValue, keyId });
+  }
+
+  #replaceInMemory(id: number, changes: Partial<CopiedCredential>): void {
     const copy = this.#copy();
-    const c = copy.byId.get(id);
+    const c = copy.byId.get(id) as MemoryCredential | undefined;
     if (!c) return;
-    const off = { ...c, isActive: false };
-    copy.byId.set(id, off);
-    const list = copy.byPool.get(poolKey(c.platform, c.tier))!;
-    list[list.indexOf(c)] = off;
+    const next = c.with(changes);
+    copy.byId.set(id, next);
+    const list = copy.pools.get(poolKey(c.platform, c.tier))!;
+    list[list.indexOf(c)] = next;
   }
 
   apiKey(prefix: string): CopiedApiKey | null {

@@ -1,20 +1,25 @@
 /**
  * What the CredentialPool reads from and writes back to D1, off its hot path:
- * - `readSnapshot`: everything the copy holds, with the `pool_copy_version`
- *   it was read at, in ONE batch (D1's transaction, so one consistent state);
+ * - `syncCopy`: everything the copy holds, written into it page by page
+ *   (SYNC_PAGE_ROWS credentials per D1 query, one JSON text each), labelled
+ *   with the `pool_copy_version` read in the FIRST batch, before any page: a
+ *   change committed while the pages are read moves D1's version away from
+ *   that label, so the next check finds the copy behind and reads it again.
+ *   Memory holds one page, never the table;
  * - `readVersion`: the version alone (is the copy behind?);
  * - `writeUsage`: the coalesced usage (last_used_at of credentials and keys,
  *   error counts) in ONE batch, which also reads the version, so the alarm
  *   that flushes checks the copy for free.
  * This module owns `pool_copy_version` (src/db/owners.ts; its triggers are in
- * migration 0050); the statements on the copied tables come from their owners.
+ * migrations 0050 and 0060); the statements on the copied tables come from
+ * their owners. `setCipherRewrite` is the rotation's switch (migration 0060).
  * Raw D1 statements throughout: they ride in one raw D1 batch with the version
  * read, and the table has no drizzle declaration (only triggers write it).
  */
-import { copiedCredential, type CopiedApiKey, type Outbox, type Snapshot } from './copy-store.ts';
+import type { CopiedApiKey, CopyStore, Outbox } from './copy-store.ts';
 import type { Role } from '../kernel/principal.ts';
-import { credentialUsageStatement, poolCopyCredentialsStatement, type PoolCopyCredentialRow } from '../credentials/repository.ts';
-import { apiKeyUsageStatement, poolCopyApiKeysStatement, type PoolCopyApiKeyRow } from '../auth/api-key-store.ts';
+import { credentialUsageStatement, poolCopyCredentialsPageStatement, type PoolCopyCredentialsPage } from '../credentials/repository.ts';
+import { apiKeyUsageStatement, poolCopyApiKeysStatement, type PoolCopyApiKeyRow } from '../auth/api-key-repository.ts';
 import { poolCopyUserStandingsStatement } from '../auth/users.ts';
 
 const VERSION_SQL = 'SELECT version FROM pool_copy_version WHERE id = 1';
@@ -25,31 +30,50 @@ function versionOf(rows: unknown[] | undefined): number {
   return v;
 }
 
-export async function readSnapshot(db: D1Database): Promise<Snapshot> {
-  const [version, credentials, keys, people] = await db.batch([
+/** Credentials per D1 read during a sync (about 0.3 KB each: a page is well under D1's result limits). */
+export const SYNC_PAGE_ROWS = 2_000;
+
+/** What a sync brought in. */
+export interface SyncResult {
+  version: number;
+  credentials: number;
+  apiKeys: number;
+}
+
+/** Reads D1 into `copy` (see the header): the version, keys and first page in one batch, then the other pages. */
+export async function syncCopy(db: D1Database, copy: CopyStore, now: number): Promise<SyncResult> {
+  const [version, keys, people, first] = await db.batch([
     db.prepare(VERSION_SQL),
-    poolCopyCredentialsStatement(db),
     poolCopyApiKeysStatement(db),
     poolCopyUserStandingsStatement(db),
+    poolCopyCredentialsPageStatement(db, 0, SYNC_PAGE_ROWS),
   ]);
   const owners = new Map((people!.results as { id: number; role: Role; is_active: number }[]).map((u) => [u.id, u]));
-  return {
-    version: versionOf(version!.results),
-    credentials: (credentials!.results as PoolCopyCredentialRow[]).map(copiedCredential),
-    apiKeys: (keys!.results as PoolCopyApiKeyRow[]).map((r): CopiedApiKey => {
-      const owner = r.user_id === null ? undefined : owners.get(r.user_id);
-      return {
-        id: r.id,
-        keyPrefix: r.key_prefix,
-        keyHash: r.key_hash,
-        scope: r.scope,
-        userId: r.user_id,
-        revokedAt: r.revoked_at,
-        expiresAt: r.expires_at,
-        owner: owner ? { role: owner.role, isActive: Boolean(owner.is_active) } : null,
-      };
-    }),
-  };
+  const apiKeys = (keys!.results as PoolCopyApiKeyRow[]).map((r): CopiedApiKey => {
+    const owner = r.user_id === null ? undefined : owners.get(r.user_id);
+    return {
+      id: r.id,
+      keyPrefix: r.key_prefix,
+      keyHash: r.key_hash,
+      scope: r.scope,
+      userId: r.user_id,
+      revokedAt: r.revoked_at,
+      expiresAt: r.expires_at,
+      owner: owner ? { role: owner.role, isActive: Boolean(owner.is_active) } : null,
+    };
+  });
+  const label = versionOf(version!.results);
+  copy.beginReplace();
+  let page = (first!.results as PoolCopyCredentialsPage[])[0]!;
+  let credentials = 0;
+  while (page.n > 0) {
+    copy.addCredentialsPage(page.rows);
+    credentials += page.n;
+    if (page.n < SYNC_PAGE_ROWS) break;
+    page = (await poolCopyCredentialsPageStatement(db, page.last!, SYNC_PAGE_ROWS).first<PoolCopyCredentialsPage>())!;
+  }
+  copy.commitReplace(label, apiKeys, now);
+  return { version: label, credentials, apiKeys: apiKeys.length };
 }
 
 export async function readVersion(db: D1Database): Promise<number> {
@@ -64,4 +88,19 @@ export async function writeUsage(db: D1Database, out: Outbox): Promise<number> {
   statements.push(db.prepare(VERSION_SQL));
   const results = await db.batch(statements);
   return versionOf(results[results.length - 1]!.results);
+}
+
+/**
+ * The key rotation's switch (migration 0060): while on, rewriting a
+ * credential's ciphertext or key id does not change the version (the
+ * rotation holds the pool's lock, under which the pool hands out nothing).
+ * Turning it off gives the version a new value in the same statement, so the
+ * copy is behind from then on, and the unlock that follows re-reads it.
+ */
+export async function setCipherRewrite(db: D1Database, on: boolean): Promise<void> {
+  await db
+    .prepare(on
+      ? 'UPDATE pool_copy_version SET cipher_rewrite = 1 WHERE id = 1'
+      : 'UPDATE pool_copy_version SET cipher_rewrite = 0, version = random() & 9007199254740991 WHERE id = 1')
+    .run();
 }

@@ -13,7 +13,7 @@
  *   (pool/follow-writes.ts), so an edited, deactivated or deleted credential,
  *   a revoked key or a demoted owner counts from the very next request;
  * - D1 counts every change the copy cares about in `pool_copy_version`
- *   (triggers, migration 0050); the copy is re-read in full, in one D1 batch,
+ *   (triggers, migration 0060); the copy is re-read in full, page by page,
  *   whenever its version differs: on those calls, on unlock after a rotation,
  *   on the alarm, and before refusing an unknown key or answering "no
  *   credential" (so a row written behind the app's back is found, too);
@@ -29,10 +29,16 @@
  * reservation back if the row was deleted, deactivated or replaced meanwhile.
  * Full syncs run one at a time, each starting after the request for it.
  *
+ * Issue 21 adds lease modes (exclusive/shared: lease-rules.ts) and the
+ * operations by credential id (metadata, cooldown by id, token expiry,
+ * update-fields), whose steps live in pool/by-id.ts and their storage in
+ * by-id-store.ts; this class only authenticates and delegates to them.
+ *
  * Acquire is the only place a plaintext credential leaves the vault.
  * Expected failures are thrown as VaultErrors; their properties cross RPC
  * (see reviveVaultError in src/errors.ts).
  */
+import { DEFAULT_SHARING } from '../credentials/sharing.ts';
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { VaultError } from '../errors.ts';
@@ -47,20 +53,29 @@ import { apiRefusal } from '../kernel/principal.ts';
 import type { LockStatus, PoolLockApi } from './lock-api.ts';
 import { PoolStore, type LeaseRecord } from './pool-store.ts';
 import { CopyStore, type CopiedCredential, type Outbox } from './copy-store.ts';
-import { readSnapshot, readVersion, writeUsage } from './d1-source.ts';
+import { readVersion, syncCopy, writeUsage } from './d1-source.ts';
 import {
-  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, FRESH_STATE, applyErrorReport, applyErrorReset, applyLeased, applySuccessfulRelease,
-  chooseCredential, leaseExpiry, quotaPeriods, unitsCorrection, type CredentialPoolState, type NoCredentialDetails,
-  type PoolCandidate,
+  AUTH_FAILURES_BEFORE_DEACTIVATION, DEFAULT_MAX_LEASES, FRESH_STATE, RECENT_HOLDER_WINDOW_MS, applyErrorReport, applyErrorReset, applyLeased,
+  applySuccessfulRelease, chooseCredential, effectiveCooldown, leaseExpiry, limitingLeases, quotaPeriods, unitsCorrection,
+  type CredentialPoolState, type NoCredentialDetails, type PoolCandidate,
 } from './lease-rules.ts';
-import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
-import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
+import type {
+  AcquireRequest, CooldownRequest, CredentialMetadataRequest, ExpiresAtRequest, ReleaseRequest, RenewRequest, ReportErrorRequest, UpdateFieldsRequest,
+} from './requests.ts';
+import type {
+  CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
+} from './types.ts';
+import { ByIdStore } from './by-id-store.ts';
+import * as byId from './by-id.ts';
 
 /** Pool facts about one credential, for health. */
 export interface CredentialPoolView {
   credential_id: number;
   cooldown_until: number | null;
+  /** Live leases of both modes. */
   leases: number;
+  /** Live leases that count against max_leases (exclusive ones; all under sharing `never`). */
+  limiting_leases: number;
   used_today: number;
   used_this_month: number;
   consecutive_auth_failures: number;
@@ -95,6 +110,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   readonly #store: PoolStore;
   readonly #copy: CopyStore;
+  readonly #byId: ByIdStore;
   /** A full sync asked for but not started yet (every caller until it starts shares it). */
   #queuedSync: Promise<void> | null = null;
   /** The sync running or queued last: the next one starts after it. */
@@ -110,6 +126,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     super(ctx, env);
     this.#store = new PoolStore(ctx.storage.sql);
     this.#copy = new CopyStore(ctx.storage);
+    this.#byId = new ByIdStore(ctx.storage.sql);
   }
 
   // --- the working copy -----------------------------------------------------------
@@ -130,11 +147,10 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     // If the process dies before the copy is replaced, this alarm finds the copy behind and syncs again.
     this.#scheduleAlarm(FLUSH_INTERVAL_MS);
     console.info(JSON.stringify({ level: 'info', event: 'pool.sync', phase: 'start', copy_version: this.#copy.version() }));
-    const snapshot = await readSnapshot(this.env.DB);
-    this.#copy.replaceAll(snapshot, Date.now());
+    const synced = await syncCopy(this.env.DB, this.#copy, Date.now());
     console.info(JSON.stringify({
-      level: 'info', event: 'pool.sync', phase: 'done', copy_version: snapshot.version,
-      credentials: snapshot.credentials.length, api_keys: snapshot.apiKeys.length,
+      level: 'info', event: 'pool.sync', phase: 'done', copy_version: synced.version,
+      credentials: synced.credentials, api_keys: synced.apiKeys,
     }));
   }
 
@@ -292,7 +308,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       this.#dropFinishedPeriods(now);
       const rows = this.#copy.credentials(req.platform, req.tier);
       const candidates = this.#candidates(rows, (keyId) => ring.statusOf(keyId) !== 'missing', unreadable, now);
-      const choice = chooseCredential(candidates, now);
+      const choice = chooseCredential(candidates, now, req.mode);
       if (!choice.ok) {
         // Before saying "none", make sure the copy is not behind D1: one read, on this path only.
         if (!checkedD1) {
@@ -314,6 +330,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
         expiresAt: leaseExpiry(now, req.ttl_seconds),
         dayPeriod: periods.day,
         monthPeriod: periods.month,
+        mode: choice.mode,
       };
       const state = this.#store.states([choice.id]).get(choice.id) ?? FRESH_STATE;
       this.#store.insertLease(lease);
@@ -326,7 +343,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       const opened = await openCredential(ring, row.encryptedValue, row.keyId);
       // The copy may have changed while we decrypted (a write answered meanwhile): never lease what it no longer offers.
       const current = this.#copy.credential(choice.id);
-      const changed = !current || !current.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
+      const changed = !current?.isActive || current.encryptedValue !== row.encryptedValue || current.keyId !== row.keyId;
       if (opened.readable && !changed) {
         return {
           lease_id: lease.leaseId,
@@ -335,6 +352,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
           tier: req.tier,
           fields: opened.payload as Record<string, string>,
           expires_at: new Date(lease.expiresAt).toISOString(),
+          mode: choice.mode,
         };
       }
       // Undecryptable, or deleted/deactivated/replaced meanwhile: give the reservation back, try again.
@@ -354,21 +372,28 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     const leases = this.#store.leaseCounts(ids, now);
     const periods = quotaPeriods(now);
     const usage = this.#store.usage(ids, [periods.day, periods.month]);
-    return rows.map((r) => ({
-      id: r.id,
-      isActive: r.isActive,
-      keyAvailable: keyAvailable(r.keyId),
-      undecryptable: unreadable.has(r.id),
-      maxLeases: r.maxLeases ?? DEFAULT_MAX_LEASES,
-      dailyQuota: r.dailyQuota,
-      monthlyQuota: r.monthlyQuota,
-      lastUsedAt: r.lastUsedAt,
-      state: states.get(r.id) ?? FRESH_STATE,
-      activeLeases: leases.get(r.id)?.count ?? 0,
-      earliestLeaseExpiry: leases.get(r.id)?.earliestExpiry ?? null,
-      usedToday: usage.get(r.id)?.get(periods.day) ?? 0,
-      usedThisMonth: usage.get(r.id)?.get(periods.month) ?? 0,
-    }));
+    return rows.map((r) => {
+      const state = states.get(r.id) ?? FRESH_STATE;
+      const l = leases.get(r.id);
+      return {
+        id: r.id,
+        isActive: r.isActive,
+        keyAvailable: keyAvailable(r.keyId),
+        undecryptable: unreadable.has(r.id),
+        maxLeases: r.maxLeases ?? DEFAULT_MAX_LEASES,
+        sharing: r.sharing,
+        dailyQuota: r.dailyQuota,
+        monthlyQuota: r.monthlyQuota,
+        lastUsedAt: r.lastUsedAt,
+        // A cooldown set by id (pool/by-id.ts) blocks like an error cooldown.
+        state: { ...state, cooldownUntil: effectiveCooldown(state.cooldownUntil, this.#byId.cooldownUntil(r.id), now) },
+        activeLeases: l?.count ?? 0,
+        exclusiveLeases: l?.exclusive ?? 0,
+        earliestLeaseExpiry: (r.sharing === 'never' ? l?.earliestExpiry : l?.earliestExclusiveExpiry) ?? null,
+        usedToday: usage.get(r.id)?.get(periods.day) ?? 0,
+        usedThisMonth: usage.get(r.id)?.get(periods.month) ?? 0,
+      };
+    });
   }
 
   async renew(req: RenewRequest, caller: PoolCaller): Promise<LeaseRenewal> {
@@ -440,6 +465,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   #sweep(now: number): void {
     if (now - this.#sweptAt < SWEEP_INTERVAL_MS) return;
     this.#store.sweepExpired(now - EXPIRED_LEASE_RETENTION_MS);
+    this.#byId.sweep(now - RECENT_HOLDER_WINDOW_MS);
     this.#sweptAt = now;
   }
 
@@ -458,6 +484,8 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   #endLease(leaseId: string, holder: string, unitsUsed: number | undefined): LeaseRecord {
     const lease = this.#store.takeLease(leaseId, holder);
     if (!lease) throw leaseExpired();
+    // Gone from the lease table, the hold still counts for a cooldown by id (pool/by-id.ts) for an hour.
+    this.#byId.leaseEnded(lease.credentialId, holder, Math.min(Date.now(), lease.expiresAt));
     const correction = unitsCorrection(unitsUsed);
     if (correction !== 0) {
       this.#store.addUsage(lease.credentialId, lease.dayPeriod, correction);
@@ -471,6 +499,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   /** reset-errors: clears the cooldown and error streaks of one credential (leases and quota use stay). */
   async resetErrors(credentialId: number): Promise<void> {
     this.#store.saveState(credentialId, applyErrorReset(this.#state(credentialId)));
+    this.#byId.clearCooldown(credentialId);
     this.#copy.forgetErrors(credentialId);
   }
 
@@ -484,16 +513,58 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     const ids = new Set<number>([...states.keys(), ...leases.keys(), ...usage.keys()]);
     const credentials: CredentialPoolView[] = [...ids].sort((a, b) => a - b).map((id) => {
       const s = states.get(id) ?? FRESH_STATE;
+      const l = leases.get(id);
       return {
         credential_id: id,
-        cooldown_until: s.cooldownUntil !== null && s.cooldownUntil > now ? s.cooldownUntil : null,
-        leases: leases.get(id)?.count ?? 0,
+        cooldown_until: effectiveCooldown(s.cooldownUntil, this.#byId.cooldownUntil(id), now),
+        leases: l?.count ?? 0,
+        limiting_leases: limitingLeases(this.#copy.credential(id)?.sharing ?? DEFAULT_SHARING, l?.exclusive ?? 0, l?.count ?? 0),
         used_today: usage.get(id)?.get(periods.day) ?? 0,
         used_this_month: usage.get(id)?.get(periods.month) ?? 0,
         consecutive_auth_failures: s.consecutiveAuthFailures,
       };
     });
     return { lock: this.#lockStatus(now), credentials, day: periods.day, month: periods.month };
+  }
+
+  // --- issue 21: operations by credential id (the steps: pool/by-id.ts) ---------------
+
+  async #byIdContext(caller: PoolCaller): Promise<byId.ByIdContext> {
+    await this.#ready();
+    const now = Date.now();
+    const holder = await this.#holder(caller, now);
+    return { db: this.env.DB, store: this.#store, copy: this.#copy, byId: this.#byId, holder, now };
+  }
+
+  async credentialMetadata(req: CredentialMetadataRequest, caller: PoolCaller): Promise<CredentialMetadataList> {
+    return byId.listMetadata(await this.#byIdContext(caller), req);
+  }
+
+  async credentialMetadataById(credentialId: number, caller: PoolCaller): Promise<CredentialMetadata> {
+    return byId.readMetadata(await this.#byIdContext(caller), credentialId);
+  }
+
+  async setCooldown(credentialId: number, req: CooldownRequest, caller: PoolCaller): Promise<CooldownResult> {
+    return byId.setCooldown(await this.#byIdContext(caller), credentialId, req);
+  }
+
+  async clearCooldown(credentialId: number, caller: PoolCaller): Promise<void> {
+    byId.clearCooldown(await this.#byIdContext(caller), credentialId);
+  }
+
+  async setExpiresAt(credentialId: number, req: ExpiresAtRequest, caller: PoolCaller): Promise<ExpiresAtResult> {
+    return byId.setExpiresAt(await this.#byIdContext(caller), credentialId, req);
+  }
+
+  /** The holder of a live lease replaces the credential's fields; refused (423) while a rotation holds the lock. */
+  async updateFields(req: UpdateFieldsRequest, caller: PoolCaller): Promise<FieldsUpdated> {
+    const ctx = await this.#byIdContext(caller);
+    this.#used();
+    this.#refuseIfLocked();
+    const lease = this.#store.liveLease(req.lease_id, ctx.now);
+    if (!lease || lease.holder !== ctx.holder) throw leaseExpired();
+    const ring = (await loadConfig(this.env)).credentialKeys;
+    return byId.updateFields(ctx, lease, ring, req, () => this.#refuseIfLocked());
   }
 }
 

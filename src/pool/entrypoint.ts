@@ -15,8 +15,13 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { pool } from './client.ts';
-import type { AcquireInput, ErrorReportResult, Lease, LeaseEnd, LeaseRenewal, PoolService } from './types.ts';
-import { AcquireBody, ReleaseBody, RenewBody, ReportErrorBody } from './requests.ts';
+import type {
+  AcquireInput, CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd,
+  LeaseRenewal, PoolService,
+} from './types.ts';
+import {
+  AcquireBody, CooldownBody, CredentialIdInput, CredentialMetadataQuery, ExpiresAtBody, ReleaseBody, RenewBody, ReportErrorBody, UpdateFieldsBody,
+} from './requests.ts';
 import { parseOrThrow } from '../schema/validate.ts';
 
 export const SERVICE_BINDING_HOLDER = 'service_binding';
@@ -41,4 +46,34 @@ export class PoolEntrypoint extends WorkerEntrypoint<Env> implements PoolService
   ): Promise<ErrorReportResult> {
     return pool(this.env).reportError(parseOrThrow(ReportErrorBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
+
+  // Issue 21, by credential id (pool/by-id.ts).
+
+  async credentials(platform: string, tier: string): Promise<CredentialMetadataList> {
+    return pool(this.env).credentialMetadata(parseOrThrow(CredentialMetadataQuery, { platform, tier }), SERVICE_BINDING_HOLDER);
+  }
+
+  async credential(credential_id: number): Promise<CredentialMetadata> {
+    return pool(this.env).credentialMetadataById(credentialIdOf(credential_id), SERVICE_BINDING_HOLDER);
+  }
+
+  async cooldown(credential_id: number, opts: { seconds: number; reason: string }): Promise<CooldownResult> {
+    return pool(this.env).setCooldown(credentialIdOf(credential_id), parseOrThrow(CooldownBody, opts), SERVICE_BINDING_HOLDER);
+  }
+
+  async clear_cooldown(credential_id: number): Promise<void> {
+    return pool(this.env).clearCooldown(credentialIdOf(credential_id), SERVICE_BINDING_HOLDER);
+  }
+
+  async set_expires_at(credential_id: number, expires_at: string | null): Promise<ExpiresAtResult> {
+    return pool(this.env).setExpiresAt(credentialIdOf(credential_id), parseOrThrow(ExpiresAtBody, { expires_at }), SERVICE_BINDING_HOLDER);
+  }
+
+  async update_fields(lease_id: string, fields: Record<string, string>): Promise<FieldsUpdated> {
+    return pool(this.env).updateFields(parseOrThrow(UpdateFieldsBody, { lease_id, fields }), SERVICE_BINDING_HOLDER);
+  }
+}
+
+function credentialIdOf(id: unknown): number {
+  return parseOrThrow(CredentialIdInput, { id }).id;
 }

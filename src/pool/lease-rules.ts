@@ -9,6 +9,7 @@
  *   const choice = chooseCredential(candidates, Date.now());
  *   if (choice.ok) reserve(choice.id); else refuse(choice.reason, choice.details);
  */
+import { DEFAULT_SHARING, type Sharing } from '../credentials/sharing.ts';
 
 export const DEFAULT_LEASE_TTL_SECONDS = 600;
 export const MIN_LEASE_TTL_SECONDS = 30;
@@ -22,6 +23,34 @@ export const AUTH_FAILURES_BEFORE_DEACTIVATION = 3;
 
 export const ERROR_KINDS = ['rate_limited', 'auth_failed', 'quota_exhausted', 'other'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/**
+ * Lease modes (issue 21). An `exclusive` lease counts against the
+ * credential's `max_leases`; a `shared` one never is refused for concurrency
+ * (it ignores `max_leases` and every other holder) but counts usage, quota
+ * and cooldowns like any other. Exclusive leases do not wait for shared
+ * holders: only exclusive leases count against the limit, unless the
+ * credential's `sharing` is `never`, where every lease is exclusive and every
+ * live lease (also one granted as shared before the setting changed) counts.
+ */
+export const LEASE_MODES = ['exclusive', 'shared'] as const;
+export type LeaseMode = (typeof LEASE_MODES)[number];
+
+/** The mode a request for `requested` is granted on a credential: shared only where sharing is allowed. */
+export function grantedMode(requested: LeaseMode, sharing: Sharing): LeaseMode {
+  return requested === 'shared' && sharing === 'allowed' ? 'shared' : 'exclusive';
+}
+
+/** The live leases that count against `max_leases` for an exclusive grant: exclusive ones; under `never`, all. */
+export function limitingLeases(sharing: Sharing, exclusiveLeases: number, allLeases: number): number {
+  return sharing === 'never' ? allLeases : exclusiveLeases;
+}
+
+/** Whether a credential with these leases can take one more lease in `mode` (concurrency only). */
+export function admitsLease(mode: LeaseMode, sharing: Sharing, exclusiveLeases: number, allLeases: number, maxLeases: number): boolean {
+  if (grantedMode(mode, sharing) === 'shared') return true;
+  return limitingLeases(sharing, exclusiveLeases, allLeases) < Math.max(1, maxLeases);
+}
 
 /** What the pool remembers about one credential between leases. */
 export interface CredentialPoolState {
@@ -49,13 +78,18 @@ export interface PoolCandidate {
   /** Set by the caller after a decrypt failed under a key that *is* in the ring. */
   undecryptable?: boolean;
   maxLeases: number;
+  /** `api_credentials.sharing`; absent = allowed. */
+  sharing?: Sharing;
   dailyQuota: number | null;
   monthlyQuota: number | null;
   /** `api_credentials.last_used_at` (D1); the pool's own lastLeasedAt wins when later. */
   lastUsedAt: number | null;
   state: CredentialPoolState;
+  /** Live leases of both modes. */
   activeLeases: number;
-  /** When the earliest of its live leases ends, if it has any. */
+  /** Live exclusive leases; absent = all of activeLeases. */
+  exclusiveLeases?: number;
+  /** When the earliest of its live leases that count against the limit ends, if it has any. */
   earliestLeaseExpiry: number | null;
   usedToday: number;
   usedThisMonth: number;
@@ -84,16 +118,16 @@ export interface NoCredentialDetails {
   retry_at: number | null;
 }
 
-export type Choice = { ok: true; id: number } | { ok: false; details: NoCredentialDetails };
+export type Choice = { ok: true; id: number; mode: LeaseMode } | { ok: false; details: NoCredentialDetails };
 
-/** Why a credential cannot be leased right now, or null when it can. Permanent reasons first. */
-export function blockReason(c: PoolCandidate, now: number): BlockReason | null {
+/** Why a credential cannot be leased in `mode` right now, or null when it can. Permanent reasons first. */
+export function blockReason(c: PoolCandidate, now: number, mode: LeaseMode = 'exclusive'): BlockReason | null {
   if (!c.isActive) return 'inactive';
   if (!c.keyAvailable) return 'key_missing';
   if (c.undecryptable) return 'undecryptable';
   if (quotaExhausted(c)) return 'quota_exhausted';
   if (c.state.cooldownUntil !== null && c.state.cooldownUntil > now) return 'cooling_down';
-  if (c.activeLeases >= Math.max(1, c.maxLeases)) return 'leased';
+  if (!admitsLease(mode, c.sharing ?? DEFAULT_SHARING, c.exclusiveLeases ?? c.activeLeases, c.activeLeases, c.maxLeases)) return 'leased';
   return null;
 }
 
@@ -107,10 +141,11 @@ function lastUse(c: PoolCandidate): number {
 
 /**
  * Picks the least recently used credential that is active, readable, under
- * quota, not cooling down and below its lease limit (ties: fewer leases, then
- * lower id). When there is none, says why, with counts per reason.
+ * quota, not cooling down and, for an exclusive lease, below its lease limit
+ * (ties: fewer leases of both modes, then lower id). When there is none, says
+ * why, with counts per reason. The choice says the mode granted (grantedMode).
  */
-export function chooseCredential(candidates: readonly PoolCandidate[], now: number): Choice {
+export function chooseCredential(candidates: readonly PoolCandidate[], now: number, mode: LeaseMode = 'exclusive'): Choice {
   let best: PoolCandidate | null = null;
   const counts: Record<BlockReason, number> = {
     inactive: 0, key_missing: 0, undecryptable: 0, quota_exhausted: 0, cooling_down: 0, leased: 0,
@@ -121,7 +156,7 @@ export function chooseCredential(candidates: readonly PoolCandidate[], now: numb
     if (t !== null && t > now && (retryAt === null || t < retryAt)) retryAt = t;
   };
   for (const c of candidates) {
-    const why = blockReason(c, now);
+    const why = blockReason(c, now, mode);
     if (why === null) {
       if (
         best === null ||
@@ -140,7 +175,7 @@ export function chooseCredential(candidates: readonly PoolCandidate[], now: numb
       soonest(monthly ? periods.nextMonthStart : periods.nextDayStart);
     }
   }
-  if (best) return { ok: true, id: best.id };
+  if (best) return { ok: true, id: best.id, mode: grantedMode(mode, best.sharing ?? DEFAULT_SHARING) };
   const active = candidates.length - counts.inactive;
   return {
     ok: false,
@@ -220,6 +255,23 @@ export function applySuccessfulRelease(state: CredentialPoolState): CredentialPo
 /** An admin's reset-errors: streaks and cooldown cleared (the original kept the cooldown). */
 export function applyErrorReset(state: CredentialPoolState): CredentialPoolState {
   return { ...state, consecutiveErrors: 0, consecutiveAuthFailures: 0, cooldownUntil: null };
+}
+
+/**
+ * A cooldown set by id (POST /api/pool/credentials/:id/cooldown) runs beside
+ * the error cooldown: the credential is usable again when both are over.
+ */
+export function effectiveCooldown(errorCooldownUntil: number | null, byIdUntil: number | null | undefined, now: number): number | null {
+  const until = Math.max(errorCooldownUntil ?? -Infinity, byIdUntil ?? -Infinity);
+  return until > now ? until : null;
+}
+
+/** A key may cool a credential down by id while it holds, or within this long after it held, a lease on it. */
+export const RECENT_HOLDER_WINDOW_MS = 60 * 60_000;
+
+/** Did a holder whose last lease on the credential ended at `lastHeldUntil` (null: never) hold it recently? */
+export function isRecentHolder(lastHeldUntil: number | null, now: number): boolean {
+  return lastHeldUntil !== null && lastHeldUntil >= now - RECENT_HOLDER_WINDOW_MS;
 }
 
 export function applyLeased(state: CredentialPoolState, now: number): CredentialPoolState {

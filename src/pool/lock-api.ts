@@ -27,6 +27,6 @@ export interface PoolLockApi {
 }
 
 /** Resolves the one pool object (src code reaches it through pool/client.ts `pool`, which wraps this). */
-export function poolStub(env: Pick<Env, 'POOL'>): DurableObjectStub & PoolLockApi {
-  return env.POOL.get(env.POOL.idFromName(POOL_OBJECT_NAME)) as unknown as DurableObjectStub & PoolLockApi;
+export function poolStub(env: Pick<Env, 'POOL'>) {
+  return env.POOL.get(env.POOL.idFromName(POOL_OBJECT_NAME));
 }

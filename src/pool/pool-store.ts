@@ -18,7 +18,7 @@
  * the expiry index the sweep uses (the per-credential one is dropped: no
  * statement reads by credential, and each lease write would pay for it).
  */
-import type { CredentialPoolState } from './lease-rules.ts';
+import type { CredentialPoolState, LeaseMode } from './lease-rules.ts';
 
 export interface LeaseRecord {
   leaseId: string;
@@ -32,6 +32,17 @@ export interface LeaseRecord {
   /** The quota periods the lease was counted in, so reported units land in the same ones. */
   dayPeriod: string;
   monthPeriod: string;
+  /** The mode granted (issue 21); absent, and in leases stored before it: exclusive. */
+  mode?: LeaseMode;
+}
+
+/** Live leases of one credential: all of them, the exclusive ones, and when the earliest of each ends. */
+export interface LeaseCount {
+  count: number;
+  earliestExpiry: number;
+  exclusive: number;
+  /** Null when it has no exclusive lease. */
+  earliestExclusiveExpiry: number | null;
 }
 
 const SCHEMA = `
@@ -39,7 +50,7 @@ CREATE TABLE IF NOT EXISTS pool_lock (id INTEGER PRIMARY KEY CHECK (id = 1), hol
 CREATE TABLE IF NOT EXISTS leases (
   lease_id TEXT PRIMARY KEY, credential_id INTEGER NOT NULL, platform TEXT NOT NULL, tier TEXT NOT NULL,
   task_id TEXT NOT NULL, holder TEXT NOT NULL, acquired_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-  day_period TEXT NOT NULL, month_period TEXT NOT NULL);
+  day_period TEXT NOT NULL, month_period TEXT NOT NULL, mode TEXT NOT NULL DEFAULT 'exclusive');
 DROP INDEX IF EXISTS leases_credential;
 CREATE INDEX IF NOT EXISTS leases_expiry ON leases (expires_at);
 CREATE TABLE IF NOT EXISTS credential_state (
@@ -62,6 +73,7 @@ function toLease(r: Row): LeaseRecord {
     expiresAt: r.expires_at as number,
     dayPeriod: r.day_period as string,
     monthPeriod: r.month_period as string,
+    mode: (r.mode as LeaseMode | undefined) ?? 'exclusive',
   };
 }
 
@@ -77,6 +89,9 @@ export class PoolStore {
   constructor(sql: SqlStorage) {
     this.#sql = sql;
     sql.exec(SCHEMA);
+    // Storage written before lease modes (issue 21): its leases are exclusive.
+    const columns = sql.exec("SELECT name FROM pragma_table_info('leases')").toArray().map((r) => r.name);
+    if (!columns.includes('mode')) sql.exec("ALTER TABLE leases ADD COLUMN mode TEXT NOT NULL DEFAULT 'exclusive'");
   }
 
   // --- the collection lock -------------------------------------------------
@@ -114,7 +129,10 @@ export class PoolStore {
     const { byId, byCredential } = this.#leases();
     byId.set(l.leaseId, l);
     let mine = byCredential.get(l.credentialId);
-    if (!mine) byCredential.set(l.credentialId, (mine = new Map()));
+    if (!mine) {
+      mine = new Map();
+      byCredential.set(l.credentialId, mine);
+    }
     mine.set(l.leaseId, l);
   }
 
@@ -149,9 +167,9 @@ export class PoolStore {
 
   insertLease(l: LeaseRecord): void {
     this.#sql.exec(
-      `INSERT INTO leases (lease_id, credential_id, platform, tier, task_id, holder, acquired_at, expires_at, day_period, month_period)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      l.leaseId, l.credentialId, l.platform, l.tier, l.taskId, l.holder, l.acquiredAt, l.expiresAt, l.dayPeriod, l.monthPeriod,
+      `INSERT INTO leases (lease_id, credential_id, platform, tier, task_id, holder, acquired_at, expires_at, day_period, month_period, mode)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      l.leaseId, l.credentialId, l.platform, l.tier, l.taskId, l.holder, l.acquiredAt, l.expiresAt, l.dayPeriod, l.monthPeriod, l.mode ?? 'exclusive',
     );
     this.#remember({ ...l });
   }
@@ -182,21 +200,40 @@ export class PoolStore {
     return l;
   }
 
-  /** Live lease counts (and the earliest expiry) per credential, for the given ids (all when null). */
-  leaseCounts(ids: readonly number[] | null, now: number): Map<number, { count: number; earliestExpiry: number }> {
+  /** Live lease counts (both modes, and exclusive ones) and the earliest expiries per credential, for the given ids (all when null). */
+  leaseCounts(ids: readonly number[] | null, now: number): Map<number, LeaseCount> {
     const { byCredential } = this.#leases();
-    const out = new Map<number, { count: number; earliestExpiry: number }>();
+    const out = new Map<number, LeaseCount>();
     for (const id of ids ?? byCredential.keys()) {
       for (const l of byCredential.get(id)?.values() ?? []) {
         if (l.expiresAt <= now) continue;
-        const seen = out.get(id);
-        if (seen) {
-          seen.count++;
-          seen.earliestExpiry = Math.min(seen.earliestExpiry, l.expiresAt);
-        } else out.set(id, { count: 1, earliestExpiry: l.expiresAt });
+        let seen = out.get(id);
+        if (!seen) {
+          seen = { count: 0, earliestExpiry: l.expiresAt, exclusive: 0, earliestExclusiveExpiry: null };
+          out.set(id, seen);
+        }
+        seen.count++;
+        seen.earliestExpiry = Math.min(seen.earliestExpiry, l.expiresAt);
+        if (l.mode !== 'shared') {
+          seen.exclusive++;
+          seen.earliestExclusiveExpiry = Math.min(seen.earliestExclusiveExpiry ?? l.expiresAt, l.expiresAt);
+        }
       }
     }
     return out;
+  }
+
+  /**
+   * Until when `holder` held a lease on the credential, among the leases kept
+   * here (live ones, and expired ones until swept): the latest expiry, or null.
+   * Released leases are gone from here; the caller remembers those (HolderStore).
+   */
+  heldUntil(credentialId: number, holder: string): number | null {
+    let until: number | null = null;
+    for (const l of this.#leases().byCredential.get(credentialId)?.values() ?? []) {
+      if (l.holder === holder) until = Math.max(until ?? l.expiresAt, l.expiresAt);
+    }
+    return until;
   }
 
   // --- per-credential state -------------------------------------------------
@@ -224,7 +261,8 @@ export class PoolStore {
         consecutiveAuthFailures: r.consecutive_auth_failures as number,
       });
     }
-    return (this.#states = out);
+    this.#states = out;
+    return out;
   }
 
   /** Writes the state if it differs from the one held (an unchanged state costs no write). */

@@ -10,9 +10,9 @@
  * `PoolEntrypoint` implements `PoolService`, so tsc keeps the two in step.
  * The REST routes answer the same objects as JSON (docs/api/pool.md).
  */
-import type { ErrorKind, NoCredentialReason } from './lease-rules.ts';
+import type { ErrorKind, LeaseMode, NoCredentialReason } from './lease-rules.ts';
 
-export type { ErrorKind, NoCredentialReason };
+export type { ErrorKind, LeaseMode, NoCredentialReason };
 
 export interface AcquireInput {
   /** A registry platform, e.g. `serper`. */
@@ -23,6 +23,8 @@ export interface AcquireInput {
   task_id: string;
   /** 30–3600; default 600. */
   ttl_seconds?: number;
+  /** `exclusive` (default) counts against the credential's max_leases; `shared` is never refused for concurrency. */
+  mode?: LeaseMode;
 }
 
 /** What a collector gets: the only response that carries plaintext credential fields. */
@@ -34,6 +36,8 @@ export interface Lease {
   fields: Record<string, string>;
   /** ISO 8601, UTC. */
   expires_at: string;
+  /** The mode granted: `exclusive` when the credential's sharing is `never`, whatever was asked. */
+  mode: LeaseMode;
 }
 
 export interface LeaseRenewal {
@@ -62,18 +66,65 @@ export interface ReportErrorInput {
   units_used?: number;
 }
 
-/** The pool's four operations over a service binding (entrypoint `PoolEntrypoint`). */
+/** A credential as collectors may see it: metadata, never a field value. */
+export interface CredentialMetadata {
+  id: number;
+  name: string;
+  platform: string;
+  tier: string;
+  active: boolean;
+  /** The held token's expiry (ISO 8601, UTC), or null. */
+  expires_at: string | null;
+  /** When the credential's running cooldown (error or by id) ends, or null. */
+  cooldown_until: string | null;
+}
+
+export interface CredentialMetadataList {
+  credentials: CredentialMetadata[];
+}
+
+export interface CooldownResult {
+  credential_id: number;
+  /** When the credential is usable again (the later of its error cooldown and this one). */
+  cooldown_until: string;
+}
+
+export interface ExpiresAtResult {
+  credential_id: number;
+  expires_at: string | null;
+}
+
+export interface FieldsUpdated {
+  lease_id: string;
+  credential_id: number;
+  /** ISO 8601, UTC. */
+  updated_at: string;
+}
+
+/** The pool's operations over a service binding (entrypoint `PoolEntrypoint`); the same as REST (docs/api/pool.md). */
 export interface PoolService {
   acquire(input: AcquireInput): Promise<Lease>;
   renew(lease_id: string, opts?: { ttl_seconds?: number }): Promise<LeaseRenewal>;
   release(lease_id: string, opts?: { units_used?: number }): Promise<LeaseEnd>;
   report_error(lease_id: string, opts: ReportErrorInput): Promise<ErrorReportResult>;
+  /** Metadata of a platform/tier's credentials, never a field value (GET /api/pool/credentials). */
+  credentials(platform: string, tier: string): Promise<CredentialMetadataList>;
+  credential(credential_id: number): Promise<CredentialMetadata>;
+  /** Only while, or within an hour after, holding a lease on it (else NOT_A_RECENT_HOLDER). */
+  cooldown(credential_id: number, opts: { seconds: number; reason: string }): Promise<CooldownResult>;
+  clear_cooldown(credential_id: number): Promise<void>;
+  /** ISO 8601 (UTC when no offset), or null to clear. */
+  set_expires_at(credential_id: number, expires_at: string | null): Promise<ExpiresAtResult>;
+  /** The holder of a live lease replaces the credential's complete field set. */
+  update_fields(lease_id: string, fields: Record<string, string>): Promise<FieldsUpdated>;
 }
 
 /** The codes a pool call can fail with (docs/api/pool.md, "Errors"). */
 export type PoolErrorCode =
   | 'NO_CREDENTIAL_AVAILABLE'
   | 'COLLECTION_LOCKED'
+  | 'CREDENTIAL_NOT_FOUND'
+  | 'NOT_A_RECENT_HOLDER'
   | 'LEASE_EXPIRED'
   | 'VALIDATION_FAILED'
   | 'INVALID_JSON'

@@ -15,9 +15,9 @@ import { confirmed, IsoTimestamp, multiLineText, paging, singleLine, strict } fr
 import { ARENA_IDS, arenaTiers, type ArenaId, type Tier } from '../arenas/registry.ts';
 import { ArenasConfigSchema, tierMessage } from '../arenas/arenas-config.ts';
 
-export const DESIGN_NAME_MAX = 120;
-export const DESIGN_DESCRIPTION_MAX = 2000;
-export const DESIGN_LIST_MAX = 200;
+const DESIGN_NAME_MAX = 120;
+const DESIGN_DESCRIPTION_MAX = 2000;
+const DESIGN_LIST_MAX = 200;
 
 const Name = singleLine(DESIGN_NAME_MAX);
 const Description = multiLineText(DESIGN_DESCRIPTION_MAX);

@@ -39,7 +39,7 @@ const designId = params(IdParams, 'query design');
  * when it is ticked or was listed before (so an unticked arena keeps its tier
  * choice); a listed arena whose tier was not sent keeps its tier.
  */
-export function arenasConfigFromForm(f: QueryDesignEditFields, before: ArenasConfig): ArenasConfig {
+function arenasConfigFromForm(f: QueryDesignEditFields, before: ArenasConfig): ArenasConfig {
   const listed = new Map(before.arenas.map((a) => [a.id as string, a]));
   const arenas: ArenasConfig['arenas'] = [];
   for (const id of ARENA_IDS) {

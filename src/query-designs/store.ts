@@ -11,19 +11,13 @@ import { VaultError } from '../errors.ts';
 import { auditIfChangedStatement } from '../audit/audit.ts';
 import { isAdmin, type Principal } from '../kernel/principal.ts';
 import { readStoredArenasConfig, type ArenasConfig } from '../arenas/arenas-config.ts';
-import type { QueryDesignCreate, QueryDesignInput } from './input.ts';
+import * as v from 'valibot';
+import type { QueryDesignCreate, QueryDesignInput, QueryDesignSchema } from './input.ts';
 
-export interface QueryDesignView {
-  id: number;
-  owner_id: number;
-  name: string;
-  description: string;
-  arenas_config: ArenasConfig;
-  created_at: string;
-  updated_at: string;
-}
+/** A design as the API answers it: the schema's type (input.ts QueryDesignSchema), its arenas as the registry types them. */
+export type QueryDesignView = Omit<v.InferOutput<typeof QueryDesignSchema>, 'arenas_config'> & { arenas_config: ArenasConfig };
 
-export function queryDesignView(row: QueryDesignRow): QueryDesignView {
+function queryDesignView(row: QueryDesignRow): QueryDesignView {
   return {
     id: row.id,
     owner_id: row.ownerId,

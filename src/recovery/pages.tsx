@@ -17,7 +17,7 @@ import { CsrfField } from '../ui/layout.tsx';
 import { ARENAS, isArenaId } from '../arenas/registry.ts';
 import type { DisabledArena } from '../arenas/arenas-config.ts';
 import { PURGE_CONFIRMATION, PurgeForm } from './plan.ts';
-import type { RecoveryStatus } from './store.ts';
+import type { RecoveryStatus } from './schemas.ts';
 import { recoveryStoreFor } from './context.ts';
 import { actorOf } from '../http/request-context.ts';
 import { form, params } from '../schema/validate.ts';

@@ -11,7 +11,7 @@ import { strict } from '../schema/types.ts';
 import { arenasToDisable, readStoredArenasConfig, type DisabledArena } from '../arenas/arenas-config.ts';
 
 export const PURGE_CONFIRMATION = 'PURGE UNRECOVERABLE CREDENTIALS';
-export const MAX_PURGE_KEY_IDS = 50;
+const MAX_PURGE_KEY_IDS = 50;
 
 /** `all`: every row that cannot be read (key missing, or does not decrypt under its key); `key_ids`: rows under those missing keys. */
 export type PurgeScope = { kind: 'all' } | { kind: 'key_ids'; keyIds: string[] };

@@ -15,39 +15,11 @@ import { requireAdmin } from '../http/guards.ts';
 import { json, params } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
 import { IdParams, IsoTimestamp } from '../schema/types.ts';
-import { KeyUsageSchema } from '../health/schemas.ts';
+import { PurgedSchema, ReenabledSchema, RecoveryStatusSchema } from './schemas.ts';
 import { PurgeBody } from './plan.ts';
 import { recoveryStoreFor } from './context.ts';
 import { actorOf } from '../http/request-context.ts';
 import { recoveryPages } from './pages.tsx';
-
-const DisabledArenaSchema = v.object({ query_design_id: v.number(), arena: v.string(), tier: v.string() });
-const ActionSchema = v.object({
-  id: v.number(),
-  at: IsoTimestamp,
-  actor: v.string(),
-  key_ids: v.array(v.string()),
-  purged_count: v.number(),
-  disabled_arenas: v.array(DisabledArenaSchema),
-  reenabled_at: v.nullable(IsoTimestamp),
-});
-const RecoveryStatusSchema = v.object({
-  current_key_id: v.string(),
-  previous_key_ids: v.array(v.string()),
-  keys: v.array(KeyUsageSchema),
-  missing_keys: v.array(
-    v.object({ key_id: v.string(), rows: v.number(), by_platform: v.array(v.object({ platform: v.string(), tier: v.string(), rows: v.number() })) }),
-  ),
-  purge_preview: v.object({ rows: v.number(), disabled_arenas: v.array(DisabledArenaSchema) }),
-  actions: v.array(ActionSchema),
-});
-const PurgedSchema = v.object({ action: ActionSchema, purged_ids: v.array(v.number()) });
-const ReenabledSchema = v.object({
-  action: ActionSchema,
-  reenabled: v.array(DisabledArenaSchema),
-  skipped: v.array(v.object({ ...DisabledArenaSchema.entries, why: v.string() })),
-  still_without_credentials: v.array(DisabledArenaSchema),
-});
 
 const TAG = 'recovery';
 const api = new Hono<AppEnv>();

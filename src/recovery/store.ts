@@ -16,39 +16,14 @@ import { validationError } from '../schema/problems.ts';
 import { desc, eq, sql } from 'drizzle-orm';
 import { openDb } from '../db/client.ts';
 import { recoveryActions } from '../db/schema.ts';
-import { deepDecryptCheck, loadHealthRows } from '../health/data.ts';
+import { deepDecryptCheck } from '../credentials/decrypt-check.ts';
 import { allArenaConfigs, replaceArenasConfigStatement } from '../query-designs/store.ts';
-import { purgeCredentialsStatement, purgeStamps } from '../credentials/repository.ts';
+import { credentialFactsRows, purgeCredentialsStatement, purgeStamps } from '../credentials/repository.ts';
 import { keyUsage, rowsPerKeyIdOf, type KeyUsage } from '../credentials/key-usage.ts';
 import { readStoredArenasConfig, setArenasEnabled, type DisabledArena } from '../arenas/arenas-config.ts';
 import { platformsForArena, type Tier } from '../arenas/registry.ts';
+import type { MissingKey, Purged, RecoveryActionView, RecoveryStatus, Reenabled } from './schemas.ts';
 import { arenasDisabledBy, locateArena, lostPlatformTiers, type CredentialFacts, type PurgeScope } from './plan.ts';
-
-export interface MissingKey {
-  key_id: string;
-  rows: number;
-  by_platform: { platform: string; tier: string; rows: number }[];
-}
-
-export interface RecoveryActionView {
-  id: number;
-  at: string;
-  actor: string;
-  key_ids: string[];
-  purged_count: number;
-  disabled_arenas: DisabledArena[];
-  reenabled_at: string | null;
-}
-
-export interface RecoveryStatus {
-  current_key_id: string;
-  previous_key_ids: string[];
-  keys: KeyUsage[];
-  missing_keys: MissingKey[];
-  /** What purging every missing-key row would disable now (rows that fail decryption under a present key are found by the purge itself). */
-  purge_preview: { rows: number; disabled_arenas: DisabledArena[] };
-  actions: RecoveryActionView[];
-}
 
 type ActionRow = { id: number; at: number; actor: string; key_ids: string; purged_count: number; disabled_arenas: string; reenabled_at: number | null };
 
@@ -115,7 +90,7 @@ export class RecoveryStore {
   }
 
   async status(): Promise<RecoveryStatus> {
-    const [rows, ds, actions] = await Promise.all([loadHealthRows(this.#db), designs(this.#db), recentActions(this.#db)]);
+    const [rows, ds, actions] = await Promise.all([credentialFactsRows(this.#db), designs(this.#db), recentActions(this.#db)]);
     // Counted from the rows just read, so the counts and the per-platform breakdown below agree.
     const perKey = rowsPerKeyIdOf(rows);
     const keys = keyUsage(perKey, (k) => this.#ring.statusOf(k));
@@ -155,8 +130,8 @@ export class RecoveryStore {
   }
 
   /** Step (b): delete unrecoverable rows and disable the arenas that lose their last usable credential. */
-  async purge(scope: PurgeScope, who: Actor): Promise<{ action: RecoveryActionView; purged_ids: number[] }> {
-    const rows = await loadHealthRows(this.#db);
+  async purge(scope: PurgeScope, who: Actor): Promise<Purged> {
+    const rows = await credentialFactsRows(this.#db);
     let targets: CredentialFacts[];
     let failedIds = new Set<number>();
     if (scope.kind === 'key_ids') {
@@ -215,12 +190,7 @@ export class RecoveryStore {
   }
 
   /** Step (c): switch back on exactly the arenas one purge disabled (those still present and still off). */
-  async reenable(actionId: number, who: Actor): Promise<{
-    action: RecoveryActionView;
-    reenabled: DisabledArena[];
-    skipped: (DisabledArena & { why: string })[];
-    still_without_credentials: DisabledArena[];
-  }> {
+  async reenable(actionId: number, who: Actor): Promise<Reenabled> {
     const row = await findAction(this.#db, actionId);
     if (!row) throw new VaultError('NOT_FOUND', 'No such recovery action.');
     if (row.reenabled_at !== null) throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.', { details: { reenabled_at: new Date(row.reenabled_at).toISOString() } });
@@ -262,7 +232,7 @@ export class RecoveryStore {
 
   /** `platform:tier` pairs with at least one active row under a key in the ring. */
   async #usablePairs(): Promise<Set<string>> {
-    const rows = await loadHealthRows(this.#db);
+    const rows = await credentialFactsRows(this.#db);
     return new Set(rows.filter((r) => r.is_active && this.#ring.statusOf(r.key_id) !== 'missing').map((r) => `${r.platform}:${r.tier}`));
   }
 }

@@ -19,6 +19,7 @@ import { openDb } from '../db/client.ts';
 import { recordAudit, recordAuditOnce } from '../audit/audit.ts';
 import { isVaultError, reviveVaultError } from '../errors.ts';
 import { pool as poolClient } from '../pool/client.ts';
+import { setCipherRewrite } from '../pool/d1-source.ts';
 import { D1CredentialRows } from './d1-rows.ts';
 import { ROWS_PER_STATEMENT } from '../credentials/repository.ts';
 import { AUDIT_ACTIONS, runStep, type RotationPorts } from './engine.ts';
@@ -37,7 +38,7 @@ import {
 import { safeErrorMessage, toRotationStatus, type RotationStatus } from './status.ts';
 import { rotationFaultHook, SimulatedCrash } from './faults.ts';
 
-export const ROTATION_OBJECT_NAME = 'credential-key';
+const ROTATION_OBJECT_NAME = 'credential-key';
 /** The pool lock holder name; the same for every run, so a replayed lock is idempotent. */
 export const LOCK_HOLDER = 'key-rotation';
 
@@ -56,15 +57,15 @@ export interface StartInput {
   drainTimeoutSeconds?: number;
 }
 
-export interface StartResult {
+interface StartResult {
   result: 'started' | 'nothing_to_do' | 'in_progress';
   status: RotationStatus;
 }
 
-export type AbortResult = { result: 'abort_requested' | 'not_running'; status: RotationStatus };
+type AbortResult = { result: 'abort_requested' | 'not_running'; status: RotationStatus };
 
 export function rotationStub(env: Pick<Env, 'ROTATION'>): DurableObjectStub<KeyRotation> {
-  return env.ROTATION.get(env.ROTATION.idFromName(ROTATION_OBJECT_NAME)) as DurableObjectStub<KeyRotation>;
+  return env.ROTATION.get(env.ROTATION.idFromName(ROTATION_OBJECT_NAME));
 }
 
 export class KeyRotation extends DurableObject<Env> {
@@ -223,9 +224,16 @@ export class KeyRotation extends DurableObject<Env> {
     return {
       rows: new D1CredentialRows(env.DB),
       lock: {
-        lock: async () => (await pool.lock(LOCK_HOLDER)).outstandingLeases,
+        // Under the lock, ciphertext rewrites do not change the copy's version (one write per row less);
+        // the switch goes off, with one version change, before the unlock, which re-reads the copy.
+        lock: async () => {
+          const outstanding = (await pool.lock(LOCK_HOLDER)).outstandingLeases;
+          await setCipherRewrite(env.DB, true);
+          return outstanding;
+        },
         outstandingLeases: async () => (await pool.lockStatus()).outstandingLeases,
         unlock: async () => {
+          await setCipherRewrite(env.DB, false);
           await pool.unlock(LOCK_HOLDER);
         },
       },

@@ -40,7 +40,7 @@ export interface CredentialRowsPort {
   countUnder(keyId: string, ids: number[]): Promise<number>;
 }
 
-export interface CollectionLockPort {
+interface CollectionLockPort {
   /** Takes (or re-takes) the lock; returns the leases still outstanding. */
   lock(): Promise<number>;
   outstandingLeases(): Promise<number>;
@@ -48,7 +48,7 @@ export interface CollectionLockPort {
   unlock(): Promise<void>;
 }
 
-export interface RotationAuditPort {
+interface RotationAuditPort {
   /** Writes the event unless one with this action already exists for the run. */
   recordOnce(runId: string, action: string, actor: string, detail: Record<string, unknown>): Promise<void>;
 }
@@ -84,7 +84,7 @@ export const AUDIT_ACTIONS = {
 } as const;
 
 /** The audit detail: counts and key ids, never a key. */
-export function auditDetail(s: RotationState, now: number): Record<string, unknown> {
+function auditDetail(s: RotationState, now: number): Record<string, unknown> {
   return {
     run_id: s.runId,
     to_key_id: s.currentKeyId,

@@ -12,7 +12,7 @@ import type { FaultPoint } from './engine.ts';
 import type { RotationState } from './state-machine.ts';
 
 /** Called at every fault point of a step; may throw, throw `SimulatedCrash`, or wait. */
-export type RotationFaultHook = (storage: DurableObjectStorage, point: FaultPoint, state: RotationState) => Promise<void>;
+type RotationFaultHook = (storage: DurableObjectStorage, point: FaultPoint, state: RotationState) => Promise<void>;
 
 let installed: RotationFaultHook | null = null;
 

@@ -23,14 +23,13 @@ import type { RotationStatus } from './status.ts';
 import { form } from '../schema/validate.ts';
 import { problemsText, type FieldProblem } from '../schema/problems.ts';
 import { AbortRotationForm, StartRotationForm } from './requests.ts';
+import { isActivePhase, type Phase } from './state-machine.ts';
 
 export const rotationPages = new Hono<AppEnv>();
 rotationPages.use('/admin/rotation', requireAdmin());
 rotationPages.use('/admin/rotation/*', requireAdmin());
 
-const ACTIVE = new Set(['locking', 'draining', 'verifying', 'reencrypting', 'checking']);
-
-const PHASE_TEXT: Record<string, string> = {
+const PHASE_TEXT: Record<Phase, string> = {
   idle: 'No rotation has run yet',
   locking: 'Locking collection',
   draining: 'Waiting for outstanding leases to end',
@@ -154,13 +153,13 @@ export function Checklist(props: { origin: string; edition: Edition }) {
 
 function StatusCard(props: { status: RotationStatus; csrfToken: string; rowsNotUnderCurrent: number }) {
   const s = props.status;
-  const active = ACTIVE.has(s.phase);
+  const active = isActivePhase(s.phase);
   const badge = s.phase === 'done' ? 'ok' : s.phase === 'failed' ? 'err' : active || s.phase === 'aborted' ? 'warn' : '';
   return (
     <section class="card" aria-labelledby="status" id="rotation-live" data-active={active ? 'true' : 'false'}>
       <h2 id="status">Status</h2>
       <p>
-        <span class={`badge ${badge}`} id="rotation-phase">{s.phase}</span> {PHASE_TEXT[s.phase] ?? s.phase}
+        <span class={`badge ${badge}`} id="rotation-phase">{s.phase}</span> {PHASE_TEXT[s.phase]}
         {s.abort_requested ? ' (abort requested: stops after the current batch)' : ''}
       </p>
       {s.run_id && (

@@ -27,7 +27,7 @@ export interface RowUpdate {
   toValue: string;
 }
 
-export interface VerifiedPage {
+interface VerifiedPage {
   undecryptableIds: number[];
   /** Rows not under the ring's current key. */
   needingRotation: number;
@@ -54,7 +54,7 @@ export async function verifyRows(ring: CredentialKeyRing, rows: readonly StoredR
   return { undecryptableIds, needingRotation };
 }
 
-export interface ReencryptedPage {
+interface ReencryptedPage {
   updates: RowUpdate[];
   /** Rows that would not decrypt under the key their key_id names. */
   failedIds: number[];
@@ -67,7 +67,7 @@ export interface ReencryptedPage {
  */
 export function tokenSeconds(token: string): number | null {
   const head = base64urlDecode(token.slice(0, 12));
-  if (!head || head.length !== 9 || head[0] !== 0x80) return null;
+  if (head?.length !== 9 || head[0] !== 0x80) return null;
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const seconds = view.getUint32(1) * 2 ** 32 + view.getUint32(5);
   return Number.isSafeInteger(seconds) ? seconds : null;

@@ -27,7 +27,7 @@ export const AbortRotationForm = strict({});
 const MaybeTime = v.nullable(IsoTimestamp);
 
 /** rotation/status.ts's RotationStatus. */
-export const RotationStatusSchema = v.object({
+const RotationStatusSchema = v.object({
   phase: v.picklist(['idle', ...ACTIVE_PHASES, ...TERMINAL_PHASES]),
   run_id: v.nullable(v.string()),
   total: v.number(),

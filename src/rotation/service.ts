@@ -21,7 +21,7 @@ export async function rotationStatus(env: Env): Promise<RotationStatus> {
   return call(() => rotationStub(env).status());
 }
 
-export type StartOutcome = { started: true; status: RotationStatus } | { started: false; nothingToDo: true; status: RotationStatus };
+type StartOutcome = { started: true; status: RotationStatus } | { started: false; nothingToDo: true; status: RotationStatus };
 
 export async function startRotation(env: Env, input: StartInput): Promise<StartOutcome> {
   const res = await call(() => rotationStub(env).start(input));

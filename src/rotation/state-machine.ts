@@ -19,10 +19,10 @@
 export const ACTIVE_PHASES = ['locking', 'draining', 'verifying', 'reencrypting', 'checking'] as const;
 export const TERMINAL_PHASES = ['done', 'failed', 'aborted'] as const;
 export type ActivePhase = (typeof ACTIVE_PHASES)[number];
-export type TerminalPhase = (typeof TERMINAL_PHASES)[number];
+type TerminalPhase = (typeof TERMINAL_PHASES)[number];
 export type Phase = 'idle' | ActivePhase | TerminalPhase;
 
-export interface RotationOptions {
+interface RotationOptions {
   /** Rows per re-encryption batch: one D1 batch() of this many compare-and-set UPDATEs. */
   batchSize: number;
   /** Rows read and decrypted per verification page. */
@@ -55,14 +55,14 @@ export const DEFAULT_OPTIONS: RotationOptions = {
 export const MAX_LISTED_IDS = 100;
 
 /** A re-encryption batch about to be committed (written before the D1 batch). */
-export interface PendingBatch {
+interface PendingBatch {
   ids: number[];
 }
 
 export interface RotationState {
   runId: string;
   phase: Phase;
-  /** Who started it (`user:3`, `api_key:7`); never a secret. */
+  /** Who started it (`user:3`, `api_key:Ab3dEf6hIj9k`); never a secret. */
   actor: string;
   /** The key every row must end under, fixed when the rotation starts. */
   currentKeyId: string;
@@ -115,11 +115,16 @@ export type Action =
   | { kind: 'check' }
   | { kind: 'finalize' };
 
-export function isActive(s: RotationState | null | undefined): boolean {
-  return Boolean(s && (ACTIVE_PHASES as readonly string[]).includes(s.phase));
+/** Whether a phase is one of ACTIVE_PHASES (a rotation runs: collection is, or is being, locked). */
+export function isActivePhase(phase: string): phase is ActivePhase {
+  return (ACTIVE_PHASES as readonly string[]).includes(phase);
 }
 
-export function isTerminal(s: RotationState | null | undefined): boolean {
+export function isActive(s: RotationState | null | undefined): boolean {
+  return Boolean(s && isActivePhase(s.phase));
+}
+
+function isTerminal(s: RotationState | null | undefined): boolean {
   return Boolean(s && (TERMINAL_PHASES as readonly string[]).includes(s.phase));
 }
 
@@ -242,7 +247,7 @@ export function isWaitingForLeases(s: RotationState): boolean {
   return s.phase === 'draining' && (s.outstandingLeases ?? 0) > 0;
 }
 
-export interface VerifyPageResult {
+interface VerifyPageResult {
   /** Rows read in this page (0 = verification has seen every row). */
   rows: number;
   lastId: number;
@@ -281,7 +286,7 @@ export function batchPrepared(s: RotationState, now: number, ids: number[]): Rot
   return { ...s, pending: { ids }, updatedAt: now };
 }
 
-export interface BatchResult {
+interface BatchResult {
   /** Rows read for this batch (0 = the pass has reached the end). */
   rows: number;
   lastId: number;

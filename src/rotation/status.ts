@@ -43,7 +43,7 @@ export interface RotationStatus {
   next_step: string;
 }
 
-export function nextStep(s: RotationState | null): string {
+function nextStep(s: RotationState | null): string {
   if (!s) return 'Put the new key in CREDENTIAL_ENCRYPTION_KEY and the old one in CREDENTIAL_ENCRYPTION_KEY_PREVIOUS, then start the rotation.';
   switch (s.phase) {
     case 'done':

@@ -8,7 +8,7 @@
  * Served at `GET /api/openapi.json` (no authentication); rendered at `/api/docs`.
  * Spec: https://spec.openapis.org/oas/v3.1.0
  */
-import type { Hono } from 'hono';
+import type { RouterRoute } from 'hono/types';
 import { toJsonSchema, type ConversionConfig } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
@@ -52,7 +52,7 @@ const SECURITY: Record<Permission, Json[]> = {
   enroll: [{ bearerAuth: [] }, { sessionCookie: [] }],
 };
 
-export const ERROR_BODY = {
+const ERROR_BODY = {
   type: 'object',
   required: ['error'],
   properties: {
@@ -73,7 +73,7 @@ export const ERROR_BODY = {
   },
 } as const;
 
-export interface RouteFacts {
+interface RouteFacts {
   method: string;
   path: string;
   doc?: RouteDoc;
@@ -82,7 +82,7 @@ export interface RouteFacts {
 }
 
 /** Every method-specific `/api` route of `app`, with what its middlewares say about it. */
-export function apiRouteFacts(app: Hono<any>): RouteFacts[] {
+export function apiRouteFacts(app: { routes: RouterRoute[] }): RouteFacts[] {
   const byKey = new Map<string, RouteFacts>();
   const guards: { pattern: string; spec: GuardSpec }[] = [];
   for (const r of app.routes) {
@@ -108,13 +108,17 @@ export function apiRouteFacts(app: Hono<any>): RouteFacts[] {
   return [...byKey.values()];
 }
 
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /** The error codes a route may answer, with their statuses. */
-export function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
+function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
   const codes: ErrorCode[] = ['INTERNAL'];
   if (f.permission) codes.push('UNAUTHENTICATED', 'FORBIDDEN');
+  // Every request that may carry a body passes the one body limit first
+  // (http/body-limit.ts, mounted before every route but health's GETs), read or not.
+  if (BODY_METHODS.has(f.method)) codes.push('PAYLOAD_TOO_LARGE');
   for (const val of f.validators) {
-    // Every body passes the one body limit first (http/body-limit.ts).
-    if (val.target === 'json') codes.push('INVALID_JSON', 'VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE');
+    if (val.target === 'json') codes.push('INVALID_JSON', 'VALIDATION_FAILED');
     if (val.target === 'query') codes.push('VALIDATION_FAILED');
     if (val.target === 'param') codes.push('NOT_FOUND');
   }
@@ -127,7 +131,36 @@ export function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
   return out;
 }
 
-function operation(f: RouteFacts): Json {
+/** `INVALID_JSON` → `InvalidJson`; a status's codes joined: `BadRequestOrInvalidJson`. */
+function errorResponseName(codes: string[]): string {
+  return codes.map((c) => c.toLowerCase().replace(/(^|_)([a-z])/g, (_, _u: string, ch: string) => ch.toUpperCase())).join('Or');
+}
+
+/**
+ * One error answer: the shared `Error` envelope with `code` narrowed to the
+ * codes of its status. Kept once under `components.responses` and referenced
+ * from every operation that answers it.
+ */
+function errorResponse(codes: string[]): Json {
+  const narrowed = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string', enum: codes } } } } };
+  return {
+    description: codes.join(', '),
+    'x-error-codes': codes,
+    content: { 'application/json': { schema: { allOf: [{ $ref: '#/components/schemas/Error' }, narrowed] } } },
+  };
+}
+
+/** A route that documents no answer of its own, only errors (the audit log's refused writes): it is refused, not an operation. */
+function isRefusal(f: RouteFacts): boolean {
+  return Object.keys(f.doc?.responses ?? {}).length === 0 && (f.doc?.errors?.length ?? 0) > 0;
+}
+
+/**
+ * `errorResponses` collects the shared error answers; with `share` false (a
+ * refused route) an answer no operation shares stays inline, so no component
+ * is referenced only from an extension.
+ */
+function operation(f: RouteFacts, errorResponses: Map<string, Json>, share = true): Json {
   const op: Json = {
     operationId: `${f.method.toLowerCase()}${f.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
     summary: f.doc?.summary ?? '',
@@ -163,21 +196,35 @@ function operation(f: RouteFacts): Json {
   }
   for (const [status, codes] of [...errorCodesOf(f)].sort((a, b) => a[0] - b[0])) {
     const list = [...codes].sort();
-    const schema = structuredClone(ERROR_BODY) as unknown as { properties: { error: { properties: { code: Json } } } };
-    schema.properties.error.properties.code = { type: 'string', enum: list };
-    responses[String(status)] = { description: list.join(', '), 'x-error-codes': list, content: { 'application/json': { schema } } };
+    const name = errorResponseName(list);
+    if (!errorResponses.has(name)) {
+      if (!share) {
+        responses[String(status)] = errorResponse(list);
+        continue;
+      }
+      errorResponses.set(name, errorResponse(list));
+    }
+    responses[String(status)] = { $ref: `#/components/responses/${name}` };
   }
   op.responses = responses;
   return op;
 }
 
-/** The whole document. */
-export function openApiDocument(app: Hono<any>): Json {
+/**
+ * The whole document. Routes that only refuse (see isRefusal) are not
+ * operations a client can call, so they are listed apart, under
+ * `x-refused-routes` (same shape as `paths`, router paths as they are).
+ */
+export function openApiDocument(app: { routes: RouterRoute[] }): Json {
   const paths: Record<string, Json> = {};
-  for (const f of apiRouteFacts(app).sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))) {
+  const refused: Record<string, Json> = {};
+  const errorResponses = new Map<string, Json>();
+  const facts = apiRouteFacts(app).sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  for (const f of facts.filter((x) => !isRefusal(x))) {
     const p = openApiPath(f.path);
-    paths[p] = { ...(paths[p] ?? {}), [f.method.toLowerCase()]: operation(f) };
+    paths[p] = { ...(paths[p] ?? {}), [f.method.toLowerCase()]: operation(f, errorResponses) };
   }
+  for (const f of facts.filter(isRefusal)) refused[openApiPath(f.path)] = { ...(refused[openApiPath(f.path)] ?? {}), [f.method.toLowerCase()]: operation(f, errorResponses, false) };
   return {
     openapi: '3.1.0',
     info: {
@@ -185,7 +232,12 @@ export function openApiDocument(app: Hono<any>): Json {
       version: '1',
       description:
         'The credential vault of the research data-collection platform. Errors share one shape, `{"error":{"code","message",...}}`; `x-error-codes` lists each status\'s codes. Prose: docs/api.md.',
+      // package.json is private and grants no licence: npm's word for that is
+      // UNLICENSED, and SPDX has no identifier for it, hence a LicenseRef.
+      license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },
     },
+    // Relative: the API is served by whichever vault served this document.
+    servers: [{ url: '/', description: 'The vault that serves this document.' }],
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /api/auth/login.' },
@@ -193,8 +245,10 @@ export function openApiDocument(app: Hono<any>): Json {
         sessionCookie: { type: 'apiKey', in: 'cookie', name: '__Host-av_session', description: 'The browser session (pages; same-origin API calls).' },
       },
       schemas: { Error: ERROR_BODY },
+      responses: Object.fromEntries([...errorResponses].sort((a, b) => a[0].localeCompare(b[0]))),
     },
     'x-error-codes': Object.fromEntries(Object.entries(ERROR_STATUS)),
+    'x-refused-routes': refused,
     paths,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * What a route says about itself for the OpenAPI document. Middlewares carry
  * it on a symbol: validators their schema (schema/validate.ts), guards the
- * permission they demand (auth/middleware.ts), `describe` the summary,
+ * permission they demand (http/guards.ts), `describe` the summary,
  * responses and error codes. schema/openapi.ts walks the app's router and
  * reads it back, so the document is derived from the routes that really run.
  */
@@ -10,7 +10,7 @@ import type { GenericSchema } from 'valibot';
 import type { ErrorCode } from '../errors.ts';
 import type { Permission } from '../kernel/principal.ts';
 
-export const SPEC = Symbol.for('arena-vault.route-spec');
+const SPEC = Symbol.for('arena-vault.route-spec');
 
 export interface ValidatorSpec {
   kind: 'validator';
@@ -25,7 +25,7 @@ export interface GuardSpec {
   permission: Permission;
 }
 
-export interface ResponseSpec {
+interface ResponseSpec {
   description: string;
   /** The JSON body's schema; omitted for an empty body (204) or a non-JSON one. */
   schema?: GenericSchema;
@@ -46,7 +46,7 @@ export interface RouteDoc {
   public?: boolean;
 }
 
-export type Spec = ValidatorSpec | GuardSpec | RouteDoc;
+type Spec = ValidatorSpec | GuardSpec | RouteDoc;
 
 export function attachSpec<F extends object>(fn: F, spec: Spec): F {
   Object.defineProperty(fn, SPEC, { value: spec, enumerable: false });

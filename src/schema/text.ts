@@ -14,7 +14,9 @@
  * Multi-line text refuses the same, except line feed and carriage return.
  */
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these classes exist to find control characters
 const FORBIDDEN_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these classes exist to find control characters
 const FORBIDDEN_IN_TEXT = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 /** What a refused single line is told (the value itself is never echoed). */

@@ -40,7 +40,7 @@ export function intRange(min: number, max: number) {
 }
 
 /** A whole number from min to max, given as decimal digits (query strings, forms). */
-export function intFromString(min: number, max: number) {
+function intFromString(min: number, max: number) {
   const msg = `must be a whole number from ${min} to ${max}`;
   return v.pipe(v.string(msg), v.regex(/^[0-9]{1,16}$/, msg), v.transform(Number), v.safeInteger(msg), v.minValue(min, msg), v.maxValue(max, msg));
 }

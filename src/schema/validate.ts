@@ -27,13 +27,13 @@ import { VaultError } from '../errors.ts';
 import { validationError, type FieldProblem } from './problems.ts';
 import { attachSpec, type ValidatorSpec } from './spec.ts';
 
-export type AnySchema = v.GenericSchema;
+type AnySchema = v.GenericSchema;
 
 /** The form field that carries a page's CSRF token: checked by http/csrf.ts, never part of a page's parsed input. */
 export const CSRF_FIELD = 'csrf_token';
 
 /** A safe default message for an issue the schema gave no message for: names the rule, never the value. */
-export function safeMessage(issue: v.BaseIssue<unknown>): string {
+function safeMessage(issue: v.BaseIssue<unknown>): string {
   const expected = issue.expected ?? '';
   if (expected === 'never') return 'is not accepted here';
   if (issue.kind === 'schema' && /object$/.test(issue.type) && expected.startsWith('"')) return 'is required';
@@ -82,7 +82,7 @@ function fieldOf(issue: v.BaseIssue<unknown>): string {
 }
 
 /** Every problem of a failed parse, one per field path (the first message wins). */
-export function problemsOf(issues: readonly v.BaseIssue<unknown>[]): FieldProblem[] {
+function problemsOf(issues: readonly v.BaseIssue<unknown>[]): FieldProblem[] {
   const seen = new Set<string>();
   const out: FieldProblem[] = [];
   for (const issue of issues) {
@@ -96,7 +96,7 @@ export function problemsOf(issues: readonly v.BaseIssue<unknown>[]): FieldProble
 
 const CONFIG = { message: safeMessage, abortEarly: false } as const;
 
-export type ParseResult<S extends AnySchema> = { ok: true; value: v.InferOutput<S> } | { ok: false; problems: FieldProblem[] };
+type ParseResult<S extends AnySchema> = { ok: true; value: v.InferOutput<S> } | { ok: false; problems: FieldProblem[] };
 
 /** Parses `input` with `schema`: the typed value, or every problem. */
 export function parseWith<S extends AnySchema>(schema: S, input: unknown): ParseResult<S> {
@@ -112,7 +112,7 @@ export function parseOrThrow<S extends AnySchema>(schema: S, input: unknown): v.
 }
 
 /** The request body as JSON: 400 `INVALID_JSON` when it cannot be read as a JSON object. */
-export async function readJsonBody(c: Context, emptyIsObject = false): Promise<Record<string, unknown>> {
+async function readJsonBody(c: Context, emptyIsObject = false): Promise<Record<string, unknown>> {
   const text = await c.req.text();
   if (emptyIsObject && text.trim() === '') return {};
   let body: unknown;
@@ -150,22 +150,26 @@ function validatorFor<T extends Target, S extends AnySchema, E extends Env>(
   return attachSpec(mw, { kind: 'validator', target, schema, ...spec });
 }
 
+/** Hono's own default for a middleware's Env: it fits every app unless the route names its Env. */
+// biome-ignore lint/suspicious/noExplicitAny: Hono's validators default to any the same way; `Env` would refuse AppEnv's context
+type AnyEnv = any;
+
 const refuse = (_c: Context, problems: FieldProblem[]): never => {
   throw validationError(problems);
 };
 
 /** A JSON object body. `emptyIsObject`: an empty body means `{}` (routes whose every field is optional). */
-export function json<S extends AnySchema, E extends Env = any>(schema: S, opts: { emptyIsObject?: boolean } = {}) {
+export function json<S extends AnySchema, E extends Env = AnyEnv>(schema: S, opts: { emptyIsObject?: boolean } = {}) {
   return validatorFor<'json', S, E>('json', schema, (c) => readJsonBody(c, opts.emptyIsObject), refuse, { optionalBody: opts.emptyIsObject });
 }
 
 /** The query string, one value per name (a repeated name keeps the first). */
-export function query<S extends AnySchema, E extends Env = any>(schema: S) {
+export function query<S extends AnySchema, E extends Env = AnyEnv>(schema: S) {
   return validatorFor<'query', S, E>('query', schema, (c) => c.req.query(), refuse);
 }
 
 /** Path parameters; a value that cannot name anything is 404, as an unknown id is. */
-export function params<S extends AnySchema, E extends Env = any>(schema: S, what = 'record') {
+export function params<S extends AnySchema, E extends Env = AnyEnv>(schema: S, what = 'record') {
   return validatorFor<'param', S, E>('param', schema, (c) => c.req.param(), () => {
     throw new VaultError('NOT_FOUND', `No such ${what}.`);
   });
@@ -186,7 +190,7 @@ export async function readFormFields(c: Context): Promise<Record<string, string>
  * A page's form. On problems, `onInvalid` renders the page again with them
  * (and the submitted values, for refilling the form: never echo a secret field).
  */
-export function form<S extends AnySchema, E extends Env = any>(
+export function form<S extends AnySchema, E extends Env = AnyEnv>(
   schema: S,
   onInvalid: (c: Context<E>, problems: FieldProblem[], values: Record<string, string>) => Response | Promise<Response>,
 ) {

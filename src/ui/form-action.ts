@@ -22,5 +22,5 @@ export async function formAction(c: Context<AppEnv>, back: string, action: () =>
 }
 
 export function formatTime(ms: number | null): string {
-  return ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  return ms === null ? 'never' : `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 }

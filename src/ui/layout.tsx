@@ -14,7 +14,7 @@ export interface Flash {
   text: string;
 }
 
-export interface LayoutProps {
+interface LayoutProps {
   title: string;
   path: string;
   principal?: Principal;

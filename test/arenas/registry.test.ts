@@ -8,7 +8,6 @@ import {
   PLATFORMS,
   TIERS,
   arenaTiers,
-  arenasUsingPlatform,
   getArena,
   getPlatform,
   isArenaId,
@@ -119,15 +118,14 @@ describe('arenas', () => {
 
   it('uses every tier of every platform in some arena (no orphan credentials)', () => {
     for (const p of PLATFORM_IDS) {
-      for (const t of PLATFORMS[p].tiers) expect(arenasUsingPlatform(p, t).length, `${p}/${t}`).toBeGreaterThan(0);
+      for (const t of PLATFORMS[p].tiers) {
+        expect(ARENA_IDS.filter((a) => platformsForArena(a, t).includes(p)).length, `${p}/${t}`).toBeGreaterThan(0);
+      }
     }
   });
 
-  it('finds the arenas a platform serves', () => {
-    expect(arenasUsingPlatform('serper')).toEqual(['google_search', 'google_autocomplete']);
-    expect(arenasUsingPlatform('serper', 'premium')).toEqual([]);
-    expect(arenasUsingPlatform('x_twitter')).toEqual(['x_twitter']);
-    expect(arenasUsingPlatform('nope')).toEqual([]);
+  it('answers lookups by arena and tier', () => {
+    expect(platformsForArena('google_search', 'medium')).toEqual(['serper']);
     expect(getArena('gdelt')?.needsCredentials).toBe(false);
     expect(getArena('constructor')).toBeUndefined();
     expect(isArenaId('reddit')).toBe(true);

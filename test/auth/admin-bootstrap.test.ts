@@ -21,7 +21,10 @@ describe('bootstrapAdmin on D1', () => {
   it('creates, then changes nothing (without asking for the password), then resets only when asked', async () => {
     const email = `boot-${crypto.randomUUID().slice(0, 8)}@example.test`;
     let asked = 0;
-    const password = async () => (asked++, PASSWORD);
+    const password = async () => {
+      asked++;
+      return PASSWORD;
+    };
     expect(await bootstrapAdmin(accounts, { email: `  ${email.toUpperCase()} `, password })).toEqual({ outcome: 'created', email });
     const created = (await user(email))!;
     expect([created.role, created.isActive, created.displayName]).toEqual(['admin', true, email.split('@')[0]]);

@@ -7,7 +7,7 @@ import { createTestUser } from '../support/auth.ts';
 import { ORIGIN, auditText, browserLogin, captureConsole, openForm, postForm, userWithPassword } from './support.ts';
 import { expectLabelledForms } from './html.ts';
 
-type Created = { id: number; name: string; scope: string; key: string; user_id: number | null };
+type Created = { id: number; name: string; scope: string; key: string; prefix: string; user_id: number | null };
 
 function call(path: string, auth: string, init: { method?: string; json?: unknown } = {}) {
   return SELF.fetch(`${ORIGIN}${path}`, {
@@ -67,7 +67,7 @@ describe('/api/api-keys', () => {
     expect((await call('/api/users', `ApiKey ${k.key}`)).status).toBe(401);
     expect((await call(`/api/api-keys/${k.id}`, `Bearer ${admin.token}`, { method: 'DELETE' })).status).toBe(204);
     expect((await call('/api/api-keys/999999', `Bearer ${admin.token}`, { method: 'DELETE' })).status).toBe(404);
-    const events = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'api_key.revoke' AND target = ?").bind(`api_key:${k.id}`).first<{ n: number }>();
+    const events = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'api_key.revoke' AND target = ?").bind(`api_key:${k.prefix.slice(3, -1)}`).first<{ n: number }>();
     expect(events!.n).toBe(1);
   });
 

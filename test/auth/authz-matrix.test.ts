@@ -8,7 +8,9 @@
  * A cell is 401 / 403 (refused), `login` (a page's redirect to
  * /login?next=…, its way of saying 401), or `ok`: the guard let the caller
  * through, so whatever the handler answers (200, 404 for the made-up id,
- * 422 for the empty body, 405 ...) is neither 401, 403 nor that redirect.
+ * 422 for the empty body, 405 ...) is neither 401, 403 nor that redirect,
+ * and not a 5xx either: a route that breaks for a caller it lets in is a
+ * failure, not a pass (the cell then shows the status).
  *
  * Each route gets its own fresh callers (users, keys, tokens), so a
  * state-changing route (logout-all, revoke) cannot spill into the next row.
@@ -75,6 +77,8 @@ const ROUTES: Record<string, Policy> = {
   'GET /api/arenas/health': 'public',
   'GET /login': 'public',
   'POST /login': 'public',
+  'GET /login/oidc': 'public',
+  'GET /login/oidc/callback': 'public',
   'POST /logout': 'public',
   'POST /api/auth/login': 'public',
   'POST /api/auth/logout': 'public',
@@ -156,6 +160,12 @@ const ROUTES: Record<string, Policy> = {
   'POST /api/pool/renew': 'pool_api',
   'POST /api/pool/release': 'pool_api',
   'POST /api/pool/report-error': 'pool_api',
+  'GET /api/pool/credentials': 'pool_api',
+  'GET /api/pool/credentials/:id': 'pool_api',
+  'POST /api/pool/credentials/:id/cooldown': 'pool_api',
+  'DELETE /api/pool/credentials/:id/cooldown': 'pool_api',
+  'PUT /api/pool/credentials/:id/expires-at': 'pool_api',
+  'POST /api/pool/update-fields': 'pool_api',
 
   'GET /admin/users': 'admin_page',
   'POST /admin/users': 'admin_page',
@@ -291,7 +301,7 @@ async function call(method: string, path: string, headers: Record<string, string
   await res.arrayBuffer();
   if (res.status === 401 || res.status === 403) return res.status;
   if (res.status === 303 && (res.headers.get('location') ?? '').startsWith('/login?next=')) return 'login';
-  return 'ok';
+  return res.status >= 500 ? res.status : 'ok';
 }
 
 describe('authorization matrix', () => {

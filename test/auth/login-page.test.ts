@@ -113,7 +113,7 @@ describe('CSRF on the login form (and every form post)', () => {
     const other = await openForm();
     const attempts: Response[] = [
       await postForm('/login', { ...form, csrfToken: '' }, { email: u.email, password: u.password }),
-      await postForm('/login', { ...form, csrfToken: 'A'.repeat(43) + '=' }, { email: u.email, password: u.password }),
+      await postForm('/login', { ...form, csrfToken: `${'A'.repeat(43)}=` }, { email: u.email, password: u.password }),
       await postForm('/login', { cookie: form.cookie, csrfToken: other.csrfToken }, { email: u.email, password: u.password }),
       await postForm('/login', form, { email: u.email, password: u.password }, { origin: 'https://evil.example' }),
       await postForm('/login', form, { email: u.email, password: u.password }, { origin: 'null', 'sec-fetch-site': 'cross-site' }),

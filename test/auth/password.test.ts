@@ -27,7 +27,7 @@ describe('hashPassword / verifyPassword (scrypt, current parameters)', () => {
   it('verifies the right password and refuses others', async () => {
     const stored = await hashPassword(PW);
     expect(await verifyPassword(PW, stored)).toBe(true);
-    expect(await verifyPassword(PW + ' ', stored)).toBe(false);
+    expect(await verifyPassword(`${PW} `, stored)).toBe(false);
     expect(await verifyPassword('', stored)).toBe(false);
     expect(await verifyPassword('Correct horse battery staple', stored)).toBe(false);
   });

@@ -117,7 +117,7 @@ describe('attack suite: each is 401 UNAUTHENTICATED', () => {
     const sig = good.split('.')[2]!;
     const flipped = (sig[5] === 'A' ? 'B' : 'A');
     await expectRefused(`${good.split('.').slice(0, 2).join('.')}.${sig.slice(0, 5)}${flipped}${sig.slice(6)}`);
-    await expectRefused(good.split('.').slice(0, 2).join('.') + '.');
+    await expectRefused(`${good.split('.').slice(0, 2).join('.')}.`);
     await expectRefused('not-a-jwt');
   });
 

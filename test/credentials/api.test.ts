@@ -107,7 +107,7 @@ describe('authentication and roles', () => {
     const created = await api('/api/credentials', { method: 'POST', headers: adminKey, json: serperBody('via api key') });
     expect(created.status).toBe(201);
     const id = ((await created.json()) as any).id;
-    expect((await auditFor(`credential:${id}`))[0]!.actor).toMatch(/^api_key:\d+$/);
+    expect((await auditFor(`credential:${id}`))[0]!.actor).toMatch(/^api_key:[A-Za-z0-9]{12}$/);
   });
 });
 

@@ -73,9 +73,14 @@ describe('NewCredentialBody', () => {
   it('parses a full body with defaults', () => {
     expect(parseNewCredential(good)).toEqual({
       platform: 'reddit', tier: 'free', credentialName: 'Main', fields: reddit,
-      dailyQuota: null, monthlyQuota: null, notes: null, maxLeases: 1,
+      dailyQuota: null, monthlyQuota: null, notes: null, maxLeases: 1, sharing: 'allowed', expiresAt: null,
     });
     expect(parseNewCredential({ ...good, max_leases: 3 }).maxLeases).toBe(3);
+    // Issue 21: sharing and the token expiry (Python's isoformat, microseconds and offset, kept to the millisecond).
+    const issue21 = parseNewCredential({ ...good, sharing: 'never', expires_at: '2027-01-31T12:00:00.123456+00:00' });
+    expect([issue21.sharing, issue21.expiresAt]).toEqual(['never', Date.UTC(2027, 0, 31, 12, 0, 0, 123)]);
+    expect(failure(() => parseNewCredential({ ...good, sharing: 'sometimes' })).details?.field).toBe('sharing');
+    expect(failure(() => parseNewCredential({ ...good, expires_at: 'soon' })).details?.field).toBe('expires_at');
     const withQuotas = parseNewCredential({ ...good, daily_quota: 100, monthly_quota: null, notes: ' hi ' });
     expect([withQuotas.dailyQuota, withQuotas.monthlyQuota, withQuotas.notes]).toEqual([100, null, 'hi']);
   });
@@ -104,13 +109,13 @@ describe('NewCredentialBody', () => {
 
   it('lists every problem also when the platform is not in the registry', () => {
     const e = failure(() => parseNewCredential({ platform: 'myspace', tier: 'gold', credential_name: '', fields: 'x', dailyQuota: 1 }));
-    expect((e.details?.fields as { field: string }[]).map((p) => p.field)).toEqual(['platform', 'tier', 'credential_name', 'fields', 'dailyQuota']);
+    expect((e.details!.fields as { field: string }[]).map((p) => p.field)).toEqual(['platform', 'tier', 'credential_name', 'fields', 'dailyQuota']);
     expect(JSON.stringify(e.toJSON())).not.toContain('myspace');
   });
 
   it('lists every problem, first one in the message', () => {
     const e = failure(() => parseNewCredential({ platform: 'serper', tier: 'free', fields: {} }));
-    const fields = (e.details?.fields as { field: string }[]).map((p) => p.field);
+    const fields = (e.details!.fields as { field: string }[]).map((p) => p.field);
     expect(fields).toEqual(['tier', 'credential_name', 'fields.api_key']);
   });
 });

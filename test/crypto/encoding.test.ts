@@ -34,7 +34,7 @@ const REJECTED: [string, string][] = [
   ['non-canonical bits before =', 'AAB='],
   ['percent signs', '%%%%'],
   ['non-ASCII', 'AAé='],
-  ['a char whose low byte is in the alphabet', 'AA' + String.fromCharCode(0x100 + 65) + 'A'],
+  ['a char whose low byte is in the alphabet', `AA${String.fromCharCode(0x100 + 65)}A`],
   ['NUL', 'AA\0A'],
   ['four spaces inside (native fromBase64 skips whitespace)', 'AAAA    AAAA'],
   ['whitespace hidden in a padded chunk', 'AA  AA==AAAA'],

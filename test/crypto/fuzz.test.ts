@@ -147,9 +147,9 @@ describe('fuzz: mutated tokens are always InvalidToken', () => {
         ['standard alphabet', token.replace(/-/g, '+').replace(/_/g, '/')],
         ['no padding', token.replace(/=+$/, '')],
         ['fullwidth A', token.replace('A', '\uFF21')],
-        ['latin-1 char', token.slice(0, 10) + '\u00e9' + token.slice(11)],
-        ['emoji', token.slice(0, 8) + '🔐' + token.slice(10)],
-        ['lone surrogate', token.slice(0, 8) + '\ud800' + token.slice(9)],
+        ['latin-1 char', `${token.slice(0, 10)}\u00e9${token.slice(11)}`],
+        ['emoji', `${token.slice(0, 8)}🔐${token.slice(10)}`],
+        ['lone surrogate', `${token.slice(0, 8)}\ud800${token.slice(9)}`],
       ];
       for (const [what, v] of variants) if (v !== token) bad.push(...(await rejections(s, v, `seed ${seed} ${what}`)));
     }

@@ -194,7 +194,7 @@ print(json.dumps(res))
     // pyca's base64.urlsafe_b64decode ignores what follows the padding and
     // skips characters outside the alphabet; the issue asks for strict
     // decoding (invalid-strict-base64.json), so these are ours to refuse.
-    const lenient = [token + 'AAAA', token + 'trailingdata', token.slice(0, 10) + '!' + token.slice(10)];
+    const lenient = [`${token}AAAA`, `${token}trailingdata`, `${token.slice(0, 10)}!${token.slice(10)}`];
     const pyOk = runPython<boolean[]>(
       PY_PRELUDE +
         `

@@ -5,8 +5,7 @@
  * the decrypt/unpad stage with hostile ciphertext.
  */
 import { cbc } from '@noble/ciphers/aes.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createHmac } from 'node:crypto';
 import { base64urlDecode, base64urlEncode } from '../../src/crypto/encoding.ts';
 
 /** mulberry32: tiny, fast, good enough to drive fuzzing; same seed, same stream. */
@@ -59,7 +58,7 @@ export function forgeSigned(
   new DataView(head.buffer).setBigUint64(1, BigInt(opts.timestamp ?? 1_700_000_000));
   head.set(opts.iv ?? new Uint8Array(16).fill(7), 9);
   const signed = concat(head, body);
-  return base64urlEncode(concat(signed, hmac(sha256, signing, signed)));
+  return base64urlEncode(concat(signed, new Uint8Array(createHmac('sha256', signing).update(signed).digest())));
 }
 
 /** AES-128-CBC of `plain` with NO padding added (plain must be whole blocks). */

@@ -28,7 +28,10 @@ const user = (db: Awaited<ReturnType<typeof openDatabase>>['sqlite'], email: str
 Deno.test('bootstrap-admin: creates an active admin with a verifiable hash, then changes nothing on a second run', async () => {
   await withDb(async (db) => {
     let asked = 0;
-    const password = async () => (asked++, PASSWORD);
+    const password = async () => {
+      asked++;
+      return PASSWORD;
+    };
     assert.equal(await bootstrapAdminIn(db, { email: ' First@Example.TEST ', password }), 'created');
     const row = user(db, 'first@example.test')!;
     assert.equal(row.role, 'admin');

@@ -8,14 +8,13 @@
  *   button, field and summary (a radio group counts once), and each focused
  *   element shows a focus style (an outline or a box-shadow).
  *
- * axe is injected with addScriptTag, which the vault's strict CSP blocks, so
- * these checks run in a separate browser context with `bypassCSP: true` that
- * carries the admin's cookies; the flows themselves run under the real CSP.
+ * axe runs through @axe-core/playwright (AxeBuilder), in a separate browser
+ * context with `bypassCSP: true` that carries the admin's cookies (the flows
+ * themselves run under the real CSP).
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ROOT } from './vault.ts';
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { NARROW, newContext, VIEWPORT } from './browser.ts';
 
 // Browser globals, used only inside page.evaluate callbacks (the project's tsconfig has no DOM lib).
@@ -23,7 +22,7 @@ declare const document: any;
 declare const window: any;
 declare const getComputedStyle: any;
 
-const AXE = path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 
 interface AxeViolation {
   id: string;
@@ -66,15 +65,11 @@ export async function a11yContext(browser: Browser, from: BrowserContext | null)
  * widget draws (see CheckOptions.thirdParty).
  */
 async function runAxe(page: Page, scope: { exclude?: string; include?: string } = {}): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ path: AXE });
-  return page.evaluate(async (scope) => {
-    const context = scope.include ? { include: [scope.include] } : scope.exclude ? { exclude: [scope.exclude] } : document;
-    const r: { violations: AxeViolation[] } = await window.axe.run(context, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-      resultTypes: ['violations'],
-    });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target })) }));
-  }, scope);
+  let axe = new AxeBuilder({ page }).withTags(AXE_TAGS).options({ resultTypes: ['violations'] });
+  if (scope.include) axe = axe.include(scope.include);
+  else if (scope.exclude) axe = axe.exclude(scope.exclude);
+  const r = await axe.analyze();
+  return r.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.map(String) })) }));
 }
 
 async function structure(page: Page, outside: string | undefined): Promise<{ title: string; mains: number; banners: number; unlabelled: string[] }> {

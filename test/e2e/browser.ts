@@ -1,5 +1,6 @@
 /**
- * Debian's Chromium driven by playwright-core: launch options, browser
+ * Debian's Chromium under @playwright/test: the launch options
+ * (playwright.config.ts passes them to the `browser` fixture), browser
  * contexts that record every response body (so the suite can assert a secret
  * never came back to the browser), screenshots at 1280 and 390 px, and the
  * login helper every flow uses.
@@ -7,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type LaunchOptions, type Locator, type Page } from '@playwright/test';
 
 export const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -15,15 +16,13 @@ export const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
  * playwright's launch() gives every browser a fresh temp --user-data-dir of
  * its own; the flags keep Chromium off the (closed) network.
  */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-}
+export const LAUNCH_OPTIONS: LaunchOptions = {
+  executablePath: CHROMIUM,
+  headless: true,
+  timeout: 60_000,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+};
 
 export interface RecordedResponse {
   url: string;
@@ -58,9 +57,6 @@ export const NARROW = { width: 390, height: 844 };
 
 export async function newContext(browser: Browser, recorder: ResponseRecorder | null, opts: BrowserContextOptions = {}): Promise<BrowserContext> {
   const ctx = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light', ...opts });
-  // tsx (esbuild, keepNames) wraps named functions inside page.evaluate callbacks in __name(...);
-  // the page has no such helper, so give it an identity one.
-  await ctx.addInitScript('globalThis.__name ??= (f) => f;');
   ctx.setDefaultTimeout(15_000);
   ctx.setDefaultNavigationTimeout(30_000);
   recorder?.attach(ctx);
@@ -120,18 +116,19 @@ export async function logIn(page: Page, base: string, email: string, password: s
   assert.notEqual(new URL(page.url()).pathname, '/login', 'still on /login after logging in');
 }
 
-/** The text of the flash message (role=status) the last action left, or ''. */
-export async function flashText(page: Page): Promise<string> {
-  const flash = page.locator('main > .notice[role=status]');
-  return (await flash.count()) ? ((await flash.first().textContent()) ?? '').trim() : '';
+/** The flash message (role=status) the last action left. */
+export function flash(page: Page): Locator {
+  return page.locator('main > .notice[role=status]').first();
 }
 
-/** Asserts the page shows (within a few seconds) a flash message matching `re`, and returns its text. */
+/** The text of the flash message the last action left, or ''. */
+export async function flashText(page: Page): Promise<string> {
+  const f = flash(page);
+  return (await f.count()) ? ((await f.textContent()) ?? '').trim() : '';
+}
+
+/** Expects the page to show (within 10 s, retrying) a flash message matching `re`, and returns its text. */
 export async function expectFlash(page: Page, re: RegExp): Promise<string> {
-  let text = '';
-  for (const until = Date.now() + 10_000; Date.now() < until; await page.waitForTimeout(100)) {
-    text = await flashText(page).catch(() => ''); // the page may be navigating
-    if (re.test(text)) return text;
-  }
-  assert.fail(`expected a flash message matching ${re} on ${page.url()}, found ${JSON.stringify(text)}`);
+  await expect(flash(page), `a flash message matching ${re} on ${page.url()}`).toHaveText(re, { timeout: 10_000 });
+  return ((await flash(page).textContent()) ?? '').trim();
 }

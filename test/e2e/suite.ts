@@ -5,7 +5,7 @@
  * must not be here" assertions.
  */
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import type { E2eVault, Vars } from './vault.ts';
 import type { Runner } from './harness.ts';

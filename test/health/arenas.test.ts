@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { arenaHealth, type HealthInput, type HealthRow } from '../../src/health/arenas.ts';
+import { arenaHealth, type HealthInput } from '../../src/health/arenas.ts';
+import type { CredentialFactsRow as HealthRow } from '../../src/credentials/repository.ts';
 import { keyUsage, rowsPerKeyIdOf } from '../../src/credentials/key-usage.ts';
 
 const NOW = 1_800_000_000_000;

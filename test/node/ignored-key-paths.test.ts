@@ -43,7 +43,7 @@ function namedKeyPaths(): string[] {
 }
 
 function checkIgnore(cwd: string, paths: string[], extra: string[] = []): string[] {
-  const res = spawnSync('git', [...extra, 'check-ignore', '--no-index', '--stdin'], { cwd, input: paths.join('\n') + '\n', encoding: 'utf8' });
+  const res = spawnSync('git', [...extra, 'check-ignore', '--no-index', '--stdin'], { cwd, input: `${paths.join('\n')}\n`, encoding: 'utf8' });
   return res.stdout.split('\n').filter(Boolean);
 }
 

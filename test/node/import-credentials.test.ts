@@ -31,7 +31,7 @@ const SECRETS = {
   serper: 'SECRET-serper-key-000111222333',
   redditSecret: 'SECRET-reddit-client-secret-444',
   hash: 'SECRET0telegram0api0hash00000000',
-  session: 'SECRET-telegram-session-' + 'x'.repeat(80),
+  session: `SECRET-telegram-session-${'x'.repeat(80)}`,
   bluesky: 'SECRET-bsky-app-pass',
 };
 
@@ -55,7 +55,7 @@ function setup(vaultKey = VAULT_KEY): Setup {
 
 function rowsFile(dir: string, name: string, rows: (Record<string, unknown> | string)[]): string {
   const file = path.join(dir, name);
-  writeFileSync(file, rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n');
+  writeFileSync(file, `${rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n')}\n`);
   return file;
 }
 

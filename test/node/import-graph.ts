@@ -121,7 +121,7 @@ export function folderCycleImports(g: ImportGraph): ImportEdge[] {
   const folders = [...new Set(g.files.map(folderOf))];
   const sccs = circles(folders, adjacency(between.map((e) => [folderOf(e.from), folderOf(e.to)])));
   const component = new Map<string, number>();
-  sccs.forEach((scc, i) => scc.forEach((f) => component.set(f, i)));
+  for (const [i, scc] of sccs.entries()) for (const f of scc) component.set(f, i);
   return between.filter((e) => {
     const a = component.get(folderOf(e.from));
     return a !== undefined && a === component.get(folderOf(e.to));

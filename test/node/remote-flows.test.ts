@@ -129,7 +129,7 @@ describe('import-credentials --remote', () => {
       { platform: 'serper', tier: 'medium', credential_name: 'Serper remote', credentials: await original.encrypt(JSON.stringify({ api_key: secret })), is_active: true, daily_quota: 100 },
     ];
     const file = path.join(dir, 'rows.jsonl');
-    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const keyFile = path.join(dir, 'original.key');
     writeFileSync(keyFile, ORIGINAL_KEY);
     const r = await script('import-credentials', [file, '--old-key-file', keyFile, '--remote', '--vault-url', vault.url], { CREDENTIAL_ENCRYPTION_KEY: OLD_CRED });

@@ -154,7 +154,7 @@ describe('rotate-credential-key: the local flow on wrangler dev', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('already runs under key');
     expect(r.stdout).toMatch(/Rotation started \(run [0-9a-f-]{36}\)/);
-    expect(r.stderr).toMatch(/\[#+\] 100%  400\/400  (checking|done)/);
+    expect(r.stderr).toMatch(/\[#+\] 100% {2}400\/400 {2}(checking|done)/);
     expect(r.stdout).toContain('Done: 400 of 400 rows re-encrypted, 0 skipped');
     expect(r.stdout).toContain('No row needs the previous key any more.');
     expect(r.stdout).toMatch(/Arena health: /);

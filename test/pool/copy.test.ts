@@ -6,11 +6,10 @@
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { poolStub } from '../../src/pool/lock-api.ts';
-import type { CredentialPool } from '../../src/pool/durable-object.ts';
 import { callJson, createTestUser, type TestUser } from '../support/auth.ts';
 import { apiKeyHeaders, flushPoolUsage, post, resetPool, seedCredential, type ErrorBody } from './support.ts';
 
-const pendingUsage = () => (poolStub(env) as unknown as DurableObjectStub<CredentialPool>).pendingUsage();
+const pendingUsage = () => poolStub(env).pendingUsage();
 
 const ACQUIRE = { platform: 'serper', tier: 'medium', task_id: 'copy-test' };
 
@@ -128,7 +127,7 @@ describe('API keys: the pool authenticates against its copy', () => {
   });
 
   it('a bad body with an unknown key is still a 401, not a 422; with a good key it is the 422', async () => {
-    const unknown = await post('/api/pool/acquire', { authorization: 'ApiKey av_AAAAAAAAAAAA_' + 'A'.repeat(43), 'content-type': 'application/json' }, {});
+    const unknown = await post('/api/pool/acquire', { authorization: `ApiKey av_AAAAAAAAAAAA_${'A'.repeat(43)}`, 'content-type': 'application/json' }, {});
     expect(unknown.status).toBe(401);
     const bad = await post('/api/pool/acquire', collector, {});
     expect(bad.status).toBe(422);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FRESH_STATE, applyErrorReport, applyErrorReset, applySuccessfulRelease, chooseCredential, cooldownMs, quotaPeriods,
-  unitsCorrection, type PoolCandidate,
+  FRESH_STATE, admitsLease, applyErrorReport, applyErrorReset, applySuccessfulRelease, chooseCredential, cooldownMs, effectiveCooldown,
+  grantedMode, isRecentHolder, quotaPeriods, unitsCorrection, type PoolCandidate,
 } from '../../src/pool/lease-rules.ts';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -20,8 +20,8 @@ describe('chooseCredential', () => {
       cand(2, { lastUsedAt: NOW - 5000, state: { ...FRESH_STATE, lastLeasedAt: NOW - 10 } }),
       cand(3, { lastUsedAt: NOW - 3000 }),
     ];
-    expect(chooseCredential(c, NOW)).toEqual({ ok: true, id: 3 });
-    expect(chooseCredential([...c, cand(4)], NOW)).toEqual({ ok: true, id: 4 }); // never used wins
+    expect(chooseCredential(c, NOW)).toEqual({ ok: true, id: 3, mode: 'exclusive' });
+    expect(chooseCredential([...c, cand(4)], NOW)).toEqual({ ok: true, id: 4, mode: 'exclusive' }); // never used wins
   });
 
   it('skips inactive, missing-key, undecryptable, over-quota, cooling and fully leased credentials', () => {
@@ -43,8 +43,8 @@ describe('chooseCredential', () => {
     });
     expect(r.details.retry_at).toBe(NOW + 30_000); // the soonest lease end
     // A credential whose cooldown has passed, or below its lease limit, is eligible again.
-    expect(chooseCredential([cand(9, { state: { ...FRESH_STATE, cooldownUntil: NOW } })], NOW)).toEqual({ ok: true, id: 9 });
-    expect(chooseCredential([cand(10, { maxLeases: 2, activeLeases: 1 })], NOW)).toEqual({ ok: true, id: 10 });
+    expect(chooseCredential([cand(9, { state: { ...FRESH_STATE, cooldownUntil: NOW } })], NOW)).toEqual({ ok: true, id: 9, mode: 'exclusive' });
+    expect(chooseCredential([cand(10, { maxLeases: 2, activeLeases: 1 })], NOW)).toEqual({ ok: true, id: 10, mode: 'exclusive' });
   });
 
   it('names each reason when it is the only one', () => {
@@ -113,5 +113,38 @@ describe('quota periods and units', () => {
     expect(unitsCorrection(1)).toBe(0);
     expect(unitsCorrection(25)).toBe(24);
     expect(unitsCorrection(0)).toBe(-1);
+  });
+});
+
+describe('lease modes and operations by id (issue 21)', () => {
+  it('grants shared only where sharing is allowed, and never refuses it for concurrency', () => {
+    expect(grantedMode('shared', 'allowed')).toBe('shared');
+    expect(grantedMode('shared', 'never')).toBe('exclusive');
+    expect(grantedMode('exclusive', 'allowed')).toBe('exclusive');
+    expect(admitsLease('shared', 'allowed', 5, 9, 1)).toBe(true);
+    // Exclusive counts exclusive leases only; under `never`, every lease.
+    expect(admitsLease('exclusive', 'allowed', 0, 9, 1)).toBe(true);
+    expect(admitsLease('exclusive', 'allowed', 1, 1, 1)).toBe(false);
+    expect(admitsLease('shared', 'never', 0, 1, 1)).toBe(false);
+    expect(admitsLease('exclusive', 'never', 1, 2, 3)).toBe(true);
+  });
+
+  it('chooses for a shared lease a credential whose exclusive limit is full, and says the mode granted', () => {
+    const full = cand(1, { activeLeases: 1, exclusiveLeases: 1, earliestLeaseExpiry: NOW + 1000 });
+    expect(chooseCredential([full], NOW, 'exclusive').ok).toBe(false);
+    expect(chooseCredential([full], NOW, 'shared')).toEqual({ ok: true, id: 1, mode: 'shared' });
+    expect(chooseCredential([{ ...full, sharing: 'never' }], NOW, 'shared').ok).toBe(false);
+    expect(chooseCredential([cand(2, { sharing: 'never' })], NOW, 'shared')).toEqual({ ok: true, id: 2, mode: 'exclusive' });
+    // Shared holders do not block an exclusive lease where sharing is allowed.
+    expect(chooseCredential([cand(3, { activeLeases: 4, exclusiveLeases: 0 })], NOW)).toEqual({ ok: true, id: 3, mode: 'exclusive' });
+  });
+
+  it('runs a cooldown by id beside the error cooldown, and judges holders within the hour', () => {
+    expect(effectiveCooldown(NOW + 10, NOW + 20, NOW)).toBe(NOW + 20);
+    expect(effectiveCooldown(NOW + 30, NOW + 20, NOW)).toBe(NOW + 30);
+    expect(effectiveCooldown(NOW - 1, null, NOW)).toBeNull();
+    expect(isRecentHolder(null, NOW)).toBe(false);
+    expect(isRecentHolder(NOW - 60 * 60_000, NOW)).toBe(true);
+    expect(isRecentHolder(NOW - 60 * 60_000 - 1, NOW)).toBe(false);
   });
 });

@@ -9,10 +9,9 @@
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { poolStub } from '../../src/pool/lock-api.ts';
-import type { CredentialPool } from '../../src/pool/durable-object.ts';
 import { apiKeyHeaders, flushPoolUsage, post, resetPool, seedCredential } from './support.ts';
 
-const pool = () => poolStub(env) as unknown as DurableObjectStub<CredentialPool>;
+const pool = () => poolStub(env);
 const ACQUIRE = { platform: 'serper', tier: 'medium', task_id: 'memory-test' };
 
 let collector: Record<string, string>;

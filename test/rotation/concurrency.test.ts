@@ -77,7 +77,7 @@ describe('collectors during a rotation', () => {
     const refused = await api('/api/pool/acquire', { method: 'POST', headers: collector, json: acquireBody });
     expect(refused.status).toBe(423);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(((await refused.json()) as any).error.code).toBe('ROTATION_IN_PROGRESS');
+    expect(((await refused.json()) as any).error.code).toBe('COLLECTION_LOCKED');
 
     await resume();
     expect((await driveToEnd()).phase).toBe('done');

@@ -4,7 +4,7 @@ import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   NEW, OLD, ROTATION_PATH, SECRET_KEYS, admin, allRows, auditRows, callJson, driveToEnd, expectIntact,
-  planFaults, poolLocked, resetWorld, seedRows, status, storedState, waitFor,
+  planFaults, poolLocked, resetWorld, seedRows, storedState, waitFor,
 } from './support.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
 

@@ -46,7 +46,7 @@ export async function seedRows(n: number, fernet: Fernet = OLD, tag = 'seed'): P
        VALUES ('serper', 'medium', ?1, ?2, ?3, ?4, ?4) RETURNING id`,
     );
     const results = await env.DB.batch<{ id: number }>(rows.map((r, j) => stmt.bind(`${tag} ${start + j}`, r.token, fernet.keyId, now)));
-    results.forEach((res, j) => originals.set(res.results[0]!.id, rows[j]!.plain));
+    for (const [j, res] of results.entries()) originals.set(res.results[0]!.id, rows[j]!.plain);
   }
   return originals;
 }

@@ -27,7 +27,7 @@ const DOCS: Record<string, string> = {
 
 const METHOD = '(GET|POST|PUT|PATCH|DELETE)';
 /** Table rows `| \`GET /api/x\` |` and `| GET | \`/api/x?q=\` |`; the query string is not part of the route. */
-export function tableRoutes(markdown: string): string[] {
+function tableRoutes(markdown: string): string[] {
   const out: string[] = [];
   for (const line of markdown.split('\n')) {
     const a = new RegExp(`^\\|\\s*\`${METHOD} (/api[^\`?\\s]*)[^\`]*\`\\s*\\|`).exec(line);
@@ -39,8 +39,10 @@ export function tableRoutes(markdown: string): string[] {
 }
 
 it('each doc route table lists only routes of the document, and together they list all of them', async () => {
-  const doc = (await (await SELF.fetch('https://vault.test/api/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
-  const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
+  const doc = (await (await SELF.fetch('https://vault.test/api/openapi.json')).json()) as Record<'paths' | 'x-refused-routes', Record<string, Record<string, unknown>>>;
+  // The routes that only refuse (the audit log's 405s) are listed apart in the document, and in the tables too.
+  const routes = [...Object.entries(doc.paths), ...Object.entries(doc['x-refused-routes'])];
+  const documented = new Set(routes.flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
   const listed = new Set<string>();
   const unknown: string[] = [];
   for (const [file, text] of Object.entries(DOCS)) {

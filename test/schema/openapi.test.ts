@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../src/index.ts';
 import { ERROR_STATUS } from '../../src/errors.ts';
 import { SAMPLES, type Recorded } from './samples.ts';
-import { contractProblems, docKey, fetchOpenApi, type OpenApiDoc } from './contract.ts';
+import { contractProblems, docKey, docOperation, fetchOpenApi, type OpenApiDoc } from './contract.ts';
 
 let doc: OpenApiDoc;
 
@@ -34,15 +34,25 @@ describe('GET /api/openapi.json', () => {
     const missing: string[] = [];
     for (const route of routerApiRoutes()) {
       const [p, m] = docKey(route);
-      const op = doc.paths[p]?.[m];
+      const op = docOperation(doc, p, m);
       // A method a path refuses outright (the append-only audit log) documents its 405 as its outcome.
-      if (!op || !op.summary || !Object.keys(op.responses).some((s) => Number(s) < 400 || s === '405')) missing.push(route);
+      if (!op?.summary || !Object.keys(op.responses).some((s) => Number(s) < 400 || s === '405')) missing.push(route);
     }
     expect(missing, 'routes missing from the document (add describe() to them)').toEqual([]);
   });
 
+  it('lists a route that only refuses under x-refused-routes, not as an operation of `paths`', () => {
+    expect(Object.keys(doc['x-refused-routes']).sort()).toEqual(['/api/audit', '/api/audit/*']);
+    for (const ops of Object.values(doc['x-refused-routes'])) {
+      expect(Object.keys(ops).sort()).toEqual(['delete', 'patch', 'post', 'put']);
+      for (const op of Object.values(ops)) expect(op.responses['405']?.['x-error-codes']).toEqual(['METHOD_NOT_ALLOWED']);
+    }
+    expect(Object.keys(doc.paths['/api/audit']!)).toEqual(['get']);
+    expect(doc.paths['/api/audit/*']).toBeUndefined();
+  });
+
   it('lists each error status with its codes, and the status is the one errors.ts maps the code to', () => {
-    for (const [p, ops] of Object.entries(doc.paths)) {
+    for (const [p, ops] of [...Object.entries(doc.paths), ...Object.entries(doc['x-refused-routes'])]) {
       for (const [m, op] of Object.entries(ops)) {
         for (const [status, r] of Object.entries(op.responses)) {
           for (const code of r['x-error-codes'] ?? []) {

@@ -29,6 +29,14 @@
  * - D1 Time Travel: GET .../time_travel/bookmark (info), POST
  *   .../time_travel/restore: a bookmark after every write, restore brings that
  *   snapshot back.
+ * - Worker versions and deployments, as `wrangler deploy`, `wrangler
+ *   deployments status` and `wrangler rollback` (4.164: `handleRollback`,
+ *   `fetchLatestDeployment`, `fetchVersion`, `createDeployment`) use them:
+ *   every script upload (PUT) and POST .../versions is a version; PUT and
+ *   POST .../deployments put one at 100 % (newest deployment first in GET
+ *   .../deployments); GET .../versions/ID and GET .../versions list them. A
+ *   deployment of an older version (a rollback) brings back its code and
+ *   bindings and keeps the Worker's secrets and Durable Object migration tag.
  *
  * Read from wrangler's own source: 4.86.0 (the bundled cli.js this project
  * pins: `secretBulkCommand`, `createDraftWorker`, `executeRemotely`,
@@ -60,6 +68,24 @@ export interface RecordedCall {
   body: any;
   status: number;
   unknown?: boolean;
+}
+
+interface WorkerVersion {
+  id: string;
+  number: number;
+  name: string;
+  parts: Record<string, any> | null;
+  createdOn: string;
+  annotations: Record<string, string>;
+}
+
+export interface Deployment {
+  id: string;
+  source: string;
+  strategy: 'percentage';
+  created_on: string;
+  versions: { version_id: string; percentage: number }[];
+  annotations?: Record<string, string>;
 }
 
 export interface WorkerScript {
@@ -149,7 +175,8 @@ export class CloudflareApi {
   #server: Server | null = null;
   #port = 0;
   #uploads = new Map<string, Buffer>();
-  #versions = new Map<string, { name: string; parts: Record<string, any> | null }>();
+  #versions = new Map<string, WorkerVersion>();
+  #deployments = new Map<string, Deployment[]>();
   #failures: { match: (c: RecordedCall) => boolean; message: string; status: number }[] = [];
   #routes: { method: string; pattern: RegExp; handler: Handler; jwtAuth?: boolean }[] = [];
   /** Workers Static Assets (`[assets]`): uploaded files by hash, open upload sessions, finished uploads' completion tokens. */
@@ -194,7 +221,11 @@ export class CloudflareApi {
       this.#secretsChanged(script);
       return null;
     });
-    route('PUT', S, (r) => this.#upload(r.params[1]!, r.body));
+    route('PUT', S, (r) => {
+      const out = this.#upload(r.params[1]!, r.body);
+      this.#deploy(this.#recordVersion(r.params[1]!, r.body).id, undefined);
+      return out;
+    });
     // Workers Static Assets direct upload (wrangler deploy with [assets]): a session lists the files the
     // account lacks in buckets; each bucket is posted (base64, multipart by hash) with the session's JWT;
     // the last one answers the completion JWT the script upload's metadata.assets.jwt must carry.
@@ -231,18 +262,24 @@ export class CloudflareApi {
     });
     // `wrangler deploy` of an existing Worker without new migrations: upload a version, then deploy it at 100 %.
     route('POST', `${S}/versions`, (r) => {
-      const id = randomUUID();
-      this.#versions.set(id, { name: r.params[1]!, parts: r.body });
-      const etag = createHash('sha256').update(String(r.body?.metadata ?? '')).digest('hex');
-      return { id, number: this.#versions.size, metadata: { source: 'wrangler' }, resources: { bindings: [], script: { etag, handlers: ['fetch'] } }, startup_time_ms: 1 };
+      const v = this.#recordVersion(r.params[1]!, r.body);
+      return { ...this.#describeVersion(v), startup_time_ms: 1 };
+    });
+    route('GET', `${S}/versions`, (r) => ({ items: [...this.#versions.values()].filter((v) => v.name === r.params[1]).reverse().map((v) => this.#describeVersion(v)) }));
+    route('GET', `${S}/versions/([^/]+)`, (r) => {
+      const v = this.#versions.get(r.params[2]!);
+      if (!v || v.name !== r.params[1]) throw new ApiFailure(404, 10223, 'version not found');
+      return this.#describeVersion(v);
     });
     route('POST', `${S}/deployments`, (r) => {
       const versions = (r.body?.versions ?? []) as { version_id: string; percentage: number }[];
       const full = versions.find((v) => v.percentage === 100);
       const version = full && this.#versions.get(full.version_id);
       if (!version || version.name !== r.params[1]) throw new ApiFailure(400, 10021, 'the stand-in deploys one uploaded version at 100 %');
-      this.#upload(version.name, version.parts);
-      return { id: randomUUID(), source: 'wrangler', strategy: 'percentage', versions, created_on: new Date().toISOString() };
+      // A version deployed before (a rollback) keeps the Worker's current migration tag: its migrations ran once.
+      const rollback = this.#deployments.get(version.name)?.some((d) => d.versions.some((v) => v.version_id === version.id)) ?? false;
+      this.#upload(version.name, version.parts, { keepMigrationTag: rollback });
+      return this.#deploy(version.id, r.body?.annotations);
     });
     route('GET', `${S}/subdomain`, () => ({ enabled: true, previews_enabled: true }));
     route('POST', `${S}/subdomain`, () => ({ enabled: true, previews_enabled: true }));
@@ -261,7 +298,10 @@ export class CloudflareApi {
       const script = this.#script(r.params[1]!);
       return { id: script.name, default_environment: { environment: 'production', script: { id: script.name, migration_tag: script.migrationTag, tag: script.name, last_deployed_from: 'wrangler' } } };
     });
-    route('GET', `${S}/deployments`, (r) => ({ deployments: this.scripts.has(r.params[1]!) ? [{ id: randomUUID(), source: 'wrangler', strategy: 'percentage', created_on: new Date().toISOString(), versions: [{ version_id: randomUUID(), percentage: 100 }] }] : [] }));
+    route('GET', `${S}/deployments`, (r) => {
+      this.#script(r.params[1]!);
+      return { deployments: this.#deployments.get(r.params[1]!) ?? [] };
+    });
     route('PATCH', `${S}/script-settings`, (r) => ({ ...(r.body ?? {}) }));
     route('GET', `${S}/script-settings`, () => ({ logpush: false, tail_consumers: null, observability: { enabled: false }, tags: [] }));
     route('PUT', `${S}/schedules`, () => ({ schedules: [] }));
@@ -355,9 +395,20 @@ export class CloudflareApi {
     return this.calls.filter((c) => c.method === method && c.path.includes(pathPart));
   }
 
-  /** A Worker that exists already with these secrets (as after an earlier deploy). */
+  /** A Worker that exists already with these secrets (as after an earlier deploy), one version live. */
   seedWorker(name: string, secrets: Record<string, string>): void {
     this.scripts.set(name, { name, metadata: { bindings: [] }, modules: new Map(), secrets: new Map(Object.entries(secrets)), migrationTag: 'v1', draft: false });
+    this.#deploy(this.#recordVersion(name, { metadata: JSON.stringify({ bindings: [] }) }).id, undefined);
+  }
+
+  /** The id of the version serving 100 % of `name`'s traffic now (null: never deployed). */
+  liveVersion(name = 'arena-vault'): string | null {
+    return this.#deployments.get(name)?.[0]?.versions.find((v) => v.percentage === 100)?.version_id ?? null;
+  }
+
+  /** Every deployment of `name`, newest first. */
+  deploymentsOf(name = 'arena-vault'): Deployment[] {
+    return this.#deployments.get(name) ?? [];
   }
 
   /** Runs SQL against a D1 database as it stands (test assertions and seeding). */
@@ -451,14 +502,39 @@ export class CloudflareApi {
     void this.onSecretsChanged?.(s);
   }
 
-  #upload(name: string, parts: Record<string, any> | null) {
+  #recordVersion(name: string, parts: Record<string, any> | null): WorkerVersion {
+    const v: WorkerVersion = { id: randomUUID(), number: this.#versions.size + 1, name, parts, createdOn: new Date().toISOString(), annotations: {} };
+    this.#versions.set(v.id, v);
+    return v;
+  }
+
+  #describeVersion(v: WorkerVersion) {
+    const etag = createHash('sha256').update(String(v.parts?.metadata ?? '')).digest('hex');
+    return {
+      id: v.id,
+      number: v.number,
+      metadata: { source: 'wrangler', created_on: v.createdOn, modified_on: v.createdOn, author_email: 'operator@example.org' },
+      annotations: v.annotations,
+      resources: { bindings: [], script: { etag, handlers: ['fetch'] } },
+    };
+  }
+
+  /** Puts version `id` at 100 % of its Worker's traffic: a new newest deployment. */
+  #deploy(id: string, annotations: Record<string, string> | undefined): Deployment {
+    const v = this.#versions.get(id)!;
+    const d: Deployment = { id: randomUUID(), source: 'wrangler', strategy: 'percentage', created_on: new Date().toISOString(), versions: [{ version_id: id, percentage: 100 }], ...(annotations && { annotations }) };
+    this.#deployments.set(v.name, [d, ...(this.#deployments.get(v.name) ?? [])]);
+    return d;
+  }
+
+  #upload(name: string, parts: Record<string, any> | null, opts: { keepMigrationTag?: boolean } = {}) {
     if (!parts || typeof parts.metadata !== 'string') throw new ApiFailure(400, 10021, 'a script upload needs a metadata part');
     const metadata = JSON.parse(parts.metadata);
     if (metadata.assets?.jwt !== undefined && !this.#assetCompletions.has(metadata.assets.jwt)) {
       throw new ApiFailure(400, 10021, 'metadata.assets.jwt is not the completion token of a finished asset upload');
     }
     const old = this.scripts.get(name);
-    const migrations = metadata.migrations as { old_tag?: string; new_tag?: string } | undefined;
+    const migrations = opts.keepMigrationTag ? undefined : (metadata.migrations as { old_tag?: string; new_tag?: string } | undefined);
     const currentTag = old?.migrationTag ?? null;
     if (migrations && (migrations.old_tag ?? null) !== currentTag) {
       throw new ApiFailure(400, 10079, `migration old_tag ${migrations.old_tag ?? 'none'} does not match the script's tag ${currentTag ?? 'none'}`);

@@ -8,7 +8,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
-import { Fernet } from '../../src/crypto/fernet.ts';
+import type { Fernet } from '../../src/crypto/fernet.ts';
 import { ROOT, WranglerDev } from './wrangler-dev.ts';
 
 export { ROOT };

@@ -110,7 +110,7 @@ export async function seedOldKeyRows(databasePath: string, key: string, rows: nu
     `INSERT INTO api_credentials (platform, tier, credential_name, encrypted_value, key_id, is_active, created_at, updated_at)
      VALUES ('serper', 'medium', ?, ?, ?, 1, ?, ?)`,
   );
-  tokens.forEach((t, i) => ins.run(`row ${i}`, t, f.keyId, Date.now(), Date.now()));
+  for (const [i, t] of tokens.entries()) ins.run(`row ${i}`, t, f.keyId, Date.now(), Date.now());
   db.exec('COMMIT');
   db.close();
 }

@@ -91,7 +91,7 @@ export class WranglerDev {
 
   /** The variables wrangler dev reads at its next start. */
   writeVars(vars: Record<string, string>): void {
-    writeFileSync(this.devVars, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+    writeFileSync(this.devVars, `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
   }
 
   /** Runs a command to completion (to output()), throwing with its tail on failure. */

@@ -67,13 +67,24 @@ def test_no_secret_in_any_repr_str_or_traceback(env, pools, client, secrets):
         alease = await aclient.acquire(p.platform, p.tier, "py-canary-async")
         pool = CredentialPool()
         cred = await pool.acquire(pools["compat"].platform, pools["compat"].tier, "py-canary-compat")
-        assert cred["app_password"] == pools["compat"].fields["app_password"]
-        found = [aclient, alease, alease.fields, pool, cred]
+        assert cred["client_secret"] == pools["compat"].fields["client_secret"]
+        # issue 21's paths: metadata, the Redis stand-in, its rows, and update_fields' answer and refusal
+        redis = await pool._get_redis()
+        rows = await pool._query_db_credentials(pools["compat"].platform, pools["compat"].tier)
+        meta = await aclient.credential(cred["id"])
+        updated = await alease.update_fields(dict(p.fields))
+        found = [aclient, alease, alease.fields, pool, cred, redis, rows, meta, updated, await aclient.credentials(p.platform, p.tier)]
         await alease.release()
+        try:
+            await alease.update_fields(dict(p.fields))
+        except LeaseExpired as e:
+            found.append(e)
         await pool.release(cred["id"], "py-canary-compat")
         return found
 
-    objects += asyncio.run(async_objects())
+    found = asyncio.run(async_objects())
+    assert isinstance(found[-1], LeaseExpired)
+    objects += found
     assert_clean(objects, secrets)
 
 

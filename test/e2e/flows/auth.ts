@@ -12,7 +12,7 @@
  *   both land on /login?next=….
  */
 import assert from 'node:assert/strict';
-import type { BrowserContext, Cookie } from 'playwright-core';
+import type { BrowserContext, Cookie } from '@playwright/test';
 import { expectFlash, logIn, newContext, submitLogin } from '../browser.ts';
 import type { Suite } from '../suite.ts';
 

@@ -6,7 +6,7 @@
  * without JavaScript.
  */
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import { expect, type Page } from '@playwright/test';
 import { clickToLoad, expectFlash, logIn, newContext } from '../browser.ts';
 import { canary, type Suite } from '../suite.ts';
 
@@ -104,7 +104,7 @@ export async function credentialFlows(s: Suite): Promise<void> {
     const fresh = { bearer: canary('XB2', 90), key: canary('XK2', 30), secret: canary('XS2', 44) };
     await page.goto(s.url('/admin/credentials'));
     await clickToLoad(page, credentialRow(page, 'X research bearer').getByRole('link', { name: /^Replace secret/ }));
-    assert.match((await page.locator('main').textContent()) ?? '', /X research bearer · x_twitter · premium · current key/);
+    await expect(page.locator('main')).toHaveText(/X research bearer · x_twitter · premium · current key/);
     assert.equal(await page.getByLabel('Bearer token').inputValue(), '', 'the form starts empty');
     await page.getByLabel('Bearer token').fill(fresh.bearer);
     await page.getByLabel('API key (consumer key)').fill(fresh.key);
@@ -133,7 +133,7 @@ export async function credentialFlows(s: Suite): Promise<void> {
 
     await clickToLoad(page, credentialRow(page, 'Serper to delete').getByRole('button', { name: /^Deactivate/ }));
     await expectFlash(page, /^Deactivated “Serper to delete” \(serper, medium\)\.$/);
-    assert.match((await credentialRow(page, 'Serper to delete').textContent()) ?? '', /inactive/);
+    await expect(credentialRow(page, 'Serper to delete')).toHaveText(/inactive/);
 
     await clickToLoad(page, credentialRow(page, 'Serper to delete').getByRole('button', { name: /^Activate/ }));
     await expectFlash(page, /^Activated “Serper to delete” \(serper, medium\)\.$/);
@@ -175,7 +175,7 @@ export async function credentialFlows(s: Suite): Promise<void> {
       await p.goto(s.url('/admin/rotation'));
       assert.ok((await p.locator('pre[data-copy]').count()) >= 6, 'the commands are on the page');
       assert.equal(await p.getByRole('button', { name: 'Copy' }).count(), 0);
-      assert.match((await p.locator('#rotation-live').textContent()) ?? '', /Every row is under the current key: there is nothing to rotate\./);
+      await expect(p.locator('#rotation-live')).toHaveText(/Every row is under the current key: there is nothing to rotate\./);
     } finally {
       await ctx.close();
     }

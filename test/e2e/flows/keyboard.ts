@@ -5,7 +5,7 @@
  * check that every control is reachable; this checks that they also work.)
  */
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import type { Page } from '@playwright/test';
 import { expectFlash, newContext } from '../browser.ts';
 import { canary, type Suite } from '../suite.ts';
 import { credentialRow } from './credentials.ts';

@@ -1,6 +1,6 @@
 /** Query designs in the browser: create one, switch arenas on and off with tiers, see it in the list. */
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import { expect, type Page } from '@playwright/test';
 import { clickToLoad, expectFlash } from '../browser.ts';
 import type { Suite } from '../suite.ts';
 
@@ -52,7 +52,7 @@ export async function queryDesignFlows(s: Suite): Promise<void> {
 
     await page.goto(s.url('/admin/query-designs'));
     const row = page.locator('tbody tr', { hasText: 'Election 2026 monitoring' });
-    assert.match((await row.textContent()) ?? '', /Google Search \(premium\), X \/ Twitter \(premium\)/);
+    await expect(row).toHaveText(/Google Search \(premium\), X \/ Twitter \(premium\)/);
     await s.shots.both(page, 'query-designs');
     await s.a11y('/admin/query-designs');
     await s.a11y(editPath);

@@ -8,6 +8,7 @@
  * entered again, "Re-enable" switches exactly those arenas back on.
  */
 import assert from 'node:assert/strict';
+import { expect } from '@playwright/test';
 import { clickToLoad, expectFlash } from '../browser.ts';
 import { canary, type Suite } from '../suite.ts';
 import { createDesign, setArena } from './query-designs.ts';
@@ -56,7 +57,7 @@ export async function recoveryFlows(s: Suite): Promise<void> {
       );
     }
     await page.goto(s.url('/admin/credentials?platform=youtube'));
-    assert.match((await credentialRow(page, 'YouTube key').textContent()) ?? '', new RegExp(`undecryptable: key ${lost} missing`));
+    await expect(credentialRow(page, 'YouTube key')).toHaveText(new RegExp(`undecryptable: key ${lost} missing`));
     await s.shots.both(page, 'credentials-lost-key');
     await clickToLoad(page, page.locator('main > .notice[role=alert]').getByRole('link', { name: 'What to do' }));
     assert.equal(new URL(page.url()).pathname, '/admin/recovery');
@@ -82,7 +83,7 @@ export async function recoveryFlows(s: Suite): Promise<void> {
     await clickToLoad(page, page.getByRole('button', { name: 'Purge unrecoverable credentials' }));
     await expectFlash(page, /^Purged 2 unrecoverable credentials; disabled 2 arena settings\. Re-enter the credentials, then re-enable them below\.$/);
     assert.equal(await page.locator('main > .notice[role=alert]').count(), 0, 'the banner is gone');
-    assert.match((await page.locator('main').textContent()) ?? '', /Every credential row is under a key in the key ring/);
+    await expect(page.locator('main')).toHaveText(/Every credential row is under a key in the key ring/);
     await page.goto(s.url(designPath));
     assert.equal(await page.getByRole('checkbox', { name: 'YouTube', exact: true }).isChecked(), false);
     assert.equal(await page.getByRole('checkbox', { name: 'Twitch', exact: true }).isChecked(), false);

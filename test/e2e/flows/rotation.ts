@@ -10,6 +10,7 @@
  * sessionStorage across the page's own reload when the rotation ends).
  */
 import assert from 'node:assert/strict';
+import { expect } from '@playwright/test';
 import { clickToLoad, expectFlash } from '../browser.ts';
 import { canary, type Suite } from '../suite.ts';
 
@@ -82,15 +83,15 @@ export async function rotationFlows(s: Suite): Promise<void> {
     const keysText = (await page.locator('section', { has: page.getByRole('heading', { name: 'Keys in use' }) }).textContent()) ?? '';
     assert.match(keysText, new RegExp(`Current key id: ${keys.id.k2}`));
     const k1Row = page.locator('tbody tr', { hasText: keys.id.k1 });
-    assert.match((await k1Row.textContent()) ?? '', new RegExp(`previous${total}`), 'the old key holds every row');
-    assert.match((await page.locator('#rotation-live').textContent()) ?? '', new RegExp(`${total} row\\(s\\) are not under the current key`));
+    await expect(k1Row, 'the old key holds every row').toHaveText(new RegExp(`previous${total}`));
+    await expect(page.locator('#rotation-live')).toHaveText(new RegExp(`${total} row\\(s\\) are not under the current key`));
     const commands = page.locator('pre[data-copy]');
     const n = await commands.count();
     assert.ok(n >= 6, 'the checklist lists the commands');
     assert.equal(await page.getByRole('button', { name: 'Copy' }).count(), n, 'each command has a Copy button');
     // Step 1 backs up and verifies the new key before anything else (issue 15).
-    assert.match((await commands.nth(0).textContent()) ?? '', /backup-secrets/);
-    assert.match((await commands.nth(1).textContent()) ?? '', /verify-backup/);
+    await expect(commands.nth(0)).toHaveText(/backup-secrets/);
+    await expect(commands.nth(1)).toHaveText(/verify-backup/);
     // Opened on 127.0.0.1, the page shows the local commands: no D1 Time Travel, no --remote.
     const all = await commands.allTextContents();
     assert.ok(!all.some((t) => t.includes('time-travel') || t.includes('--remote')), 'local commands only');
@@ -117,7 +118,7 @@ export async function rotationFlows(s: Suite): Promise<void> {
     await expectFlash(page, /^Rotation started: collection is locked until it ends\.$/);
     assert.equal(await page.locator('#rotation-live').getAttribute('data-active'), 'true');
     await page.locator('#rotation-phase', { hasText: /^draining$/ }).waitFor();
-    assert.match((await page.locator('#rotation-live').textContent()) ?? '', /Next step: Wait: collection is paused until the rotation ends\. Keep both keys in place\./);
+    await expect(page.locator('#rotation-live')).toHaveText(/Next step: Wait: collection is paused until the rotation ends\. Keep both keys in place\./);
     assert.equal(await page.getByRole('button', { name: 'Abort after the current batch' }).count(), 1);
     const refused = await s.vault.api('POST', '/api/pool/acquire', s.apiKey, { platform: 'serper', tier: 'medium', task_id: 'e2e-refused' });
     assert.equal(refused.status, 423, 'the pool refuses new leases while the rotation runs');
@@ -156,7 +157,7 @@ export async function rotationFlows(s: Suite): Promise<void> {
     assert.equal(await page.locator('.badge', { hasText: 'previous key' }).count(), 0);
     assert.ok((await page.locator('.badge', { hasText: 'current key' }).count()) >= 10);
     await page.goto(s.url('/admin/audit?action=rotation.*'));
-    assert.match((await page.locator('tbody').textContent()) ?? '', /rotation\.done/);
+    await expect(page.locator('tbody')).toHaveText(/rotation\.done/);
     await s.shots.both(page, 'audit');
     await s.a11y('/admin/audit');
     await s.assertPageClean();

@@ -6,7 +6,7 @@
  * seeding over REST.
  */
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import { expect, type Page } from '@playwright/test';
 import { clickToLoad, expectFlash, logIn, newContext } from '../browser.ts';
 import { canary, type Suite } from '../suite.ts';
 
@@ -32,13 +32,13 @@ export async function userFlows(s: Suite): Promise<void> {
       await page.getByLabel('Temporary password', { exact: true }).fill(researcher.password);
       await clickToLoad(page, page.getByRole('button', { name: 'Create user' }));
       await expectFlash(page, new RegExp(`^Created ${researcher.email.replace(/[.]/g, '\\.')} \\(researcher\\)\\.$`));
-      assert.match((await page.locator('tbody tr', { hasText: researcher.email }).textContent()) ?? '', /researcher.*active/s);
+      await expect(page.locator('tbody tr', { hasText: researcher.email })).toHaveText(/researcher.*active/s);
       await s.assertPageClean();
 
       await logIn(rPage, s.base, researcher.email, researcher.password);
       assert.equal(new URL(rPage.url()).pathname, '/admin/credentials', 'the default landing page');
       assert.equal(await rPage.title(), 'Error · arena-vault');
-      assert.match((await rPage.locator('main h1').textContent()) ?? '', /Not allowed/);
+      await expect(rPage.locator('main h1')).toHaveText(/Not allowed/);
       const nav = await rPage.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
       assert.deepEqual(nav, ['Query designs', 'Password', 'Passkeys', 'API reference'], 'a researcher’s navigation');
       await rPage.goto(s.url('/admin/query-designs'));
@@ -53,7 +53,7 @@ export async function userFlows(s: Suite): Promise<void> {
       await s.a11y('/admin/users');
       await row.getByLabel('Role').selectOption('admin');
       await clickToLoad(page, row.getByRole('button', { name: 'Change role' }));
-      await expectFlash(page, new RegExp(`is now an admin\\.$`));
+      await expectFlash(page, /is now an admin\.$/);
       row = await manage(page, researcher.email);
       await row.getByLabel('Role').selectOption('researcher');
       await clickToLoad(page, row.getByRole('button', { name: 'Change role' }));
@@ -83,7 +83,7 @@ export async function userFlows(s: Suite): Promise<void> {
       let row = await manage(page, researcher.email);
       await clickToLoad(page, row.getByRole('button', { name: 'Deactivate' }));
       await expectFlash(page, /is deactivated; their sessions have ended\.$/);
-      assert.match((await page.locator('tbody tr', { hasText: researcher.email }).textContent()) ?? '', /inactive/);
+      await expect(page.locator('tbody tr', { hasText: researcher.email })).toHaveText(/inactive/);
       await rPage.goto(s.url('/admin/query-designs'));
       const at = new URL(rPage.url());
       assert.equal(at.pathname, '/login');
@@ -108,7 +108,7 @@ export async function userFlows(s: Suite): Promise<void> {
     await page.goto(s.url('/admin/api-keys'));
     const html = await page.content();
     assert.ok(!html.includes(key), 'the key is not shown again');
-    assert.match((await page.locator('tbody tr', { hasText: 'e2e seeding' }).textContent()) ?? '', /admin/);
+    await expect(page.locator('tbody tr', { hasText: 'e2e seeding' })).toHaveText(/admin/);
     await s.shots.both(page, 'api-keys');
     await s.a11y('/admin/api-keys');
     const list = await s.vault.api('GET', '/api/credentials?limit=1', key);

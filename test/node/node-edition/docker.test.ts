@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_DOCS_ASSET_PATH } from '../../../src/docs/assets.ts';
 import { callServer, secretsInFiles, writeSecret } from '../../support/selfhost-server.ts';
 import { ROOT } from '../../support/wrangler-dev.ts';

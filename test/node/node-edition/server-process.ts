@@ -76,7 +76,10 @@ export async function startNodeServer(env: Record<string, string>, opts: { cwd?:
   child.stderr!.on('data', (d) => (text += d));
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve((exit = { code, signal }))),
+    child.once('close', (code, signal) => {
+      exit = { code, signal };
+      resolve(exit);
+    }),
   );
   for (let i = 0; i < 600 && !text.includes('listening on') && !exit; i++) await new Promise((r) => setTimeout(r, 50));
   if (!text.includes('listening on')) {

@@ -17,7 +17,7 @@ describe('QR payloads', () => {
   it('splits a large backup into numbered parts that join back in any order', () => {
     const parts = splitQrPayloads(armored, KEY_ID, 100);
     expect(parts.length).toBe(Math.ceil(armored.length / 100));
-    parts.forEach((p, i) => expect(p.startsWith(`AVQR ${i + 1}/${parts.length} ${KEY_ID}\n`)).toBe(true));
+    for (const [i, p] of parts.entries()) expect(p.startsWith(`AVQR ${i + 1}/${parts.length} ${KEY_ID}\n`)).toBe(true);
     expect(joinQrPayloads([...parts].reverse())).toBe(armored);
   });
 

@@ -1,21 +1,57 @@
 """What the sync and async clients share: one HTTP call to the vault
-(urllib, standard library only), the masked field dict, the mapping of a
-collector's exception to an error ``kind``, and the Retry-After wait rule."""
+(urllib, standard library only) with its retry rule, the configuration read
+from the environment, the masked field dict, the mapping of a collector's
+exception to an error ``kind``, and the Retry-After wait rule."""
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import math
+import os
+import platform
+import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timezone
 from typing import Any
 
+from ._version import __version__
 from .errors import CollectionLocked, NoCredentialAvailable, TransportError, VaultError, error_from_response
 
-USER_AGENT = "arena-vault-client-python"
+logger = logging.getLogger("arena_vault_client")
+
+USER_AGENT = f"arena-vault-client-python/{__version__} (Python {platform.python_version()})"
 ERROR_KINDS = ("rate_limited", "auth_failed", "quota_exhausted", "other")
+URL_ENV = "ARENA_VAULT_URL"
+API_KEY_ENV = "ARENA_VAULT_API_KEY"
+
+#: Retries after the first try, by default (``retries=0`` turns them off).
+DEFAULT_RETRIES = 3
+#: The first retry waits this many seconds; each further one twice as long.
+DEFAULT_BACKOFF = 0.5
+#: Statuses that a gateway or an overloaded vault answers: retried only for calls that grant nothing.
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+#: Refusals that say nothing was granted: retried for every call, acquire included.
+NOTHING_GRANTED_CODES = frozenset({"POOL_UNAVAILABLE", "ROTATION_IN_PROGRESS", "COLLECTION_LOCKED"})
+#: Connection failures that happen before a byte of the request is sent.
+_UNSENT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL})
+
+
+def configured(url: str | None, api_key: str | None, owner: str) -> tuple[str, str]:
+    """``url`` / ``api_key``, each read from ``$ARENA_VAULT_URL`` /
+    ``$ARENA_VAULT_API_KEY`` when not given; a missing one is a ``ValueError``
+    naming the variable (never its value)."""
+    url = url if url is not None else os.environ.get(URL_ENV)
+    api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+    if not url:
+        raise ValueError(f"{owner} needs the vault's URL: pass url= or set {URL_ENV}")
+    if not api_key:
+        raise ValueError(f"{owner} needs a collector API key: pass api_key= or set {API_KEY_ENV}")
+    return url, api_key
 
 
 class SecretFields(dict):
@@ -31,11 +67,28 @@ class SecretFields(dict):
 
 
 class Transport:
-    """POSTs JSON to ``<url>/api/pool/<op>`` with ``Authorization: ApiKey``.
-    Returns the parsed JSON of a 2xx answer; raises the ``VaultError``
-    subclass of the vault's error code otherwise."""
+    """One JSON request to ``<url><path>`` with ``Authorization: ApiKey``.
+    Returns the parsed JSON of a 2xx answer (None for 204); raises the
+    ``VaultError`` subclass of the vault's error code otherwise.
 
-    def __init__(self, url: str, api_key: str, timeout: float = 30.0) -> None:
+    Retries (``retries`` times after the first try, waiting ``backoff``,
+    then twice as long each time) only where a retry cannot double a grant:
+    - a connection that failed before the request was sent (refused, no
+      route, unknown host): every call;
+    - a refusal that says nothing was granted (``NOTHING_GRANTED_CODES``):
+      every call;
+    - 502/503/504 and other failures after sending: only calls that grant
+      nothing (``grants=False``: renew, release, report-error, reads).
+    An acquire whose answer was lost is never sent again."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        timeout: float = 30.0,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+    ) -> None:
         if not isinstance(url, str) or not url.strip():
             raise ValueError("url must be the vault's origin, e.g. https://vault.example.org")
         parts = urllib.parse.urlsplit(url.strip())
@@ -43,34 +96,86 @@ class Transport:
             raise ValueError("url must start with http:// or https:// and name a host")
         if not isinstance(api_key, str) or not api_key.strip():
             raise ValueError("api_key must be the collector API key (av_...)")
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ValueError("retries must be a whole number >= 0 (0 turns retries off)")
         self.base = url.strip().rstrip("/")
         # Shown in repr and errors: scheme, host and port only (never userinfo or a query).
         self.origin = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
         self._authorization = f"ApiKey {api_key.strip()}"
         self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
 
     def post(self, op: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A pool operation: ``POST /api/pool/<op>``. Only ``acquire`` grants."""
+        return self.request("POST", f"/api/pool/{op}", body, grants=op == "acquire")
+
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None, *, grants: bool = False) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return self._once(method, path, body)
+            except VaultError as e:
+                if attempt >= self.retries or not _may_retry(e, grants):
+                    raise
+                delay = self.backoff * (2**attempt)
+                attempt += 1
+                logger.info("%s %s: %s; retry %d of %d in %.2f s", method, _route(path), e.code, attempt, self.retries, delay)
+                time.sleep(delay)
+
+    def _once(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
+        headers = {"authorization": self._authorization, "accept": "application/json", "user-agent": USER_AGENT}
+        if body is not None:
+            headers["content-type"] = "application/json"
         req = urllib.request.Request(
-            f"{self.base}/api/pool/{op}",
-            data=json.dumps(body).encode("utf-8"),
-            method="POST",
-            headers={
-                "authorization": self._authorization,
-                "content-type": "application/json",
-                "accept": "application/json",
-                "user-agent": USER_AGENT,
-            },
+            self.base + path,
+            data=None if body is None else json.dumps(body).encode("utf-8"),
+            method=method,
+            headers=headers,
         )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as res:
+                if res.status == 204:
+                    return None
                 return _json(res.status, res.read())
         except urllib.error.HTTPError as e:
             with e:
                 status, raw, retry_after = e.code, e.read(), _retry_after(e.headers.get("Retry-After"))
             raise error_from_response(status, _json_or_none(raw), retry_after) from None
         except (urllib.error.URLError, OSError) as e:
-            reason = getattr(e, "reason", None) or type(e).__name__
-            raise TransportError("TRANSPORT_FAILED", f"Could not reach the vault at {self.origin}: {reason}.") from None
+            reason = getattr(e, "reason", None) or e
+            error = TransportError("TRANSPORT_FAILED", f"Could not reach the vault at {self.origin}: {_describe(reason)}.")
+            error.unsent = _unsent(reason)
+            raise error from None
+
+
+def _may_retry(error: VaultError, grants: bool) -> bool:
+    if error.code in NOTHING_GRANTED_CODES or (isinstance(error, TransportError) and error.unsent):
+        return True
+    if grants:
+        return False  # the vault may have granted it: never ask twice
+    # A gateway's 502/503/504 (often an HTML page: BAD_RESPONSE), or a connection lost after sending.
+    return error.status in GATEWAY_STATUSES or error.code == "TRANSPORT_FAILED"
+
+
+def _unsent(reason: Any) -> bool:
+    """True when the connection failed before anything was sent."""
+    if isinstance(reason, (ConnectionRefusedError, socket.gaierror)):
+        return True
+    return isinstance(reason, OSError) and reason.errno in _UNSENT_ERRNOS
+
+
+def _describe(reason: Any) -> str:
+    """A connection failure in words, without the request (never a header or body)."""
+    if isinstance(reason, BaseException):
+        text = getattr(reason, "strerror", None)
+        return f"{type(reason).__name__}" + (f" ({text})" if text else "")
+    return str(reason)
+
+
+def _route(path: str) -> str:
+    """The path without its query (a query names platform and tier only, but keep logs plain)."""
+    return path.split("?", 1)[0]
 
 
 def _json_or_none(raw: bytes) -> Any:
@@ -163,3 +268,67 @@ def report_body(lease_id: str, kind: str, retry_after: float | None, units_used:
     if kind not in ERROR_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ERROR_KINDS)}")
     return request_body(lease_id=lease_id, kind=kind, retry_after=retry_after, units_used=units_used)
+
+
+# -- The metadata calls, as (method, path, body) for either client ------------
+
+MODES = ("exclusive", "shared")
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise ValueError("mode must be 'exclusive' or 'shared'")
+    return mode
+
+
+def credential_id_of(value: Any) -> int:
+    """A credential id as the vault numbers it: an ``int``, or a ``str`` of digits (compat's ids)."""
+    if isinstance(value, bool):
+        raise ValueError("credential_id must be a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ValueError("credential_id must be a whole number (an int or a string of digits)")
+
+
+def list_credentials_call(platform: str, tier: str) -> tuple[str, str, None]:
+    query = urllib.parse.urlencode({"platform": platform, "tier": tier})
+    return "GET", f"/api/pool/credentials?{query}", None
+
+
+def credential_call(credential_id: Any) -> tuple[str, str, None]:
+    return "GET", f"/api/pool/credentials/{credential_id_of(credential_id)}", None
+
+
+def cooldown_call(credential_id: Any, seconds: float, reason: str) -> tuple[str, str, dict[str, Any]]:
+    return "POST", f"/api/pool/credentials/{credential_id_of(credential_id)}/cooldown", {"seconds": seconds, "reason": reason}
+
+
+def clear_cooldown_call(credential_id: Any) -> tuple[str, str, None]:
+    return "DELETE", f"/api/pool/credentials/{credential_id_of(credential_id)}/cooldown", None
+
+
+def expires_at_call(credential_id: Any, expires_at: Any) -> tuple[str, str, dict[str, Any]]:
+    return "PUT", f"/api/pool/credentials/{credential_id_of(credential_id)}/expires-at", {"expires_at": iso_utc(expires_at)}
+
+
+def iso_utc(value: Any) -> str | None:
+    """None, an aware ``datetime``, or an ISO 8601 string with an offset → the
+    vault's form ``2027-01-31T12:00:00.000Z`` (a naive time is taken as UTC, as
+    the original platform's collectors did)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if not isinstance(value, datetime):
+        raise ValueError("expires_at must be None, a datetime or an ISO 8601 string")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def renew_interval(ttl_seconds: float) -> float:
+    """Background renewal runs at a third of the TTL, so two renewals can fail before the lease lapses."""
+    return max(ttl_seconds / 3.0, 1.0)

@@ -75,8 +75,18 @@ class Forbidden(Unauthorized):
 
 
 class LeaseExpired(VaultError):
-    """410 ``LEASE_EXPIRED``: renew of an expired lease, or a lease that was
-    never issued to this key. Acquire a new one."""
+    """410 ``LEASE_EXPIRED``: renew or update-fields of an expired lease, or a
+    lease that was never issued to this key. Acquire a new one."""
+
+
+class CredentialNotFound(VaultError):
+    """404 ``CREDENTIAL_NOT_FOUND``: no credential with that id (metadata
+    reads, cooldown, expires-at)."""
+
+
+class NotARecentHolder(Forbidden):
+    """403 ``NOT_A_RECENT_HOLDER``: a cooldown by id needs a lease on that
+    credential, held by this key now or within the last hour."""
 
 
 class ValidationFailed(VaultError):
@@ -121,7 +131,10 @@ class ServerError(VaultError):
 class TransportError(VaultError):
     """No usable answer: the connection failed or timed out
     (``TRANSPORT_FAILED``), or the answer was not the vault's JSON
-    (``BAD_RESPONSE``)."""
+    (``BAD_RESPONSE``). ``unsent`` is True when the connection failed before
+    the request was sent (refused, no route, unknown host)."""
+
+    unsent: bool = False
 
 
 ERROR_CLASSES: dict[str, type[VaultError]] = {
@@ -133,6 +146,8 @@ ERROR_CLASSES: dict[str, type[VaultError]] = {
     "FORBIDDEN": Forbidden,
     "CSRF_FAILED": Forbidden,
     "LEASE_EXPIRED": LeaseExpired,
+    "CREDENTIAL_NOT_FOUND": CredentialNotFound,
+    "NOT_A_RECENT_HOLDER": NotARecentHolder,
     "VALIDATION_FAILED": ValidationFailed,
     "INVALID_JSON": InvalidRequest,
     "BAD_REQUEST": InvalidRequest,

@@ -8,7 +8,7 @@ import type { Db } from '../db/client.ts';
 import { apiKeys, type ApiKeyRow } from '../db/schema.ts';
 import { VaultError } from '../errors.ts';
 import { auditStatement } from '../audit/audit.ts';
-import { apiKeyStatus, generateApiKey, type NewApiKeyInput } from './api-keys.ts';
+import { apiKeyActor, apiKeyStatus, generateApiKey, type NewApiKeyInput } from './api-keys.ts';
 import { getUser, userStandingsQuery } from './users.ts';
 import type { Actor } from '../kernel/principal.ts';
 import { iso } from '../db/timestamps.ts';
@@ -21,7 +21,7 @@ export interface KeyCreator {
   stillAdmin: boolean;
 }
 
-export interface ListedApiKey {
+interface ListedApiKey {
   row: ApiKeyRow;
   creator: KeyCreator | null;
 }
@@ -44,7 +44,7 @@ export function publicApiKey(k: ApiKeyRow, creator: KeyCreator | null = null, no
     revoked_at: iso(k.revokedAt),
   };
 }
-export type PublicApiKey = ReturnType<typeof publicApiKey>;
+type PublicApiKey = ReturnType<typeof publicApiKey>;
 
 /** Every key, newest first, with its creator's email and current standing. */
 export async function listApiKeys(db: Db): Promise<ListedApiKey[]> {
@@ -96,7 +96,7 @@ export function apiKeyUsageStatement(d1: D1Database, rows: { id: number; usedAt:
   ).bind(JSON.stringify(rows.map((k) => [k.id, k.usedAt])));
 }
 
-export type NewApiKeyRow = typeof apiKeys.$inferInsert;
+type NewApiKeyRow = typeof apiKeys.$inferInsert;
 
 /** The insert of one key row (only its hash, never the key), unexecuted: `createApiKey` and the bench seeds (bench/seed.ts) share it. */
 export function newApiKeyQuery(db: Db, row: NewApiKeyRow) {
@@ -132,7 +132,7 @@ export async function createApiKey(db: Db, input: NewApiKeyInput, createdBy: num
     auditStatement(db, {
       actor: by.actor,
       action: 'api_key.create',
-      target: `api_key_prefix:${generated.prefix}`,
+      target: apiKeyActor(generated.prefix),
       ip: by.ip,
       detail: { name: input.name, scope: input.scope, user_id: input.userId, expires_at: iso(input.expiresAt) },
       at: now,
@@ -150,7 +150,7 @@ export async function revokeApiKey(db: Db, id: number, by: Actor): Promise<ApiKe
   const now = Date.now();
   const [updated] = await db.batch([
     db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning(),
-    auditStatement(db, { actor: by.actor, action: 'api_key.revoke', target: `api_key:${id}`, ip: by.ip, detail: { name: row.name }, at: now }),
+    auditStatement(db, { actor: by.actor, action: 'api_key.revoke', target: apiKeyActor(row.keyPrefix), ip: by.ip, detail: { name: row.name }, at: now }),
   ]);
   return updated[0] ?? row;
 }

@@ -1,0 +1,3 @@
+"""Arena collector implementations for each supported platform."""
+
+from __future__ import annotations

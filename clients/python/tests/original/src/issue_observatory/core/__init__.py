@@ -1,0 +1,3 @@
+"""Core package: database models, normalizer, entity resolver, and shared utilities."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Celery workers package: task queue, beat scheduler, and rate limiter."""
+
+from __future__ import annotations

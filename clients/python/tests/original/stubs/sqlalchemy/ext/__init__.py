@@ -1,0 +1,1 @@
+# STUB (arena-vault test harness), not SQLAlchemy.

@@ -1,0 +1,6 @@
+# FAKE PROVIDER (arena-vault test harness), not Telethon.
+
+
+class StringSession:
+    def __init__(self, value=None):
+        self.value = value
