@@ -158,5 +158,5 @@ passkeysApi.post(
 passkeysApi.get(
   '/api/auth/methods',
   describe({ tag: TAG, summary: 'The sign-in methods this vault offers', public: true, responses: { 200: { description: 'Password and passkey always; OIDC and Cloudflare Access when configured.', schema: AuthMethodsSchema } } }),
-  (c) => c.json(signInMethods(c.env)),
+  (c) => c.json(signInMethods(c.var.config)),
 );

@@ -189,7 +189,9 @@ describe('canaries: nothing of an assertion reaches a log, an audit event or an 
 describe('GET /api/auth/methods', () => {
   it('password and passkey always; OIDC and Access from their settings', async () => {
     expect((await call('GET', '/api/auth/methods')).body).toEqual({ password: true, passkey: true, oidc: { enabled: false, name: null }, access: { enabled: false } });
-    const vars = { OIDC_ISSUER: 'https://idp.example', OIDC_CLIENT_ID: 'vault', OIDC_NAME: 'University SSO', ACCESS_TEAM_DOMAIN: 'https://team.cloudflareaccess.com', ACCESS_AUD: 'aud' };
-    expect((await call('GET', '/api/auth/methods', { vars })).body).toEqual({ password: true, passkey: true, oidc: { enabled: true, name: 'University SSO' }, access: { enabled: true } });
+    const vars = { OIDC_ISSUER: 'https://idp.example', OIDC_CLIENT_ID: 'vault', OIDC_CLIENT_SECRET: 'canary-oidc-secret', OIDC_NAME: 'University SSO', ACCESS_TEAM_DOMAIN: 'https://team.cloudflareaccess.com', ACCESS_AUD: 'aud' };
+    const on = await call('GET', '/api/auth/methods', { vars });
+    expect(on.body).toEqual({ password: true, passkey: true, oidc: { enabled: true, name: 'University SSO' }, access: { enabled: true } });
+    expect(JSON.stringify(on.body)).not.toContain('canary-oidc-secret');
   });
 });
