@@ -47,20 +47,21 @@ async function addPasskey(page: Page, name: string): Promise<void> {
 }
 
 /**
- * Logs out, then signs in with a passkey on /login; returns where it landed.
- * Chromium's virtual authenticator answers the page's conditional UI
- * (passkeys offered in autofill) by itself, which signs in at once; where it
- * does not, the "Sign in with a passkey" button does.
+ * Logs out, then signs in with a passkey on /login, then opens `next`; returns
+ * where that landed. Log out ends on /login, whose conditional UI (passkeys
+ * offered in autofill) Chromium's virtual authenticator answers by itself,
+ * which signs in at once; where it does not, the "Sign in with a passkey"
+ * button does.
  */
 async function passkeySignIn(base: string, page: Page, next = '/admin/credentials'): Promise<string> {
-  await clickToLoad(page, page.getByRole('button', { name: 'Log out' }));
-  await page.goto(`${base}/login?next=${encodeURIComponent(next)}`);
-  const left = page.waitForURL((u) => u.pathname !== '/login', { timeout: 15_000 });
-  const byAutofill = await page.waitForURL((u) => u.pathname !== '/login', { timeout: 3_000 }).then(() => true, () => false);
-  if (!byAutofill) await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
-  await left;
+  await Promise.all([page.waitForURL((u) => u.pathname === '/login'), page.getByRole('button', { name: 'Log out' }).click()]);
+  const byAutofill = await page.waitForURL((u) => u.pathname !== '/login', { timeout: 5_000 }).then(() => true, () => false);
+  if (!byAutofill) {
+    await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.getByRole('button', { name: 'Sign in with a passkey' }).click()]);
+  }
   await page.waitForLoadState('load');
   console.log(`        (signed in with the passkey by ${byAutofill ? 'conditional UI (autofill)' : 'the button'})`);
+  await page.goto(`${base}${next}`);
   return new URL(page.url()).pathname;
 }
 
