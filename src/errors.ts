@@ -27,9 +27,9 @@ export const ERROR_STATUS = {
   NOT_A_RECENT_HOLDER: 403,
   NOT_FOUND: 404,
   NO_CREDENTIAL_AVAILABLE: 404,
+  CREDENTIAL_NOT_FOUND: 404,
   /** A method the route will never take (the audit log is append-only). */
   METHOD_NOT_ALLOWED: 405,
-  CREDENTIAL_NOT_FOUND: 404,
   CONFLICT: 409,
   /** A second start while a credential-key rotation runs. */
   ROTATION_IN_PROGRESS: 409,
@@ -44,6 +44,8 @@ export const ERROR_STATUS = {
   UNDECRYPTABLE: 500,
   INTERNAL: 500,
   NOT_SUPPORTED: 501,
+  POOL_UNAVAILABLE: 503,
+  POOL_SYNC_PENDING: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

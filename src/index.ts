@@ -1,6 +1,7 @@
 /**
  * The arena-vault Worker: the HTTP app plus the Durable Object classes that
- * wrangler.toml binds (CredentialPool, KeyRotation).
+ * wrangler.toml binds (CredentialPool, KeyRotation), and the cron trigger's
+ * `scheduled` handler (the alert checks).
  */
 import { createApp } from './http/app.ts';
 import type { Env } from './env.ts';
@@ -23,6 +24,9 @@ import { authenticate } from './auth/middleware.ts';
 import { accessWall } from './auth/access.ts';
 import { healthRoutes } from './health/routes.ts';
 import { withCredentialPool } from './credentials/context.ts';
+import { alertRoutes } from './alerts/routes.ts';
+import { openAlertsBanner } from './alerts/banner.ts';
+import { scheduledAlertChecks } from './alerts/scheduled.ts';
 
 export { CredentialPool } from './pool/durable-object.ts';
 export { PoolEntrypoint } from './pool/entrypoint.ts';
@@ -44,12 +48,16 @@ export const app = createApp({
     poolCopyFollowsWrites(),
     // The lost-key banner, on every admin page, before any route renders.
     lostKeyBanner(),
+    // The open-alerts banner, on every admin page but the alerts page itself.
+    openAlertsBanner(),
   ],
-  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, queryDesignApi, queryDesignPages, arenaHealthRoutes, poolRoutes, rotationRoutes, apiDocsRoutes],
+  routes: [recoveryRoutes, uiRoutes, authRoutes, credentialRoutes, auditRoutes, queryDesignApi, queryDesignPages, arenaHealthRoutes, poolRoutes, rotationRoutes, alertRoutes, apiDocsRoutes],
   renderErrorPage,
   cspOverride: { path: API_DOCS_PATH, policy: API_DOCS_CSP },
 });
 
 export default {
   fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, env, ctx),
+  // The cron trigger (wrangler.toml [triggers]): the alert checks and the delivery outbox.
+  scheduled: (controller: ScheduledController, env: Env, ctx: ExecutionContext) => ctx.waitUntil(scheduledAlertChecks(env, controller.scheduledTime)),
 } satisfies ExportedHandler<Env>;

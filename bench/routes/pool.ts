@@ -8,8 +8,7 @@
 import { Hono } from 'hono';
 import type { Env } from '../../src/env.ts';
 import { pool } from '../../src/pool/client.ts';
-import { AcquireBody } from '../../src/pool/requests.ts';
-import { parseOrThrow } from '../../src/schema/validate.ts';
+import { AcquireBody, poolInput } from '../../src/pool/requests.ts';
 
 const HOLDER = 'bench';
 
@@ -17,7 +16,7 @@ export const poolBenchRoutes = new Hono<{ Bindings: Env }>();
 
 function setUp(c: { req: { query(k: string): string | undefined } }) {
   const n = Math.max(1, Math.min(1_000_000, Number(c.req.query('n') ?? 100) | 0));
-  const req = parseOrThrow(AcquireBody, { platform: c.req.query('platform') ?? 'serper', tier: c.req.query('tier') ?? 'medium', task_id: 'bench' });
+  const req = poolInput(AcquireBody, { platform: c.req.query('platform') ?? 'serper', tier: c.req.query('tier') ?? 'medium', task_id: 'bench' });
   return { n, req };
 }
 
@@ -27,7 +26,7 @@ poolBenchRoutes.get('/__bench/pool/cycle', async (c) => {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const lease = await p.acquire(req, HOLDER);
-    await p.release({ lease_id: lease.lease_id, units_used: 1 }, HOLDER);
+    await p.release({ ok: true, value: { lease_id: lease.lease_id, units_used: 1 } }, HOLDER);
   }
   return c.json({ elapsed_ms: performance.now() - t0 });
 });
@@ -40,7 +39,7 @@ poolBenchRoutes.get('/__bench/pool/acquire', async (c) => {
     const t = performance.now();
     const lease = await p.acquire(req, HOLDER);
     times.push(performance.now() - t);
-    await p.release({ lease_id: lease.lease_id }, HOLDER);
+    await p.release({ ok: true, value: { lease_id: lease.lease_id } }, HOLDER);
   }
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;

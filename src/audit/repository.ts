@@ -76,3 +76,20 @@ export function countAuditEventsQuery(db: Db, e: { action: string; at: number; d
     .from(auditEvents)
     .where(and(eq(auditEvents.action, e.action), eq(auditEvents.at, e.at), ...has));
 }
+
+/**
+ * The credential ids the pool deactivated after auth failures (its
+ * `credential.deactivate` events, actor `pool`), for the alert checks.
+ */
+export async function poolDeactivatedCredentialIds(db: Db): Promise<Set<number>> {
+  const rows = await db
+    .selectDistinct({ target: auditEvents.target })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, 'credential.deactivate'), eq(auditEvents.actor, 'pool')));
+  const out = new Set<number>();
+  for (const r of rows) {
+    const m = /^credential:(\d+)$/.exec(r.target ?? '');
+    if (m) out.add(Number(m[1]));
+  }
+  return out;
+}

@@ -15,7 +15,7 @@
  * One seam for the pool's hot path: an `ApiKey` on `/api/pool/*` is not looked
  * up in D1 here. It is kept in `c.var.poolApiKey`, `requireCollector` lets it
  * on, and the CredentialPool object decides it against its working copy with
- * the same rule (apiKeyPrincipal) and the same refusals (apiRefusal), so the
+ * the same rule (apiKeyPrincipal) and the same refusals (principal.ts apiRefusal), so the
  * answers are the ones every other route gives (see isPoolPath, pool/routes.ts).
  */
 import type { Context, MiddlewareHandler } from 'hono';

@@ -26,6 +26,9 @@ export const TABLE_OWNERS = {
   audit_events: 'src/audit/',
   recovery_actions: 'src/recovery/store.ts',
   pool_copy_version: 'src/pool/d1-source.ts',
+  alerts: 'src/alerts/store.ts',
+  alert_destinations: 'src/alerts/destination-store.ts',
+  alert_deliveries: 'src/alerts/outbox.ts',
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;

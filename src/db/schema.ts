@@ -3,6 +3,7 @@
  * are what D1 applies; this is what the code queries through).
  * Times are unix milliseconds.
  */
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const ms = (name: string) => integer(name, { mode: 'number' });
@@ -130,6 +131,54 @@ export const recoveryActions = sqliteTable('recovery_actions', {
   disabledArenas: text('disabled_arenas').notNull(),
   reenabledAt: ms('reenabled_at'),
 });
+
+/** Issue 23 (migration 0090): one row per alert episode; open while resolvedAt is null. */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    subject: text('subject').notNull(),
+    severity: text('severity', { enum: ['warning', 'critical'] }).notNull(),
+    summary: text('summary').notNull(),
+    openedAt: ms('opened_at').notNull(),
+    resolvedAt: ms('resolved_at'),
+    silencedUntil: ms('silenced_until'),
+  },
+  (t) => [uniqueIndex('alerts_one_open').on(t.kind, t.subject).where(sql`resolved_at IS NULL`), index('alerts_opened_at').on(t.openedAt)],
+);
+
+/** Where alerts go; the URL and signing secret are sealed (encryptedValue under keyId). */
+export const alertDestinations = sqliteTable('alert_destinations', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind', { enum: ['slack', 'json'] }).notNull(),
+  name: text('name').notNull(),
+  urlHost: text('url_host').notNull(),
+  encryptedValue: text('encrypted_value').notNull(),
+  keyId: text('key_id').notNull(),
+  createdAt: ms('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+});
+
+/** The delivery outbox and log. */
+export const alertDeliveries = sqliteTable(
+  'alert_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    destinationId: integer('destination_id').notNull(),
+    alertId: integer('alert_id'),
+    event: text('event', { enum: ['opened', 'resolved', 'test'] }).notNull(),
+    body: text('body').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: ms('created_at').notNull(),
+    nextAttemptAt: ms('next_attempt_at'),
+    lastAttemptAt: ms('last_attempt_at'),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+  },
+  (t) => [index('alert_deliveries_due').on(t.status, t.nextAttemptAt), index('alert_deliveries_created').on(t.createdAt)],
+);
 
 export type User = typeof users.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;

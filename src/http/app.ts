@@ -10,6 +10,7 @@ import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './types.ts';
 import { errorHandler, type ErrorPageRenderer } from './errors.ts';
 import { csrfProtection } from './csrf.ts';
+import { requestId } from './request-id.ts';
 import { bodyLimits } from './body-limit.ts';
 import { loadConfig } from '../config.ts';
 import { openDb } from '../db/client.ts';
@@ -41,6 +42,8 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.notFound((c) => {
     throw new VaultError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`);
   });
+  // First of all: every response, error and 404 included, carries the request's id.
+  app.use('*', requestId());
   const strictHeaders = secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],

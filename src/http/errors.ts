@@ -8,6 +8,8 @@ import { HTTPException } from 'hono/http-exception';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from './types.ts';
 import { isApiPath } from '../kernel/paths.ts';
+import { errorOrigin, logLine } from '../kernel/log.ts';
+import { REQUEST_ID_HEADER } from './request-id.ts';
 
 export function toVaultError(err: unknown): VaultError {
   if (err instanceof VaultError) return err;
@@ -29,10 +31,14 @@ export type ErrorPageRenderer = (c: Context<AppEnv>, err: VaultError) => Respons
 export function errorHandler(renderPage?: ErrorPageRenderer) {
   return (err: unknown, c: Context<AppEnv>): Response | Promise<Response> => {
     const e = toVaultError(err);
-    const line = { level: e.status >= 500 ? 'error' : 'warn', code: e.code, status: e.status, path: c.req.path, detail: e.logDetail };
-    console.log(JSON.stringify(line));
+    const id = c.var.requestId ?? null;
+    // A 500 names the error's class, its own code and where it was thrown; never its message (it may hold a value).
+    const origin = e.code === 'INTERNAL' ? errorOrigin(e.cause ?? err) : {};
+    logLine(e.status >= 500 ? 'error' : 'warn', { code: e.code, status: e.status, path: c.req.path, detail: e.logDetail, ...origin }, id);
+    if (id) c.header(REQUEST_ID_HEADER, id);
     if (e.retryAfter !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(e.retryAfter))));
     if (renderPage && !isApiPath(c.req.path)) return renderPage(c, e);
-    return c.json(e.toJSON(), e.status as 500);
+    const body = e.toJSON();
+    return c.json({ error: { ...body.error, request_id: id } }, e.status as 500);
   };
 }

@@ -25,5 +25,7 @@ export type AppEnv = {
     csrfToken: string;
     /** Warnings shown on every admin page (e.g. the lost-key banner). */
     banners: Banner[];
+    /** This request's id (http/request-id.ts): X-Request-Id, every log line, error.request_id. */
+    requestId: string;
   };
 };

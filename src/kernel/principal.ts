@@ -129,11 +129,6 @@ export function can(p: Principal | undefined, permission: Permission): boolean {
   return p?.permissions.has(permission) ?? false;
 }
 
-/** Shorthand for `can(p, 'admin')`, for pages that show admin-only parts. */
-export function isAdmin(p: Principal | undefined): boolean {
-  return can(p, 'admin');
-}
-
 const FORBIDDEN_MESSAGE: Record<Permission, string> = {
   user: 'You do not have permission to do this.',
   admin: 'You do not have permission to do this.',
@@ -144,14 +139,20 @@ const FORBIDDEN_MESSAGE: Record<Permission, string> = {
 
 /**
  * Why `p` may not do `permission` over the API (401 without a principal, 403
- * without the permission), or null when it may. The pool object asks this for
- * the keys it authenticates itself, so its refusals are these very errors.
+ * without the permission), or null when it may: the one refusal rule. The
+ * guards (http/guards.ts) and the pool object, for the keys it
+ * authenticates itself (pool/caller-auth.ts), both answer these very errors.
  */
 export function apiRefusal(p: Principal | undefined, permission: Permission): VaultError | null {
   if (!p) {
     return new VaultError('UNAUTHENTICATED', permission === 'pool' ? 'Authentication required: send Authorization: ApiKey <collector key>.' : 'Authentication required.');
   }
   return can(p, permission) ? null : new VaultError('FORBIDDEN', FORBIDDEN_MESSAGE[permission]);
+}
+
+/** Shorthand for `can(p, 'admin')`, for pages that show admin-only parts. */
+export function isAdmin(p: Principal | undefined): boolean {
+  return can(p, 'admin');
 }
 
 /** Who did it and from where, for the audit log: the one Actor (users, API keys, recovery, …). */

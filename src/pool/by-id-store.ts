@@ -21,20 +21,13 @@ export interface CooldownById {
   setAt: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS cooldowns_by_id (
-  credential_id INTEGER PRIMARY KEY, until INTEGER NOT NULL, reason TEXT NOT NULL, set_by TEXT NOT NULL, set_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS lease_ends (
-  credential_id INTEGER NOT NULL, holder TEXT NOT NULL, ended_at INTEGER NOT NULL, PRIMARY KEY (credential_id, holder));
-`;
-
 export class ByIdStore {
   readonly #sql: SqlStorage;
   #cooldowns: Map<number, CooldownById> | null = null;
 
+  /** `sql`: the object's storage, already migrated (object-schema.ts holds the tables' DDL). */
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    sql.exec(SCHEMA);
   }
 
   #all(): Map<number, CooldownById> {

@@ -6,35 +6,49 @@
  * is resolved in one place, lock-api.ts `poolStub` (tests use that raw stub).
  *
  * @example
- *   const lease = await pool(env).acquire(parseAcquire(body), principal.actor);
+ *   const lease = await pool(env).acquire(poolInput(AcquireBody, body), { apiKey });
  */
 import type { Env } from '../env.ts';
 import type { CredentialPoolNotifier } from '../credentials/store.ts';
 import { poolStub, type LockStatus, type PoolLockApi } from './lock-api.ts';
-import { reviveVaultError } from '../errors.ts';
+import { isVaultError, reviveVaultError } from '../errors.ts';
+import { errorName, log } from '../kernel/log.ts';
+import { poolUnavailable } from './copy-sync.ts';
 import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
 import type {
   CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
 } from './types.ts';
 import type {
-  AcquireRequest, CooldownRequest, CredentialMetadataRequest, ExpiresAtRequest, ReleaseRequest, RenewRequest, ReportErrorRequest, UpdateFieldsRequest,
+  AcquireRequest, CooldownRequest, CredentialMetadataRequest, ExpiresAtRequest, PoolInput, ReleaseRequest, RenewRequest, ReportErrorRequest,
+  UpdateFieldsRequest,
 } from './requests.ts';
 
+/**
+ * A pool error comes back as the VaultError it was; anything else (the object
+ * could not be reached, was reset, failed unexpectedly) is logged by name and
+ * answered as 503 POOL_UNAVAILABLE, never a 500 with the runtime's text.
+ */
 async function call<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    throw reviveVaultError(e);
+    const revived = reviveVaultError(e);
+    if (isVaultError(revived)) throw revived;
+    log.error('pool.call_failed', { code: errorName(e) });
+    throw poolUnavailable();
   }
 }
 
-/** `caller`: a holder name the Worker vouches for, or `{apiKey}` for the pool object to authenticate (PoolCaller). */
+/**
+ * `input`: the request parsed, or its problem (requests.ts poolInput); `caller`: a holder name the
+ * Worker vouches for, or `{apiKey}` for the pool object to judge, before the input (PoolCaller).
+ */
 export interface PoolClient extends PoolLockApi {
-  acquire(req: AcquireRequest, caller: PoolCaller): Promise<Lease>;
-  renew(req: RenewRequest, caller: PoolCaller): Promise<LeaseRenewal>;
-  release(req: ReleaseRequest, caller: PoolCaller): Promise<LeaseEnd>;
-  reportError(req: ReportErrorRequest, caller: PoolCaller): Promise<ErrorReportResult>;
-  /** Issue 21, by credential id (pool/by-id.ts). */
+  acquire(input: PoolInput<AcquireRequest>, caller: PoolCaller): Promise<Lease>;
+  renew(input: PoolInput<RenewRequest>, caller: PoolCaller): Promise<LeaseRenewal>;
+  release(input: PoolInput<ReleaseRequest>, caller: PoolCaller): Promise<LeaseEnd>;
+  reportError(input: PoolInput<ReportErrorRequest>, caller: PoolCaller): Promise<ErrorReportResult>;
+  /** Issue 21, by credential id (pool/by-id.ts); the caller is judged by the object before the request is served. */
   credentialMetadata(req: CredentialMetadataRequest, caller: PoolCaller): Promise<CredentialMetadataList>;
   credentialMetadataById(credentialId: number, caller: PoolCaller): Promise<CredentialMetadata>;
   setCooldown(credentialId: number, req: CooldownRequest, caller: PoolCaller): Promise<CooldownResult>;
@@ -43,8 +57,11 @@ export interface PoolClient extends PoolLockApi {
   updateFields(req: UpdateFieldsRequest, caller: PoolCaller): Promise<FieldsUpdated>;
   /** The holder name of an authenticated caller, or the 401/403 the pool answers it. */
   authenticate(caller: PoolCaller): Promise<string>;
-  /** Brings the pool's working copy up to D1 if D1 changed since it was read (pool/follow-writes.ts). */
-  syncIfBehind(): Promise<boolean>;
+  /**
+   * A write was committed in D1: the pool's working copy catches up before this answers
+   * (pool/follow-writes.ts). True when it re-read; POOL_UNAVAILABLE when it could not confirm.
+   */
+  syncAfterWrite(): Promise<boolean>;
   resetErrors(credentialId: number): Promise<void>;
   snapshot(): Promise<PoolSnapshot>;
 }
@@ -67,7 +84,7 @@ export function pool(env: Pick<Env, 'POOL'>): PoolClient {
     setExpiresAt: (id, req, caller) => call(s.setExpiresAt(id, req, caller)),
     updateFields: (req, caller) => call(s.updateFields(req, caller)),
     authenticate: (caller) => call(s.authenticate(caller)),
-    syncIfBehind: () => call(s.syncIfBehind()),
+    syncAfterWrite: () => call(s.syncAfterWrite()),
     resetErrors: (id) => call(s.resetErrors(id)),
     snapshot: () => call(s.snapshot()) as Promise<PoolSnapshot>,
   };

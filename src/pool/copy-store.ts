@@ -90,24 +90,6 @@ export interface Outbox {
   apiKeys: ApiKeyUsage[];
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS copy_credentials (
-  id INTEGER PRIMARY KEY, platform TEXT NOT NULL, tier TEXT NOT NULL, encrypted_value TEXT NOT NULL, key_id TEXT NOT NULL,
-  is_active INTEGER NOT NULL, daily_quota INTEGER, monthly_quota INTEGER, max_leases INTEGER, last_used_at INTEGER, sharing TEXT NOT NULL DEFAULT 'allowed');
-CREATE INDEX IF NOT EXISTS copy_credentials_platform_tier ON copy_credentials (platform, tier, id);
-CREATE TABLE IF NOT EXISTS copy_credentials_next (
-  id INTEGER PRIMARY KEY, platform TEXT NOT NULL, tier TEXT NOT NULL, encrypted_value TEXT NOT NULL, key_id TEXT NOT NULL,
-  is_active INTEGER NOT NULL, daily_quota INTEGER, monthly_quota INTEGER, max_leases INTEGER, last_used_at INTEGER, sharing TEXT NOT NULL DEFAULT 'allowed');
-CREATE TABLE IF NOT EXISTS copy_api_keys (
-  key_prefix TEXT PRIMARY KEY, id INTEGER NOT NULL, key_hash TEXT NOT NULL, scope TEXT NOT NULL, user_id INTEGER,
-  revoked_at INTEGER, expires_at INTEGER, owner_role TEXT, owner_active INTEGER);
-CREATE TABLE IF NOT EXISTS copy_meta (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, synced_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox_credentials (id INTEGER PRIMARY KEY, used_at INTEGER, errors INTEGER NOT NULL, error_at INTEGER);
-CREATE TABLE IF NOT EXISTS outbox_api_keys (id INTEGER PRIMARY KEY, used_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox_inflight_credentials (id INTEGER PRIMARY KEY, used_at INTEGER, errors INTEGER NOT NULL, error_at INTEGER);
-CREATE TABLE IF NOT EXISTS outbox_inflight_api_keys (id INTEGER PRIMARY KEY, used_at INTEGER NOT NULL);
-`;
-
 /** Adds usage rows of `from` into `to` (later times win, error counts add up). */
 const MERGE_CREDENTIALS = (from: string, to: string) => `
 INSERT INTO ${to} (id, used_at, errors, error_at) SELECT id, used_at, errors, error_at FROM ${from} WHERE true
@@ -245,13 +227,7 @@ export class CopyStore {
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
-    this.#sql = storage.sql;
-    this.#sql.exec(SCHEMA);
-    // A copy written before lease modes (issue 21): every row allows sharing, as D1's default (the next sync says otherwise).
-    for (const table of ['copy_credentials', 'copy_credentials_next']) {
-      const columns = this.#sql.exec(`SELECT name FROM pragma_table_info('${table}')`).toArray().map((r) => r.name);
-      if (!columns.includes('sharing')) this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN sharing TEXT NOT NULL DEFAULT '${DEFAULT_SHARING}'`);
-    }
+    this.#sql = storage.sql; // already migrated: the tables' DDL is in object-schema.ts
     // A flush that never came back (the object died on the way): its usage goes out again with the next one.
     this.#returnInflight();
   }

@@ -1,7 +1,7 @@
 /**
  * PoolEntrypoint: the pool for collector Workers on a service binding
  * (`[[services]] binding = "VAULT_POOL", service = "arena-vault", entrypoint = "PoolEntrypoint"`).
- * Same inputs, checks and errors as the REST routes; the service binding
+ * Same inputs (parsed by requests.ts poolInput), checks and errors as the REST routes; the service binding
  * itself is the credential, so every lease it takes is held by
  * `service_binding` (a lease taken here is renewed and released here).
  * Errors arrive as Errors carrying `code`, `status`, `details` and
@@ -20,7 +20,8 @@ import type {
   LeaseRenewal, PoolService,
 } from './types.ts';
 import {
-  AcquireBody, CooldownBody, CredentialIdInput, CredentialMetadataQuery, ExpiresAtBody, ReleaseBody, RenewBody, ReportErrorBody, UpdateFieldsBody,
+  AcquireBody, CooldownBody, CredentialIdInput, CredentialMetadataQuery, ExpiresAtBody, poolInput, ReleaseBody, RenewBody, ReportErrorBody,
+  UpdateFieldsBody,
 } from './requests.ts';
 import { parseOrThrow } from '../schema/validate.ts';
 
@@ -29,22 +30,22 @@ export const SERVICE_BINDING_HOLDER = 'service_binding';
 /** Its types, for collectors: `PoolService` in ./types.ts. */
 export class PoolEntrypoint extends WorkerEntrypoint<Env> implements PoolService {
   async acquire(input: AcquireInput): Promise<Lease> {
-    return pool(this.env).acquire(parseOrThrow(AcquireBody, input), SERVICE_BINDING_HOLDER);
+    return pool(this.env).acquire(poolInput(AcquireBody, input), SERVICE_BINDING_HOLDER);
   }
 
   async renew(lease_id: string, opts: { ttl_seconds?: number } = {}): Promise<LeaseRenewal> {
-    return pool(this.env).renew(parseOrThrow(RenewBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+    return pool(this.env).renew(poolInput(RenewBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 
   async release(lease_id: string, opts: { units_used?: number } = {}): Promise<LeaseEnd> {
-    return pool(this.env).release(parseOrThrow(ReleaseBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+    return pool(this.env).release(poolInput(ReleaseBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 
   async report_error(
     lease_id: string,
     opts: { kind: string; retry_after?: number; units_used?: number },
   ): Promise<ErrorReportResult> {
-    return pool(this.env).reportError(parseOrThrow(ReportErrorBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+    return pool(this.env).reportError(poolInput(ReportErrorBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 
   // Issue 21, by credential id (pool/by-id.ts).

@@ -17,6 +17,7 @@
  * Leases too, indexed by id and by credential in memory; SQLite keeps only
  * the expiry index the sweep uses (the per-credential one is dropped: no
  * statement reads by credential, and each lease write would pay for it).
+ * The tables are created by pool/object-schema.ts (versioned).
  */
 import type { CredentialPoolState, LeaseMode } from './lease-rules.ts';
 
@@ -45,20 +46,6 @@ export interface LeaseCount {
   earliestExclusiveExpiry: number | null;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS pool_lock (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, since INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS leases (
-  lease_id TEXT PRIMARY KEY, credential_id INTEGER NOT NULL, platform TEXT NOT NULL, tier TEXT NOT NULL,
-  task_id TEXT NOT NULL, holder TEXT NOT NULL, acquired_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-  day_period TEXT NOT NULL, month_period TEXT NOT NULL, mode TEXT NOT NULL DEFAULT 'exclusive');
-DROP INDEX IF EXISTS leases_credential;
-CREATE INDEX IF NOT EXISTS leases_expiry ON leases (expires_at);
-CREATE TABLE IF NOT EXISTS credential_state (
-  credential_id INTEGER PRIMARY KEY, last_leased_at INTEGER, cooldown_until INTEGER,
-  consecutive_errors INTEGER NOT NULL DEFAULT 0, consecutive_auth_failures INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS usage (credential_id INTEGER NOT NULL, period TEXT NOT NULL, units INTEGER NOT NULL, PRIMARY KEY (credential_id, period));
-`;
-
 type Row = Record<string, SqlStorageValue>;
 
 function toLease(r: Row): LeaseRecord {
@@ -86,12 +73,9 @@ export class PoolStore {
   /** period → credential id → units, for the periods read so far. */
   readonly #usage = new Map<string, Map<number, number>>();
 
+  /** `sql`: the object's storage, already migrated (object-schema.ts holds the tables' DDL). */
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    sql.exec(SCHEMA);
-    // Storage written before lease modes (issue 21): its leases are exclusive.
-    const columns = sql.exec("SELECT name FROM pragma_table_info('leases')").toArray().map((r) => r.name);
-    if (!columns.includes('mode')) sql.exec("ALTER TABLE leases ADD COLUMN mode TEXT NOT NULL DEFAULT 'exclusive'");
   }
 
   // --- the collection lock -------------------------------------------------
@@ -192,11 +176,16 @@ export class PoolStore {
     if (l) this.#forget(l);
   }
 
+  /** The lease if `holder` holds it (whether or not its TTL has passed); null when there is none. */
+  heldLease(leaseId: string, holder: string): LeaseRecord | null {
+    const l = this.#leases().byId.get(leaseId);
+    return l && l.holder === holder ? l : null;
+  }
+
   /** Deletes the lease if `holder` holds it (whether or not its TTL has passed) and answers it; null when there is none. */
   takeLease(leaseId: string, holder: string): LeaseRecord | null {
-    const l = this.#leases().byId.get(leaseId);
-    if (!l || l.holder !== holder) return null;
-    this.deleteLease(leaseId);
+    const l = this.heldLease(leaseId, holder);
+    if (l) this.deleteLease(leaseId);
     return l;
   }
 

@@ -1,16 +1,21 @@
 /**
  * The pool's requests (acquire, renew, release, report-error, and issue 21's
  * operations by credential id: metadata, cooldown, expiry, update-fields) and
- * its answers, as schemas: the REST routes validate with them at the edge, the
- * RPC entrypoint with `parseOrThrow`, so both accept exactly the same inputs,
- * and the OpenAPI document shows them. Unknown keys are refused (a typo such
+ * its answers, as schemas: the REST routes and the RPC entrypoint both parse
+ * the lease requests with `poolInput`, so both accept exactly the same inputs
+ * and hand the pool object the same PoolInput; the operations by id are
+ * validated at the edge (REST) or with `parseOrThrow` (RPC). The OpenAPI
+ * document shows them. Unknown keys are refused (a typo such
  * as `ttl_second` is a 422, not a silently ignored setting).
  *
  * @example
- *   poolRoutes.post('/api/pool/acquire', json(AcquireBody), (c) => pool.acquire(c.req.valid('json')));
+ *   pool(env).acquire(poolInput(AcquireBody, body), { apiKey });
  */
 import * as v from 'valibot';
 import { PLATFORMS, PLATFORM_IDS, TIERS, type PlatformId } from '../arenas/registry.ts';
+import { parseWith } from '../schema/validate.ts';
+import { validationError } from '../schema/problems.ts';
+import { VaultError } from '../errors.ts';
 import { intRange, isoTime, IsoTimestamp, singleLine, strict } from '../schema/types.ts';
 import { ERROR_KINDS, LEASE_MODES, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECONDS, MIN_LEASE_TTL_SECONDS } from './lease-rules.ts';
 import type {
@@ -71,6 +76,39 @@ export const ReportErrorBody = strict({
   units_used: Units,
 });
 
+/**
+ * A request as it reaches the pool object: parsed, or the problem that
+ * refused it (400 INVALID_JSON, 422 VALIDATION_FAILED). The object judges the
+ * caller's key FIRST and only then throws the problem, so an unknown key gets
+ * its 401 in the same one call (pool/routes.ts, pool/entrypoint.ts).
+ * Plain data: it crosses the RPC boundary.
+ */
+export type PoolInput<T> = { ok: true; value: T } | { ok: false; problem: InputProblem };
+
+export interface InputProblem {
+  code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** `raw` parsed with one of the schemas above (a VaultError that says the body is no JSON object becomes its problem). */
+export function poolInput<S extends v.GenericSchema>(schema: S, raw: unknown): PoolInput<v.InferOutput<S>> {
+  const r = parseWith(schema, raw);
+  if (r.ok) return { ok: true, value: r.value };
+  return problemOf(validationError(r.problems));
+}
+
+/** A refusal of the body itself (INVALID_JSON), as a PoolInput. */
+export function problemOf(e: VaultError): { ok: false; problem: InputProblem } {
+  if (e.code !== 'INVALID_JSON' && e.code !== 'VALIDATION_FAILED') throw e;
+  return { ok: false, problem: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+}
+
+/** The parsed request, or its problem thrown as the VaultError it was. */
+export function inputOrThrow<T>(input: PoolInput<T>): T {
+  if (input.ok) return input.value;
+  throw new VaultError(input.problem.code, input.problem.message, { details: input.problem.details });
+}
 /** `GET /api/pool/credentials?platform=&tier=`: both required. */
 export const CredentialMetadataQuery = v.pipe(strict({ platform: Platform, tier: v.picklist(TIERS) }), tierOfPlatform());
 

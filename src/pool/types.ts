@@ -129,6 +129,7 @@ export type PoolErrorCode =
   | 'VALIDATION_FAILED'
   | 'INVALID_JSON'
   | 'CONFIG_INVALID'
+  | 'POOL_UNAVAILABLE'
   | 'INTERNAL';
 
 /**
@@ -141,6 +142,6 @@ export interface PoolError extends Error {
   status: number;
   /** The REST error object's other members, e.g. `reason`, `retry_at` for NO_CREDENTIAL_AVAILABLE. */
   details?: { reason?: NoCredentialReason; field?: string; [k: string]: unknown };
-  /** Seconds to wait before trying again (404 when known, 423 always). */
+  /** Seconds to wait before trying again (404 when known, 423 and 503 always). */
   retryAfter?: number;
 }

@@ -37,6 +37,7 @@ import {
 } from './state-machine.ts';
 import { safeErrorMessage, toRotationStatus, type RotationStatus } from './status.ts';
 import { rotationFaultHook, SimulatedCrash } from './faults.ts';
+import { log } from '../kernel/log.ts';
 
 const ROTATION_OBJECT_NAME = 'credential-key';
 /** The pool lock holder name; the same for every run, so a replayed lock is idempotent. */
@@ -211,7 +212,7 @@ export class KeyRotation extends DurableObject<Env> {
       return stepFailed({ ...state, attempts: state.options.maxAttempts - 1 }, now, 'the collection lock is held by another holder');
     }
     const message = safeErrorMessage(err);
-    console.log(JSON.stringify({ level: 'warn', event: 'rotation.step_failed', run_id: state.runId, phase: state.phase, attempt: state.attempts + 1, error: message }));
+    log.warn('rotation.step_failed', { run_id: state.runId, phase: state.phase, attempt: state.attempts + 1, error: message });
     return stepFailed(state, now, message);
   }
 

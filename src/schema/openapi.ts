@@ -58,9 +58,10 @@ const ERROR_BODY = {
   properties: {
     error: {
       type: 'object',
-      required: ['code', 'message'],
+      required: ['code', 'message', 'request_id'],
       properties: {
         code: { type: 'string' },
+        request_id: { type: 'string', description: 'The request\'s id, as in its X-Request-Id header and every log line of the request.' },
         message: { type: 'string', description: 'Safe to show; never contains a secret or an input value.' },
         fields: {
           type: 'array',
@@ -111,9 +112,11 @@ export function apiRouteFacts(app: { routes: RouterRoute[] }): RouteFacts[] {
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The error codes a route may answer, with their statuses. */
-function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
+export function errorCodesOf(f: RouteFacts): Map<number, Set<ErrorCode>> {
   const codes: ErrorCode[] = ['INTERNAL'];
   if (f.permission) codes.push('UNAUTHENTICATED', 'FORBIDDEN');
+  // A state-changing request by an admin that the credential pool could not confirm (pool/follow-writes.ts).
+  if (f.permission && f.permission !== 'pool' && !/^(GET|HEAD|OPTIONS)$/i.test(f.method)) codes.push('POOL_SYNC_PENDING');
   // Every request that may carry a body passes the one body limit first
   // (http/body-limit.ts, mounted before every route but health's GETs), read or not.
   if (BODY_METHODS.has(f.method)) codes.push('PAYLOAD_TOO_LARGE');

@@ -112,7 +112,7 @@ export function parseOrThrow<S extends AnySchema>(schema: S, input: unknown): v.
 }
 
 /** The request body as JSON: 400 `INVALID_JSON` when it cannot be read as a JSON object. */
-async function readJsonBody(c: Context, emptyIsObject = false): Promise<Record<string, unknown>> {
+export async function readJsonBody(c: Context, emptyIsObject = false): Promise<Record<string, unknown>> {
   const text = await c.req.text();
   if (emptyIsObject && text.trim() === '') return {};
   let body: unknown;

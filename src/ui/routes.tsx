@@ -24,8 +24,13 @@ export function renderErrorPage(c: Context<AppEnv>, e: VaultError): Response | P
     c,
     'Error',
     <div class="card">
-      <h1>{e.status === 404 ? 'Not found' : e.status === 403 ? 'Not allowed' : 'Something went wrong'}</h1>
+      <h1>{e.code === 'POOL_SYNC_PENDING' ? 'Saved, not yet in force' : e.status === 404 ? 'Not found' : e.status === 403 ? 'Not allowed' : 'Something went wrong'}</h1>
       <p>{e.message}</p>
+      {c.var.requestId && (
+        <p class="hint">
+          Request id (for the logs): <code>{c.var.requestId}</code>
+        </p>
+      )}
       <p>
         <a href="/admin/credentials">Back to the vault</a>
       </p>

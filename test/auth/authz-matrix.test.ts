@@ -155,6 +155,14 @@ const ROUTES: Record<string, Policy> = {
   'POST /api/admin/rotations/credential-key': 'admin_api',
   'GET /api/admin/rotations/credential-key': 'admin_api',
   'POST /api/admin/rotations/credential-key/abort': 'admin_api',
+  'GET /api/alerts': 'admin_api',
+  'POST /api/alerts/check': 'admin_api',
+  'GET /api/alerts/destinations': 'admin_api',
+  'POST /api/alerts/destinations': 'admin_api',
+  'DELETE /api/alerts/destinations/:id': 'admin_api',
+  'POST /api/alerts/destinations/:id/test': 'admin_api',
+  'GET /api/alerts/deliveries': 'admin_api',
+  'POST /api/alerts/:id/silence': 'admin_api',
 
   'POST /api/pool/acquire': 'pool_api',
   'POST /api/pool/renew': 'pool_api',
@@ -198,6 +206,12 @@ const ROUTES: Record<string, Policy> = {
   'GET /admin/rotation': 'admin_page',
   'POST /admin/rotation/start': 'admin_page',
   'POST /admin/rotation/abort': 'admin_page',
+  'GET /admin/alerts': 'admin_page',
+  'POST /admin/alerts/check': 'admin_page',
+  'POST /admin/alerts/:id/silence': 'admin_page',
+  'POST /admin/alerts/destinations': 'admin_page',
+  'POST /admin/alerts/destinations/:id/test': 'admin_page',
+  'POST /admin/alerts/destinations/:id/delete': 'admin_page',
 };
 
 /** The routes the router really holds (middleware, registered as ALL, left out). */

@@ -51,8 +51,12 @@ describe('POST /api/auth/login', () => {
     const unknown = await loginApi('nobody-here@example.test', 'canary-wrong-password-2');
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
-    const a = await wrong.json();
-    const b = await unknown.json();
+    // Each body names its own request (error.request_id); apart from that they are the same.
+    const a = (await wrong.json()) as { error: Record<string, unknown> };
+    const b = (await unknown.json()) as { error: Record<string, unknown> };
+    expect(a.error.request_id).toBe(wrong.headers.get('X-Request-Id'));
+    delete a.error.request_id;
+    delete b.error.request_id;
     expect(a).toEqual(b);
     expect(a).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'Incorrect email or password.' } });
     const { results } = await env.DB.prepare("SELECT target, detail FROM audit_events WHERE action = 'auth.login_failed' AND target IN (?, ?)")

@@ -39,6 +39,7 @@ import { userFlows } from './flows/users.ts';
 import { rotationFlows, seedCredentials, SEEDED_ROWS } from './flows/rotation.ts';
 import { prepareLostKey, recoveryFlows } from './flows/recovery.ts';
 import { apiDocsFlows } from './flows/api-docs.ts';
+import { alertFlows } from './flows/alerts.ts';
 import { OIDC_BUTTON, ssoFlows } from './flows/sso.ts';
 import { makeSecondAdmin, passkeyFlows, strongPolicyFlows } from './flows/passkeys.ts';
 import { LocalIdp } from '../support/oidc-idp.ts';
@@ -147,6 +148,7 @@ flowTest('A: keyboard', () => keyboardFlow(s));
 flowTest('A: query designs', () => queryDesignFlows(s));
 flowTest('A: users and API keys', () => userFlows(s));
 flowTest('A: passkeys and recovery codes', () => passkeyFlows(s));
+flowTest('A: alerts', () => alertFlows(s));
 flowTest('A: account page and audit log', async () => {
   await runner.step('account page and audit log render cleanly', async () => {
     await s.page.goto(s.url('/account/password'));

@@ -215,16 +215,24 @@ describe('a sync after a write that fails', () => {
     vi.restoreAllMocks();
   });
 
-  it('still answers the write, and logs the failure by code, never by its message', async () => {
+  it('answers the write with POOL_SYNC_PENDING (it is saved), and logs the failure by code, never by its message', async () => {
     await acquire(); // the copy is read
     await env.DB.prepare('DELETE FROM pool_copy_version').run(); // the version check now throws
     const logged: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logged.push(a.map(String).join(' ')));
-    const id = await createCredential('CANARY-syncfail-01');
-    expect(id).toBeTypeOf('number');
+    for (const m of ['log', 'info', 'warn', 'error'] as const) {
+      vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void logged.push(a.map(String).join(' ')));
+    }
+    const r = await callJson('POST', '/api/credentials', admin.headers, {
+      platform: 'serper', tier: 'medium', credential_name: 'sync fails', fields: { api_key: 'CANARY-syncfail-01' },
+    });
+    expect(r.status).toBe(503);
+    expect(r.body.error.code).toBe('POOL_SYNC_PENDING');
+    const saved = await env.DB.prepare("SELECT COUNT(*) AS n FROM api_credentials WHERE credential_name = 'sync fails'").first<{ n: number }>();
+    expect(saved!.n).toBe(1);
     const line = logged.find((l) => l.includes('pool.sync_after_write_failed'));
     expect(line).toBeDefined();
-    expect(JSON.parse(line!)).toEqual({ level: 'warn', event: 'pool.sync_after_write_failed', path: '/api/credentials', code: 'Error' });
+    expect(JSON.parse(line!)).toEqual({ level: 'warn', request_id: expect.stringMatching(/^[0-9a-f-]{36}$/), event: 'pool.sync_after_write_failed', path: '/api/credentials', code: 'POOL_UNAVAILABLE' });
     expect(logged.join('\n')).not.toContain('pool_copy_version');
+    expect(logged.join('\n')).not.toContain('CANARY-syncfail-01');
   });
 });

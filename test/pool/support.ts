@@ -70,7 +70,7 @@ export async function flushPoolUsage(): Promise<void> {
 /** Brings the pool's working copy up to D1 (what every admin write request does before it answers). */
 export async function syncPool(): Promise<void> {
   const { pool } = await import('../../src/pool/client.ts');
-  await pool(env).syncIfBehind();
+  await pool(env).syncAfterWrite();
 }
 
 export function post(path: string, headers: Record<string, string>, json: unknown): Promise<Response> {
@@ -93,6 +93,7 @@ export async function resetPool(): Promise<void> {
     state.storage.sql.exec('DELETE FROM leases; DELETE FROM credential_state; DELETE FROM usage; DELETE FROM pool_lock;');
     // The copy is read again in full on the next call.
     state.storage.sql.exec('DELETE FROM copy_credentials; DELETE FROM copy_api_keys; DELETE FROM copy_meta; DELETE FROM outbox_credentials; DELETE FROM outbox_api_keys;');
+    state.storage.sql.exec('DELETE FROM copy_sync_state;');
   });
   await evictDurableObject(poolStub(env));
 }

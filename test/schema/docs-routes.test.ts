@@ -5,6 +5,7 @@
  */
 import { SELF } from 'cloudflare:test';
 import { expect, it } from 'vitest';
+import alerts from '../../docs/api/alerts.md?raw';
 import auth from '../../docs/api/auth.md?raw';
 import credentials from '../../docs/api/credentials.md?raw';
 import health from '../../docs/api/health.md?raw';
@@ -16,6 +17,7 @@ import overview from '../../docs/api.md?raw';
 
 const DOCS: Record<string, string> = {
   'docs/api.md': overview,
+  'docs/api/alerts.md': alerts,
   'docs/api/auth.md': auth,
   'docs/api/credentials.md': credentials,
   'docs/api/health.md': health,

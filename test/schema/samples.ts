@@ -1,4 +1,5 @@
 /** Every contract sample (test/schema/openapi.test.ts); each domain adds its own file under samples/. */
+import { alertsSample } from './samples/alerts.ts';
 import { auditSample } from './samples/audit.ts';
 import { authSample } from './samples/auth.ts';
 import { passkeysSample } from './samples/passkeys.ts';
@@ -12,4 +13,4 @@ export type { Recorded } from './samples/record.ts';
 
 // Recovery purges the lost-key rows it seeds before rotation runs (a row under
 // another key would make the rotation sample start a real run).
-export const SAMPLES = [poolSample, credentialsSample, auditSample, authSample, passkeysSample, arenasSample, recoverySample, healthSample, rotationSample];
+export const SAMPLES = [poolSample, credentialsSample, auditSample, authSample, passkeysSample, arenasSample, recoverySample, healthSample, rotationSample, alertsSample];

@@ -1,0 +1,23 @@
+/**
+ * The cron trigger's work (wrangler.toml `[triggers] crons`, every 5
+ * minutes): run the alert checks, then drain the outbox (every due retry,
+ * then the quick retries of what this run queued). Each run gets its own id,
+ * written in its log lines as `request_id` like a request's.
+ */
+import type { Env } from '../env.ts';
+import { loadConfig } from '../config.ts';
+import { errorOrigin, logLine } from '../kernel/log.ts';
+import { runCheck } from './check.ts';
+import { drainWithRetries, type Fetcher } from './delivery.ts';
+
+export async function scheduledAlertChecks(env: Env, scheduledTime: number, fetcher: Fetcher = (r) => fetch(r)): Promise<void> {
+  const runId = `cron-${crypto.randomUUID()}`;
+  try {
+    const ring = (await loadConfig(env)).credentialKeys;
+    const run = await runCheck(env, ring, Math.max(scheduledTime, Date.now()));
+    logLine('info', { event: 'alerts.check', opened: run.opened.length, resolved: run.resolved.length, queued: run.queued.length }, runId);
+    await drainWithRetries(env.DB, ring, fetcher, { requestId: runId });
+  } catch (e) {
+    logLine('error', { event: 'alerts.check_failed', ...errorOrigin(e) }, runId);
+  }
+}
