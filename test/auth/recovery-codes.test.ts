@@ -54,7 +54,7 @@ describe('recovery codes', () => {
     ];
     await env.DB.prepare('UPDATE users SET is_active = 0 WHERE id = ?').bind(b.u.id).run();
     refusals.push(await call('POST', '/api/auth/recovery/login', { json: { email: b.u.email, code: b.codes[1] } }));
-    for (const r of refusals) expect(r.body.error).toEqual({ code: 'UNAUTHENTICATED', message: 'Incorrect email or recovery code.' });
+    for (const r of refusals) expect(r.body.error).toMatchObject({ code: 'UNAUTHENTICATED', message: 'Incorrect email or recovery code.' });
     // The deactivated user's code was not used up by the refusal.
     expect((await env.DB.prepare('SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NOT NULL').bind(b.u.id).first<{ n: number }>())!.n).toBe(0);
   });
