@@ -9,22 +9,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { API_DOCS_ASSET_HEADERS, API_DOCS_ASSET_PATH, API_DOCS_FILES, type ApiDocsFile } from '../src/docs/assets.ts';
+import { API_DOCS_ASSET_HEADERS, STATIC_ASSET_GROUPS } from '../src/docs/assets.ts';
 
 export async function staticAsset(request: Request, assetsDir: string): Promise<Response | null> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return null;
   const { pathname } = new URL(request.url);
-  const prefix = `${API_DOCS_ASSET_PATH}/`;
-  if (!pathname.startsWith(prefix)) return null;
-  const name = pathname.slice(prefix.length);
-  if (!Object.hasOwn(API_DOCS_FILES, name)) return null;
+  const group = STATIC_ASSET_GROUPS.find((g) => pathname.startsWith(`${g.path}/`));
+  if (!group) return null;
+  const name = pathname.slice(group.path.length + 1);
+  if (!Object.hasOwn(group.files, name)) return null;
   let body: Uint8Array<ArrayBuffer>;
   try {
-    body = new Uint8Array(await readFile(join(assetsDir, API_DOCS_ASSET_PATH, name)));
+    body = new Uint8Array(await readFile(join(assetsDir, group.path, name)));
   } catch (e) {
     if ((e as { code?: string })?.code === 'ENOENT') return null; // not built: the Worker answers 404
     throw e;
   }
-  const headers = { 'content-type': API_DOCS_FILES[name as ApiDocsFile].type, 'content-length': String(body.byteLength), ...API_DOCS_ASSET_HEADERS };
+  const headers = { 'content-type': group.files[name]!.type, 'content-length': String(body.byteLength), ...API_DOCS_ASSET_HEADERS };
   return new Response(request.method === 'HEAD' ? null : body, { headers });
 }

@@ -18,6 +18,8 @@ export const BINDINGS = [
   'ACCESS_TOKEN_EXPIRE_MINUTES',
   'PROVIDER_CHECK_ORIGIN',
   'DAILY_PROVIDER_CHECKS',
+  'ADMIN_SIGN_IN',
+  'PUBLIC_URL',
   ...SSO_BINDINGS,
 ] as const;
 export type BindingName = (typeof BINDINGS)[number];
@@ -27,11 +29,19 @@ export interface Config {
   credentialKeys: CredentialKeyRing;
   signingKeys: SigningKeyRing;
   accessTokenMinutes: number;
+  /** ADMIN_SIGN_IN: `strong` makes an admin's password-only session an enrollment session (kernel/principal.ts). */
+  adminSignIn: AdminSignIn;
+  /** PUBLIC_URL's origin (scheme, host, port), when set: the WebAuthn origin and RP ID come from it. */
+  publicOrigin: string | null;
+
   /** OpenID Connect sign-in, or null when OIDC_ISSUER is not set (kernel/sso-config.ts). */
   oidc: OidcConfig | null;
   /** Cloudflare Access, or null when ACCESS_TEAM_DOMAIN and ACCESS_AUD are not set. */
   access: AccessConfig | null;
 }
+
+export const ADMIN_SIGN_IN_VALUES = ['password', 'strong'] as const;
+export type AdminSignIn = (typeof ADMIN_SIGN_IN_VALUES)[number];
 
 interface BindingProblem {
   binding: BindingName;
@@ -129,6 +139,22 @@ export async function parseConfig(raw: RawBindings): Promise<{ config?: Config; 
     } else accessTokenMinutes = n;
   }
 
+  const varFix = 'Set it in wrangler.toml [vars] (locally: in .dev.vars).';
+  let adminSignIn: AdminSignIn = 'password';
+  const policy = raw.ADMIN_SIGN_IN?.trim();
+  if (policy) {
+    if ((ADMIN_SIGN_IN_VALUES as readonly string[]).includes(policy)) adminSignIn = policy as AdminSignIn;
+    else problems.push({ binding: 'ADMIN_SIGN_IN', problem: 'ADMIN_SIGN_IN must be password or strong', fix: varFix });
+  }
+
+  let publicOrigin: string | null = null;
+  const publicUrl = raw.PUBLIC_URL?.trim();
+  if (publicUrl) {
+    const origin = URL.canParse(publicUrl) ? new URL(publicUrl) : null;
+    if (origin && (origin.protocol === 'https:' || origin.protocol === 'http:')) publicOrigin = origin.origin;
+    else problems.push({ binding: 'PUBLIC_URL', problem: 'PUBLIC_URL must be an absolute http(s) URL such as https://vault.example.org', fix: varFix });
+  }
+
   const sso = parseSsoConfig(raw, add);
 
   if (problems.length) return { problems };
@@ -138,6 +164,8 @@ export async function parseConfig(raw: RawBindings): Promise<{ config?: Config; 
       credentialKeys: await CredentialKeyRing.fromKeys(credKey, credPrev),
       signingKeys: new SigningKeyRing(secretKey, secretPrev),
       accessTokenMinutes,
+      adminSignIn,
+      publicOrigin,
       oidc: sso.oidc,
       access: sso.access,
     },

@@ -25,6 +25,10 @@ export interface Env extends Pick<WranglerBindings, 'DB' | 'POOL' | 'ROTATION'> 
   PROVIDER_CHECK_ORIGIN?: string;
   /** "true": the cron's `runDailyChecks` checks every active credential with its provider once a day. */
   DAILY_PROVIDER_CHECKS?: string;
+  /** `password` (default) or `strong`: under strong an admin needs a passkey, recovery code or SSO sign-in for admin work. */
+  ADMIN_SIGN_IN?: string;
+  /** The origin users reach (e.g. https://vault.example.org): the WebAuthn origin and RP ID; default the request's origin. */
+  PUBLIC_URL?: string;
   /** OpenID Connect issuer (https; http only on loopback); set to enable single sign-on. */
   OIDC_ISSUER?: string;
   OIDC_CLIENT_ID?: string;

@@ -20,7 +20,8 @@ import { changeOwnPassword } from './own-password.ts';
 import { PASSWORD_MIN_LENGTH } from './user-rules.ts';
 
 export const accountPage = new Hono<AppEnv>();
-accountPage.use('/account/*', requireUser());
+// Only the password page: /account/passkeys has its own guard (an enrollment session may see it).
+accountPage.use('/account/password', requireUser());
 
 const PATH = '/account/password';
 

@@ -2,7 +2,10 @@
  * The browser login: `GET /login` shows the form, `POST /login` (fields
  * `email`, `password`, `csrf_token`, optional `next`) sets the session cookie
  * and redirects to `next` (a local path only) or /admin/credentials.
- * Wrong credentials re-show the form with one generic message. `POST /logout`
+ * Wrong credentials re-show the form with one generic message. The page also
+ * offers "Sign in with a passkey" and a recovery code (passkeys-page.tsx);
+ * under ADMIN_SIGN_IN=strong an admin's password leads to /account/passkeys.
+ * `POST /logout`
  * clears the cookie. Works without JavaScript; CSRF is checked by http/csrf.ts
  * before these handlers run (the token is bound to the pre-session cookie).
  * With OIDC configured, the form also offers single sign-on: a link labelled
@@ -21,6 +24,9 @@ import { afterLoginPath, safeNextPath } from './next-path.ts';
 import { clientIp } from '../http/request-context.ts';
 import { form } from '../schema/validate.ts';
 import { LoginForm as LoginFormSchema } from './schemas.ts';
+import { PasskeyScripts } from './passkeys-page.tsx';
+import { ENROLL_PAGE } from '../http/guards.ts';
+import { isEnrollmentOnly } from '../kernel/principal.ts';
 
 export const loginPage = new Hono<AppEnv>();
 
@@ -44,7 +50,7 @@ function LoginForm(props: { csrfToken: string; state: FormState; sso: { name: st
         <CsrfField token={props.csrfToken} />
         {state.next && <input type="hidden" name="next" value={state.next} />}
         <label for="login-email">Email</label>
-        <input id="login-email" name="email" type="email" autocomplete="username" required value={state.email ?? ''} />
+        <input id="login-email" name="email" type="email" autocomplete="username webauthn" required value={state.email ?? ''} />
         <label for="login-password">Password</label>
         <input id="login-password" name="password" type="password" autocomplete="current-password" required />
         <p>
@@ -58,6 +64,29 @@ function LoginForm(props: { csrfToken: string; state: FormState; sso: { name: st
           </a>
         </p>
       )}
+      <form method="post" action="/login/passkey" id="passkey-login">
+        <CsrfField token={props.csrfToken} />
+        {state.next && <input type="hidden" name="next" value={state.next} />}
+        <input type="hidden" name="response" value="" />
+        <p>
+          <button type="button" class="secondary" id="passkey-login-button">Sign in with a passkey</button>
+        </p>
+        <p class="notice error" role="alert" id="passkey-status" hidden></p>
+      </form>
+      <details>
+        <summary>Use a recovery code</summary>
+        <form method="post" action="/login/recovery">
+          <CsrfField token={props.csrfToken} />
+          {state.next && <input type="hidden" name="next" value={state.next} />}
+          <label for="recovery-email">Account email</label>
+          <input id="recovery-email" name="email" type="email" autocomplete="username" required />
+          <label for="recovery-code">Recovery code</label>
+          <input id="recovery-code" name="code" type="text" autocomplete="off" spellcheck={false} required />
+          <p>
+            <button type="submit" class="secondary">Sign in with a recovery code</button>
+          </p>
+        </form>
+      </details>
     </div>
   );
 }
@@ -65,7 +94,15 @@ function LoginForm(props: { csrfToken: string; state: FormState; sso: { name: st
 /** The login page, with a message when a sign-in failed (also the OIDC callback's answer, oidc-pages.tsx). */
 export function showForm(c: Context<AppEnv>, state: FormState, status = 200) {
   const oidc = c.var.config.oidc;
-  return renderPage(c, 'Log in', <LoginForm csrfToken={c.var.csrfToken} state={state} sso={oidc && { name: oidc.name }} />, { status });
+  return renderPage(
+    c,
+    'Log in',
+    <>
+      <LoginForm csrfToken={c.var.csrfToken} state={state} sso={oidc && { name: oidc.name }} />
+      <PasskeyScripts nonce={c.get('secureHeadersNonce')} />
+    </>,
+    { status },
+  );
 }
 
 loginPage.get('/login', (c) => {
@@ -85,8 +122,10 @@ loginPage.post(
   const echoEmail = email.trim().slice(0, 254);
   if (!email.trim() || !password) return showForm(c, { email: echoEmail, next, error: ENTER_BOTH }, 400);
   try {
-    const { issued } = await login(c.var.db, c.var.config, { email, password, ip: clientIp(c) });
+    const { user, issued } = await login(c.var.db, c.var.config, { email, password, ip: clientIp(c) });
     setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn));
+    // ADMIN_SIGN_IN=strong: an admin's password alone leads to passkey enrollment.
+    if (isEnrollmentOnly({ role: user.role, strong: false, adminSignIn: c.var.config.adminSignIn })) return c.redirect(ENROLL_PAGE, 303);
     return c.redirect(afterLoginPath(next), 303);
   } catch (e) {
     if (!isVaultError(e) || (e.code !== 'UNAUTHENTICATED' && e.code !== 'RATE_LIMITED')) throw e;

@@ -89,7 +89,7 @@ async function fromJwt(c: Context<AppEnv>, token: string, via: 'session' | 'bear
       }
     }
   }
-  return personPrincipal(user, via, claims.method);
+  return personPrincipal(user, via, claims.method, c.var.config.adminSignIn);
 }
 
 /** The user of a valid Cloudflare Access assertion; sets `accessVerified` for the admin pages' wall. */
@@ -101,7 +101,7 @@ async function fromAccess(c: Context<AppEnv>): Promise<Principal | undefined> {
   c.set('accessVerified', true);
   const user = await findUserByEmail(c.var.db, email);
   if (!user || !user.isActive) return undefined;
-  return personPrincipal(user, 'session', 'access');
+  return personPrincipal(user, 'session', 'access', c.var.config.adminSignIn);
 }
 
 /**

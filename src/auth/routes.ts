@@ -12,7 +12,9 @@ import { oidcPages } from './oidc-pages.tsx';
 import { usersPage } from './users-page.tsx';
 import { apiKeysPage } from './api-keys-page.tsx';
 import { accountPage } from './account-page.tsx';
+import { passkeysApi } from './passkeys-api.ts';
+import { passkeysPage } from './passkeys-page.tsx';
 
 export const authRoutes = new Hono<AppEnv>();
 
-for (const part of [sessionApi, adminApi, loginPage, oidcPages, usersPage, apiKeysPage, accountPage]) authRoutes.route('/', part);
+for (const part of [sessionApi, passkeysApi, adminApi, loginPage, oidcPages, usersPage, apiKeysPage, accountPage, passkeysPage]) authRoutes.route('/', part);

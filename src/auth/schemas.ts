@@ -11,6 +11,7 @@ import { API_KEY_NAME_MAX_LENGTH } from './api-keys.ts';
 import { DISPLAY_NAME_MAX_LENGTH, normalizeEmail, passwordProblem, ROLES, type NewUserInput, type UserChanges } from './user-rules.ts';
 import type { Role } from '../kernel/principal.ts';
 import type { NewApiKeyInput } from './api-keys.ts';
+import { PASSKEY_NAME_MAX_LENGTH } from './passkeys.ts';
 
 /** A plausible address, case-folded (user-rules.ts `normalizeEmail` is the rule). */
 const Email = v.pipe(
@@ -146,3 +147,29 @@ export const ApiKeySchema = v.object({
   revoked_at: v.nullable(v.string()),
 });
 export const NewApiKeySchema = v.object({ ...ApiKeySchema.entries, key: v.string() });
+
+// ---- passkeys and recovery codes (passkeys-api.ts) ----
+
+/** A WebAuthn response as @simplewebauthn/browser produces it; its inside is checked by the ceremony (passkeys.ts). */
+const WebAuthnResponse = v.record(v.string(), v.unknown(), 'must be the WebAuthn response object');
+
+export const PasskeyRegisterBody = strict({ response: WebAuthnResponse, name: v.optional(v.nullable(singleLine(PASSKEY_NAME_MAX_LENGTH))) });
+export const PasskeyNameForm = strict({ name: singleLine(PASSKEY_NAME_MAX_LENGTH) });
+export const PasskeyLoginOptionsBody = strict({ email: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(254, 'must be at most 254 characters')))) });
+export const PasskeyLoginBody = strict({ response: WebAuthnResponse });
+/** Like the password login: any strings; a wrong pair is one generic 401. */
+export const RecoveryLoginBody = strict({ email: v.string(), code: v.string() });
+export const RecoveryLoginForm = strict({ email: v.optional(v.string(), ''), code: v.optional(v.string(), ''), next: v.optional(v.string()) });
+export const PasskeyLoginForm = strict({ response: v.optional(v.string(), ''), next: v.optional(v.string()) });
+
+export const PasskeySchema = v.object({ id: v.number(), name: v.string(), created_at: v.string(), last_used_at: v.optional(v.nullable(v.string())) });
+export const PasskeyListSchema = v.object({ passkeys: v.array(PasskeySchema) });
+export const RecoveryCodesSchema = v.object({ codes: v.array(v.string()) });
+export const AuthMethodsSchema = v.object({
+  password: v.literal(true),
+  passkey: v.literal(true),
+  oidc: v.object({ enabled: v.boolean(), name: v.nullable(v.string()) }),
+  access: v.object({ enabled: v.boolean() }),
+});
+/** WebAuthn creation or request options (standard JSON shape, as @simplewebauthn/server produces it). */
+export const WebAuthnOptionsSchema = v.record(v.string(), v.unknown());

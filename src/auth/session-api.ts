@@ -22,7 +22,7 @@ import { getUser, publicUser, revokeSessions } from './users.ts';
 
 export const sessionApi = new Hono<AppEnv>();
 
-function tokenBody(issued: { token: string; expiresIn: number }) {
+export function tokenBody(issued: { token: string; expiresIn: number }) {
   return { access_token: issued.token, token_type: 'bearer' as const, expires_in: issued.expiresIn };
 }
 

@@ -17,8 +17,9 @@ import { ActiveForm, NewUserForm, RoleForm, SetPasswordBody } from './schemas.ts
 import { form, params } from '../schema/validate.ts';
 import { IdParams } from '../schema/types.ts';
 import { problemsText } from '../schema/problems.ts';
-import { createUser, listUsers, revokeSessions, setPassword, updateUser } from './users.ts';
+import { createUser, getUser, listUsers, revokeSessions, setPassword, updateUser } from './users.ts';
 import { VaultError } from '../errors.ts';
+import { removeUserPasskeys } from './passkeys.ts';
 
 export const usersPage = new Hono<AppEnv>();
 usersPage.use('/admin/users', requireAdmin());
@@ -65,6 +66,10 @@ function UserRow(props: { u: User; csrf: string; self: boolean }) {
           <form method="post" action={`${base}/revoke-sessions`}>
             <CsrfField token={csrf} />
             <button type="submit" class="secondary">Revoke sessions</button>
+          </form>
+          <form method="post" action={`${base}/passkeys/remove`}>
+            <CsrfField token={csrf} />
+            <button type="submit" class="danger">Remove passkeys</button>
           </form>
           <form method="post" action={`${base}/password`}>
             <CsrfField token={csrf} />
@@ -183,5 +188,13 @@ usersPage.post('/admin/users/:id/password', userParams, form(SetPasswordBody, ba
   return formAction(c, BACK, async () => {
     const u = await setPassword(c.var.db, c.req.valid('param').id, c.req.valid('form').password, actorOf(c));
     return `Set a new temporary password for ${u.email}; their sessions have ended.`;
+  });
+});
+
+usersPage.post('/admin/users/:id/passkeys/remove', userParams, async (c) => {
+  return formAction(c, BACK, async () => {
+    const u = await getUser(c.var.db, c.req.valid('param').id);
+    const n = await removeUserPasskeys(c.var.db, u.id, actorOf(c));
+    return `Removed ${n} passkey${n === 1 ? '' : 's'} of ${u.email}.`;
   });
 });

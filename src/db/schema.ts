@@ -209,3 +209,51 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type CredentialRow = typeof apiCredentials.$inferSelect;
 export type QueryDesignRow = typeof queryDesigns.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+/** A user's WebAuthn credentials (migration 0080): the public key only. */
+export const passkeys = sqliteTable(
+  'passkeys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id').notNull(),
+    /** base64url, as the authenticator gave it. */
+    credentialId: text('credential_id').notNull(),
+    /** COSE public key, base64url. */
+    publicKey: text('public_key').notNull(),
+    counter: integer('counter').notNull().default(0),
+    /** JSON array of transport hints. */
+    transports: text('transports').notNull().default('[]'),
+    name: text('name').notNull(),
+    createdAt: ms('created_at').notNull(),
+    lastUsedAt: ms('last_used_at'),
+  },
+  (t) => [uniqueIndex('passkeys_credential_id_unique').on(t.credentialId), index('passkeys_user').on(t.userId)],
+);
+
+/** WebAuthn challenges: single-use, five minutes (migration 0080). */
+export const webauthnChallenges = sqliteTable(
+  'webauthn_challenges',
+  {
+    challenge: text('challenge').primaryKey(),
+    purpose: text('purpose', { enum: ['register', 'login'] }).notNull(),
+    userId: integer('user_id'),
+    expiresAt: ms('expires_at').notNull(),
+    usedAt: ms('used_at'),
+    /** SHA-256 of the response that consumed it (replay detection). */
+    usedBy: text('used_by'),
+  },
+  (t) => [index('webauthn_challenges_expiry').on(t.expiresAt)],
+);
+
+/** Recovery codes, hashed (migration 0080). */
+export const recoveryCodes = sqliteTable(
+  'recovery_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id').notNull(),
+    codeHash: text('code_hash').notNull(),
+    createdAt: ms('created_at').notNull(),
+    usedAt: ms('used_at'),
+  },
+  (t) => [uniqueIndex('recovery_codes_hash_unique').on(t.codeHash), index('recovery_codes_user').on(t.userId)],
+);

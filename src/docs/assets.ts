@@ -43,3 +43,30 @@ export const API_DOCS_ASSET_HEADERS: Record<string, string> = {
   'Cache-Control': 'public, max-age=3600',
   'X-Content-Type-Options': 'nosniff',
 };
+
+/**
+ * The passkey pages' files (login and account pages, src/auth/passkeys-page.tsx):
+ * @simplewebauthn/browser's UMD bundle (pinned, MIT; its package exports do not
+ * list the bundle, so the build copies it by path), its licence, and our page
+ * script. Loaded with the page's CSP nonce, so the strict policy stays.
+ */
+export const PASSKEY_ASSET_PATH = '/assets/passkeys';
+
+export const PASSKEY_FILES = {
+  'simplewebauthn-browser.js': { from: 'node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js', type: 'text/javascript; charset=utf-8' },
+  'LICENSE.md': { from: 'node_modules/@simplewebauthn/browser/LICENSE.md', type: 'text/plain; charset=utf-8' },
+  /** Ours: the register, sign-in (with conditional UI) and error wiring of the pages. */
+  'passkeys.js': { from: 'src/auth/passkeys-browser.js', type: 'text/javascript; charset=utf-8' },
+} as const;
+
+export type PasskeyFile = keyof typeof PASSKEY_FILES;
+
+export function passkeyAsset(name: PasskeyFile): string {
+  return `${PASSKEY_ASSET_PATH}/${name}`;
+}
+
+/** Every group of static files: where it is served, and its files (the build writes them all; the self-hosted editions serve them all). */
+export const STATIC_ASSET_GROUPS: { path: string; files: Record<string, { from: string; type: string }> }[] = [
+  { path: API_DOCS_ASSET_PATH, files: API_DOCS_FILES },
+  { path: PASSKEY_ASSET_PATH, files: PASSKEY_FILES },
+];

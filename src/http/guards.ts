@@ -9,9 +9,17 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { VaultError } from '../errors.ts';
 import type { AppEnv } from './types.ts';
-import { apiRefusal, type Permission } from '../kernel/principal.ts';
+import { apiRefusal, type Permission, type Principal } from '../kernel/principal.ts';
 import { attachSpec } from '../schema/spec.ts';
 import { isApiPath } from '../kernel/paths.ts';
+
+/** Where an enrollment session is sent: the account page's passkey section (auth/passkeys-page.tsx). */
+export const ENROLL_PAGE = '/account/passkeys';
+
+/** A session that may do nothing but enroll a passkey. */
+export function isEnrollmentSession(p: Principal): boolean {
+  return p.permissions.size === 1 && p.permissions.has('enroll');
+}
 
 /** No principal: API paths get 401, pages a redirect to the login form. */
 function unauthenticated(c: Context<AppEnv>): Response {
@@ -32,6 +40,8 @@ function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
     if (!p && permission === 'pool' && c.var.poolApiKey) return next();
     if (!p && permission !== 'pool') return unauthenticated(c);
     const refusal = apiRefusal(p, permission);
+    // An enrollment session (ADMIN_SIGN_IN=strong) is guided to the page where it registers a passkey.
+    if (refusal && p && isEnrollmentSession(p) && !isApiPath(c.req.path)) return c.redirect(ENROLL_PAGE, 303);
     if (refusal) throw refusal;
     await next();
   }, { kind: 'guard', permission });
@@ -44,3 +54,5 @@ export const requireAdmin = () => requirePermission('admin');
 export const requireCollector = () => requirePermission('pool');
 /** One's own password: people only (a session or a bearer token), never an API key. */
 export const requirePasswordOwner = () => requirePermission('password');
+/** Registering one's own passkey: a person; all an enrollment session (ADMIN_SIGN_IN=strong) may do. */
+export const requireEnroll = () => requirePermission('enroll');

@@ -31,9 +31,11 @@ export type ApiKeyScope = 'collector' | 'admin';
  * - `user`: the signed-in features (own account, query designs);
  * - `admin`: everything an admin can do (credentials, users, keys, rotation, audit, recovery);
  * - `pool`: leasing plaintext credentials from the pool (machine keys only);
- * - `password`: changing one's own password (a person who proved who they are, never a key).
+ * - `password`: changing one's own password (a person who proved who they are, never a key);
+ * - `enroll`: registering one's own passkey (a person, never a key). The one
+ *   thing an enrollment session may do (ADMIN_SIGN_IN=strong, see below).
  */
-export type Permission = 'user' | 'admin' | 'pool' | 'password';
+export type Permission = 'user' | 'admin' | 'pool' | 'password' | 'enroll';
 
 export interface Principal {
   /** 'session' = cookie (browser), 'bearer' = JWT in Authorization, 'api_key' = machine key. */
@@ -57,7 +59,11 @@ export interface Principal {
 }
 
 type CallerFacts =
-  | { via: 'session' | 'bearer'; role: Role }
+  /**
+   * `strong`: signed in by anything but a password (isStrongMethod);
+   * `adminSignIn`: the ADMIN_SIGN_IN policy (src/config.ts).
+   */
+  | { via: 'session' | 'bearer'; role: Role; strong: boolean; adminSignIn: 'password' | 'strong' }
   /** `ownerRole` is null for a service key (no user); an inactive owner never gets here. */
   | { via: 'api_key'; scope: ApiKeyScope; ownerRole: Role | null };
 
@@ -74,9 +80,12 @@ function effectiveRole(f: CallerFacts): Role {
 
 /**
  * What the caller may do:
- * - a browser session or a user's bearer token: `user` and `password`, plus
- *   `admin` for an admin; never `pool` (a person never receives a plaintext
- *   credential from the pool);
+ * - a browser session or a user's bearer token: `user`, `password` and
+ *   `enroll`, plus `admin` for an admin; never `pool` (a person never
+ *   receives a plaintext credential from the pool);
+ * - under ADMIN_SIGN_IN=strong, an admin signed in with the password alone:
+ *   an enrollment session, `enroll` only (register a passkey, see the account
+ *   page); admin work needs a passkey, recovery code or SSO sign-in;
  * - a collector key: `pool` only;
  * - an admin-scope key that acts as an admin (owner still an admin, or a
  *   service key): `user`, `admin` and `pool`;
@@ -84,13 +93,27 @@ function effectiveRole(f: CallerFacts): Role {
  */
 export function effectivePermissions(f: CallerFacts): ReadonlySet<Permission> {
   const role = effectiveRole(f);
-  if (f.via !== 'api_key') return new Set<Permission>(role === 'admin' ? ['user', 'admin', 'password'] : ['user', 'password']);
+  if (f.via !== 'api_key') {
+    if (isEnrollmentOnly(f)) return new Set<Permission>(['enroll']);
+    return new Set<Permission>(role === 'admin' ? ['user', 'admin', 'password', 'enroll'] : ['user', 'password', 'enroll']);
+  }
   if (f.scope === 'collector') return new Set<Permission>(['pool']);
   return new Set<Permission>(role === 'admin' ? ['user', 'admin', 'pool'] : ['user']);
 }
 
+/** An admin's password-only sign-in under ADMIN_SIGN_IN=strong: it may only enroll a passkey. */
+export function isEnrollmentOnly(f: { role: Role; strong: boolean; adminSignIn: 'password' | 'strong' }): boolean {
+  return f.role === 'admin' && f.adminSignIn === 'strong' && !f.strong;
+}
+
 /** The principal of a signed-in person (a session cookie, a bearer token, or a Cloudflare Access assertion). */
-export function personPrincipal(user: { id: number; email: string; role: Role }, via: 'session' | 'bearer', method: SignInMethod): Principal {
+export function personPrincipal(
+  user: { id: number; email: string; role: Role },
+  via: 'session' | 'bearer',
+  method: SignInMethod,
+  /** The ADMIN_SIGN_IN policy (config.adminSignIn). */
+  adminSignIn: 'password' | 'strong',
+): Principal {
   return {
     via,
     userId: user.id,
@@ -98,7 +121,7 @@ export function personPrincipal(user: { id: number; email: string; role: Role },
     method,
     strong: isStrongMethod(method),
     actor: `user:${user.id}`,
-    permissions: effectivePermissions({ via, role: user.role }),
+    permissions: effectivePermissions({ via, role: user.role, strong: isStrongMethod(method), adminSignIn }),
   };
 }
 
@@ -111,6 +134,7 @@ const FORBIDDEN_MESSAGE: Record<Permission, string> = {
   admin: 'You do not have permission to do this.',
   pool: 'Only API keys with the collector scope (or an admin key acting for an admin) may use the pool.',
   password: 'Log in as the user to change their password.',
+  enroll: 'Only a signed-in person may register a passkey.',
 };
 
 /**

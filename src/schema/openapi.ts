@@ -49,6 +49,7 @@ const SECURITY: Record<Permission, Json[]> = {
   admin: [{ bearerAuth: [] }, { apiKeyAuth: [] }, { sessionCookie: [] }],
   pool: [{ apiKeyAuth: [] }],
   password: [{ bearerAuth: [] }, { sessionCookie: [] }],
+  enroll: [{ bearerAuth: [] }, { sessionCookie: [] }],
 };
 
 const ERROR_BODY = {

@@ -35,6 +35,7 @@ const NAV: { href: string; label: string; admin?: boolean }[] = [
   { href: '/admin/recovery', label: 'Recovery', admin: true },
   { href: '/admin/alerts', label: 'Alerts', admin: true },
   { href: '/account/password', label: 'Password' },
+  { href: '/account/passkeys', label: 'Passkeys' },
   // Public (no login needed), but linked only from the signed-in header.
   { href: '/api/docs', label: 'API reference' },
 ];

@@ -59,6 +59,10 @@ const POLICIES = {
   user_page:        ['login', 'ok',  'ok',  'ok',  'ok',  403,  'ok', 'ok',   'login', 'ok',   'login', 'login', 'login'],
   // The password form: a browser session only.
   own_password_form:['login', 'ok',  403,   'ok',  403,   403,  403,  403,    'login', 403,    'login', 'login', 'login'],
+  // A person's own page: never a key (the passkey page, recovery codes).
+  person_page:      ['login', 'ok',  'ok',  'ok',  'ok',  403,  403,  403,    'login', 403,    'login', 'login', 'login'],
+  // About the caller's own account, as a page: a service key acts for no user.
+  self_page:        ['login', 'ok',  'ok',  'ok',  'ok',  403,  'ok', 'ok',   'login', 403,    'login', 'login', 'login'],
   admin_page:       ['login', 403,   403,   'ok',  'ok',  403,  'ok', 403,    'login', 'ok',   'login', 'login', 'login'],
 } satisfies Record<string, Cell[]>;
 /* eslint-enable */
@@ -79,10 +83,23 @@ const ROUTES: Record<string, Policy> = {
   'POST /api/auth/login': 'public',
   'POST /api/auth/logout': 'public',
   'GET /api/docs': 'public',
+  'POST /api/auth/passkeys/login/options': 'public',
+  'POST /api/auth/passkeys/login/verify': 'public',
+  'POST /api/auth/recovery/login': 'public',
+  'GET /api/auth/methods': 'public',
+  'POST /login/passkey': 'public',
+  'POST /login/recovery': 'public',
 
   'GET /api/auth/me': 'self_api',
   'POST /api/auth/logout-all': 'self_api',
   'POST /api/auth/password': 'own_password_api',
+  // Registering a passkey and minting recovery codes: a person, never a key.
+  'POST /api/auth/passkeys/register/options': 'own_password_api',
+  'POST /api/auth/passkeys/register/verify': 'own_password_api',
+  'POST /api/auth/recovery-codes': 'own_password_api',
+  'GET /api/auth/passkeys': 'self_api',
+  // The owner, or anyone acting as an admin (a service key included).
+  'DELETE /api/auth/passkeys/:id': 'user_api',
   'GET /api/query-designs': 'user_api',
   'POST /api/query-designs': 'user_api',
   'GET /api/query-designs/:id': 'user_api',
@@ -91,6 +108,11 @@ const ROUTES: Record<string, Policy> = {
   'DELETE /api/query-designs/:id': 'user_api',
 
   'GET /account/password': 'user_page',
+  'GET /account/passkeys': 'person_page',
+  'POST /account/recovery-codes': 'person_page',
+  'POST /account/passkeys/:id/delete': 'self_page',
+  // The form is checked first (an empty one goes back with a flash); a service key then gets 403 (userIdOf).
+  'POST /account/passkeys/:id/name': 'user_page',
   'POST /account/password': 'own_password_form',
   'GET /admin/query-designs': 'user_page',
   'POST /admin/query-designs': 'user_page',
@@ -161,6 +183,7 @@ const ROUTES: Record<string, Policy> = {
   'POST /admin/users/:id/active': 'admin_page',
   'POST /admin/users/:id/revoke-sessions': 'admin_page',
   'POST /admin/users/:id/password': 'admin_page',
+  'POST /admin/users/:id/passkeys/remove': 'admin_page',
   'GET /admin/api-keys': 'admin_page',
   'POST /admin/api-keys': 'admin_page',
   'POST /admin/api-keys/:id/revoke': 'admin_page',

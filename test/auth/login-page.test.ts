@@ -16,11 +16,12 @@ describe('GET /login', () => {
     const html = await res.text();
     expect(html).toContain('<form method="post" action="/login"');
     expect(html).toMatch(/<label for="login-email">Email<\/label>/);
-    expect(html).toMatch(/<input id="login-email" name="email" type="email" autocomplete="username" required=""/);
+    expect(html).toMatch(/<input id="login-email" name="email" type="email" autocomplete="username webauthn" required=""/);
     expect(html).toMatch(/<label for="login-password">Password<\/label>/);
     expect(html).toMatch(/<input id="login-password" name="password" type="password" autocomplete="current-password" required=""/);
     expect(html).toMatch(/<input type="hidden" name="csrf_token" value="[A-Za-z0-9_-]{43}="/);
-    expect(html).not.toContain('<script');
+    // The password form needs no script; the only scripts are the passkey files (no inline script).
+    expect([...html.matchAll(/<script[^>]*>/g)].map((m) => /src="([^"]+)"/.exec(m[0])?.[1])).toEqual(['/assets/passkeys/simplewebauthn-browser.js', '/assets/passkeys/passkeys.js']);
     const csrf = setCookies(res).find((c) => c.name === '__Host-av_csrf')!;
     expect(csrf.attrs.has('httponly') && csrf.attrs.has('secure') && csrf.attrs.get('samesite') === 'Strict' && csrf.attrs.get('path') === '/').toBe(true);
     const csp = res.headers.get('content-security-policy') ?? '';

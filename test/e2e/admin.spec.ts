@@ -43,6 +43,7 @@ import { apiDocsFlows } from './flows/api-docs.ts';
 import { alertFlows } from './flows/alerts.ts';
 import { OIDC_BUTTON, ssoFlows } from './flows/sso.ts';
 import { healthFlows, startProviderStandIn, type ProviderStandIn } from './flows/health.ts';
+import { makeSecondAdmin, passkeyFlows, strongPolicyFlows } from './flows/passkeys.ts';
 import { LocalIdp } from '../support/oidc-idp.ts';
 import { freePort } from '../support/wrangler-dev.ts';
 
@@ -68,6 +69,9 @@ const phase = (current: string, previous: string | null, extra: Vars = {}): Vars
   ...(previous ? { CREDENTIAL_ENCRYPTION_KEY_PREVIOUS: previous } : {}),
   ...extra,
 });
+
+/** Phase A's variables (set once the OpenID provider runs), for the strong-policy restart. */
+let phaseAVars: Vars = {};
 
 /** One test of the run: `body` runs flow steps; the test fails if any of them failed. */
 function flowTest(title: string, body: () => Promise<void>, timeoutMs = 5 * 60_000): void {
@@ -134,7 +138,8 @@ test('setup: a local OpenID provider, wrangler dev (key 1, ACCESS_TOKEN_EXPIRE_M
   await idp.start({ clientId: 'arena-vault-e2e', clientSecret: oidcSecret, redirectUri: `${vault.url}/login/oidc/callback` });
   standIn = await startProviderStandIn();
   const oidc = { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: 'arena-vault-e2e', OIDC_CLIENT_SECRET: oidcSecret, OIDC_NAME: OIDC_BUTTON, OIDC_ALLOWED_DOMAINS: 'example.test' };
-  await vault.start(phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1', PROVIDER_CHECK_ORIGIN: standIn.origin, ...oidc }), 'A: key 1, one-minute sessions, OIDC');
+  phaseAVars = phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1', PROVIDER_CHECK_ORIGIN: standIn.origin, ...oidc });
+  await vault.start(phaseAVars, 'A: key 1, one-minute sessions, OIDC');
   s = new Suite(vault, runner, browser, new Screenshots(SHOTS), keys, admin);
   await s.openAdmin();
 });
@@ -148,6 +153,7 @@ flowTest('A: credentials', () => credentialFlows(s));
 flowTest('A: keyboard', () => keyboardFlow(s));
 flowTest('A: query designs', () => queryDesignFlows(s));
 flowTest('A: users and API keys', () => userFlows(s));
+flowTest('A: passkeys and recovery codes', () => passkeyFlows(s));
 flowTest('A: alerts', () => alertFlows(s));
 flowTest('A: account page and audit log', async () => {
   await runner.step('account page and audit log render cleanly', async () => {
@@ -163,6 +169,8 @@ flowTest('A: API reference page', () => apiDocsFlows(s));
 flowTest('A: arena health page and live key checks', () => healthFlows(s, standIn!));
 flowTest('A: single sign-on (OpenID Connect)', () => ssoFlows(s, idp));
 flowTest(`A: seed ${SEEDED_ROWS} credentials over REST with the admin API key`, () => runner.required('seed over REST', () => seedCredentials(s, SEEDED_ROWS, 'Seeded serper'), 180_000));
+// Phase A2: the strong admin sign-in policy (its own restart; phase B starts without it).
+flowTest('A2: ADMIN_SIGN_IN=strong passkey enrollment', async () => strongPolicyFlows(s, await makeSecondAdmin(s), phaseAVars));
 
 // Phase B
 restartTest('B: restart: key 2 current, key 1 previous (the operator installed the new key)', () => phase(keys.k2, keys.k1), 'B: key 2 + previous key 1');

@@ -2,6 +2,7 @@
 import { alertsSample } from './samples/alerts.ts';
 import { auditSample } from './samples/audit.ts';
 import { authSample } from './samples/auth.ts';
+import { passkeysSample } from './samples/passkeys.ts';
 import { credentialsSample } from './samples/credentials.ts';
 import { poolSample } from './samples/pool.ts';
 import { arenasSample } from './samples/arenas.ts';
@@ -12,4 +13,4 @@ export type { Recorded } from './samples/record.ts';
 
 // Recovery purges the lost-key rows it seeds before rotation runs (a row under
 // another key would make the rotation sample start a real run).
-export const SAMPLES = [poolSample, credentialsSample, auditSample, authSample, arenasSample, recoverySample, healthSample, rotationSample, alertsSample];
+export const SAMPLES = [poolSample, credentialsSample, auditSample, authSample, passkeysSample, arenasSample, recoverySample, healthSample, rotationSample, alertsSample];

@@ -64,7 +64,7 @@ export async function loginFlows(s: Suite): Promise<void> {
     assert.equal(new URL(page.url()).pathname, '/login');
     const alert = page.locator('#login-error');
     assert.equal((await alert.textContent())?.trim(), 'Incorrect email or password.');
-    assert.equal(await page.getByLabel('Email').inputValue(), s.admin.email);
+    assert.equal(await page.getByLabel('Email', { exact: true }).inputValue(), s.admin.email);
     assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'the password is not echoed back');
     assert.equal((await s.adminCtx.cookies(s.base)).some((c) => c.name === SESSION), false, 'no session after a failed login');
     await s.shots.both(page, 'login-failed');

@@ -40,7 +40,7 @@ export async function userFlows(s: Suite): Promise<void> {
       assert.equal(await rPage.title(), 'Error · arena-vault');
       await expect(rPage.locator('main h1')).toHaveText(/Not allowed/);
       const nav = await rPage.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
-      assert.deepEqual(nav, ['Query designs', 'Password', 'API reference'], 'a researcher’s navigation');
+      assert.deepEqual(nav, ['Query designs', 'Password', 'Passkeys', 'API reference'], 'a researcher’s navigation');
       await rPage.goto(s.url('/admin/query-designs'));
       assert.equal(await rPage.title(), 'Query designs · arena-vault');
       await s.shots.both(rPage, 'researcher-query-designs');

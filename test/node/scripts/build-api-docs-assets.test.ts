@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runScript, tempDir } from './run-script.ts';
-import { API_DOCS_ASSET_HEADERS, API_DOCS_FILES, STATIC_ASSETS_DIR } from '../../../src/docs/assets.ts';
+import { API_DOCS_ASSET_HEADERS, API_DOCS_FILES, PASSKEY_FILES, STATIC_ASSETS_DIR } from '../../../src/docs/assets.ts';
 
 const out = tempDir('api-docs-assets');
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -17,14 +17,18 @@ describe('build-api-docs-assets', () => {
     writeFileSync(path.join(out, 'assets/api-docs/swagger-ui-standalone-preset.js'), '// left by an older build');
     const r = await runScript('build-api-docs-assets', ['--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^API docs assets: 6 files \(\d+ KiB\) in /);
+    expect(r.stdout).toMatch(/^API docs assets: 9 files \(\d+ KiB\) in /);
     for (const [name, { from }] of Object.entries(API_DOCS_FILES)) {
       const src = from.startsWith('src/') ? path.join(ROOT, from) : path.join(ROOT, 'node_modules', from);
       expect(readFileSync(path.join(out, 'assets/api-docs', name)).equals(readFileSync(src)), name).toBe(true);
     }
+    for (const [name, { from }] of Object.entries(PASSKEY_FILES)) {
+      expect(readFileSync(path.join(out, 'assets/passkeys', name)).equals(readFileSync(path.join(ROOT, from))), name).toBe(true);
+    }
     expect(existsSync(path.join(out, 'assets/api-docs/swagger-ui-standalone-preset.js')), 'a stale file is removed').toBe(false);
     const headers = readFileSync(path.join(out, '_headers'), 'utf8');
-    expect(headers).toBe(`/assets/api-docs/*\n${Object.entries(API_DOCS_ASSET_HEADERS).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n`);
+    const lines = Object.entries(API_DOCS_ASSET_HEADERS).map(([k, v]) => `  ${k}: ${v}`).join('\n');
+    expect(headers).toBe(`/assets/api-docs/*\n${lines}\n/assets/passkeys/*\n${lines}\n`);
     expect(headers).toContain('X-Content-Type-Options: nosniff');
   });
 
