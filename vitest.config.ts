@@ -24,16 +24,24 @@ export default defineConfig(async () => {
   return {
     test: {
       projects: [
-        workersProject('workers', { CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY }, {
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'test/deno/**', 'test/node/**', 'test/rotation/**', 'test/**/*.node.test.ts'],
-        }),
+        workersProject(
+          'workers',
+          { CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY },
+          {
+            include: ['test/**/*.test.ts'],
+            exclude: ['test/e2e/**', 'test/deno/**', 'test/node/**', 'test/rotation/**', 'test/**/*.node.test.ts'],
+          },
+        ),
         // Key rotation runs with a rotated ring in the Worker's (and so the
         // KeyRotation object's) own env: the new key current, the old previous.
-        workersProject('rotation', { CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY_2, CREDENTIAL_ENCRYPTION_KEY_PREVIOUS: TEST_CREDENTIAL_KEY }, {
-          include: ['test/rotation/**/*.test.ts'],
-          exclude: ['test/**/*.node.test.ts'],
-        }),
+        workersProject(
+          'rotation',
+          { CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY_2, CREDENTIAL_ENCRYPTION_KEY_PREVIOUS: TEST_CREDENTIAL_KEY },
+          {
+            include: ['test/rotation/**/*.test.ts'],
+            exclude: ['test/**/*.node.test.ts'],
+          },
+        ),
       ],
     },
   };

@@ -36,11 +36,11 @@ export async function startBenchWorker(log: (m: string) => void): Promise<Runnin
   const cleanup = (): void => rmSync(persist, { recursive: true, force: true });
   try {
     log('applying D1 migrations (wrangler d1 migrations apply --local)');
-    const migrate = spawnSync(
-      process.execPath,
-      [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist, '-c', CONFIG],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } },
-    );
+    const migrate = spawnSync(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist, '-c', CONFIG], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '1' },
+    });
     if (migrate.status !== 0) throw new Error(`wrangler d1 migrations apply failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
     const keys = {
@@ -52,7 +52,9 @@ export async function startBenchWorker(log: (m: string) => void): Promise<Runnin
     // the Worker itself, behind wrangler's dev proxy (BENCH_DIRECT=1).
     const devEnv = new unstable_DevEnv();
     const direct = new Promise<{ protocol: string; hostname: string; port: string }>((resolve) => {
-      devEnv.on('reloadComplete', (ev: { proxyData: { userWorkerUrl: { protocol: string; hostname: string; port: string } } }) => resolve(ev.proxyData.userWorkerUrl));
+      devEnv.on('reloadComplete', (ev: { proxyData: { userWorkerUrl: { protocol: string; hostname: string; port: string } } }) =>
+        resolve(ev.proxyData.userWorkerUrl),
+      );
     });
     const worker = await devEnv.startWorker({
       config: CONFIG,

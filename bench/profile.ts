@@ -30,10 +30,11 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const USAGE = 'usage: npm run bench:profile -- <section> [--top N] [--callers fnA,fnB]\n'
-  + '  <section>      a bench section (npm run bench -- --list)\n'
-  + '  --top N        rows per table (default 40)\n'
-  + '  --callers a,b  the call chains into these functions\n';
+const USAGE =
+  'usage: npm run bench:profile -- <section> [--top N] [--callers fnA,fnB]\n' +
+  '  <section>      a bench section (npm run bench -- --list)\n' +
+  '  --top N        rows per table (default 40)\n' +
+  '  --callers a,b  the call chains into these functions\n';
 
 function parseArgs(argv: string[]): { section: string; top: number; callers: string[] } {
   const out = { section: '', top: 40, callers: [] as string[] };

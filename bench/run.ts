@@ -67,7 +67,11 @@ function parseArgs(argv: string[]): Args {
       return v;
     };
     if (a === '--list') args.list = true;
-    else if (a.startsWith('--only')) args.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a.startsWith('--only'))
+      args.only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a.startsWith('--seconds')) args.options.seconds = positive(value(), a);
     else if (a.startsWith('--trials')) args.options.trials = Math.round(positive(value(), a));
     else if (a === '--help' || a === '-h') {
@@ -134,7 +138,7 @@ async function main(): Promise<number> {
         }
       } catch (e) {
         failed++;
-        log(`section ${section.name} FAILED: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        log(`section ${section.name} FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       }
     }
   } finally {

@@ -34,7 +34,7 @@ const spec = {
     '  arena-vault-<NAME>-<key id>.asc   (OpenPGP, AES-256, passphrase; open with: gpg --decrypt FILE)',
     '  arena-vault-<NAME>-<key id>.qr.svg with --qr (printable page of QR codes)',
     'With --recipient KEY (repeatable) the .asc files are encrypted to those OpenPGP public keys (a hardware',
-    'key\'s), with no passphrase; a key that cannot encrypt (expired, revoked, sign-only) is refused.',
+    "key's), with no passphrase; a key that cannot encrypt (expired, revoked, sign-only) is refused.",
     'A destination ending in .kdbx is a new KeePass (KDBX 4, Argon2id) database with the secret as an entry',
     '"arena-vault <NAME> <key id>", under the passphrase as its master passphrase.',
     'The passphrase is asked twice without echo and must be at least 12 characters with an estimated',
@@ -80,8 +80,7 @@ async function readSecrets(source: Source, names: MasterSecret[], devVarsFile: s
       continue;
     }
     const where = source === 'dev-vars' ? devVarsFile : source === 'env' ? 'the environment' : 'the prompt';
-    const value =
-      source === 'prompt' ? await promptHidden(`${name} (input hidden): `) : ((source === 'env' ? process.env[name] : vars![name]) ?? '');
+    const value = source === 'prompt' ? await promptHidden(`${name} (input hidden): `) : ((source === 'env' ? process.env[name] : vars![name]) ?? '');
     if (!value.trim()) throw new CliError(`no ${name} in ${where}`);
     const problem = await secretProblem(name, value.trim());
     if (problem) throw new CliError(`${problem} (read from ${where}); nothing was written`);
@@ -103,7 +102,9 @@ function destinations(values: { out?: string; only?: string; 'secret-key-out'?: 
     return new Map([[name, dir]]);
   }
   if (values.out !== undefined) {
-    throw new CliError(`"${SEPARATE_LOCATIONS_RULE}" (docs/operations/secrets.md): back up one secret with --only and --out, or both with --secret-key-out DIR and --credential-key-out DIR (two different places)`);
+    throw new CliError(
+      `"${SEPARATE_LOCATIONS_RULE}" (docs/operations/secrets.md): back up one secret with --only and --out, or both with --secret-key-out DIR and --credential-key-out DIR (two different places)`,
+    );
   }
   if (!perSecret.SECRET_KEY || !perSecret.CREDENTIAL_ENCRYPTION_KEY) {
     throw new CliError('say where the backups go: --secret-key-out DIR and --credential-key-out DIR (two different places), or --only NAME --out DIR');

@@ -80,7 +80,9 @@ runMain('bootstrap-admin', async () => {
 
   const [tables] = d1Query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'users';", target);
   if (!tables?.length) {
-    const fix = target.remote ? 'wrangler d1 migrations apply DB --remote' : `wrangler d1 migrations apply DB --local${target.persistTo ? ` --persist-to ${target.persistTo}` : ''}`;
+    const fix = target.remote
+      ? 'wrangler d1 migrations apply DB --remote'
+      : `wrangler d1 migrations apply DB --local${target.persistTo ? ` --persist-to ${target.persistTo}` : ''}`;
     throw new CliError(`${where} has no users table yet: apply the migrations first (${fix})`);
   }
 

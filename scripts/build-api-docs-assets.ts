@@ -39,7 +39,9 @@ function source(from: string): string {
 
 /** The `_headers` file of Workers Static Assets: API_DOCS_ASSET_HEADERS on every file of every group. */
 function headersFile(): string {
-  const lines = Object.entries(API_DOCS_ASSET_HEADERS).map(([k, v]) => `  ${k}: ${v}`).join('\n');
+  const lines = Object.entries(API_DOCS_ASSET_HEADERS)
+    .map(([k, v]) => `  ${k}: ${v}`)
+    .join('\n');
   return STATIC_ASSET_GROUPS.map((g) => `${g.path}/*\n${lines}\n`).join('');
 }
 

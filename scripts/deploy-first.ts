@@ -29,15 +29,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, parseCli, runMain } from './lib/cli.ts';
-import {
-  checkBackupDirs,
-  openBackupOf,
-  planBackup,
-  readBackupPassphrase,
-  readNewPassphrase,
-  verifyBackupHolds,
-  writeBackup,
-} from './lib/backup-files.ts';
+import { checkBackupDirs, openBackupOf, planBackup, readBackupPassphrase, readNewPassphrase, verifyBackupHolds, writeBackup } from './lib/backup-files.ts';
 import { generateSecret, MASTER_SECRETS, type MasterSecret } from './lib/master-secrets.ts';
 import { promptLine } from './lib/prompt.ts';
 import { PROJECT_ROOT, runWrangler, secretBulk, secretNames } from './lib/wrangler.ts';
@@ -166,14 +158,20 @@ async function stepSecrets(values: Record<string, string | boolean | undefined>,
 
   // Already on the Worker: never a second key; its backup must open, and match the recorded key id.
   for (const name of MASTER_SECRETS.filter((n) => installed.has(n))) {
-    const file = (values[FLAG[name].backup] as string | undefined) || progress.backups[name]?.file || (await promptLine(`${name} is installed already. Path of its backup: `));
+    const file =
+      (values[FLAG[name].backup] as string | undefined) ||
+      progress.backups[name]?.file ||
+      (await promptLine(`${name} is installed already. Path of its backup: `));
     if (!file) throw new CliError(`${name} is installed already: give its backup with --${FLAG[name].backup} FILE (a new key would orphan every credential)`);
     const opened = await openBackupOf(file, await openPassphrase(file), name);
     const recorded = progress.installed[name];
     if (recorded && recorded !== opened.keyId) {
       throw new CliError(`${file} holds ${name} key id ${opened.keyId}, but the Worker got key id ${recorded}: find the backup of the installed key`, 1);
     }
-    if (!recorded) console.log(`warning: no record of which ${name} was installed; check with \`npm run verify-backup -- ${file} --url https://<your worker>\` once deployed`);
+    if (!recorded)
+      console.log(
+        `warning: no record of which ${name} was installed; check with \`npm run verify-backup -- ${file} --url https://<your worker>\` once deployed`,
+      );
     console.log(`${name} is installed already (key id ${opened.keyId}) and its backup opens: not generating another.`);
     progress.installed[name] = opened.keyId;
     progress.backups[name] ??= { file, key_id: opened.keyId };
@@ -192,7 +190,8 @@ async function stepSecrets(values: Record<string, string | boolean | undefined>,
     const dirs: Partial<Record<MasterSecret, string>> = {};
     for (const name of MASTER_SECRETS) {
       const dir = fresh.includes(name) ? (values[FLAG[name].dir] as string | undefined) : progress.backups[name] && path.dirname(progress.backups[name]!.file);
-      if (fresh.includes(name) && !dir) throw new CliError(`say where the ${name} backup goes: --${FLAG[name].dir} DIR (outside this checkout, another place than the other secret's)`);
+      if (fresh.includes(name) && !dir)
+        throw new CliError(`say where the ${name} backup goes: --${FLAG[name].dir} DIR (outside this checkout, another place than the other secret's)`);
       if (dir) dirs[name] = dir;
     }
     checkBackupDirs(dirs);
@@ -217,10 +216,14 @@ async function stepSecrets(values: Record<string, string | boolean | undefined>,
 }
 
 function runBootstrapAdmin(): void {
-  const res = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(PROJECT_ROOT, 'scripts', 'bootstrap-admin.ts'), '--remote', '--if-no-admin'], {
-    stdio: 'inherit',
-    env: process.env,
-  });
+  const res = spawnSync(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), path.join(PROJECT_ROOT, 'scripts', 'bootstrap-admin.ts'), '--remote', '--if-no-admin'],
+    {
+      stdio: 'inherit',
+      env: process.env,
+    },
+  );
   if (res.status !== 0) throw new CliError(`bootstrap-admin --remote failed (exit ${res.status}); fix that and rerun deploy:first`, 1);
 }
 

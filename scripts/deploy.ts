@@ -77,12 +77,18 @@ async function keysBefore(url: string): Promise<{ ids: KeysInUse; body: Awaited<
 }
 
 /** Step 1: the backup must hold the CREDENTIAL_ENCRYPTION_KEY the vault uses now. */
-async function proveBackup(file: string, values: { 'passphrase-file'?: string; 'decrypt-with'?: string }, url: string, body: Parameters<typeof knownKeysInHealth>[0]): Promise<void> {
+async function proveBackup(
+  file: string,
+  values: { 'passphrase-file'?: string; 'decrypt-with'?: string },
+  url: string,
+  body: Parameters<typeof knownKeysInHealth>[0],
+): Promise<void> {
   const data = readBackupFile(file);
   const unlock = await readUnlock(file, data, { decryptWith: values['decrypt-with'], passphraseFile: values['passphrase-file'] });
   const cred = (await openBackup(file, unlock, data)).filter((e) => e.name === 'CREDENTIAL_ENCRYPTION_KEY');
   const ids = keysInUse(body)!;
-  if (cred.length !== 1) throw new CliError(`${file} holds no CREDENTIAL_ENCRYPTION_KEY: give the backup of the key id ${ids.credential}; nothing was deployed`, 1);
+  if (cred.length !== 1)
+    throw new CliError(`${file} holds no CREDENTIAL_ENCRYPTION_KEY: give the backup of the key id ${ids.credential}; nothing was deployed`, 1);
   if (judgeBackup(cred, knownKeysInHealth(body, healthUrl(url))) !== 0) {
     throw new CliError(`${file} is not a backup of the CREDENTIAL_ENCRYPTION_KEY the Worker uses now (key id ${ids.credential}); nothing was deployed`, 1);
   }
@@ -172,7 +178,9 @@ runMain('deploy', async () => {
         { waitMs, remote: true, progress: (h, status) => judgeDeployedHealth(status, h, before.ids).errors.join('; ') || null },
       );
       for (const w of warnings) console.log(`warning: ${w}`);
-      console.log(`Deployed: /api/health answers 200 under the same key ids (CREDENTIAL_ENCRYPTION_KEY ${before.ids.credential}, SECRET_KEY ${before.ids.secret}).`);
+      console.log(
+        `Deployed: /api/health answers 200 under the same key ids (CREDENTIAL_ENCRYPTION_KEY ${before.ids.credential}, SECRET_KEY ${before.ids.secret}).`,
+      );
       console.log(applied.length ? `D1 migrations applied: ${applied.join(', ')}.` : 'No D1 migration was applied.');
       return finish(0);
     } catch (e) {
@@ -201,7 +209,9 @@ runMain('deploy', async () => {
     return finish(1);
   }
   console.error(`DEPLOY FAILED: ${failure}.`);
-  console.error(`Rolled back with wrangler rollback: version ${previous}, live before this deploy, serves all traffic again (the failed version was ${live ?? 'unknown'}).`);
+  console.error(
+    `Rolled back with wrangler rollback: version ${previous}, live before this deploy, serves all traffic again (the failed version was ${live ?? 'unknown'}).`,
+  );
   console.error(migrationsLine());
   return finish(1);
 });

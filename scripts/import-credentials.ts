@@ -51,7 +51,7 @@ const spec = {
     'dry-run': 'boolean',
   },
   help: {
-    'old-key-file': "file holding the original CREDENTIAL_ENCRYPTION_KEY (comma-separated for several); default: hidden prompt / stdin",
+    'old-key-file': 'file holding the original CREDENTIAL_ENCRYPTION_KEY (comma-separated for several); default: hidden prompt / stdin',
     'dev-vars': 'where the vault key is read from for the local database (default .dev.vars)',
     remote: 'write to the remote D1; the vault key comes from the CREDENTIAL_ENCRYPTION_KEY environment variable',
     'vault-url': "with --remote: check that key against this vault's /api/health before writing",
@@ -62,7 +62,10 @@ const spec = {
 } as const;
 
 async function fernetsFrom(value: string, what: string): Promise<Fernet[]> {
-  const keys = value.split(',').map((k) => k.trim()).filter(Boolean);
+  const keys = value
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   if (keys.length === 0) throw new CliError(`${what} is empty`);
   try {
     return await Promise.all(keys.map((k) => Fernet.fromKey(k)));
@@ -98,7 +101,8 @@ async function vaultKey(remote: boolean, devVars: string | undefined, vaultUrl: 
     } catch {
       throw new CliError(`could not read ${vaultUrl}/api/health`);
     }
-    if (current !== key!.keyId) throw new CliError(`the vault at ${vaultUrl} runs key ${current ?? 'unknown'}, but the key given has id ${key!.keyId}; nothing imported`);
+    if (current !== key!.keyId)
+      throw new CliError(`the vault at ${vaultUrl} runs key ${current ?? 'unknown'}, but the key given has id ${key!.keyId}; nothing imported`);
   }
   return key!;
 }
@@ -156,10 +160,7 @@ async function main(): Promise<number> {
 
   let existing: Set<string>;
   try {
-    const [rows] = d1Query<{ platform: string; tier: string; credential_name: string }>(
-      sqlText(credentialNamesQuery(textOnlyDb)),
-      target,
-    );
+    const [rows] = d1Query<{ platform: string; tier: string; credential_name: string }>(sqlText(credentialNamesQuery(textOnlyDb)), target);
     existing = new Set((rows ?? []).map((r) => nameKey(r.platform, r.tier, r.credential_name)));
   } catch (e) {
     throw new CliError(`cannot read api_credentials (${(e as Error).message.split('\n')[0]}); apply the migrations first: npm run db:migrate`);
@@ -168,7 +169,11 @@ async function main(): Promise<number> {
   const run = crypto.randomUUID();
   const now = Date.now();
   const statements: string[] = [];
-  let read = 0, bad = 0, present = 0, kept = 0, reencrypted = 0;
+  let read = 0,
+    bad = 0,
+    present = 0,
+    kept = 0,
+    reencrypted = 0;
   const lines = text.split(/\r?\n/);
   for (const [i, raw] of lines.entries()) {
     if (raw.trim() === '') continue;
@@ -197,10 +202,7 @@ async function main(): Promise<number> {
   if (!o['dry-run'] && statements.length > 0) {
     // The writes go through a file (remotely: D1's import API, which returns no rows); the count is a read.
     d1Execute(statements.join('\n'), target);
-    const [counted] = d1Query<{ n: number }>(
-      sqlText(countAuditEventsQuery(textOnlyDb, { action: 'credential.import', at: now, detailHas: { run } })),
-      target,
-    );
+    const [counted] = d1Query<{ n: number }>(sqlText(countAuditEventsQuery(textOnlyDb, { action: 'credential.import', at: now, detailHas: { run } })), target);
     written = counted?.[0]?.n ?? 0;
   }
   const where = o.remote ? 'remote D1' : `local D1${o['persist-to'] ? ` (${o['persist-to']})` : ''}`;

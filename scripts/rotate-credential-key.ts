@@ -29,7 +29,8 @@ import { runWrangler, secretBulk, secretDelete } from './lib/wrangler.ts';
 import { Fernet, InvalidFernetKey } from '../src/crypto/fernet.ts';
 
 const spec = {
-  usage: 'npm run rotate-credential-key -- [--old-key-file FILE] [--new-key-file FILE] [--remote] [--url URL] [--api-key-file FILE] [--batch-size N] [--finalize]',
+  usage:
+    'npm run rotate-credential-key -- [--old-key-file FILE] [--new-key-file FILE] [--remote] [--url URL] [--api-key-file FILE] [--batch-size N] [--finalize]',
   description: [
     'Rotates CREDENTIAL_ENCRYPTION_KEY: installs new key + old key as previous (.dev.vars, or with --remote',
     'one `wrangler secret bulk` after printing the D1 Time Travel bookmark), starts the rotation through the',
@@ -54,7 +55,7 @@ const spec = {
     remote: 'production: `wrangler secret bulk` instead of .dev.vars (prints the Time Travel bookmark first)',
     url: `the vault's base URL (default ${LOCAL_VAULT_URL})`,
     'api-key-file': 'file holding an admin-scope API key (default: $ARENA_VAULT_API_KEY, else a hidden prompt)',
-    'batch-size': 'rows per re-encryption batch, 1-500 (default: the vault\'s, 250)',
+    'batch-size': "rows per re-encryption batch, 1-500 (default: the vault's, 250)",
     finalize: 'after a finished rotation: remove CREDENTIAL_ENCRYPTION_KEY_PREVIOUS (.dev.vars, or --remote)',
     'dev-vars': 'the .dev.vars file to write locally (default ./.dev.vars)',
     'wait-seconds': 'how long to wait for the vault to run under the new ring (default 300)',
@@ -231,7 +232,11 @@ async function rotate(ctx: Ctx, values: Record<string, string | boolean | undefi
       updateDevVars(secrets, ctx.devVars);
       console.log(`Wrote ${ctx.devVars}: new key ${newKey.keyId} current, old key ${oldKey.keyId} previous.`);
     }
-    await waitForRing(ctx, `under key ${newKey.keyId} with ${oldKey.keyId} as previous`, (r) => r.current === newKey.keyId && r.previous.includes(oldKey.keyId));
+    await waitForRing(
+      ctx,
+      `under key ${newKey.keyId} with ${oldKey.keyId} as previous`,
+      (r) => r.current === newKey.keyId && r.previous.includes(oldKey.keyId),
+    );
   } else {
     console.log(`The vault already runs under key ${newKey.keyId} with ${oldKey.keyId} as previous.`);
   }
@@ -245,7 +250,10 @@ async function rotate(ctx: Ctx, values: Record<string, string | boolean | undefi
   const end = start.status === 200 ? start.json : await follow(ctx);
   if (end.phase === 'failed') throw new CliError(`the rotation failed: ${end.reason ?? end.last_error ?? 'no reason given'}`, 1);
   if (end.phase === 'aborted') throw new CliError(`the rotation was aborted: ${end.reason ?? ''}`.trim(), 1);
-  if (end.phase === 'done') console.log(`Done: ${end.done} of ${end.total} rows re-encrypted, ${end.skipped} skipped (edited meanwhile), in ${Math.round(end.locked_ms / 1000)} s of locked collection.`);
+  if (end.phase === 'done')
+    console.log(
+      `Done: ${end.done} of ${end.total} rows re-encrypted, ${end.skipped} skipped (edited meanwhile), in ${Math.round(end.locked_ms / 1000)} s of locked collection.`,
+    );
 
   const check = await request(ctx, 'GET', ROTATION);
   const left = check.json?.rows_not_under_current_key;
@@ -273,7 +281,9 @@ async function finalize(ctx: Ctx, values: Record<string, string | boolean | unde
   }
   await waitForRing(ctx, 'without a previous credential key', (r) => r.previous.length === 0);
   await healthCheck(ctx);
-  console.log('Finalized: the vault runs on the new key alone. Verify the new key\'s backup (npm run verify-backup -- FILE); keep the old key\'s backup for the Time Travel window.');
+  console.log(
+    "Finalized: the vault runs on the new key alone. Verify the new key's backup (npm run verify-backup -- FILE); keep the old key's backup for the Time Travel window.",
+  );
 }
 
 runMain('rotate-credential-key', async () => {

@@ -89,13 +89,14 @@ async function oldKey(ctx: Ctx, oldBackup: string | undefined): Promise<{ value:
     const vars = readDevVars(ctx.devVars);
     const value = vars?.SECRET_KEY?.trim();
     if (!value) throw new CliError(`${ctx.devVars} has no SECRET_KEY (run npm start first)`);
-    if ((vars?.SECRET_KEY_PREVIOUS ?? '').trim()) throw new CliError(`${ctx.devVars} sets SECRET_KEY_PREVIOUS already: finish that rotation first (rerun with --new-backup)`);
+    if ((vars?.SECRET_KEY_PREVIOUS ?? '').trim())
+      throw new CliError(`${ctx.devVars} sets SECRET_KEY_PREVIOUS already: finish that rotation first (rerun with --new-backup)`);
     const problem = await secretProblem('SECRET_KEY', value);
     if (problem) throw new CliError(`${problem} (in ${ctx.devVars})`);
     return { value, kid: await keyIdOfSecret('SECRET_KEY', value) };
   }
   if (!oldBackup) throw new CliError('--remote needs --old-backup FILE: the backup of the SECRET_KEY in use (Cloudflare cannot give it back)');
-  const found = await openBackupOf(oldBackup, await readBackupPassphrase(ctx.passFile, 'Passphrase of the old key\'s backup'), 'SECRET_KEY');
+  const found = await openBackupOf(oldBackup, await readBackupPassphrase(ctx.passFile, "Passphrase of the old key's backup"), 'SECRET_KEY');
   return { value: found.value, kid: found.keyId };
 }
 
@@ -112,10 +113,10 @@ async function newKey(ctx: Ctx, values: { out?: string; 'new-backup'?: string },
     kid = planned.keyId;
     console.log('Checking the new backup: type its passphrase once more.');
   } else {
-    kid = (await openBackupOf(file, await readBackupPassphrase(ctx.passFile, 'Passphrase of the new key\'s backup'), 'SECRET_KEY')).keyId;
+    kid = (await openBackupOf(file, await readBackupPassphrase(ctx.passFile, "Passphrase of the new key's backup"), 'SECRET_KEY')).keyId;
   }
   if (kid === oldKid) throw new CliError('the new backup holds the key in use now: make a new key (--out DIR)');
-  const value = await verifyBackupHolds(file, await readBackupPassphrase(ctx.passFile, 'Passphrase of the new key\'s backup'), 'SECRET_KEY', kid);
+  const value = await verifyBackupHolds(file, await readBackupPassphrase(ctx.passFile, "Passphrase of the new key's backup"), 'SECRET_KEY', kid);
   return { value, kid, file };
 }
 
@@ -123,21 +124,31 @@ async function finish(ctx: Ctx, newBackup: string, newKid: string): Promise<void
   // Step 3: the vault runs the new key; its backup verifies as CURRENT there.
   await waitForHealth(ctx.url, `under SECRET_KEY ${newKid}`, (h) => sk(h).current_kid === newKid, { waitMs: ctx.waitMs, remote: ctx.remote });
   console.log(`The vault signs with the new key ${newKid}.`);
-  const verdict = judgeBackup(await openBackup(newBackup, await readBackupPassphrase(ctx.passFile, 'Passphrase of the new key\'s backup')), await knownKeysFromHealth(ctx.url));
+  const verdict = judgeBackup(
+    await openBackup(newBackup, await readBackupPassphrase(ctx.passFile, "Passphrase of the new key's backup")),
+    await knownKeysFromHealth(ctx.url),
+  );
   if (verdict !== 0) throw new CliError(`${newBackup} is not the key the vault uses now; the previous key stays`, 1);
 
   // Step 4: no live token needs the previous key.
-  const h = await waitForHealth(ctx.url, 'with a removable previous key', (x) => sk(x).previous_key_removable_now === true || (sk(x).previous_kids ?? []).length === 0, {
-    waitMs: ctx.waitMs,
-    remote: ctx.remote,
-    restartHint: false,
-    pollMs: 2000,
-    progress: (x) => {
-      const s = sk(x);
-      if (s.previous_key_removal_basis === 'unknown') return 'Waiting for the new key to sign its first token (a login or a session renewal)...';
-      return s.previous_key_removable_after ? `Waiting until ${s.previous_key_removable_after} (${s.previous_key_removal_basis}): tokens signed by the previous key live until then.` : null;
+  const h = await waitForHealth(
+    ctx.url,
+    'with a removable previous key',
+    (x) => sk(x).previous_key_removable_now === true || (sk(x).previous_kids ?? []).length === 0,
+    {
+      waitMs: ctx.waitMs,
+      remote: ctx.remote,
+      restartHint: false,
+      pollMs: 2000,
+      progress: (x) => {
+        const s = sk(x);
+        if (s.previous_key_removal_basis === 'unknown') return 'Waiting for the new key to sign its first token (a login or a session renewal)...';
+        return s.previous_key_removable_after
+          ? `Waiting until ${s.previous_key_removable_after} (${s.previous_key_removal_basis}): tokens signed by the previous key live until then.`
+          : null;
+      },
     },
-  });
+  );
   if ((sk(h).previous_kids ?? []).length === 0) {
     console.log('No previous SECRET_KEY is set: nothing to remove.');
     return;
@@ -151,7 +162,10 @@ async function finish(ctx: Ctx, newBackup: string, newKid: string): Promise<void
     updateDevVars({ SECRET_KEY_PREVIOUS: undefined }, ctx.devVars);
     console.log(`Removed SECRET_KEY_PREVIOUS from ${ctx.devVars}.`);
   }
-  await waitForHealth(ctx.url, 'without a previous SECRET_KEY', (x) => sk(x).current_kid === newKid && (sk(x).previous_kids ?? []).length === 0, { waitMs: ctx.waitMs, remote: ctx.remote });
+  await waitForHealth(ctx.url, 'without a previous SECRET_KEY', (x) => sk(x).current_kid === newKid && (sk(x).previous_kids ?? []).length === 0, {
+    waitMs: ctx.waitMs,
+    remote: ctx.remote,
+  });
   console.log(`Done: the vault runs on SECRET_KEY ${newKid} alone. Keep its backup (${newBackup}) apart from the credential key's.`);
 }
 
@@ -170,15 +184,20 @@ runMain('rotate-secret-key', async () => {
 
   if ((ring.previous_kids ?? []).length > 0) {
     // Resume: a new key is installed with a previous one beside it.
-    if (!values['new-backup']) throw new CliError(`SECRET_KEY_PREVIOUS is set (${ring.previous_kids!.join(', ')}): to finish that rotation, rerun with --new-backup FILE, the backup of SECRET_KEY ${ring.current_kid}`);
+    if (!values['new-backup'])
+      throw new CliError(
+        `SECRET_KEY_PREVIOUS is set (${ring.previous_kids!.join(', ')}): to finish that rotation, rerun with --new-backup FILE, the backup of SECRET_KEY ${ring.current_kid}`,
+      );
     console.log(`SECRET_KEY_PREVIOUS is set: resuming the rotation to ${ring.current_kid}.`);
     await finish(ctx, values['new-backup'], ring.current_kid);
     return 0;
   }
-  if (!values.out && !values['new-backup']) throw new CliError('say where the new key\'s backup goes: --out DIR (outside this checkout), or give one with --new-backup FILE');
+  if (!values.out && !values['new-backup'])
+    throw new CliError("say where the new key's backup goes: --out DIR (outside this checkout), or give one with --new-backup FILE");
 
   const old = await oldKey(ctx, values['old-backup']);
-  if (old.kid !== ring.current_kid) throw new CliError(`the vault signs with SECRET_KEY ${ring.current_kid}, but the old key given is ${old.kid}: give the key in use`);
+  if (old.kid !== ring.current_kid)
+    throw new CliError(`the vault signs with SECRET_KEY ${ring.current_kid}, but the old key given is ${old.kid}: give the key in use`);
   const fresh = await newKey(ctx, values, old.kid);
 
   const secrets = { SECRET_KEY: fresh.value, SECRET_KEY_PREVIOUS: old.value };

@@ -31,8 +31,14 @@ const args = [
   // Types are checked by `tsc` (npm run typecheck); the Worker's global types
   // (D1Database, DurableObjectNamespace …) are not Deno's.
   '--no-check',
-  '--config', 'deno/deno.json',
-  '--allow-read', '--allow-write', '--allow-env', '--allow-net', '--allow-run', '--allow-sys',
+  '--config',
+  'deno/deno.json',
+  '--allow-read',
+  '--allow-write',
+  '--allow-env',
+  '--allow-net',
+  '--allow-run',
+  '--allow-sys',
   ...extra,
   ...targets,
 ];

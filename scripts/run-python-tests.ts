@@ -138,10 +138,17 @@ async function main(): Promise<number> {
       for (let i = 0; i < (spec.count ?? 1); i++) {
         const fields = Object.fromEntries(spec.fields.map((f) => [f, spec.digits?.includes(f) ? `9${digits(8)}` : canary(label, f)]));
         const row = await vault.call('POST', '/api/credentials', `ApiKey ${adminKey}`, {
-          platform: spec.platform, tier: spec.tier, credential_name: `${label} ${i + 1}`, fields,
+          platform: spec.platform,
+          tier: spec.tier,
+          credential_name: `${label} ${i + 1}`,
+          fields,
         });
         made.credentials.push({ id: row.id, fields });
-        secrets.push(...Object.entries(fields).filter(([f]) => !spec.digits?.includes(f)).map(([, v]) => v));
+        secrets.push(
+          ...Object.entries(fields)
+            .filter(([f]) => !spec.digits?.includes(f))
+            .map(([, v]) => v),
+        );
       }
     }
     const fixtureFile = path.join(vault.dir, 'fixture.json');

@@ -65,9 +65,7 @@ runMain('start', async () => {
   console.log(`  Log in at  http://127.0.0.1:${port}/login`);
   console.log(`  as         ${email}`);
   console.log(
-    existsSync(ADMIN_FILE)
-      ? `  password   in ${ADMIN_FILE} (git-ignored): cat ${ADMIN_FILE}`
-      : '  password   the one you set in FIRST_ADMIN_PASSWORD',
+    existsSync(ADMIN_FILE) ? `  password   in ${ADMIN_FILE} (git-ignored): cat ${ADMIN_FILE}` : '  password   the one you set in FIRST_ADMIN_PASSWORD',
   );
   console.log('');
   if (values['no-serve']) return 0;

@@ -22,16 +22,17 @@ const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS d1_migrations(
 /** The `.sql` files of a directory, sorted by name (0001_…, 0002_…). */
 export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isFile() && e.name.endsWith('.sql')).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isFile() && e.name.endsWith('.sql'))
+    .map((e) => e.name)
+    .sort();
   return Promise.all(names.map(async (name) => ({ name, sql: await readFile(`${dir}/${name}`, 'utf8') })));
 }
 
 /** Applies the migrations not yet recorded; returns the names applied now. */
 export function applyMigrations(db: DatabaseSync, files: MigrationFile[]): string[] {
   db.exec(TRACKING_TABLE);
-  const applied = new Set(
-    (db.prepare('SELECT name FROM d1_migrations').all() as { name: string }[]).map((r) => r.name),
-  );
+  const applied = new Set((db.prepare('SELECT name FROM d1_migrations').all() as { name: string }[]).map((r) => r.name));
   const now: string[] = [];
   for (const file of files) {
     if (applied.has(file.name)) continue;

@@ -87,7 +87,9 @@ class LiveObject {
       id: this.id,
       storage: this.storage,
       waitUntil: (p: Promise<unknown>) => {
-        const tracked = Promise.resolve(p).catch(() => undefined).finally(() => this.#waits.delete(tracked));
+        const tracked = Promise.resolve(p)
+          .catch(() => undefined)
+          .finally(() => this.#waits.delete(tracked));
         this.#waits.add(tracked);
       },
       blockConcurrencyWhile: <T>(fn: () => Promise<T>): Promise<T> => (this.#inside ? fn() : this.run(fn)),
@@ -149,7 +151,15 @@ class LiveObject {
         this.storage.clearAlarmIfGeneration(gen);
       } catch (e) {
         this.#retries++;
-        console.log(JSON.stringify({ level: 'error', event: 'alarm_failed', object: this.id.toString(), retry: this.#retries, error: e instanceof Error ? e.name : typeof e }));
+        console.log(
+          JSON.stringify({
+            level: 'error',
+            event: 'alarm_failed',
+            object: this.id.toString(),
+            retry: this.#retries,
+            error: e instanceof Error ? e.name : typeof e,
+          }),
+        );
         if (this.#retries > MAX_ALARM_RETRIES) {
           this.#retries = 0;
           this.storage.clearAlarmIfGeneration(gen);
@@ -166,7 +176,9 @@ class LiveObject {
 
   stop(): Promise<void> {
     this.schedule(null);
-    return this.run(() => undefined).then(() => Promise.all([...this.#waits])).then(() => this.storage.close());
+    return this.run(() => undefined)
+      .then(() => Promise.all([...this.#waits]))
+      .then(() => this.storage.close());
   }
 }
 

@@ -128,7 +128,9 @@ export class ObjectStorage {
     if (statements.length === 0) throw new Error('SQL query contains no statements');
     for (const s of statements) {
       if (/^\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i.test(s)) {
-        throw new Error('To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements.');
+        throw new Error(
+          'To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements.',
+        );
       }
       if (/\b_cf_/i.test(s)) throw new Error('access to _cf_ tables is not allowed');
     }
@@ -240,7 +242,9 @@ export class ObjectStorage {
   async deleteAll(): Promise<void> {
     this.#touch();
     this.sqlite.exec('DELETE FROM _cf_KV');
-    const tables = this.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+    const tables = this.sqlite
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite_%'")
+      .all() as { name: string }[];
     for (const t of tables) this.sqlite.exec(`DROP TABLE "${t.name.replace(/"/g, '""')}"`);
     this.#setMeta('alarm_at', null);
   }

@@ -44,8 +44,11 @@ export function splitSqlStatements(sql: string): string[] {
       const upper = word.toUpperCase();
       if (upper === 'BEGIN' || upper === 'CASE') {
         // A bare `BEGIN;` / `BEGIN TRANSACTION` starts no block; only a trigger body does.
-        const rest = sql.slice(i + word.length).trimStart().toUpperCase();
-        const isTransaction = upper === 'BEGIN' && (/^(;|$|TRANSACTION\b|DEFERRED\b|IMMEDIATE\b|EXCLUSIVE\b)/.test(rest));
+        const rest = sql
+          .slice(i + word.length)
+          .trimStart()
+          .toUpperCase();
+        const isTransaction = upper === 'BEGIN' && /^(;|$|TRANSACTION\b|DEFERRED\b|IMMEDIATE\b|EXCLUSIVE\b)/.test(rest);
         if (!isTransaction) depth++;
       } else if (upper === 'END' && depth > 0) depth--;
       i += word.length;

@@ -84,7 +84,10 @@ export function incomingRequest(request: Request, peerIp: string, opts: Incoming
   const url = opts.publicUrl ? new URL(seen.pathname + seen.search, opts.publicUrl.origin) : seen;
   let ip = peerIp;
   if (opts.trustProxy) {
-    const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+    const hops = (request.headers.get('x-forwarded-for') ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
     ip = hops.at(-1) ?? peerIp;
   }
   const headers = new Headers(request.headers);

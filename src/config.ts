@@ -53,7 +53,13 @@ const DEFAULT_ACCESS_TOKEN_MINUTES = 30;
 const MIN_SECRET_BYTES = 32;
 
 const VAR_FIX = 'Set it in wrangler.toml [vars] (locally: in .dev.vars) and redeploy or restart.';
-const SECRETS = new Set<BindingName>(['SECRET_KEY', 'SECRET_KEY_PREVIOUS', 'CREDENTIAL_ENCRYPTION_KEY', 'CREDENTIAL_ENCRYPTION_KEY_PREVIOUS', 'OIDC_CLIENT_SECRET']);
+const SECRETS = new Set<BindingName>([
+  'SECRET_KEY',
+  'SECRET_KEY_PREVIOUS',
+  'CREDENTIAL_ENCRYPTION_KEY',
+  'CREDENTIAL_ENCRYPTION_KEY_PREVIOUS',
+  'OIDC_CLIENT_SECRET',
+]);
 
 function fixFor(binding: BindingName): string {
   if (!SECRETS.has(binding)) return VAR_FIX;
@@ -80,7 +86,10 @@ function secretKeyProblem(value: string): string | null {
 }
 
 function splitList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 async function fernetProblem(value: string): Promise<string | null> {
@@ -122,7 +131,8 @@ export async function parseConfig(raw: RawBindings): Promise<{ config?: Config; 
   for (const [i, v] of credPrev.entries()) {
     const p = await fernetProblem(v);
     if (p) add('CREDENTIAL_ENCRYPTION_KEY_PREVIOUS', `entry ${i + 1} ${p}`);
-    if (v === credKey) add('CREDENTIAL_ENCRYPTION_KEY_PREVIOUS', `entry ${i + 1} equals CREDENTIAL_ENCRYPTION_KEY; a previous key must differ from the current one`);
+    if (v === credKey)
+      add('CREDENTIAL_ENCRYPTION_KEY_PREVIOUS', `entry ${i + 1} equals CREDENTIAL_ENCRYPTION_KEY; a previous key must differ from the current one`);
   }
   if (new Set(credPrev).size !== credPrev.length) add('CREDENTIAL_ENCRYPTION_KEY_PREVIOUS', 'lists the same key twice');
 

@@ -78,7 +78,7 @@ async function lists(ctx: BenchContext, headers: Record<string, string>, query: 
   for (let i = 0; i < 10; i++) await timedRequest(ctx, path, { headers }, 200); // warm up
   const latencies: number[] = [];
   for (let i = 0; i < LIST_REQUESTS; i++) latencies.push(await timedRequest(ctx, path, { headers }, 200));
-  const page = (await ctx.json<{ credentials: unknown[]; total: number }>(path, { headers }));
+  const page = await ctx.json<{ credentials: unknown[]; total: number }>(path, { headers });
   return {
     metric: 'list',
     query: label,

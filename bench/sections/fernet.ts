@@ -45,11 +45,7 @@ export default {
     ];
 
     ctx.log('fernet with python3 cryptography');
-    const py = spawnSync(
-      'python3',
-      [PY_BENCH, '--seconds', String(ctx.options.seconds), '--trials', String(ctx.options.trials)],
-      { encoding: 'utf8' },
-    );
+    const py = spawnSync('python3', [PY_BENCH, '--seconds', String(ctx.options.seconds), '--trials', String(ctx.options.trials)], { encoding: 'utf8' });
     if (py.error || py.status !== 0) {
       ctx.log(`pyca comparison skipped: python3 with cryptography did not run (${py.error?.message ?? py.stderr.trim()})`);
     } else {

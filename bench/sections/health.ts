@@ -24,7 +24,12 @@ async function seed(ctx: BenchContext): Promise<Record<string, string>> {
     const rows: SeededCredential[] = [];
     for (let j = i; j < i + ROWS_PER_INSERT; j++) {
       const platform = PLATFORM_IDS[j % PLATFORM_IDS.length]!;
-      rows.push({ platform, tier: PLATFORMS[platform].tiers[0]!, name: `bench health ${j}`, fields: { api_key: `bench-${platform}-${j}-xxxxxxxxxxxxxxxxxxxx` } });
+      rows.push({
+        platform,
+        tier: PLATFORMS[platform].tiers[0]!,
+        name: `bench health ${j}`,
+        fields: { api_key: `bench-${platform}-${j}-xxxxxxxxxxxxxxxxxxxx` },
+      });
     }
     batch.push(await credentialsInsert(f, rows, now));
     if (batch.length === INSERTS_PER_BATCH) {

@@ -40,7 +40,9 @@ export default {
     const email = `bench-${Date.now()}@example.test`;
     const password = 'bench password, long enough';
     const now = Date.now();
-    await ctx.d1([newUserStatement(textOnlyDb, { email, hashedPassword: await hashPassword(password), displayName: 'bench', role: 'researcher', now }).toSQL()]);
+    await ctx.d1([
+      newUserStatement(textOnlyDb, { email, hashedPassword: await hashPassword(password), displayName: 'bench', role: 'researcher', now }).toSQL(),
+    ]);
     const walls: number[] = [];
     for (let i = 0; i < Math.max(5, ctx.options.trials * 2); i++) {
       const t = performance.now();

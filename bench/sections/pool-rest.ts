@@ -40,7 +40,10 @@ async function seed(ctx: BenchContext): Promise<Record<string, string>> {
   const now = Date.now();
   const statements: Statement[] = [];
   const rows = Array.from({ length: CREDENTIALS }, (_, i) => ({
-    platform: 'serper', tier: 'medium', name: `bench rest ${i}`, fields: { api_key: `bench-rest-key-${i}-xxxxxxxxxxxxxxxx` },
+    platform: 'serper',
+    tier: 'medium',
+    name: `bench rest ${i}`,
+    fields: { api_key: `bench-rest-key-${i}-xxxxxxxxxxxxxxxx` },
   }));
   for (let i = 0; i < rows.length; i += 10) statements.push(await credentialsInsert(f, rows.slice(i, i + 10), now));
   const key = apiKeyInsert('bench rest collector', 'collector', now);
@@ -48,7 +51,6 @@ async function seed(ctx: BenchContext): Promise<Record<string, string>> {
   await ctx.d1(statements);
   return { authorization: key.authorization, 'content-type': 'application/json' };
 }
-
 
 /** 16 loops of `step` for `seconds`; returns how many steps finished per second. */
 async function inFlight(seconds: number, step: () => Promise<void>): Promise<{ count: number; per_s: number }> {
@@ -114,8 +116,12 @@ export const poolRestSection: BenchSection = {
     const cyclesPerS = median(cycles);
     const ceiling = median(ceilings);
     ctx.log(`pool-rest: rounds: cycles/s ${cycles.map(Math.round).join(', ')}; ceiling calls/s ${ceilings.map(Math.round).join(', ')}`);
-    ctx.log(`pool-rest: D1 statements over ${cycleCount} cycles: ${queries} on the request path; ${alarmQueries} by the pool's alarm (usage write-back, off the request path)`);
-    ctx.log(`pool-rest: ceiling latency (the empty call at ${CONCURRENCY} in flight): p50 ${roundMs(median(ceilingLatencies))} ms, p99 ${roundMs(percentile(ceilingLatencies, 99))} ms`);
+    ctx.log(
+      `pool-rest: D1 statements over ${cycleCount} cycles: ${queries} on the request path; ${alarmQueries} by the pool's alarm (usage write-back, off the request path)`,
+    );
+    ctx.log(
+      `pool-rest: ceiling latency (the empty call at ${CONCURRENCY} in flight): p50 ${roundMs(median(ceilingLatencies))} ms, p99 ${roundMs(percentile(ceilingLatencies, 99))} ms`,
+    );
     return [
       {
         cycles_per_s: Math.round(cyclesPerS),

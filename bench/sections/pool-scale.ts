@@ -48,8 +48,9 @@ function envList(name: string, fallback: string): number[] {
 }
 
 /** Every platform/tier pool of the registry but the measured one. */
-const OTHER_POOLS = PLATFORM_IDS.flatMap((p) => PLATFORMS[p].tiers.map((tier) => ({ platform: p, tier })))
-  .filter((x) => !(x.platform === MEASURED.platform && x.tier === MEASURED.tier));
+const OTHER_POOLS = PLATFORM_IDS.flatMap((p) => PLATFORMS[p].tiers.map((tier) => ({ platform: p, tier }))).filter(
+  (x) => !(x.platform === MEASURED.platform && x.tier === MEASURED.tier),
+);
 
 /** A fresh local D1 with `total` credentials (see the header) and a collector key. */
 async function seeded(total: number, f: Fernet): Promise<{ persist: string; authorization: string }> {
@@ -65,14 +66,22 @@ async function seeded(total: number, f: Fernet): Promise<{ persist: string; auth
     for (let i = start; i < Math.min(total, start + ROWS_PER_INSERT); i++) {
       const pool = i < measured ? MEASURED : OTHER_POOLS[i % OTHER_POOLS.length]!;
       values.push({
-        platform: pool.platform, tier: pool.tier as NewCredentialRow['tier'], credentialName: `scale ${i}`,
-        encryptedValue: tokens[i % DISTINCT_TOKENS]!, keyId: f.keyId, createdAt: now, updatedAt: now, maxLeases: 10,
+        platform: pool.platform,
+        tier: pool.tier as NewCredentialRow['tier'],
+        credentialName: `scale ${i}`,
+        encryptedValue: tokens[i % DISTINCT_TOKENS]!,
+        keyId: f.keyId,
+        createdAt: now,
+        updatedAt: now,
+        maxLeases: 10,
       });
     }
     lines.push(sqlText(insertCredentialRowsQuery(textOnlyDb, values)));
   }
   const k = generateApiKey();
-  lines.push(sqlText(newApiKeyQuery(textOnlyDb, { name: 'bench scale', scope: 'collector', userId: null, keyPrefix: k.prefix, keyHash: k.hash, createdAt: now })));
+  lines.push(
+    sqlText(newApiKeyQuery(textOnlyDb, { name: 'bench scale', scope: 'collector', userId: null, keyPrefix: k.prefix, keyHash: k.hash, createdAt: now })),
+  );
   executeSql(persist, lines);
   return { persist, authorization: `ApiKey ${k.key}` };
 }

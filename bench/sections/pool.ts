@@ -22,14 +22,19 @@ async function seed(ctx: BenchContext): Promise<Record<string, string>> {
   const now = Date.now();
   const statements: Statement[] = [];
   for (let i = 0; i < CREDENTIALS; i++) {
-    statements.push(await credentialsInsert(f, [{ platform: 'serper', tier: 'medium', name: `bench pool ${i}`, fields: { api_key: `bench-serper-key-${i}-xxxxxxxxxxxxxxxx` } }], now));
+    statements.push(
+      await credentialsInsert(
+        f,
+        [{ platform: 'serper', tier: 'medium', name: `bench pool ${i}`, fields: { api_key: `bench-serper-key-${i}-xxxxxxxxxxxxxxxx` } }],
+        now,
+      ),
+    );
   }
   const key = apiKeyInsert('bench collector', 'collector', now);
   statements.push(key.statement);
   await ctx.d1(statements);
   return { authorization: key.authorization, 'content-type': 'application/json' };
 }
-
 
 const ACQUIRE = { platform: 'serper', tier: 'medium', task_id: 'bench' };
 
@@ -44,7 +49,13 @@ async function restSequential(ctx: BenchContext, headers: Record<string, string>
     acquires.push(a.ms);
     await post(ctx, '/api/pool/release', headers, { lease_id: a.json.lease_id, units_used: 1 });
   }
-  return { metric: 'rest_acquire_latency', via: 'REST (HTTP + ApiKey)', requests: REST_REQUESTS, p50_ms: roundMs(median(acquires)), p99_ms: roundMs(percentile(acquires, 99)) };
+  return {
+    metric: 'rest_acquire_latency',
+    via: 'REST (HTTP + ApiKey)',
+    requests: REST_REQUESTS,
+    p50_ms: roundMs(median(acquires)),
+    p99_ms: roundMs(percentile(acquires, 99)),
+  };
 }
 
 async function restParallel(ctx: BenchContext, headers: Record<string, string>): Promise<BenchResult> {
@@ -59,7 +70,14 @@ async function restParallel(ctx: BenchContext, headers: Record<string, string>):
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - t0) / 1000;
-  return { metric: 'rest_cycles', via: 'REST (HTTP + ApiKey)', concurrency: CONCURRENCY, credentials: CREDENTIALS, cycles: done, cycles_per_s: Math.round(done / seconds) };
+  return {
+    metric: 'rest_cycles',
+    via: 'REST (HTTP + ApiKey)',
+    concurrency: CONCURRENCY,
+    credentials: CREDENTIALS,
+    cycles: done,
+    cycles_per_s: Math.round(done / seconds),
+  };
 }
 
 export const poolSection: BenchSection = {
@@ -73,8 +91,23 @@ export const poolSection: BenchSection = {
     const latency = await ctx.json<{ p50_ms: number; p99_ms: number }>(`/__bench/pool/acquire?${q}&n=2000`);
     ctx.log('pool: the same over REST');
     return [
-      { metric: 'do_round_trips', via: 'Worker → Durable Object (in workerd)', credentials: CREDENTIALS, acquire_release_per_s: cycle.ops_s, median_per_s: cycle.median_ops_s, n: cycle.n, trials: cycle.trials, timing: cycle.timing },
-      { metric: 'do_acquire_latency', via: 'Worker → Durable Object (in workerd)', acquires: 2000, p50_ms: roundMs(latency.p50_ms), p99_ms: roundMs(latency.p99_ms) },
+      {
+        metric: 'do_round_trips',
+        via: 'Worker → Durable Object (in workerd)',
+        credentials: CREDENTIALS,
+        acquire_release_per_s: cycle.ops_s,
+        median_per_s: cycle.median_ops_s,
+        n: cycle.n,
+        trials: cycle.trials,
+        timing: cycle.timing,
+      },
+      {
+        metric: 'do_acquire_latency',
+        via: 'Worker → Durable Object (in workerd)',
+        acquires: 2000,
+        p50_ms: roundMs(latency.p50_ms),
+        p99_ms: roundMs(latency.p99_ms),
+      },
       await restSequential(ctx, headers),
       await restParallel(ctx, headers),
     ];

@@ -79,7 +79,15 @@ async function seededPersistence(rows: number, old: Fernet): Promise<{ persist: 
   for (let start = 0; start < rows; start += ROWS_PER_INSERT) {
     const values = [];
     for (let i = start; i < Math.min(rows, start + ROWS_PER_INSERT); i++) {
-      values.push({ platform: 'serper', tier: 'medium' as const, credentialName: `row ${i}`, encryptedValue: tokens[i % DISTINCT_TOKENS]!, keyId: old.keyId, createdAt: now, updatedAt: now });
+      values.push({
+        platform: 'serper',
+        tier: 'medium' as const,
+        credentialName: `row ${i}`,
+        encryptedValue: tokens[i % DISTINCT_TOKENS]!,
+        keyId: old.keyId,
+        createdAt: now,
+        updatedAt: now,
+      });
     }
     // As SQL text the parameters are literals, so D1's 100 bound parameters do not limit the rows per INSERT.
     lines.push(sqlText(insertCredentialRowsQuery(textOnlyDb, values)));

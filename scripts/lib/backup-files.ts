@@ -68,13 +68,17 @@ export function checkBackupDirs(dirs: Partial<Record<MasterSecret, string>>): vo
   const entries = Object.entries(dirs) as [MasterSecret, string][];
   for (const [name, dir] of entries) {
     if (inside(placeOf(dir), checkout)) {
-      throw new CliError(`the backup directory for ${name} (${dir}) is inside this checkout (${PROJECT_ROOT}): a key file there can reach git or an image; use removable media or a directory outside it`);
+      throw new CliError(
+        `the backup directory for ${name} (${dir}) is inside this checkout (${PROJECT_ROOT}): a key file there can reach git or an image; use removable media or a directory outside it`,
+      );
     }
   }
   if (entries.length === 2) {
     const [a, b] = entries.map(([, d]) => placeOf(d)) as [string, string];
     if (inside(a, b) || inside(b, a)) {
-      throw new CliError(`"${SEPARATE_LOCATIONS_RULE}" (docs/operations/secrets.md): ${entries[0]![1]} and ${entries[1]![1]} are the same place or one is inside the other`);
+      throw new CliError(
+        `"${SEPARATE_LOCATIONS_RULE}" (docs/operations/secrets.md): ${entries[0]![1]} and ${entries[1]![1]} are the same place or one is inside the other`,
+      );
     }
   }
 }
@@ -200,7 +204,9 @@ export async function readUnlock(file: string, data: Uint8Array, opts: { decrypt
     return WITH_GPG;
   }
   if (!kdbx && (await encryptedToKeysOnly(data))) {
-    throw new CliError(`${file} is encrypted to OpenPGP public keys (backup-secrets --recipient): add --decrypt-with gpg, so your gpg (and hardware key) opens it`);
+    throw new CliError(
+      `${file} is encrypted to OpenPGP public keys (backup-secrets --recipient): add --decrypt-with gpg, so your gpg (and hardware key) opens it`,
+    );
   }
   return readBackupPassphrase(opts.passphraseFile, kdbx ? 'KeePass master passphrase' : 'Backup passphrase');
 }
@@ -232,8 +238,7 @@ export async function openBackupOf(file: string, passphrase: Unlock, name: Maste
 
 const VERDICT: Record<Standing, (name: string, source: string) => string> = {
   current: (name, source) => `CURRENT: this backup holds the ${name} in use now (${source}).`,
-  previous: (name, source) =>
-    `PREVIOUS: this backup holds a previous ${name}, still listed in ${name}_PREVIOUS (${source}), not the one in use now.`,
+  previous: (name, source) => `PREVIOUS: this backup holds a previous ${name}, still listed in ${name}_PREVIOUS (${source}), not the one in use now.`,
   unknown: (name, source) => `UNKNOWN: this backup holds a ${name} that is neither the current nor a previous key (${source}).`,
 };
 
@@ -257,6 +262,7 @@ export async function verifyBackupHolds(file: string, passphrase: Unlock, name: 
   const found = await openBackup(file, passphrase);
   const known: KnownKeys = { source: `the new ${name}, key id ${expectedKeyId}`, keys: { [name]: { current: expectedKeyId, previous: [] } }, problems: {} };
   const mine = found.filter((f) => f.name === name);
-  if (mine.length !== 1 || judgeBackup(mine, known) !== 0) throw new CliError(`${file} does not hold the ${name} with key id ${expectedKeyId}; nothing was installed`, 1);
+  if (mine.length !== 1 || judgeBackup(mine, known) !== 0)
+    throw new CliError(`${file} does not hold the ${name} with key id ${expectedKeyId}; nothing was installed`, 1);
   return mine[0]!.value;
 }

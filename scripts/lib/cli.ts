@@ -36,7 +36,10 @@ type Parsed<F extends Record<string, FlagKind>> = {
 
 /** A failure the operator caused: printed as one line, exit code `code`. */
 export class CliError extends Error {
-  constructor(message: string, readonly code = 2) {
+  constructor(
+    message: string,
+    readonly code = 2,
+  ) {
     super(message);
   }
 }
@@ -46,7 +49,8 @@ export function helpText<F extends Record<string, FlagKind>>(spec: CliSpec<F>): 
   if (spec.description) lines.push('', spec.description);
   lines.push('', 'options:');
   for (const [name, kind] of Object.entries(spec.flags)) {
-    const flag = kind === 'string' ? `--${name} VALUE` : kind === 'strings' ? `--${name} VALUE ...` : kind === 'optional-string' ? `--${name}[=VALUE]` : `--${name}`;
+    const flag =
+      kind === 'string' ? `--${name} VALUE` : kind === 'strings' ? `--${name} VALUE ...` : kind === 'optional-string' ? `--${name}[=VALUE]` : `--${name}`;
     lines.push(`  ${flag.padEnd(28)} ${spec.help[name]}`);
   }
   lines.push(`  ${'--help'.padEnd(28)} show this help`);
@@ -55,8 +59,13 @@ export function helpText<F extends Record<string, FlagKind>>(spec: CliSpec<F>): 
 
 export function parseCli<F extends Record<string, FlagKind>>(argv: string[], spec: CliSpec<F>): Parsed<F> {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
-  for (const [name, kind] of Object.entries(spec.flags)) options[name] = { type: kind === 'boolean' ? 'boolean' : 'string', ...(kind === 'strings' && { multiple: true }) };
-  const optional = new Set(Object.entries(spec.flags).filter(([, k]) => k === 'optional-string').map(([n]) => `--${n}`));
+  for (const [name, kind] of Object.entries(spec.flags))
+    options[name] = { type: kind === 'boolean' ? 'boolean' : 'string', ...(kind === 'strings' && { multiple: true }) };
+  const optional = new Set(
+    Object.entries(spec.flags)
+      .filter(([, k]) => k === 'optional-string')
+      .map(([n]) => `--${n}`),
+  );
   const end = argv.indexOf('--');
   const args = argv.map((a, i) => (optional.has(a) && (end < 0 || i < end) ? `${a}=` : a));
   let parsed;

@@ -30,7 +30,9 @@ export function judgeDeployedHealth(status: number, h: Health, before: KeysInUse
   if (status !== 200) errors.push(`/api/health answered ${status}`);
   if (h.status === 'error') errors.push('health status is error');
   if (h.config?.valid === false) {
-    const bad = Object.entries(h.config.bindings ?? {}).filter(([, b]) => b.valid === false).map(([name]) => name);
+    const bad = Object.entries(h.config.bindings ?? {})
+      .filter(([, b]) => b.valid === false)
+      .map(([name]) => name);
     errors.push(`the configuration is invalid${bad.length ? ` (${bad.join(', ')})` : ''}`);
   }
   if (h.d1?.reachable === false) errors.push('D1 is unreachable');

@@ -31,7 +31,15 @@ const KDBX_SIGNATURE = [0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5];
 kdbxweb.CryptoEngine.setArgon2Impl(async (password, salt, memory, iterations, length, parallelism, type, version) => {
   if (type !== kdbxweb.CryptoEngine.Argon2TypeArgon2id && type !== kdbxweb.CryptoEngine.Argon2TypeArgon2d) throw new Error('unsupported Argon2 type');
   if (version !== 0x13) throw new Error('only Argon2 version 1.3 is supported');
-  const opts = { password: new Uint8Array(password), salt: new Uint8Array(salt), iterations, parallelism, memorySize: memory, hashLength: length, outputType: 'binary' as const };
+  const opts = {
+    password: new Uint8Array(password),
+    salt: new Uint8Array(salt),
+    iterations,
+    parallelism,
+    memorySize: memory,
+    hashLength: length,
+    outputType: 'binary' as const,
+  };
   const out = type === kdbxweb.CryptoEngine.Argon2TypeArgon2id ? await argon2id(opts) : await (await import('hash-wasm')).argon2d(opts);
   return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer;
 });
@@ -68,7 +76,10 @@ function credentials(passphrase: string): kdbxweb.KdbxCredentials {
 }
 
 /** A new KDBX 4 database (Argon2id) holding each secret as an entry; returns its bytes. */
-export async function buildKdbx(opts: { passphrase: string; entries: { name: MasterSecret; value: string; keyId: string; createdAt: Date }[] }): Promise<Uint8Array> {
+export async function buildKdbx(opts: {
+  passphrase: string;
+  entries: { name: MasterSecret; value: string; keyId: string; createdAt: Date }[];
+}): Promise<Uint8Array> {
   const db = kdbxweb.Kdbx.create(credentials(opts.passphrase), 'arena-vault backup');
   db.setVersion(4);
   db.setKdf(kdbxweb.Consts.KdfId.Argon2id);
@@ -97,7 +108,8 @@ export async function readKdbx(data: Uint8Array, passphrase: string): Promise<{ 
   try {
     db = await kdbxweb.Kdbx.load(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer, credentials(passphrase));
   } catch (e) {
-    if (e instanceof kdbxweb.KdbxError && e.code === kdbxweb.Consts.ErrorCodes.InvalidKey) throw new CliError('could not open the KeePass database: wrong master passphrase');
+    if (e instanceof kdbxweb.KdbxError && e.code === kdbxweb.Consts.ErrorCodes.InvalidKey)
+      throw new CliError('could not open the KeePass database: wrong master passphrase');
     throw new CliError(`could not open the KeePass database (${e instanceof kdbxweb.KdbxError ? e.code : 'unreadable'})`);
   }
   const entries: BackupEntry[] = [];
@@ -110,6 +122,7 @@ export async function readKdbx(data: Uint8Array, passphrase: string): Promise<{ 
     entries.push({ name, value: (password instanceof kdbxweb.ProtectedValue ? password.getText() : String(password)).trim() });
     label = { name, keyId: m![2] };
   }
-  if (!entries.length) throw new CliError('the KeePass database opened, but it holds no entry titled "arena-vault SECRET_KEY ..." or "arena-vault CREDENTIAL_ENCRYPTION_KEY ..."');
+  if (!entries.length)
+    throw new CliError('the KeePass database opened, but it holds no entry titled "arena-vault SECRET_KEY ..." or "arena-vault CREDENTIAL_ENCRYPTION_KEY ..."');
   return { entries, label: entries.length === 1 ? label : {} };
 }

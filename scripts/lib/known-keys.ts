@@ -77,7 +77,10 @@ export async function knownKeysFromDevVars(file: string): Promise<KnownKeys> {
   const known: KnownKeys = { source: file, keys: {}, problems: {} };
   for (const name of ['SECRET_KEY', 'CREDENTIAL_ENCRYPTION_KEY'] as const) {
     const current = vars[name]?.trim() ?? '';
-    const previous = (vars[`${name}_PREVIOUS`] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const previous = (vars[`${name}_PREVIOUS`] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = (await secretProblem(name, current)) ?? (await Promise.all(previous.map((p) => secretProblem(name, p)))).find(Boolean);
     if (bad) known.problems[name] = `${file}: ${bad}`;
     else known.keys[name] = { current: await keyIdOfSecret(name, current), previous: await idsOf(name, previous) };

@@ -52,8 +52,12 @@ function spawnWrangler(args: string[], input: string | undefined) {
 
 /** A failed wrangler run as one line: the command and wrangler's first error line. */
 function wranglerFailure(args: string[], res: { stdout: string; stderr: string }): CliError {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's colour escapes
-  const line = (res.stderr || res.stdout || '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /error|✘/i.test(l)) ?? 'unknown error';
+  const line =
+    (res.stderr || res.stdout || '')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's colour escapes
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n')
+      .find((l) => /error|✘/i.test(l)) ?? 'unknown error';
   return new CliError(`wrangler ${args.slice(0, 3).join(' ')} failed: ${line.replace(/^[\s✘▲X[\]ERROR]+/, '').trim()}`, 1);
 }
 
@@ -138,7 +142,11 @@ export function liveVersionId(): string {
   const out = runWrangler(['deployments', 'status', '--json']);
   const deployment = JSON.parse(out.slice(out.indexOf('{'))) as { versions?: { version_id: string; percentage: number }[] };
   const full = deployment.versions?.find((v) => v.percentage === 100);
-  if (!full) throw new CliError('the Worker has a split (gradual) deployment: finish it with `npx wrangler versions deploy` first, so a rollback has one version to return to', 1);
+  if (!full)
+    throw new CliError(
+      'the Worker has a split (gradual) deployment: finish it with `npx wrangler versions deploy` first, so a rollback has one version to return to',
+      1,
+    );
   return full.version_id;
 }
 

@@ -50,7 +50,7 @@ export async function gatherFacts(env: Env, ring: CredentialKeyRing, now: number
     deactivatedByPool,
     keyStatus: (k) => ring.statusOf(k),
     enabledArenaTiers: enabled,
-    usage: pool && pool.facts,
+    usage: pool ? pool.facts : null,
     apiKeys: keys.map(({ row }) => ({ id: row.id, name: row.name, expires_at: row.expiresAt, revoked_at: row.revokedAt })),
     rotation,
   };
@@ -59,7 +59,15 @@ export async function gatherFacts(env: Env, ring: CredentialKeyRing, now: number
 export function alertMessage(a: AlertRecord, event: 'opened' | 'resolved'): AlertMessage {
   return {
     event,
-    alert: { id: a.id, kind: a.kind, subject: a.subject, severity: a.severity, summary: a.summary, opened_at: iso(a.openedAt)!, resolved_at: iso(a.resolvedAt) },
+    alert: {
+      id: a.id,
+      kind: a.kind,
+      subject: a.subject,
+      severity: a.severity,
+      summary: a.summary,
+      opened_at: iso(a.openedAt)!,
+      resolved_at: iso(a.resolvedAt),
+    },
   };
 }
 
@@ -74,7 +82,10 @@ export async function runCheck(env: Env, ring: CredentialKeyRing, now = Date.now
   const changes = await applyFindings(env.DB, findings, evaluated, now);
   const destinations = (await listDestinations(env.DB)).map((d) => d.id);
   const queued: number[] = [];
-  for (const [event, list] of [['opened', changes.opened], ['resolved', changes.resolved]] as const) {
+  for (const [event, list] of [
+    ['opened', changes.opened],
+    ['resolved', changes.resolved],
+  ] as const) {
     for (const a of list) {
       if (isSilenced(a, now)) continue;
       queued.push(...(await enqueue(env.DB, destinations, a.id, alertMessage(a, event), now)));

@@ -40,7 +40,9 @@ export async function sendOnce(dest: OpenedDestination, q: QueuedDelivery, now: 
   try {
     const res = await fetcher(new Request(dest.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(SEND_TIMEOUT_MS) }));
     await res.body?.cancel();
-    return res.ok ? { delivered: true, status: res.status, error: null } : { delivered: false, status: res.status, error: `receiver answered HTTP ${res.status}` };
+    return res.ok
+      ? { delivered: true, status: res.status, error: null }
+      : { delivered: false, status: res.status, error: `receiver answered HTTP ${res.status}` };
   } catch (e) {
     const timeout = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
     return { delivered: false, status: null, error: timeout ? 'no answer within 10 s' : 'could not connect' };
@@ -62,16 +64,20 @@ export async function drainOnce(db: D1Database, ring: CredentialKeyRing, fetcher
       const r: AttemptResult = dest ? await sendOnce(dest, q, now, fetcher) : { delivered: false, status: null, error: 'destination cannot be decrypted' };
       const nextAt = r.delivered ? null : nextAttemptAt(attempt, now);
       await recordAttempt(db, q.id, { ...r, nextAt });
-      logLine(r.delivered ? 'info' : 'warn', {
-        event: 'alert.delivery',
-        delivery_id: q.id,
-        destination_id: q.destinationId,
-        alert_id: q.alertId,
-        attempt,
-        delivered: r.delivered,
-        status: r.status,
-        gave_up: !r.delivered && nextAt === null,
-      }, requestId);
+      logLine(
+        r.delivered ? 'info' : 'warn',
+        {
+          event: 'alert.delivery',
+          delivery_id: q.id,
+          destination_id: q.destinationId,
+          alert_id: q.alertId,
+          attempt,
+          delivered: r.delivered,
+          status: r.status,
+          gave_up: !r.delivered && nextAt === null,
+        },
+        requestId,
+      );
     }),
   );
   return attempted;

@@ -66,7 +66,9 @@ export async function createDestination(
   const now = Date.now();
   const [inserted] = await db.batch([
     db
-      .prepare('INSERT INTO alert_destinations (kind, name, url_host, encrypted_value, key_id, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *')
+      .prepare(
+        'INSERT INTO alert_destinations (kind, name, url_host, encrypted_value, key_id, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
+      )
       .bind(input.kind, input.name, checked.host, sealed.token, sealed.keyId, now, who.actor),
     auditIfChangedD1Statement(db, {
       at: now,
@@ -81,10 +83,28 @@ export async function createDestination(
   return { destination: publicDestination(fromRaw(r)), signing_secret };
 }
 
-type RawRow = { id: number; kind: DestinationKind; name: string; url_host: string; encrypted_value: string; key_id: string; created_at: number; created_by: string };
+type RawRow = {
+  id: number;
+  kind: DestinationKind;
+  name: string;
+  url_host: string;
+  encrypted_value: string;
+  key_id: string;
+  created_at: number;
+  created_by: string;
+};
 
 function fromRaw(r: RawRow): Row {
-  return { id: r.id, kind: r.kind, name: r.name, urlHost: r.url_host, encryptedValue: r.encrypted_value, keyId: r.key_id, createdAt: r.created_at, createdBy: r.created_by };
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    urlHost: r.url_host,
+    encryptedValue: r.encrypted_value,
+    keyId: r.key_id,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+  };
 }
 
 /** Deletes a destination with its delivery log, audited; 404 when there is none. */

@@ -55,13 +55,21 @@ function logEntry(r: Row): DeliveryLogEntry {
 }
 
 /** Queues one message for each destination; returns the new rows' ids. */
-export async function enqueue(db: D1Database, destinationIds: readonly number[], alertId: number | null, message: AlertMessage, now: number): Promise<number[]> {
+export async function enqueue(
+  db: D1Database,
+  destinationIds: readonly number[],
+  alertId: number | null,
+  message: AlertMessage,
+  now: number,
+): Promise<number[]> {
   if (!destinationIds.length) return [];
   const body = JSON.stringify(message);
   const results = await db.batch<{ id: number }>(
     destinationIds.map((d) =>
       db
-        .prepare("INSERT INTO alert_deliveries (destination_id, alert_id, event, body, status, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id")
+        .prepare(
+          "INSERT INTO alert_deliveries (destination_id, alert_id, event, body, status, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id",
+        )
         .bind(d, alertId, message.event, body, now, now),
     ),
   );
@@ -76,7 +84,14 @@ export async function dueDeliveries(db: D1Database, now: number, limit = 50): Pr
     .where(and(eq(alertDeliveries.status, 'pending'), lte(alertDeliveries.nextAttemptAt, now)))
     .orderBy(asc(alertDeliveries.nextAttemptAt), asc(alertDeliveries.id))
     .limit(limit);
-  return rows.map((r) => ({ id: r.id, destinationId: r.destinationId, alertId: r.alertId, event: r.event, message: JSON.parse(r.body) as AlertMessage, attempts: r.attempts }));
+  return rows.map((r) => ({
+    id: r.id,
+    destinationId: r.destinationId,
+    alertId: r.alertId,
+    event: r.event,
+    message: JSON.parse(r.body) as AlertMessage,
+    attempts: r.attempts,
+  }));
 }
 
 /** The earliest due time of a pending delivery, or null when none is pending. */
@@ -96,7 +111,9 @@ export const CLAIM_MS = 60_000;
 /** Claims a due delivery for one attempt; false when another drain got it first. */
 export async function claim(db: D1Database, d: QueuedDelivery, now: number): Promise<boolean> {
   const r = await db
-    .prepare("UPDATE alert_deliveries SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at <= ?")
+    .prepare(
+      "UPDATE alert_deliveries SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at <= ?",
+    )
     .bind(now, now + CLAIM_MS, d.id, d.attempts, now)
     .run();
   return (r.meta.changes ?? 0) > 0;

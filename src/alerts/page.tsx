@@ -38,13 +38,24 @@ function AlertsTable(props: { alerts: AlertRecord[]; csrf: string; now: number }
       <table class="stack">
         <caption class="hint">Open alerts, oldest first</caption>
         <thead>
-          <tr><th scope="col">Severity</th><th scope="col">Kind</th><th scope="col">Subject</th><th scope="col">What is wrong</th><th scope="col">Opened</th><th scope="col">Deliveries</th></tr>
+          <tr>
+            <th scope="col">Severity</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Subject</th>
+            <th scope="col">What is wrong</th>
+            <th scope="col">Opened</th>
+            <th scope="col">Deliveries</th>
+          </tr>
         </thead>
         <tbody>
           {props.alerts.map((a) => (
             <tr>
-              <td data-label="Severity"><span class={`badge ${a.severity === 'critical' ? 'err' : 'warn'}`}>{a.severity}</span></td>
-              <td data-label="Kind"><code>{a.kind}</code></td>
+              <td data-label="Severity">
+                <span class={`badge ${a.severity === 'critical' ? 'err' : 'warn'}`}>{a.severity}</span>
+              </td>
+              <td data-label="Kind">
+                <code>{a.kind}</code>
+              </td>
               <td data-label="Subject">{a.subject}</td>
               <td data-label="What is wrong">{a.summary}</td>
               <td data-label="Opened">{formatTime(a.openedAt)}</td>
@@ -59,7 +70,9 @@ function AlertsTable(props: { alerts: AlertRecord[]; csrf: string; now: number }
                     <option value="24">1 day</option>
                     <option value="168">1 week</option>
                   </select>{' '}
-                  <button type="submit" class="secondary">Silence</button>
+                  <button type="submit" class="secondary">
+                    Silence
+                  </button>
                 </form>
               </td>
             </tr>
@@ -77,14 +90,21 @@ function DestinationsTable(props: { destinations: PublicDestination[]; csrf: str
       <table class="stack">
         <caption class="hint">Destinations (each URL is stored encrypted and shown by its host only)</caption>
         <thead>
-          <tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Host</th><th scope="col">Actions</th></tr>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Host</th>
+            <th scope="col">Actions</th>
+          </tr>
         </thead>
         <tbody>
           {props.destinations.map((d) => (
             <tr>
               <td data-label="Name">{d.name}</td>
               <td data-label="Kind">{d.kind}</td>
-              <td data-label="Host"><code>{d.host}</code></td>
+              <td data-label="Host">
+                <code>{d.host}</code>
+              </td>
               <td data-label="Actions">
                 <form method="post" action={`/admin/alerts/destinations/${d.id}/test`} class="inline">
                   <CsrfField token={props.csrf} />
@@ -106,13 +126,29 @@ function DestinationsTable(props: { destinations: PublicDestination[]; csrf: str
 function DeliveryLog(props: { deliveries: DeliveryLogEntry[]; names: Map<number, string> }) {
   if (!props.deliveries.length) return <p>Nothing sent yet.</p>;
   const badge = (d: DeliveryLogEntry) =>
-    d.status === 'delivered' ? <span class="badge ok">delivered</span> : d.status === 'failed' ? <span class="badge err">failed: gave up</span> : d.attempts > 0 ? <span class="badge err">failing: retrying</span> : <span class="badge warn">queued</span>;
+    d.status === 'delivered' ? (
+      <span class="badge ok">delivered</span>
+    ) : d.status === 'failed' ? (
+      <span class="badge err">failed: gave up</span>
+    ) : d.attempts > 0 ? (
+      <span class="badge err">failing: retrying</span>
+    ) : (
+      <span class="badge warn">queued</span>
+    );
   return (
     <div class="table-wrap">
       <table class="stack">
         <caption class="hint">The last 50 deliveries, newest first</caption>
         <thead>
-          <tr><th scope="col">Queued</th><th scope="col">Destination</th><th scope="col">Message</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Next try</th></tr>
+          <tr>
+            <th scope="col">Queued</th>
+            <th scope="col">Destination</th>
+            <th scope="col">Message</th>
+            <th scope="col">Status</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Last answer</th>
+            <th scope="col">Next try</th>
+          </tr>
         </thead>
         <tbody>
           {props.deliveries.map((d) => (
@@ -132,7 +168,10 @@ function DeliveryLog(props: { deliveries: DeliveryLogEntry[]; names: Map<number,
   );
 }
 
-async function showPage(c: Context<AppEnv>, opts: { created?: { name: string; signing_secret: string; kind: string }; error?: string; values?: Record<string, string>; status?: number } = {}) {
+async function showPage(
+  c: Context<AppEnv>,
+  opts: { created?: { name: string; signing_secret: string; kind: string }; error?: string; values?: Record<string, string>; status?: number } = {},
+) {
   const [alerts, destinations, deliveries] = await Promise.all([listOpenAlerts(c.env.DB), listDestinations(c.env.DB), recentDeliveries(c.env.DB)]);
   const csrf = c.var.csrfToken;
   const names = new Map(destinations.map((d) => [d.id, d.name]));
@@ -157,8 +196,7 @@ async function showPage(c: Context<AppEnv>, opts: { created?: { name: string; si
           <h2>{`Destination “${opts.created.name}” added`}</h2>
           {opts.created.kind === 'json' ? (
             <p>
-              Its signing secret, shown this once (verify <code>X-Arena-Vault-Signature</code> with it):{' '}
-              <code>{opts.created.signing_secret}</code>
+              Its signing secret, shown this once (verify <code>X-Arena-Vault-Signature</code> with it): <code>{opts.created.signing_secret}</code>
             </p>
           ) : (
             <p>Slack-compatible destinations are not signed.</p>
@@ -174,25 +212,32 @@ async function showPage(c: Context<AppEnv>, opts: { created?: { name: string; si
           <p>
             <label for="dest-kind">Kind</label>{' '}
             <select id="dest-kind" name="kind">
-              <option value="slack" selected={values.kind !== 'json'}>Slack-compatible (Slack, Mattermost, Teams)</option>
-              <option value="json" selected={values.kind === 'json'}>Signed JSON</option>
+              <option value="slack" selected={values.kind !== 'json'}>
+                Slack-compatible (Slack, Mattermost, Teams)
+              </option>
+              <option value="json" selected={values.kind === 'json'}>
+                Signed JSON
+              </option>
             </select>
           </p>
           <p>
-            <label for="dest-name">Name</label>{' '}
-            <input id="dest-name" name="name" required maxlength={120} value={values.name ?? ''} />
+            <label for="dest-name">Name</label> <input id="dest-name" name="name" required maxlength={120} value={values.name ?? ''} />
           </p>
           <p>
-            <label for="dest-url">Webhook URL</label>{' '}
-            <input id="dest-url" name="url" type="url" required autocomplete="off" aria-describedby="dest-url-hint" />
-            <span id="dest-url-hint" class="hint"> https only (http for 127.0.0.1 or localhost); stored encrypted.</span>
+            <label for="dest-url">Webhook URL</label> <input id="dest-url" name="url" type="url" required autocomplete="off" aria-describedby="dest-url-hint" />
+            <span id="dest-url-hint" class="hint">
+              {' '}
+              https only (http for 127.0.0.1 or localhost); stored encrypted.
+            </span>
           </p>
           <button type="submit">Add destination</button>
         </form>
       </div>
       <div class="card">
         <h2>Delivery log</h2>
-        {failing > 0 && <p class="notice error" role="alert">{`${failing} deliver${failing === 1 ? 'y is' : 'ies are'} failing. Check the destination, then send a test.`}</p>}
+        {failing > 0 && (
+          <p class="notice error" role="alert">{`${failing} deliver${failing === 1 ? 'y is' : 'ies are'} failing. Check the destination, then send a test.`}</p>
+        )}
         <DeliveryLog deliveries={deliveries} names={names} />
       </div>
     </div>,
@@ -223,7 +268,9 @@ alertPages.post(
 
 alertPages.post(
   '/admin/alerts/destinations',
-  form(DestinationBody, (c, problems, values) => showPage(c as Context<AppEnv>, { error: problemsText(problems), values: { kind: values.kind ?? '', name: values.name ?? '' }, status: 422 })),
+  form(DestinationBody, (c, problems, values) =>
+    showPage(c as Context<AppEnv>, { error: problemsText(problems), values: { kind: values.kind ?? '', name: values.name ?? '' }, status: 422 }),
+  ),
   async (c) => {
     try {
       const input = c.req.valid('form');
@@ -242,7 +289,9 @@ alertPages.post(
 alertPages.post('/admin/alerts/destinations/:id/test', params(IdParams, 'alert destination'), (c) =>
   formAction(c, BACK, async () => {
     const d = await sendTest(c, c.req.valid('param').id);
-    return d.status === 'delivered' ? 'Test message delivered.' : `Test message not delivered yet (${d.last_error ?? 'queued'}); it is retried, see the delivery log.`;
+    return d.status === 'delivered'
+      ? 'Test message delivered.'
+      : `Test message not delivered yet (${d.last_error ?? 'queued'}); it is retried, see the delivery log.`;
   }),
 );
 

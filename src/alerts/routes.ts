@@ -102,7 +102,12 @@ api.post(
     tag: TAG,
     summary: 'Add a destination (slack or json); the signing secret is answered once',
     description: 'The URL must be https (http only for 127.0.0.1 or localhost). It is stored encrypted like a credential and shown only by its host.',
-    responses: { 201: { description: 'The destination and its signing secret (shown this once).', schema: v.object({ destination: DestinationSchema, signing_secret: v.string() }) } },
+    responses: {
+      201: {
+        description: 'The destination and its signing secret (shown this once).',
+        schema: v.object({ destination: DestinationSchema, signing_secret: v.string() }),
+      },
+    },
   }),
   json(DestinationBody),
   async (c) => c.json(await createDestination(c.env.DB, c.var.config.credentialKeys, c.req.valid('json'), actorOf(c)), 201),
@@ -123,7 +128,9 @@ api.post(
   describe({
     tag: TAG,
     summary: 'Send a test message to a destination at once',
-    responses: { 200: { description: 'The delivery as logged after its first attempt (failed attempts are retried).', schema: v.object({ delivery: DeliverySchema }) } },
+    responses: {
+      200: { description: 'The delivery as logged after its first attempt (failed attempts are retried).', schema: v.object({ delivery: DeliverySchema }) },
+    },
   }),
   params(IdParams, 'alert destination'),
   async (c) => c.json({ delivery: await sendTest(c, c.req.valid('param').id) }),
@@ -143,7 +150,7 @@ api.post(
   '/:id/silence',
   describe({
     tag: TAG,
-    summary: 'Mute an alert\'s deliveries until a time (audited)',
+    summary: "Mute an alert's deliveries until a time (audited)",
     responses: { 200: { description: 'The alert and its silence.', schema: v.object({ alert: AlertSchema, silenced_until: IsoTimestamp }) } },
   }),
   params(IdParams, 'alert'),

@@ -133,7 +133,10 @@ export function evaluate(f: CheckFacts): Evaluation {
     for (const c of f.credentials) {
       const u = f.usage.get(c.id);
       if (!c.is_active || !u) continue;
-      for (const [period, quota, used] of [['daily', c.daily_quota, u.used_today], ['monthly', c.monthly_quota, u.used_this_month]] as const) {
+      for (const [period, quota, used] of [
+        ['daily', c.daily_quota, u.used_today],
+        ['monthly', c.monthly_quota, u.used_this_month],
+      ] as const) {
         if (quota === null || quota <= 0 || used < QUOTA_WARNING_RATIO * quota) continue;
         findings.push({
           kind: 'quota_nearly_exhausted',

@@ -61,7 +61,6 @@ export const ArenasConfigSchema = strict({
   ),
 });
 
-type ArenaSetting = v.InferOutput<typeof ArenaSettingSchema>;
 export type ArenasConfig = v.InferOutput<typeof ArenasConfigSchema>;
 
 /** Parses the stored TEXT column; a corrupt value reads as empty rather than breaking a page. */

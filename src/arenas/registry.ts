@@ -97,22 +97,23 @@ const visible = (name: string, label: string, maxLength = 256, minLength = 1): C
   maxLength,
 });
 
-const platform = <Id extends string>(
-  id: Id,
-  label: string,
-  tiers: readonly Tier[],
-  fields: readonly CredentialFieldSpec[],
-): PlatformSpec & { id: Id } => ({ id, label, tiers, fields });
+const platform = <Id extends string>(id: Id, label: string, tiers: readonly Tier[], fields: readonly CredentialFieldSpec[]): PlatformSpec & { id: Id } => ({
+  id,
+  label,
+  tiers,
+  fields,
+});
 
 const PLATFORM_LIST = [
   platform('serper', 'Serper (Google)', ['medium'], [apiKey('api_key', 'API key')]),
   platform('serpapi', 'SerpAPI (Google)', ['premium'], [apiKey('api_key', 'API key')]),
   platform('twitterapi_io', 'twitterapi.io', ['medium'], [apiKey('api_key', 'API key')]),
-  platform('x_twitter', 'X API (official)', ['premium'], [
-    apiKey('bearer_token', 'Bearer token', 1024),
-    apiKey('api_key', 'API key (consumer key)'),
-    hidden('api_secret', 'API secret (consumer secret)'),
-  ]),
+  platform(
+    'x_twitter',
+    'X API (official)',
+    ['premium'],
+    [apiKey('bearer_token', 'Bearer token', 1024), apiKey('api_key', 'API key (consumer key)'), hidden('api_secret', 'API secret (consumer secret)')],
+  ),
   platform('brightdata_facebook', 'Bright Data (Facebook)', ['medium'], [apiKey('api_token', 'API token')]),
   platform('brightdata_instagram', 'Bright Data (Instagram)', ['medium'], [apiKey('api_token', 'API token')]),
   platform('event_registry', 'Event Registry', ['medium', 'premium'], [apiKey('api_key', 'API key')]),
@@ -120,28 +121,28 @@ const PLATFORM_LIST = [
   platform('majestic', 'Majestic', ['premium'], [apiKey('api_key', 'API key')]),
   platform('threads', 'Threads (Meta)', ['free'], [apiKey('access_token', 'Access token', 2048)]),
   platform('youtube', 'YouTube Data API', ['free'], [apiKey('api_key', 'API key')]),
-  platform('reddit', 'Reddit', ['free'], [
-    visible('client_id', 'Client id', 128),
-    hidden('client_secret', 'Client secret'),
-    visible('user_agent', 'User agent', 256, 8),
-  ]),
-  platform('tiktok', 'TikTok Research API', ['free'], [
-    visible('client_key', 'Client key', 128),
-    hidden('client_secret', 'Client secret'),
-  ]),
-  platform('telegram', 'Telegram (MTProto)', ['free'], [
-    {
-      ...visible('api_id', 'API id', 16),
-      pattern: /^[0-9]+$/,
-      patternHint: 'digits only',
-    },
-    hidden('api_hash', 'API hash', 16, 128),
-    hidden('session_string', 'Session string', 16, 4096),
-  ]),
-  platform('bluesky', 'Bluesky', ['free'], [
-    visible('handle', 'Handle', 253, 3),
-    hidden('app_password', 'App password', 8, 128),
-  ]),
+  platform(
+    'reddit',
+    'Reddit',
+    ['free'],
+    [visible('client_id', 'Client id', 128), hidden('client_secret', 'Client secret'), visible('user_agent', 'User agent', 256, 8)],
+  ),
+  platform('tiktok', 'TikTok Research API', ['free'], [visible('client_key', 'Client key', 128), hidden('client_secret', 'Client secret')]),
+  platform(
+    'telegram',
+    'Telegram (MTProto)',
+    ['free'],
+    [
+      {
+        ...visible('api_id', 'API id', 16),
+        pattern: /^[0-9]+$/,
+        patternHint: 'digits only',
+      },
+      hidden('api_hash', 'API hash', 16, 128),
+      hidden('session_string', 'Session string', 16, 4096),
+    ],
+  ),
+  platform('bluesky', 'Bluesky', ['free'], [visible('handle', 'Handle', 253, 3), hidden('app_password', 'App password', 8, 128)]),
   platform('gab', 'Gab', ['free'], [apiKey('access_token', 'Access token', 1024)]),
   platform('discord', 'Discord', ['free'], [apiKey('bot_token', 'Bot token', 256)]),
   platform('twitch', 'Twitch', ['free'], [visible('client_id', 'Client id', 128), hidden('client_secret', 'Client secret')]),
@@ -192,7 +193,12 @@ export const PROVIDER_CHECKS: Readonly<Partial<Record<PlatformId, ProviderCheck>
   // reads the app's own usage instead, which an app-only token may.
   x_twitter: { docs: 'https://docs.x.com/x-api/usage/get-usage', method: 'GET', url: 'https://api.x.com/2/usage/tweets', headers: bearer('bearer_token') },
   openrouter: { docs: 'https://openrouter.ai/docs/api-reference/limits', method: 'GET', url: 'https://openrouter.ai/api/v1/key', headers: bearer('api_key') },
-  threads: { docs: 'https://developers.facebook.com/docs/threads/threads-profiles', method: 'GET', url: 'https://graph.threads.net/v1.0/me?fields=id', headers: bearer('access_token') },
+  threads: {
+    docs: 'https://developers.facebook.com/docs/threads/threads-profiles',
+    method: 'GET',
+    url: 'https://graph.threads.net/v1.0/me?fields=id',
+    headers: bearer('access_token'),
+  },
   // One video (cost: 1 quota unit); Google APIs take the key in the x-goog-api-key header, kept out of the URL.
   // An invalid key is a 400 (keyInvalid).
   youtube: {
@@ -217,8 +223,18 @@ export const PROVIDER_CHECKS: Readonly<Partial<Record<PlatformId, ProviderCheck>
     json: (f) => ({ identifier: f.handle!, password: f.app_password! }),
   },
   // Gab runs Mastodon: verify_credentials answers the token's own account.
-  gab: { docs: 'https://docs.joinmastodon.org/methods/accounts/#verify_credentials', method: 'GET', url: 'https://gab.com/api/v1/accounts/verify_credentials', headers: bearer('access_token') },
-  discord: { docs: 'https://discord.com/developers/docs/resources/user#get-current-user', method: 'GET', url: 'https://discord.com/api/v10/users/@me', headers: (f) => ({ authorization: `Bot ${f.bot_token}` }) },
+  gab: {
+    docs: 'https://docs.joinmastodon.org/methods/accounts/#verify_credentials',
+    method: 'GET',
+    url: 'https://gab.com/api/v1/accounts/verify_credentials',
+    headers: bearer('access_token'),
+  },
+  discord: {
+    docs: 'https://discord.com/developers/docs/resources/user#get-current-user',
+    method: 'GET',
+    url: 'https://discord.com/api/v10/users/@me',
+    headers: (f) => ({ authorization: `Bot ${f.bot_token}` }),
+  },
   // The vault stores Twitch's client id and secret, not a token: the client credentials grant is the check
   // (token validation, GET /oauth2/validate, needs a token the vault does not hold).
   twitch: {
@@ -239,11 +255,7 @@ interface ArenaSpec {
   readonly needsCredentials: boolean;
 }
 
-const arena = <Id extends string>(
-  id: Id,
-  label: string,
-  tiers: Partial<Record<Tier, readonly PlatformId[]>>,
-): ArenaSpec & { id: Id } => ({
+const arena = <Id extends string>(id: Id, label: string, tiers: Partial<Record<Tier, readonly PlatformId[]>>): ArenaSpec & { id: Id } => ({
   id,
   label,
   tiers,
@@ -277,9 +289,7 @@ const ARENA_LIST = [
 
 export type ArenaId = (typeof ARENA_LIST)[number]['id'];
 
-export const ARENAS: Readonly<Record<ArenaId, ArenaSpec>> = Object.freeze(
-  Object.fromEntries(ARENA_LIST.map((a) => [a.id, a])) as Record<ArenaId, ArenaSpec>,
-);
+export const ARENAS: Readonly<Record<ArenaId, ArenaSpec>> = Object.freeze(Object.fromEntries(ARENA_LIST.map((a) => [a.id, a])) as Record<ArenaId, ArenaSpec>);
 export const ARENA_IDS: readonly ArenaId[] = ARENA_LIST.map((a) => a.id);
 
 const has = (o: object, k: string) => Object.hasOwn(o, k);

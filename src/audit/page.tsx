@@ -14,12 +14,18 @@ function EventRow(props: { e: AuditEventView }) {
   const e = props.e;
   return (
     <tr>
-      <td data-label="Time"><time datetime={e.at}>{e.at.slice(0, 19).replace('T', ' ')} UTC</time></td>
+      <td data-label="Time">
+        <time datetime={e.at}>{e.at.slice(0, 19).replace('T', ' ')} UTC</time>
+      </td>
       <td data-label="Actor">{e.actor}</td>
-      <td data-label="Action"><code>{e.action}</code></td>
+      <td data-label="Action">
+        <code>{e.action}</code>
+      </td>
       <td data-label="Target">{e.target ?? '—'}</td>
       <td data-label="IP">{e.ip ?? '—'}</td>
-      <td data-label="Detail"><code>{e.detail ? JSON.stringify(e.detail) : ''}</code></td>
+      <td data-label="Detail">
+        <code>{e.detail ? JSON.stringify(e.detail) : ''}</code>
+      </td>
     </tr>
   );
 }
@@ -57,9 +63,20 @@ auditPage.get('/admin/audit', query<typeof AuditQuery, AppEnv>(AuditQuery), asyn
         <div class="table-wrap">
           <table class="stack">
             <thead>
-              <tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">IP</th><th scope="col">Detail</th></tr>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Target</th>
+                <th scope="col">IP</th>
+                <th scope="col">Detail</th>
+              </tr>
             </thead>
-            <tbody>{page.events.map((e) => <EventRow e={e} />)}</tbody>
+            <tbody>
+              {page.events.map((e) => (
+                <EventRow e={e} />
+              ))}
+            </tbody>
           </table>
         </div>
       )}

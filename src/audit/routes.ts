@@ -26,7 +26,8 @@ auditRoutes.get(
   describe({
     tag: 'audit',
     summary: 'Read the audit log, newest first, filtered',
-    description: '`action` ending in `*` is a prefix; `from`/`to` are ISO 8601 (a bare date in `to` includes the day); page with `before` = the previous answer\'s `next_before`.',
+    description:
+      "`action` ending in `*` is a prefix; `from`/`to` are ISO 8601 (a bare date in `to` includes the day); page with `before` = the previous answer's `next_before`.",
     responses: { 200: { description: 'One page of events.', schema: AuditPageSchema } },
   }),
   query<typeof AuditQuery, AppEnv>(AuditQuery),

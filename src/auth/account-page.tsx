@@ -33,7 +33,15 @@ function PasswordForm(props: { csrfToken: string }) {
       <label for="current-password">Current password</label>
       <input id="current-password" name="current_password" type="password" autocomplete="current-password" required />
       <label for="new-password">New password</label>
-      <input id="new-password" name="new_password" type="password" autocomplete="new-password" minlength={PASSWORD_MIN_LENGTH} required aria-describedby="new-password-hint" />
+      <input
+        id="new-password"
+        name="new_password"
+        type="password"
+        autocomplete="new-password"
+        minlength={PASSWORD_MIN_LENGTH}
+        required
+        aria-describedby="new-password-hint"
+      />
       <p class="hint" id="new-password-hint">
         At least {PASSWORD_MIN_LENGTH} characters. Your other sessions end when you change it.
       </p>

@@ -33,13 +33,22 @@ const userParams = params(IdParams, 'user');
 
 adminApi.get(
   '/api/users',
-  describe({ tag: USERS, summary: 'List users', responses: { 200: { description: 'Every user (never a password hash).', schema: v.object({ users: v.array(UserSchema) }) } } }),
+  describe({
+    tag: USERS,
+    summary: 'List users',
+    responses: { 200: { description: 'Every user (never a password hash).', schema: v.object({ users: v.array(UserSchema) }) } },
+  }),
   async (c) => c.json({ users: (await listUsers(c.var.db)).map(publicUser) }),
 );
 
 adminApi.post(
   '/api/users',
-  describe({ tag: USERS, summary: 'Create a user with a temporary password', responses: { 201: { description: 'The new user.', schema: UserSchema } }, errors: ['CONFLICT'] }),
+  describe({
+    tag: USERS,
+    summary: 'Create a user with a temporary password',
+    responses: { 201: { description: 'The new user.', schema: UserSchema } },
+    errors: ['CONFLICT'],
+  }),
   json(NewUserBody),
   async (c) => c.json(publicUser(await createUser(c.var.db, c.req.valid('json'), actorOf(c))), 201),
 );
@@ -56,7 +65,7 @@ adminApi.patch(
   describe({
     tag: USERS,
     summary: 'Change role, activation or display name',
-    description: 'A role or activation change ends the user\'s sessions. The last active admin cannot be demoted or deactivated (409).',
+    description: "A role or activation change ends the user's sessions. The last active admin cannot be demoted or deactivated (409).",
     responses: { 200: { description: 'The user.', schema: UserSchema } },
     errors: ['CONFLICT'],
   }),
@@ -74,7 +83,7 @@ adminApi.post(
 
 adminApi.post(
   '/api/users/:id/password',
-  describe({ tag: USERS, summary: 'Set a temporary password (the user\'s sessions end)', responses: { 200: { description: 'The user.', schema: UserSchema } } }),
+  describe({ tag: USERS, summary: "Set a temporary password (the user's sessions end)", responses: { 200: { description: 'The user.', schema: UserSchema } } }),
   userParams,
   json(SetPasswordBody),
   async (c) => c.json(publicUser(await setPassword(c.var.db, c.req.valid('param').id, c.req.valid('json').password, actorOf(c)))),
@@ -82,7 +91,11 @@ adminApi.post(
 
 adminApi.get(
   '/api/api-keys',
-  describe({ tag: KEYS, summary: 'List machine API keys (never a key or its hash)', responses: { 200: { description: 'Every key, newest first.', schema: v.object({ api_keys: v.array(ApiKeySchema) }) } } }),
+  describe({
+    tag: KEYS,
+    summary: 'List machine API keys (never a key or its hash)',
+    responses: { 200: { description: 'Every key, newest first.', schema: v.object({ api_keys: v.array(ApiKeySchema) }) } },
+  }),
   async (c) => {
     const now = Date.now();
     return c.json({ api_keys: (await listApiKeys(c.var.db)).map((k) => publicApiKey(k.row, k.creator, now)) });
@@ -91,7 +104,11 @@ adminApi.get(
 
 adminApi.post(
   '/api/api-keys',
-  describe({ tag: KEYS, summary: 'Create a machine API key (the key is shown in this answer only)', responses: { 201: { description: 'The key, with `key` this once.', schema: NewApiKeySchema } } }),
+  describe({
+    tag: KEYS,
+    summary: 'Create a machine API key (the key is shown in this answer only)',
+    responses: { 201: { description: 'The key, with `key` this once.', schema: NewApiKeySchema } },
+  }),
   json(NewApiKeyBody),
   async (c) => c.json(await createApiKey(c.var.db, c.req.valid('json'), c.var.principal?.userId ?? null, actorOf(c)), 201),
 );

@@ -44,7 +44,6 @@ export function publicApiKey(k: ApiKeyRow, creator: KeyCreator | null = null, no
     revoked_at: iso(k.revokedAt),
   };
 }
-type PublicApiKey = ReturnType<typeof publicApiKey>;
 
 /** Every key, newest first, with its creator's email and current standing. */
 export async function listApiKeys(db: Db): Promise<ListedApiKey[]> {
@@ -74,8 +73,13 @@ export async function touchApiKey(db: Db, id: number, now: number): Promise<void
 
 /** What the pool's copy holds per API key (pool/copy-store.ts). */
 export interface PoolCopyApiKeyRow {
-  id: number; key_prefix: string; key_hash: string; scope: ApiKeyRow['scope']; user_id: number | null;
-  revoked_at: number | null; expires_at: number | null;
+  id: number;
+  key_prefix: string;
+  key_hash: string;
+  scope: ApiKeyRow['scope'];
+  user_id: number | null;
+  revoked_at: number | null;
+  expires_at: number | null;
 }
 
 /** Every key as the pool copies it; raw because it rides in the copy's one raw D1 batch with the version read. */
@@ -89,11 +93,13 @@ export function poolCopyApiKeysStatement(d1: D1Database): D1PreparedStatement {
  * drizzle cannot express.
  */
 export function apiKeyUsageStatement(d1: D1Database, rows: { id: number; usedAt: number }[]): D1PreparedStatement {
-  return d1.prepare(
-    `UPDATE api_keys SET last_used_at = MAX(COALESCE(api_keys.last_used_at, 0), u.used_at)
+  return d1
+    .prepare(
+      `UPDATE api_keys SET last_used_at = MAX(COALESCE(api_keys.last_used_at, 0), u.used_at)
      FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS used_at FROM json_each(?)) AS u
      WHERE api_keys.id = u.id`,
-  ).bind(JSON.stringify(rows.map((k) => [k.id, k.usedAt])));
+    )
+    .bind(JSON.stringify(rows.map((k) => [k.id, k.usedAt])));
 }
 
 type NewApiKeyRow = typeof apiKeys.$inferInsert;
@@ -149,7 +155,11 @@ export async function revokeApiKey(db: Db, id: number, by: Actor): Promise<ApiKe
   if (row.revokedAt !== null) return row;
   const now = Date.now();
   const [updated] = await db.batch([
-    db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning(),
+    db
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+      .returning(),
     auditStatement(db, { actor: by.actor, action: 'api_key.revoke', target: apiKeyActor(row.keyPrefix), ip: by.ip, detail: { name: row.name }, at: now }),
   ]);
   return updated[0] ?? row;

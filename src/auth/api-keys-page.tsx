@@ -31,7 +31,9 @@ function KeyRow(props: { k: ApiKeyRow; creator: KeyCreator | null; owner: string
   const status = apiKeyStatus(k, props.now);
   return (
     <tr>
-      <td><strong>{k.name}</strong></td>
+      <td>
+        <strong>{k.name}</strong>
+      </td>
       <td data-label="Scope">{k.scope}</td>
       <td data-label="Acts for">{props.owner}</td>
       <td data-label="Key">
@@ -51,7 +53,9 @@ function KeyRow(props: { k: ApiKeyRow; creator: KeyCreator | null; owner: string
         {status !== 'revoked' && (
           <form method="post" action={`/admin/api-keys/${k.id}/revoke`}>
             <CsrfField token={props.csrf} />
-            <button type="submit" class="danger" aria-label={`Revoke ${k.name}`}>Revoke</button>
+            <button type="submit" class="danger" aria-label={`Revoke ${k.name}`}>
+              Revoke
+            </button>
           </form>
         )}
       </td>
@@ -67,11 +71,17 @@ function CreateForm(props: { csrf: string; users: User[]; values: Record<string,
       <CsrfField token={props.csrf} />
       <label for="key-name">Name</label>
       <input id="key-name" name="name" type="text" autocomplete="off" required maxlength={100} value={v.name ?? ''} aria-describedby="key-name-hint" />
-      <p class="hint" id="key-name-hint">What uses it, e.g. “reddit collector, host 3”.</p>
+      <p class="hint" id="key-name-hint">
+        What uses it, e.g. “reddit collector, host 3”.
+      </p>
       <label for="key-scope">Scope</label>
       <select id="key-scope" name="scope">
-        <option value="collector" selected={v.scope !== 'admin'}>collector: the credential pool only</option>
-        <option value="admin" selected={v.scope === 'admin'}>admin: everything an admin can do</option>
+        <option value="collector" selected={v.scope !== 'admin'}>
+          collector: the credential pool only
+        </option>
+        <option value="admin" selected={v.scope === 'admin'}>
+          admin: everything an admin can do
+        </option>
       </select>
       <label for="key-user">Acts for</label>
       <select id="key-user" name="user_id">
@@ -84,7 +94,9 @@ function CreateForm(props: { csrf: string; users: User[]; values: Record<string,
       </select>
       <label for="key-expires">Expires (optional)</label>
       <input id="key-expires" name="expires_at" type="date" value={v.expires_at ?? ''} aria-describedby="key-expires-hint" />
-      <p class="hint" id="key-expires-hint">The key is refused after the end of this day (UTC). Leave empty for no expiry.</p>
+      <p class="hint" id="key-expires-hint">
+        The key is refused after the end of this day (UTC). Leave empty for no expiry.
+      </p>
       <p>
         <button type="submit">Create key</button>
       </p>
@@ -92,7 +104,10 @@ function CreateForm(props: { csrf: string; users: User[]; values: Record<string,
   );
 }
 
-async function showPage(c: Context<AppEnv>, opts: { created?: { name: string; key: string }; error?: string; values?: Record<string, string>; status?: number } = {}) {
+async function showPage(
+  c: Context<AppEnv>,
+  opts: { created?: { name: string; key: string }; error?: string; values?: Record<string, string>; status?: number } = {},
+) {
   const [keys, users] = await Promise.all([listApiKeys(c.var.db), listUsers(c.var.db)]);
   const emailOf = new Map(users.map((u) => [u.id, u.email]));
   const csrf = c.var.csrfToken;
@@ -152,7 +167,8 @@ apiKeysPage.post(
       return showPage(c, { created, status: 201 });
     } catch (e) {
       // The store's own refusals (no such user; an admin-scope key for a non-admin): the form again, filled in, like the schema's.
-      if (e instanceof VaultError && e.code === 'VALIDATION_FAILED') return showPage(c, { error: e.message, values: await readFormFields(c), status: e.status });
+      if (e instanceof VaultError && e.code === 'VALIDATION_FAILED')
+        return showPage(c, { error: e.message, values: await readFormFields(c), status: e.status });
       throw e;
     }
   },

@@ -69,7 +69,9 @@ function LoginForm(props: { csrfToken: string; state: FormState; sso: { name: st
         {state.next && <input type="hidden" name="next" value={state.next} />}
         <input type="hidden" name="response" value="" />
         <p>
-          <button type="button" class="secondary" id="passkey-login-button">Sign in with a passkey</button>
+          <button type="button" class="secondary" id="passkey-login-button">
+            Sign in with a passkey
+          </button>
         </p>
         <p class="notice error" role="alert" id="passkey-status" hidden></p>
       </form>
@@ -83,7 +85,9 @@ function LoginForm(props: { csrfToken: string; state: FormState; sso: { name: st
           <label for="recovery-code">Recovery code</label>
           <input id="recovery-code" name="code" type="text" autocomplete="off" spellcheck={false} required />
           <p>
-            <button type="submit" class="secondary">Sign in with a recovery code</button>
+            <button type="submit" class="secondary">
+              Sign in with a recovery code
+            </button>
           </p>
         </form>
       </details>
@@ -115,24 +119,26 @@ const ENTER_BOTH = 'Enter your email and password.';
 
 loginPage.post(
   '/login',
-  form(LoginFormSchema, (c, _problems, values) => showForm(c, { email: (values.email ?? '').trim().slice(0, 254), next: safeNextPath(values.next), error: ENTER_BOTH }, 400)),
+  form(LoginFormSchema, (c, _problems, values) =>
+    showForm(c, { email: (values.email ?? '').trim().slice(0, 254), next: safeNextPath(values.next), error: ENTER_BOTH }, 400),
+  ),
   async (c) => {
-  const { email, password, next: rawNext } = c.req.valid('form');
-  const next = safeNextPath(rawNext);
-  const echoEmail = email.trim().slice(0, 254);
-  if (!email.trim() || !password) return showForm(c, { email: echoEmail, next, error: ENTER_BOTH }, 400);
-  try {
-    const { user, issued } = await login(c.var.db, c.var.config, { email, password, ip: clientIp(c) });
-    setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn));
-    // ADMIN_SIGN_IN=strong: an admin's password alone leads to passkey enrollment.
-    if (isEnrollmentOnly({ role: user.role, strong: false, adminSignIn: c.var.config.adminSignIn })) return c.redirect(ENROLL_PAGE, 303);
-    return c.redirect(afterLoginPath(next), 303);
-  } catch (e) {
-    if (!isVaultError(e) || (e.code !== 'UNAUTHENTICATED' && e.code !== 'RATE_LIMITED')) throw e;
-    const err = e as VaultError;
-    if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
-    return showForm(c, { email: echoEmail, next, error: err.message }, err.status);
-  }
+    const { email, password, next: rawNext } = c.req.valid('form');
+    const next = safeNextPath(rawNext);
+    const echoEmail = email.trim().slice(0, 254);
+    if (!email.trim() || !password) return showForm(c, { email: echoEmail, next, error: ENTER_BOTH }, 400);
+    try {
+      const { user, issued } = await login(c.var.db, c.var.config, { email, password, ip: clientIp(c) });
+      setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn));
+      // ADMIN_SIGN_IN=strong: an admin's password alone leads to passkey enrollment.
+      if (isEnrollmentOnly({ role: user.role, strong: false, adminSignIn: c.var.config.adminSignIn })) return c.redirect(ENROLL_PAGE, 303);
+      return c.redirect(afterLoginPath(next), 303);
+    } catch (e) {
+      if (!isVaultError(e) || (e.code !== 'UNAUTHENTICATED' && e.code !== 'RATE_LIMITED')) throw e;
+      const err = e as VaultError;
+      if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
+      return showForm(c, { email: echoEmail, next, error: err.message }, err.status);
+    }
   },
 );
 

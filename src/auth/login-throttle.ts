@@ -83,26 +83,30 @@ function rateLimited(waitMs: number, refusal: string): VaultError {
  * gives back what the admitting buckets reserved (in one batch with
  * `refused.audit`, if given) and throws 429 `RATE_LIMITED` with `refused.message`.
  */
-export async function reserveAttempt(
-  db: Db,
-  buckets: ThrottleBucket[],
-  now: number,
-  refused: { message: string; audit?: AuditInput },
-): Promise<Reservation> {
-  const rows = (await batch(db, buckets.map((b) => reserveStatement(db, b, now)))).map((r) => r[0]!);
+export async function reserveAttempt(db: Db, buckets: ThrottleBucket[], now: number, refused: { message: string; audit?: AuditInput }): Promise<Reservation> {
+  const rows = (
+    await batch(
+      db,
+      buckets.map((b) => reserveStatement(db, b, now)),
+    )
+  ).map((r) => r[0]!);
   const admitted = rows.map((row, i) => admits(row, buckets[i]!.rule));
   if (admitted.every(Boolean)) return { buckets, at: now };
   const cleanup: Statement[] = buckets.filter((_, i) => admitted[i]).map((b) => giveBackStatement(db, b.bucket, b.rule, now));
   if (refused.audit) cleanup.push(auditStatement(db, { ...refused.audit, at: now }));
   if (cleanup.length) await batch(db, cleanup);
-  throw rateLimited(retryAfterMs(rows.filter((_, i) => !admitted[i]).map((r) => r.lockedUntil), now), refused.message);
+  throw rateLimited(
+    retryAfterMs(
+      rows.filter((_, i) => !admitted[i]).map((r) => r.lockedUntil),
+      now,
+    ),
+    refused.message,
+  );
 }
 
 /** Settles an attempt whose password was right: each bucket as its `onSuccess` says. Unexecuted, for the caller's batch. */
 export function successStatements(db: Db, reservation: Reservation) {
-  return reservation.buckets.map((b) =>
-    b.onSuccess === 'clear' ? clearStatement(db, b.bucket) : giveBackStatement(db, b.bucket, b.rule, reservation.at),
-  );
+  return reservation.buckets.map((b) => (b.onSuccess === 'clear' ? clearStatement(db, b.bucket) : giveBackStatement(db, b.bucket, b.rule, reservation.at)));
 }
 
 /** Deletes buckets whose window and lock are both over (housekeeping). */

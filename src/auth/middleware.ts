@@ -58,7 +58,10 @@ async function fromApiKey(c: Context<AppEnv>, key: string): Promise<Principal | 
   const principal = apiKeyPrincipal(key, row, owner ?? null, Date.now());
   if (!principal) return undefined;
   c.executionCtx.waitUntil(
-    touchApiKey(c.var.db, row.id, Date.now()).then(() => undefined, () => undefined),
+    touchApiKey(c.var.db, row.id, Date.now()).then(
+      () => undefined,
+      () => undefined,
+    ),
   );
   return principal;
 }
@@ -100,7 +103,7 @@ async function fromAccess(c: Context<AppEnv>): Promise<Principal | undefined> {
   if (!email) return undefined;
   c.set('accessVerified', true);
   const user = await findUserByEmail(c.var.db, email);
-  if (!user || !user.isActive) return undefined;
+  if (!user?.isActive) return undefined;
   return personPrincipal(user, 'session', 'access', c.var.config.adminSignIn);
 }
 

@@ -34,11 +34,15 @@ export async function sealAttempt(config: Config, pending: PendingOidc, nowSecon
 export async function openAttempt(config: Config, value: string | undefined): Promise<PendingOidc | null> {
   if (!value || value.length > 4096) return null;
   try {
-    const { payload } = await jwtVerify(value, (header) => {
-      const key = config.signingKeys.keyFor(header.kid);
-      if (!key) throw new Error('unknown kid');
-      return key.secret;
-    }, { audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp'] });
+    const { payload } = await jwtVerify(
+      value,
+      (header) => {
+        const key = config.signingKeys.keyFor(header.kid);
+        if (!key) throw new Error('unknown kid');
+        return key.secret;
+      },
+      { audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp'] },
+    );
     const { st, no, cv, nx } = payload;
     if (typeof st !== 'string' || typeof no !== 'string' || typeof cv !== 'string') return null;
     return { state: st, nonce: no, verifier: cv, next: typeof nx === 'string' ? nx : null };

@@ -61,7 +61,13 @@ oidcPages.get(OIDC_CALLBACK_PATH, async (c) => {
   try {
     if (!pending) throw new OidcFailure('state_mismatch');
     const identity = await finishOidc(oidc, redirectUri(c), new URL(c.req.url), pending);
-    const { issued } = await ssoSignIn(c.var.db, c.var.config, identity, { method: 'oidc', allowedDomains: oidc.allowedDomains, defaultRole: oidc.defaultRole }, ip);
+    const { issued } = await ssoSignIn(
+      c.var.db,
+      c.var.config,
+      identity,
+      { method: 'oidc', allowedDomains: oidc.allowedDomains, defaultRole: oidc.defaultRole },
+      ip,
+    );
     // Lax: the redirect to `next` ends a chain that began on the provider's site (see sessionCookieOptions).
     setCookie(c, SESSION_COOKIE, issued.token, sessionCookieOptions(issued.expiresIn, 'Lax'));
     return c.redirect(afterLoginPath(pending.next), 303);

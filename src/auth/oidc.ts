@@ -36,7 +36,10 @@ export class OidcFailure extends VaultError {
   /** For the audit detail: the ID token claim that failed its check (`nonce`, `aud`, ...), when known. */
   readonly claim?: string;
 
-  constructor(readonly reason: OidcFailureReason, claim?: string) {
+  constructor(
+    readonly reason: OidcFailureReason,
+    claim?: string,
+  ) {
     super(reason === 'discovery_failed' ? 'INTERNAL' : 'UNAUTHENTICATED', MESSAGES[reason], { logDetail: `oidc ${reason}${claim ? ` (${claim})` : ''}` });
     this.claim = claim;
   }
@@ -66,7 +69,7 @@ async function discover(config: OidcConfig): Promise<oauth.AuthorizationServer> 
   discoveries.set(key, { at: Date.now(), server });
   try {
     return await server;
-  } catch (e) {
+  } catch (_e) {
     discoveries.delete(key);
     throw new OidcFailure('discovery_failed', undefined);
   }

@@ -83,7 +83,11 @@ export async function consumeChallenge(db: Db, challenge: string, purpose: Chall
 }
 
 /** Why a challenge could not be consumed. */
-export async function challengeState(db: Db, challenge: string, purpose: ChallengePurpose): Promise<{ usedBy: string | null; usedAt: number | null } | undefined> {
+export async function challengeState(
+  db: Db,
+  challenge: string,
+  purpose: ChallengePurpose,
+): Promise<{ usedBy: string | null; usedAt: number | null } | undefined> {
   const t = webauthnChallenges;
   const [row] = await db
     .select({ usedBy: t.usedBy, usedAt: t.usedAt })

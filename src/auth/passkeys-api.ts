@@ -72,7 +72,11 @@ async function mayEnroll(c: Context<AppEnv>, userId: number): Promise<void> {
 
 passkeysApi.post(
   '/api/auth/passkeys/register/options',
-  describe({ tag: TAG, summary: 'Passkey creation options for the caller', responses: { 200: { description: 'PublicKeyCredentialCreationOptionsJSON.', schema: WebAuthnOptionsSchema } } }),
+  describe({
+    tag: TAG,
+    summary: 'Passkey creation options for the caller',
+    responses: { 200: { description: 'PublicKeyCredentialCreationOptionsJSON.', schema: WebAuthnOptionsSchema } },
+  }),
   requireEnroll(),
   async (c) => {
     const user = await getUser(c.var.db, userIdOf(c));
@@ -102,7 +106,7 @@ passkeysApi.post(
 
 passkeysApi.get(
   '/api/auth/passkeys',
-  describe({ tag: TAG, summary: 'The caller\'s passkeys (never a key)', responses: { 200: { description: 'Oldest first.', schema: PasskeyListSchema } } }),
+  describe({ tag: TAG, summary: "The caller's passkeys (never a key)", responses: { 200: { description: 'Oldest first.', schema: PasskeyListSchema } } }),
   requireUser(),
   async (c) => c.json({ passkeys: (await listPasskeys(c.var.db, userIdOf(c))).map(publicPasskey) }),
 );
@@ -121,7 +125,12 @@ passkeysApi.delete(
 
 passkeysApi.post(
   '/api/auth/passkeys/login/options',
-  describe({ tag: TAG, summary: 'Passkey request options (the challenge is single-use and expires in 5 minutes)', public: true, responses: { 200: { description: 'PublicKeyCredentialRequestOptionsJSON.', schema: WebAuthnOptionsSchema } } }),
+  describe({
+    tag: TAG,
+    summary: 'Passkey request options (the challenge is single-use and expires in 5 minutes)',
+    public: true,
+    responses: { 200: { description: 'PublicKeyCredentialRequestOptionsJSON.', schema: WebAuthnOptionsSchema } },
+  }),
   json(PasskeyLoginOptionsBody, { emptyIsObject: true }),
   async (c) => c.json(await loginOptions(c.var.db, rpOf(c), c.req.valid('json').email)),
 );
@@ -138,7 +147,11 @@ passkeysApi.post(
 
 passkeysApi.post(
   '/api/auth/recovery-codes',
-  describe({ tag: TAG, summary: 'Generate 10 recovery codes (shown once; replaces any earlier set)', responses: { 201: { description: 'The codes, this once.', schema: RecoveryCodesSchema } } }),
+  describe({
+    tag: TAG,
+    summary: 'Generate 10 recovery codes (shown once; replaces any earlier set)',
+    responses: { 201: { description: 'The codes, this once.', schema: RecoveryCodesSchema } },
+  }),
   // A person only: a code signs in as strongly as a passkey, so no API key may mint one.
   requirePasswordOwner(),
   async (c) => c.json({ codes: await generateRecoveryCodes(c.var.db, userIdOf(c), actorOf(c)) }, 201),
@@ -146,7 +159,13 @@ passkeysApi.post(
 
 passkeysApi.post(
   '/api/auth/recovery/login',
-  describe({ tag: TAG, summary: 'Sign in with email and a recovery code (used up)', public: true, responses: { 200: TOKEN }, errors: ['UNAUTHENTICATED', 'RATE_LIMITED'] }),
+  describe({
+    tag: TAG,
+    summary: 'Sign in with email and a recovery code (used up)',
+    public: true,
+    responses: { 200: TOKEN },
+    errors: ['UNAUTHENTICATED', 'RATE_LIMITED'],
+  }),
   json(RecoveryLoginBody),
   async (c) => {
     const { email, code } = c.req.valid('json');
@@ -157,6 +176,11 @@ passkeysApi.post(
 
 passkeysApi.get(
   '/api/auth/methods',
-  describe({ tag: TAG, summary: 'The sign-in methods this vault offers', public: true, responses: { 200: { description: 'Password and passkey always; OIDC and Cloudflare Access when configured.', schema: AuthMethodsSchema } } }),
+  describe({
+    tag: TAG,
+    summary: 'The sign-in methods this vault offers',
+    public: true,
+    responses: { 200: { description: 'Password and passkey always; OIDC and Cloudflare Access when configured.', schema: AuthMethodsSchema } },
+  }),
   (c) => c.json(signInMethods(c.var.config)),
 );

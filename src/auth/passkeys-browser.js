@@ -8,7 +8,6 @@
 //  - Account page (#passkey-register form): creates a passkey and registers it
 //    through the JSON API, then reloads the page.
 (() => {
-  'use strict';
   const lib = window.SimpleWebAuthnBrowser;
 
   function show(id, text) {
@@ -26,13 +25,13 @@
       body: JSON.stringify(body ?? {}),
     });
     const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error((data && data.error && data.error.message) || 'The vault refused the request.');
+    if (!res.ok) throw new Error(data?.error?.message || 'The vault refused the request.');
     return data;
   }
 
   function why(e) {
     if (e && e.name === 'NotAllowedError') return 'The passkey request was cancelled or timed out.';
-    return (e && e.message) || 'Something went wrong.';
+    return e?.message || 'Something went wrong.';
   }
 
   // ---- login ----

@@ -76,11 +76,15 @@ function PasskeyList(props: { rows: PasskeyRow[]; csrf: string; canRemove: boole
                     <CsrfField token={props.csrf} />
                     <label for={`passkey-name-${p.id}`}>New name for {p.name}</label>
                     <input id={`passkey-name-${p.id}`} name="name" type="text" maxlength={PASSKEY_NAME_MAX_LENGTH} required autocomplete="off" />
-                    <button type="submit" class="secondary">Rename</button>
+                    <button type="submit" class="secondary">
+                      Rename
+                    </button>
                   </form>
                   <form method="post" action={`/account/passkeys/${p.id}/delete`}>
                     <CsrfField token={props.csrf} />
-                    <button type="submit" class="danger" aria-label={`Remove passkey ${p.name}`}>Remove</button>
+                    <button type="submit" class="danger" aria-label={`Remove passkey ${p.name}`}>
+                      Remove
+                    </button>
                   </form>
                 </td>
               )}
@@ -111,11 +115,13 @@ function RecoveryCodesForm(props: { csrf: string; unused: number }) {
     <form method="post" action="/account/recovery-codes" class="card">
       <h2>Recovery codes</h2>
       <p>
-        Ten single-use codes to sign in with if you lose your passkeys. You have {props.unused} unused code{props.unused === 1 ? '' : 's'}. A new set
-        replaces the old one, and is shown only once.
+        Ten single-use codes to sign in with if you lose your passkeys. You have {props.unused} unused code{props.unused === 1 ? '' : 's'}. A new set replaces
+        the old one, and is shown only once.
       </p>
       <CsrfField token={props.csrf} />
-      <button type="submit" class="secondary">Generate new recovery codes</button>
+      <button type="submit" class="secondary">
+        Generate new recovery codes
+      </button>
     </form>
   );
 }
@@ -199,30 +205,38 @@ function backToLogin(c: Context<AppEnv>, e: unknown, next: string | null) {
   return redirectWithFlash(c, next ? `/login?next=${encodeURIComponent(next)}` : '/login', { kind: 'error', text: e.message });
 }
 
-passkeysPage.post('/login/passkey', form(PasskeyLoginForm, (c) => redirectWithFlash(c, '/login', { kind: 'error', text: 'The passkey response was not sent.' })), async (c) => {
-  const { response, next: rawNext } = c.req.valid('form');
-  const next = safeNextPath(rawNext);
-  try {
-    let parsed: unknown;
+passkeysPage.post(
+  '/login/passkey',
+  form(PasskeyLoginForm, (c) => redirectWithFlash(c, '/login', { kind: 'error', text: 'The passkey response was not sent.' })),
+  async (c) => {
+    const { response, next: rawNext } = c.req.valid('form');
+    const next = safeNextPath(rawNext);
     try {
-      parsed = JSON.parse(response);
-    } catch {
-      throw new VaultError('PASSKEY_REJECTED', 'The passkey response could not be verified.');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(response);
+      } catch {
+        throw new VaultError('PASSKEY_REJECTED', 'The passkey response could not be verified.');
+      }
+      const { issued } = await passkeyLogin(c.var.db, c.var.config, relyingParty(c.var.config, c.req.url), parsed, clientIp(c));
+      return signedIn(c, issued, next);
+    } catch (e) {
+      return backToLogin(c, e, next);
     }
-    const { issued } = await passkeyLogin(c.var.db, c.var.config, relyingParty(c.var.config, c.req.url), parsed, clientIp(c));
-    return signedIn(c, issued, next);
-  } catch (e) {
-    return backToLogin(c, e, next);
-  }
-});
+  },
+);
 
-passkeysPage.post('/login/recovery', form(RecoveryLoginForm, (c) => redirectWithFlash(c, '/login', { kind: 'error', text: 'Enter your email and a recovery code.' })), async (c) => {
-  const { email, code, next: rawNext } = c.req.valid('form');
-  const next = safeNextPath(rawNext);
-  try {
-    const { issued } = await recoveryLogin(c.var.db, c.var.config, { email, code, ip: clientIp(c) });
-    return signedIn(c, issued, next);
-  } catch (e) {
-    return backToLogin(c, e, next);
-  }
-});
+passkeysPage.post(
+  '/login/recovery',
+  form(RecoveryLoginForm, (c) => redirectWithFlash(c, '/login', { kind: 'error', text: 'Enter your email and a recovery code.' })),
+  async (c) => {
+    const { email, code, next: rawNext } = c.req.valid('form');
+    const next = safeNextPath(rawNext);
+    try {
+      const { issued } = await recoveryLogin(c.var.db, c.var.config, { email, code, ip: clientIp(c) });
+      return signedIn(c, issued, next);
+    } catch (e) {
+      return backToLogin(c, e, next);
+    }
+  },
+);

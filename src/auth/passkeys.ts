@@ -17,12 +17,7 @@
  * - every registration, sign-in and refusal is audited; nothing of the
  *   response (signature, client data) reaches a log, an audit event or a message.
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import { generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
@@ -102,7 +97,7 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   CHALLENGE_EXPIRED: 'The passkey challenge is unknown or expired. Start again.',
   CHALLENGE_USED: 'The passkey challenge was already used. Start again.',
   ASSERTION_REPLAYED: 'This passkey response was already used.',
-  PASSKEY_COUNTER_REGRESSED: 'The passkey\'s signature counter went backwards: it may have been cloned.',
+  PASSKEY_COUNTER_REGRESSED: "The passkey's signature counter went backwards: it may have been cloned.",
   PASSKEY_WRONG_USER: 'This passkey belongs to another account.',
   PASSKEY_UNKNOWN: 'This passkey is not registered (or was removed).',
   PASSKEY_REJECTED: 'The passkey response could not be verified.',
@@ -202,7 +197,14 @@ export async function registerPasskey(
     verified = null;
   }
   if (!verified?.verified) {
-    await recordAudit(db, { actor: by.actor, action: 'auth.passkey_register_failed', target: `user:${user.id}`, ip: by.ip, detail: { reason: 'PASSKEY_REJECTED' }, at: now });
+    await recordAudit(db, {
+      actor: by.actor,
+      action: 'auth.passkey_register_failed',
+      target: `user:${user.id}`,
+      ip: by.ip,
+      detail: { reason: 'PASSKEY_REJECTED' },
+      at: now,
+    });
     throw refuse('PASSKEY_REJECTED');
   }
   const cred = verified.registrationInfo.credential;

@@ -25,6 +25,9 @@ export async function useRecoveryCode(db: Db, userId: number, codeHash: string, 
 }
 
 export async function unusedRecoveryCodes(db: Db, userId: number): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(recoveryCodes).where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+  const [row] = await db
+    .select({ n: count() })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
   return row?.n ?? 0;
 }

@@ -67,18 +67,36 @@ export async function generateRecoveryCodes(db: Db, userId: number, by: Actor, n
   const hashes = await Promise.all(codes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c)!)));
   await db.batch([
     ...replaceRecoveryCodesStatements(db, userId, hashes, now),
-    auditStatement(db, { actor: by.actor, action: 'auth.recovery_codes_generated', target: `user:${userId}`, ip: by.ip, detail: { count: codes.length }, at: now }),
+    auditStatement(db, {
+      actor: by.actor,
+      action: 'auth.recovery_codes_generated',
+      target: `user:${userId}`,
+      ip: by.ip,
+      detail: { count: codes.length },
+      at: now,
+    }),
   ]);
   return codes;
 }
 
 /** Signs in with email and a recovery code: method `recovery`, the code used up. */
-export async function recoveryLogin(db: Db, config: Config, attempt: { email: unknown; code: unknown; ip: string | null }, now = Date.now()): Promise<SignedIn> {
+export async function recoveryLogin(
+  db: Db,
+  config: Config,
+  attempt: { email: unknown; code: unknown; ip: string | null },
+  now = Date.now(),
+): Promise<SignedIn> {
   const typed = typeof attempt.email === 'string' ? attempt.email.trim().toLowerCase().slice(0, 254) : '';
   const email = normalizeEmail(attempt.email);
   const reservation = await reserveAttempt(db, throttleBuckets(typed, attempt.ip), now, {
     message: 'Too many failed logins.',
-    audit: { actor: 'anonymous', action: 'auth.login_failed', target: typed ? `email:${typed}` : null, ip: attempt.ip, detail: { method: 'recovery', reason: 'throttled' } },
+    audit: {
+      actor: 'anonymous',
+      action: 'auth.login_failed',
+      target: typed ? `email:${typed}` : null,
+      ip: attempt.ip,
+      detail: { method: 'recovery', reason: 'throttled' },
+    },
   });
   const user = email ? await findUserByEmail(db, email) : undefined;
   const code = normalizeRecoveryCode(attempt.code);

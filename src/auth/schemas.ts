@@ -23,7 +23,10 @@ const Email = v.pipe(
 /** A new password (user-rules.ts `passwordProblem` is the rule; its message never echoes the password). */
 const NewPassword = v.pipe(
   v.string('a password is required'),
-  v.check((s) => passwordProblem(s) === null, (issue) => passwordProblem(issue.input) ?? 'is not valid'),
+  v.check(
+    (s) => passwordProblem(s) === null,
+    (issue) => passwordProblem(issue.input) ?? 'is not valid',
+  ),
 );
 
 const RoleSchema = v.picklist(ROLES);
@@ -50,10 +53,10 @@ export const TokenSchema = v.object({ access_token: v.string(), token_type: v.li
 
 function newUserInput(b: { email: string; password: string; display_name?: string | null; role: Role }): NewUserInput {
   return {
-  email: b.email,
-  password: b.password,
-  displayName: b.display_name ?? '',
-  role: b.role,
+    email: b.email,
+    password: b.password,
+    displayName: b.display_name ?? '',
+    role: b.role,
   };
 }
 
@@ -67,7 +70,14 @@ export const NewUserForm = v.pipe(
     email: Email,
     password: NewPassword,
     display_name: v.optional(DisplayName),
-    role: v.optional(v.pipe(v.string(), v.transform((x) => x || 'researcher'), RoleSchema), 'researcher'),
+    role: v.optional(
+      v.pipe(
+        v.string(),
+        v.transform((x) => x || 'researcher'),
+        RoleSchema,
+      ),
+      'researcher',
+    ),
   }),
   v.transform((b) => newUserInput(b)),
 );
@@ -75,11 +85,13 @@ export const NewUserForm = v.pipe(
 export const UserChangesBody = v.pipe(
   strict({ role: v.optional(RoleSchema), is_active: v.optional(v.boolean()), display_name: v.optional(DisplayName) }),
   v.check((b) => Object.keys(b).length > 0, 'Nothing to change: send role, is_active or display_name.'),
-  v.transform((b): UserChanges => ({
-    ...(b.role !== undefined ? { role: b.role } : {}),
-    ...(b.is_active !== undefined ? { isActive: b.is_active } : {}),
-    ...(b.display_name !== undefined ? { displayName: b.display_name } : {}),
-  })),
+  v.transform(
+    (b): UserChanges => ({
+      ...(b.role !== undefined ? { role: b.role } : {}),
+      ...(b.is_active !== undefined ? { isActive: b.is_active } : {}),
+      ...(b.display_name !== undefined ? { displayName: b.display_name } : {}),
+    }),
+  ),
 );
 export const RoleForm = strict({ role: RoleSchema });
 export const ActiveForm = strict({ is_active: booleanish });
@@ -105,10 +117,10 @@ const Expiry = v.pipe(isoTime(true), Future);
 
 function newApiKeyInput(b: { name: string; scope: 'collector' | 'admin'; user_id?: number | null; expires_at?: number | null }): NewApiKeyInput {
   return {
-  name: b.name,
-  scope: b.scope,
-  userId: b.user_id ?? null,
-  expiresAt: b.expires_at ?? null,
+    name: b.name,
+    scope: b.scope,
+    userId: b.user_id ?? null,
+    expiresAt: b.expires_at ?? null,
   };
 }
 

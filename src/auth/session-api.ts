@@ -44,14 +44,19 @@ sessionApi.post(
 
 sessionApi.get(
   '/api/auth/me',
-  describe({ tag: TAG, summary: 'The caller\'s own user', responses: { 200: { description: 'The user (never the hash).', schema: UserSchema } } }),
+  describe({ tag: TAG, summary: "The caller's own user", responses: { 200: { description: 'The user (never the hash).', schema: UserSchema } } }),
   requireUser(),
   async (c) => c.json(publicUser(await getUser(c.var.db, userIdOf(c)))),
 );
 
 sessionApi.post(
   '/api/auth/logout',
-  describe({ tag: TAG, summary: 'Clear the session cookie (a bearer token just expires)', public: true, responses: { 204: { description: 'The cookie is cleared.' } } }),
+  describe({
+    tag: TAG,
+    summary: 'Clear the session cookie (a bearer token just expires)',
+    public: true,
+    responses: { 204: { description: 'The cookie is cleared.' } },
+  }),
   async (c) => {
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true });
     return c.body(null, 204);
@@ -74,7 +79,7 @@ sessionApi.post(
   '/api/auth/password',
   describe({
     tag: TAG,
-    summary: 'Change one\'s own password (a person, not an API key)',
+    summary: "Change one's own password (a person, not an API key)",
     description: 'A wrong current password is 422 on current_password and counts against the brute-force limit (429).',
     responses: { 200: TOKEN },
     errors: ['RATE_LIMITED'],

@@ -31,7 +31,14 @@ export async function finishSignIn(
   const [updated] = await db.batch([
     recordLoginStatement(db, user.id, now, null),
     signingKeyUseStatement(db, issued, now),
-    auditStatement(db, { actor: `user:${user.id}`, action: 'auth.login', target: how.target ?? `user:${user.id}`, ip: how.ip, detail: { method: how.method }, at: now }),
+    auditStatement(db, {
+      actor: `user:${user.id}`,
+      action: 'auth.login',
+      target: how.target ?? `user:${user.id}`,
+      ip: how.ip,
+      detail: { method: how.method },
+      at: now,
+    }),
     ...(how.also ?? []),
   ]);
   return { user: updated[0] ?? user, issued };

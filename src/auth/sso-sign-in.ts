@@ -64,6 +64,7 @@ export interface SsoSuccess {
 }
 
 function displayNameFor(name: unknown, email: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters in a provider's name claim become spaces
   const text = typeof name === 'string' ? name.replace(/[\u0000-\u001f\u007f]/g, ' ').trim() : '';
   return (text || email.slice(0, email.indexOf('@'))).slice(0, DISPLAY_NAME_MAX_LENGTH);
 }
@@ -90,8 +91,21 @@ export async function ssoSignIn(db: Db, config: Config, identity: SsoIdentity, p
     if (!policy.defaultRole) return refuse('unknown_user');
     try {
       const [inserted] = await db.batch([
-        newUserStatement(db, { email, hashedPassword: unusablePasswordHash(), displayName: displayNameFor(identity.name, email), role: policy.defaultRole, now }),
-        auditStatement(db, { actor: policy.method, action: 'user.create', target: `email:${email}`, ip, detail: { role: policy.defaultRole, via: policy.method }, at: now }),
+        newUserStatement(db, {
+          email,
+          hashedPassword: unusablePasswordHash(),
+          displayName: displayNameFor(identity.name, email),
+          role: policy.defaultRole,
+          now,
+        }),
+        auditStatement(db, {
+          actor: policy.method,
+          action: 'user.create',
+          target: `email:${email}`,
+          ip,
+          detail: { role: policy.defaultRole, via: policy.method },
+          at: now,
+        }),
       ]);
       user = inserted[0]!;
       created = true;

@@ -14,7 +14,6 @@ const EMAIL_MAX_LENGTH = 254;
 export const DISPLAY_NAME_MAX_LENGTH = 100;
 export const ROLES: readonly Role[] = ['admin', 'researcher'];
 
-
 /** Case-folded, trimmed email; `null` if it is not a plausible address. */
 export function normalizeEmail(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;

@@ -30,8 +30,12 @@ const BACK = '/admin/users';
 function RoleSelect(props: { id: string; value: string }) {
   return (
     <select id={props.id} name="role">
-      <option value="researcher" selected={props.value === 'researcher'}>researcher</option>
-      <option value="admin" selected={props.value === 'admin'}>admin</option>
+      <option value="researcher" selected={props.value === 'researcher'}>
+        researcher
+      </option>
+      <option value="admin" selected={props.value === 'admin'}>
+        admin
+      </option>
     </select>
   );
 }
@@ -56,26 +60,36 @@ function UserRow(props: { u: User; csrf: string; self: boolean }) {
             <CsrfField token={csrf} />
             <label for={`role-${u.id}`}>Role</label>
             <RoleSelect id={`role-${u.id}`} value={u.role} />
-            <button type="submit" class="secondary">Change role</button>
+            <button type="submit" class="secondary">
+              Change role
+            </button>
           </form>
           <form method="post" action={`${base}/active`}>
             <CsrfField token={csrf} />
             <input type="hidden" name="is_active" value={u.isActive ? 'false' : 'true'} />
-            <button type="submit" class={u.isActive ? 'danger' : ''}>{u.isActive ? 'Deactivate' : 'Activate'}</button>
+            <button type="submit" class={u.isActive ? 'danger' : ''}>
+              {u.isActive ? 'Deactivate' : 'Activate'}
+            </button>
           </form>
           <form method="post" action={`${base}/revoke-sessions`}>
             <CsrfField token={csrf} />
-            <button type="submit" class="secondary">Revoke sessions</button>
+            <button type="submit" class="secondary">
+              Revoke sessions
+            </button>
           </form>
           <form method="post" action={`${base}/passkeys/remove`}>
             <CsrfField token={csrf} />
-            <button type="submit" class="danger">Remove passkeys</button>
+            <button type="submit" class="danger">
+              Remove passkeys
+            </button>
           </form>
           <form method="post" action={`${base}/password`}>
             <CsrfField token={csrf} />
             <label for={`password-${u.id}`}>New temporary password</label>
             <input id={`password-${u.id}`} name="password" type="password" autocomplete="new-password" minlength={PASSWORD_MIN_LENGTH} required />
-            <button type="submit" class="secondary">Set password</button>
+            <button type="submit" class="secondary">
+              Set password
+            </button>
           </form>
         </details>
       </td>
@@ -96,7 +110,15 @@ function CreateForm(props: { csrf: string; values: Record<string, string> }) {
       <label for="new-role">Role</label>
       <RoleSelect id="new-role" value={v.role ?? 'researcher'} />
       <label for="new-password">Temporary password</label>
-      <input id="new-password" name="password" type="password" autocomplete="new-password" minlength={PASSWORD_MIN_LENGTH} required aria-describedby="new-password-hint" />
+      <input
+        id="new-password"
+        name="password"
+        type="password"
+        autocomplete="new-password"
+        minlength={PASSWORD_MIN_LENGTH}
+        required
+        aria-describedby="new-password-hint"
+      />
       <p class="hint" id="new-password-hint">
         At least {PASSWORD_MIN_LENGTH} characters. Give it to the user over a separate channel; they replace it at /account/password.
       </p>

@@ -28,7 +28,6 @@ export function publicUser(u: User) {
     updated_at: iso(u.updatedAt),
   };
 }
-type PublicUser = ReturnType<typeof publicUser>;
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
   // The column is COLLATE NOCASE; emails are stored case-folded as well.
@@ -79,7 +78,10 @@ export async function listUsers(db: Db): Promise<User[]> {
 }
 
 async function activeAdminCount(db: Db): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true)));
+  const [row] = await db
+    .select({ n: count() })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), eq(users.isActive, true)));
   return row?.n ?? 0;
 }
 
@@ -88,7 +90,12 @@ async function activeAdminCount(db: Db): Promise<number> {
  * column names, so the scripts can run it as SQL text (sql-text.ts) too.
  */
 export function firstActiveAdminQuery(db: Db) {
-  return db.select({ email: users.email }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true))).orderBy(asc(users.id)).limit(1);
+  return db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
+    .orderBy(asc(users.id))
+    .limit(1);
 }
 
 /** The account state of one email (case-folded), unexecuted; keys are column names as in `firstActiveAdminQuery`. */
@@ -187,7 +194,11 @@ export async function revokeSessions(db: Db, id: number, by: Actor, action = 'us
   await getUser(db, id);
   const now = Date.now();
   const [updated] = await db.batch([
-    db.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now }).where(eq(users.id, id)).returning(),
+    db
+      .update(users)
+      .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
+      .where(eq(users.id, id))
+      .returning(),
     auditStatement(db, { actor: by.actor, action, target: `user:${id}`, ip: by.ip, at: now }),
   ]);
   return updated[0]!;
@@ -197,7 +208,14 @@ export async function revokeSessions(db: Db, id: number, by: Actor, action = 'us
  * Sets a new password (already validated) and ends every session of the user.
  * `also`: statements to commit in the same batch (e.g. settling a brute-force reservation).
  */
-export async function setPassword(db: Db, id: number, password: string, by: Actor, action = 'user.set_password', also: BatchItem<'sqlite'>[] = []): Promise<User> {
+export async function setPassword(
+  db: Db,
+  id: number,
+  password: string,
+  by: Actor,
+  action = 'user.set_password',
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<User> {
   await getUser(db, id);
   const hashed = await hashPassword(password);
   const now = Date.now();

@@ -29,10 +29,7 @@ export async function runDailyChecks(env: Env, now = Date.now()): Promise<number
   const checks = await lastChecks(env.DB, null);
   const due = rows.filter((r) => (checks.get(r.id)?.checkedAt ?? -Infinity) < dayStart).slice(0, DAILY_CHECK_BATCH);
   for (const r of due) {
-    await checkCredential(
-      { db: openDb(env.DB), ring: config.credentialKeys, actor: 'system:daily-check', origin: providerCheckOrigin(env), now },
-      r.id,
-    );
+    await checkCredential({ db: openDb(env.DB), ring: config.credentialKeys, actor: 'system:daily-check', origin: providerCheckOrigin(env), now }, r.id);
   }
   return due.length;
 }

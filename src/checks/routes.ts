@@ -42,7 +42,7 @@ checkRoutes.post(
     tag: 'credentials',
     summary: 'Check the credential with its provider (one cheap read-only call)',
     description:
-      '`result`: ok, auth_failed, rate_limited, unreachable (no answer, timeout, redirect, 5xx) or unsupported (no such endpoint for the platform). `detail` is the provider\'s HTTP status and a fixed summary, never a value sent. The result and its time are stored and shown on the credential page.',
+      "`result`: ok, auth_failed, rate_limited, unreachable (no answer, timeout, redirect, 5xx) or unsupported (no such endpoint for the platform). `detail` is the provider's HTTP status and a fixed summary, never a value sent. The result and its time are stored and shown on the credential page.",
     responses: { 200: { description: 'The outcome (also when the provider refused the key).', schema: CheckOutcomeSchema } },
     errors: ['NOT_FOUND'],
   }),

@@ -53,15 +53,12 @@ function fieldValueSchema(platform: PlatformSpec, f: CredentialFieldSpec) {
 /** The `fields` object of one platform: exactly its fields (unknown ones are refused, naming the known ones). */
 function platformFieldsSchema(platform: PlatformSpec) {
   const names = platform.fields.map((f) => f.name);
-  return v.strictObject(
-    Object.fromEntries(platform.fields.map((f) => [f.name, fieldValueSchema(platform, f)])),
-    (issue) => {
-      if (issue.expected === 'never') return `is not a field of ${platform.id} (expected ${names.join(', ')})`;
-      // A missing key is an issue of the object, expecting the key's name.
-      if (issue.expected?.startsWith('"')) return `is required for ${platform.id}`;
-      return `must be an object with the fields of ${platform.id}`;
-    },
-  );
+  return v.strictObject(Object.fromEntries(platform.fields.map((f) => [f.name, fieldValueSchema(platform, f)])), (issue) => {
+    if (issue.expected === 'never') return `is not a field of ${platform.id} (expected ${names.join(', ')})`;
+    // A missing key is an issue of the object, expecting the key's name.
+    if (issue.expected?.startsWith('"')) return `is required for ${platform.id}`;
+    return `must be an object with the fields of ${platform.id}`;
+  });
 }
 
 /** Each registry platform's `fields` schema. */

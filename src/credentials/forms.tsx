@@ -80,7 +80,11 @@ export function secretForm(platform: PlatformSpec) {
 }
 
 /** The edit form → the `PATCH` body (every setting at once) → `CredentialPatchBody`. */
-export const EditForm = v.pipe(FormStrings, v.transform((form): unknown => settingsFromForm(form)), CredentialPatchBody);
+export const EditForm = v.pipe(
+  FormStrings,
+  v.transform((form): unknown => settingsFromForm(form)),
+  CredentialPatchBody,
+);
 
 /** The delete confirmation: the box must be ticked. */
 export const DeleteForm = v.object({ confirm: v.literal('yes', 'tick the confirmation box to delete') });
@@ -96,7 +100,11 @@ export function problemSummary(problems: FieldProblem[]): string {
 /** The message for one input, shown under it, or nothing. */
 function InputProblem(props: { name: string; problems?: FieldProblem[] }) {
   const p = props.problems?.find((x) => inputOf(x.field) === props.name);
-  return p ? <div class="notice error" id={`${props.name}_problem`}>{p.message}</div> : null;
+  return p ? (
+    <div class="notice error" id={`${props.name}_problem`}>
+      {p.message}
+    </div>
+  ) : null;
 }
 
 const invalid = (name: string, problems?: FieldProblem[]) => (problems?.some((p) => inputOf(p.field) === name) ? 'true' : undefined);
@@ -154,34 +162,86 @@ export function MetaInputs(props: { values: MetaValues; problems?: FieldProblem[
   return (
     <div>
       <label for="credential_name">Name</label>
-      <input id="credential_name" name="credential_name" required maxlength={NAME_MAX} value={v.credential_name ?? ''} aria-invalid={invalid('credential_name', problems)} />
+      <input
+        id="credential_name"
+        name="credential_name"
+        required
+        maxlength={NAME_MAX}
+        value={v.credential_name ?? ''}
+        aria-invalid={invalid('credential_name', problems)}
+      />
       <InputProblem name="credential_name" problems={problems} />
       <label for="daily_quota">Daily quota</label>
-      <input id="daily_quota" name="daily_quota" inputmode="numeric" pattern="[0-9]*" value={v.daily_quota ?? ''} aria-describedby="quota_hint" aria-invalid={invalid('daily_quota', problems)} />
+      <input
+        id="daily_quota"
+        name="daily_quota"
+        inputmode="numeric"
+        pattern="[0-9]*"
+        value={v.daily_quota ?? ''}
+        aria-describedby="quota_hint"
+        aria-invalid={invalid('daily_quota', problems)}
+      />
       <InputProblem name="daily_quota" problems={problems} />
       <label for="monthly_quota">Monthly quota</label>
-      <input id="monthly_quota" name="monthly_quota" inputmode="numeric" pattern="[0-9]*" value={v.monthly_quota ?? ''} aria-describedby="quota_hint" aria-invalid={invalid('monthly_quota', problems)} />
+      <input
+        id="monthly_quota"
+        name="monthly_quota"
+        inputmode="numeric"
+        pattern="[0-9]*"
+        value={v.monthly_quota ?? ''}
+        aria-describedby="quota_hint"
+        aria-invalid={invalid('monthly_quota', problems)}
+      />
       <InputProblem name="monthly_quota" problems={problems} />
-      <div class="hint" id="quota_hint">Leave empty for unlimited.</div>
+      <div class="hint" id="quota_hint">
+        Leave empty for unlimited.
+      </div>
       <label for="max_leases">Concurrent leases</label>
-      <input id="max_leases" name="max_leases" inputmode="numeric" pattern="[0-9]*" value={v.max_leases ?? '1'} aria-describedby="leases_hint" aria-invalid={invalid('max_leases', problems)} />
+      <input
+        id="max_leases"
+        name="max_leases"
+        inputmode="numeric"
+        pattern="[0-9]*"
+        value={v.max_leases ?? '1'}
+        aria-describedby="leases_hint"
+        aria-invalid={invalid('max_leases', problems)}
+      />
       <InputProblem name="max_leases" problems={problems} />
-      <div class="hint" id="leases_hint">How many collector tasks may hold this credential at once (1–100; most API keys must not be shared, so 1).</div>
+      <div class="hint" id="leases_hint">
+        How many collector tasks may hold this credential at once (1–100; most API keys must not be shared, so 1).
+      </div>
       <label for="sharing">Shared leases</label>
       <select id="sharing" name="sharing" aria-describedby="sharing_hint" aria-invalid={invalid('sharing', problems)}>
-        <option value="allowed" selected={(v.sharing ?? 'allowed') === 'allowed'}>allowed</option>
-        <option value="never" selected={v.sharing === 'never'}>never</option>
+        <option value="allowed" selected={(v.sharing ?? 'allowed') === 'allowed'}>
+          allowed
+        </option>
+        <option value="never" selected={v.sharing === 'never'}>
+          never
+        </option>
       </select>
       <InputProblem name="sharing" problems={problems} />
       <div class="hint" id="sharing_hint">
-        Collectors may ask for a shared lease, which ignores the limit above (the original platform's collectors share keys). Choose “never” for a provider that bans concurrent use: every lease is then exclusive.
+        Collectors may ask for a shared lease, which ignores the limit above (the original platform's collectors share keys). Choose “never” for a provider that
+        bans concurrent use: every lease is then exclusive.
       </div>
       <label for="expires_at">Token expires at</label>
-      <input id="expires_at" name="expires_at" value={v.expires_at ?? ''} placeholder="2027-01-31T12:00:00Z" aria-describedby="expires_hint" aria-invalid={invalid('expires_at', problems)} />
+      <input
+        id="expires_at"
+        name="expires_at"
+        value={v.expires_at ?? ''}
+        placeholder="2027-01-31T12:00:00Z"
+        aria-describedby="expires_hint"
+        aria-invalid={invalid('expires_at', problems)}
+      />
       <InputProblem name="expires_at" problems={problems} />
-      <div class="hint" id="expires_hint">ISO 8601, UTC unless an offset is given; empty for none. Informational (collectors that refresh tokens read and set it); the pool does not refuse an expired one.</div>
+      <div class="hint" id="expires_hint">
+        ISO 8601, UTC unless an offset is given; empty for none. Informational (collectors that refresh tokens read and set it); the pool does not refuse an
+        expired one.
+      </div>
       <label for="notes">Notes</label>
-      <textarea id="notes" name="notes" rows={3} maxlength={NOTES_MAX} aria-invalid={invalid('notes', problems)}>{v.notes ?? ''}</textarea>
+      <textarea id="notes" name="notes" rows={3} maxlength={NOTES_MAX} aria-invalid={invalid('notes', problems)}>
+        {v.notes ?? ''}
+      </textarea>
       <InputProblem name="notes" problems={problems} />
     </div>
   );
@@ -199,7 +259,9 @@ export function NewCredentialForm(props: { platform: PlatformSpec; csrfToken: st
       <label for="tier">Tier</label>
       <select id="tier" name="tier" required aria-invalid={invalid('tier', props.problems)}>
         {p.tiers.map((t) => (
-          <option value={t} selected={t === vals?.tier}>{t}</option>
+          <option value={t} selected={t === vals?.tier}>
+            {t}
+          </option>
         ))}
       </select>
       <InputProblem name="tier" problems={props.problems} />
@@ -218,7 +280,9 @@ export function NewCredentialForm(props: { platform: PlatformSpec; csrfToken: st
       <FieldInputs platform={p} values={vals} problems={props.problems} />
       <p class="actions">
         <button type="submit">Add credential</button>
-        <a class="button secondary" href="/admin/credentials">Cancel</a>
+        <a class="button secondary" href="/admin/credentials">
+          Cancel
+        </a>
       </p>
     </form>
   );

@@ -69,9 +69,7 @@ const settings = {
 function tierOf(platform: PlatformSpec) {
   return v.picklist(platform.tiers, (issue) => {
     if (issue.input === undefined) return 'is required';
-    return isTier(issue.input)
-      ? `${platform.id} has no ${issue.input} tier (it has ${platform.tiers.join(', ')})`
-      : TIER_MESSAGE;
+    return isTier(issue.input) ? `${platform.id} has no ${issue.input} tier (it has ${platform.tiers.join(', ')})` : TIER_MESSAGE;
   });
 }
 
@@ -186,7 +184,7 @@ export interface CredentialPatch {
  */
 export const SecretBody = strict({
   fields: v.pipe(
-    v.record(v.string(), v.unknown(), 'must be an object with the fields of the credential\'s platform'),
+    v.record(v.string(), v.unknown(), "must be an object with the fields of the credential's platform"),
     v.description("The complete field set of the credential's platform, as in POST /api/credentials."),
   ),
 });
@@ -196,14 +194,25 @@ export const SecretBody = strict({
  * (undefined). A picklist with the empty string, so the document lists the options.
  */
 function anyOr<const T extends readonly string[]>(options: T, message: string) {
-  return v.optional(v.pipe(v.picklist(['', ...options], message), v.transform((s) => (s === '' ? undefined : (s as T[number])))));
+  return v.optional(
+    v.pipe(
+      v.picklist(['', ...options], message),
+      v.transform((s) => (s === '' ? undefined : (s as T[number]))),
+    ),
+  );
 }
 
 /** `GET /api/credentials?platform=&tier=&active=&limit=&offset=`; empty values mean "any". */
 export const CredentialListQuery = strict({
   platform: anyOr(PLATFORM_IDS, PLATFORM_MESSAGE),
   tier: anyOr(TIERS, TIER_MESSAGE),
-  active: v.optional(v.pipe(v.string(), v.transform((s): unknown => (s === '' ? undefined : s)), v.optional(booleanish))),
+  active: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s): unknown => (s === '' ? undefined : s)),
+      v.optional(booleanish),
+    ),
+  ),
   ...paging(LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT),
 });
 

@@ -109,9 +109,7 @@ export async function convertLegacyRow(line: string, originalKeys: readonly Fern
   if (!parsed.ok) return fail(problemsText(parsed.problems));
   const input: NewCredentialInput = parsed.value;
 
-  const normalized =
-    Object.keys(payload).length !== Object.keys(input.fields).length ||
-    Object.entries(input.fields).some(([k, v]) => payload[k] !== v);
+  const normalized = Object.keys(payload).length !== Object.keys(input.fields).length || Object.entries(input.fields).some(([k, v]) => payload[k] !== v);
   if (!normalized && opened.key.keyId === current.keyId) {
     return { ok: true, credential: { input, isActive, token: original, keyId: current.keyId, keptToken: true, normalized } };
   }

@@ -38,7 +38,11 @@ export function KeyStatusBadge(props: { view: CredentialView }) {
     case 'current':
       return <span class="badge ok">current key</span>;
     case 'previous':
-      return <span class="badge warn" title={`key ${v.key_id}`}>previous key</span>;
+      return (
+        <span class="badge warn" title={`key ${v.key_id}`}>
+          previous key
+        </span>
+      );
     case 'missing_key':
       return <span class="badge err">undecryptable: key {v.key_id} missing</span>;
     default:
@@ -59,10 +63,14 @@ export function PoolFacts(props: { view: CredentialView }) {
   const v = props.view;
   return (
     <div class="hint">
-      <div>Leases: up to {v.max_leases} exclusive{v.sharing === 'never' ? '; shared leases never (every lease is exclusive)' : '; shared leases allowed'}</div>
+      <div>
+        Leases: up to {v.max_leases} exclusive{v.sharing === 'never' ? '; shared leases never (every lease is exclusive)' : '; shared leases allowed'}
+      </div>
       {v.expires_at && <div>Token expires at {shortTime(v.expires_at)}</div>}
       {v.fields_updated_at && (
-        <div>Fields updated by {collectorLabel(v.fields_updated_by)} at {shortTime(v.fields_updated_at)}</div>
+        <div>
+          Fields updated by {collectorLabel(v.fields_updated_by)} at {shortTime(v.fields_updated_at)}
+        </div>
       )}
     </div>
   );
@@ -73,7 +81,9 @@ function ActionButton(props: { id: number; action: string; label: string; csrf: 
     <form method="post" action={`/admin/credentials/${props.id}/${props.action}`} class="inline">
       <CsrfField token={props.csrf} />
       <input type="hidden" name="back" value={props.back} />
-      <button type="submit" class={props.danger ? 'danger' : 'secondary'}>{props.label}</button>
+      <button type="submit" class={props.danger ? 'danger' : 'secondary'}>
+        {props.label}
+      </button>
     </form>
   );
 }
@@ -83,7 +93,9 @@ function Row(props: { v: CredentialView; csrf: string; back: string }) {
   return (
     <tr>
       <td>
-        <strong><a href={`/admin/credentials/${v.id}`}>{v.credential_name}</a></strong>
+        <strong>
+          <a href={`/admin/credentials/${v.id}`}>{v.credential_name}</a>
+        </strong>
         <div class="hint">
           {v.fields ? Object.entries(v.fields).map(([, f]) => <div>{describeMaskedField({ name: '', ...f })}</div>) : 'fields unreadable'}
           {v.notes && <div>Notes: {v.notes}</div>}
@@ -93,20 +105,30 @@ function Row(props: { v: CredentialView; csrf: string; back: string }) {
       <td data-label="Platform">{v.platform}</td>
       <td data-label="Tier">{v.tier}</td>
       <td data-label="Active">{v.is_active ? <span class="badge ok">active</span> : <span class="badge">inactive</span>}</td>
-      <td data-label="Key status"><KeyStatusBadge view={v} /></td>
+      <td data-label="Key status">
+        <KeyStatusBadge view={v} />
+      </td>
       <td data-label="Errors">{v.error_count}</td>
       <td data-label="Last used">{shortTime(v.last_used_at)}</td>
       <td data-label="Last error">{shortTime(v.last_error_at)}</td>
       <td data-label="Actions">
         <div class="actions">
-          <a class="button secondary" href={`/admin/credentials/${v.id}/secret`}>Replace secret</a>
-          <a class="button secondary" href={`/admin/credentials/${v.id}/edit`}>Edit</a>
-          {v.is_active
-            ? <ActionButton id={v.id} action="deactivate" label="Deactivate" csrf={csrf} back={back} />
-            : <ActionButton id={v.id} action="activate" label="Activate" csrf={csrf} back={back} />}
+          <a class="button secondary" href={`/admin/credentials/${v.id}/secret`}>
+            Replace secret
+          </a>
+          <a class="button secondary" href={`/admin/credentials/${v.id}/edit`}>
+            Edit
+          </a>
+          {v.is_active ? (
+            <ActionButton id={v.id} action="deactivate" label="Deactivate" csrf={csrf} back={back} />
+          ) : (
+            <ActionButton id={v.id} action="activate" label="Activate" csrf={csrf} back={back} />
+          )}
           <ActionButton id={v.id} action="reset-errors" label="Reset errors" csrf={csrf} back={back} />
           <ActionButton id={v.id} action="verify" label="Verify" csrf={csrf} back={back} />
-          <a class="button secondary" href={`/admin/credentials/${v.id}/delete`}>Delete…</a>
+          <a class="button secondary" href={`/admin/credentials/${v.id}/delete`}>
+            Delete…
+          </a>
         </div>
       </td>
     </tr>
@@ -121,22 +143,34 @@ function Filters(props: { q: CredentialListQuery }) {
         <label for="f-platform">Platform</label>
         <select id="f-platform" name="platform">
           <option value="">any</option>
-          {PLATFORM_IDS.map((p) => <option value={p} selected={q.platform === p}>{PLATFORMS[p].label}</option>)}
+          {PLATFORM_IDS.map((p) => (
+            <option value={p} selected={q.platform === p}>
+              {PLATFORMS[p].label}
+            </option>
+          ))}
         </select>
       </div>
       <div>
         <label for="f-tier">Tier</label>
         <select id="f-tier" name="tier">
           <option value="">any</option>
-          {TIERS.map((t) => <option value={t} selected={q.tier === t}>{t}</option>)}
+          {TIERS.map((t) => (
+            <option value={t} selected={q.tier === t}>
+              {t}
+            </option>
+          ))}
         </select>
       </div>
       <div>
         <label for="f-active">Active</label>
         <select id="f-active" name="active">
           <option value="">any</option>
-          <option value="true" selected={q.active === true}>active</option>
-          <option value="false" selected={q.active === false}>inactive</option>
+          <option value="true" selected={q.active === true}>
+            active
+          </option>
+          <option value="false" selected={q.active === false}>
+            inactive
+          </option>
         </select>
       </div>
       <button type="submit">Filter</button>
@@ -153,7 +187,11 @@ export function CredentialListView(props: { page: CredentialListPage; q: Credent
   return (
     <div>
       <h1>Credentials</h1>
-      <p><a class="button" href="/admin/credentials/new">Add credential</a></p>
+      <p>
+        <a class="button" href="/admin/credentials/new">
+          Add credential
+        </a>
+      </p>
       <Filters q={q} />
       <p aria-live="polite">{page.total === 0 ? 'No credentials match.' : `Showing ${from}–${to} of ${page.total}.`}</p>
       {page.credentials.length > 0 && (
@@ -162,13 +200,21 @@ export function CredentialListView(props: { page: CredentialListPage; q: Credent
             <caption class="hint">API credentials, encrypted at rest</caption>
             <thead>
               <tr>
-                <th scope="col">Name</th><th scope="col">Platform</th><th scope="col">Tier</th><th scope="col">Active</th>
-                <th scope="col">Key status</th><th scope="col">Errors</th><th scope="col">Last used</th>
-                <th scope="col">Last error</th><th scope="col">Actions</th>
+                <th scope="col">Name</th>
+                <th scope="col">Platform</th>
+                <th scope="col">Tier</th>
+                <th scope="col">Active</th>
+                <th scope="col">Key status</th>
+                <th scope="col">Errors</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Last error</th>
+                <th scope="col">Actions</th>
               </tr>
             </thead>
             <tbody>
-              {page.credentials.map((v) => <Row v={v} csrf={csrf} back={back} />)}
+              {page.credentials.map((v) => (
+                <Row v={v} csrf={csrf} back={back} />
+              ))}
             </tbody>
           </table>
         </div>

@@ -85,7 +85,9 @@ function PlatformPicker(props: { nonce?: string }) {
           <option value={p}>{`${PLATFORMS[p].label} (${PLATFORMS[p].tiers.join(', ')})`}</option>
         ))}
       </select>
-      <p><button type="submit">Continue</button></p>
+      <p>
+        <button type="submit">Continue</button>
+      </p>
       {/* A constant script (no data in it), so raw() is safe; jsx would escape its quotes. */}
       <script nonce={props.nonce}>{raw(PICKER_SCRIPT)}</script>
     </form>
@@ -126,7 +128,12 @@ const newPageQuery = query<typeof NewPageQuery, AppEnv>(NewPageQuery);
 
 /** The add form's validator for each platform (its tiers and fields make it a schema of its own). */
 const NEW_FORMS = Object.fromEntries(
-  PLATFORM_IDS.map((p) => [p, form<ReturnType<typeof newCredentialForm>, AppEnv>(newCredentialForm(PLATFORMS[p]), (c, problems, values) => renderNewForm(c, PLATFORMS[p], { values, problems }))]),
+  PLATFORM_IDS.map((p) => [
+    p,
+    form<ReturnType<typeof newCredentialForm>, AppEnv>(newCredentialForm(PLATFORMS[p]), (c, problems, values) =>
+      renderNewForm(c, PLATFORMS[p], { values, problems }),
+    ),
+  ]),
 ) as Record<PlatformId, MiddlewareHandler<AppEnv>>;
 
 /** Runs the add form's validator of the platform the query names. */
@@ -177,7 +184,9 @@ function renderSecretForm(c: Context<AppEnv>, v: CredentialView, opts: Refused =
         <FieldInputs platform={platformOf(v)} values={opts.values} problems={opts.problems} />
         <p class="actions">
           <button type="submit">Replace secret</button>
-          <a class="button secondary" href="/admin/credentials">Cancel</a>
+          <a class="button secondary" href="/admin/credentials">
+            Cancel
+          </a>
         </p>
       </form>
     </div>,
@@ -203,11 +212,24 @@ credentialPages.post('/admin/credentials/:id/secret', id, async (c) => {
 function renderEditForm(c: Context<AppEnv>, v: CredentialView, opts: Refused = {}) {
   const f = opts.values;
   const values = f
-    ? { credential_name: f.credential_name, daily_quota: f.daily_quota, monthly_quota: f.monthly_quota, notes: f.notes, max_leases: f.max_leases, sharing: f.sharing, expires_at: f.expires_at }
+    ? {
+        credential_name: f.credential_name,
+        daily_quota: f.daily_quota,
+        monthly_quota: f.monthly_quota,
+        notes: f.notes,
+        max_leases: f.max_leases,
+        sharing: f.sharing,
+        expires_at: f.expires_at,
+      }
     : {
-      credential_name: v.credential_name, daily_quota: v.daily_quota?.toString() ?? '', monthly_quota: v.monthly_quota?.toString() ?? '', notes: v.notes ?? '',
-      max_leases: String(v.max_leases), sharing: v.sharing, expires_at: v.expires_at ?? '',
-    };
+        credential_name: v.credential_name,
+        daily_quota: v.daily_quota?.toString() ?? '',
+        monthly_quota: v.monthly_quota?.toString() ?? '',
+        notes: v.notes ?? '',
+        max_leases: String(v.max_leases),
+        sharing: v.sharing,
+        expires_at: v.expires_at ?? '',
+      };
   return renderPage(
     c,
     'Edit credential',
@@ -219,7 +241,9 @@ function renderEditForm(c: Context<AppEnv>, v: CredentialView, opts: Refused = {
         <MetaInputs values={values} problems={opts.problems} />
         <p class="actions">
           <button type="submit">Save</button>
-          <a class="button secondary" href="/admin/credentials">Cancel</a>
+          <a class="button secondary" href="/admin/credentials">
+            Cancel
+          </a>
         </p>
       </form>
     </div>,
@@ -234,7 +258,9 @@ credentialPages.get('/admin/credentials/:id/edit', id, async (c) => {
 credentialPages.post(
   '/admin/credentials/:id/edit',
   id,
-  form<typeof EditForm, AppEnv>(EditForm, async (c, problems, values) => renderEditForm(c, await credentialStoreFor(c).get(checkedId(c)), { values, problems })),
+  form<typeof EditForm, AppEnv>(EditForm, async (c, problems, values) =>
+    renderEditForm(c, await credentialStoreFor(c).get(checkedId(c)), { values, problems }),
+  ),
   async (c) => {
     const v = await credentialStoreFor(c).update(c.req.valid('param').id, c.req.valid('form'));
     return redirectWithFlash(c, '/admin/credentials', { kind: 'ok', text: `Saved ${label(v)}.` });
@@ -289,8 +315,12 @@ function renderDeleteConfirm(c: Context<AppEnv>, v: CredentialView, error?: stri
           <input type="checkbox" name="confirm" value="yes" required /> I understand this deletes “{v.credential_name}” permanently
         </label>
         <p class="actions">
-          <button type="submit" class="danger">Delete credential</button>
-          <a class="button secondary" href="/admin/credentials">Cancel</a>
+          <button type="submit" class="danger">
+            Delete credential
+          </button>
+          <a class="button secondary" href="/admin/credentials">
+            Cancel
+          </a>
         </p>
       </form>
     </div>,

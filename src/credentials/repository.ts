@@ -52,7 +52,10 @@ export function insertCredentialStatement(db: Db, row: NewCredentialRow) {
 
 /** What an import writes per row (scripts/import-credentials.ts); `created_by` stays NULL and the other columns take their defaults. */
 type ImportedCredentialRow = Required<
-  Pick<NewCredentialRow, 'platform' | 'tier' | 'credentialName' | 'encryptedValue' | 'keyId' | 'isActive' | 'dailyQuota' | 'monthlyQuota' | 'notes' | 'createdAt' | 'updatedAt'>
+  Pick<
+    NewCredentialRow,
+    'platform' | 'tier' | 'credentialName' | 'encryptedValue' | 'keyId' | 'isActive' | 'dailyQuota' | 'monthlyQuota' | 'notes' | 'createdAt' | 'updatedAt'
+  >
 >;
 
 /**
@@ -68,7 +71,22 @@ export function insertImportedCredentialQuery(r: ImportedCredentialRow): BuiltQu
       'SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?',
       'WHERE NOT EXISTS (SELECT 1 FROM api_credentials WHERE platform = ? AND tier = ? AND credential_name = ?)',
     ].join('\n'),
-    [r.platform, r.tier, r.credentialName, r.encryptedValue, r.keyId, r.isActive, r.dailyQuota, r.monthlyQuota, r.notes, r.createdAt, r.updatedAt, r.platform, r.tier, r.credentialName],
+    [
+      r.platform,
+      r.tier,
+      r.credentialName,
+      r.encryptedValue,
+      r.keyId,
+      r.isActive,
+      r.dailyQuota,
+      r.monthlyQuota,
+      r.notes,
+      r.createdAt,
+      r.updatedAt,
+      r.platform,
+      r.tier,
+      r.credentialName,
+    ],
   );
 }
 
@@ -133,11 +151,7 @@ export async function credentialFactsRows(d1: D1Database): Promise<CredentialFac
 /** Per-key-id row counts, largest first. */
 export async function countRowsByKeyId(d1: D1Database): Promise<{ keyId: string; rows: number }[]> {
   const n = count();
-  return openDb(d1)
-    .select({ keyId: apiCredentials.keyId, rows: n })
-    .from(apiCredentials)
-    .groupBy(apiCredentials.keyId)
-    .orderBy(desc(n));
+  return openDb(d1).select({ keyId: apiCredentials.keyId, rows: n }).from(apiCredentials).groupBy(apiCredentials.keyId).orderBy(desc(n));
 }
 
 /** Rows per key id (the credential-key fact behind health, the banner and recovery). */
@@ -202,7 +216,13 @@ RETURNING api_credentials.id`;
 }
 
 /** One re-encrypted row: written only if it still holds `fromKeyId` / `fromValue`. */
-interface CipherRowUpdate { id: number; fromKeyId: string; fromValue: string; toKeyId: string; toValue: string }
+interface CipherRowUpdate {
+  id: number;
+  fromKeyId: string;
+  fromValue: string;
+  toKeyId: string;
+  toValue: string;
+}
 
 /**
  * Re-encrypts `updates` compare-and-set on (id, key_id, encrypted_value): a
@@ -258,8 +278,16 @@ export async function countRowsUnder(d1: D1Database, keyId: string, ids: number[
 
 /** What the pool's copy holds per credential (pool/copy-store.ts). */
 export interface PoolCopyCredentialRow {
-  id: number; platform: string; tier: string; encrypted_value: string; key_id: string; is_active: number;
-  daily_quota: number | null; monthly_quota: number | null; max_leases: number | null; last_used_at: number | null;
+  id: number;
+  platform: string;
+  tier: string;
+  encrypted_value: string;
+  key_id: string;
+  is_active: number;
+  daily_quota: number | null;
+  monthly_quota: number | null;
+  max_leases: number | null;
+  last_used_at: number | null;
   sharing: 'allowed' | 'never' | null;
 }
 
@@ -272,24 +300,34 @@ export interface PoolCopyCredentialRow {
  * express json_group_array over an ordered, limited subquery.
  */
 export function poolCopyCredentialsPageStatement(d1: D1Database, afterId: number, limit: number): D1PreparedStatement {
-  return d1.prepare(
-    `SELECT json_group_array(json_array(id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing)) AS rows,
+  return d1
+    .prepare(
+      `SELECT json_group_array(json_array(id, platform, tier, encrypted_value, key_id, is_active, daily_quota, monthly_quota, max_leases, last_used_at, sharing)) AS rows,
             max(id) AS last, count(*) AS n
      FROM (SELECT * FROM api_credentials WHERE id > ?1 ORDER BY id LIMIT ?2)`,
-  ).bind(afterId, limit);
+    )
+    .bind(afterId, limit);
 }
 
 /** A page as poolCopyCredentialsPageStatement answers it. */
-export interface PoolCopyCredentialsPage { rows: string; last: number | null; n: number }
+export interface PoolCopyCredentialsPage {
+  rows: string;
+  last: number | null;
+  n: number;
+}
 
 /**
  * The pool's coalesced usage: `last_used_at` and `last_error_at` only move
  * forward, error counts add up. Raw SQL: it merges a JSON list of rows in one
  * statement (UPDATE … FROM json_each), which drizzle cannot express.
  */
-export function credentialUsageStatement(d1: D1Database, rows: { id: number; usedAt: number | null; errors: number; errorAt: number | null }[]): D1PreparedStatement {
-  return d1.prepare(
-    `UPDATE api_credentials SET
+export function credentialUsageStatement(
+  d1: D1Database,
+  rows: { id: number; usedAt: number | null; errors: number; errorAt: number | null }[],
+): D1PreparedStatement {
+  return d1
+    .prepare(
+      `UPDATE api_credentials SET
        last_used_at = CASE WHEN u.used_at IS NULL THEN api_credentials.last_used_at
                            ELSE MAX(COALESCE(api_credentials.last_used_at, 0), u.used_at) END,
        error_count = api_credentials.error_count + u.errors,
@@ -298,7 +336,8 @@ export function credentialUsageStatement(d1: D1Database, rows: { id: number; use
      FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS used_at,
                   json_extract(value, '$[2]') AS errors, json_extract(value, '$[3]') AS error_at FROM json_each(?)) AS u
      WHERE api_credentials.id = u.id`,
-  ).bind(JSON.stringify(rows.map((c) => [c.id, c.usedAt, c.errors, c.errorAt])));
+    )
+    .bind(JSON.stringify(rows.map((c) => [c.id, c.usedAt, c.errors, c.errorAt])));
 }
 
 /** The pool's deactivation after repeated auth failures; raw because it shares a D1 batch with a raw statement. */
@@ -326,7 +365,11 @@ function metadataColumns() {
 /** The metadata of one pool's rows (platform and tier), by id. */
 export async function credentialMetadataRows(d1: D1Database, platform: string, tier: string): Promise<CredentialMetadataRow[]> {
   const c = apiCredentials;
-  return openDb(d1).select(metadataColumns()).from(c).where(and(eq(c.platform, platform), eq(c.tier, tier as CredentialRow['tier']))).orderBy(asc(c.id));
+  return openDb(d1)
+    .select(metadataColumns())
+    .from(c)
+    .where(and(eq(c.platform, platform), eq(c.tier, tier as CredentialRow['tier'])))
+    .orderBy(asc(c.id));
 }
 
 export async function credentialMetadataRow(d1: D1Database, id: number): Promise<CredentialMetadataRow | undefined> {
@@ -347,7 +390,9 @@ export function replaceFieldsByHolderStatement(
   u: { id: number; encryptedValue: string; keyId: string; at: number; actor: string },
 ): D1PreparedStatement {
   return d1
-    .prepare('UPDATE api_credentials SET encrypted_value = ?, key_id = ?, updated_at = ?, fields_updated_at = ?, fields_updated_by = ? WHERE id = ? RETURNING id')
+    .prepare(
+      'UPDATE api_credentials SET encrypted_value = ?, key_id = ?, updated_at = ?, fields_updated_at = ?, fields_updated_by = ? WHERE id = ? RETURNING id',
+    )
     .bind(u.encryptedValue, u.keyId, u.at, u.at, u.actor, u.id);
 }
 
@@ -373,10 +418,12 @@ export async function purgeStamps(d1: D1Database, ids: number[]): Promise<[numbe
  * in recovery's raw D1 batch, whose next statement counts it with `changes()`.
  */
 export function purgeCredentialsStatement(d1: D1Database, stamps: [number, string, number][]): D1PreparedStatement {
-  return d1.prepare(
-    `DELETE FROM api_credentials WHERE EXISTS (SELECT 1 FROM json_each(?) j WHERE json_extract(j.value, '$[0]') = api_credentials.id
+  return d1
+    .prepare(
+      `DELETE FROM api_credentials WHERE EXISTS (SELECT 1 FROM json_each(?) j WHERE json_extract(j.value, '$[0]') = api_credentials.id
        AND json_extract(j.value, '$[1]') = api_credentials.key_id AND json_extract(j.value, '$[2]') = api_credentials.updated_at)`,
-  ).bind(JSON.stringify(stamps));
+    )
+    .bind(JSON.stringify(stamps));
 }
 
 // --- The alert checks (issue 23, alerts/check.ts) ---

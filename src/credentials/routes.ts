@@ -53,11 +53,8 @@ api.get(
   async (c) => c.json(await credentialStoreFor(c).list(c.req.valid('query'))),
 );
 
-api.get(
-  '/:id',
-  describe({ tag: TAG, summary: 'Read one credential (masked)', responses: masked('The masked record.') }),
-  id,
-  async (c) => c.json(await credentialStoreFor(c).get(c.req.valid('param').id)),
+api.get('/:id', describe({ tag: TAG, summary: 'Read one credential (masked)', responses: masked('The masked record.') }), id, async (c) =>
+  c.json(await credentialStoreFor(c).get(c.req.valid('param').id)),
 );
 
 api.patch(
@@ -86,11 +83,8 @@ api.put(
   async (c) => c.json(await credentialStoreFor(c).replaceSecret(c.req.valid('param').id, c.req.valid('json').fields)),
 );
 
-api.post(
-  '/:id/activate',
-  describe({ tag: TAG, summary: 'Let the pool lease the credential again', responses: masked('The masked record.') }),
-  id,
-  async (c) => c.json(await credentialStoreFor(c).setActive(c.req.valid('param').id, true)),
+api.post('/:id/activate', describe({ tag: TAG, summary: 'Let the pool lease the credential again', responses: masked('The masked record.') }), id, async (c) =>
+  c.json(await credentialStoreFor(c).setActive(c.req.valid('param').id, true)),
 );
 
 api.post(

@@ -13,7 +13,6 @@ import { isVaultError } from '../errors.ts';
 import type { CredentialFields } from './fields.ts';
 import { isPlainObject } from './fields.ts';
 
-
 /** Why a row cannot be opened. */
 type UnreadableReason = 'key_missing' | 'token_invalid' | 'payload_invalid';
 

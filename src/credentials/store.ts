@@ -169,31 +169,46 @@ export class CredentialStore {
     const before = await this.#row(id);
     const fields = validateCredentialFields(before.platform, input);
     const { token, keyId } = await sealCredentialFields(this.#d.ring, fields);
-    return this.#change(id, 'credential.replace_secret', { encryptedValue: token, keyId }, {
-      platform: before.platform,
-      tier: before.tier,
-      field_names: Object.keys(fields),
-      previous_key_id: before.keyId,
-      key_id: keyId,
-    });
+    return this.#change(
+      id,
+      'credential.replace_secret',
+      { encryptedValue: token, keyId },
+      {
+        platform: before.platform,
+        tier: before.tier,
+        field_names: Object.keys(fields),
+        previous_key_id: before.keyId,
+        key_id: keyId,
+      },
+    );
   }
 
   async setActive(id: number, active: boolean): Promise<CredentialView> {
     const before = await this.#row(id);
-    return this.#change(id, active ? 'credential.activate' : 'credential.deactivate', { isActive: active }, {
-      platform: before.platform,
-      tier: before.tier,
-      was_active: before.isActive,
-    });
+    return this.#change(
+      id,
+      active ? 'credential.activate' : 'credential.deactivate',
+      { isActive: active },
+      {
+        platform: before.platform,
+        tier: before.tier,
+        was_active: before.isActive,
+      },
+    );
   }
 
   async resetErrors(id: number): Promise<CredentialView> {
     const before = await this.#row(id);
-    const view = await this.#change(id, 'credential.reset_errors', { errorCount: 0, lastErrorAt: null }, {
-      platform: before.platform,
-      tier: before.tier,
-      error_count_was: before.errorCount,
-    });
+    const view = await this.#change(
+      id,
+      'credential.reset_errors',
+      { errorCount: 0, lastErrorAt: null },
+      {
+        platform: before.platform,
+        tier: before.tier,
+        error_count_was: before.errorCount,
+      },
+    );
     await this.#d.pool?.credentialErrorsReset(id);
     return view;
   }
@@ -203,12 +218,19 @@ export class CredentialStore {
     const before = await this.#row(id);
     const [deleted] = await db.batch([
       deleteCredentialStatement(db, id),
-      auditIfChangedStatement(db, this.#audit('credential.delete', {
-        platform: before.platform,
-        tier: before.tier,
-        credential_name: before.credentialName,
-        key_id: before.keyId,
-      }, `credential:${id}`)),
+      auditIfChangedStatement(
+        db,
+        this.#audit(
+          'credential.delete',
+          {
+            platform: before.platform,
+            tier: before.tier,
+            credential_name: before.credentialName,
+            key_id: before.keyId,
+          },
+          `credential:${id}`,
+        ),
+      ),
     ]);
     if (!deleted[0]) throw new VaultError('NOT_FOUND', `No credential with id ${id}.`);
     return { id, deleted: true };
@@ -232,13 +254,20 @@ export class CredentialStore {
         ...(problems.length ? { field_problems: problems } : {}),
       };
     }
-    await auditStatement(this.#d.db, this.#audit('credential.verify', {
-      platform: row.platform,
-      tier: row.tier,
-      result: report.result,
-      reason: report.reason ?? null,
-      key_id: row.keyId,
-    }, `credential:${id}`));
+    await auditStatement(
+      this.#d.db,
+      this.#audit(
+        'credential.verify',
+        {
+          platform: row.platform,
+          tier: row.tier,
+          result: report.result,
+          reason: report.reason ?? null,
+          key_id: row.keyId,
+        },
+        `credential:${id}`,
+      ),
+    );
     return report;
   }
 }

@@ -62,7 +62,10 @@ export function base64urlDecodePortable(text: string): Uint8Array | null {
   let o = 0;
   const full = pad ? len - 4 : len;
   for (let i = 0; i < full; i += 4) {
-    const a = sextet(text, i), b = sextet(text, i + 1), c = sextet(text, i + 2), d = sextet(text, i + 3);
+    const a = sextet(text, i),
+      b = sextet(text, i + 1),
+      c = sextet(text, i + 2),
+      d = sextet(text, i + 3);
     if ((a | b | c | d) < 0) return null;
     const v = (a << 18) | (b << 12) | (c << 6) | d;
     out[o++] = v >>> 16;
@@ -70,7 +73,8 @@ export function base64urlDecodePortable(text: string): Uint8Array | null {
     out[o++] = v & 255;
   }
   if (pad) {
-    const a = sextet(text, full), b = sextet(text, full + 1);
+    const a = sextet(text, full),
+      b = sextet(text, full + 1);
     if ((a | b) < 0) return null;
     if (pad === 2) {
       if (b & 15) return null; // non-canonical trailing bits
@@ -93,9 +97,7 @@ const nativeFrom = (Uint8Array as unknown as Partial<NativeBase64>).fromBase64;
 const nativeTo = (Uint8Array.prototype as unknown as { toBase64?: (o: { alphabet: 'base64url' }) => string }).toBase64;
 
 /** Url-safe base64 with `=` padding, as Python's `base64.urlsafe_b64encode`. */
-export const base64urlEncode: (bytes: Uint8Array) => string = nativeTo
-  ? (bytes) => nativeTo.call(bytes, { alphabet: 'base64url' })
-  : base64urlEncodePortable;
+export const base64urlEncode: (bytes: Uint8Array) => string = nativeTo ? (bytes) => nativeTo.call(bytes, { alphabet: 'base64url' }) : base64urlEncodePortable;
 
 /** Strict padded base64url decode; `null` on any deviation. */
 export const base64urlDecode: (text: string) => Uint8Array | null = nativeFrom

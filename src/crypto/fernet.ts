@@ -204,11 +204,7 @@ export class Fernet {
   async #open(data: Bytes): Promise<Uint8Array | null> {
     if (!(await this.#macMatches(data))) return null;
     try {
-      const plain = await crypto.subtle.decrypt(
-        { name: 'AES-CBC', iv: data.subarray(9, HEADER) },
-        this.#encryption,
-        data.subarray(HEADER, data.length - MAC),
-      );
+      const plain = await crypto.subtle.decrypt({ name: 'AES-CBC', iv: data.subarray(9, HEADER) }, this.#encryption, data.subarray(HEADER, data.length - MAC));
       return new Uint8Array(plain);
     } catch {
       throw new InvalidToken();

@@ -52,7 +52,11 @@ healthPageRoutes.get('/admin/health', async (c) => {
     'Arena health',
     <div>
       <h1>Arena health</h1>
-      {!poolState && <div class="notice error" role="alert">The credential pool cannot be reached: the counts below leave out leases, cooldowns and quota use.</div>}
+      {!poolState && (
+        <div class="notice error" role="alert">
+          The credential pool cannot be reached: the counts below leave out leases, cooldowns and quota use.
+        </div>
+      )}
       <section aria-labelledby="alerts-heading">
         <h2 id="alerts-heading">Open alerts ({alerts.length})</h2>
         {alerts.length === 0 ? (
@@ -90,7 +94,9 @@ healthPageRoutes.get('/admin/health', async (c) => {
               <tbody>
                 {groups.map((g) => (
                   <tr>
-                    <th scope="row" data-label="Platform">{g.platform}</th>
+                    <th scope="row" data-label="Platform">
+                      {g.platform}
+                    </th>
                     <td data-label="Tier">{g.tier}</td>
                     <td data-label="Active">{g.credentials.active}</td>
                     <td data-label="Usable">{g.credentials.usable_now}</td>
@@ -108,7 +114,11 @@ healthPageRoutes.get('/admin/health', async (c) => {
         <h2 id="plots-heading">Daily use per platform and tier, last {DEFAULT_USAGE_DAYS} days</h2>
         {groups.map((g) => {
           const ids = new Set(g.ids);
-          const days = fillDays(usage.filter((u) => ids.has(u.credentialId)), DEFAULT_USAGE_DAYS, now);
+          const days = fillDays(
+            usage.filter((u) => ids.has(u.credentialId)),
+            DEFAULT_USAGE_DAYS,
+            now,
+          );
           const quota = groupQuota(g.ids.map((i) => byId.get(i)!));
           return <UsagePlot id={`plot-${g.platform}-${g.tier}`} title={`Units per day: ${g.platform} ${g.tier}`} days={days} quota={quota} />;
         })}
@@ -132,10 +142,14 @@ healthPageRoutes.get('/admin/health', async (c) => {
               <tbody>
                 {input.rows.map((r) => (
                   <tr>
-                    <th scope="row" data-label="Credential"><a href={`/admin/credentials/${r.id}`}>{r.credential_name}</a></th>
+                    <th scope="row" data-label="Credential">
+                      <a href={`/admin/credentials/${r.id}`}>{r.credential_name}</a>
+                    </th>
                     <td data-label="Platform">{r.platform}</td>
                     <td data-label="Tier">{r.tier}</td>
-                    <td data-label="Last check"><CheckSummary check={checks.get(r.id)} /></td>
+                    <td data-label="Last check">
+                      <CheckSummary check={checks.get(r.id)} />
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -15,7 +15,9 @@ export const users = sqliteTable(
     email: text('email').notNull(),
     hashedPassword: text('hashed_password').notNull(),
     displayName: text('display_name').notNull().default(''),
-    role: text('role', { enum: ['admin', 'researcher'] }).notNull().default('researcher'),
+    role: text('role', { enum: ['admin', 'researcher'] })
+      .notNull()
+      .default('researcher'),
     isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
     tokenVersion: integer('token_version').notNull().default(0),
     lastLoginAt: ms('last_login_at'),
@@ -77,7 +79,9 @@ export const apiCredentials = sqliteTable(
     /** Concurrent leases allowed (migration 0030; the pool's concurrency limit). */
     maxLeases: integer('max_leases').notNull().default(1),
     /** May the pool grant shared leases (`allowed`) or only exclusive ones (`never`)? (migration 0070) */
-    sharing: text('sharing', { enum: ['allowed', 'never'] }).notNull().default('allowed'),
+    sharing: text('sharing', { enum: ['allowed', 'never'] })
+      .notNull()
+      .default('allowed'),
     /** The held token's expiry, if known (migration 0070; informational, the pool does not enforce it). */
     expiresAt: ms('expires_at'),
     /** The last replacement of the fields by a lease holder (POST /api/pool/update-fields) and its actor (migration 0070). */
@@ -88,10 +92,7 @@ export const apiCredentials = sqliteTable(
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },
-  (t) => [
-    index('api_credentials_platform_tier_active').on(t.platform, t.tier, t.isActive),
-    index('api_credentials_key_id').on(t.keyId, t.id),
-  ],
+  (t) => [index('api_credentials_platform_tier_active').on(t.platform, t.tier, t.isActive), index('api_credentials_key_id').on(t.keyId, t.id)],
 );
 
 export const queryDesigns = sqliteTable(

@@ -27,11 +27,14 @@ export function d1Statement(d1: D1Database, query: BuiltQuery): D1PreparedStatem
   return d1.prepare(sql).bind(...params);
 }
 
-const unusable = new Proxy({}, {
-  get: () => () => {
-    throw new Error('this drizzle client only builds SQL text; it has no database');
+const unusable = new Proxy(
+  {},
+  {
+    get: () => () => {
+      throw new Error('this drizzle client only builds SQL text; it has no database');
+    },
   },
-}) as D1Database;
+) as D1Database;
 
 /** A drizzle client that builds queries for `sqlText` and cannot execute them. */
 export const textOnlyDb: Db = openDb(unusable);

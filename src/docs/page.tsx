@@ -29,10 +29,14 @@ function ApiDocsPage() {
         <script src={apiDocsAsset('init.js')} defer></script>
       </head>
       <body>
-        <a class="skip" href="#main">Skip to content</a>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
         <header class="top">
           <div class="bar">
-            <a class="brand" href="/">arena-vault</a>
+            <a class="brand" href="/">
+              arena-vault
+            </a>
             <nav aria-label="API reference">
               <a href={OPENAPI_PATH}>OpenAPI document (JSON)</a>
               <a href="/">Back to the vault</a>
@@ -43,11 +47,12 @@ function ApiDocsPage() {
           <div class="intro">
             <h1>API reference</h1>
             <p>
-              Every <code>/api</code> route of the vault. Machine-readable: <a href={OPENAPI_PATH}>{OPENAPI_PATH}</a> (OpenAPI 3.1, no
-              login needed).
+              Every <code>/api</code> route of the vault. Machine-readable: <a href={OPENAPI_PATH}>{OPENAPI_PATH}</a> (OpenAPI 3.1, no login needed).
             </p>
             <noscript>
-              <p>This page needs JavaScript to draw the reference. The document itself is at <a href={OPENAPI_PATH}>{OPENAPI_PATH}</a>.</p>
+              <p>
+                This page needs JavaScript to draw the reference. The document itself is at <a href={OPENAPI_PATH}>{OPENAPI_PATH}</a>.
+              </p>
             </noscript>
           </div>
           <div id="swagger-ui" data-openapi-url={OPENAPI_PATH}></div>
@@ -59,6 +64,11 @@ function ApiDocsPage() {
 
 apiDocsRoutes.get(
   API_DOCS_PATH,
-  describe({ tag: 'meta', summary: 'This API reference (Swagger UI over /api/openapi.json)', public: true, responses: { 200: { description: 'An HTML page.', contentType: 'text/html' } } }),
+  describe({
+    tag: 'meta',
+    summary: 'This API reference (Swagger UI over /api/openapi.json)',
+    public: true,
+    responses: { 200: { description: 'An HTML page.', contentType: 'text/html' } },
+  }),
   (c) => c.html(`<!doctype html>${<ApiDocsPage />}`),
 );

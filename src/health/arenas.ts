@@ -46,7 +46,13 @@ export interface HealthInput {
 const RANK: Record<ArenaStatus, number> = { no_credentials_needed: 0, ok: 0, degraded: 1, error: 2 };
 
 type RowClass = {
-  active: boolean; readable: boolean; key: 'current' | 'previous' | 'undecryptable'; cooling: boolean; overQuota: boolean; leased: boolean; usable: boolean;
+  active: boolean;
+  readable: boolean;
+  key: 'current' | 'previous' | 'undecryptable';
+  cooling: boolean;
+  overQuota: boolean;
+  leased: boolean;
+  usable: boolean;
 };
 
 /** The row as the pool's chooser sees it, so "usable now" is the pool's own rule (lease-rules.ts blockReason). */

@@ -29,7 +29,8 @@ healthRoutes.get(
   describe({
     tag: 'health',
     summary: 'Vault health: configuration, D1, key ids in use, rows per key, the collection lock',
-    description: 'Public, and answers even when the configuration is invalid. `status` degraded (rows under a key missing from the ring) is 200; error (config invalid or D1 unreachable) is 503.',
+    description:
+      'Public, and answers even when the configuration is invalid. `status` degraded (rows under a key missing from the ring) is 200; error (config invalid or D1 unreachable) is 503.',
     public: true,
     responses: {
       200: { description: '`status` is ok or degraded.', schema: HealthSchema },

@@ -55,8 +55,7 @@ export function csrfProtection(): MiddlewareHandler<AppEnv> {
     if (/^(GET|HEAD|OPTIONS)$/.test(c.req.method)) return next();
     return origin(c, async () => {
       const sent = utf8.encode(await submittedToken(c));
-      const ok =
-        timingSafeEqual(sent, utf8.encode(current)) || ring.previous.some((k) => timingSafeEqual(sent, utf8.encode(tokenFor(k.secret, cookie))));
+      const ok = timingSafeEqual(sent, utf8.encode(current)) || ring.previous.some((k) => timingSafeEqual(sent, utf8.encode(tokenFor(k.secret, cookie))));
       if (!ok) throw new VaultError('CSRF_FAILED', 'This form has expired or was not sent from this site. Reload the page and try again.');
       await next();
     });

@@ -35,16 +35,19 @@ function unauthenticated(c: Context<AppEnv>): Response {
  * is decided there, with apiKeyPrincipal and apiRefusal.
  */
 function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
-  return attachSpec<MiddlewareHandler<AppEnv>>(async (c, next) => {
-    const p = c.var.principal;
-    if (!p && permission === 'pool' && c.var.poolApiKey) return next();
-    if (!p && permission !== 'pool') return unauthenticated(c);
-    const refusal = apiRefusal(p, permission);
-    // An enrollment session (ADMIN_SIGN_IN=strong) is guided to the page where it registers a passkey.
-    if (refusal && p && isEnrollmentSession(p) && !isApiPath(c.req.path)) return c.redirect(ENROLL_PAGE, 303);
-    if (refusal) throw refusal;
-    await next();
-  }, { kind: 'guard', permission });
+  return attachSpec<MiddlewareHandler<AppEnv>>(
+    async (c, next) => {
+      const p = c.var.principal;
+      if (!p && permission === 'pool' && c.var.poolApiKey) return next();
+      if (!p && permission !== 'pool') return unauthenticated(c);
+      const refusal = apiRefusal(p, permission);
+      // An enrollment session (ADMIN_SIGN_IN=strong) is guided to the page where it registers a passkey.
+      if (refusal && p && isEnrollmentSession(p) && !isApiPath(c.req.path)) return c.redirect(ENROLL_PAGE, 303);
+      if (refusal) throw refusal;
+      await next();
+    },
+    { kind: 'guard', permission },
+  );
 }
 
 /** Signed-in features: users and admin keys acting as a user; never collector keys. */

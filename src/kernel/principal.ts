@@ -145,7 +145,10 @@ const FORBIDDEN_MESSAGE: Record<Permission, string> = {
  */
 export function apiRefusal(p: Principal | undefined, permission: Permission): VaultError | null {
   if (!p) {
-    return new VaultError('UNAUTHENTICATED', permission === 'pool' ? 'Authentication required: send Authorization: ApiKey <collector key>.' : 'Authentication required.');
+    return new VaultError(
+      'UNAUTHENTICATED',
+      permission === 'pool' ? 'Authentication required: send Authorization: ApiKey <collector key>.' : 'Authentication required.',
+    );
   }
   return can(p, permission) ? null : new VaultError('FORBIDDEN', FORBIDDEN_MESSAGE[permission]);
 }

@@ -99,8 +99,12 @@ function parseOidc(raw: Partial<Record<SsoBindingName, string | undefined>>, rep
   const clientSecret = value('OIDC_CLIENT_SECRET');
   if (!clientSecret) fail('OIDC_CLIENT_SECRET', 'is missing: it is required when OIDC_ISSUER is set');
   const name = value('OIDC_NAME') || DEFAULT_OIDC_NAME;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the button label must be one line without control characters
   if (name.length > NAME_MAX || /[\u0000-\u001f\u007f]/.test(name)) fail('OIDC_NAME', `must be one line of at most ${NAME_MAX} characters`);
-  const allowedDomains = value('OIDC_ALLOWED_DOMAINS').split(',').map((d) => d.trim().toLowerCase()).filter((d) => d.length > 0);
+  const allowedDomains = value('OIDC_ALLOWED_DOMAINS')
+    .split(',')
+    .map((d) => d.trim().toLowerCase())
+    .filter((d) => d.length > 0);
   if (allowedDomains.some((d) => !DOMAIN.test(d))) fail('OIDC_ALLOWED_DOMAINS', 'must be a comma-separated list of email domains, such as example.edu');
   const role = value('OIDC_DEFAULT_ROLE');
   if (role && role !== 'researcher') fail('OIDC_DEFAULT_ROLE', 'must be researcher or empty (only existing users may sign in)');
@@ -149,4 +153,3 @@ export function emailDomainAllowed(email: string, allowedDomains: readonly strin
   const at = email.lastIndexOf('@');
   return at > 0 && allowedDomains.includes(email.slice(at + 1).toLowerCase());
 }
-

@@ -49,7 +49,11 @@ export class ByIdStore {
   setCooldown(credentialId: number, c: CooldownById): void {
     this.#sql.exec(
       'INSERT OR REPLACE INTO cooldowns_by_id (credential_id, until, reason, set_by, set_at) VALUES (?, ?, ?, ?, ?)',
-      credentialId, c.until, c.reason, c.setBy, c.setAt,
+      credentialId,
+      c.until,
+      c.reason,
+      c.setBy,
+      c.setAt,
     );
     this.#all().set(credentialId, { ...c });
   }
@@ -65,7 +69,9 @@ export class ByIdStore {
     this.#sql.exec(
       `INSERT INTO lease_ends (credential_id, holder, ended_at) VALUES (?, ?, ?)
        ON CONFLICT (credential_id, holder) DO UPDATE SET ended_at = MAX(ended_at, excluded.ended_at)`,
-      credentialId, holder, at,
+      credentialId,
+      holder,
+      at,
     );
   }
 

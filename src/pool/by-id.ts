@@ -23,7 +23,11 @@ import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { validateCredentialFields } from '../credentials/fields.ts';
 import { sealCredentialFields } from '../credentials/sealing.ts';
 import {
-  credentialMetadataRow, credentialMetadataRows, replaceFieldsByHolderStatement, setCredentialExpiryStatement, type CredentialMetadataRow,
+  credentialMetadataRow,
+  credentialMetadataRows,
+  replaceFieldsByHolderStatement,
+  setCredentialExpiryStatement,
+  type CredentialMetadataRow,
 } from '../credentials/repository.ts';
 import type { ByIdStore } from './by-id-store.ts';
 import type { CopyStore } from './copy-store.ts';

@@ -14,12 +14,27 @@ import { poolStub, type LockStatus, type PoolLockApi } from './lock-api.ts';
 import { isVaultError, reviveVaultError } from '../errors.ts';
 import { errorName, log } from '../kernel/log.ts';
 import { poolUnavailable } from './copy-sync.ts';
-import type { CredentialPool, PoolCaller, PoolSnapshot } from './durable-object.ts';
+import type { PoolCaller, PoolSnapshot } from './durable-object.ts';
 import type {
-  CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
+  CooldownResult,
+  CredentialMetadata,
+  CredentialMetadataList,
+  ErrorReportResult,
+  ExpiresAtResult,
+  FieldsUpdated,
+  Lease,
+  LeaseEnd,
+  LeaseRenewal,
 } from './types.ts';
 import type {
-  AcquireRequest, CooldownRequest, CredentialMetadataRequest, ExpiresAtRequest, PoolInput, ReleaseRequest, RenewRequest, ReportErrorRequest,
+  AcquireRequest,
+  CooldownRequest,
+  CredentialMetadataRequest,
+  ExpiresAtRequest,
+  PoolInput,
+  ReleaseRequest,
+  RenewRequest,
+  ReportErrorRequest,
   UpdateFieldsRequest,
 } from './requests.ts';
 

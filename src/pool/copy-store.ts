@@ -152,7 +152,8 @@ class MemoryCredential implements CopiedCredential {
   }
 
   get encryptedValue(): string {
-    return (this.#sealed ??= this.#read(this.id));
+    this.#sealed ??= this.#read(this.id);
+    return this.#sealed;
   }
 
   /** The same row with `changes` (its ciphertext, if read and not replaced, comes along). */
@@ -239,12 +240,13 @@ export class CopyStore {
     if (this.#memory) return this.#memory;
     const meta = this.#sql.exec('SELECT version FROM copy_meta WHERE id = 1').toArray()[0];
     const apiKeys = this.#sql.exec('SELECT * FROM copy_api_keys').toArray().map(toApiKey);
-    return (this.#memory = {
+    this.#memory = {
       version: meta ? (meta.version as number) : null,
       pools: new Map(),
       byId: new Map(),
       apiKeys: new Map(apiKeys.map((k) => [k.keyPrefix, k])),
-    });
+    };
+    return this.#memory;
   }
 
   #sealedOf = (id: number): string => {
@@ -292,7 +294,14 @@ export class CopyStore {
         this.#sql.exec(
           `INSERT INTO copy_api_keys (key_prefix, id, key_hash, scope, user_id, revoked_at, expires_at, owner_role, owner_active)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          k.keyPrefix, k.id, k.keyHash, k.scope, k.userId, k.revokedAt, k.expiresAt, k.owner?.role ?? null,
+          k.keyPrefix,
+          k.id,
+          k.keyHash,
+          k.scope,
+          k.userId,
+          k.revokedAt,
+          k.expiresAt,
+          k.owner?.role ?? null,
           k.owner === null ? null : k.owner.isActive ? 1 : 0,
         );
       }
@@ -304,9 +313,22 @@ export class CopyStore {
   /** Replaces the whole copy and its version, atomically (a snapshot already in memory: tests, small copies). */
   replaceAll(s: Snapshot, now: number): void {
     this.beginReplace();
-    this.addCredentialsPage(JSON.stringify(s.credentials.map((c) => [
-      c.id, c.platform, c.tier, c.encryptedValue, c.keyId, c.isActive ? 1 : 0, c.dailyQuota, c.monthlyQuota, c.maxLeases, c.lastUsedAt,
-    ])));
+    this.addCredentialsPage(
+      JSON.stringify(
+        s.credentials.map((c) => [
+          c.id,
+          c.platform,
+          c.tier,
+          c.encryptedValue,
+          c.keyId,
+          c.isActive ? 1 : 0,
+          c.dailyQuota,
+          c.monthlyQuota,
+          c.maxLeases,
+          c.lastUsedAt,
+        ]),
+      ),
+    );
     this.commitReplace(s.version, s.apiKeys, now);
   }
 
@@ -370,7 +392,8 @@ export class CopyStore {
     this.#sql.exec(
       `INSERT INTO outbox_credentials (id, used_at, errors, error_at) VALUES (?, ?, 0, NULL)
        ON CONFLICT (id) DO UPDATE SET used_at = MAX(COALESCE(used_at, 0), excluded.used_at)`,
-      id, at,
+      id,
+      at,
     );
   }
 
@@ -378,7 +401,8 @@ export class CopyStore {
     this.#sql.exec(
       `INSERT INTO outbox_credentials (id, used_at, errors, error_at) VALUES (?, NULL, 1, ?)
        ON CONFLICT (id) DO UPDATE SET errors = errors + 1, error_at = MAX(COALESCE(error_at, 0), excluded.error_at)`,
-      id, at,
+      id,
+      at,
     );
   }
 
@@ -393,10 +417,7 @@ export class CopyStore {
   }
 
   #writeApiKeyUse(id: number, at: number): void {
-    this.#sql.exec(
-      'INSERT INTO outbox_api_keys (id, used_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET used_at = MAX(used_at, excluded.used_at)',
-      id, at,
-    );
+    this.#sql.exec('INSERT INTO outbox_api_keys (id, used_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET used_at = MAX(used_at, excluded.used_at)', id, at);
   }
 
   /**
@@ -441,13 +462,19 @@ export class CopyStore {
 
   #readOutbox(credentials: string, apiKeys: string): Outbox {
     return {
-      credentials: this.#sql.exec(`SELECT * FROM ${credentials} ORDER BY id`).toArray().map((r) => ({
-        id: r.id as number,
-        usedAt: (r.used_at as number | null) ?? null,
-        errors: r.errors as number,
-        errorAt: (r.error_at as number | null) ?? null,
-      })),
-      apiKeys: this.#sql.exec(`SELECT * FROM ${apiKeys} ORDER BY id`).toArray().map((r) => ({ id: r.id as number, usedAt: r.used_at as number })),
+      credentials: this.#sql
+        .exec(`SELECT * FROM ${credentials} ORDER BY id`)
+        .toArray()
+        .map((r) => ({
+          id: r.id as number,
+          usedAt: (r.used_at as number | null) ?? null,
+          errors: r.errors as number,
+          errorAt: (r.error_at as number | null) ?? null,
+        })),
+      apiKeys: this.#sql
+        .exec(`SELECT * FROM ${apiKeys} ORDER BY id`)
+        .toArray()
+        .map((r) => ({ id: r.id as number, usedAt: r.used_at as number })),
     };
   }
 }

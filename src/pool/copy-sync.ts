@@ -56,11 +56,9 @@ interface Refresh {
 }
 
 export function poolUnavailable(): VaultError {
-  return new VaultError(
-    'POOL_UNAVAILABLE',
-    'The pool cannot confirm that its copy of the vault is current, so it hands out nothing new. Retry shortly.',
-    { retryAfter: BEHIND_RETRY_AFTER_SECONDS },
-  );
+  return new VaultError('POOL_UNAVAILABLE', 'The pool cannot confirm that its copy of the vault is current, so it hands out nothing new. Retry shortly.', {
+    retryAfter: BEHIND_RETRY_AFTER_SECONDS,
+  });
 }
 
 export class CopySync {

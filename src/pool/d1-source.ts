@@ -103,8 +103,10 @@ export async function writeUsage(db: D1Database, out: Outbox, extra: readonly D1
  */
 export async function setCipherRewrite(db: D1Database, on: boolean): Promise<void> {
   await db
-    .prepare(on
-      ? 'UPDATE pool_copy_version SET cipher_rewrite = 1 WHERE id = 1'
-      : 'UPDATE pool_copy_version SET cipher_rewrite = 0, version = random() & 9007199254740991 WHERE id = 1')
+    .prepare(
+      on
+        ? 'UPDATE pool_copy_version SET cipher_rewrite = 1 WHERE id = 1'
+        : 'UPDATE pool_copy_version SET cipher_rewrite = 0, version = random() & 9007199254740991 WHERE id = 1',
+    )
     .run();
 }

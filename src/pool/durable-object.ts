@@ -53,11 +53,27 @@ import { UsageDayOutbox, type UsageDayFlush } from './usage-days.ts';
 import { ByIdStore } from './by-id-store.ts';
 import * as byId from './by-id.ts';
 import {
-  inputOrThrow, type AcquireRequest, type CooldownRequest, type CredentialMetadataRequest, type ExpiresAtRequest, type PoolInput,
-  type ReleaseRequest, type RenewRequest, type ReportErrorRequest, type UpdateFieldsRequest,
+  inputOrThrow,
+  type AcquireRequest,
+  type CooldownRequest,
+  type CredentialMetadataRequest,
+  type ExpiresAtRequest,
+  type PoolInput,
+  type ReleaseRequest,
+  type RenewRequest,
+  type ReportErrorRequest,
+  type UpdateFieldsRequest,
 } from './requests.ts';
 import type {
-  CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
+  CooldownResult,
+  CredentialMetadata,
+  CredentialMetadataList,
+  ErrorReportResult,
+  ExpiresAtResult,
+  FieldsUpdated,
+  Lease,
+  LeaseEnd,
+  LeaseRenewal,
 } from './types.ts';
 
 export type { PoolCaller } from './caller-auth.ts';
@@ -87,14 +103,17 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     migratePoolObject(ctx.storage);
-    const store = (this.#store = new PoolStore(ctx.storage.sql));
-    const copy = (this.#copy = new CopyStore(ctx.storage));
-    const byIdStore = (this.#byId = new ByIdStore(ctx.storage.sql));
+    const store = new PoolStore(ctx.storage.sql);
+    const copy = new CopyStore(ctx.storage);
+    const byIdStore = new ByIdStore(ctx.storage.sql);
+    this.#store = store;
+    this.#copy = copy;
+    this.#byId = byIdStore;
     const usageDays = new UsageDayOutbox(ctx.storage.sql);
     const source = () => copySource(env.DB);
     // The usage per day (pool/usage-days.ts) rides in the same flush and the same D1 batch as the copy's outbox.
     let days: UsageDayFlush | null = null;
-    const flush = (this.#flush = new UsageFlush({
+    const flush = new UsageFlush({
       setAlarm: (at) => void ctx.storage.setAlarm(at),
       takeOutbox: () => {
         days = usageDays.take(env.DB, Date.now());
@@ -110,7 +129,8 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
       },
       writeUsage: (out) => source().writeUsage(out, days?.statements ?? []),
       versionSeen: (version) => this.#sync.versionSeen(version),
-    }));
+    });
+    this.#flush = flush;
     this.#sync = new CopySync({ source, copy, sql: ctx.storage.sql, wakeIn: (ms) => flush.wakeIn(ms) });
     this.#lock = new CollectionLock({ store, resync: () => this.#sync.afterWrite('full') });
     this.#leases = new Leases({

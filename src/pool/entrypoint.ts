@@ -16,11 +16,28 @@ import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { pool } from './client.ts';
 import type {
-  AcquireInput, CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd,
-  LeaseRenewal, PoolService,
+  AcquireInput,
+  CooldownResult,
+  CredentialMetadata,
+  CredentialMetadataList,
+  ErrorReportResult,
+  ExpiresAtResult,
+  FieldsUpdated,
+  Lease,
+  LeaseEnd,
+  LeaseRenewal,
+  PoolService,
 } from './types.ts';
 import {
-  AcquireBody, CooldownBody, CredentialIdInput, CredentialMetadataQuery, ExpiresAtBody, poolInput, ReleaseBody, RenewBody, ReportErrorBody,
+  AcquireBody,
+  CooldownBody,
+  CredentialIdInput,
+  CredentialMetadataQuery,
+  ExpiresAtBody,
+  poolInput,
+  ReleaseBody,
+  RenewBody,
+  ReportErrorBody,
   UpdateFieldsBody,
 } from './requests.ts';
 import { parseOrThrow } from '../schema/validate.ts';
@@ -41,10 +58,7 @@ export class PoolEntrypoint extends WorkerEntrypoint<Env> implements PoolService
     return pool(this.env).release(poolInput(ReleaseBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 
-  async report_error(
-    lease_id: string,
-    opts: { kind: string; retry_after?: number; units_used?: number },
-  ): Promise<ErrorReportResult> {
+  async report_error(lease_id: string, opts: { kind: string; retry_after?: number; units_used?: number }): Promise<ErrorReportResult> {
     return pool(this.env).reportError(poolInput(ReportErrorBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 

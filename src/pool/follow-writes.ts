@@ -31,8 +31,8 @@ import { BEHIND_RETRY_AFTER_SECONDS } from './copy-sync.ts';
 export function syncPending(): VaultError {
   return new VaultError(
     'POOL_SYNC_PENDING',
-    'The change is saved, but it is not yet in force for collectors: the credential pool could not confirm it. '
-      + 'The pool hands out nothing until it has caught up; it retries by itself. Check the change before you repeat it.',
+    'The change is saved, but it is not yet in force for collectors: the credential pool could not confirm it. ' +
+      'The pool hands out nothing until it has caught up; it retries by itself. Check the change before you repeat it.',
     { retryAfter: BEHIND_RETRY_AFTER_SECONDS },
   );
 }

@@ -97,13 +97,7 @@ export interface PoolCandidate {
 
 export type BlockReason = 'inactive' | 'key_missing' | 'undecryptable' | 'quota_exhausted' | 'cooling_down' | 'leased';
 
-export type NoCredentialReason =
-  | 'none_configured'
-  | 'all_cooling_down'
-  | 'quota_exhausted'
-  | 'all_leased'
-  | 'key_missing'
-  | 'undecryptable';
+export type NoCredentialReason = 'none_configured' | 'all_cooling_down' | 'quota_exhausted' | 'all_leased' | 'key_missing' | 'undecryptable';
 
 export interface NoCredentialDetails {
   reason: NoCredentialReason;
@@ -149,7 +143,12 @@ function lastUse(c: PoolCandidate): number {
 export function chooseCredential(candidates: readonly PoolCandidate[], now: number, mode: LeaseMode = 'exclusive'): Choice {
   let best: PoolCandidate | null = null;
   const counts: Record<BlockReason, number> = {
-    inactive: 0, key_missing: 0, undecryptable: 0, quota_exhausted: 0, cooling_down: 0, leased: 0,
+    inactive: 0,
+    key_missing: 0,
+    undecryptable: 0,
+    quota_exhausted: 0,
+    cooling_down: 0,
+    leased: 0,
   };
   let retryAt: number | null = null;
   const periods = quotaPeriods(now);
@@ -225,12 +224,7 @@ export interface ErrorOutcome {
 }
 
 /** State after a collector reports an error on a lease of this credential. */
-export function applyErrorReport(
-  state: CredentialPoolState,
-  kind: ErrorKind,
-  retryAfterSeconds: number | null,
-  now: number,
-): ErrorOutcome {
+export function applyErrorReport(state: CredentialPoolState, kind: ErrorKind, retryAfterSeconds: number | null, now: number): ErrorOutcome {
   const consecutiveErrors = state.consecutiveErrors + 1;
   const authStreak = kind === 'auth_failed' ? state.consecutiveAuthFailures + 1 : 0;
   const deactivate = authStreak >= AUTH_FAILURES_BEFORE_DEACTIVATION;

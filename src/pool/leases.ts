@@ -26,9 +26,22 @@ import type { ByIdStore } from './by-id-store.ts';
 import { DEFAULT_SHARING } from '../credentials/sharing.ts';
 import { pauseAt } from './faults.ts';
 import {
-  DEFAULT_MAX_LEASES, FRESH_STATE, RECENT_HOLDER_WINDOW_MS, applyErrorReport, applyErrorReset, applyLeased, applySuccessfulRelease,
-  chooseCredential, effectiveCooldown, leaseExpiry, limitingLeases, quotaPeriods, unitsCorrection, type CredentialPoolState,
-  type NoCredentialDetails, type PoolCandidate,
+  DEFAULT_MAX_LEASES,
+  FRESH_STATE,
+  RECENT_HOLDER_WINDOW_MS,
+  applyErrorReport,
+  applyErrorReset,
+  applyLeased,
+  applySuccessfulRelease,
+  chooseCredential,
+  effectiveCooldown,
+  leaseExpiry,
+  limitingLeases,
+  quotaPeriods,
+  unitsCorrection,
+  type CredentialPoolState,
+  type NoCredentialDetails,
+  type PoolCandidate,
 } from './lease-rules.ts';
 import type { AcquireRequest, ReleaseRequest, RenewRequest, ReportErrorRequest } from './requests.ts';
 import type { ErrorReportResult, Lease, LeaseEnd, LeaseRenewal } from './types.ts';
@@ -91,7 +104,11 @@ export class Leases {
       this.#sweep(now);
       this.#dropFinishedPeriods(now);
       const rows = copy.credentials(req.platform, req.tier);
-      const choice = chooseCredential(this.#candidates(rows, (keyId) => ring.statusOf(keyId) !== 'missing', unreadable, now), now, req.mode);
+      const choice = chooseCredential(
+        this.#candidates(rows, (keyId) => ring.statusOf(keyId) !== 'missing', unreadable, now),
+        now,
+        req.mode,
+      );
       if (!choice.ok) {
         // Before saying "none", make sure the copy is not behind D1: one read, on this path only.
         if (!checkedD1) {
@@ -256,19 +273,21 @@ export class Leases {
     const leases = store.leaseCounts(null, now);
     const usage = store.usage(null, [periods.day, periods.month]);
     const ids = new Set<number>([...states.keys(), ...leases.keys(), ...usage.keys()]);
-    const credentials = [...ids].sort((a, b) => a - b).map((id): CredentialPoolView => {
-      const s = states.get(id) ?? FRESH_STATE;
-      const l = leases.get(id);
-      return {
-        credential_id: id,
-        cooldown_until: effectiveCooldown(s.cooldownUntil, byId.cooldownUntil(id), now),
-        leases: l?.count ?? 0,
-        limiting_leases: limitingLeases(copy.credential(id)?.sharing ?? DEFAULT_SHARING, l?.exclusive ?? 0, l?.count ?? 0),
-        used_today: usage.get(id)?.get(periods.day) ?? 0,
-        used_this_month: usage.get(id)?.get(periods.month) ?? 0,
-        consecutive_auth_failures: s.consecutiveAuthFailures,
-      };
-    });
+    const credentials = [...ids]
+      .sort((a, b) => a - b)
+      .map((id): CredentialPoolView => {
+        const s = states.get(id) ?? FRESH_STATE;
+        const l = leases.get(id);
+        return {
+          credential_id: id,
+          cooldown_until: effectiveCooldown(s.cooldownUntil, byId.cooldownUntil(id), now),
+          leases: l?.count ?? 0,
+          limiting_leases: limitingLeases(copy.credential(id)?.sharing ?? DEFAULT_SHARING, l?.exclusive ?? 0, l?.count ?? 0),
+          used_today: usage.get(id)?.get(periods.day) ?? 0,
+          used_this_month: usage.get(id)?.get(periods.month) ?? 0,
+          consecutive_auth_failures: s.consecutiveAuthFailures,
+        };
+      });
     return { credentials, day: periods.day, month: periods.month };
   }
 

@@ -153,7 +153,17 @@ export class PoolStore {
     this.#sql.exec(
       `INSERT INTO leases (lease_id, credential_id, platform, tier, task_id, holder, acquired_at, expires_at, day_period, month_period, mode)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      l.leaseId, l.credentialId, l.platform, l.tier, l.taskId, l.holder, l.acquiredAt, l.expiresAt, l.dayPeriod, l.monthPeriod, l.mode ?? 'exclusive',
+      l.leaseId,
+      l.credentialId,
+      l.platform,
+      l.tier,
+      l.taskId,
+      l.holder,
+      l.acquiredAt,
+      l.expiresAt,
+      l.dayPeriod,
+      l.monthPeriod,
+      l.mode ?? 'exclusive',
     );
     this.#remember({ ...l });
   }
@@ -258,13 +268,21 @@ export class PoolStore {
   saveState(credentialId: number, s: CredentialPoolState): void {
     const held = this.#allStates().get(credentialId);
     if (
-      held && held.lastLeasedAt === s.lastLeasedAt && held.cooldownUntil === s.cooldownUntil
-      && held.consecutiveErrors === s.consecutiveErrors && held.consecutiveAuthFailures === s.consecutiveAuthFailures
-    ) return;
+      held &&
+      held.lastLeasedAt === s.lastLeasedAt &&
+      held.cooldownUntil === s.cooldownUntil &&
+      held.consecutiveErrors === s.consecutiveErrors &&
+      held.consecutiveAuthFailures === s.consecutiveAuthFailures
+    )
+      return;
     this.#sql.exec(
       `INSERT OR REPLACE INTO credential_state (credential_id, last_leased_at, cooldown_until, consecutive_errors, consecutive_auth_failures)
        VALUES (?, ?, ?, ?, ?)`,
-      credentialId, s.lastLeasedAt, s.cooldownUntil, s.consecutiveErrors, s.consecutiveAuthFailures,
+      credentialId,
+      s.lastLeasedAt,
+      s.cooldownUntil,
+      s.consecutiveErrors,
+      s.consecutiveAuthFailures,
     );
     this.#allStates().set(credentialId, { ...s });
   }
@@ -300,11 +318,16 @@ export class PoolStore {
   }
 
   addUsage(credentialId: number, period: string, units: number): void {
-    const row = this.#sql.exec(
-      `INSERT INTO usage (credential_id, period, units) VALUES (?, ?, MAX(0, ?))
+    const row = this.#sql
+      .exec(
+        `INSERT INTO usage (credential_id, period, units) VALUES (?, ?, MAX(0, ?))
        ON CONFLICT (credential_id, period) DO UPDATE SET units = MAX(0, units + ?) RETURNING units`,
-      credentialId, period, units, units,
-    ).one();
+        credentialId,
+        period,
+        units,
+        units,
+      )
+      .one();
     this.#usage.get(period)?.set(credentialId, row.units as number);
   }
 

@@ -19,7 +19,15 @@ import { VaultError } from '../errors.ts';
 import { intRange, isoTime, IsoTimestamp, singleLine, strict } from '../schema/types.ts';
 import { ERROR_KINDS, LEASE_MODES, MAX_LEASE_TTL_SECONDS, MAX_RETRY_AFTER_SECONDS, MIN_LEASE_TTL_SECONDS } from './lease-rules.ts';
 import type {
-  CooldownResult, CredentialMetadata, CredentialMetadataList, ErrorReportResult, ExpiresAtResult, FieldsUpdated, Lease, LeaseEnd, LeaseRenewal,
+  CooldownResult,
+  CredentialMetadata,
+  CredentialMetadataList,
+  ErrorReportResult,
+  ExpiresAtResult,
+  FieldsUpdated,
+  Lease,
+  LeaseEnd,
+  LeaseRenewal,
 } from './types.ts';
 import type { Same } from '../kernel/types.ts';
 
@@ -52,7 +60,10 @@ export const AcquireBody = v.pipe(
     task_id: singleLine(200),
     ttl_seconds: Ttl,
     mode: v.optional(
-      v.pipe(v.picklist(LEASE_MODES), v.description('exclusive (default): counts against max_leases; shared: never refused for concurrency (docs/api/pool.md).')),
+      v.pipe(
+        v.picklist(LEASE_MODES),
+        v.description('exclusive (default): counts against max_leases; shared: never refused for concurrency (docs/api/pool.md).'),
+      ),
       'exclusive',
     ),
   }),
@@ -131,7 +142,9 @@ export const UpdateFieldsBody = strict({
 });
 
 /** A credential id given over RPC (REST takes it from the path: IdParams). */
-export const CredentialIdInput = strict({ id: v.pipe(v.number('must be a credential id'), v.safeInteger('must be a credential id'), v.minValue(1, 'must be a credential id')) });
+export const CredentialIdInput = strict({
+  id: v.pipe(v.number('must be a credential id'), v.safeInteger('must be a credential id'), v.minValue(1, 'must be a credential id')),
+});
 
 export type AcquireRequest = v.InferOutput<typeof AcquireBody>;
 export type CredentialMetadataRequest = v.InferOutput<typeof CredentialMetadataQuery>;
@@ -141,8 +154,6 @@ export type UpdateFieldsRequest = v.InferOutput<typeof UpdateFieldsBody>;
 export type RenewRequest = v.InferOutput<typeof RenewBody>;
 export type ReleaseRequest = v.InferOutput<typeof ReleaseBody>;
 export type ReportErrorRequest = v.InferOutput<typeof ReportErrorBody>;
-
-
 
 export const LeaseSchema = v.object({
   lease_id: v.string(),

@@ -25,9 +25,26 @@ import { attachSpec, describe } from '../schema/spec.ts';
 import { IdParams } from '../schema/types.ts';
 import { pool } from './client.ts';
 import {
-  AcquireBody, CooldownBody, CooldownSchema, CredentialMetadataListSchema, CredentialMetadataQuery, CredentialMetadataSchema, ErrorReportSchema,
-  ExpiresAtBody, ExpiresAtSchema, FieldsUpdatedSchema, LeaseEndSchema, LeaseSchema, poolInput, problemOf, ReleaseBody, RenewBody, RenewedSchema,
-  ReportErrorBody, UpdateFieldsBody, type PoolInput,
+  AcquireBody,
+  CooldownBody,
+  CooldownSchema,
+  CredentialMetadataListSchema,
+  CredentialMetadataQuery,
+  CredentialMetadataSchema,
+  ErrorReportSchema,
+  ExpiresAtBody,
+  ExpiresAtSchema,
+  FieldsUpdatedSchema,
+  LeaseEndSchema,
+  LeaseSchema,
+  poolInput,
+  problemOf,
+  ReleaseBody,
+  RenewBody,
+  RenewedSchema,
+  ReportErrorBody,
+  UpdateFieldsBody,
+  type PoolInput,
 } from './requests.ts';
 
 export const poolRoutes = new Hono<AppEnv>();
@@ -39,21 +56,30 @@ poolRoutes.use('/api/pool/*', requireCollector());
  * never a refusal here (the object refuses it, after the key). Documented like
  * the `json` validator (schema/validate.ts), so the OpenAPI document shows the body.
  */
-function poolJson<S extends v.GenericSchema>(schema: S): MiddlewareHandler<AppEnv, string, {
-  in: { json: v.InferInput<S> };
-  out: { json: PoolInput<v.InferOutput<S>> };
-}> {
-  return attachSpec(async (c, next) => {
-    let input: PoolInput<v.InferOutput<S>>;
-    try {
-      input = poolInput(schema, await readJsonBody(c));
-    } catch (e) {
-      if (!isVaultError(e)) throw e;
-      input = problemOf(e);
-    }
-    c.req.addValidatedData('json', input as never);
-    await next();
-  }, { kind: 'validator', target: 'json', schema });
+function poolJson<S extends v.GenericSchema>(
+  schema: S,
+): MiddlewareHandler<
+  AppEnv,
+  string,
+  {
+    in: { json: v.InferInput<S> };
+    out: { json: PoolInput<v.InferOutput<S>> };
+  }
+> {
+  return attachSpec(
+    async (c, next) => {
+      let input: PoolInput<v.InferOutput<S>>;
+      try {
+        input = poolInput(schema, await readJsonBody(c));
+      } catch (e) {
+        if (!isVaultError(e)) throw e;
+        input = problemOf(e);
+      }
+      c.req.addValidatedData('json', input as never);
+      await next();
+    },
+    { kind: 'validator', target: 'json', schema },
+  );
 }
 
 /*
@@ -88,7 +114,7 @@ poolRoutes.post(
     tag: TAG,
     summary: 'Lease a credential for a task',
     description:
-      'Answers the decrypted fields under a lease. `mode`: `exclusive` (default) counts against the credential\'s `max_leases`; `shared` is never refused for concurrency; the answer\'s `mode` is the one granted (`exclusive` where the credential\'s sharing is `never`). 404 NO_CREDENTIAL_AVAILABLE (with `reason` and Retry-After) when nothing can be leased; 423 while a rotation holds collection; 503 POOL_UNAVAILABLE (with Retry-After) while the pool cannot confirm its copy of the vault is current.',
+      "Answers the decrypted fields under a lease. `mode`: `exclusive` (default) counts against the credential's `max_leases`; `shared` is never refused for concurrency; the answer's `mode` is the one granted (`exclusive` where the credential's sharing is `never`). 404 NO_CREDENTIAL_AVAILABLE (with `reason` and Retry-After) when nothing can be leased; 423 while a rotation holds collection; 503 POOL_UNAVAILABLE (with Retry-After) while the pool cannot confirm its copy of the vault is current.",
     responses: { 200: { description: 'The lease, with the plaintext fields.', schema: LeaseSchema } },
     errors: ['NO_CREDENTIAL_AVAILABLE', LOCKED, UNAVAILABLE, 'KEY_MISSING', 'UNDECRYPTABLE'],
   }),
@@ -166,7 +192,8 @@ poolRoutes.post(
   describe({
     tag: TAG,
     summary: 'Cool a credential down by id, for every worker',
-    description: 'Only for a key that holds, or held within the last hour, a lease on the credential. Replaces an earlier cooldown by id; runs beside the error cooldown.',
+    description:
+      'Only for a key that holds, or held within the last hour, a lease on the credential. Replaces an earlier cooldown by id; runs beside the error cooldown.',
     responses: { 200: { description: 'When the credential is usable again.', schema: CooldownSchema } },
     errors: [NOT_FOUND, 'NOT_A_RECENT_HOLDER'],
   }),

@@ -66,7 +66,14 @@ export class UsageDayOutbox {
   #add(credentialId: number, day: string, d: Partial<Omit<UsageDayIncrement, 'credentialId' | 'day'>>): void {
     this.#sql.exec(
       ADD('usage_day_outbox'),
-      credentialId, day, d.leases ?? 0, d.units ?? 0, d.rateLimited ?? 0, d.authFailed ?? 0, d.quotaExhausted ?? 0, d.other ?? 0,
+      credentialId,
+      day,
+      d.leases ?? 0,
+      d.units ?? 0,
+      d.rateLimited ?? 0,
+      d.authFailed ?? 0,
+      d.quotaExhausted ?? 0,
+      d.other ?? 0,
     );
   }
 
@@ -89,16 +96,21 @@ export class UsageDayOutbox {
   take(db: D1Database, now: number): UsageDayFlush {
     this.#sql.exec(MERGE('usage_day_outbox', 'usage_day_inflight'));
     this.#sql.exec('DELETE FROM usage_day_outbox');
-    const rows = this.#sql.exec(`SELECT ${COLUMNS} FROM usage_day_inflight`).toArray().map((r): UsageDayIncrement => ({
-      credentialId: r.credential_id as number,
-      day: r.day as string,
-      leases: r.leases as number,
-      units: r.units as number,
-      rateLimited: r.rate_limited as number,
-      authFailed: r.auth_failed as number,
-      quotaExhausted: r.quota_exhausted as number,
-      other: r.other as number,
-    }));
+    const rows = this.#sql
+      .exec(`SELECT ${COLUMNS} FROM usage_day_inflight`)
+      .toArray()
+      .map(
+        (r): UsageDayIncrement => ({
+          credentialId: r.credential_id as number,
+          day: r.day as string,
+          leases: r.leases as number,
+          units: r.units as number,
+          rateLimited: r.rate_limited as number,
+          authFailed: r.auth_failed as number,
+          quotaExhausted: r.quota_exhausted as number,
+          other: r.other as number,
+        }),
+      );
     const statements: D1PreparedStatement[] = [];
     if (rows.length) statements.push(addUsageDaysStatement(db, rows));
     const today = utcDay(now);

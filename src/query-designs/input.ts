@@ -21,7 +21,10 @@ const DESIGN_LIST_MAX = 200;
 
 const Name = singleLine(DESIGN_NAME_MAX);
 const Description = multiLineText(DESIGN_DESCRIPTION_MAX);
-const NullableDescription = v.pipe(v.nullable(Description), v.transform((d) => d ?? ''));
+const NullableDescription = v.pipe(
+  v.nullable(Description),
+  v.transform((d) => d ?? ''),
+);
 
 export const QueryDesignCreateBody = strict({
   name: Name,
@@ -64,7 +67,6 @@ export type QueryDesignEditFields = { name: string; description?: string } & Rec
 
 /** Deleting a design needs the ticked confirmation box. */
 export const QueryDesignDeleteForm = strict({ confirm: confirmed('tick the confirmation box to delete') });
-
 
 export const QueryDesignSchema = v.object({
   id: v.number(),

@@ -67,12 +67,19 @@ async function listPage(c: Context<AppEnv>, refused?: { posted: Posted; problems
         <table>
           <caption class="hint">{`${total} query design${total === 1 ? '' : 's'}`}</caption>
           <thead>
-            <tr><th scope="col">Name</th><th scope="col">Owner</th><th scope="col">Enabled arenas</th><th scope="col">Updated</th></tr>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Owner</th>
+              <th scope="col">Enabled arenas</th>
+              <th scope="col">Updated</th>
+            </tr>
           </thead>
           <tbody>
             {items.map((d) => (
               <tr>
-                <td><a href={`/admin/query-designs/${d.id}`}>{d.name}</a></td>
+                <td>
+                  <a href={`/admin/query-designs/${d.id}`}>{d.name}</a>
+                </td>
                 <td>{`user ${d.owner_id}`}</td>
                 <td>{enabledSummary(d)}</td>
                 <td>{d.updated_at.slice(0, 16).replace('T', ' ')}</td>
@@ -87,8 +94,12 @@ async function listPage(c: Context<AppEnv>, refused?: { posted: Posted; problems
         <label for="name">Name</label>
         <input id="name" name="name" required maxlength={120} value={refused ? text(refused.posted, 'name') : undefined} />
         <label for="description">Description</label>
-        <textarea id="description" name="description" rows={3} maxlength={2000}>{refused ? text(refused.posted, 'description') : ''}</textarea>
-        <p><button type="submit">Create</button></p>
+        <textarea id="description" name="description" rows={3} maxlength={2000}>
+          {refused ? text(refused.posted, 'description') : ''}
+        </textarea>
+        <p>
+          <button type="submit">Create</button>
+        </p>
       </form>
     </div>,
     refused ? { status: 422, error: `Not created: ${problemsText(refused.problems)}` } : {},
@@ -115,26 +126,41 @@ function EditForm(props: { d: QueryDesignView; csrf: string; posted?: Posted }) 
       <label for="name">Name</label>
       <input id="name" name="name" required maxlength={120} value={posted ? text(posted, 'name') : d.name} />
       <label for="description">Description</label>
-      <textarea id="description" name="description" rows={3} maxlength={2000}>{posted ? text(posted, 'description') : d.description}</textarea>
+      <textarea id="description" name="description" rows={3} maxlength={2000}>
+        {posted ? text(posted, 'description') : d.description}
+      </textarea>
       <h2>Arenas</h2>
       <div class="table-wrap">
         <table>
           <thead>
-            <tr><th scope="col">Arena</th><th scope="col">Enabled</th><th scope="col">Tier</th><th scope="col">Needs credentials</th></tr>
+            <tr>
+              <th scope="col">Arena</th>
+              <th scope="col">Enabled</th>
+              <th scope="col">Tier</th>
+              <th scope="col">Needs credentials</th>
+            </tr>
           </thead>
           <tbody>
             {ARENA_IDS.map((id) => {
               const setting = current.get(id);
               const tiers = arenaTiers(id);
               const enabled = posted ? text(posted, `enabled_${id}`) === 'on' : Boolean(setting?.enabled);
-              const tier = posted ? text(posted, `tier_${id}`) : setting?.tier ?? tiers[0];
+              const tier = posted ? text(posted, `tier_${id}`) : (setting?.tier ?? tiers[0]);
               return (
                 <tr>
-                  <th scope="row"><label for={`enabled_${id}`}>{ARENAS[id].label}</label></th>
-                  <td><input type="checkbox" id={`enabled_${id}`} name={`enabled_${id}`} checked={enabled} /></td>
+                  <th scope="row">
+                    <label for={`enabled_${id}`}>{ARENAS[id].label}</label>
+                  </th>
+                  <td>
+                    <input type="checkbox" id={`enabled_${id}`} name={`enabled_${id}`} checked={enabled} />
+                  </td>
                   <td>
                     <select name={`tier_${id}`} aria-label={`${ARENAS[id].label} tier`}>
-                      {tiers.map((t) => <option value={t} selected={t === tier}>{t}</option>)}
+                      {tiers.map((t) => (
+                        <option value={t} selected={t === tier}>
+                          {t}
+                        </option>
+                      ))}
                     </select>
                   </td>
                   <td>{ARENAS[id].needsCredentials ? 'yes' : 'no'}</td>
@@ -144,7 +170,9 @@ function EditForm(props: { d: QueryDesignView; csrf: string; posted?: Posted }) 
           </tbody>
         </table>
       </div>
-      <p><button type="submit">Save</button> <a href="/admin/query-designs">Back to the list</a></p>
+      <p>
+        <button type="submit">Save</button> <a href="/admin/query-designs">Back to the list</a>
+      </p>
     </form>
   );
 }
@@ -154,8 +182,14 @@ function DeleteForm(props: { d: QueryDesignView; csrf: string }) {
     <form method="post" action={`/admin/query-designs/${props.d.id}/delete`} class="card">
       <h2>Delete</h2>
       <CsrfField token={props.csrf} />
-      <label><input type="checkbox" name="confirm" value="yes" required /> {`Yes, delete “${props.d.name}”`}</label>
-      <p><button type="submit" class="danger">Delete query design</button></p>
+      <label>
+        <input type="checkbox" name="confirm" value="yes" required /> {`Yes, delete “${props.d.name}”`}
+      </label>
+      <p>
+        <button type="submit" class="danger">
+          Delete query design
+        </button>
+      </p>
     </form>
   );
 }

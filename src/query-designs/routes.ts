@@ -17,7 +17,12 @@ import { IdParams } from '../schema/types.ts';
 import { QueryDesignStore } from './store.ts';
 import { clientIp } from '../http/request-context.ts';
 import {
-  QueryDesignCreateBody, QueryDesignDeletedSchema, QueryDesignListQuery, QueryDesignListSchema, QueryDesignPatchBody, QueryDesignSchema,
+  QueryDesignCreateBody,
+  QueryDesignDeletedSchema,
+  QueryDesignListQuery,
+  QueryDesignListSchema,
+  QueryDesignPatchBody,
+  QueryDesignSchema,
 } from './input.ts';
 
 export function queryDesignStoreFor(c: Context<AppEnv>): QueryDesignStore {
@@ -59,11 +64,8 @@ api.post(
   async (c) => c.json(await queryDesignStoreFor(c).create(c.req.valid('json')), 201),
 );
 
-api.get(
-  '/:id',
-  describe({ tag: TAG, summary: 'Read a query design', responses: one('The design.') }),
-  designId,
-  async (c) => c.json(await queryDesignStoreFor(c).get(c.req.valid('param').id)),
+api.get('/:id', describe({ tag: TAG, summary: 'Read a query design', responses: one('The design.') }), designId, async (c) =>
+  c.json(await queryDesignStoreFor(c).get(c.req.valid('param').id)),
 );
 
 api.on(

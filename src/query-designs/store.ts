@@ -11,7 +11,7 @@ import { VaultError } from '../errors.ts';
 import { auditIfChangedStatement } from '../audit/audit.ts';
 import { isAdmin, type Principal } from '../kernel/principal.ts';
 import { readStoredArenasConfig, type ArenasConfig } from '../arenas/arenas-config.ts';
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import type { QueryDesignCreate, QueryDesignInput, QueryDesignSchema } from './input.ts';
 
 /** A design as the API answers it: the schema's type (input.ts QueryDesignSchema), its arenas as the registry types them. */
@@ -58,16 +58,22 @@ export class QueryDesignStore {
     const now = Date.now();
     const owner = this.#ownerId();
     const [inserted] = await this.#db.batch([
-      this.#db.insert(queryDesigns).values({
-        ownerId: owner,
-        name: input.name,
-        description: input.description ?? '',
-        arenasConfig: JSON.stringify(input.arenas_config ?? { arenas: [] }),
-        createdAt: now,
-        updatedAt: now,
-      }).returning(),
+      this.#db
+        .insert(queryDesigns)
+        .values({
+          ownerId: owner,
+          name: input.name,
+          description: input.description ?? '',
+          arenasConfig: JSON.stringify(input.arenas_config ?? { arenas: [] }),
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning(),
       auditIfChangedStatement(this.#db, {
-        actor: this.#p.actor, action: 'query_design.create', ip: this.#ip, at: now,
+        actor: this.#p.actor,
+        action: 'query_design.create',
+        ip: this.#ip,
+        at: now,
         targetPrefixFromLastInsert: 'query_design:',
         detail: { name: input.name, arenas_enabled: (input.arenas_config?.arenas ?? []).filter((a) => a.enabled).map((a) => `${a.id}:${a.tier}`) },
       }),
@@ -85,7 +91,11 @@ export class QueryDesignStore {
     const [updated] = await this.#db.batch([
       this.#db.update(queryDesigns).set(changes).where(eq(queryDesigns.id, id)).returning(),
       auditIfChangedStatement(this.#db, {
-        actor: this.#p.actor, action: 'query_design.update', target: `query_design:${id}`, ip: this.#ip, at: now,
+        actor: this.#p.actor,
+        action: 'query_design.update',
+        target: `query_design:${id}`,
+        ip: this.#ip,
+        at: now,
         detail: { changed: Object.keys(input), owner_id: before.ownerId },
       }),
     ]);
@@ -99,7 +109,11 @@ export class QueryDesignStore {
     await this.#db.batch([
       this.#db.delete(queryDesigns).where(eq(queryDesigns.id, id)),
       auditIfChangedStatement(this.#db, {
-        actor: this.#p.actor, action: 'query_design.delete', target: `query_design:${id}`, ip: this.#ip, at: now,
+        actor: this.#p.actor,
+        action: 'query_design.delete',
+        target: `query_design:${id}`,
+        ip: this.#ip,
+        at: now,
         detail: { name: before.name, owner_id: before.ownerId },
       }),
     ]);
@@ -127,10 +141,7 @@ export class QueryDesignStore {
 
 /** Every design's id and stored `arenas_config`, by id. */
 export async function allArenaConfigs(d1: D1Database): Promise<{ id: number; arenas_config: string }[]> {
-  return openDb(d1)
-    .select({ id: queryDesigns.id, arenas_config: queryDesigns.arenasConfig })
-    .from(queryDesigns)
-    .orderBy(queryDesigns.id);
+  return openDb(d1).select({ id: queryDesigns.id, arenas_config: queryDesigns.arenasConfig }).from(queryDesigns).orderBy(queryDesigns.id);
 }
 
 /**
@@ -142,7 +153,8 @@ export async function allArenaConfigs(d1: D1Database): Promise<{ id: number; are
  * recovery's raw batch.
  */
 export function replaceArenasConfigStatement(
-  d1: D1Database, change: { designId: number; expected: string; next: ArenasConfig; now: number },
+  d1: D1Database,
+  change: { designId: number; expected: string; next: ArenasConfig; now: number },
 ): D1PreparedStatement {
   return d1
     .prepare('UPDATE query_designs SET arenas_config = ?, updated_at = ? WHERE id = ? AND arenas_config = ?')

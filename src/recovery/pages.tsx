@@ -36,12 +36,18 @@ function KeyTable(props: { s: RecoveryStatus }) {
       <table>
         <caption class="hint">Credential rows per key id</caption>
         <thead>
-          <tr><th scope="col">Key id</th><th scope="col">Status</th><th scope="col">Rows</th></tr>
+          <tr>
+            <th scope="col">Key id</th>
+            <th scope="col">Status</th>
+            <th scope="col">Rows</th>
+          </tr>
         </thead>
         <tbody>
           {props.s.keys.map((k) => (
             <tr>
-              <td><code>{k.key_id}</code></td>
+              <td>
+                <code>{k.key_id}</code>
+              </td>
               <td>
                 <span class={`badge ${k.status === 'missing' ? 'err' : k.status === 'previous' ? 'warn' : 'ok'}`}>
                   {k.status === 'missing' ? 'missing: unreadable' : k.status === 'previous' ? 'previous key: readable' : 'current key'}
@@ -66,8 +72,8 @@ function RecoveryPage(props: { s: RecoveryStatus; csrf: string }) {
         <h2>Where things stand</h2>
         {missing.length ? (
           <p>
-            {missing.map((m) => `${m.rows} row${m.rows === 1 ? '' : 's'} under missing key ${m.key_id}`).join('; ')}.
-            These credentials cannot be decrypted until that key is back in the key ring. Everything else keeps working.
+            {missing.map((m) => `${m.rows} row${m.rows === 1 ? '' : 's'} under missing key ${m.key_id}`).join('; ')}. These credentials cannot be decrypted
+            until that key is back in the key ring. Everything else keeps working.
           </p>
         ) : (
           <p>Every credential row is under a key in the key ring: nothing is unrecoverable.</p>
@@ -96,16 +102,17 @@ function RecoveryPage(props: { s: RecoveryStatus; csrf: string }) {
         </ol>
         <form method="post" action="/admin/recovery/check">
           <CsrfField token={csrf} />
-          <button type="submit" class="secondary">Check again</button>
+          <button type="submit" class="secondary">
+            Check again
+          </button>
         </form>
       </div>
 
       <div class="card">
         <h2>(b) The key is gone</h2>
         <p>
-          Purging deletes only the unrecoverable rows and switches off, in every query design, the arenas that lose their last usable
-          credential. The vault records exactly which, so you can switch them back on after re-entering the credentials. Users, query
-          designs and other credentials are untouched.
+          Purging deletes only the unrecoverable rows and switches off, in every query design, the arenas that lose their last usable credential. The vault
+          records exactly which, so you can switch them back on after re-entering the credentials. Users, query designs and other credentials are untouched.
         </p>
         {s.purge_preview.rows > 0 && (
           <p>
@@ -130,7 +137,11 @@ function RecoveryPage(props: { s: RecoveryStatus; csrf: string }) {
             Type <code>{PURGE_CONFIRMATION}</code> to confirm
           </label>
           <input id="confirm" name="confirm" autocomplete="off" required />
-          <p><button type="submit" class="danger">Purge unrecoverable credentials</button></p>
+          <p>
+            <button type="submit" class="danger">
+              Purge unrecoverable credentials
+            </button>
+          </p>
         </form>
       </div>
 
@@ -142,7 +153,14 @@ function RecoveryPage(props: { s: RecoveryStatus; csrf: string }) {
           <div class="table-wrap">
             <table class="stack">
               <thead>
-                <tr><th scope="col">When</th><th scope="col">By</th><th scope="col">Keys</th><th scope="col">Rows purged</th><th scope="col">Arenas disabled</th><th scope="col">Re-enabled</th></tr>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">By</th>
+                  <th scope="col">Keys</th>
+                  <th scope="col">Rows purged</th>
+                  <th scope="col">Arenas disabled</th>
+                  <th scope="col">Re-enabled</th>
+                </tr>
               </thead>
               <tbody>
                 {s.actions.map((a) => (
@@ -189,7 +207,9 @@ recoveryPages.post('/admin/recovery/check', async (c) => {
 
 recoveryPages.post(
   '/admin/recovery/purge',
-  form(PurgeForm, (c, problems) => redirectWithFlash(c as Context<AppEnv>, '/admin/recovery', { kind: 'error', text: `Nothing purged: ${problemsText(problems)}.` })),
+  form(PurgeForm, (c, problems) =>
+    redirectWithFlash(c as Context<AppEnv>, '/admin/recovery', { kind: 'error', text: `Nothing purged: ${problemsText(problems)}.` }),
+  ),
   async (c) => {
     try {
       const { action } = await recoveryStoreFor(c).purge(c.req.valid('form'), actorOf(c));
@@ -209,10 +229,11 @@ recoveryPages.post(
 recoveryPages.post('/admin/recovery/:id/reenable', params(IdParams, 'recovery action'), async (c) => {
   try {
     const r = await recoveryStoreFor(c).reenable(c.req.valid('param').id, actorOf(c));
-    const warn = r.still_without_credentials.length
-      ? ` Still without a usable credential: ${r.still_without_credentials.map(arenaLabel).join('; ')}.`
-      : '';
-    return redirectWithFlash(c, '/admin/recovery', { kind: warn ? 'info' : 'ok', text: `Re-enabled ${r.reenabled.length} arena setting${r.reenabled.length === 1 ? '' : 's'}.${warn}` });
+    const warn = r.still_without_credentials.length ? ` Still without a usable credential: ${r.still_without_credentials.map(arenaLabel).join('; ')}.` : '';
+    return redirectWithFlash(c, '/admin/recovery', {
+      kind: warn ? 'info' : 'ok',
+      text: `Re-enabled ${r.reenabled.length} arena setting${r.reenabled.length === 1 ? '' : 's'}.${warn}`,
+    });
   } catch (e) {
     if (isVaultError(e) && e.code === 'CONFLICT') return redirectWithFlash(c, '/admin/recovery', { kind: 'error', text: e.message });
     throw e;

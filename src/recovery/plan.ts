@@ -72,11 +72,7 @@ export interface CredentialFacts {
  * `platform:tier` pairs that lose their last usable credential when
  * `purged` rows go: no remaining row of that pair is active and readable.
  */
-export function lostPlatformTiers(
-  all: readonly CredentialFacts[],
-  purged: ReadonlySet<number>,
-  readable: (row: CredentialFacts) => boolean,
-): Set<string> {
+export function lostPlatformTiers(all: readonly CredentialFacts[], purged: ReadonlySet<number>, readable: (row: CredentialFacts) => boolean): Set<string> {
   const hit = new Set<string>();
   const kept = new Set<string>();
   for (const r of all) {

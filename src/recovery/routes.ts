@@ -9,12 +9,11 @@
  *   POST /api/admin/recovery/:id/reenable    (c) re-enable exactly the arenas that purge disabled
  */
 import { Hono } from 'hono';
-import * as v from 'valibot';
 import type { AppEnv } from '../http/types.ts';
 import { requireAdmin } from '../http/guards.ts';
 import { json, params } from '../schema/validate.ts';
 import { describe } from '../schema/spec.ts';
-import { IdParams, IsoTimestamp } from '../schema/types.ts';
+import { IdParams } from '../schema/types.ts';
 import { PurgedSchema, ReenabledSchema, RecoveryStatusSchema } from './schemas.ts';
 import { PurgeBody } from './plan.ts';
 import { recoveryStoreFor } from './context.ts';

@@ -19,7 +19,7 @@ import { recoveryActions } from '../db/schema.ts';
 import { deepDecryptCheck } from '../credentials/decrypt-check.ts';
 import { allArenaConfigs, replaceArenasConfigStatement } from '../query-designs/store.ts';
 import { credentialFactsRows, purgeCredentialsStatement, purgeStamps } from '../credentials/repository.ts';
-import { keyUsage, rowsPerKeyIdOf, type KeyUsage } from '../credentials/key-usage.ts';
+import { keyUsage, rowsPerKeyIdOf } from '../credentials/key-usage.ts';
 import { readStoredArenasConfig, setArenasEnabled, type DisabledArena } from '../arenas/arenas-config.ts';
 import { platformsForArena, type Tier } from '../arenas/registry.ts';
 import type { MissingKey, Purged, RecoveryActionView, RecoveryStatus, Reenabled } from './schemas.ts';
@@ -119,13 +119,20 @@ export class RecoveryStore {
   /** Step (a): the admin added an old key back; record what the ring can now read. */
   async check(who: Actor): Promise<RecoveryStatus> {
     const status = await this.status();
-    await auditD1Statement(this.#db, { at: Date.now(), actor: who.actor, ip: who.ip, action: 'recovery.check', target: null, detail: {
-      current_key_id: status.current_key_id,
-      previous_key_ids: status.previous_key_ids,
-      readable_rows_under_previous_keys: status.keys.filter((k) => k.status === 'previous').reduce((n, k) => n + k.rows, 0),
-      missing_key_ids: status.missing_keys.map((m) => m.key_id),
-      rows_still_missing: status.missing_keys.reduce((n, m) => n + m.rows, 0),
-    } }).run();
+    await auditD1Statement(this.#db, {
+      at: Date.now(),
+      actor: who.actor,
+      ip: who.ip,
+      action: 'recovery.check',
+      target: null,
+      detail: {
+        current_key_id: status.current_key_id,
+        previous_key_ids: status.previous_key_ids,
+        readable_rows_under_previous_keys: status.keys.filter((k) => k.status === 'previous').reduce((n, k) => n + k.rows, 0),
+        missing_key_ids: status.missing_keys.map((m) => m.key_id),
+        rows_still_missing: status.missing_keys.reduce((n, m) => n + m.rows, 0),
+      },
+    }).run();
     return status;
   }
 
@@ -193,7 +200,10 @@ export class RecoveryStore {
   async reenable(actionId: number, who: Actor): Promise<Reenabled> {
     const row = await findAction(this.#db, actionId);
     if (!row) throw new VaultError('NOT_FOUND', 'No such recovery action.');
-    if (row.reenabled_at !== null) throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.', { details: { reenabled_at: new Date(row.reenabled_at).toISOString() } });
+    if (row.reenabled_at !== null)
+      throw new VaultError('CONFLICT', 'The arenas of this recovery action were already re-enabled.', {
+        details: { reenabled_at: new Date(row.reenabled_at).toISOString() },
+      });
     const recorded = JSON.parse(row.disabled_arenas) as DisabledArena[];
     const byDesign = await this.#storedConfigs();
     const now = Date.now();

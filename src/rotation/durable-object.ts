@@ -127,7 +127,13 @@ export class KeyRotation extends DurableObject<Env> {
       actor: input.actor,
       action: AUDIT_ACTIONS.started,
       target: `rotation:${state.runId}`,
-      detail: { run_id: state.runId, to_key_id: state.currentKeyId, from_key_ids: state.previousKeyIds, rows_to_rotate: remaining, batch_size: options.batchSize },
+      detail: {
+        run_id: state.runId,
+        to_key_id: state.currentKeyId,
+        from_key_ids: state.previousKeyIds,
+        rows_to_rotate: remaining,
+        batch_size: options.batchSize,
+      },
     });
     return { result: 'started', status: await this.#statusOf(state) };
   }

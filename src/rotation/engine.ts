@@ -54,15 +54,7 @@ interface RotationAuditPort {
 }
 
 /** Named points where tests can inject a failure; production supplies none. */
-export type FaultPoint =
-  | 'lock'
-  | 'drain'
-  | 'verify-page'
-  | 'reconcile'
-  | 'before-commit'
-  | 'after-commit'
-  | 'check'
-  | 'finalize';
+export type FaultPoint = 'lock' | 'drain' | 'verify-page' | 'reconcile' | 'before-commit' | 'after-commit' | 'check' | 'finalize';
 
 export interface RotationPorts {
   rows: CredentialRowsPort;
@@ -152,7 +144,11 @@ async function reencryptBatch(s: RotationState, ring: CredentialKeyRing, ports: 
   await fault(ports, 'before-commit', s);
   // Remember the batch before committing it: if we die between the commit and
   // the checkpoint below, the reconcile step counts what was committed.
-  const pending = batchPrepared(s, ports.now(), updates.map((u) => u.id));
+  const pending = batchPrepared(
+    s,
+    ports.now(),
+    updates.map((u) => u.id),
+  );
   await ports.checkpoint(pending);
   const updated = await ports.rows.compareAndSet(updates);
   await fault(ports, 'after-commit', pending);

@@ -105,7 +105,10 @@ export function Checklist(props: { origin: string; edition: Edition }) {
       <p class="hint">Commands for {where}, run from the repository root. No step writes a key to disk: keys go from their gpg backups through pipes.</p>
       <ol>
         <li>
-          <p><strong>Back up and verify the new key</strong>, before anything else: a new key generated in memory, only its encrypted backup written (on other media than the current key's backup), then opened again:</p>
+          <p>
+            <strong>Back up and verify the new key</strong>, before anything else: a new key generated in memory, only its encrypted backup written (on other
+            media than the current key's backup), then opened again:
+          </p>
           <Command text="npm run backup-secrets -- --from new --only credential-key --out /media/backup-b" />
           <Command text={`npm run verify-backup -- ${NEW_BACKUP} --url ${o}`} />
           <p class="hint">It prints the new key id; it says UNKNOWN until the key is installed, CURRENT after.</p>
@@ -118,16 +121,37 @@ export function Checklist(props: { origin: string; edition: Edition }) {
         )}
         {props.edition === 'worker' ? (
           <li>
-            <p>Install the new key as <code>CREDENTIAL_ENCRYPTION_KEY</code> and the old one as <code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code>, start the rotation and follow it, all in one go ({local ? <>it writes both keys into <code>.dev.vars</code> and asks you to restart <code>npm run dev</code></> : <>one <code>wrangler secret bulk</code>, fed through stdin</>}; it asks for an admin API key without echo):</p>
+            <p>
+              Install the new key as <code>CREDENTIAL_ENCRYPTION_KEY</code> and the old one as <code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code>, start the
+              rotation and follow it, all in one go (
+              {local ? (
+                <>
+                  it writes both keys into <code>.dev.vars</code> and asks you to restart <code>npm run dev</code>
+                </>
+              ) : (
+                <>
+                  one <code>wrangler secret bulk</code>, fed through stdin
+                </>
+              )}
+              ; it asks for an admin API key without echo):
+            </p>
             <Command text={local ? `npm run rotate-credential-key -- --url ${o} ${keys}` : `npm run rotate-credential-key -- --remote --url ${o} ${keys}`} />
           </li>
         ) : (
           <li>
-            <p>Give the server the new key as <code>CREDENTIAL_ENCRYPTION_KEY</code> and the old one as <code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code> (environment variables, or the <code>*_FILE</code> secret files outside the checkout: see docs/deno.md), then restart it (<code>npm run start:deno</code>, or <code>docker compose up -d vault</code>).</p>
+            <p>
+              Give the server the new key as <code>CREDENTIAL_ENCRYPTION_KEY</code> and the old one as <code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code>{' '}
+              (environment variables, or the <code>*_FILE</code> secret files outside the checkout: see docs/deno.md), then restart it (
+              <code>npm run start:deno</code>, or <code>docker compose up -d vault</code>).
+            </p>
           </li>
         )}
         <li>
-          <p>{props.edition === 'worker' ? 'Or start it here (below), or over REST with an admin API key:' : 'Start the rotation here (below), or over REST with an admin API key:'}</p>
+          <p>
+            {props.edition === 'worker'
+              ? 'Or start it here (below), or over REST with an admin API key:'
+              : 'Start the rotation here (below), or over REST with an admin API key:'}
+          </p>
           <Command text={`curl -X POST -H "Authorization: ApiKey $ARENA_VAULT_API_KEY" ${o}/api/admin/rotations/credential-key`} />
         </li>
         <li>
@@ -138,10 +162,14 @@ export function Checklist(props: { origin: string; edition: Edition }) {
           {props.edition === 'worker' ? (
             <>
               <p>Then remove the previous key:</p>
-              <Command text={local ? `npm run rotate-credential-key -- --finalize --url ${o}` : `npm run rotate-credential-key -- --finalize --remote --url ${o}`} />
+              <Command
+                text={local ? `npm run rotate-credential-key -- --finalize --url ${o}` : `npm run rotate-credential-key -- --finalize --remote --url ${o}`}
+              />
             </>
           ) : (
-            <p>Then remove <code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code> (the variable or its secret file) and restart the server.</p>
+            <p>
+              Then remove <code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code> (the variable or its secret file) and restart the server.
+            </p>
           )}
           <p>Verify the new key's backup once more (now CURRENT); keep the old key's backup at least for the Time Travel window:</p>
           <Command text={`npm run verify-backup -- ${NEW_BACKUP} --url ${o}`} />
@@ -159,7 +187,10 @@ function StatusCard(props: { status: RotationStatus; csrfToken: string; rowsNotU
     <section class="card" aria-labelledby="status" id="rotation-live" data-active={active ? 'true' : 'false'}>
       <h2 id="status">Status</h2>
       <p>
-        <span class={`badge ${badge}`} id="rotation-phase">{s.phase}</span> {PHASE_TEXT[s.phase]}
+        <span class={`badge ${badge}`} id="rotation-phase">
+          {s.phase}
+        </span>{' '}
+        {PHASE_TEXT[s.phase]}
         {s.abort_requested ? ' (abort requested: stops after the current batch)' : ''}
       </p>
       {s.run_id && (
@@ -175,7 +206,11 @@ function StatusCard(props: { status: RotationStatus; csrfToken: string; rowsNotU
           </p>
         </>
       )}
-      {s.reason && <div class={`notice ${s.phase === 'failed' ? 'error' : 'warning'}`} role="alert">{s.reason}</div>}
+      {s.reason && (
+        <div class={`notice ${s.phase === 'failed' ? 'error' : 'warning'}`} role="alert">
+          {s.reason}
+        </div>
+      )}
       {s.last_error && s.phase !== 'done' && <p class="hint">Last error: {s.last_error}</p>}
       <p>
         <strong>Next step:</strong>{' '}
@@ -186,15 +221,17 @@ function StatusCard(props: { status: RotationStatus; csrfToken: string; rowsNotU
       {active ? (
         <form method="post" action="/admin/rotation/abort">
           <CsrfField token={props.csrfToken} />
-          <button type="submit" class="danger">Abort after the current batch</button>
+          <button type="submit" class="danger">
+            Abort after the current batch
+          </button>
         </form>
       ) : props.rowsNotUnderCurrent > 0 ? (
         <form method="post" action="/admin/rotation/start">
           <CsrfField token={props.csrfToken} />
           <p>{props.rowsNotUnderCurrent} row(s) are not under the current key.</p>
           <label>
-            <input type="checkbox" name="confirm" value="yes" required /> I have backed up both keys, and I understand
-            that collectors get no credentials until the rotation ends.
+            <input type="checkbox" name="confirm" value="yes" required /> I have backed up both keys, and I understand that collectors get no credentials until
+            the rotation ends.
           </label>
           <button type="submit">Start rotation</button>
         </form>
@@ -224,21 +261,32 @@ rotationPages.get('/admin/rotation', async (c) => {
         <p>
           Current key id: <code>{status.ring.current_key_id}</code>
           <br />
-          Previous key ids:{' '}
-          {status.ring.previous_key_ids.length ? status.ring.previous_key_ids.map((k) => <code>{k} </code>) : 'none'}
+          Previous key ids: {status.ring.previous_key_ids.length ? status.ring.previous_key_ids.map((k) => <code>{k} </code>) : 'none'}
         </p>
         <div class="table-wrap">
           <table>
             <caption class="hint">Credential rows per key</caption>
             <thead>
-              <tr><th scope="col">Key id</th><th scope="col">In the ring as</th><th scope="col">Rows</th></tr>
+              <tr>
+                <th scope="col">Key id</th>
+                <th scope="col">In the ring as</th>
+                <th scope="col">Rows</th>
+              </tr>
             </thead>
             <tbody>
               {counts.length === 0 && (
-                <tr><td colspan={3}>No credentials stored yet.</td></tr>
+                <tr>
+                  <td colspan={3}>No credentials stored yet.</td>
+                </tr>
               )}
               {counts.map((k) => (
-                <tr><td><code>{k.keyId}</code></td><td>{keyStatus(k.keyId, status)}</td><td>{k.rows}</td></tr>
+                <tr>
+                  <td>
+                    <code>{k.keyId}</code>
+                  </td>
+                  <td>{keyStatus(k.keyId, status)}</td>
+                  <td>{k.rows}</td>
+                </tr>
               ))}
             </tbody>
           </table>

@@ -236,8 +236,12 @@ export function drainChecked(s: RotationState, now: number, outstandingLeases: n
   }
   if (s.drainDeadline !== null && now >= s.drainDeadline) {
     const seconds = Math.round(s.options.drainTimeoutMs / 1000);
-    return end({ ...s, outstandingLeases }, now, 'failed',
-      `${outstandingLeases} lease(s) were still out after ${seconds} s of draining; nothing was changed. Let the collectors finish or wait for their leases to expire, then start again.`);
+    return end(
+      { ...s, outstandingLeases },
+      now,
+      'failed',
+      `${outstandingLeases} lease(s) were still out after ${seconds} s of draining; nothing was changed. Let the collectors finish or wait for their leases to expire, then start again.`,
+    );
   }
   return touch(s, now, { outstandingLeases });
 }
@@ -275,8 +279,12 @@ export function verifyPageChecked(s: RotationState, now: number, page: VerifyPag
   if (s.undecryptable > 0) {
     const shown = s.undecryptableIds.join(', ');
     const more = s.undecryptable > s.undecryptableIds.length ? ` and ${s.undecryptable - s.undecryptableIds.length} more` : '';
-    return end(s, now, 'failed',
-      `Verification failed before anything was written: ${s.undecryptable} row(s) do not decrypt with the key ring (ids ${shown}${more}). Add the key they need to CREDENTIAL_ENCRYPTION_KEY_PREVIOUS, or repair them on /admin/recovery, then start again.`);
+    return end(
+      s,
+      now,
+      'failed',
+      `Verification failed before anything was written: ${s.undecryptable} row(s) do not decrypt with the key ring (ids ${shown}${more}). Add the key they need to CREDENTIAL_ENCRYPTION_KEY_PREVIOUS, or repair them on /admin/recovery, then start again.`,
+    );
   }
   return touch(s, now, { phase: 'reencrypting', cursor: 0, pass: 1, passDone: 0, passSkipped: 0 });
 }
@@ -336,12 +344,20 @@ export function checked(s: RotationState, now: number, remaining: number): Rotat
   if (remaining === 0) return end(s, now, 'done', null);
   if (s.passDone + s.passSkipped === 0) {
     const ids = s.failedIds.length ? ` (ids ${s.failedIds.join(', ')})` : '';
-    return end(s, now, 'failed',
-      `${remaining} row(s) could not be re-encrypted${ids}; every row is still readable under its own key. Check them on /admin/credentials, then start again.`);
+    return end(
+      s,
+      now,
+      'failed',
+      `${remaining} row(s) could not be re-encrypted${ids}; every row is still readable under its own key. Check them on /admin/credentials, then start again.`,
+    );
   }
   if (s.pass >= s.options.maxPasses) {
-    return end(s, now, 'failed',
-      `${remaining} row(s) were still not under the new key after ${s.pass} passes (they keep changing); every row is still readable. Start again when edits have settled.`);
+    return end(
+      s,
+      now,
+      'failed',
+      `${remaining} row(s) were still not under the new key after ${s.pass} passes (they keep changing); every row is still readable. Start again when edits have settled.`,
+    );
   }
   return touch(s, now, { phase: 'reencrypting', cursor: 0, pass: s.pass + 1, passDone: 0, passSkipped: 0 });
 }
@@ -349,16 +365,21 @@ export function checked(s: RotationState, now: number, remaining: number): Rotat
 /** An operator asked to stop: takes effect between batches. */
 export function aborted(s: RotationState, now: number, actor: string): RotationState {
   if (!isActive(s)) return s;
-  const where = s.phase === 'reencrypting' || s.phase === 'checking'
-    ? `after ${s.done} of ${s.total} rows were re-encrypted; every row stays readable because its key_id names the key that opens it`
-    : 'before anything was written';
+  const where =
+    s.phase === 'reencrypting' || s.phase === 'checking'
+      ? `after ${s.done} of ${s.total} rows were re-encrypted; every row stays readable because its key_id names the key that opens it`
+      : 'before anything was written';
   return end(s, now, 'aborted', `Aborted by ${actor} ${where}.`);
 }
 
 /** The ring's current key is no longer the one this rotation writes under. */
 export function keyChanged(s: RotationState, now: number, ringKeyId: string): RotationState {
-  return end(s, now, 'failed',
-    `CREDENTIAL_ENCRYPTION_KEY changed during the rotation (now ${ringKeyId}, the rotation targets ${s.currentKeyId}). Every row is still readable while the ring holds its key; start the rotation again.`);
+  return end(
+    s,
+    now,
+    'failed',
+    `CREDENTIAL_ENCRYPTION_KEY changed during the rotation (now ${ringKeyId}, the rotation targets ${s.currentKeyId}). Every row is still readable while the ring holds its key; start the rotation again.`,
+  );
 }
 
 /** Lock released (and audit written): the rotation is over for good. */

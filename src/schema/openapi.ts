@@ -61,7 +61,7 @@ const ERROR_BODY = {
       required: ['code', 'message', 'request_id'],
       properties: {
         code: { type: 'string' },
-        request_id: { type: 'string', description: 'The request\'s id, as in its X-Request-Id header and every log line of the request.' },
+        request_id: { type: 'string', description: "The request's id, as in its X-Request-Id header and every log line of the request." },
         message: { type: 'string', description: 'Safe to show; never contains a secret or an input value.' },
         fields: {
           type: 'array',
@@ -227,7 +227,8 @@ export function openApiDocument(app: { routes: RouterRoute[] }): Json {
     const p = openApiPath(f.path);
     paths[p] = { ...(paths[p] ?? {}), [f.method.toLowerCase()]: operation(f, errorResponses) };
   }
-  for (const f of facts.filter(isRefusal)) refused[openApiPath(f.path)] = { ...(refused[openApiPath(f.path)] ?? {}), [f.method.toLowerCase()]: operation(f, errorResponses, false) };
+  for (const f of facts.filter(isRefusal))
+    refused[openApiPath(f.path)] = { ...(refused[openApiPath(f.path)] ?? {}), [f.method.toLowerCase()]: operation(f, errorResponses, false) };
   return {
     openapi: '3.1.0',
     info: {

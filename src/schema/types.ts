@@ -47,7 +47,14 @@ function intFromString(min: number, max: number) {
 
 /** A query parameter: absent or empty means `dflt`. */
 export function queryInt(min: number, max: number, dflt: number) {
-  return v.optional(v.pipe(v.string(), v.transform((s) => (s === '' ? String(dflt) : s)), intFromString(min, max)), String(dflt));
+  return v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => (s === '' ? String(dflt) : s)),
+      intFromString(min, max),
+    ),
+    String(dflt),
+  );
 }
 
 /** `limit` (1..max, default) and `offset` (≥ 0) of a paged list. */
@@ -98,7 +105,10 @@ export function blankAsUndefined<S extends v.GenericSchema<string, unknown>>(sch
  * what to do.
  */
 export function confirmed(message: string, value = 'yes') {
-  return v.pipe(v.optional(v.string(), ''), v.check((s) => s === value, message));
+  return v.pipe(
+    v.optional(v.string(), ''),
+    v.check((s) => s === value, message),
+  );
 }
 
 /** A time in an answer: ISO 8601 UTC as `Date#toISOString` writes it (response schemas). */

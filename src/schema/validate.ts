@@ -170,9 +170,14 @@ export function query<S extends AnySchema, E extends Env = AnyEnv>(schema: S) {
 
 /** Path parameters; a value that cannot name anything is 404, as an unknown id is. */
 export function params<S extends AnySchema, E extends Env = AnyEnv>(schema: S, what = 'record') {
-  return validatorFor<'param', S, E>('param', schema, (c) => c.req.param(), () => {
-    throw new VaultError('NOT_FOUND', `No such ${what}.`);
-  });
+  return validatorFor<'param', S, E>(
+    'param',
+    schema,
+    (c) => c.req.param(),
+    () => {
+      throw new VaultError('NOT_FOUND', `No such ${what}.`);
+    },
+  );
 }
 
 /**
@@ -194,5 +199,10 @@ export function form<S extends AnySchema, E extends Env = AnyEnv>(
   schema: S,
   onInvalid: (c: Context<E>, problems: FieldProblem[], values: Record<string, string>) => Response | Promise<Response>,
 ) {
-  return validatorFor<'form', S, E>('form', schema, (c) => readFormFields(c), (c, problems, raw) => onInvalid(c, problems, raw as Record<string, string>));
+  return validatorFor<'form', S, E>(
+    'form',
+    schema,
+    (c) => readFormFields(c),
+    (c, problems, raw) => onInvalid(c, problems, raw as Record<string, string>),
+  );
 }

@@ -52,16 +52,22 @@ export function Layout(props: LayoutProps) {
         <link rel="stylesheet" href="/assets/app.css" />
       </head>
       <body>
-        <a class="skip" href="#main">Skip to content</a>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
         <header class="top">
           <div class="bar">
-            <a class="brand" href={p ? (admin ? '/admin/credentials' : '/admin/query-designs') : '/login'}>arena-vault</a>
+            <a class="brand" href={p ? (admin ? '/admin/credentials' : '/admin/query-designs') : '/login'}>
+              arena-vault
+            </a>
             {p && (
               <div class="account">
                 <span>{p.email ?? p.actor}</span>
                 <form method="post" action="/logout" class="inline">
                   <input type="hidden" name="csrf_token" value={props.csrfToken ?? ''} />
-                  <button type="submit" class="secondary">Log out</button>
+                  <button type="submit" class="secondary">
+                    Log out
+                  </button>
                 </form>
               </div>
             )}

@@ -14,7 +14,11 @@ const FLASH_COOKIE = '__Host-av_flash';
 
 export function redirectWithFlash(c: Context<AppEnv>, location: string, flash: Flash): Response {
   setCookie(c, FLASH_COOKIE, encodeURIComponent(JSON.stringify(flash)), {
-    path: '/', httpOnly: true, secure: true, sameSite: 'Strict', maxAge: 60,
+    path: '/',
+    httpOnly: true,
+    secure: true,
+    sameSite: 'Strict',
+    maxAge: 60,
   });
   return c.redirect(location, 303);
 }

@@ -18,13 +18,24 @@ uiRoutes.get('/', (c) => c.redirect(c.var.principal ? '/admin/credentials' : '/l
 export function renderErrorPage(c: Context<AppEnv>, e: VaultError): Response | Promise<Response> {
   if (!c.var.config) {
     // Misconfigured: no layout extras, just the safe message.
-    return c.html(`<!doctype html><title>arena-vault: configuration error</title><main><h1>Configuration error</h1><p>${escapeHtml(e.message)}</p></main>`, e.status as 500);
+    return c.html(
+      `<!doctype html><title>arena-vault: configuration error</title><main><h1>Configuration error</h1><p>${escapeHtml(e.message)}</p></main>`,
+      e.status as 500,
+    );
   }
   return renderPage(
     c,
     'Error',
     <div class="card">
-      <h1>{e.code === 'POOL_SYNC_PENDING' ? 'Saved, not yet in force' : e.status === 404 ? 'Not found' : e.status === 403 ? 'Not allowed' : 'Something went wrong'}</h1>
+      <h1>
+        {e.code === 'POOL_SYNC_PENDING'
+          ? 'Saved, not yet in force'
+          : e.status === 404
+            ? 'Not found'
+            : e.status === 403
+              ? 'Not allowed'
+              : 'Something went wrong'}
+      </h1>
       <p>{e.message}</p>
       {c.var.requestId && (
         <p class="hint">

@@ -47,20 +47,30 @@ credentialUsagePages.get('/admin/credentials/:id{[0-9]+}', id, async (c) => {
     c,
     `Credential ${v.credential_name}`,
     <div>
-      <p><a href="/admin/credentials">← Credentials</a></p>
+      <p>
+        <a href="/admin/credentials">← Credentials</a>
+      </p>
       <h1>{v.credential_name}</h1>
-      <p>{v.platform} · {v.tier} · {v.is_active ? 'active' : 'inactive'} · daily quota {v.daily_quota ?? 'none'}</p>
+      <p>
+        {v.platform} · {v.tier} · {v.is_active ? 'active' : 'inactive'} · daily quota {v.daily_quota ?? 'none'}
+      </p>
       <section aria-labelledby="usage-heading" class="card">
         <h2 id="usage-heading">Daily use, last {DEFAULT_USAGE_DAYS} days</h2>
         <UsagePlot id="credential-usage" title={`Units per day: ${v.credential_name}`} days={days} quota={v.daily_quota} />
-        <p><a href={`/api/credentials/${v.id}/usage?days=${DEFAULT_USAGE_DAYS}&format=csv`}>Download as CSV</a></p>
+        <p>
+          <a href={`/api/credentials/${v.id}/usage?days=${DEFAULT_USAGE_DAYS}&format=csv`}>Download as CSV</a>
+        </p>
       </section>
       <section aria-labelledby="check-heading" class="card">
         <h2 id="check-heading">Check with provider</h2>
-        <p>Last check: <CheckSummary check={check} /></p>
+        <p>
+          Last check: <CheckSummary check={check} />
+        </p>
         {provider ? (
           <>
-            <p class="hint">One cheap read-only call with the key (<a href={provider.docs}>the provider's documentation</a>).</p>
+            <p class="hint">
+              One cheap read-only call with the key (<a href={provider.docs}>the provider's documentation</a>).
+            </p>
             <form method="post" action={`/admin/credentials/${v.id}/check`}>
               <CsrfField token={c.var.csrfToken} />
               <button type="submit">Check with provider</button>

@@ -49,7 +49,7 @@ usageRoutes.get(
     tag: 'credentials',
     summary: "A credential's usage per UTC day (JSON, or CSV with format=csv)",
     description:
-      '`days` (1–400, default 30): the last N UTC days including today, oldest first; days without use are zeros. `units` are what the pool counts against the daily quota. `format=csv` answers text/csv with the columns date, leases, units, errors_rate_limited, errors_auth_failed, errors_quota_exhausted, errors_other. Usage reaches D1 with the pool\'s write-back, a few seconds after it happens.',
+      "`days` (1–400, default 30): the last N UTC days including today, oldest first; days without use are zeros. `units` are what the pool counts against the daily quota. `format=csv` answers text/csv with the columns date, leases, units, errors_rate_limited, errors_auth_failed, errors_quota_exhausted, errors_other. Usage reaches D1 with the pool's write-back, a few seconds after it happens.",
     responses: { 200: { description: 'The days (JSON; CSV with format=csv).', schema: UsageSchema } },
     errors: ['NOT_FOUND'],
   }),

@@ -43,12 +43,25 @@ async function check(): Promise<Alert[]> {
 const open = (alerts: Alert[]) => alerts.map((a) => `${a.kind} ${a.subject}`).sort();
 
 async function enableArena(arena: string, tier: string) {
-  const r = await call('POST', '/api/query-designs', { name: `alerts ${crypto.randomUUID().slice(0, 6)}`, description: 'x', arenas_config: { arenas: [{ id: arena, enabled: true, tier }] } });
+  const r = await call('POST', '/api/query-designs', {
+    name: `alerts ${crypto.randomUUID().slice(0, 6)}`,
+    description: 'x',
+    arenas_config: { arenas: [{ id: arena, enabled: true, tier }] },
+  });
   expect(r.status).toBe(201);
 }
 
 async function deliveries() {
-  return (await env.DB.prepare('SELECT * FROM alert_deliveries ORDER BY id').all<{ alert_id: number; event: string; body: string; status: string; attempts: number; last_error: string | null }>()).results;
+  return (
+    await env.DB.prepare('SELECT * FROM alert_deliveries ORDER BY id').all<{
+      alert_id: number;
+      event: string;
+      body: string;
+      status: string;
+      attempts: number;
+      last_error: string | null;
+    }>()
+  ).results;
 }
 
 describe('alert kinds open and resolve', () => {
@@ -64,34 +77,48 @@ describe('alert kinds open and resolve', () => {
     await env.DB.prepare('DELETE FROM api_credentials WHERE id = ?').bind(lost).run();
     expect(open(await check())).toEqual([]);
     const rows = await env.DB.prepare('SELECT kind, resolved_at FROM alerts ORDER BY id').all<{ kind: string; resolved_at: number | null }>();
-    expect(rows.results.map((r) => [r.kind, r.resolved_at !== null])).toEqual([['no_credential_available', true], ['lost_key', true]]);
+    expect(rows.results.map((r) => [r.kind, r.resolved_at !== null])).toEqual([
+      ['no_credential_available', true],
+      ['lost_key', true],
+    ]);
   });
 
   it('credential_expiring', async () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: CANARY } });
-    await env.DB.prepare('UPDATE api_credentials SET expires_at = ? WHERE id = ?').bind(Date.now() + 3 * 86_400_000, id).run();
+    await env.DB.prepare('UPDATE api_credentials SET expires_at = ? WHERE id = ?')
+      .bind(Date.now() + 3 * 86_400_000, id)
+      .run();
     expect(open(await check())).toEqual([`credential_expiring credential:${id}`]);
-    await env.DB.prepare('UPDATE api_credentials SET expires_at = ? WHERE id = ?').bind(Date.now() + 30 * 86_400_000, id).run();
+    await env.DB.prepare('UPDATE api_credentials SET expires_at = ? WHERE id = ?')
+      .bind(Date.now() + 30 * 86_400_000, id)
+      .run();
     expect(open(await check())).toEqual([]);
   });
 
   it('credential_deactivated: the pool deactivated it after auth failures; resolves when reactivated', async () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: CANARY }, isActive: false });
     expect(open(await check())).toEqual([]); // an admin's deactivation is not an alert
-    await env.DB.prepare("INSERT INTO audit_events (at, actor, action, target, detail) VALUES (?, 'pool', 'credential.deactivate', ?, '{\"reason\":\"auth_failed\"}')")
-      .bind(Date.now(), `credential:${id}`).run();
+    await env.DB.prepare(
+      "INSERT INTO audit_events (at, actor, action, target, detail) VALUES (?, 'pool', 'credential.deactivate', ?, '{\"reason\":\"auth_failed\"}')",
+    )
+      .bind(Date.now(), `credential:${id}`)
+      .run();
     expect(open(await check())).toEqual([`credential_deactivated credential:${id}`]);
     await env.DB.prepare('UPDATE api_credentials SET is_active = 1 WHERE id = ?').bind(id).run();
     expect(open(await check())).toEqual([]);
   });
 
-  it('quota_nearly_exhausted from the pool\'s own counters', async () => {
+  it("quota_nearly_exhausted from the pool's own counters", async () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: CANARY }, dailyQuota: 5 });
     const collector = await apiKeyHeaders('collector');
-    const lease = await (await post('/api/pool/acquire', collector, { platform: 'serper', tier: 'medium', task_id: 'alerts-test' })).json<{ lease_id: string }>();
+    const lease = await (await post('/api/pool/acquire', collector, { platform: 'serper', tier: 'medium', task_id: 'alerts-test' })).json<{
+      lease_id: string;
+    }>();
     expect((await post('/api/pool/release', collector, { lease_id: lease.lease_id, units_used: 3 })).status).toBe(200);
     expect(open(await check())).toEqual([]); // 3 of 5
-    const again = await (await post('/api/pool/acquire', collector, { platform: 'serper', tier: 'medium', task_id: 'alerts-test' })).json<{ lease_id: string }>();
+    const again = await (await post('/api/pool/acquire', collector, { platform: 'serper', tier: 'medium', task_id: 'alerts-test' })).json<{
+      lease_id: string;
+    }>();
     expect((await post('/api/pool/release', collector, { lease_id: again.lease_id, units_used: 1 })).status).toBe(200);
     expect(open(await check())).toEqual([`quota_nearly_exhausted credential:${id}/daily`]); // 4 of 5
     await env.DB.prepare('UPDATE api_credentials SET daily_quota = 100 WHERE id = ?').bind(id).run();
@@ -100,8 +127,11 @@ describe('alert kinds open and resolve', () => {
   });
 
   it('api_key_expiring', async () => {
-    const row = await env.DB.prepare("INSERT INTO api_keys (name, scope, key_prefix, key_hash, created_at, expires_at) VALUES ('alerts-test key', 'collector', ?, 'h', ?, ?) RETURNING id")
-      .bind(crypto.randomUUID().slice(0, 8), Date.now(), Date.now() + 2 * 86_400_000).first<{ id: number }>();
+    const row = await env.DB.prepare(
+      "INSERT INTO api_keys (name, scope, key_prefix, key_hash, created_at, expires_at) VALUES ('alerts-test key', 'collector', ?, 'h', ?, ?) RETURNING id",
+    )
+      .bind(crypto.randomUUID().slice(0, 8), Date.now(), Date.now() + 2 * 86_400_000)
+      .first<{ id: number }>();
     expect(open(await check())).toEqual([`api_key_expiring api_key:${row!.id}`]);
     await env.DB.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').bind(Date.now(), row!.id).run();
     expect(open(await check())).toEqual([]);
@@ -132,14 +162,17 @@ describe('dedup, deliveries, silence', () => {
     expect(await check()).toEqual([]);
     await check();
     d = await deliveries();
-    expect(d.map((x) => [x.alert_id, x.event])).toEqual([[first[0]!.id, 'opened'], [first[0]!.id, 'resolved']]);
+    expect(d.map((x) => [x.alert_id, x.event])).toEqual([
+      [first[0]!.id, 'opened'],
+      [first[0]!.id, 'resolved'],
+    ]);
     for (const x of d) {
       expect(x.body).not.toContain(CANARY);
       expect(x.body).not.toContain(URL_TOKEN);
     }
   });
 
-  it('silence is audited and mutes the alert\'s deliveries', async () => {
+  it("silence is audited and mutes the alert's deliveries", async () => {
     await destination();
     await enableArena('youtube', 'free');
     const [a] = await check();
@@ -147,7 +180,11 @@ describe('dedup, deliveries, silence', () => {
     const r = await call('POST', `/api/alerts/${a!.id}/silence`, { until });
     expect(r.status).toBe(200);
     expect(r.body.silenced_until).toBe(until);
-    const ev = await env.DB.prepare("SELECT actor, target, detail FROM audit_events WHERE action = 'alert.silence' ORDER BY id DESC LIMIT 1").first<{ actor: string; target: string; detail: string }>();
+    const ev = await env.DB.prepare("SELECT actor, target, detail FROM audit_events WHERE action = 'alert.silence' ORDER BY id DESC LIMIT 1").first<{
+      actor: string;
+      target: string;
+      detail: string;
+    }>();
     expect(ev).toMatchObject({ actor: `user:${admin.id}`, target: `alert:${a!.id}` });
     await seedCredential({ platform: 'youtube', tier: 'free', fields: { api_key: CANARY } });
     await check();

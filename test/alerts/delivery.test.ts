@@ -26,7 +26,12 @@ beforeEach(async () => {
   await resetPool();
 });
 
-interface Received { url: string; headers: Headers; body: string; at: number }
+interface Received {
+  url: string;
+  headers: Headers;
+  body: string;
+  at: number;
+}
 
 /** A receiver stand-in: answers `statuses` in turn (the last one from then on), records every request. */
 function receiver(statuses: number[], clock: () => number) {
@@ -50,7 +55,11 @@ async function hmacHex(secret: string, body: string): Promise<string> {
 
 async function logRow(id: number) {
   return env.DB.prepare('SELECT status, attempts, last_status, last_error, next_attempt_at FROM alert_deliveries WHERE id = ?').bind(id).first<{
-    status: string; attempts: number; last_status: number | null; last_error: string | null; next_attempt_at: number | null;
+    status: string;
+    attempts: number;
+    last_status: number | null;
+    last_error: string | null;
+    next_attempt_at: number | null;
   }>();
 }
 
@@ -64,7 +73,12 @@ describe('alert delivery', () => {
 
   it('a json delivery is signed: sha256=<hex HMAC-SHA256 of the raw body> with the secret answered at creation', async () => {
     const r = await ring();
-    const { destination, signing_secret } = await createDestination(env.DB, r, { kind: 'json', name: 'ops', url: `https://hooks.example.test/${URL_TOKEN}` }, who);
+    const { destination, signing_secret } = await createDestination(
+      env.DB,
+      r,
+      { kind: 'json', name: 'ops', url: `https://hooks.example.test/${URL_TOKEN}` },
+      who,
+    );
     const [id] = await enqueue(env.DB, [destination.id], null, { event: 'test', alert: null }, Date.now());
     const rx = receiver([200], Date.now);
     expect(await drainOnce(env.DB, r, rx.fetcher)).toBe(1);
@@ -84,7 +98,9 @@ describe('alert delivery', () => {
     let now = Date.now();
     const start = now;
     const clock = () => now;
-    const sleep = async (ms: number) => void (now += ms);
+    const sleep = async (ms: number) => {
+      now += ms;
+    };
     const [id] = await enqueue(env.DB, [destination.id], null, { event: 'test', alert: null }, now);
     // Fails 4 times (500, 503, 502, 500), then accepts.
     const rx = receiver([500, 503, 502, 500, 200], clock);
@@ -122,9 +138,12 @@ describe('alert delivery', () => {
     await createDestination(env.DB, r, { kind: 'slack', name: 'chat', url: `https://hooks.slack.example/${URL_TOKEN}` }, who);
     const owner = await createTestUser('researcher');
     await env.DB.prepare("INSERT INTO query_designs (owner_id, name, description, arenas_config, created_at, updated_at) VALUES (?, 'd', '', ?, 0, 0)")
-      .bind(owner.id, JSON.stringify({ arenas: [{ id: 'youtube', enabled: true, tier: 'free' }] })).run();
+      .bind(owner.id, JSON.stringify({ arenas: [{ id: 'youtube', enabled: true, tier: 'free' }] }))
+      .run();
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: CANARY }, name: 'canary-cred' });
-    await env.DB.prepare('UPDATE api_credentials SET expires_at = ? WHERE id = ?').bind(Date.now() + 86_400_000, id).run();
+    await env.DB.prepare('UPDATE api_credentials SET expires_at = ? WHERE id = ?')
+      .bind(Date.now() + 86_400_000, id)
+      .run();
     const run = await runCheck(env, r);
     expect(run.opened.map((a) => a.kind).sort()).toEqual(['credential_expiring', 'no_credential_available']);
     expect(run.queued).toHaveLength(4);

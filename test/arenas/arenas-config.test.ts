@@ -26,7 +26,14 @@ describe('ArenasConfigSchema', () => {
     expect(configFields({ arenas: [{ id: 'myspace', enabled: true, tier: 'free' }] })).toEqual(['arenas_config.arenas.0.id']);
     expect(configFields({ arenas: [{ id: 'google_search', enabled: true, tier: 'free' }] })).toEqual(['arenas_config.arenas.0.tier']);
     expect(configFields({ arenas: [{ id: 'majestic', enabled: true, tier: 'gold' }] })).toEqual(['arenas_config.arenas.0.tier']);
-    expect(configFields({ arenas: [{ id: 'reddit', enabled: true, tier: 'free' }, { id: 'reddit', enabled: false, tier: 'free' }] })).toEqual(['arenas_config.arenas.1.id']);
+    expect(
+      configFields({
+        arenas: [
+          { id: 'reddit', enabled: true, tier: 'free' },
+          { id: 'reddit', enabled: false, tier: 'free' },
+        ],
+      }),
+    ).toEqual(['arenas_config.arenas.1.id']);
     expect(configFields({ arenas: [{ id: 'reddit', enabled: 'yes', tier: 'free' }] })).toEqual(['arenas_config.arenas.0.enabled']);
     expect(configFields({ arenas: [{ id: 'reddit', enabled: true, tier: 'free', extra: 1 }] })).toEqual(['arenas_config.arenas.0.extra']);
     expect(configFields({ arenas: 'all' })).toEqual(['arenas_config.arenas']);
@@ -35,9 +42,14 @@ describe('ArenasConfigSchema', () => {
     expect(configFields({ arenas: [], more: true })).toEqual(['arenas_config.more']);
   });
 
-  it('lists every problem, and names a tier only when it is one of the registry\'s', () => {
+  it("lists every problem, and names a tier only when it is one of the registry's", () => {
     const r = parseWith(QueryDesignCreateBody, {
-      arenas_config: { arenas: [{ id: 'majestic', enabled: true, tier: 'premium-secret-xyz' }, { id: 'google_search', enabled: true, tier: 'free' }] },
+      arenas_config: {
+        arenas: [
+          { id: 'majestic', enabled: true, tier: 'premium-secret-xyz' },
+          { id: 'google_search', enabled: true, tier: 'free' },
+        ],
+      },
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;

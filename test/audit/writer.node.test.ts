@@ -71,7 +71,9 @@ describe('the scripts carrier (SQL text through wrangler d1 execute)', () => {
     ].join('\n');
     expect(file).not.toContain(secret);
     d1Execute(file, { persistTo: dir });
-    const [rows] = d1Execute<{ target: string; detail: string }>(`SELECT target, detail FROM audit_events WHERE action = '${action}' ORDER BY at;`, { persistTo: dir });
+    const [rows] = d1Execute<{ target: string; detail: string }>(`SELECT target, detail FROM audit_events WHERE action = '${action}' ORDER BY at;`, {
+      persistTo: dir,
+    });
     expect(rows).toHaveLength(2);
     expect(rows![0]!.target).toBe(hostile);
     expect(JSON.parse(rows![0]!.detail)).toEqual({ password: REDACTED, note: hostile, nested: { secret_key: REDACTED } });

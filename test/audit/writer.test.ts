@@ -12,7 +12,11 @@ import { auditD1Statement, auditIfChangedD1Statement, auditStatement, recordAudi
 const canary = () => `canary-${crypto.randomUUID()}`;
 
 async function stored(action: string) {
-  return (await env.DB.prepare('SELECT actor, target, ip, detail FROM audit_events WHERE action = ? ORDER BY id').bind(action).all<{ actor: string; target: string | null; ip: string | null; detail: string | null }>()).results;
+  return (
+    await env.DB.prepare('SELECT actor, target, ip, detail FROM audit_events WHERE action = ? ORDER BY id')
+      .bind(action)
+      .all<{ actor: string; target: string | null; ip: string | null; detail: string | null }>()
+  ).results;
 }
 
 describe('the audit writer scrubs on every carrier', () => {

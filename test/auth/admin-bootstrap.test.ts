@@ -15,7 +15,11 @@ const accounts = accountsIn(db);
 const PASSWORD = `boot-${crypto.randomUUID()}`;
 const user = async (email: string) => db.query.users.findFirst({ where: eq(users.email, email) });
 const events = async (email: string) =>
-  (await env.DB.prepare('SELECT detail FROM audit_events WHERE action = ? AND target = ? ORDER BY id').bind(BOOTSTRAP_ACTION, `email:${email}`).all<{ detail: string }>()).results.map((r) => JSON.parse(r.detail));
+  (
+    await env.DB.prepare('SELECT detail FROM audit_events WHERE action = ? AND target = ? ORDER BY id')
+      .bind(BOOTSTRAP_ACTION, `email:${email}`)
+      .all<{ detail: string }>()
+  ).results.map((r) => JSON.parse(r.detail));
 
 describe('bootstrapAdmin on D1', () => {
   it('creates, then changes nothing (without asking for the password), then resets only when asked', async () => {
@@ -42,7 +46,16 @@ describe('bootstrapAdmin on D1', () => {
     const email = `r-${crypto.randomUUID().slice(0, 8)}@example.test`;
     const now = Date.now();
     await db.insert(users).values({ email, hashedPassword: 'kept', role: 'researcher', isActive: false, tokenVersion: 4, createdAt: now, updatedAt: now });
-    expect((await bootstrapAdmin(accounts, { email, password: async () => { throw new Error('not asked'); } })).outcome).toBe('promoted');
+    expect(
+      (
+        await bootstrapAdmin(accounts, {
+          email,
+          password: async () => {
+            throw new Error('not asked');
+          },
+        })
+      ).outcome,
+    ).toBe('promoted');
     const row = (await user(email))!;
     expect([row.role, row.isActive, row.tokenVersion, row.hashedPassword]).toEqual(['admin', true, 5, 'kept']);
     expect(await events(email)).toEqual([{ outcome: 'promoted' }]);
@@ -51,7 +64,13 @@ describe('bootstrapAdmin on D1', () => {
   it('--if-no-admin names the admin that exists; bad input changes nothing', async () => {
     const other = `x-${crypto.randomUUID().slice(0, 8)}@example.test`;
     await bootstrapAdmin(accounts, { email: `a-${crypto.randomUUID().slice(0, 8)}@example.test`, password: async () => PASSWORD });
-    const exists = await bootstrapAdmin(accounts, { email: async () => { throw new Error('not asked'); }, password: async () => PASSWORD, ifNoAdmin: true });
+    const exists = await bootstrapAdmin(accounts, {
+      email: async () => {
+        throw new Error('not asked');
+      },
+      password: async () => PASSWORD,
+      ifNoAdmin: true,
+    });
     expect(exists.outcome).toBe('admin_exists');
     expect(exists.email).toMatch(/@example\.test$/);
     await expect(bootstrapAdmin(accounts, { email: 'not-an-email', password: async () => PASSWORD })).rejects.toBeInstanceOf(BootstrapError);

@@ -11,7 +11,7 @@ import { call, claimsOf, passkeySignIn, passwordToken, registerWith } from './pa
 const STRONG = { ADMIN_SIGN_IN: 'strong' };
 
 describe('ADMIN_SIGN_IN=strong', () => {
-  it('an admin\'s password session may only enroll a first passkey; the passkey session does admin work', async () => {
+  it("an admin's password session may only enroll a first passkey; the passkey session does admin work", async () => {
     const u = await userWithPassword('admin');
     const token = await passwordToken(u, STRONG);
     expect(claimsOf(token).method).toBe('password');

@@ -26,7 +26,9 @@ async function createKey(adminToken: string, body: Record<string, unknown>): Pro
 describe('/api/api-keys', () => {
   it('creates a key shown once (201 {id, name, scope, key}); only its SHA-256 is stored; lists never show it', async () => {
     const admin = await createTestUser('admin');
-    const { result: res, output } = await captureConsole(() => call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'reddit collector', scope: 'collector' } }));
+    const { result: res, output } = await captureConsole(() =>
+      call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'reddit collector', scope: 'collector' } }),
+    );
     expect(res.status).toBe(201);
     const created = (await res.json()) as Created;
     expect(created).toMatchObject({ name: 'reddit collector', scope: 'collector', user_id: null });
@@ -37,12 +39,18 @@ describe('/api/api-keys', () => {
     const secretPart = created.key.slice(16);
     expect(JSON.stringify(row)).not.toContain(secretPart);
     const list = await (await call('/api/api-keys', `Bearer ${admin.token}`)).text();
-    expect(JSON.parse(list).api_keys.find((k: { id: number }) => k.id === created.id)).toMatchObject({ name: 'reddit collector', scope: 'collector', revoked_at: null });
+    expect(JSON.parse(list).api_keys.find((k: { id: number }) => k.id === created.id)).toMatchObject({
+      name: 'reddit collector',
+      scope: 'collector',
+      revoked_at: null,
+    });
     for (const place of [list, output, await auditText()]) {
       expect(place).not.toContain(secretPart);
       expect(place).not.toContain(row!.key_hash as string);
     }
-    expect(await env.DB.prepare("SELECT actor FROM audit_events WHERE action = 'api_key.create' AND detail LIKE '%reddit collector%'").first()).toEqual({ actor: `user:${admin.id}` });
+    expect(await env.DB.prepare("SELECT actor FROM audit_events WHERE action = 'api_key.create' AND detail LIKE '%reddit collector%'").first()).toEqual({
+      actor: `user:${admin.id}`,
+    });
   });
 
   it('authenticates with `Authorization: ApiKey`; scope decides what it may do', async () => {
@@ -67,7 +75,9 @@ describe('/api/api-keys', () => {
     expect((await call('/api/users', `ApiKey ${k.key}`)).status).toBe(401);
     expect((await call(`/api/api-keys/${k.id}`, `Bearer ${admin.token}`, { method: 'DELETE' })).status).toBe(204);
     expect((await call('/api/api-keys/999999', `Bearer ${admin.token}`, { method: 'DELETE' })).status).toBe(404);
-    const events = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'api_key.revoke' AND target = ?").bind(`api_key:${k.prefix.slice(3, -1)}`).first<{ n: number }>();
+    const events = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'api_key.revoke' AND target = ?")
+      .bind(`api_key:${k.prefix.slice(3, -1)}`)
+      .first<{ n: number }>();
     expect(events!.n).toBe(1);
   });
 
@@ -76,12 +86,19 @@ describe('/api/api-keys', () => {
     const researcher = await createTestUser('researcher');
     const bad = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'admin', user_id: researcher.id } });
     expect(bad.status).toBe(422);
-    expect(((await bad.json()) as { error: { field: string; fields: { field: string }[] } }).error).toMatchObject({ field: 'scope', fields: [{ field: 'scope' }] });
+    expect(((await bad.json()) as { error: { field: string; fields: { field: string }[] } }).error).toMatchObject({
+      field: 'scope',
+      fields: [{ field: 'scope' }],
+    });
     const noUser = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'collector', user_id: 999999 } });
     expect(noUser.status).toBe(422);
     const noUserText = await noUser.text();
     // The one 422 shape (fields listed), and no input value in it.
-    expect(JSON.parse(noUserText).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'user_id', fields: [{ field: 'user_id', message: 'is not a user' }] });
+    expect(JSON.parse(noUserText).error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'user_id',
+      fields: [{ field: 'user_id', message: 'is not a user' }],
+    });
     expect(noUserText).not.toContain('999999');
     const owned = await createKey(admin.token, { name: 'owned', scope: 'admin', user_id: admin.id });
     expect(owned.user_id).toBe(admin.id);
@@ -94,7 +111,7 @@ describe('/api/api-keys', () => {
     expect((await call('/api/users', `ApiKey ${owned.key}`)).status).toBe(401);
   });
 
-  it('the pool follows the owner too: a demoted admin\'s admin-scope key leases nothing (the probe\'s hole)', async () => {
+  it("the pool follows the owner too: a demoted admin's admin-scope key leases nothing (the probe's hole)", async () => {
     const admin = await createTestUser('admin');
     const owned = await createKey(admin.token, { name: 'ops', scope: 'admin', user_id: admin.id });
     const acquire = () => call('/api/pool/acquire', `ApiKey ${owned.key}`, { method: 'POST', json: { platform: 'serper', tier: 'medium', task_id: 't' } });
@@ -112,11 +129,22 @@ describe('/api/api-keys', () => {
     const admin = await createTestUser('admin');
     const soon = new Date(Date.now() + 3_600_000).toISOString();
     const k = await createKey(admin.token, { name: 'short-lived', scope: 'admin', expires_at: soon });
-    const listed = () => call('/api/api-keys', `Bearer ${admin.token}`).then(async (r) => ((await r.json()) as { api_keys: Record<string, unknown>[] }).api_keys.find((x) => x.id === k.id)!);
-    expect(await listed()).toMatchObject({ expires_at: soon, status: 'active', created_by: admin.id, created_by_email: admin.email, creator_still_admin: true });
+    const listed = () =>
+      call('/api/api-keys', `Bearer ${admin.token}`).then(
+        async (r) => ((await r.json()) as { api_keys: Record<string, unknown>[] }).api_keys.find((x) => x.id === k.id)!,
+      );
+    expect(await listed()).toMatchObject({
+      expires_at: soon,
+      status: 'active',
+      created_by: admin.id,
+      created_by_email: admin.email,
+      creator_still_admin: true,
+    });
     expect((await call('/api/users', `ApiKey ${k.key}`)).status).toBe(200);
     // Its time comes.
-    await env.DB.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?').bind(Date.now() - 1, k.id).run();
+    await env.DB.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?')
+      .bind(Date.now() - 1, k.id)
+      .run();
     const expired = await call('/api/users', `ApiKey ${k.key}`);
     expect(await listed()).toMatchObject({ status: 'expired', revoked_at: null });
     const other = await createKey(admin.token, { name: 'revoked', scope: 'admin' });
@@ -127,7 +155,9 @@ describe('/api/api-keys', () => {
     const withoutId = async (r: Response) => (await r.text()).replace(/"request_id":"[^"]+"/, '');
     expect(await withoutId(expired)).toBe(await withoutId(revoked));
     // The pool refuses it the same way.
-    expect((await call('/api/pool/acquire', `ApiKey ${k.key}`, { method: 'POST', json: { platform: 'serper', tier: 'medium', task_id: 't' } })).status).toBe(401);
+    expect((await call('/api/pool/acquire', `ApiKey ${k.key}`, { method: 'POST', json: { platform: 'serper', tier: 'medium', task_id: 't' } })).status).toBe(
+      401,
+    );
     // A past expiry is refused at creation.
     const past = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'collector', expires_at: '2001-01-01' } });
     expect(past.status).toBe(422);
@@ -142,7 +172,12 @@ describe('/api/api-keys', () => {
     // A service key acts for no user, so it keeps working: the list is where an admin sees it needs review.
     expect((await call('/api/users', `ApiKey ${service.key}`)).status).toBe(200);
     const body = (await (await call('/api/api-keys', `Bearer ${other.token}`)).json()) as { api_keys: Record<string, unknown>[] };
-    expect(body.api_keys.find((x) => x.id === service.id)).toMatchObject({ user_id: null, created_by: creator.id, created_by_email: creator.email, creator_still_admin: false });
+    expect(body.api_keys.find((x) => x.id === service.id)).toMatchObject({
+      user_id: null,
+      created_by: creator.id,
+      created_by_email: creator.email,
+      creator_still_admin: false,
+    });
     const page = await (await SELF.fetch(`${ORIGIN}/admin/api-keys`, { headers: { authorization: `Bearer ${other.token}` } })).text();
     const row = page.split('<tr>').find((r) => r.includes('service made by a soon-demoted admin'))!;
     expect(row).toContain(`by ${creator.email}`);

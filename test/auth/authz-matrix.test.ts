@@ -47,23 +47,23 @@ type Cell = 'ok' | 401 | 403 | 'login';
 // prettier-ignore
 const POLICIES = {
   //                  anon     r-ses  r-bear a-ses  a-bear coll  a-key demoted deact.   service revoked  exp-key  exp-jwt
-  public:           ['ok',    'ok',  'ok',  'ok',  'ok',  'ok', 'ok', 'ok',   'ok',    'ok',   'ok',    'ok',    'ok'],
-  user_api:         [401,     'ok',  'ok',  'ok',  'ok',  403,  'ok', 'ok',   401,     'ok',   401,     401,     401],
+  public: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
+  user_api: [401, 'ok', 'ok', 'ok', 'ok', 403, 'ok', 'ok', 401, 'ok', 401, 401, 401],
   // About the caller's own account: a service key acts for no user.
-  self_api:         [401,     'ok',  'ok',  'ok',  'ok',  403,  'ok', 'ok',   401,     403,    401,     401,     401],
+  self_api: [401, 'ok', 'ok', 'ok', 'ok', 403, 'ok', 'ok', 401, 403, 401, 401, 401],
   // Changing one's own password: a person only (keys are refused by the route itself).
-  own_password_api: [401,     'ok',  'ok',  'ok',  'ok',  403,  403,  403,    401,     403,    401,     401,     401],
-  admin_api:        [401,     403,   403,   'ok',  'ok',  403,  'ok', 403,    401,     'ok',   401,     401,     401],
+  own_password_api: [401, 'ok', 'ok', 'ok', 'ok', 403, 403, 403, 401, 403, 401, 401, 401],
+  admin_api: [401, 403, 403, 'ok', 'ok', 403, 'ok', 403, 401, 'ok', 401, 401, 401],
   // Plaintext credentials: machine keys only, and an admin key only while it acts for an admin.
-  pool_api:         [401,     403,   403,   403,   403,   'ok', 'ok', 403,    401,     'ok',   401,     401,     401],
-  user_page:        ['login', 'ok',  'ok',  'ok',  'ok',  403,  'ok', 'ok',   'login', 'ok',   'login', 'login', 'login'],
+  pool_api: [401, 403, 403, 403, 403, 'ok', 'ok', 403, 401, 'ok', 401, 401, 401],
+  user_page: ['login', 'ok', 'ok', 'ok', 'ok', 403, 'ok', 'ok', 'login', 'ok', 'login', 'login', 'login'],
   // The password form: a browser session only.
-  own_password_form:['login', 'ok',  403,   'ok',  403,   403,  403,  403,    'login', 403,    'login', 'login', 'login'],
+  own_password_form: ['login', 'ok', 403, 'ok', 403, 403, 403, 403, 'login', 403, 'login', 'login', 'login'],
   // A person's own page: never a key (the passkey page, recovery codes).
-  person_page:      ['login', 'ok',  'ok',  'ok',  'ok',  403,  403,  403,    'login', 403,    'login', 'login', 'login'],
+  person_page: ['login', 'ok', 'ok', 'ok', 'ok', 403, 403, 403, 'login', 403, 'login', 'login', 'login'],
   // About the caller's own account, as a page: a service key acts for no user.
-  self_page:        ['login', 'ok',  'ok',  'ok',  'ok',  403,  'ok', 'ok',   'login', 403,    'login', 'login', 'login'],
-  admin_page:       ['login', 403,   403,   'ok',  'ok',  403,  'ok', 403,    'login', 'ok',   'login', 'login', 'login'],
+  self_page: ['login', 'ok', 'ok', 'ok', 'ok', 403, 'ok', 'ok', 'login', 403, 'login', 'login', 'login'],
+  admin_page: ['login', 403, 403, 'ok', 'ok', 403, 'ok', 403, 'login', 'ok', 'login', 'login', 'login'],
 } satisfies Record<string, Cell[]>;
 /* eslint-enable */
 type Policy = keyof typeof POLICIES;
@@ -326,8 +326,14 @@ async function call(method: string, path: string, headers: Record<string, string
 describe('authorization matrix', () => {
   it('has a row for every route of the router, and no row for a route that is gone', () => {
     const live = routerRoutes();
-    expect(live.filter((r) => !(r in ROUTES)), 'routes without a row in the matrix').toEqual([]);
-    expect(Object.keys(ROUTES).filter((r) => !live.includes(r)), 'rows for routes the router no longer has').toEqual([]);
+    expect(
+      live.filter((r) => !(r in ROUTES)),
+      'routes without a row in the matrix',
+    ).toEqual([]);
+    expect(
+      Object.keys(ROUTES).filter((r) => !live.includes(r)),
+      'rows for routes the router no longer has',
+    ).toEqual([]);
   });
 
   it('every policy row states a cell for every kind of caller', () => {

@@ -77,7 +77,11 @@ describe('POST /api/auth/login', () => {
     const bad = await SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_JSON');
-    const missing = await SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"a@b.c"}' });
+    const missing = await SELF.fetch(`${ORIGIN}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":"a@b.c"}',
+    });
     expect(missing.status).toBe(422);
   });
 
@@ -88,7 +92,9 @@ describe('POST /api/auth/login', () => {
     const row = await env.DB.prepare('SELECT hashed_password FROM users WHERE id = ?').bind(u.id).first<{ hashed_password: string }>();
     expect(parsePasswordHash(row!.hashed_password)?.params).toEqual(CURRENT_PASSWORD_PARAMS);
     expect((await loginApi(u.email, password)).status).toBe(200);
-    const audit = await env.DB.prepare("SELECT detail FROM audit_events WHERE action = 'auth.login' AND actor = ? ORDER BY id").bind(`user:${u.id}`).all<{ detail: string | null }>();
+    const audit = await env.DB.prepare("SELECT detail FROM audit_events WHERE action = 'auth.login' AND actor = ? ORDER BY id")
+      .bind(`user:${u.id}`)
+      .all<{ detail: string | null }>();
     expect(audit.results.map((r) => r.detail)).toEqual(['{"hash_upgraded":true}', null]);
   });
 });
@@ -103,14 +109,18 @@ describe('brute-force limits (D1 table login_throttle)', () => {
     expect(retry).toBeGreaterThan(ACCOUNT_RULE.lockMs / 1000 - 60);
     expect(retry).toBeLessThanOrEqual(ACCOUNT_RULE.lockMs / 1000);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
-    const row = await env.DB.prepare('SELECT failures, locked_until FROM login_throttle WHERE bucket = ?').bind(`account:${u.email}`).first<{ failures: number; locked_until: number }>();
+    const row = await env.DB.prepare('SELECT failures, locked_until FROM login_throttle WHERE bucket = ?')
+      .bind(`account:${u.email}`)
+      .first<{ failures: number; locked_until: number }>();
     // The refused attempt is counted too (it is how a refusal is told apart), without moving the lock.
     expect(row!.failures).toBe(ACCOUNT_RULE.maxFailures + 1);
     expect(row!.locked_until).toBeGreaterThan(Date.now());
     // Another account is unaffected; once the lock lapses, the right password works again.
     const other = await userWithPassword('researcher');
     expect((await loginApi(other.email, other.password)).status).toBe(200);
-    await env.DB.prepare('UPDATE login_throttle SET locked_until = ?, window_started_at = 0 WHERE bucket = ?').bind(Date.now() - 1, `account:${u.email}`).run();
+    await env.DB.prepare('UPDATE login_throttle SET locked_until = ?, window_started_at = 0 WHERE bucket = ?')
+      .bind(Date.now() - 1, `account:${u.email}`)
+      .run();
     expect((await loginApi(u.email, u.password)).status).toBe(200);
   });
 
@@ -142,10 +152,26 @@ describe('brute-force limits (D1 table login_throttle)', () => {
     // [operation, time, reservation time for give-back]: windows, a lock, reservations while locked,
     // give-backs that lift a lock, that keep one, and one from a window that has since been replaced.
     const steps: ['reserve' | 'give_back', number, number?][] = [
-      ['reserve', 10_000], ['reserve', 10_100], ['give_back', 10_150, 10_100], ['reserve', 10_200], ['reserve', 10_300],
-      ['give_back', 10_310, 10_300], ['reserve', 10_320], ['reserve', 10_400], ['reserve', 10_819], ['give_back', 10_830, 10_320],
-      ['reserve', 10_900], ['reserve', 11_500], ['give_back', 11_510, 10_900], ['reserve', 11_600], ['reserve', 11_700],
-      ['reserve', 11_800], ['reserve', 12_100], ['reserve', 12_200], ['give_back', 12_300, 12_100], ['reserve', 14_000],
+      ['reserve', 10_000],
+      ['reserve', 10_100],
+      ['give_back', 10_150, 10_100],
+      ['reserve', 10_200],
+      ['reserve', 10_300],
+      ['give_back', 10_310, 10_300],
+      ['reserve', 10_320],
+      ['reserve', 10_400],
+      ['reserve', 10_819],
+      ['give_back', 10_830, 10_320],
+      ['reserve', 10_900],
+      ['reserve', 11_500],
+      ['give_back', 11_510, 10_900],
+      ['reserve', 11_600],
+      ['reserve', 11_700],
+      ['reserve', 11_800],
+      ['reserve', 12_100],
+      ['reserve', 12_200],
+      ['give_back', 12_300, 12_100],
+      ['reserve', 14_000],
     ];
     const admitted: boolean[] = [];
     for (const [op, t, reservedAt] of steps) {

@@ -21,7 +21,10 @@ describe('GET /login', () => {
     expect(html).toMatch(/<input id="login-password" name="password" type="password" autocomplete="current-password" required=""/);
     expect(html).toMatch(/<input type="hidden" name="csrf_token" value="[A-Za-z0-9_-]{43}="/);
     // The password form needs no script; the only scripts are the passkey files (no inline script).
-    expect([...html.matchAll(/<script[^>]*>/g)].map((m) => /src="([^"]+)"/.exec(m[0])?.[1])).toEqual(['/assets/passkeys/simplewebauthn-browser.js', '/assets/passkeys/passkeys.js']);
+    expect([...html.matchAll(/<script[^>]*>/g)].map((m) => /src="([^"]+)"/.exec(m[0])?.[1])).toEqual([
+      '/assets/passkeys/simplewebauthn-browser.js',
+      '/assets/passkeys/passkeys.js',
+    ]);
     const csrf = setCookies(res).find((c) => c.name === '__Host-av_csrf')!;
     expect(csrf.attrs.has('httponly') && csrf.attrs.has('secure') && csrf.attrs.get('samesite') === 'Strict' && csrf.attrs.get('path') === '/').toBe(true);
     const csp = res.headers.get('content-security-policy') ?? '';
@@ -141,7 +144,10 @@ describe('CSRF on the login form (and every form post)', () => {
   it('a session cookie does not authenticate a cross-site state change on the JSON API', async () => {
     const u = await userWithPassword('researcher');
     const cookie = await browserLogin(u, '192.0.2.202');
-    const cross = await SELF.fetch(`${ORIGIN}/api/auth/logout-all`, { method: 'POST', headers: { cookie, origin: 'https://evil.example', 'content-type': 'text/plain' } });
+    const cross = await SELF.fetch(`${ORIGIN}/api/auth/logout-all`, {
+      method: 'POST',
+      headers: { cookie, origin: 'https://evil.example', 'content-type': 'text/plain' },
+    });
     expect(cross.status).toBe(401);
     const same = await SELF.fetch(`${ORIGIN}/api/auth/me`, { headers: { cookie } });
     expect(same.status).toBe(200);
@@ -189,7 +195,9 @@ describe('sessions in the browser', () => {
     const claims = JSON.parse(atob(renewed.value.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
     expect(claims.iat).toBeGreaterThanOrEqual(now);
     expect(claims.method).toBe('password');
-    const usage = await env.DB.prepare('SELECT last_expires_at FROM signing_key_usage WHERE kid = ?').bind(config.signingKeys.current.kid).first<{ last_expires_at: number }>();
+    const usage = await env.DB.prepare('SELECT last_expires_at FROM signing_key_usage WHERE kid = ?')
+      .bind(config.signingKeys.current.kid)
+      .first<{ last_expires_at: number }>();
     expect(usage!.last_expires_at).toBeGreaterThanOrEqual(claims.exp * 1000);
   });
 

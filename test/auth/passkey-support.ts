@@ -21,12 +21,20 @@ export async function call(method: string, path: string, opts: { token?: string;
 }
 
 export async function passwordToken(u: { email: string; password: string }, vars?: Record<string, string>): Promise<string> {
-  const r = await call('POST', '/api/auth/login', { json: { email: u.email, password: u.password }, vars, ip: `192.0.2.${Math.floor(Math.random() * 200) + 10}` });
+  const r = await call('POST', '/api/auth/login', {
+    json: { email: u.email, password: u.password },
+    vars,
+    ip: `192.0.2.${Math.floor(Math.random() * 200) + 10}`,
+  });
   expect(r.status).toBe(200);
   return r.body.access_token;
 }
 
-export async function registerWith(auth: SoftAuthenticator, token: string, opts: { name?: string; vars?: Record<string, string>; origin?: string; uv?: boolean } = {}) {
+export async function registerWith(
+  auth: SoftAuthenticator,
+  token: string,
+  opts: { name?: string; vars?: Record<string, string>; origin?: string; uv?: boolean } = {},
+) {
   const options = await call('POST', '/api/auth/passkeys/register/options', { token, vars: opts.vars });
   expect(options.status).toBe(200);
   const response = await auth.register(options.body as never, { origin: opts.origin ?? ORIGIN, uv: opts.uv });
@@ -39,12 +47,14 @@ export async function loginOptions(email?: string, vars?: Record<string, string>
   return r.body as { challenge: string; rpId: string; allowCredentials?: { id: string }[] };
 }
 
-export async function passkeySignIn(auth: SoftAuthenticator, opts: { email?: string; vars?: Record<string, string>; origin?: string; uv?: boolean; counter?: number } = {}) {
+export async function passkeySignIn(
+  auth: SoftAuthenticator,
+  opts: { email?: string; vars?: Record<string, string>; origin?: string; uv?: boolean; counter?: number } = {},
+) {
   const o = await loginOptions(opts.email, opts.vars);
   const response = await auth.assert(o, { origin: opts.origin ?? ORIGIN, uv: opts.uv, counter: opts.counter });
   return { ...(await call('POST', '/api/auth/passkeys/login/verify', { json: { response }, vars: opts.vars })), response };
 }
-
 
 export function claimsOf(token: string): Json {
   return JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
@@ -58,4 +68,3 @@ export async function enrolled(role: 'admin' | 'researcher' = 'researcher', keep
   expect(reg.status).toBe(201);
   return { u, token, auth, passkeyId: reg.body.id as number };
 }
-

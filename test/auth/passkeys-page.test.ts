@@ -61,7 +61,7 @@ describe('login page', () => {
 });
 
 describe('/account/passkeys', () => {
-  it('lists the caller\'s passkeys with rename and remove forms and the add form; renaming and removing work, only for the owner', async () => {
+  it("lists the caller's passkeys with rename and remove forms and the add form; renaming and removing work, only for the owner", async () => {
     const { u, passkeyId } = await enrolled();
     const cookie = await browserLogin(u, '198.51.100.63');
     const { res, html } = await page('/account/passkeys', cookie);
@@ -82,7 +82,7 @@ describe('/account/passkeys', () => {
     expect((await env.DB.prepare('SELECT COUNT(*) AS n FROM passkeys WHERE user_id = ?').bind(u.id).first<{ n: number }>())!.n).toBe(0);
   });
 
-  it('an admin removes another user\'s passkeys from the users page', async () => {
+  it("an admin removes another user's passkeys from the users page", async () => {
     const { u, auth } = await enrolled();
     const admin = await userWithPassword('admin');
     const cookie = await browserLogin(admin, '198.51.100.64');
@@ -100,15 +100,27 @@ describe('ADMIN_SIGN_IN=strong pages', () => {
   it('the enrollment page guides an admin with only a password session', async () => {
     // A password-only admin session under the strong policy, made through the API with the policy set.
     const admin = await userWithPassword('admin');
-    const login = await call('POST', '/api/auth/login', { json: { email: admin.email, password: admin.password }, vars: { ADMIN_SIGN_IN: 'strong' }, ip: '198.51.100.65' });
+    const login = await call('POST', '/api/auth/login', {
+      json: { email: admin.email, password: admin.password },
+      vars: { ADMIN_SIGN_IN: 'strong' },
+      ip: '198.51.100.65',
+    });
     const token = login.body.access_token as string;
-    const res = await worker.fetch(new Request(`${ORIGIN}/account/passkeys`, { headers: { cookie: `__Host-av_session=${token}` } }), { ...env, ADMIN_SIGN_IN: 'strong' }, createExecutionContext());
+    const res = await worker.fetch(
+      new Request(`${ORIGIN}/account/passkeys`, { headers: { cookie: `__Host-av_session=${token}` } }),
+      { ...env, ADMIN_SIGN_IN: 'strong' },
+      createExecutionContext(),
+    );
     const html = await res.text();
     expect(res.status).toBe(200);
     expect(html).toContain('Add a passkey now');
     expect(html).not.toContain('Generate new recovery codes');
     // Every other page sends it here.
-    const other = await worker.fetch(new Request(`${ORIGIN}/account/password`, { headers: { cookie: `__Host-av_session=${token}` }, redirect: 'manual' }), { ...env, ADMIN_SIGN_IN: 'strong' }, createExecutionContext());
+    const other = await worker.fetch(
+      new Request(`${ORIGIN}/account/password`, { headers: { cookie: `__Host-av_session=${token}` }, redirect: 'manual' }),
+      { ...env, ADMIN_SIGN_IN: 'strong' },
+      createExecutionContext(),
+    );
     expect(other.headers.get('location')).toBe('/account/passkeys');
   });
 });

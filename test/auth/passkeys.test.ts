@@ -71,7 +71,7 @@ describe('sign-in', () => {
     expect(await auditText()).toMatch(new RegExp(`"auth\\.login","target":"user:${u.id}","ip":"[^"]*","detail":"\\{\\\\"method\\\\":\\\\"passkey\\\\"\\}"`));
   });
 
-  it('options carry a 5-minute, stored challenge and the user\'s credentials when an email is given', async () => {
+  it("options carry a 5-minute, stored challenge and the user's credentials when an email is given", async () => {
     const { u, auth } = await enrolled();
     const o = await loginOptions(u.email);
     expect(o.allowCredentials!.map((c) => c.id)).toEqual([auth.id]);
@@ -105,7 +105,9 @@ describe('sign-in', () => {
   it('an expired or unknown challenge: CHALLENGE_EXPIRED', async () => {
     const { auth } = await enrolled();
     const o = await loginOptions();
-    await env.DB.prepare('UPDATE webauthn_challenges SET expires_at = ? WHERE challenge = ?').bind(Date.now() - 1, o.challenge).run();
+    await env.DB.prepare('UPDATE webauthn_challenges SET expires_at = ? WHERE challenge = ?')
+      .bind(Date.now() - 1, o.challenge)
+      .run();
     const late = await call('POST', '/api/auth/passkeys/login/verify', { json: { response: await auth.assert(o, { origin: ORIGIN }) } });
     expect(late.body.error.code).toBe('CHALLENGE_EXPIRED');
     const made = await auth.assert({ challenge: 'bm90LWlzc3VlZC1ieS10aGUtdmF1bHQ', rpId: 'vault.test' }, { origin: ORIGIN });
@@ -130,7 +132,7 @@ describe('sign-in', () => {
     expect((await passkeySignIn(noCounter)).status).toBe(200);
   });
 
-  it('another user\'s credential for an email-bound challenge: PASSKEY_WRONG_USER', async () => {
+  it("another user's credential for an email-bound challenge: PASSKEY_WRONG_USER", async () => {
     const alice = await enrolled();
     const bob = await enrolled();
     const r = await passkeySignIn(bob.auth, { email: alice.u.email });
@@ -188,8 +190,20 @@ describe('canaries: nothing of an assertion reaches a log, an audit event or an 
 
 describe('GET /api/auth/methods', () => {
   it('password and passkey always; OIDC and Access from their settings', async () => {
-    expect((await call('GET', '/api/auth/methods')).body).toEqual({ password: true, passkey: true, oidc: { enabled: false, name: null }, access: { enabled: false } });
-    const vars = { OIDC_ISSUER: 'https://idp.example', OIDC_CLIENT_ID: 'vault', OIDC_CLIENT_SECRET: 'canary-oidc-secret', OIDC_NAME: 'University SSO', ACCESS_TEAM_DOMAIN: 'https://team.cloudflareaccess.com', ACCESS_AUD: 'aud' };
+    expect((await call('GET', '/api/auth/methods')).body).toEqual({
+      password: true,
+      passkey: true,
+      oidc: { enabled: false, name: null },
+      access: { enabled: false },
+    });
+    const vars = {
+      OIDC_ISSUER: 'https://idp.example',
+      OIDC_CLIENT_ID: 'vault',
+      OIDC_CLIENT_SECRET: 'canary-oidc-secret',
+      OIDC_NAME: 'University SSO',
+      ACCESS_TEAM_DOMAIN: 'https://team.cloudflareaccess.com',
+      ACCESS_AUD: 'aud',
+    };
     const on = await call('GET', '/api/auth/methods', { vars });
     expect(on.body).toEqual({ password: true, passkey: true, oidc: { enabled: true, name: 'University SSO' }, access: { enabled: true } });
     expect(JSON.stringify(on.body)).not.toContain('canary-oidc-secret');

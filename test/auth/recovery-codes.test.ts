@@ -45,7 +45,7 @@ describe('recovery codes', () => {
     expect(audit).toContain('auth.recovery_codes_generated');
   });
 
-  it('another user\'s code, a deactivated user, an unknown email: the same generic 401', async () => {
+  it("another user's code, a deactivated user, an unknown email: the same generic 401", async () => {
     const a = await withCodes();
     const b = await withCodes();
     const refusals = [
@@ -56,13 +56,18 @@ describe('recovery codes', () => {
     refusals.push(await call('POST', '/api/auth/recovery/login', { json: { email: b.u.email, code: b.codes[1] } }));
     for (const r of refusals) expect(r.body.error).toMatchObject({ code: 'UNAUTHENTICATED', message: 'Incorrect email or recovery code.' });
     // The deactivated user's code was not used up by the refusal.
-    expect((await env.DB.prepare('SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NOT NULL').bind(b.u.id).first<{ n: number }>())!.n).toBe(0);
+    expect(
+      (await env.DB.prepare('SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NOT NULL').bind(b.u.id).first<{ n: number }>())!.n,
+    ).toBe(0);
   });
 
   it('rate-limited like the password: the sixth wrong code for an account is 429, even with a right code', async () => {
     const { u, codes } = await withCodes();
     for (let i = 0; i < 5; i++) {
-      const r = await call('POST', '/api/auth/recovery/login', { json: { email: u.email, code: 'aaaa-aaaa-aaaa-aaaa-aaaa-aaaa-aa' }, ip: `198.51.100.${i + 1}` });
+      const r = await call('POST', '/api/auth/recovery/login', {
+        json: { email: u.email, code: 'aaaa-aaaa-aaaa-aaaa-aaaa-aaaa-aa' },
+        ip: `198.51.100.${i + 1}`,
+      });
       expect(r.status).toBe(401);
     }
     const locked = await call('POST', '/api/auth/recovery/login', { json: { email: u.email, code: codes[0] }, ip: '198.51.100.99' });

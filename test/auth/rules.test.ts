@@ -1,15 +1,19 @@
 // The pure rules of accounts and sessions: no bindings needed.
 import { describe, expect, it } from 'vitest';
 import { afterLoginPath, safeNextPath, DEFAULT_AFTER_LOGIN } from '../../src/auth/next-path.ts';
-import {
-  assertKeepsAnAdmin,
-  changeRevokesSessions,
-  normalizeEmail,
-  passwordProblem,
-} from '../../src/auth/user-rules.ts';
+import { assertKeepsAnAdmin, changeRevokesSessions, normalizeEmail, passwordProblem } from '../../src/auth/user-rules.ts';
 import { NewApiKeyBody, NewApiKeyForm, NewUserBody, UserChangesBody } from '../../src/auth/schemas.ts';
 import { parseOrThrow } from '../../src/schema/validate.ts';
-import { ACCOUNT_RULE, CLIENT_RULE, admits, giveBackState, reserveState, retryAfterMs, throttleBuckets, type ThrottleState } from '../../src/auth/throttle-policy.ts';
+import {
+  ACCOUNT_RULE,
+  CLIENT_RULE,
+  admits,
+  giveBackState,
+  reserveState,
+  retryAfterMs,
+  throttleBuckets,
+  type ThrottleState,
+} from '../../src/auth/throttle-policy.ts';
 import { previousKeyRemoval } from '../../src/auth/signing-key-usage.ts';
 import { generateApiKey, apiKeyPrefix, apiKeyMatches, apiKeyStatus } from '../../src/auth/api-keys.ts';
 import { VaultError } from '../../src/errors.ts';
@@ -216,7 +220,12 @@ describe('API key format and input', () => {
     expect(parseNewApiKey({ name: ' reddit ', scope: 'collector' })).toEqual({ name: 'reddit', scope: 'collector', userId: null, expiresAt: null });
     expect(parseNewApiKey({ name: 'x', scope: 'admin', user_id: 3 })).toEqual({ name: 'x', scope: 'admin', userId: 3, expiresAt: null });
     // The form sends strings; the same rules apply.
-    expect(parseOrThrow(NewApiKeyForm, { name: 'x', scope: 'admin', user_id: '3', expires_at: '' })).toEqual({ name: 'x', scope: 'admin', userId: 3, expiresAt: null });
+    expect(parseOrThrow(NewApiKeyForm, { name: 'x', scope: 'admin', user_id: '3', expires_at: '' })).toEqual({
+      name: 'x',
+      scope: 'admin',
+      userId: 3,
+      expiresAt: null,
+    });
     expect(() => parseNewApiKey({ name: '', scope: 'collector' })).toThrow(/name/);
     expect(() => parseNewApiKey({ name: 'x', scope: 'root' })).toThrow(/scope/);
     expect(() => parseNewApiKey({ name: 'x', scope: 'collector', user_id: -1 })).toThrow(/user_id/);

@@ -57,7 +57,12 @@ describe('rotating SECRET_KEY with zero downtime', () => {
     });
     const sessionA = cookieValue(loginA, '__Host-av_session')!;
     expect(decodeProtectedHeader(sessionA).kid).toBe(kid(KEY_A));
-    expect(await health(step1)).toMatchObject({ verification_keys: 1, previous_key_removable_after: null, previous_key_removable_now: null, previous_key_removal_basis: 'no_previous_key' });
+    expect(await health(step1)).toMatchObject({
+      verification_keys: 1,
+      previous_key_removable_after: null,
+      previous_key_removable_now: null,
+      previous_key_removal_basis: 'no_previous_key',
+    });
 
     // Step 2: B current, A previous (one `wrangler secret bulk`).
     expect((await me(step2, tokenA)).status).toBe(200);

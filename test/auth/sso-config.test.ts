@@ -20,9 +20,22 @@ describe('SSO settings', () => {
     const off = await parseConfig(BASE);
     expect(off.config?.oidc).toBeNull();
     expect(off.config?.access).toBeNull();
-    const on = await parseConfig({ ...BASE, ...OIDC, OIDC_ALLOWED_DOMAINS: 'Example.edu, lab.example.org', OIDC_DEFAULT_ROLE: 'researcher', ACCESS_TEAM_DOMAIN: 'https://team.cloudflareaccess.com', ACCESS_AUD: 'tag' });
+    const on = await parseConfig({
+      ...BASE,
+      ...OIDC,
+      OIDC_ALLOWED_DOMAINS: 'Example.edu, lab.example.org',
+      OIDC_DEFAULT_ROLE: 'researcher',
+      ACCESS_TEAM_DOMAIN: 'https://team.cloudflareaccess.com',
+      ACCESS_AUD: 'tag',
+    });
     expect(on.problems).toEqual([]);
-    expect(on.config?.oidc).toMatchObject({ clientId: 'vault', name: 'Single sign-on', allowedDomains: ['example.edu', 'lab.example.org'], defaultRole: 'researcher', loopbackHttp: false });
+    expect(on.config?.oidc).toMatchObject({
+      clientId: 'vault',
+      name: 'Single sign-on',
+      allowedDomains: ['example.edu', 'lab.example.org'],
+      defaultRole: 'researcher',
+      loopbackHttp: false,
+    });
     expect(on.config?.access).toEqual({ teamDomain: 'https://team.cloudflareaccess.com', aud: 'tag', loopbackHttp: false });
   });
 
@@ -60,7 +73,7 @@ describe('SSO settings', () => {
     expect(text).not.toContain('idp.example.edu');
     expect(text).not.toContain(OIDC.OIDC_CLIENT_SECRET!);
     const missing = await worker.fetch(new Request('https://vault.test/api/health'), { ...env, ...OIDC, OIDC_CLIENT_SECRET: '' }, {} as ExecutionContext);
-    expect((await missing.json() as any).config.bindings.OIDC_CLIENT_SECRET.fix).toMatch(/wrangler secret put OIDC_CLIENT_SECRET/);
+    expect(((await missing.json()) as any).config.bindings.OIDC_CLIENT_SECRET.fix).toMatch(/wrangler secret put OIDC_CLIENT_SECRET/);
   });
 
   it('email domains: exact match on the part after the last @, any domain when the list is empty', () => {

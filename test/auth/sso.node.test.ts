@@ -91,7 +91,15 @@ async function oidcSignIn(account: string, bend: { authUrl?: (u: URL) => void; c
   const res = await fetch(callback, { redirect: 'manual', headers: bend.dropAttempt ? {} : { cookie: `__Host-av_oidc=${attempt}` } });
   const text = await res.text();
   bodies.push(text);
-  return { status: res.status, location: res.headers.get('location'), session: cookieFrom(res, '__Host-av_session'), text, callback, attempt: attempt!, setCookies: res.headers.getSetCookie() };
+  return {
+    status: res.status,
+    location: res.headers.get('location'),
+    session: cookieFrom(res, '__Host-av_session'),
+    text,
+    callback,
+    attempt: attempt!,
+    setCookies: res.headers.getSetCookie(),
+  };
 }
 
 async function api(method: string, path: string, body?: unknown) {
@@ -166,7 +174,7 @@ describe('single sign-on: OpenID Connect and Cloudflare Access', () => {
     expect(html).toMatch(/id="login-oidc"[^>]*>\s*University login\s*</);
   });
 
-  it('a good sign-in: session cookie (method oidc, the user\'s own role), 303 to next, audited', async () => {
+  it("a good sign-in: session cookie (method oidc, the user's own role), 303 to next, audited", async () => {
     const flow = await oidcSignIn('admin');
     expect(flow.status).toBe(303);
     expect(flow.location).toBe(NEXT);
@@ -240,7 +248,10 @@ describe('single sign-on: OpenID Connect and Cloudflare Access', () => {
       expect(flow.session, account).toBeNull();
       expect(flow.text).not.toContain(idp.accounts.get(account)!.email.split('@')[0]!);
       const failed = await auditEvents('auth.login_failed');
-      expect(failed.some((e) => e.detail?.method === 'oidc' && e.detail?.reason === reason), account).toBe(true);
+      expect(
+        failed.some((e) => e.detail?.method === 'oidc' && e.detail?.reason === reason),
+        account,
+      ).toBe(true);
     }
     const users = await api('GET', '/api/users');
     expect(JSON.stringify(users.body)).not.toContain('newbie@uni.example');
@@ -273,7 +284,12 @@ describe('single sign-on: OpenID Connect and Cloudflare Access', () => {
         return r.status;
       });
     expect(await page({ cookie: `__Host-av_session=${admin.session}` })).toBe(403);
-    expect(await page({ cookie: `__Host-av_session=${admin.session}`, 'cf-access-jwt-assertion': await team.assertion('admin@uni.example', AUD, { otherKey: true }) })).toBe(403);
+    expect(
+      await page({
+        cookie: `__Host-av_session=${admin.session}`,
+        'cf-access-jwt-assertion': await team.assertion('admin@uni.example', AUD, { otherKey: true }),
+      }),
+    ).toBe(403);
     expect(await page({ 'cf-access-jwt-assertion': await team.assertion('admin@uni.example', AUD) })).toBe(200);
     // The assertion decides who it is: a researcher's assertion with an admin's cookie is a researcher.
     expect(await page({ cookie: `__Host-av_session=${admin.session}`, 'cf-access-jwt-assertion': await team.assertion('ada@uni.example', AUD) })).toBe(403);

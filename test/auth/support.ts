@@ -61,7 +61,12 @@ export async function openForm(path = '/login', extraCookie = ''): Promise<FormS
   const html = await res.text();
   const token = /name="csrf_token" value="([^"]+)"/.exec(html)?.[1];
   if (!token) throw new Error(`no csrf_token on ${path} (status ${res.status})`);
-  const jar = new Map(extraCookie.split(/;\s*/).filter(Boolean).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+  const jar = new Map(
+    extraCookie
+      .split(/;\s*/)
+      .filter(Boolean)
+      .map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+  );
   for (const c of setCookies(res)) jar.set(c.name, c.value);
   return { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), csrfToken: token };
 }

@@ -18,7 +18,9 @@ let ipSeq = 0;
 const freshIp = () => `198.51.100.${++ipSeq}`;
 
 async function countAudit(where: string, ...binds: unknown[]): Promise<number> {
-  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE ${where}`).bind(...binds).first<{ n: number }>();
+  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE ${where}`)
+    .bind(...binds)
+    .first<{ n: number }>();
   return row!.n;
 }
 
@@ -62,7 +64,11 @@ async function burst(send: (i: number) => Promise<Response>, verifiedStatus: num
 describe('the login limit holds under a concurrent burst', () => {
   it(`${BURST} concurrent wrong guesses from ${BURST} clients: at most ${ACCOUNT_RULE.maxFailures} verifications, the rest 429; the right password waits for the lock`, async () => {
     const u = await userWithPassword('researcher');
-    await burst((i) => loginApi(u.email, `canary-guess-${i}`, freshIp()), 401, () => wrongPasswordVerifications(u.email));
+    await burst(
+      (i) => loginApi(u.email, `canary-guess-${i}`, freshIp()),
+      401,
+      () => wrongPasswordVerifications(u.email),
+    );
     const verifications = await wrongPasswordVerifications(u.email);
 
     // The right password, from a client that guessed nothing: still refused, and not verified.
@@ -84,7 +90,11 @@ describe('the login limit holds under a concurrent burst', () => {
   it(`${BURST} concurrent wrong guesses from one client: the same ${ACCOUNT_RULE.maxFailures}, and the refused ones do not use up the client's budget`, async () => {
     const u = await userWithPassword('researcher');
     const ip = freshIp();
-    await burst((i) => loginApi(u.email, `canary-guess-${i}`, ip), 401, () => wrongPasswordVerifications(u.email));
+    await burst(
+      (i) => loginApi(u.email, `canary-guess-${i}`, ip),
+      401,
+      () => wrongPasswordVerifications(u.email),
+    );
     // The client keeps the 5 verified failures; the 15 refused attempts gave their slots back.
     const client = await env.DB.prepare('SELECT failures, locked_until FROM login_throttle WHERE bucket = ?').bind(`client:${ip}`).first();
     expect(client).toEqual({ failures: ACCOUNT_RULE.maxFailures, locked_until: null });
@@ -101,7 +111,11 @@ describe('the own-password limit holds under a concurrent burst', () => {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'cf-connecting-ip': ip },
         body: JSON.stringify({ current_password: current, new_password: `canary-new-${crypto.randomUUID()}` }),
       });
-    await burst((i) => change(`canary-guess-${i}`, freshIp()), 422, () => ownPasswordVerifications(u.id));
+    await burst(
+      (i) => change(`canary-guess-${i}`, freshIp()),
+      422,
+      () => ownPasswordVerifications(u.id),
+    );
     const verifications = await ownPasswordVerifications(u.id);
 
     // The right current password from another client: still refused while locked.
@@ -129,7 +143,13 @@ describe('the own-password limit holds under a concurrent burst', () => {
     const next = `canary-new-${crypto.randomUUID()}`;
     // A verified wrong password is the usual Post/Redirect/Get back to the form.
     const responses = await burst(
-      (i) => postForm('/account/password', form, { current_password: `canary-guess-${i}`, new_password: next, confirm_password: next }, { 'cf-connecting-ip': freshIp() }),
+      (i) =>
+        postForm(
+          '/account/password',
+          form,
+          { current_password: `canary-guess-${i}`, new_password: next, confirm_password: next },
+          { 'cf-connecting-ip': freshIp() },
+        ),
       303,
       () => ownPasswordVerifications(u.id),
     );

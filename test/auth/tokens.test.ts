@@ -25,7 +25,10 @@ async function expectRefused(token: string) {
 }
 
 /** A token shaped like ours, with any header, claims and key. */
-function forge(userId: number, opts: { alg?: string; kid?: string | null; aud?: string; iss?: string; ver?: number; exp?: number; method?: unknown; key?: Uint8Array | CryptoKey } = {}) {
+function forge(
+  userId: number,
+  opts: { alg?: string; kid?: string | null; aud?: string; iss?: string; ver?: number; exp?: number; method?: unknown; key?: Uint8Array | CryptoKey } = {},
+) {
   const now = Math.floor(Date.now() / 1000);
   const header: Record<string, unknown> = { alg: opts.alg ?? 'HS256', typ: 'JWT' };
   if (opts.kid !== null) header.kid = opts.kid ?? KID_1;
@@ -115,7 +118,7 @@ describe('attack suite: each is 401 UNAUTHENTICATED', () => {
     await expectRefused(await forge(u.id, { kid: KID_1, key: enc.encode(TEST_SECRET_KEY_2) }));
     const good = await forge(u.id);
     const sig = good.split('.')[2]!;
-    const flipped = (sig[5] === 'A' ? 'B' : 'A');
+    const flipped = sig[5] === 'A' ? 'B' : 'A';
     await expectRefused(`${good.split('.').slice(0, 2).join('.')}.${sig.slice(0, 5)}${flipped}${sig.slice(6)}`);
     await expectRefused(`${good.split('.').slice(0, 2).join('.')}.`);
     await expectRefused('not-a-jwt');
@@ -170,7 +173,11 @@ describe('attack suite: each is 401 UNAUTHENTICATED', () => {
 
 describe('new tokens are always signed with the current key', () => {
   it('with SECRET_KEY=B and SECRET_KEY_PREVIOUS=A, issued tokens carry kid(B) and verify without A', async () => {
-    const { config } = await parseConfig({ SECRET_KEY: TEST_SECRET_KEY_2, SECRET_KEY_PREVIOUS: TEST_SECRET_KEY, CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY });
+    const { config } = await parseConfig({
+      SECRET_KEY: TEST_SECRET_KEY_2,
+      SECRET_KEY_PREVIOUS: TEST_SECRET_KEY,
+      CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY,
+    });
     const { config: onlyB } = await parseConfig({ SECRET_KEY: TEST_SECRET_KEY_2, CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY });
     const { config: onlyA } = await parseConfig({ SECRET_KEY: TEST_SECRET_KEY, CREDENTIAL_ENCRYPTION_KEY: TEST_CREDENTIAL_KEY });
     for (let i = 0; i < 5; i++) {
@@ -186,7 +193,11 @@ describe('new tokens are always signed with the current key', () => {
     const u = await userWithPassword('researcher');
     const rotated = { ...env, SECRET_KEY: TEST_SECRET_KEY_2, SECRET_KEY_PREVIOUS: TEST_SECRET_KEY };
     const res = await worker.fetch(
-      new Request(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.77' }, body: JSON.stringify({ email: u.email, password: u.password }) }),
+      new Request(`${ORIGIN}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.77' },
+        body: JSON.stringify({ email: u.email, password: u.password }),
+      }),
       rotated,
       createExecutionContext(),
     );

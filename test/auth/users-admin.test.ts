@@ -32,7 +32,10 @@ describe('/api/users', () => {
     const admin = await createTestUser('admin');
     const password = `canary-temp-${crypto.randomUUID()}`;
     const { result: res, output } = await captureConsole(() =>
-      api('/api/users', admin.token, { method: 'POST', json: { email: '  New.Person@Example.TEST ', password, display_name: 'New Person', role: 'researcher' } }),
+      api('/api/users', admin.token, {
+        method: 'POST',
+        json: { email: '  New.Person@Example.TEST ', password, display_name: 'New Person', role: 'researcher' },
+      }),
     );
     expect(res.status).toBe(201);
     const text = await res.text();
@@ -43,7 +46,9 @@ describe('/api/users', () => {
     const list = await (await api('/api/users', admin.token)).text();
     expect(JSON.parse(list).users.some((u: { id: number }) => u.id === created.id)).toBe(true);
     expect(list).not.toMatch(/hashed_password|scrypt\$/);
-    const audit = await env.DB.prepare("SELECT actor, detail FROM audit_events WHERE action = 'user.create' AND target = 'email:new.person@example.test'").first();
+    const audit = await env.DB.prepare(
+      "SELECT actor, detail FROM audit_events WHERE action = 'user.create' AND target = 'email:new.person@example.test'",
+    ).first();
     expect(audit).toEqual({ actor: `user:${admin.id}`, detail: '{"role":"researcher"}' });
     for (const place of [text, list, output, await auditText()]) expect(place).not.toContain(password);
   });
@@ -69,7 +74,9 @@ describe('/api/users', () => {
     expect((await api('/api/auth/me', target.token)).status).toBe(401);
     const deactivate = await api(`/api/users/${target.id}`, admin.token, { method: 'PATCH', json: { is_active: false } });
     expect(await deactivate.json()).toMatchObject({ is_active: false, token_version: 2 });
-    const { results } = await env.DB.prepare("SELECT detail FROM audit_events WHERE action = 'user.update' AND target = ? ORDER BY id").bind(`user:${target.id}`).all<{ detail: string }>();
+    const { results } = await env.DB.prepare("SELECT detail FROM audit_events WHERE action = 'user.update' AND target = ? ORDER BY id")
+      .bind(`user:${target.id}`)
+      .all<{ detail: string }>();
     expect(results.map((r) => JSON.parse(r.detail))).toEqual([
       { role: { from: 'researcher', to: 'admin' }, sessions_revoked: true },
       { is_active: false, sessions_revoked: true },
@@ -93,7 +100,13 @@ describe('/api/users', () => {
 
   it('only admins: researchers and collector keys get 403, anonymous 401', async () => {
     const r = await createTestUser('researcher');
-    for (const [method, path] of [['GET', '/api/users'], ['POST', '/api/users'], ['GET', `/api/users/${r.id}`], ['PATCH', `/api/users/${r.id}`], ['POST', `/api/users/${r.id}/revoke-sessions`]]) {
+    for (const [method, path] of [
+      ['GET', '/api/users'],
+      ['POST', '/api/users'],
+      ['GET', `/api/users/${r.id}`],
+      ['PATCH', `/api/users/${r.id}`],
+      ['POST', `/api/users/${r.id}/revoke-sessions`],
+    ]) {
       expect((await api(path!, r.token, { method, json: method === 'GET' ? undefined : { role: 'admin' } })).status).toBe(403);
     }
     expect((await SELF.fetch(`${ORIGIN}/api/users`)).status).toBe(401);
@@ -159,14 +172,21 @@ describe('/admin/users page', () => {
     const row = await env.DB.prepare("SELECT id, role, is_active, token_version FROM users WHERE email = 'formuser@example.test'").first<{ id: number }>();
     expect(row).toMatchObject({ role: 'researcher', is_active: 1, token_version: 0 });
     const id = row!.id;
-    const flashCookie = created.headers.getSetCookie().find((c) => c.startsWith('__Host-av_flash='))!.split(';')[0]!;
+    const flashCookie = created.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('__Host-av_flash='))!
+      .split(';')[0]!;
     const after = await (await SELF.fetch(`${ORIGIN}/admin/users`, { headers: { cookie: `${cookie}; ${flashCookie}` } })).text();
     expect(after).toContain('Created formuser@example.test (researcher).');
     expect(after).not.toContain(temp);
 
     expect((await postForm(`/admin/users/${id}/role`, form, { role: 'admin' })).status).toBe(303);
     expect((await postForm(`/admin/users/${id}/active`, form, { is_active: 'false' })).status).toBe(303);
-    expect(await env.DB.prepare('SELECT role, is_active, token_version FROM users WHERE id = ?').bind(id).first()).toEqual({ role: 'admin', is_active: 0, token_version: 2 });
+    expect(await env.DB.prepare('SELECT role, is_active, token_version FROM users WHERE id = ?').bind(id).first()).toEqual({
+      role: 'admin',
+      is_active: 0,
+      token_version: 2,
+    });
     expect((await postForm(`/admin/users/${id}/active`, form, { is_active: 'true' })).status).toBe(303);
     expect((await postForm(`/admin/users/${id}/revoke-sessions`, form, {})).status).toBe(303);
     const temp2 = `canary-form2-${crypto.randomUUID()}`;
@@ -174,7 +194,14 @@ describe('/admin/users page', () => {
     expect(await env.DB.prepare('SELECT is_active, token_version FROM users WHERE id = ?').bind(id).first()).toEqual({ is_active: 1, token_version: 5 });
     expect((await login('formuser@example.test', temp2)).status).toBe(200);
     const actions = await env.DB.prepare('SELECT action FROM audit_events WHERE target = ? ORDER BY id').bind(`user:${id}`).all<{ action: string }>();
-    expect(actions.results.map((r) => r.action)).toEqual(['user.update', 'user.update', 'user.update', 'user.revoke_sessions', 'user.set_password', 'auth.login']);
+    expect(actions.results.map((r) => r.action)).toEqual([
+      'user.update',
+      'user.update',
+      'user.update',
+      'user.revoke_sessions',
+      'user.set_password',
+      'auth.login',
+    ]);
     const all = await auditText();
     expect(all).not.toContain(temp);
     expect(all).not.toContain(temp2);

@@ -23,7 +23,7 @@ beforeEach(async () => {
   // The provider stand-in: an outbound fetch mock in workerd (the Worker and the test share the isolate).
   vi.spyOn(globalThis, 'fetch').mockImplementation(async function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
     // As workerd's own fetch does: called as a method of another object, it refuses.
-    if (this !== undefined && this !== globalThis) throw new TypeError("Illegal invocation: function called with incorrect `this` reference.");
+    if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation: function called with incorrect `this` reference.');
     const req = new Request(input, init);
     const lines: string[] = [];
     for (const [k, v] of req.headers) lines.push(`${k}: ${v}`);
@@ -84,7 +84,9 @@ describe('check with provider', () => {
 
   it('a platform without a cheap read-only endpoint → unsupported, and nothing is sent', async () => {
     const id = await seedCredential({
-      platform: 'telegram', tier: 'free', fields: { api_id: '12345', api_hash: 'CANARY-telegram-hash-000', session_string: 'CANARY-telegram-session-0000' },
+      platform: 'telegram',
+      tier: 'free',
+      fields: { api_id: '12345', api_hash: 'CANARY-telegram-hash-000', session_string: 'CANARY-telegram-session-0000' },
     });
     const body = await (await check(id)).json();
     expect(body).toMatchObject({ result: 'unsupported' });
@@ -124,12 +126,14 @@ describe('PROVIDER_CHECK_ORIGIN (tests only)', () => {
     expect(((await r.json()) as { result: string }).result).toBe('ok');
     expect(sent.map((s) => s.url)).toEqual(['http://127.0.0.1:8999/api/v1/key']);
 
-    const health = await (await app.fetch(new Request('https://vault.test/api/health'), testEnv, ctx)).json() as { warnings?: { code: string; message: string }[] };
+    const health = (await (await app.fetch(new Request('https://vault.test/api/health'), testEnv, ctx)).json()) as {
+      warnings?: { code: string; message: string }[];
+    };
     expect(health.warnings).toHaveLength(1);
     expect(health.warnings![0]!.message).toContain('PROVIDER_CHECK_ORIGIN');
     expect(health.warnings![0]!.message).toMatch(/tests only/);
     expect(JSON.stringify(health)).not.toContain('127.0.0.1:8999');
-    const plain = await (await SELF.fetch('https://vault.test/api/health')).json() as { warnings?: unknown };
+    const plain = (await (await SELF.fetch('https://vault.test/api/health')).json()) as { warnings?: unknown };
     expect(plain.warnings).toBeUndefined();
   });
 });
@@ -148,6 +152,9 @@ describe('runDailyChecks (for the cron)', () => {
     expect(sent).toHaveLength(2);
     expect(await runDailyChecks(on)).toBe(0);
     const { results } = await env.DB.prepare('SELECT credential_id, result FROM credential_checks ORDER BY credential_id').all();
-    expect(results).toEqual([{ credential_id: a, result: 'auth_failed' }, { credential_id: b, result: 'auth_failed' }]);
+    expect(results).toEqual([
+      { credential_id: a, result: 'auth_failed' },
+      { credential_id: b, result: 'auth_failed' },
+    ]);
   });
 });

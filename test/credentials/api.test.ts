@@ -7,18 +7,7 @@ import { Fernet } from '../../src/crypto/fernet.ts';
 import { utf8 } from '../../src/crypto/encoding.ts';
 import { api, createTestUser, type TestUser } from '../support/auth.ts';
 import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
-import {
-  SERPER_KEY,
-  apiKeyHeaders,
-  auditFor,
-  call,
-  createCredential,
-  insertRawCredential,
-  rawRow,
-  redditBody,
-  sealWith,
-  serperBody,
-} from './support.ts';
+import { SERPER_KEY, apiKeyHeaders, auditFor, call, createCredential, insertRawCredential, rawRow, redditBody, sealWith, serperBody } from './support.ts';
 
 let admin: TestUser;
 let current: Fernet;
@@ -33,9 +22,18 @@ describe('POST /api/credentials', () => {
     const r = await call(admin, 'POST', '/api/credentials', { ...serperBody('Create test'), daily_quota: 100, notes: 'team key' });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({
-      platform: 'serper', tier: 'medium', credential_name: 'Create test', is_active: true,
-      daily_quota: 100, monthly_quota: null, max_leases: 1, notes: 'team key', error_count: 0,
-      key_id: current.keyId, key_status: 'current', created_by: admin.id,
+      platform: 'serper',
+      tier: 'medium',
+      credential_name: 'Create test',
+      is_active: true,
+      daily_quota: 100,
+      monthly_quota: null,
+      max_leases: 1,
+      notes: 'team key',
+      error_count: 0,
+      key_id: current.keyId,
+      key_status: 'current',
+      created_by: admin.id,
       fields: { api_key: { secret: true, set: true, length_class: 'medium', last4: 'KEY9' } },
     });
     expect(r.text).not.toContain(SERPER_KEY);
@@ -45,7 +43,11 @@ describe('POST /api/credentials', () => {
     const [event] = await auditFor(`credential:${r.body.id}`);
     expect(event).toMatchObject({ actor: `user:${admin.id}`, action: 'credential.create' });
     expect(JSON.parse(event!.detail)).toEqual({
-      platform: 'serper', tier: 'medium', credential_name: 'Create test', field_names: ['api_key'], key_id: current.keyId,
+      platform: 'serper',
+      tier: 'medium',
+      credential_name: 'Create test',
+      field_names: ['api_key'],
+      key_id: current.keyId,
     });
   });
 
@@ -92,9 +94,16 @@ describe('authentication and roles', () => {
   it('401 without credentials, 403 for researchers and collector keys, 200 for admin API keys', async () => {
     const researcher = await createTestUser('researcher');
     const routes: [string, string][] = [
-      ['GET', '/api/credentials'], ['POST', '/api/credentials'], ['GET', '/api/credentials/1'], ['PATCH', '/api/credentials/1'],
-      ['PUT', '/api/credentials/1/secret'], ['POST', '/api/credentials/1/activate'], ['POST', '/api/credentials/1/deactivate'],
-      ['POST', '/api/credentials/1/reset-errors'], ['POST', '/api/credentials/1/verify'], ['DELETE', '/api/credentials/1'],
+      ['GET', '/api/credentials'],
+      ['POST', '/api/credentials'],
+      ['GET', '/api/credentials/1'],
+      ['PATCH', '/api/credentials/1'],
+      ['PUT', '/api/credentials/1/secret'],
+      ['POST', '/api/credentials/1/activate'],
+      ['POST', '/api/credentials/1/deactivate'],
+      ['POST', '/api/credentials/1/reset-errors'],
+      ['POST', '/api/credentials/1/verify'],
+      ['DELETE', '/api/credentials/1'],
     ];
     const collector = await apiKeyHeaders('collector');
     for (const [method, path] of routes) {
@@ -249,12 +258,18 @@ describe('POST /api/credentials/:id/verify', () => {
     const other = await sealWith(TEST_CREDENTIAL_KEY_2, { api_key: SERPER_KEY });
     const missing = await insertRawCredential({ token: other.token, keyId: other.keyId });
     expect((await call(admin, 'POST', `/api/credentials/${missing}/verify`)).body).toEqual({
-      id: missing, result: 'undecryptable', key_id: other.keyId, key_status: 'missing_key', reason: 'key_missing',
+      id: missing,
+      result: 'undecryptable',
+      key_id: other.keyId,
+      key_status: 'missing_key',
+      reason: 'key_missing',
     });
     // Right key id, wrong key: the MAC fails.
     const tampered = await insertRawCredential({ token: other.token, keyId: current.keyId });
     expect((await call(admin, 'POST', `/api/credentials/${tampered}/verify`)).body).toMatchObject({
-      result: 'undecryptable', key_status: 'undecryptable', reason: 'token_invalid',
+      result: 'undecryptable',
+      key_status: 'undecryptable',
+      reason: 'token_invalid',
     });
     const list = await call(admin, 'GET', `/api/credentials/${tampered}`);
     expect(list.body).toMatchObject({ key_status: 'undecryptable', fields: null });
@@ -282,7 +297,10 @@ describe('the OpenAPI document', () => {
       expect(o.properties.fields.additionalProperties).toBe(false);
       for (const f of p.fields) {
         expect(o.properties.fields.properties[f.name], `${p.id}.${f.name}`).toMatchObject({
-          type: 'string', minLength: f.minLength, maxLength: f.maxLength, ...(f.pattern ? { pattern: f.pattern.source } : {}),
+          type: 'string',
+          minLength: f.minLength,
+          maxLength: f.maxLength,
+          ...(f.pattern ? { pattern: f.pattern.source } : {}),
         });
       }
     }

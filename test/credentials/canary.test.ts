@@ -65,20 +65,43 @@ async function post(path: string, form: Record<string, string>) {
 describe('canary secrets', () => {
   it('never leave the vault through any route, page, audit event or log line', async () => {
     // REST: create, invalid creates, replace, invalid replace, patch, actions, verify, list, get, delete.
-    const serper = await rest('POST', '/api/credentials', { platform: 'serper', tier: 'medium', credential_name: 'canary serper', fields: { api_key: plant(1) } });
+    const serper = await rest('POST', '/api/credentials', {
+      platform: 'serper',
+      tier: 'medium',
+      credential_name: 'canary serper',
+      fields: { api_key: plant(1) },
+    });
     expect(serper.status).toBe(201);
     const reddit = await rest('POST', '/api/credentials', {
-      platform: 'reddit', tier: 'free', credential_name: 'canary reddit',
+      platform: 'reddit',
+      tier: 'free',
+      credential_name: 'canary reddit',
       fields: { client_id: 'public-client-id', client_secret: plant(2), user_agent: 'research/1.0' },
     });
     const x = await rest('POST', '/api/credentials', {
-      platform: 'x_twitter', tier: 'premium', credential_name: 'canary x',
+      platform: 'x_twitter',
+      tier: 'premium',
+      credential_name: 'canary x',
       fields: { bearer_token: plant(3), api_key: plant(4), api_secret: plant(5) },
     });
     expect(x.status).toBe(201);
-    expect((await rest('POST', '/api/credentials', { platform: 'serper', tier: 'medium', credential_name: 'bad', fields: { api_key: plant(6), extra: plant(7) } })).status).toBe(422);
-    expect((await rest('POST', '/api/credentials', { platform: 'serper', tier: 'free', credential_name: 'bad tier', fields: { api_key: plant(8) } })).status).toBe(422);
-    expect((await rest('POST', '/api/credentials', { platform: 'telegram', tier: 'free', credential_name: 'bad', fields: { api_id: plant(9), api_hash: plant(10), session_string: 'x' } })).status).toBe(422);
+    expect(
+      (await rest('POST', '/api/credentials', { platform: 'serper', tier: 'medium', credential_name: 'bad', fields: { api_key: plant(6), extra: plant(7) } }))
+        .status,
+    ).toBe(422);
+    expect(
+      (await rest('POST', '/api/credentials', { platform: 'serper', tier: 'free', credential_name: 'bad tier', fields: { api_key: plant(8) } })).status,
+    ).toBe(422);
+    expect(
+      (
+        await rest('POST', '/api/credentials', {
+          platform: 'telegram',
+          tier: 'free',
+          credential_name: 'bad',
+          fields: { api_id: plant(9), api_hash: plant(10), session_string: 'x' },
+        })
+      ).status,
+    ).toBe(422);
     const badJson = await api('/api/credentials', { method: 'POST', headers: admin.headers, body: `{"fields":{"api_key":"${plant(11)}"` });
     record(await badJson.text());
     expect(badJson.status).toBe(400);
@@ -93,7 +116,12 @@ describe('canary secrets', () => {
     await rest('GET', `/api/credentials/${x.body.id}`);
 
     // Pages: add (valid and invalid), replace (valid and invalid), every view.
-    await post('/admin/credentials/new?platform=bluesky', { tier: 'free', credential_name: 'canary bsky', field_handle: 'me.bsky.social', field_app_password: plant(16) });
+    await post('/admin/credentials/new?platform=bluesky', {
+      tier: 'free',
+      credential_name: 'canary bsky',
+      field_handle: 'me.bsky.social',
+      field_app_password: plant(16),
+    });
     await post('/admin/credentials/new?platform=serper', { tier: 'medium', credential_name: 'bad form', field_api_key: plant(17), field_unknown: plant(18) });
     await post('/admin/credentials/new?platform=twitch', { tier: 'free', credential_name: '', field_client_id: 'twitch-id', field_client_secret: plant(19) });
     await post(`/admin/credentials/${id}/secret`, { field_api_key: plant(20) });

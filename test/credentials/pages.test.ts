@@ -81,7 +81,12 @@ describe('add', () => {
 
   it('creates on POST and redirects with a flash shown once', async () => {
     const r = await page.post('/admin/credentials/new?platform=serper', {
-      tier: 'medium', credential_name: 'Page-made', daily_quota: '', monthly_quota: '900', notes: '', field_api_key: 'page-made-serper-key-0000',
+      tier: 'medium',
+      credential_name: 'Page-made',
+      daily_quota: '',
+      monthly_quota: '900',
+      notes: '',
+      field_api_key: 'page-made-serper-key-0000',
     });
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe('/admin/credentials');
@@ -96,7 +101,11 @@ describe('add', () => {
   it('re-renders an invalid form with 422, keeping non-secret values and never echoing secrets', async () => {
     const secret = 'SECRET-NEVER-ECHO-0001';
     const r = await page.post('/admin/credentials/new?platform=reddit', {
-      tier: 'free', credential_name: 'Half filled', field_client_id: 'my-client-id', field_client_secret: secret, field_user_agent: '',
+      tier: 'free',
+      credential_name: 'Half filled',
+      field_client_id: 'my-client-id',
+      field_client_secret: secret,
+      field_user_agent: '',
     });
     expect(r.status).toBe(422);
     expect(r.html).toContain('fields.user_agent');
@@ -110,7 +119,11 @@ describe('add', () => {
   });
 
   it('refuses a post without the CSRF token and changes nothing', async () => {
-    const r = await page.post('/admin/credentials/new?platform=serper', { tier: 'medium', credential_name: 'csrf-less', field_api_key: 'k'.repeat(20) }, { csrf: false });
+    const r = await page.post(
+      '/admin/credentials/new?platform=serper',
+      { tier: 'medium', credential_name: 'csrf-less', field_api_key: 'k'.repeat(20) },
+      { csrf: false },
+    );
     expect(r.status).toBe(403);
     expect((await page.get('/admin/credentials?platform=serper')).html).not.toContain('csrf-less');
   });
@@ -136,7 +149,13 @@ describe('row actions', () => {
     const bad = await page.post(`/admin/credentials/${v.id}/edit`, { credential_name: 'x', daily_quota: 'lots', monthly_quota: '', notes: '' });
     expect(bad.status).toBe(422);
     expect(bad.html).toContain('daily_quota');
-    const r = await page.post(`/admin/credentials/${v.id}/edit`, { credential_name: 'edited', daily_quota: '50', monthly_quota: '', notes: 'n', max_leases: '2' });
+    const r = await page.post(`/admin/credentials/${v.id}/edit`, {
+      credential_name: 'edited',
+      daily_quota: '50',
+      monthly_quota: '',
+      notes: 'n',
+      max_leases: '2',
+    });
     expect(r.status).toBe(303);
     expect(await rawRow(v.id)).toMatchObject({ credential_name: 'edited', daily_quota: 50, monthly_quota: null, notes: 'n', max_leases: 2 });
   });

@@ -69,7 +69,7 @@ describe('change and audit are one batch', () => {
 });
 
 describe('reset-errors tells the pool notifier it was handed', () => {
-  it('calls the constructor\'s notifier with the credential id after the reset commits', async () => {
+  it("calls the constructor's notifier with the credential id after the reset commits", async () => {
     const seen: number[] = [];
     const pool = {
       credentialErrorsReset: async (id: number) => {

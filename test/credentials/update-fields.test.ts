@@ -66,7 +66,9 @@ describe('POST /api/pool/update-fields', () => {
     await post('/api/pool/release', collector, { lease_id: lease.lease_id });
     expect((await acquire()).fields).toEqual({ api_key: NEW });
 
-    const events = await env.DB.prepare("SELECT actor, detail FROM audit_events WHERE action = 'credential.update_fields' AND target = ?").bind(`credential:${id}`).all<{ actor: string; detail: string }>();
+    const events = await env.DB.prepare("SELECT actor, detail FROM audit_events WHERE action = 'credential.update_fields' AND target = ?")
+      .bind(`credential:${id}`)
+      .all<{ actor: string; detail: string }>();
     expect(events.results).toHaveLength(1);
     expect(events.results[0]!.actor).toBe(actor);
     expect(JSON.parse(events.results[0]!.detail)).toMatchObject({ field_names: ['api_key'], platform: 'serper', tier: 'medium' });
@@ -85,11 +87,13 @@ describe('POST /api/pool/update-fields', () => {
       expect(r.text).not.toContain('CANARY');
     }
     expect(await rawRow(id)).toEqual(before);
-    const none = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'credential.update_fields' AND target = ?").bind(`credential:${id}`).first<{ n: number }>();
+    const none = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'credential.update_fields' AND target = ?")
+      .bind(`credential:${id}`)
+      .first<{ n: number }>();
     expect(none!.n).toBe(0);
   });
 
-  it('refuses a lease that ended or is another key\'s with 410 LEASE_EXPIRED', async () => {
+  it("refuses a lease that ended or is another key's with 410 LEASE_EXPIRED", async () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: OLD } });
     const lease = await acquire();
     const other = await apiKeyHeaders('collector');
@@ -129,7 +133,14 @@ describe('token expiry in the admin API and forms', () => {
     const created = await SELF.fetch('https://vault.test/api/credentials', {
       method: 'POST',
       headers: admin.headers,
-      body: JSON.stringify({ platform: 'serper', tier: 'medium', credential_name: 'expiring', fields: { api_key: OLD }, expires_at: '2027-05-01T00:00:00Z', sharing: 'never' }),
+      body: JSON.stringify({
+        platform: 'serper',
+        tier: 'medium',
+        credential_name: 'expiring',
+        fields: { api_key: OLD },
+        expires_at: '2027-05-01T00:00:00Z',
+        sharing: 'never',
+      }),
     });
     expect(created.status).toBe(201);
     const v = (await created.json()) as { id: number; expires_at: string; sharing: string };
@@ -141,11 +152,24 @@ describe('token expiry in the admin API and forms', () => {
     const edit = await page.get(`/admin/credentials/${v.id}/edit`);
     expect(edit.html).toContain('value="2027-05-01T00:00:00.000Z"');
     expect(edit.html).toMatch(/<option value="never" selected="">/);
-    const saved = await page.post(`/admin/credentials/${v.id}/edit`, { credential_name: 'expiring', daily_quota: '', monthly_quota: '', notes: '', max_leases: '1', sharing: 'allowed', expires_at: '' });
+    const saved = await page.post(`/admin/credentials/${v.id}/edit`, {
+      credential_name: 'expiring',
+      daily_quota: '',
+      monthly_quota: '',
+      notes: '',
+      max_leases: '1',
+      sharing: 'allowed',
+      expires_at: '',
+    });
     expect(saved.status).toBe(303);
     const after = (await rawRow(v.id))!;
     expect([after.expires_at, after.sharing]).toEqual([null, 'allowed']);
-    const refused = await page.post(`/admin/credentials/${v.id}/edit`, { credential_name: 'expiring', max_leases: '1', sharing: 'sometimes', expires_at: 'soon' });
+    const refused = await page.post(`/admin/credentials/${v.id}/edit`, {
+      credential_name: 'expiring',
+      max_leases: '1',
+      sharing: 'sometimes',
+      expires_at: 'soon',
+    });
     expect(refused.status).toBe(422);
     expect(refused.html).toContain('id="expires_at_problem"');
     expect(refused.html).toContain('id="sharing_problem"');

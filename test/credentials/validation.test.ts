@@ -72,8 +72,16 @@ describe('NewCredentialBody', () => {
 
   it('parses a full body with defaults', () => {
     expect(parseNewCredential(good)).toEqual({
-      platform: 'reddit', tier: 'free', credentialName: 'Main', fields: reddit,
-      dailyQuota: null, monthlyQuota: null, notes: null, maxLeases: 1, sharing: 'allowed', expiresAt: null,
+      platform: 'reddit',
+      tier: 'free',
+      credentialName: 'Main',
+      fields: reddit,
+      dailyQuota: null,
+      monthlyQuota: null,
+      notes: null,
+      maxLeases: 1,
+      sharing: 'allowed',
+      expiresAt: null,
     });
     expect(parseNewCredential({ ...good, max_leases: 3 }).maxLeases).toBe(3);
     // Issue 21: sharing and the token expiry (Python's isoformat, microseconds and offset, kept to the millisecond).
@@ -143,13 +151,25 @@ describe('CredentialPatchBody and SecretBody', () => {
 describe('CredentialListQuery and IdParams', () => {
   it('parses filters and paging, empty meaning any', () => {
     expect(parseCredentialListQuery({})).toEqual({ limit: 50, offset: 0 });
-    expect(parseCredentialListQuery({ platform: 'serper', tier: 'medium', active: 'false', limit: '10', offset: '20' }))
-      .toEqual({ platform: 'serper', tier: 'medium', active: false, limit: 10, offset: 20 });
+    expect(parseCredentialListQuery({ platform: 'serper', tier: 'medium', active: 'false', limit: '10', offset: '20' })).toEqual({
+      platform: 'serper',
+      tier: 'medium',
+      active: false,
+      limit: 10,
+      offset: 20,
+    });
     expect(parseCredentialListQuery({ platform: '', tier: '', active: '' })).toEqual({ limit: 50, offset: 0 });
   });
 
   it('refuses bad filters with 422', () => {
-    for (const [k, v] of [['platform', 'nope'], ['tier', 'gold'], ['active', 'maybe'], ['limit', '0'], ['limit', '201'], ['offset', '-1']]) {
+    for (const [k, v] of [
+      ['platform', 'nope'],
+      ['tier', 'gold'],
+      ['active', 'maybe'],
+      ['limit', '0'],
+      ['limit', '201'],
+      ['offset', '-1'],
+    ]) {
       expect(failure(() => parseCredentialListQuery({ [k!]: v })).details?.field).toBe(k);
     }
   });
@@ -178,7 +198,11 @@ describe('masking', () => {
     expect(maskCredentialFields('serper', { api_key: 'shortkey1' })[0]!.last4).toBeUndefined();
     expect(JSON.stringify(maskCredentialFields('serper', { api_key: key }))).not.toContain('0123456789');
     expect(maskCredentialFields('bluesky', { handle: 'me.bsky.social', app_password: 'abcd-efgh-ijkl-mnop' })[1]).toEqual({
-      name: 'app_password', label: 'App password', secret: true, set: true, length_class: 'medium',
+      name: 'app_password',
+      label: 'App password',
+      secret: true,
+      set: true,
+      length_class: 'medium',
     });
     expect(maskCredentialFields('serper', {})[0]).toEqual({ name: 'api_key', label: 'API key', secret: true, set: false });
   });

@@ -34,13 +34,17 @@ describe('fernet benchmark', () => {
   });
 
   it('prints one workerd line with the required fields, and a pyca line', () => {
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'bench/run.ts', '--only', 'fernet', '--seconds', '0.05', '--trials', '1'],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, timeout: 110_000 },
-    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--only', 'fernet', '--seconds', '0.05', '--trials', '1'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      timeout: 110_000,
+    });
     expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const workerd = lines.filter((l) => l.runtime === 'workerd');
     expect(workerd).toHaveLength(1);
     const line = workerd[0]!;

@@ -3,13 +3,7 @@
 // encoding.ts (workerd takes the native one; test/crypto covers that).
 import { describe, expect, it } from 'vitest';
 import { Fernet, InvalidToken, MultiFernet } from '../../src/crypto/fernet.ts';
-import {
-  base64urlDecode,
-  base64urlDecodePortable,
-  base64urlEncode,
-  base64urlEncodePortable,
-  hexEncode,
-} from '../../src/crypto/encoding.ts';
+import { base64urlDecode, base64urlDecodePortable, base64urlEncode, base64urlEncodePortable, hexEncode } from '../../src/crypto/encoding.ts';
 import generate from '../fixtures/fernet/spec/generate.json';
 import verify from '../fixtures/fernet/spec/verify.json';
 import invalid from '../fixtures/fernet/spec/invalid.json';

@@ -142,7 +142,7 @@ print(json.dumps([f._encrypt_from_parts(unb64(i["plaintext"]), i["timestamp"], u
     expect(ours).toEqual(theirs);
   });
 
-  it('rotation both ways: each side opens the other side\'s rotated tokens with the original time', async () => {
+  it("rotation both ways: each side opens the other side's rotated tokens with the original time", async () => {
     const [oldKey, newKey] = [Fernet.generateKey(), Fernet.generateKey()];
     const [oldF, newF] = await Promise.all([Fernet.fromKey(oldKey), Fernet.fromKey(newKey)]);
     const ring = new MultiFernet([newF, oldF]);
@@ -208,7 +208,14 @@ print(json.dumps([ok(t) for t in req["tokens"]]))
 `,
       { key, tokens: [...agreed, ...lenient] },
     );
-    const ours = await Promise.all([...agreed, ...lenient].map((t) => f.decrypt(t).then(() => true, () => false)));
+    const ours = await Promise.all(
+      [...agreed, ...lenient].map((t) =>
+        f.decrypt(t).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     expect(ours.slice(0, agreed.length)).toEqual(pyOk.slice(0, agreed.length));
     expect(ours[0]).toBe(true);
     expect(ours.filter(Boolean)).toHaveLength(1);

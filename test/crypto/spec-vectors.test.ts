@@ -34,10 +34,7 @@ describe('spec: verify.json', () => {
   }
 });
 
-const invalidVectors = [
-  ...invalid.map((v) => ({ ...v, file: 'invalid.json' })),
-  ...invalidStrict.map((v) => ({ ...v, file: 'invalid-strict-base64.json' })),
-];
+const invalidVectors = [...invalid.map((v) => ({ ...v, file: 'invalid.json' })), ...invalidStrict.map((v) => ({ ...v, file: 'invalid-strict-base64.json' }))];
 
 describe('spec: invalid.json and invalid-strict-base64.json', () => {
   it('has both files', () => {

@@ -47,11 +47,7 @@ export function keyHalves(key: string): { signing: Uint8Array; encryption: Uint8
  * A token with a correct MAC over `0x80 ‖ ts ‖ iv ‖ body`, where `body` is
  * exactly the given bytes (not padded or encrypted by Web Crypto).
  */
-export function forgeSigned(
-  key: string,
-  body: Uint8Array,
-  opts: { timestamp?: number | bigint; iv?: Uint8Array } = {},
-): string {
+export function forgeSigned(key: string, body: Uint8Array, opts: { timestamp?: number | bigint; iv?: Uint8Array } = {}): string {
   const { signing } = keyHalves(key);
   const head = new Uint8Array(25);
   head[0] = 0x80;

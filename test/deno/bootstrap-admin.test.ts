@@ -48,7 +48,9 @@ Deno.test('bootstrap-admin: creates an active admin with a verifiable hash, then
 
 Deno.test('bootstrap-admin: promotes and activates an existing user, ending their sessions; resets the password only when asked', async () => {
   await withDb(async (db) => {
-    db.prepare("INSERT INTO users (email, hashed_password, role, is_active, token_version, created_at, updated_at) VALUES ('r@example.test', 'x', 'researcher', 0, 2, 1, 1)").run();
+    db.prepare(
+      "INSERT INTO users (email, hashed_password, role, is_active, token_version, created_at, updated_at) VALUES ('r@example.test', 'x', 'researcher', 0, 2, 1, 1)",
+    ).run();
     assert.equal(await bootstrapAdminIn(db, { email: 'r@example.test', password: async () => PASSWORD }), 'promoted');
     let row = user(db, 'r@example.test')!;
     assert.deepEqual([row.role, row.is_active, row.token_version, row.hashed_password], ['admin', 1, 3, 'x']);

@@ -33,7 +33,8 @@ Deno.test('config: each bad binding is named with a fix, and no value is echoed'
   });
   assert.equal(config, undefined);
   const named = new Set(problems.map((p) => p.binding));
-  for (const b of ['SECRET_KEY', 'CREDENTIAL_ENCRYPTION_KEY', 'CREDENTIAL_ENCRYPTION_KEY_PREVIOUS', 'ACCESS_TOKEN_EXPIRE_MINUTES']) assert.ok(named.has(b as never), b);
+  for (const b of ['SECRET_KEY', 'CREDENTIAL_ENCRYPTION_KEY', 'CREDENTIAL_ENCRYPTION_KEY_PREVIOUS', 'ACCESS_TOKEN_EXPIRE_MINUTES'])
+    assert.ok(named.has(b as never), b);
   const text = JSON.stringify(problems);
   assert.ok(!text.includes('canary') && !text.includes(weak));
   assert.ok(problems.every((p) => p.fix.length > 0));
@@ -74,11 +75,21 @@ Deno.test('tokens: expired, wrong audience, alg none and another algorithm are a
   const expired = await rejection(() => verifyAccessToken(c, token, now + 31 * 60 + 60));
   const key = c.signingKeys.current;
   const wrongAud = await new SignJWT({ role: 'admin', ver: 0 })
-    .setProtectedHeader({ alg: 'HS256', kid: key.kid }).setSubject('1').setIssuedAt(now).setExpirationTime(now + 60)
-    .setAudience('someone-else').setIssuer(TOKEN_ISSUER).sign(key.secret);
+    .setProtectedHeader({ alg: 'HS256', kid: key.kid })
+    .setSubject('1')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .setAudience('someone-else')
+    .setIssuer(TOKEN_ISSUER)
+    .sign(key.secret);
   const hs512 = await new SignJWT({ role: 'admin', ver: 0 })
-    .setProtectedHeader({ alg: 'HS512', kid: key.kid }).setSubject('1').setIssuedAt(now).setExpirationTime(now + 60)
-    .setAudience(TOKEN_AUDIENCE).setIssuer(TOKEN_ISSUER).sign(new Uint8Array(64).fill(1));
+    .setProtectedHeader({ alg: 'HS512', kid: key.kid })
+    .setSubject('1')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuer(TOKEN_ISSUER)
+    .sign(new Uint8Array(64).fill(1));
   const enc = (o: unknown) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
   const none = `${enc({ alg: 'none', kid: key.kid })}.${enc({ sub: '1', role: 'admin', ver: 0, iat: now, exp: now + 60, aud: TOKEN_AUDIENCE, iss: TOKEN_ISSUER })}.`;
   const results = [expired, ...(await Promise.all([wrongAud, hs512, none].map((t) => rejection(() => verifyAccessToken(c, t, now)))))];

@@ -11,7 +11,15 @@ import { VaultError } from '../../src/errors.ts';
 import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2, TEST_SECRET_KEY } from '../support/keys.ts';
 import { b64, readJson, rejection, seconds, textOf } from './support.ts';
 
-interface SpecVector { token: string; now: string; iv?: number[]; src?: string; secret: string; ttl_sec?: number; desc?: string }
+interface SpecVector {
+  token: string;
+  now: string;
+  iv?: number[];
+  src?: string;
+  secret: string;
+  ttl_sec?: number;
+  desc?: string;
+}
 const SPEC = 'test/fixtures/fernet/spec';
 const generate = readJson<SpecVector[]>(`${SPEC}/generate.json`);
 const verify = readJson<SpecVector[]>(`${SPEC}/verify.json`);
@@ -44,7 +52,14 @@ Deno.test('spec invalid vectors: every one is InvalidToken and nothing else', as
   }
 });
 
-interface PyToken { name: string; key: string; timestamp: number; iv: string; plaintext: string; token: string }
+interface PyToken {
+  name: string;
+  key: string;
+  timestamp: number;
+  iv: string;
+  plaintext: string;
+  token: string;
+}
 Deno.test('pyca tokens: decrypt byte-exact and re-encrypt to the same bytes', async () => {
   const { tokens } = readJson<{ tokens: PyToken[] }>('test/fixtures/fernet/python-tokens.json');
   assert.ok(tokens.length > 0);
@@ -55,10 +70,12 @@ Deno.test('pyca tokens: decrypt byte-exact and re-encrypt to the same bytes', as
   }
 });
 
-Deno.test("pyca MultiFernet.rotate: its rotated tokens open under the new key only, and ours rotate the same way", async () => {
-  const r = readJson<{ old_key: string; new_key: string; rotations: { name: string; timestamp: number; plaintext: string; original: string; rotated: string }[] }>(
-    'test/fixtures/fernet/python-rotate.json',
-  );
+Deno.test('pyca MultiFernet.rotate: its rotated tokens open under the new key only, and ours rotate the same way', async () => {
+  const r = readJson<{
+    old_key: string;
+    new_key: string;
+    rotations: { name: string; timestamp: number; plaintext: string; original: string; rotated: string }[];
+  }>('test/fixtures/fernet/python-rotate.json');
   const [neu, old] = await Promise.all([Fernet.fromKey(r.new_key), Fernet.fromKey(r.old_key)]);
   for (const x of r.rotations) {
     assert.equal(hexEncode(await neu.decrypt(x.rotated)), hexEncode(b64(x.plaintext)));
@@ -91,7 +108,7 @@ Deno.test('credential key ring: current encrypts, previous decrypts, a missing k
   const fresh = await ring.encrypt('x');
   assert.equal(fresh.keyId, ring.currentKeyId);
 
-  const missing = await rejection(() => (CredentialKeyRing.fromKeys(TEST_CREDENTIAL_KEY)).then((r) => r.decrypt(sealed.token, sealed.keyId)));
+  const missing = await rejection(() => CredentialKeyRing.fromKeys(TEST_CREDENTIAL_KEY).then((r) => r.decrypt(sealed.token, sealed.keyId)));
   assert.ok(missing instanceof VaultError && missing.code === 'KEY_MISSING');
   const tampered = sealed.token.slice(0, 30) + (sealed.token[30] === 'A' ? 'B' : 'A') + sealed.token.slice(31);
   const bad = await rejection(() => ring.decrypt(tampered, sealed.keyId));

@@ -38,10 +38,19 @@ Deno.test('D1 shim: prepare/bind/first/all/run/raw behave like D1', async () => 
   assert.equal(await db.prepare('SELECT flag FROM t WHERE name = ?').bind('a').first('flag'), 1);
   assert.equal(await db.prepare('SELECT * FROM t WHERE name = ?').bind('zzz').first(), null);
   const all = await db.prepare('SELECT id, name FROM t ORDER BY id').all();
-  assert.deepEqual(all.results, [{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
+  assert.deepEqual(all.results, [
+    { id: 1, name: 'a' },
+    { id: 2, name: 'b' },
+  ]);
   assert.deepEqual(Object.getPrototypeOf(all.results[0]), Object.prototype);
-  assert.deepEqual(await db.prepare('SELECT a.id, b.id FROM t a JOIN t b ON b.id = a.id ORDER BY a.id').raw(), [[1, 1], [2, 2]]);
-  assert.deepEqual(await db.prepare('SELECT id, name FROM t WHERE id = 1').raw({ columnNames: true }), [['id', 'name'], [1, 'a']]);
+  assert.deepEqual(await db.prepare('SELECT a.id, b.id FROM t a JOIN t b ON b.id = a.id ORDER BY a.id').raw(), [
+    [1, 1],
+    [2, 2],
+  ]);
+  assert.deepEqual(await db.prepare('SELECT id, name FROM t WHERE id = 1').raw({ columnNames: true }), [
+    ['id', 'name'],
+    [1, 'a'],
+  ]);
   const upd = await db.prepare('UPDATE t SET flag = 5').run();
   assert.equal(upd.meta.changes, 2);
 });
@@ -80,11 +89,20 @@ Deno.test('migrations: the Worker migrations apply once, recorded in d1_migratio
   const db = freshDb();
   const files = await readMigrationFiles(join(ROOT, 'migrations'));
   assert.ok(files.length > 0);
-  assert.deepEqual(files.map((f) => f.name), [...files.map((f) => f.name)].sort());
-  assert.deepEqual(applyMigrations(db.sqlite, files), files.map((f) => f.name));
+  assert.deepEqual(
+    files.map((f) => f.name),
+    [...files.map((f) => f.name)].sort(),
+  );
+  assert.deepEqual(
+    applyMigrations(db.sqlite, files),
+    files.map((f) => f.name),
+  );
   assert.deepEqual(applyMigrations(db.sqlite, files), []);
   const recorded = await db.prepare('SELECT name FROM d1_migrations ORDER BY id').all<{ name: string }>();
-  assert.deepEqual(recorded.results.map((r) => r.name), files.map((f) => f.name));
+  assert.deepEqual(
+    recorded.results.map((r) => r.name),
+    files.map((f) => f.name),
+  );
 });
 
 Deno.test('migrations: a failing migration rolls back whole and is not recorded', () => {
@@ -108,7 +126,10 @@ Deno.test('drizzle-orm/d1 over the shim: insert, relational findFirst, update an
   const d1 = await migratedDb();
   const db = openDb(d1 as unknown as D1Database);
   const now = Date.now();
-  const [u] = await db.insert(schema.users).values({ email: 'Admin@Example.test', hashedPassword: 'x', role: 'admin', createdAt: now, updatedAt: now }).returning();
+  const [u] = await db
+    .insert(schema.users)
+    .values({ email: 'Admin@Example.test', hashedPassword: 'x', role: 'admin', createdAt: now, updatedAt: now })
+    .returning();
   assert.equal(u!.isActive, true);
   const found = await db.query.users.findFirst({ where: eq(schema.users.email, 'admin@example.test') });
   assert.equal(found?.id, u!.id, 'email compares case-insensitively (COLLATE NOCASE)');

@@ -22,7 +22,9 @@ class Counter extends DurableObject<unknown> {
   }
   constructor(ctx: unknown, env: unknown) {
     super(ctx, env);
-    this.state.storage.sql.exec('CREATE TABLE IF NOT EXISTS n (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL); INSERT OR IGNORE INTO n VALUES (1, 0);');
+    this.state.storage.sql.exec(
+      'CREATE TABLE IF NOT EXISTS n (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL); INSERT OR IGNORE INTO n VALUES (1, 0);',
+    );
   }
   /** Read, wait, write: racy unless calls are serialised. */
   async increment(): Promise<number> {
@@ -95,7 +97,10 @@ Deno.test('objects: concurrent calls on one object never interleave (50 racy inc
     const ns = namespace(dir);
     const stub = stubOf(ns, 'a');
     const results = await Promise.all(Array.from({ length: 50 }, () => stub.increment()));
-    assert.deepEqual([...results].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i + 1));
+    assert.deepEqual(
+      [...results].sort((x, y) => x - y),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
     assert.equal(await stubOf(ns, 'b').value(), 0, 'another name is another object');
     await ns.close();
   });

@@ -37,11 +37,21 @@ Deno.test('the package scripts run with a named permission set, and no set grant
   assert.deepEqual(Object.keys(sets).sort(), ['bootstrap-admin', 'default', 'docker', 'docker-bootstrap-admin']);
   for (const [name, set] of Object.entries(sets)) {
     // Nothing but file reads and writes, a listen address and the environment.
-    assert.deepEqual(Object.keys(set).filter((k) => !['read', 'write', 'net', 'env'].includes(k)), [], name);
+    assert.deepEqual(
+      Object.keys(set).filter((k) => !['read', 'write', 'net', 'env'].includes(k)),
+      [],
+      name,
+    );
     for (const kind of ['read', 'write', 'net'] as const) assert.ok(set[kind] === undefined || Array.isArray(set[kind]), `${name}.${kind} must be a list`);
     const data = name.startsWith('docker') ? '/data' : '../data';
     assert.deepEqual(set.write, [data], `${name} writes only ${data}`);
-    const read = [data, '../migrations', '/run/secrets', '/run/credentials', ...(name.endsWith('bootstrap-admin') ? [] : ['../wrangler.toml', '../build/public'])];
+    const read = [
+      data,
+      '../migrations',
+      '/run/secrets',
+      '/run/credentials',
+      ...(name.endsWith('bootstrap-admin') ? [] : ['../wrangler.toml', '../build/public']),
+    ];
     assert.deepEqual([...(set.read as string[])].sort(), read.sort(), `${name} reads only its list`);
     assert.deepEqual(set.net, name.endsWith('bootstrap-admin') ? undefined : [name === 'docker' ? '0.0.0.0:8787' : '127.0.0.1:8787'], name);
   }
@@ -63,7 +73,10 @@ Deno.test({
       assert.equal(boot.code, 0, boot.output);
       assert.match(boot.output, /Created the admin perm-admin@example\.test/);
 
-      const server = await startServer({ DATABASE_PATH: database, ...keys() }, { denoArgs: (port) => packageScriptArgs('start:deno', [`--allow-net=127.0.0.1:${port}`]) });
+      const server = await startServer(
+        { DATABASE_PATH: database, ...keys() },
+        { denoArgs: (port) => packageScriptArgs('start:deno', [`--allow-net=127.0.0.1:${port}`]) },
+      );
       try {
         const health = await callServer(server, 'GET', '/api/health');
         assert.equal(health.status, 200, health.text);

@@ -22,8 +22,7 @@ import {
 import { StartRotationBody } from '../../src/rotation/requests.ts';
 import { parseWith } from '../../src/schema/validate.ts';
 
-const start = (): RotationState =>
-  newRotation({ runId: 'run-1', actor: 'user:1', now: 1000, currentKeyId: 'new', previousKeyIds: ['old'] });
+const start = (): RotationState => newRotation({ runId: 'run-1', actor: 'user:1', now: 1000, currentKeyId: 'new', previousKeyIds: ['old'] });
 
 Deno.test('rotation: the happy path walks locking → draining → verifying → reencrypting → checking → done → finalized', () => {
   let s = start();
@@ -85,7 +84,7 @@ Deno.test('rotation: drain timeout, abort and repeated step failures end the run
   assert.match(s.reason!, /D1 unavailable/);
 });
 
-Deno.test('rotation: options are the defaults plus the operator\'s choice, checked within D1 limits at the edge', () => {
+Deno.test("rotation: options are the defaults plus the operator's choice, checked within D1 limits at the edge", () => {
   assert.deepEqual(resolveOptions({}), DEFAULT_OPTIONS);
   assert.equal(resolveOptions({ batchSize: 50, drainTimeoutSeconds: 0 }).drainTimeoutMs, 0);
   assert.equal(parseWith(StartRotationBody, { batch_size: 0 }).ok, false);

@@ -43,7 +43,21 @@ export function packageScriptArgs(name: string, flags: string[] = []): string[] 
 
 function serverCommand(env: Record<string, string>, script = 'deno/server.ts', extra: string[] = [], denoArgs?: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: [...(denoArgs ?? ['run', '--no-prompt', '--no-check', '--config', 'deno/deno.json', '--allow-net', '--allow-read', '--allow-write', '--allow-env', script]), ...extra],
+    args: [
+      ...(denoArgs ?? [
+        'run',
+        '--no-prompt',
+        '--no-check',
+        '--config',
+        'deno/deno.json',
+        '--allow-net',
+        '--allow-read',
+        '--allow-write',
+        '--allow-env',
+        script,
+      ]),
+      ...extra,
+    ],
     cwd: ROOT,
     clearEnv: true,
     env: { PATH: Deno.env.get('PATH') ?? '', HOME: Deno.env.get('HOME') ?? '', NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env },

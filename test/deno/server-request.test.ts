@@ -22,7 +22,11 @@ Deno.test('server request: behind a trusted proxy the last X-Forwarded-For hop i
 });
 
 Deno.test('server request: PUBLIC_URL sets the origin and keeps method, path, query and body', async () => {
-  const req = new Request('http://backend:8787/login?next=%2Fadmin', { method: 'POST', body: 'email=a&password=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const req = new Request('http://backend:8787/login?next=%2Fadmin', {
+    method: 'POST',
+    body: 'email=a&password=b',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   const out = incomingRequest(req, '10.0.0.2', { publicUrl: new URL('https://vault.example.org'), trustProxy: false });
   assert.equal(out.url, 'https://vault.example.org/login?next=%2Fadmin');
   assert.equal(out.method, 'POST');

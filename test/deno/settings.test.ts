@@ -28,19 +28,33 @@ Deno.test('settings: a plain variable, a _FILE with its trailing newline trimmed
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(join(dir, 'secret_key'), `${CANARY}\n`);
     const env: Record<string, string> = { CREDENTIAL_ENCRYPTION_KEY: 'plain', SECRET_KEY_FILE: join(dir, 'secret_key') };
-    const values = resolveSettings(['SECRET_KEY', 'CREDENTIAL_ENCRYPTION_KEY', 'SECRET_KEY_PREVIOUS'], (n) => env[n], (p) => Deno.readTextFileSync(p));
+    const values = resolveSettings(
+      ['SECRET_KEY', 'CREDENTIAL_ENCRYPTION_KEY', 'SECRET_KEY_PREVIOUS'],
+      (n) => env[n],
+      (p) => Deno.readTextFileSync(p),
+    );
     assert.deepEqual(values, { SECRET_KEY: CANARY, CREDENTIAL_ENCRYPTION_KEY: 'plain' });
   });
 });
 
 Deno.test('settings: CRLF endings are trimmed too, inner whitespace is kept', () => {
-  const values = resolveSettings(['A'], (n) => ({ A_FILE: '/x' })[n], () => 'one, two\r\n\r\n');
+  const values = resolveSettings(
+    ['A'],
+    (n) => ({ A_FILE: '/x' })[n],
+    () => 'one, two\r\n\r\n',
+  );
   assert.deepEqual(values, { A: 'one, two' });
 });
 
 Deno.test('settings: NAME and NAME_FILE both set is an error naming both, never the value', () => {
   const env: Record<string, string> = { SECRET_KEY: CANARY, SECRET_KEY_FILE: '/run/secrets/secret_key' };
-  const problems = problemsOf(() => resolveSettings(['SECRET_KEY'], (n) => env[n], () => CANARY));
+  const problems = problemsOf(() =>
+    resolveSettings(
+      ['SECRET_KEY'],
+      (n) => env[n],
+      () => CANARY,
+    ),
+  );
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /SECRET_KEY and SECRET_KEY_FILE are both set/);
 });
@@ -50,7 +64,11 @@ Deno.test('settings: an unreadable _FILE names the variable, the path and the re
     const missing = join(dir, 'nope');
     const env: Record<string, string> = { CREDENTIAL_ENCRYPTION_KEY_FILE: missing, SECRET_KEY_FILE: dir, SECRET_KEY_PREVIOUS_FILE: '' };
     const problems = problemsOf(() =>
-      resolveSettings(['SECRET_KEY', 'CREDENTIAL_ENCRYPTION_KEY', 'SECRET_KEY_PREVIOUS'], (n) => env[n], (p) => Deno.readTextFileSync(p)),
+      resolveSettings(
+        ['SECRET_KEY', 'CREDENTIAL_ENCRYPTION_KEY', 'SECRET_KEY_PREVIOUS'],
+        (n) => env[n],
+        (p) => Deno.readTextFileSync(p),
+      ),
     );
     assert.equal(problems.length, 3, 'every problem is reported at once');
     assert.ok(problems.some((p) => p.includes('CREDENTIAL_ENCRYPTION_KEY_FILE') && p.includes(missing) && p.includes('NotFound')));
@@ -96,12 +114,21 @@ Deno.test('wrangler.toml reader: any TOML spelling (table-array bindings, multi-
   assert.equal(vars.C, 'tab\there "q"');
   assert.equal(vars.D, 'true');
   assert.equal(vars.E, '{"F":"dotted"}');
-  assert.deepEqual(parseObjectBindings(toml), [{ name: 'P', className: 'Pool' }, { name: 'R', className: 'Rot' }]);
+  assert.deepEqual(parseObjectBindings(toml), [
+    { name: 'P', className: 'Pool' },
+    { name: 'R', className: 'Rot' },
+  ]);
 });
 
 Deno.test('wrangler.toml reader: invalid TOML and incomplete bindings are errors, not silent omissions', () => {
-  assert.throws(() => parseVars('[vars]\nA = "unterminated\n'), (e) => e instanceof WranglerConfigError && /line \d+/.test(e.message));
-  assert.throws(() => parseObjectBindings('[durable_objects]\nbindings = [{ name = "P" }]\n'), (e) => e instanceof WranglerConfigError && /class_name/.test(e.message));
+  assert.throws(
+    () => parseVars('[vars]\nA = "unterminated\n'),
+    (e) => e instanceof WranglerConfigError && /line \d+/.test(e.message),
+  );
+  assert.throws(
+    () => parseObjectBindings('[durable_objects]\nbindings = [{ name = "P" }]\n'),
+    (e) => e instanceof WranglerConfigError && /class_name/.test(e.message),
+  );
   assert.throws(() => parseVars('vars = 3\n'), WranglerConfigError);
 });
 

@@ -135,7 +135,10 @@ Deno.test({
       assert.match(invalid.output, /CREDENTIAL_ENCRYPTION_KEY is missing or empty/);
       assert.match(invalid.output, /CREDENTIAL_ENCRYPTION_KEY \(or CREDENTIAL_ENCRYPTION_KEY_FILE\)/);
       assert.ok(!invalid.output.includes(weak));
-      const created = await Deno.stat(paths.database).then(() => true, () => false);
+      const created = await Deno.stat(paths.database).then(
+        () => true,
+        () => false,
+      );
       assert.equal(created, false, 'a refused start leaves no database behind');
     });
   },

@@ -68,7 +68,10 @@ Deno.test({
       assert.equal(key.status, 201, key.text);
       const collector = { authorization: `ApiKey ${key.body.key}` };
       const created = await request(vault, 'POST', '/api/credentials', admin, {
-        platform: 'serper', tier: 'medium', credential_name: 'pool test', fields: { api_key: CANARY },
+        platform: 'serper',
+        tier: 'medium',
+        credential_name: 'pool test',
+        fields: { api_key: CANARY },
       });
       assert.equal(created.status, 201, created.text);
       assert.ok(!created.text.includes(CANARY));

@@ -13,10 +13,14 @@ import { API_DOCS_FILES } from '../../src/docs/assets.ts';
 function parseCsp(header: string | null): Record<string, string[]> {
   expect(header, 'a Content-Security-Policy header').toBeTruthy();
   return Object.fromEntries(
-    header!.split(';').map((d) => d.trim()).filter(Boolean).map((d) => {
-      const [name, ...sources] = d.split(/\s+/);
-      return [name!, sources];
-    }),
+    header!
+      .split(';')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => {
+        const [name, ...sources] = d.split(/\s+/);
+        return [name!, sources];
+      }),
   );
 }
 
@@ -125,7 +129,11 @@ describe('GET /api/docs', () => {
   it('answers only GET (and HEAD): other methods are 404 like any unknown route, never a CSRF refusal', async () => {
     const head = await SELF.fetch(`${ORIGIN}/api/docs`, { method: 'HEAD' });
     expect(head.status).toBe(200);
-    const post = await SELF.fetch(`${ORIGIN}/api/docs`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' }, body: 'a=1' });
+    const post = await SELF.fetch(`${ORIGIN}/api/docs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      body: 'a=1',
+    });
     expect(post.status).toBe(404);
     expect(((await post.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });

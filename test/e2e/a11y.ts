@@ -69,7 +69,12 @@ async function runAxe(page: Page, scope: { exclude?: string; include?: string } 
   if (scope.include) axe = axe.include(scope.include);
   else if (scope.exclude) axe = axe.exclude(scope.exclude);
   const r = await axe.analyze();
-  return r.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.map(String) })) }));
+  return r.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact ?? null,
+    help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.map(String) })),
+  }));
 }
 
 async function structure(page: Page, outside: string | undefined): Promise<{ title: string; mains: number; banners: number; unlabelled: string[] }> {
@@ -92,7 +97,8 @@ async function structure(page: Page, outside: string | undefined): Promise<{ tit
 /** Tabs through the page; returns the expected stops that were never reached and stops without a visible focus style. */
 async function keyboardWalk(page: Page, outside: string | undefined): Promise<{ missed: string[]; noFocusStyle: string[]; stops: number }> {
   const expected = await page.evaluate((outside) => {
-    const sel = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+    const sel =
+      'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
     const visible = (el: any): boolean => el.checkVisibility?.({ visibilityProperty: true }) ?? true;
     const skipLink = (el: any): boolean => el.classList.contains('skip'); // off-screen until focused, by design
     const out: { idx: string; group: string; text: string }[] = [];
@@ -103,7 +109,10 @@ async function keyboardWalk(page: Page, outside: string | undefined): Promise<{ 
       const idx = String(i++);
       el.setAttribute('data-e2e-tab', idx);
       const radio = el.tagName === 'INPUT' && el.type === 'radio' ? `radio:${el.name}` : idx;
-      const text = String(el.getAttribute('aria-label') || el.textContent || el.name || el.tagName).trim().replace(/\s+/g, ' ').slice(0, 60);
+      const text = String(el.getAttribute('aria-label') || el.textContent || el.name || el.tagName)
+        .trim()
+        .replace(/\s+/g, ' ')
+        .slice(0, 60);
       out.push({ idx, group: radio, text: `${el.tagName.toLowerCase()} “${text}”` });
     }
     document.activeElement?.blur();
@@ -121,7 +130,11 @@ async function keyboardWalk(page: Page, outside: string | undefined): Promise<{ 
       if (!el || el === document.body) return null;
       const s = getComputedStyle(el);
       const outlined = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
-      return { idx: el.getAttribute('data-e2e-tab') as string | null, styled: Boolean(outlined || s.boxShadow !== 'none'), tag: String(el.outerHTML).slice(0, 100) as string };
+      return {
+        idx: el.getAttribute('data-e2e-tab') as string | null,
+        styled: Boolean(outlined || s.boxShadow !== 'none'),
+        tag: String(el.outerHTML).slice(0, 100) as string,
+      };
     });
     if (!at) {
       if (stops > 0) break;
@@ -150,7 +163,8 @@ export async function checkA11y(ctx: BrowserContext, url: string, opts: CheckOpt
   const theirs = async (when: string) => {
     if (!opts.thirdParty) return;
     for (const v of await runAxe(page, { include: opts.thirdParty })) {
-      if (v.impact === 'serious' || v.impact === 'critical') thirdParty.add(`${v.impact} ${v.id}${when} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      if (v.impact === 'serious' || v.impact === 'critical')
+        thirdParty.add(`${v.impact} ${v.id}${when} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     }
   };
   try {

@@ -86,10 +86,15 @@ function flowTest(title: string, body: () => Promise<void>, timeoutMs = 5 * 60_0
 /** A restart of wrangler dev on the same state with another key ring; the admin page keeps (or regains) its session. */
 function restartTest(title: string, vars: () => Vars, label: string): void {
   flowTest(title, () =>
-    runner.required('restart', async () => {
-      await s.restart(vars(), label);
-      await s.ensureSession();
-    }, 120_000));
+    runner.required(
+      'restart',
+      async () => {
+        await s.restart(vars(), label);
+        await s.ensureSession();
+      },
+      120_000,
+    ),
+  );
 }
 
 test.beforeAll(async () => {
@@ -137,7 +142,13 @@ test('setup: a local OpenID provider, wrangler dev (key 1, ACCESS_TOKEN_EXPIRE_M
   vault.port = await freePort();
   await idp.start({ clientId: 'arena-vault-e2e', clientSecret: oidcSecret, redirectUri: `${vault.url}/login/oidc/callback` });
   standIn = await startProviderStandIn();
-  const oidc = { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: 'arena-vault-e2e', OIDC_CLIENT_SECRET: oidcSecret, OIDC_NAME: OIDC_BUTTON, OIDC_ALLOWED_DOMAINS: 'example.test' };
+  const oidc = {
+    OIDC_ISSUER: idp.issuer,
+    OIDC_CLIENT_ID: 'arena-vault-e2e',
+    OIDC_CLIENT_SECRET: oidcSecret,
+    OIDC_NAME: OIDC_BUTTON,
+    OIDC_ALLOWED_DOMAINS: 'example.test',
+  };
   phaseAVars = phase(keys.k1, null, { ACCESS_TOKEN_EXPIRE_MINUTES: '1', PROVIDER_CHECK_ORIGIN: standIn.origin, ...oidc });
   await vault.start(phaseAVars, 'A: key 1, one-minute sessions, OIDC');
   s = new Suite(vault, runner, browser, new Screenshots(SHOTS), keys, admin);
@@ -168,7 +179,9 @@ flowTest('A: account page and audit log', async () => {
 flowTest('A: API reference page', () => apiDocsFlows(s));
 flowTest('A: arena health page and live key checks', () => healthFlows(s, standIn!));
 flowTest('A: single sign-on (OpenID Connect)', () => ssoFlows(s, idp));
-flowTest(`A: seed ${SEEDED_ROWS} credentials over REST with the admin API key`, () => runner.required('seed over REST', () => seedCredentials(s, SEEDED_ROWS, 'Seeded serper'), 180_000));
+flowTest(`A: seed ${SEEDED_ROWS} credentials over REST with the admin API key`, () =>
+  runner.required('seed over REST', () => seedCredentials(s, SEEDED_ROWS, 'Seeded serper'), 180_000),
+);
 // Phase A2: the strong admin sign-in policy (its own restart; phase B starts without it).
 flowTest('A2: ADMIN_SIGN_IN=strong passkey enrollment', async () => strongPolicyFlows(s, await makeSecondAdmin(s), phaseAVars));
 

@@ -20,8 +20,16 @@ export const LAUNCH_OPTIONS: LaunchOptions = {
   executablePath: CHROMIUM,
   headless: true,
   timeout: 60_000,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 };
 
 export interface RecordedResponse {

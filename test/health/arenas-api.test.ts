@@ -7,7 +7,13 @@ import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
 import { apiKeyHeaders, keyIdOf, post, resetPool, seedCredential } from '../pool/support.ts';
 
 type Tier = { arena: string; tier: string; status: string; in_use: boolean; credentials: Record<string, number>; undecryptable_ids?: number[] };
-type Health = { overall: string; locked: boolean; arenas: Tier[]; keys?: { missing_key_ids: string[]; rows_by_key: { key_id: string; status: string; rows: number }[] }; decrypt?: { mode: string; checked: number; failed: { id: number; reason: string }[] } };
+type Health = {
+  overall: string;
+  locked: boolean;
+  arenas: Tier[];
+  keys?: { missing_key_ids: string[]; rows_by_key: { key_id: string; status: string; rows: number }[] };
+  decrypt?: { mode: string; checked: number; failed: { id: number; reason: string }[] };
+};
 
 const CANARY = 'CANARY-health-5e4d3c2b1a';
 let admin: TestUser;
@@ -41,12 +47,17 @@ describe('GET /api/arenas/health', () => {
   it('reports ok per arena and tier with counts, and no_credentials_needed for keyless arenas', async () => {
     await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: CANARY } });
     await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: `${CANARY}-2` }, isActive: false });
-    await enableInDesign([{ id: 'google_search', enabled: true, tier: 'medium' }, { id: 'gdelt', enabled: true, tier: 'free' }]);
+    await enableInDesign([
+      { id: 'google_search', enabled: true, tier: 'medium' },
+      { id: 'gdelt', enabled: true, tier: 'free' },
+    ]);
     const { status, body } = await healthWith({ current: TEST_CREDENTIAL_KEY });
     expect(status).toBe(200);
     expect(body.overall).toBe('ok');
     expect(tier(body, 'google_search', 'medium')).toMatchObject({
-      status: 'ok', in_use: true, locked: false,
+      status: 'ok',
+      in_use: true,
+      locked: false,
       credentials: { total: 2, active: 1, usable_now: 1, cooling_down: 0, leased: 0, current_key: 2, previous_key: 0, undecryptable: 0 },
     });
     expect(tier(body, 'google_autocomplete', 'medium').status).toBe('ok'); // same platform+tier
@@ -60,7 +71,10 @@ describe('GET /api/arenas/health', () => {
     const { status, body } = await healthWith({ current: TEST_CREDENTIAL_KEY_2 }); // the operator put the wrong key
     expect(status).toBe(503);
     expect(body.overall).toBe('error');
-    expect(tier(body, 'google_search', 'medium')).toMatchObject({ status: 'error', credentials: { total: 1, current_key: 0, undecryptable: 1, usable_now: 0 } });
+    expect(tier(body, 'google_search', 'medium')).toMatchObject({
+      status: 'error',
+      credentials: { total: 1, current_key: 0, undecryptable: 1, usable_now: 0 },
+    });
     expect(body.keys!.missing_key_ids).toEqual([await keyIdOf(TEST_CREDENTIAL_KEY)]);
   });
 
@@ -83,7 +97,11 @@ describe('GET /api/arenas/health', () => {
     expect(plain.body.decrypt).toMatchObject({ mode: 'sample', checked: 2, failed: [] }); // first and last row only
     const deep = await healthWith({ current: TEST_CREDENTIAL_KEY }, '/api/arenas/health?deep=1');
     expect(deep.body.decrypt).toMatchObject({ mode: 'deep', checked: 3, failed: [{ id: middle, reason: 'token_invalid' }] });
-    expect(tier(deep.body, 'youtube', 'free')).toMatchObject({ status: 'degraded', credentials: { undecryptable: 1, usable_now: 2 }, undecryptable_ids: [middle] });
+    expect(tier(deep.body, 'youtube', 'free')).toMatchObject({
+      status: 'degraded',
+      credentials: { undecryptable: 1, usable_now: 2 },
+      undecryptable_ids: [middle],
+    });
 
     const last = await seedCredential({ platform: 'youtube', tier: 'free', fields: { api_key: `${CANARY}-d` }, ...wrong });
     const sampled = await healthWith({ current: TEST_CREDENTIAL_KEY });

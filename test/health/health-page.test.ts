@@ -19,10 +19,16 @@ describe('/admin/health', () => {
     const a = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-serper-health-01' }, name: 'Serper A', dailyQuota: 50 });
     await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-serper-health-02' }, name: 'Serper B', dailyQuota: 70 });
     await env.DB.prepare('INSERT INTO credential_usage_days (credential_id, day, leases, units) VALUES (?, ?, 3, 12)').bind(a, utcDay(Date.now())).run();
-    await env.DB.prepare("INSERT INTO credential_checks (credential_id, result, checked_at, detail) VALUES (?, 'auth_failed', ?, 'HTTP 401: the provider refused the credential')")
-      .bind(a, Date.now()).run();
-    await env.DB.prepare("INSERT INTO alerts (kind, subject, severity, summary, opened_at) VALUES ('no_credential_available', 'reddit:free', 'critical', 'No usable reddit free credential', ?)")
-      .bind(Date.now()).run();
+    await env.DB.prepare(
+      "INSERT INTO credential_checks (credential_id, result, checked_at, detail) VALUES (?, 'auth_failed', ?, 'HTTP 401: the provider refused the credential')",
+    )
+      .bind(a, Date.now())
+      .run();
+    await env.DB.prepare(
+      "INSERT INTO alerts (kind, subject, severity, summary, opened_at) VALUES ('no_credential_available', 'reddit:free', 'critical', 'No usable reddit free credential', ?)",
+    )
+      .bind(Date.now())
+      .run();
 
     const r = await page('/admin/health');
     expect(r.status).toBe(200);
@@ -31,7 +37,9 @@ describe('/admin/health', () => {
     expect(html.match(/<nav class="main"[^>]*><ul><li><a href="([^"]+)"/)?.[1]).toBe('/admin/health');
     expect(html).toContain('Open alerts (1)');
     expect(html).toContain('no_credential_available');
-    expect(html).toMatch(/<th scope="row" data-label="Platform">serper<\/th><td data-label="Tier">medium<\/td><td data-label="Active">2<\/td><td data-label="Usable">2<\/td>/);
+    expect(html).toMatch(
+      /<th scope="row" data-label="Platform">serper<\/th><td data-label="Tier">medium<\/td><td data-label="Active">2<\/td><td data-label="Usable">2<\/td>/,
+    );
     expect(html).toContain('<title id="plot-serper-medium-title">Units per day: serper medium</title>');
     expect(html).toContain('Daily quota: 120 units');
     expect(html).toContain('12 in total');

@@ -36,7 +36,10 @@ describe('GET /api/health: credential keys in use and the lock', () => {
     expect(during.body.d1.reachable).toBe(true);
     expect(during.body.credential_rows).toEqual({
       total: 3,
-      by_key: [{ key_id: newId, status: 'current', rows: 1 }, { key_id: oldId, status: 'previous', rows: 2 }],
+      by_key: [
+        { key_id: newId, status: 'current', rows: 1 },
+        { key_id: oldId, status: 'previous', rows: 2 },
+      ],
       previous_keys_needed: { needed: true, rows: 2, key_ids: [oldId] },
       missing_keys: [],
     });

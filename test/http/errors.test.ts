@@ -21,7 +21,12 @@ describe('VaultError', () => {
   });
 
   it('revives an error that crossed RPC with its code, status from the table, details and Retry-After', () => {
-    const crossed = Object.assign(new Error('Collection is paused.'), { code: 'COLLECTION_LOCKED', status: 500, retryAfter: 30, details: { locked_since: 'x' } });
+    const crossed = Object.assign(new Error('Collection is paused.'), {
+      code: 'COLLECTION_LOCKED',
+      status: 500,
+      retryAfter: 30,
+      details: { locked_since: 'x' },
+    });
     const e = reviveVaultError(crossed) as VaultError;
     expect(e).toBeInstanceOf(VaultError);
     expect([e.code, e.status, e.retryAfter, e.details]).toEqual(['COLLECTION_LOCKED', 423, 30, { locked_since: 'x' }]);

@@ -29,7 +29,7 @@ describe('X-Request-Id', () => {
     expect(b.headers.get('X-Request-Id')).not.toBe(a.headers.get('X-Request-Id'));
   });
 
-  it('on an API error, in error.request_id and in the error\'s log line', async () => {
+  it("on an API error, in error.request_id and in the error's log line", async () => {
     const lines: string[] = [];
     for (const m of ['info', 'warn', 'error'] as const) vi.spyOn(console, m).mockImplementation((s: unknown) => void lines.push(String(s)));
     const res = await get('/api/alerts');

@@ -28,7 +28,10 @@ function run(args: string[], env: Record<string, string | undefined> = {}, input
 
 type Row = { id: number; email: string; role: string; is_active: number; token_version: number; hashed_password: string; updated_at: number };
 const users = (d = dir) => d1Execute<Row>('SELECT * FROM users ORDER BY id;', { persistTo: d })[0]!;
-const audit = (d = dir) => d1Execute<{ action: string; detail: string }>("SELECT action, detail FROM audit_events WHERE actor = 'script:bootstrap-admin' ORDER BY id;", { persistTo: d })[0]!;
+const audit = (d = dir) =>
+  d1Execute<{ action: string; detail: string }>("SELECT action, detail FROM audit_events WHERE actor = 'script:bootstrap-admin' ORDER BY id;", {
+    persistTo: d,
+  })[0]!;
 
 beforeAll(() => {
   dir = freshDir();
@@ -44,7 +47,8 @@ describe('bootstrap-admin', () => {
   it('--help names every flag', () => {
     const r = run(['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--remote', '--persist-to', '--reset-password', '--if-no-admin', '--display-name', 'FIRST_ADMIN_EMAIL', 'FIRST_ADMIN_PASSWORD']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--remote', '--persist-to', '--reset-password', '--if-no-admin', '--display-name', 'FIRST_ADMIN_EMAIL', 'FIRST_ADMIN_PASSWORD'])
+      expect(r.stdout).toContain(flag);
   });
 
   it('creates an active admin whose hash the Worker code verifies; is idempotent; never prints the password', async () => {
@@ -83,7 +87,10 @@ describe('bootstrap-admin', () => {
   it('promotes and activates an existing researcher, keeping their password', async () => {
     const keep = `canary-keep-${Math.random().toString(36).slice(2)}`;
     const hash = await hashPassword(keep);
-    d1Execute(`INSERT INTO users (email, hashed_password, display_name, role, is_active, token_version, created_at, updated_at) VALUES ('res@example.org', '${hash}', 'R', 'researcher', 0, 3, 1, 1);`, { persistTo: dir });
+    d1Execute(
+      `INSERT INTO users (email, hashed_password, display_name, role, is_active, token_version, created_at, updated_at) VALUES ('res@example.org', '${hash}', 'R', 'researcher', 0, 3, 1, 1);`,
+      { persistTo: dir },
+    );
     const r = run(['--persist-to', dir], { FIRST_ADMIN_EMAIL: 'RES@example.org', FIRST_ADMIN_PASSWORD: 'canary-unused-password' });
     expect(r.code).toBe(0);
     expect(r.out).toContain('res@example.org is now an active admin');
@@ -124,7 +131,12 @@ describe('bootstrap-admin', () => {
     ];
     for (const c of cases) {
       expect(c.code).not.toBe(0);
-      expect(c.out.trim().split('\n').filter((l) => l.startsWith('bootstrap-admin:'))).toHaveLength(1);
+      expect(
+        c.out
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('bootstrap-admin:')),
+      ).toHaveLength(1);
       expect(c.out).not.toContain('canary-sh');
     }
     expect(users()).toEqual(before);

@@ -19,7 +19,7 @@ describe('the documented TypeScript collector is the tested one', () => {
     expect(tsBlocks(read('docs/api/pool.md'))).toContain(example);
   });
 
-  it("README's \"For collectors\" section shows it verbatim, as its only TypeScript block", () => {
+  it('README\'s "For collectors" section shows it verbatim, as its only TypeScript block', () => {
     const section = read('README.md').split('\n## For collectors\n')[1]!.split('\n## ')[0]!;
     expect(tsBlocks(section)).toEqual([example]);
   });

@@ -12,7 +12,9 @@ import { gpgDecrypt, ROOT, runScript, tempDir, type ScriptResult } from './scrip
 
 const PASSPHRASE = 'granite otter lantern 93 quietly';
 const ADMIN = { FIRST_ADMIN_EMAIL: 'first@example.org', FIRST_ADMIN_PASSWORD: 'a long admin password 42' };
-const MIGRATIONS = readdirSync(path.join(ROOT, 'migrations')).filter((f) => f.endsWith('.sql')).sort();
+const MIGRATIONS = readdirSync(path.join(ROOT, 'migrations'))
+  .filter((f) => f.endsWith('.sql'))
+  .sort();
 
 interface Setup {
   api: CloudflareApi;
@@ -162,7 +164,9 @@ describe('deploy:first: a deploy that fails midway, then resumes', () => {
       ]),
     );
     expect(bindings.some((b) => b.type === 'secret_text')).toBe(false);
-    expect(script.metadata.migrations).toEqual(expect.objectContaining({ new_tag: 'v1', steps: [expect.objectContaining({ new_sqlite_classes: ['CredentialPool', 'KeyRotation'] })] }));
+    expect(script.metadata.migrations).toEqual(
+      expect.objectContaining({ new_tag: 'v1', steps: [expect.objectContaining({ new_sqlite_classes: ['CredentialPool', 'KeyRotation'] })] }),
+    );
     expect(script.metadata.compatibility_flags).toContain('nodejs_compat');
     expect(script.migrationTag).toBe('v1');
     expect(script.modules.size).toBeGreaterThan(0);
@@ -173,7 +177,10 @@ describe('deploy:first: a deploy that fails midway, then resumes', () => {
   });
 
   it('created the first admin in the remote D1, with a scrypt hash and its audit event', () => {
-    const users = s.api.sql<{ email: string; role: string; is_active: number; hashed_password: string }>('arena-vault', 'SELECT email, role, is_active, hashed_password FROM users');
+    const users = s.api.sql<{ email: string; role: string; is_active: number; hashed_password: string }>(
+      'arena-vault',
+      'SELECT email, role, is_active, hashed_password FROM users',
+    );
     expect(users).toEqual([expect.objectContaining({ email: ADMIN.FIRST_ADMIN_EMAIL, role: 'admin', is_active: 1 })]);
     expect(users[0]!.hashed_password).not.toContain(ADMIN.FIRST_ADMIN_PASSWORD);
     expect(s.api.sql('arena-vault', "SELECT action FROM audit_events WHERE actor = 'script:bootstrap-admin'")).toEqual([{ action: 'user.bootstrap_admin' }]);

@@ -21,7 +21,9 @@ import { ROOT, runScript, tempDir, type ScriptResult } from './scripts/run-scrip
 
 const PASSPHRASE = 'granite otter lantern 93 quietly';
 const ADMIN = { FIRST_ADMIN_EMAIL: 'first@example.org', FIRST_ADMIN_PASSWORD: 'a long admin password 42' };
-const MIGRATIONS = readdirSync(path.join(ROOT, 'migrations')).filter((f) => f.endsWith('.sql')).sort();
+const MIGRATIONS = readdirSync(path.join(ROOT, 'migrations'))
+  .filter((f) => f.endsWith('.sql'))
+  .sort();
 const LAST = MIGRATIONS.at(-1)!;
 const EXTRA = '9990_deploy_test_marker.sql';
 
@@ -44,12 +46,21 @@ function healthBody(degraded: boolean) {
     status: degraded ? 'degraded' : 'ok',
     config: { valid: true, bindings: {} },
     d1: { reachable: true },
-    keys: { credential_key: { current_key_id: ids.credential, previous_key_ids: [] }, secret_key: { current_kid: ids.secret, previous_kids: [], verification_keys: 1 } },
+    keys: {
+      credential_key: { current_key_id: ids.credential, previous_key_ids: [] },
+      secret_key: { current_kid: ids.secret, previous_kids: [], verification_keys: 1 },
+    },
     credential_rows: { missing_keys: degraded ? [{ key_id: 'abcdef0123456789', rows: 2 }] : [] },
   };
 }
 
-const BROKEN = { status: 'error', config: { valid: false, bindings: { CREDENTIAL_ENCRYPTION_KEY: { valid: false, problem: 'not a Fernet key' } } }, d1: { reachable: true }, keys: null, credential_rows: null };
+const BROKEN = {
+  status: 'error',
+  config: { valid: false, bindings: { CREDENTIAL_ENCRYPTION_KEY: { valid: false, problem: 'not a Fernet key' } } },
+  d1: { reachable: true },
+  keys: null,
+  credential_rows: null,
+};
 
 function expectNoKeyIn(r: ScriptResult) {
   for (const v of Object.values(secrets)) expect(r.stdout + r.stderr).not.toContain(v);
@@ -60,7 +71,12 @@ function deploy(args: string[]): Promise<ScriptResult> {
 }
 
 const callsSince = (n: number) => api.calls.slice(n);
-const deployCalls = (n: number) => callsSince(n).filter((c) => (c.method === 'PUT' && /\/workers\/scripts\/arena-vault$/.test(c.path)) || (c.method === 'POST' && /\/scripts\/arena-vault\/(versions|deployments)$/.test(c.path)));
+const deployCalls = (n: number) =>
+  callsSince(n).filter(
+    (c) =>
+      (c.method === 'PUT' && /\/workers\/scripts\/arena-vault$/.test(c.path)) ||
+      (c.method === 'POST' && /\/scripts\/arena-vault\/(versions|deployments)$/.test(c.path)),
+  );
 const appliedMigrations = () => api.sql<{ name: string }>('arena-vault', 'SELECT name FROM d1_migrations ORDER BY id').map((r) => r.name);
 
 beforeAll(async () => {
@@ -85,14 +101,19 @@ beforeAll(async () => {
   if (first.code !== 0) throw new Error(`deploy:first failed: ${first.stdout}\n${first.stderr}`);
   credBackup = path.join(dirB, readdirSync(dirB)[0]!);
   secrets = Object.fromEntries(api.scripts.get('arena-vault')!.secrets);
-  ids = { credential: await keyIdOfSecret('CREDENTIAL_ENCRYPTION_KEY', secrets.CREDENTIAL_ENCRYPTION_KEY!), secret: await keyIdOfSecret('SECRET_KEY', secrets.SECRET_KEY!) };
+  ids = {
+    credential: await keyIdOfSecret('CREDENTIAL_ENCRYPTION_KEY', secrets.CREDENTIAL_ENCRYPTION_KEY!),
+    secret: await keyIdOfSecret('SECRET_KEY', secrets.SECRET_KEY!),
+  };
   copyFileSync(path.join(ROOT, 'migrations', LAST), path.join(migrationsDir, LAST));
   goodVersion = api.liveVersion();
 
   server = createServer((req, res) => {
     if (req.url !== '/api/health') return void res.writeHead(404).end();
     const healthy = api.liveVersion() === goodVersion || newVersionHealthy;
-    res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(healthy ? healthBody(api.liveVersion() !== goodVersion) : BROKEN));
+    res
+      .writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify(healthy ? healthBody(api.liveVersion() !== goodVersion) : BROKEN));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -108,7 +129,8 @@ describe('npm run deploy', () => {
   it('--help lists every option', async () => {
     const r = await runScript('deploy', ['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--url', '--backup', '--passphrase-file', '--decrypt-with', '--no-backup-check', '--config', '--wait-seconds']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--url', '--backup', '--passphrase-file', '--decrypt-with', '--no-backup-check', '--config', '--wait-seconds'])
+      expect(r.stdout).toContain(flag);
   });
 
   it('refuses a backup of another CREDENTIAL_ENCRYPTION_KEY before touching anything', async () => {
@@ -120,7 +142,9 @@ describe('npm run deploy', () => {
     const r = await deploy(['--backup', file, '--passphrase-file', passFile]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/UNKNOWN: this backup holds a CREDENTIAL_ENCRYPTION_KEY that is neither/);
-    expect(r.stderr.trim()).toBe(`deploy: ${file} is not a backup of the CREDENTIAL_ENCRYPTION_KEY the Worker uses now (key id ${ids.credential}); nothing was deployed`);
+    expect(r.stderr.trim()).toBe(
+      `deploy: ${file} is not a backup of the CREDENTIAL_ENCRYPTION_KEY the Worker uses now (key id ${ids.credential}); nothing was deployed`,
+    );
     expect(callsSince(n)).toEqual([]);
     expect(appliedMigrations()).not.toContain(LAST);
     expect(r.stdout + r.stderr).not.toContain(other);
@@ -131,14 +155,22 @@ describe('npm run deploy', () => {
     newVersionHealthy = false;
     // A KeePass backup of the key in use this time.
     const kdbx = path.join(tempDir('kdbx'), 'vault.kdbx');
-    writeFileSync(kdbx, await buildKdbx({ passphrase: PASSPHRASE, entries: [{ name: 'CREDENTIAL_ENCRYPTION_KEY', value: secrets.CREDENTIAL_ENCRYPTION_KEY!, keyId: ids.credential, createdAt: new Date() }] }));
+    writeFileSync(
+      kdbx,
+      await buildKdbx({
+        passphrase: PASSPHRASE,
+        entries: [{ name: 'CREDENTIAL_ENCRYPTION_KEY', value: secrets.CREDENTIAL_ENCRYPTION_KEY!, keyId: ids.credential, createdAt: new Date() }],
+      }),
+    );
     const before = api.liveVersion();
     const n = api.calls.length;
     const r = await deploy(['--backup', kdbx, '--passphrase-file', passFile, '--wait-seconds', '3']);
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/CURRENT: this backup holds the CREDENTIAL_ENCRYPTION_KEY in use now/);
     expect(r.stdout).toContain(`Pending D1 migrations (remote): ${LAST}`);
-    expect(r.stderr).toMatch(/DEPLOY FAILED: the new version did not pass the health check within 3 s: \/api\/health answered 503; health status is error; the configuration is invalid \(CREDENTIAL_ENCRYPTION_KEY\)/);
+    expect(r.stderr).toMatch(
+      /DEPLOY FAILED: the new version did not pass the health check within 3 s: \/api\/health answered 503; health status is error; the configuration is invalid \(CREDENTIAL_ENCRYPTION_KEY\)/,
+    );
     expect(r.stderr).toContain(`Rolled back with wrangler rollback: version ${before}, live before this deploy, serves all traffic again`);
     expect(r.stderr).toContain(`The D1 migrations this deploy applied (${LAST}) are NOT rolled back`);
     // What reached "Cloudflare": a new version deployed, then the old one deployed again (the rollback).
@@ -159,7 +191,9 @@ describe('npm run deploy', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`Pending D1 migrations (remote): ${EXTRA}`);
     expect(r.stdout).toContain('warning: 2 credential row(s) under key id abcdef0123456789');
-    expect(r.stdout).toContain(`Deployed: /api/health answers 200 under the same key ids (CREDENTIAL_ENCRYPTION_KEY ${ids.credential}, SECRET_KEY ${ids.secret}).`);
+    expect(r.stdout).toContain(
+      `Deployed: /api/health answers 200 under the same key ids (CREDENTIAL_ENCRYPTION_KEY ${ids.credential}, SECRET_KEY ${ids.secret}).`,
+    );
     expect(r.stderr).not.toMatch(/WARNING|FAILED/);
     expect(api.liveVersion()).not.toBe(before);
     expect(appliedMigrations().at(-1)).toBe(EXTRA);

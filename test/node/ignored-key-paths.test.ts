@@ -30,7 +30,13 @@ const HISTORIC = [
   'arena-vault-CREDENTIAL_ENCRYPTION_KEY-0123456789abcdef.qr.svg',
 ];
 
-const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs'), { recursive: true }).map(String).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** Relative key-file paths a document names today (e.g. `> new.key`, `./secrets/x`). */
 function namedKeyPaths(): string[] {
@@ -69,7 +75,18 @@ describe('key files cannot reach git or a Docker image', () => {
   });
 
   it('does not ignore what the project needs: sources, migrations, the example .dev.vars', () => {
-    const needed = ['src/index.ts', 'migrations/0001_init.sql', '.dev.vars.example', 'scripts/lib/secret-backup.ts', 'docs/operations/secrets.md', 'selfhost/secrets.ts', 'node/server.ts', 'deno/server.ts', 'Dockerfile', 'compose.yaml'];
+    const needed = [
+      'src/index.ts',
+      'migrations/0001_init.sql',
+      '.dev.vars.example',
+      'scripts/lib/secret-backup.ts',
+      'docs/operations/secrets.md',
+      'selfhost/secrets.ts',
+      'node/server.ts',
+      'deno/server.ts',
+      'Dockerfile',
+      'compose.yaml',
+    ];
     expect(checkIgnore(ROOT, needed)).toEqual([]);
     const scratch = tempDir('dockerignore');
     spawnSync('git', ['init', '-q'], { cwd: scratch });

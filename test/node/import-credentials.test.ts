@@ -20,7 +20,10 @@ const OTHER_KEY = Fernet.generateKey();
 function pythonTokens(key: string, plaintexts: string[]): string[] {
   const py = spawnSync(
     'python3',
-    ['-c', 'import sys, json\nfrom cryptography.fernet import Fernet\nd = json.load(sys.stdin)\nf = Fernet(d["key"].encode())\nprint(json.dumps([f.encrypt(p.encode()).decode() for p in d["plaintexts"]]))'],
+    [
+      '-c',
+      'import sys, json\nfrom cryptography.fernet import Fernet\nd = json.load(sys.stdin)\nf = Fernet(d["key"].encode())\nprint(json.dumps([f.encrypt(p.encode()).decode() for p in d["plaintexts"]]))',
+    ],
     { input: JSON.stringify({ key, plaintexts }), encoding: 'utf8' },
   );
   if (py.status !== 0) throw new Error(`python3 failed: ${py.stderr}`);
@@ -94,8 +97,27 @@ describe('import-credentials, different key (re-encrypt)', () => {
     ]);
     const [otherToken] = pythonTokens(OTHER_KEY, [JSON.stringify({ api_key: SECRETS.serper })]);
     file = rowsFile(s.dir, 'rows.jsonl', [
-      { id: 1, platform: 'serper', tier: 'medium', credential_name: 'Serper', credentials: tokens[0], is_active: true, daily_quota: 100, monthly_quota: null, notes: 'from the old platform' },
-      { platform: 'reddit', tier: 'free', credential_name: 'Reddit', credentials: tokens[1], is_active: 0, daily_quota: null, monthly_quota: 3000, notes: null },
+      {
+        id: 1,
+        platform: 'serper',
+        tier: 'medium',
+        credential_name: 'Serper',
+        credentials: tokens[0],
+        is_active: true,
+        daily_quota: 100,
+        monthly_quota: null,
+        notes: 'from the old platform',
+      },
+      {
+        platform: 'reddit',
+        tier: 'free',
+        credential_name: 'Reddit',
+        credentials: tokens[1],
+        is_active: 0,
+        daily_quota: null,
+        monthly_quota: 3000,
+        notes: null,
+      },
       { platform: 'telegram', tier: 'free', credential_name: 'Telegram', credentials: tokens[2], is_active: true },
       `{"platform": "serper", "credentials": "${tokens[0]}"`, // line 4: truncated JSON
       { platform: 'myspace', tier: 'free', credential_name: 'x', credentials: tokens[0] }, // line 5
@@ -119,7 +141,9 @@ describe('import-credentials, different key (re-encrypt)', () => {
     const res = await runScript('import-credentials', [file, '--old-key-file', s.oldKeyFile, '--dev-vars', s.devVars, '--persist-to', s.persist]);
     expect(res.code).toBe(3);
     const vaultId = (await Fernet.fromKey(VAULT_KEY)).keyId;
-    expect(res.stdout).toContain(`9 rows read: imported 4 into the local D1 (${s.persist}) (0 kept byte-for-byte, 4 re-encrypted, all under key ${vaultId}); 0 already present, 5 bad.`);
+    expect(res.stdout).toContain(
+      `9 rows read: imported 4 into the local D1 (${s.persist}) (0 kept byte-for-byte, 4 re-encrypted, all under key ${vaultId}); 0 already present, 5 bad.`,
+    );
     const lines = res.stderr.trim().split('\n');
     expect(lines).toEqual([
       'line 4: skipped: not valid JSON',
@@ -138,7 +162,11 @@ describe('import-credentials, different key (re-encrypt)', () => {
       ['bluesky', 'free', 'Bluesky', 1, null, null, null, vaultId],
     ]);
     expect(await fieldsOf(rows[0]!.encrypted_value, VAULT_KEY)).toEqual({ api_key: SECRETS.serper });
-    expect(await fieldsOf(rows[1]!.encrypted_value, VAULT_KEY)).toEqual({ client_id: 'reddit-id', client_secret: SECRETS.redditSecret, user_agent: 'research/1.0' });
+    expect(await fieldsOf(rows[1]!.encrypted_value, VAULT_KEY)).toEqual({
+      client_id: 'reddit-id',
+      client_secret: SECRETS.redditSecret,
+      user_agent: 'research/1.0',
+    });
     // Python stored api_id as a number; the vault stores every field as a string.
     expect(await fieldsOf(rows[2]!.encrypted_value, VAULT_KEY)).toEqual({ api_id: '123456', api_hash: SECRETS.hash, session_string: SECRETS.session });
     expect(rows.every((r) => !tokens.includes(r.encrypted_value))).toBe(true);
@@ -190,7 +218,15 @@ describe('import-credentials refuses bad setups in one line', () => {
   it('needs the vault key, a valid original key and one input file', async () => {
     const s = setup();
     const file = rowsFile(s.dir, 'x.jsonl', []);
-    const noVars = await runScript('import-credentials', [file, '--dev-vars', path.join(s.dir, 'missing'), '--old-key-file', s.oldKeyFile, '--persist-to', s.persist]);
+    const noVars = await runScript('import-credentials', [
+      file,
+      '--dev-vars',
+      path.join(s.dir, 'missing'),
+      '--old-key-file',
+      s.oldKeyFile,
+      '--persist-to',
+      s.persist,
+    ]);
     expect(noVars.code).toBe(2);
     expect(noVars.stderr).toMatch(/^import-credentials: .*missing not found/);
     const badKeyFile = path.join(s.dir, 'bad.key');

@@ -62,7 +62,9 @@ describe('npm ci --omit=dev', () => {
 
   it('every Node operator script answers --help', () => {
     const node = operatorScripts.filter((name) => pkg.scripts[name]!.startsWith('node --import tsx scripts/'));
-    expect(node).toEqual(expect.arrayContaining(['start', 'generate-keys', 'bootstrap-admin', 'backup-secrets', 'verify-backup', 'import-credentials', 'rotate-credential-key']));
+    expect(node).toEqual(
+      expect.arrayContaining(['start', 'generate-keys', 'bootstrap-admin', 'backup-secrets', 'verify-backup', 'import-credentials', 'rotate-credential-key']),
+    );
     for (const name of node) {
       const r = npmRun(name, ['--help']);
       expect(r.code, `${name} --help:\n${r.out}`).toBe(0);
@@ -102,7 +104,8 @@ describe('npm ci --omit=dev', () => {
 
   it('every operator script is covered by one of the checks above', () => {
     const covered = (name: string) =>
-      pkg.scripts[name]!.startsWith('node --import tsx scripts/') || ['dev', 'db:migrate', 'start:deno', 'bootstrap-admin:deno', 'build:node', 'start:node', 'bootstrap-admin:node'].includes(name);
+      pkg.scripts[name]!.startsWith('node --import tsx scripts/') ||
+      ['dev', 'db:migrate', 'start:deno', 'bootstrap-admin:deno', 'build:node', 'start:node', 'bootstrap-admin:node'].includes(name);
     expect(operatorScripts.filter((name) => !covered(name))).toEqual([]);
   });
 });

@@ -79,7 +79,18 @@ describe('the OpenAPI document for other tools', () => {
         '',
       ].join('\n'),
     );
-    const r = run('typescript/bin/tsc', ['--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', 'openapi.ts', 'use.ts']);
+    const r = run('typescript/bin/tsc', [
+      '--noEmit',
+      '--strict',
+      '--target',
+      'es2022',
+      '--module',
+      'esnext',
+      '--moduleResolution',
+      'bundler',
+      'openapi.ts',
+      'use.ts',
+    ]);
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

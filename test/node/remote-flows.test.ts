@@ -45,7 +45,10 @@ function script(name: string, args: string[], env: Record<string, string> = {}):
 
 function wrangler(args: string[]): Promise<ScriptResult> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(ROOT, 'node_modules/.bin/wrangler'), [...args, '--config', config], { cwd: dir, env: { ...process.env, ...api.env(), NO_COLOR: '1', CI: '1' } });
+    const child = spawn(path.join(ROOT, 'node_modules/.bin/wrangler'), [...args, '--config', config], {
+      cwd: dir,
+      env: { ...process.env, ...api.env(), NO_COLOR: '1', CI: '1' },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -126,16 +129,28 @@ describe('import-credentials --remote', () => {
     const original = await Fernet.fromKey(ORIGINAL_KEY);
     const secret = `remote-canary-${crypto.randomUUID()}`;
     const rows = [
-      { platform: 'serper', tier: 'medium', credential_name: 'Serper remote', credentials: await original.encrypt(JSON.stringify({ api_key: secret })), is_active: true, daily_quota: 100 },
+      {
+        platform: 'serper',
+        tier: 'medium',
+        credential_name: 'Serper remote',
+        credentials: await original.encrypt(JSON.stringify({ api_key: secret })),
+        is_active: true,
+        daily_quota: 100,
+      },
     ];
     const file = path.join(dir, 'rows.jsonl');
     writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const keyFile = path.join(dir, 'original.key');
     writeFileSync(keyFile, ORIGINAL_KEY);
-    const r = await script('import-credentials', [file, '--old-key-file', keyFile, '--remote', '--vault-url', vault.url], { CREDENTIAL_ENCRYPTION_KEY: OLD_CRED });
+    const r = await script('import-credentials', [file, '--old-key-file', keyFile, '--remote', '--vault-url', vault.url], {
+      CREDENTIAL_ENCRYPTION_KEY: OLD_CRED,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/1 rows read: imported 1 into the remote D1/);
-    const [row] = api.sql<{ encrypted_value: string; key_id: string }>('arena-vault', "SELECT encrypted_value, key_id FROM api_credentials WHERE credential_name = 'Serper remote'");
+    const [row] = api.sql<{ encrypted_value: string; key_id: string }>(
+      'arena-vault',
+      "SELECT encrypted_value, key_id FROM api_credentials WHERE credential_name = 'Serper remote'",
+    );
     const vaultFernet = await Fernet.fromKey(OLD_CRED);
     expect(row!.key_id).toBe(vaultFernet.keyId);
     expect(JSON.parse(new TextDecoder().decode(await vaultFernet.decrypt(row!.encrypted_value)))).toEqual({ api_key: secret });
@@ -157,7 +172,19 @@ describe('rotate-credential-key --remote', () => {
     writeFileSync(newFile, NEW_CRED);
     writeFileSync(apiKeyFile, apiKey);
     const bulkBefore = api.secretBulkUploads().length;
-    const r = await script('rotate-credential-key', ['--remote', '--url', vault.url, '--old-key-file', oldFile, '--new-key-file', newFile, '--api-key-file', apiKeyFile, '--wait-seconds', '120']);
+    const r = await script('rotate-credential-key', [
+      '--remote',
+      '--url',
+      vault.url,
+      '--old-key-file',
+      oldFile,
+      '--new-key-file',
+      newFile,
+      '--api-key-file',
+      apiKeyFile,
+      '--wait-seconds',
+      '120',
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const [db] = [...api.databases.values()];
     expect(r.stdout).toContain(`Undo point (D1 Time Travel bookmark): ${db!.history.at(-1)!.bookmark}`);
@@ -184,14 +211,29 @@ describe('rotate-secret-key --remote', () => {
   it('backs up and checks the new key, installs it beside the old one, waits for the old tokens to expire, deletes the previous key', async () => {
     // The old key's backup, as deploy:first wrote it; its key is never typed or written in clear.
     const oldBackup = path.join(dir, 'old-secret.asc');
-    writeFileSync(oldBackup, await encryptBackup({ name: 'SECRET_KEY', value: OLD_SECRET, keyId: await keyIdOfSecret('SECRET_KEY', OLD_SECRET), passphrase: PASSPHRASE }));
+    writeFileSync(
+      oldBackup,
+      await encryptBackup({ name: 'SECRET_KEY', value: OLD_SECRET, keyId: await keyIdOfSecret('SECRET_KEY', OLD_SECRET), passphrase: PASSPHRASE }),
+    );
     const out = tempDir('new-secret-backup');
     // A token signed by the old key: the previous key may go once it has expired (1-minute tokens here).
     await restarts;
     const login = await vault.api('POST', '/api/auth/login', undefined, { email: ADMIN.FIRST_ADMIN_EMAIL, password: ADMIN.FIRST_ADMIN_PASSWORD });
     expect(login.status, login.text).toBe(200);
 
-    const r = await script('rotate-secret-key', ['--remote', '--url', vault.url, '--old-backup', oldBackup, '--out', out, '--passphrase-file', passFile, '--wait-seconds', '240']);
+    const r = await script('rotate-secret-key', [
+      '--remote',
+      '--url',
+      vault.url,
+      '--old-backup',
+      oldBackup,
+      '--out',
+      out,
+      '--passphrase-file',
+      passFile,
+      '--wait-seconds',
+      '240',
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const sent = api.secretBulkUploads().at(-1)!;
     expect(Object.keys(sent).sort()).toEqual(['SECRET_KEY', 'SECRET_KEY_PREVIOUS']);

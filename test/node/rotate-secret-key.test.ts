@@ -56,7 +56,7 @@ describe('rotate-secret-key refusals', () => {
     for (const r of [none, inside]) expect(r.stdout + r.stderr).not.toContain(OLD);
   });
 
-  it('--remote needs the old key\'s backup, since Cloudflare cannot give the key back', async () => {
+  it("--remote needs the old key's backup, since Cloudflare cannot give the key back", async () => {
     const r = await runScript('rotate-secret-key', ['--remote', '--url', url, '--out', tempDir('rsk')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--remote needs --old-backup FILE/);

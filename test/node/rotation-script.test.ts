@@ -132,7 +132,22 @@ describe('rotate-credential-key: the local flow on wrangler dev', () => {
     await vault?.dispose();
   });
 
-  const args = () => ['--old-key-file', oldFile, '--new-key-file', newFile, '--api-key-file', apiKeyFile, '--url', vault.url, '--dev-vars', vault.devVars, '--wait-seconds', '90', '--batch-size', '50'];
+  const args = () => [
+    '--old-key-file',
+    oldFile,
+    '--new-key-file',
+    newFile,
+    '--api-key-file',
+    apiKeyFile,
+    '--url',
+    vault.url,
+    '--dev-vars',
+    vault.devVars,
+    '--wait-seconds',
+    '90',
+    '--batch-size',
+    '50',
+  ];
 
   it('installs the ring, and a rotation over an undecryptable row fails in one line', async () => {
     const r = await runScript(args(), { onRestart: restart });
@@ -169,7 +184,9 @@ describe('rotate-credential-key: the local flow on wrangler dev', () => {
   });
 
   it('--finalize removes the previous key and waits for the vault to drop it', async () => {
-    const r = await runScript(['--finalize', '--api-key-file', apiKeyFile, '--url', vault.url, '--dev-vars', vault.devVars, '--wait-seconds', '90'], { onRestart: restart });
+    const r = await runScript(['--finalize', '--api-key-file', apiKeyFile, '--url', vault.url, '--dev-vars', vault.devVars, '--wait-seconds', '90'], {
+      onRestart: restart,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Finalized');
     const vars = parseDevVars(readFileSync(vault.devVars, 'utf8'));

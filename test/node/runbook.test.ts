@@ -22,7 +22,15 @@ describe('commands in the docs are real', () => {
   it('finds the runbook commands it is meant to check', () => {
     const runbook = extractCommands(readFileSync(path.join(ROOT, 'docs/operations/secrets.md'), 'utf8'));
     const targets = new Set(runbook.map((c) => `${c.kind} ${c.target}`));
-    for (const t of ['npm generate-keys', 'npm backup-secrets', 'npm verify-backup', 'wrangler secret put', 'wrangler secret bulk', 'wrangler d1 time-travel info', 'wrangler d1 time-travel restore']) {
+    for (const t of [
+      'npm generate-keys',
+      'npm backup-secrets',
+      'npm verify-backup',
+      'wrangler secret put',
+      'wrangler secret bulk',
+      'wrangler d1 time-travel info',
+      'wrangler d1 time-travel restore',
+    ]) {
       expect(targets).toContain(t);
     }
     const backup = runbook.find((c) => c.target === 'backup-secrets' && c.flags.includes('--from'));

@@ -46,10 +46,10 @@ describe('npm start', () => {
     }
 
     const persistTo = path.join(dir, '.wrangler', 'state');
-    const [rows] = d1Execute<{ email: string; role: string; is_active: number }>(
-      'SELECT email, role, is_active FROM users',
-      { persistTo, config: path.join(dir, 'wrangler.toml') },
-    );
+    const [rows] = d1Execute<{ email: string; role: string; is_active: number }>('SELECT email, role, is_active FROM users', {
+      persistTo,
+      config: path.join(dir, 'wrangler.toml'),
+    });
     expect(rows).toEqual([{ email: 'admin@arena-vault.local', role: 'admin', is_active: 1 }]);
   });
 

@@ -46,7 +46,10 @@ function sqlUses(text: string, table: TableName): string[] {
     // A value import of the table object from the schema (type-only imports are fine) …
     for (const m of text.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s+from\s+'[^']*(db\/|\.\/)schema(\.ts)?'/g)) {
       if (m[1]) continue;
-      const names = m[2]!.split(',').map((s) => s.trim()).filter((s) => s && !s.startsWith('type '));
+      const names = m[2]!
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s && !s.startsWith('type '));
       if (names.some((n) => n.split(/\s+as\s+/)[0] === name)) hits.push(`import { ${name} } from db/schema`);
     }
     if (/import\s+\*\s+as\s+\w+\s+from\s+'[^']*(db\/|\.\/)schema(\.ts)?'/.test(text)) hits.push('import * from db/schema');
@@ -72,7 +75,7 @@ describe('one owner per table', () => {
   it('the detector sees raw SQL and drizzle references, and not type-only imports', () => {
     expect(sqlUses("db.prepare('SELECT id FROM api_credentials WHERE id = ?')", 'api_credentials')).toHaveLength(1);
     expect(sqlUses("import { apiCredentials, type CredentialRow } from '../db/schema.ts';", 'api_credentials')).toHaveLength(1);
-    expect(sqlUses("c.var.db.query.users.findFirst({})", 'users')).toHaveLength(1);
+    expect(sqlUses('c.var.db.query.users.findFirst({})', 'users')).toHaveLength(1);
     expect(sqlUses("import type { User } from '../db/schema.ts';", 'users')).toEqual([]);
     expect(sqlUses("db.prepare('DELETE FROM audit_events')", 'audit_events')).toHaveLength(1);
   });
@@ -89,7 +92,7 @@ describe('one owner per table', () => {
     });
   }
 
-  it('docs/data-model.md states each table\'s owner as src/db/owners.ts does', () => {
+  it("docs/data-model.md states each table's owner as src/db/owners.ts does", () => {
     const doc = readFileSync(path.join(ROOT, 'docs/data-model.md'), 'utf8');
     const stated = Object.fromEntries([...doc.matchAll(/^\| `(\w+)` \| `([^`]+)` \|/gm)].map((m) => [m[1], m[2]]));
     expect(stated).toEqual(TABLE_OWNERS);

@@ -130,8 +130,12 @@ describe('POST /api/pool/acquire', () => {
 
     // Encrypted under another key but tagged with the current key id: a wrong-key row.
     const wrong = await seedCredential({
-      platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-wrong-key-1' }, key: TEST_CREDENTIAL_KEY_2,
-      keyIdOverride: await keyIdOf(TEST_CREDENTIAL_KEY), lastUsedAt: 1,
+      platform: 'serper',
+      tier: 'medium',
+      fields: { api_key: 'CANARY-wrong-key-1' },
+      key: TEST_CREDENTIAL_KEY_2,
+      keyIdOverride: await keyIdOf(TEST_CREDENTIAL_KEY),
+      lastUsedAt: 1,
     });
     const undecryptable = await acquire();
     expect(((await undecryptable.json()) as ErrorBody).error).toMatchObject({ reason: 'key_missing', key_missing: 1, undecryptable: 1 });
@@ -150,7 +154,11 @@ describe('POST /api/pool/acquire', () => {
     );
     try {
       const canary = 'CANARY-9f8e7d6c5b4a';
-      await seedCredential({ platform: 'x_twitter', tier: 'premium', fields: { bearer_token: `${canary}-b`, api_key: `${canary}-k`, api_secret: `${canary}-s` } });
+      await seedCredential({
+        platform: 'x_twitter',
+        tier: 'premium',
+        fields: { bearer_token: `${canary}-b`, api_key: `${canary}-k`, api_secret: `${canary}-s` },
+      });
       const first = await acquire({ platform: 'x_twitter', tier: 'premium' });
       const lease = (await first.json()) as { lease_id: string; fields: Record<string, string> };
       expect(lease.fields.api_secret).toBe(`${canary}-s`);

@@ -39,7 +39,12 @@ describe('GET /api/pool/credentials', () => {
   it("lists a platform/tier's metadata and never a field value", async () => {
     const a = await seedCredential({ platform: 'serper', tier: 'medium', name: 'first', fields: { api_key: `${CANARY}-1` } });
     const b = await seedCredential({ platform: 'serper', tier: 'medium', name: 'second', fields: { api_key: `${CANARY}-2` }, isActive: false });
-    await seedCredential({ platform: 'serpapi', tier: 'premium', name: 'other pool', fields: { api_key: `${CANARY}-3-abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuv` } });
+    await seedCredential({
+      platform: 'serpapi',
+      tier: 'premium',
+      name: 'other pool',
+      fields: { api_key: `${CANARY}-3-abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuv` },
+    });
     const list = await call('GET', '/api/pool/credentials?platform=serper&tier=medium', collector);
     expect(list.status).toBe(200);
     expect(list.text).not.toContain(CANARY);
@@ -108,7 +113,10 @@ describe('cooldown by id', () => {
   it('refuses a key that never held a lease on it, or held one more than an hour ago (403 NOT_A_RECENT_HOLDER)', async () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: `${CANARY}-6` } });
     const stranger = await apiKeyHeaders('collector');
-    for (const [method, body] of [['POST', { seconds: 60, reason: 'x' }], ['DELETE', undefined]] as const) {
+    for (const [method, body] of [
+      ['POST', { seconds: 60, reason: 'x' }],
+      ['DELETE', undefined],
+    ] as const) {
       const r = await call(method, `/api/pool/credentials/${id}/cooldown`, stranger, body);
       expect(r.status).toBe(403);
       expect((r.body as ErrorBody).error.code).toBe('NOT_A_RECENT_HOLDER');
@@ -139,7 +147,9 @@ describe('PUT /api/pool/credentials/:id/expires-at', () => {
     expect((await call('GET', `/api/pool/credentials/${id}`, collector)).body.expires_at).toBe('2027-02-01T12:30:00.250Z');
     const row = await env.DB.prepare('SELECT expires_at FROM api_credentials WHERE id = ?').bind(id).first<{ expires_at: number }>();
     expect(row!.expires_at).toBe(Date.UTC(2027, 1, 1, 12, 30, 0, 250));
-    const audit = await env.DB.prepare("SELECT actor, detail FROM audit_events WHERE action = 'credential.set_expiry' AND target = ?").bind(`credential:${id}`).all<{ actor: string; detail: string }>();
+    const audit = await env.DB.prepare("SELECT actor, detail FROM audit_events WHERE action = 'credential.set_expiry' AND target = ?")
+      .bind(`credential:${id}`)
+      .all<{ actor: string; detail: string }>();
     expect(audit.results.map((e) => e.actor)).toEqual([await actorOf(collector)]);
 
     const cleared = await call('PUT', `/api/pool/credentials/${id}/expires-at`, collector, { expires_at: null });
@@ -175,7 +185,10 @@ describe('PoolEntrypoint: the operations by id over RPC (parity with REST)', () 
     await rpc.release(a.lease_id);
     await rpc.release(b.lease_id);
     expect((await rpc.acquire({ platform: 'serper', tier: 'medium', task_id: 'rpc-c' })).fields).toEqual({ api_key: `${CANARY}-9` });
-    const missing = await rpc.credential(999999).then(() => null, (e: unknown) => e);
+    const missing = await rpc.credential(999999).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(missing).toMatchObject({ code: 'CREDENTIAL_NOT_FOUND', status: 404 });
     // The REST key never held a lease on it: the service binding's holds are its own.
     expect((await call('POST', `/api/pool/credentials/${id}/cooldown`, collector, { seconds: 60, reason: 'x' })).status).toBe(403);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { pool } from '../../src/pool/client.ts';
-import { isVaultError, VaultError } from '../../src/errors.ts';
+import { isVaultError, type VaultError } from '../../src/errors.ts';
 import type { CredentialPool } from '../../src/pool/durable-object.ts';
 
 function namespaceThatFails(error: unknown): DurableObjectNamespace<CredentialPool> {
@@ -18,7 +18,9 @@ const INPUT = { ok: true as const, value: { platform: 'serper' as const, tier: '
 describe('pool client errors', () => {
   it('an unreachable object is 503 POOL_UNAVAILABLE, without the runtime text', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const e = await pool({ POOL: namespaceThatFails(new TypeError('CANARY-runtime-text')) }).acquire(INPUT, 'x').catch((x: unknown) => x);
+    const e = await pool({ POOL: namespaceThatFails(new TypeError('CANARY-runtime-text')) })
+      .acquire(INPUT, 'x')
+      .catch((x: unknown) => x);
     expect(isVaultError(e)).toBe(true);
     expect((e as VaultError).code).toBe('POOL_UNAVAILABLE');
     expect((e as VaultError).status).toBe(503);
@@ -29,7 +31,9 @@ describe('pool client errors', () => {
 
   it('a pool error keeps its code', async () => {
     const err = Object.assign(new Error('Collection is paused.'), { code: 'COLLECTION_LOCKED', retryAfter: 30 });
-    const e = await pool({ POOL: namespaceThatFails(err) }).acquire(INPUT, 'x').catch((x: unknown) => x);
+    const e = await pool({ POOL: namespaceThatFails(err) })
+      .acquire(INPUT, 'x')
+      .catch((x: unknown) => x);
     expect((e as VaultError).code).toBe('COLLECTION_LOCKED');
     expect((e as VaultError).status).toBe(423);
   });

@@ -61,7 +61,7 @@ describe('a D1 restore under the pool copy', () => {
     rmSync(d1Dir(), { recursive: true, force: true });
     cpSync(bookmark, d1Dir(), { recursive: true });
     vault.execute('UPDATE api_credentials SET daily_quota = 1000 WHERE id = 2');
-    const [[keys]] = vault.execute<{ n: number }>('SELECT COUNT(*) AS n FROM api_keys WHERE id = ' + Number(gone.body.id)) as [[{ n: number }]];
+    const [[keys]] = vault.execute<{ n: number }>(`SELECT COUNT(*) AS n FROM api_keys WHERE id = ${Number(gone.body.id)}`) as [[{ n: number }]];
     expect(keys.n, 'the restore removed the key').toBe(0);
 
     await vault.start(undefined, 'restored');

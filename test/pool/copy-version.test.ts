@@ -40,10 +40,14 @@ describe('a version that never repeats', () => {
     for (let i = 0; i < 5; i++) {
       const bookmark = await version();
       seen.add(bookmark);
-      await env.DB.prepare('UPDATE api_credentials SET daily_quota = ? WHERE id = ?').bind(100 + i, id).run();
+      await env.DB.prepare('UPDATE api_credentials SET daily_quota = ? WHERE id = ?')
+        .bind(100 + i, id)
+        .run();
       seen.add(await version());
       await setVersion(bookmark); // the restore brings the version row back
-      await env.DB.prepare('UPDATE api_credentials SET monthly_quota = ? WHERE id = ?').bind(1000 + i, id).run();
+      await env.DB.prepare('UPDATE api_credentials SET monthly_quota = ? WHERE id = ?')
+        .bind(1000 + i, id)
+        .run();
       const after = await version();
       expect(seen.has(after), `version ${after} repeated an earlier one`).toBe(false);
       expect(Number.isSafeInteger(after) && after >= 0).toBe(true);
@@ -56,7 +60,7 @@ describe('a version that never repeats', () => {
     const gone = await apiKeyHeaders('collector'); // created after the bookmark
     expect((await acquire(gone)).status).toBe(200); // the copy has it
     // Replay the bookmark (the key's row and the version go back), then one SQL write to a watched column.
-    await env.DB.prepare("DELETE FROM api_keys WHERE id = (SELECT MAX(id) FROM api_keys)").run();
+    await env.DB.prepare('DELETE FROM api_keys WHERE id = (SELECT MAX(id) FROM api_keys)').run();
     await setVersion(bookmark);
     await env.DB.prepare("UPDATE api_credentials SET daily_quota = 500 WHERE platform = 'serper'").run();
     await flushPoolUsage(); // the alarm's version check
@@ -122,8 +126,10 @@ describe('a sync in pages', () => {
     expect(lease.status).toBe(200);
     expect(lease.body).toMatchObject({ credential_id: id, fields: { api_key: 'CANARY-paged-0001' } });
     const { runInDurableObject } = await import('cloudflare:test');
-    const copied = await runInDurableObject(poolStub(env), (_i, state) =>
-      state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM copy_credentials').one().n);
+    const copied = await runInDurableObject(
+      poolStub(env),
+      (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM copy_credentials').one().n,
+    );
     expect(copied).toBe(n + 1);
   });
 });

@@ -30,7 +30,11 @@ async function acquire(headers = collector) {
 
 async function createCredential(apiKey: string, extra: Record<string, unknown> = {}): Promise<number> {
   const r = await callJson('POST', '/api/credentials', admin.headers, {
-    platform: 'serper', tier: 'medium', credential_name: `copy ${crypto.randomUUID().slice(0, 6)}`, fields: { api_key: apiKey }, ...extra,
+    platform: 'serper',
+    tier: 'medium',
+    credential_name: `copy ${crypto.randomUUID().slice(0, 6)}`,
+    fields: { api_key: apiKey },
+    ...extra,
   });
   expect(r.status).toBe(201);
   return r.body.id as number;
@@ -99,7 +103,7 @@ describe('API keys: the pool authenticates against its copy', () => {
     expect(created.status).toBe(201);
     const headers = { authorization: `ApiKey ${created.body.key}`, 'content-type': 'application/json' };
     expect((await acquire(headers)).status).toBe(200);
-    expect((await callJson("DELETE", `/api/api-keys/${created.body.id}`, admin.headers)).status).toBe(204);
+    expect((await callJson('DELETE', `/api/api-keys/${created.body.id}`, admin.headers)).status).toBe(204);
     const refused = await acquire(headers);
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe('UNAUTHENTICATED');
@@ -108,7 +112,11 @@ describe('API keys: the pool authenticates against its copy', () => {
   it('an expired key is refused on the first request after its expiry', async () => {
     await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-expiry-01' }, maxLeases: 10 });
     const expiresAt = Date.now() + 1500;
-    const created = await callJson('POST', '/api/api-keys', admin.headers, { name: 'short', scope: 'collector', expires_at: new Date(expiresAt).toISOString() });
+    const created = await callJson('POST', '/api/api-keys', admin.headers, {
+      name: 'short',
+      scope: 'collector',
+      expires_at: new Date(expiresAt).toISOString(),
+    });
     expect(created.status).toBe(201);
     const headers = { authorization: `ApiKey ${created.body.key}`, 'content-type': 'application/json' };
     expect((await acquire(headers)).status).toBe(200);
@@ -142,7 +150,10 @@ describe('the hot path does not touch D1', () => {
     ['users', 'users_away'],
   ] as const;
   afterEach(async () => {
-    for (const [from, to] of renames) await env.DB.prepare(`ALTER TABLE ${to} RENAME TO ${from}`).run().catch(() => undefined);
+    for (const [from, to] of renames)
+      await env.DB.prepare(`ALTER TABLE ${to} RENAME TO ${from}`)
+        .run()
+        .catch(() => undefined);
   });
 
   it('acquire, renew, release and report-error answer while the tables they would read are gone from D1', async () => {
@@ -173,7 +184,8 @@ describe('usage goes back to D1 by alarm', () => {
     expect(unflushed).toEqual({ last_used_at: null, error_count: 0 });
 
     await flushPoolUsage();
-    const row = await env.DB.prepare('SELECT last_used_at, error_count, last_error_at FROM api_credentials WHERE id = ?').bind(id)
+    const row = await env.DB.prepare('SELECT last_used_at, error_count, last_error_at FROM api_credentials WHERE id = ?')
+      .bind(id)
       .first<{ last_used_at: number; error_count: number; last_error_at: number }>();
     expect(row!.last_used_at).toBeGreaterThanOrEqual(before);
     expect(row!.error_count).toBe(1);
@@ -183,7 +195,7 @@ describe('usage goes back to D1 by alarm', () => {
     expect((await pendingUsage()).credentials).toEqual([]);
   });
 
-  it('a write made behind the app\'s back (raw D1) is found by the alarm\'s version check', async () => {
+  it("a write made behind the app's back (raw D1) is found by the alarm's version check", async () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-raw-00001' }, maxLeases: 10 });
     expect((await acquire()).status).toBe(200);
     await env.DB.prepare('UPDATE api_credentials SET is_active = 0 WHERE id = ?').bind(id).run();
@@ -203,8 +215,10 @@ describe('quota counters', () => {
     const refused = await acquire();
     expect(refused.status).toBe(404);
     expect(refused.body.error.reason).toBe('quota_exhausted');
-    const used = await runInDurableObject(poolStub(env), (_i, state) =>
-      state.storage.sql.exec("SELECT SUM(units) AS n FROM usage WHERE period LIKE 'd:%'").one().n);
+    const used = await runInDurableObject(
+      poolStub(env),
+      (_i, state) => state.storage.sql.exec("SELECT SUM(units) AS n FROM usage WHERE period LIKE 'd:%'").one().n,
+    );
     expect(used).toBe(3);
   });
 });
@@ -223,7 +237,10 @@ describe('a sync after a write that fails', () => {
       vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void logged.push(a.map(String).join(' ')));
     }
     const r = await callJson('POST', '/api/credentials', admin.headers, {
-      platform: 'serper', tier: 'medium', credential_name: 'sync fails', fields: { api_key: 'CANARY-syncfail-01' },
+      platform: 'serper',
+      tier: 'medium',
+      credential_name: 'sync fails',
+      fields: { api_key: 'CANARY-syncfail-01' },
     });
     expect(r.status).toBe(503);
     expect(r.body.error.code).toBe('POOL_SYNC_PENDING');
@@ -231,7 +248,13 @@ describe('a sync after a write that fails', () => {
     expect(saved!.n).toBe(1);
     const line = logged.find((l) => l.includes('pool.sync_after_write_failed'));
     expect(line).toBeDefined();
-    expect(JSON.parse(line!)).toEqual({ level: 'warn', request_id: expect.stringMatching(/^[0-9a-f-]{36}$/), event: 'pool.sync_after_write_failed', path: '/api/credentials', code: 'POOL_UNAVAILABLE' });
+    expect(JSON.parse(line!)).toEqual({
+      level: 'warn',
+      request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      event: 'pool.sync_after_write_failed',
+      path: '/api/credentials',
+      code: 'POOL_UNAVAILABLE',
+    });
     expect(logged.join('\n')).not.toContain('pool_copy_version');
     expect(logged.join('\n')).not.toContain('CANARY-syncfail-01');
   });

@@ -87,7 +87,7 @@ describe('a failed sync after an admin write', () => {
       expect(refused.text).not.toContain('CANARY-fc-plain-01');
     }
     // A key the copy does not know may have been created since: no new key is accepted either.
-    const unknown = await acquire({ authorization: 'ApiKey av_CCCCCCCCCCCC_' + 'C'.repeat(43), 'content-type': 'application/json' });
+    const unknown = await acquire({ authorization: `ApiKey av_CCCCCCCCCCCC_${'C'.repeat(43)}`, 'content-type': 'application/json' });
     expect(unknown.status).toBe(503);
     expect(unknown.body.error.code).toBe('POOL_UNAVAILABLE');
     // A renew hands out time: refused too. Ending one's own lease stays accepted.
@@ -142,7 +142,7 @@ describe('errors on the pool path are 401/503 with their code, never 500', () =>
     const known = await apiKeyHeaders('collector');
     expect((await acquire(known)).status).toBe(404); // the copy is read
     breakSync();
-    const unknown = await acquire({ authorization: 'ApiKey av_AAAAAAAAAAAA_' + 'A'.repeat(43), 'content-type': 'application/json' });
+    const unknown = await acquire({ authorization: `ApiKey av_AAAAAAAAAAAA_${'A'.repeat(43)}`, 'content-type': 'application/json' });
     expect(unknown.status).toBe(401);
     expect(unknown.body.error.code).toBe('UNAUTHENTICATED');
     expect(unknown.text).not.toContain(CANARY);
@@ -212,9 +212,11 @@ describe("a write's sync sees the write", () => {
       },
     }));
     let asked = false; // a flag, not a promise resolved inside the object (see the decryption test below)
-    setPauseHook((point) => void (point === 'sync.requested' && (asked = true)));
+    setPauseHook((point) => {
+      if (point === 'sync.requested') asked = true;
+    });
     // An unknown key starts that version check.
-    const unknown = acquire({ authorization: 'ApiKey av_BBBBBBBBBBBB_' + 'B'.repeat(43), 'content-type': 'application/json' });
+    const unknown = acquire({ authorization: `ApiKey av_BBBBBBBBBBBB_${'B'.repeat(43)}`, 'content-type': 'application/json' });
     while (!held) await new Promise((r) => setTimeout(r, 5));
     const revoke = callJson('DELETE', `/api/api-keys/${key.id}`, admin.headers);
     // The revocation is committed and has asked the pool for its sync while the old check is still held.

@@ -30,7 +30,9 @@ async function setSharing(id: number, sharing: 'allowed' | 'never') {
   const res = await SELF.fetch(`https://vault.test/api/credentials/${id}`, { method: 'PATCH', headers: admin.headers, body: JSON.stringify({ sharing }) });
   expect(res.status).toBe(200);
   expect(((await res.json()) as { sharing: string }).sharing).toBe(sharing);
-  const audit = await env.DB.prepare("SELECT detail FROM audit_events WHERE action = 'credential.update' AND target = ? ORDER BY id DESC").bind(`credential:${id}`).first<{ detail: string }>();
+  const audit = await env.DB.prepare("SELECT detail FROM audit_events WHERE action = 'credential.update' AND target = ? ORDER BY id DESC")
+    .bind(`credential:${id}`)
+    .first<{ detail: string }>();
   expect(JSON.parse(audit!.detail).changed.sharing).toMatchObject({ to: sharing });
 }
 
@@ -102,7 +104,9 @@ describe('lease modes', () => {
     const admin = await createTestUser('admin');
     await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'modes-key-000006' } });
     const health = async () => {
-      const h = (await (await SELF.fetch('https://vault.test/api/arenas/health', { headers: admin.headers })).json()) as { arenas: { arena: string; tier: string; credentials: Record<string, number> }[] };
+      const h = (await (await SELF.fetch('https://vault.test/api/arenas/health', { headers: admin.headers })).json()) as {
+        arenas: { arena: string; tier: string; credentials: Record<string, number> }[];
+      };
       return h.arenas.find((a) => a.arena === 'google_search' && a.tier === 'medium')!.credentials;
     };
     const shared = await acquire({ mode: 'shared' });

@@ -1,15 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FRESH_STATE, admitsLease, applyErrorReport, applyErrorReset, applySuccessfulRelease, chooseCredential, cooldownMs, effectiveCooldown,
-  grantedMode, isRecentHolder, quotaPeriods, unitsCorrection, type PoolCandidate,
+  FRESH_STATE,
+  admitsLease,
+  applyErrorReport,
+  applyErrorReset,
+  applySuccessfulRelease,
+  chooseCredential,
+  cooldownMs,
+  effectiveCooldown,
+  grantedMode,
+  isRecentHolder,
+  quotaPeriods,
+  unitsCorrection,
+  type PoolCandidate,
 } from '../../src/pool/lease-rules.ts';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 
 function cand(id: number, over: Partial<PoolCandidate> = {}): PoolCandidate {
   return {
-    id, isActive: true, keyAvailable: true, maxLeases: 1, dailyQuota: null, monthlyQuota: null, lastUsedAt: null,
-    state: FRESH_STATE, activeLeases: 0, earliestLeaseExpiry: null, usedToday: 0, usedThisMonth: 0, ...over,
+    id,
+    isActive: true,
+    keyAvailable: true,
+    maxLeases: 1,
+    dailyQuota: null,
+    monthlyQuota: null,
+    lastUsedAt: null,
+    state: FRESH_STATE,
+    activeLeases: 0,
+    earliestLeaseExpiry: null,
+    usedToday: 0,
+    usedThisMonth: 0,
+    ...over,
   };
 }
 
@@ -39,7 +61,14 @@ describe('chooseCredential', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.details).toMatchObject({
-      reason: 'all_leased', configured: 8, active: 7, key_missing: 1, undecryptable: 1, quota_exhausted: 2, cooling_down: 1, leased: 2,
+      reason: 'all_leased',
+      configured: 8,
+      active: 7,
+      key_missing: 1,
+      undecryptable: 1,
+      quota_exhausted: 2,
+      cooling_down: 1,
+      leased: 2,
     });
     expect(r.details.retry_at).toBe(NOW + 30_000); // the soonest lease end
     // A credential whose cooldown has passed, or below its lease limit, is eligible again.
@@ -54,8 +83,9 @@ describe('chooseCredential', () => {
     };
     expect(reason([])).toMatchObject({ reason: 'none_configured', configured: 0, retry_at: null });
     expect(reason([cand(1, { isActive: false })])).toMatchObject({ reason: 'none_configured', configured: 1, active: 0 });
-    expect(reason([cand(1, { state: { ...FRESH_STATE, cooldownUntil: NOW + 5000 } }), cand(2, { state: { ...FRESH_STATE, cooldownUntil: NOW + 2000 } })]))
-      .toMatchObject({ reason: 'all_cooling_down', retry_at: NOW + 2000 });
+    expect(
+      reason([cand(1, { state: { ...FRESH_STATE, cooldownUntil: NOW + 5000 } }), cand(2, { state: { ...FRESH_STATE, cooldownUntil: NOW + 2000 } })]),
+    ).toMatchObject({ reason: 'all_cooling_down', retry_at: NOW + 2000 });
     expect(reason([cand(1, { dailyQuota: 1, usedToday: 1 })])).toMatchObject({ reason: 'quota_exhausted', retry_at: Date.UTC(2026, 10, 29) });
     expect(reason([cand(1, { monthlyQuota: 1, usedThisMonth: 1 })])).toMatchObject({ reason: 'quota_exhausted', retry_at: Date.UTC(2026, 11, 1) });
     expect(reason([cand(1, { keyAvailable: false })])).toMatchObject({ reason: 'key_missing', retry_at: null });

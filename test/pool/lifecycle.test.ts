@@ -102,17 +102,23 @@ describe('auth failures', () => {
     }
     await flushPoolUsage(); // error counts reach D1 with the pool's coalesced usage
     const row = await env.DB.prepare('SELECT is_active, error_count, last_error_at FROM api_credentials WHERE id = ?')
-      .bind(id).first<{ is_active: number; error_count: number; last_error_at: number }>();
+      .bind(id)
+      .first<{ is_active: number; error_count: number; last_error_at: number }>();
     expect(row).toMatchObject({ is_active: 0, error_count: 3 });
-    const audit = await env.DB.prepare("SELECT actor, target, detail FROM audit_events WHERE action = 'credential.deactivate'")
-      .all<{ actor: string; target: string; detail: string }>();
+    const audit = await env.DB.prepare("SELECT actor, target, detail FROM audit_events WHERE action = 'credential.deactivate'").all<{
+      actor: string;
+      target: string;
+      detail: string;
+    }>();
     expect(audit.results).toHaveLength(1);
     expect(audit.results[0]).toMatchObject({ actor: 'pool', target: `credential:${id}` });
     expect(audit.results[0]!.detail).not.toContain('CANARY');
     const refused = await refusal(await acquire());
     expect(refused.error).toMatchObject({ reason: 'none_configured', configured: 1, active: 0 });
     // Health shows it: the tier has a credential, none active.
-    const health = (await (await SELF.fetch('https://vault.test/api/arenas/health')).json()) as { arenas: { arena: string; tier: string; status: string; credentials: Record<string, number> }[] };
+    const health = (await (await SELF.fetch('https://vault.test/api/arenas/health')).json()) as {
+      arenas: { arena: string; tier: string; status: string; credentials: Record<string, number> }[];
+    };
     expect(health.arenas.find((a) => a.arena === 'reddit' && a.tier === 'free')).toMatchObject({ status: 'error', credentials: { total: 1, active: 0 } });
   });
 
@@ -221,7 +227,10 @@ describe('PoolEntrypoint (RPC over a service binding)', () => {
     const l = await rpc.acquire({ platform: 'bluesky', tier: 'free', task_id: 'rpc-1' });
     expect(l).toMatchObject({ credential_id: id, fields: { handle: 'a.bsky.social', app_password: 'CANARY-bsky-pass' } });
 
-    const busy = await rpc.acquire({ platform: 'bluesky', tier: 'free', task_id: 'rpc-2' }).then(() => null, (e: unknown) => e);
+    const busy = await rpc.acquire({ platform: 'bluesky', tier: 'free', task_id: 'rpc-2' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(busy).toMatchObject({ code: 'NO_CREDENTIAL_AVAILABLE', status: 404, details: { reason: 'all_leased' } });
 
     // A REST collector cannot touch an RPC lease, and vice versa.
@@ -229,11 +238,17 @@ describe('PoolEntrypoint (RPC over a service binding)', () => {
     expect(await rpc.renew(l.lease_id, { ttl_seconds: 300 })).toMatchObject({ lease_id: l.lease_id });
     const report = await rpc.report_error(l.lease_id, { kind: 'rate_limited', retry_after: 5 });
     expect(report).toMatchObject({ credential_id: id, deactivated: false });
-    const bad = await rpc.report_error(l.lease_id, { kind: 'meltdown' }).then(() => null, (e: unknown) => e);
+    const bad = await rpc.report_error(l.lease_id, { kind: 'meltdown' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(bad).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'kind' } });
 
     await poolStub(env).lock('rotation:rpc');
-    const locked = await rpc.acquire({ platform: 'bluesky', tier: 'free', task_id: 'rpc-3' }).then(() => null, (e: unknown) => e);
+    const locked = await rpc.acquire({ platform: 'bluesky', tier: 'free', task_id: 'rpc-3' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(locked).toMatchObject({ code: 'COLLECTION_LOCKED', status: 423, retryAfter: 30 });
     await poolStub(env).unlock('rotation:rpc');
   });

@@ -9,8 +9,16 @@ import { VaultError } from '../../src/errors.ts';
 async function plantLease(leaseId: string, expiresAt: number) {
   await runInDurableObject(poolStub(env), (_instance, state) => {
     new PoolStore(state.storage.sql).insertLease({
-      leaseId, credentialId: 1, platform: 'serper', tier: 'medium', taskId: 't', holder: 'test',
-      acquiredAt: Date.now(), expiresAt, dayPeriod: 'd:x', monthPeriod: 'm:x',
+      leaseId,
+      credentialId: 1,
+      platform: 'serper',
+      tier: 'medium',
+      taskId: 't',
+      holder: 'test',
+      acquiredAt: Date.now(),
+      expiresAt,
+      dayPeriod: 'd:x',
+      monthPeriod: 'm:x',
     });
   });
   await evictDurableObject(poolStub(env));
@@ -25,7 +33,10 @@ describe('collection lock', () => {
     const again = await pool.lock('rotation:a');
     expect(again.since).toBe(first.since);
 
-    const err = await pool.lock('rotation:b').then(() => null, (e: unknown) => reviveVaultError(e));
+    const err = await pool.lock('rotation:b').then(
+      () => null,
+      (e: unknown) => reviveVaultError(e),
+    );
     expect(err).toBeInstanceOf(VaultError);
     expect((err as VaultError).code).toBe('CONFLICT');
     expect((err as VaultError).status).toBe(409);

@@ -70,7 +70,11 @@ describe('the pool in memory equals the pool in storage', () => {
     await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-mem-c-0001' }, maxLeases: 2 });
     const lease = await acquire();
     const other = await apiKeyHeaders('collector');
-    for (const [path, extra] of [['/api/pool/renew', {}], ['/api/pool/release', {}], ['/api/pool/report-error', { kind: 'other' }]] as const) {
+    for (const [path, extra] of [
+      ['/api/pool/renew', {}],
+      ['/api/pool/release', {}],
+      ['/api/pool/report-error', { kind: 'other' }],
+    ] as const) {
       const res = await post(path, other, { lease_id: lease.body.lease_id, ...extra });
       expect(((await res.json()) as any).error.code, path).toBe('LEASE_EXPIRED');
     }

@@ -48,7 +48,9 @@ async function coolDown(): Promise<number> {
 describe('reset-errors and the pool, wired by the assembly', () => {
   it('clears the pool cooldown from an app that mounts no pool routes, given the notifier', async () => {
     const id = await coolDown();
-    expect(await resetThrough(createApp({ authenticate: authenticate(), middleware: [withCredentialPool(credentialPoolNotifier)], routes: [credentialRoutes] }), id)).toBe(200);
+    expect(
+      await resetThrough(createApp({ authenticate: authenticate(), middleware: [withCredentialPool(credentialPoolNotifier)], routes: [credentialRoutes] }), id),
+    ).toBe(200);
     expect((await post('/api/pool/acquire', collector, { platform: 'reddit', tier: 'free', task_id: 'wiring' })).status).toBe(200);
   });
 

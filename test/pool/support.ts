@@ -40,8 +40,18 @@ export async function seedCredential(s: SeedCredential): Promise<number> {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING id`,
   )
     .bind(
-      s.platform, s.tier, s.name ?? `${s.platform}-${crypto.randomUUID().slice(0, 6)}`, token, s.keyIdOverride ?? keyId,
-      s.isActive === false ? 0 : 1, s.dailyQuota ?? null, s.monthlyQuota ?? null, s.maxLeases ?? 1, s.lastUsedAt ?? null, now, now,
+      s.platform,
+      s.tier,
+      s.name ?? `${s.platform}-${crypto.randomUUID().slice(0, 6)}`,
+      token,
+      s.keyIdOverride ?? keyId,
+      s.isActive === false ? 0 : 1,
+      s.dailyQuota ?? null,
+      s.monthlyQuota ?? null,
+      s.maxLeases ?? 1,
+      s.lastUsedAt ?? null,
+      now,
+      now,
     )
     .first<{ id: number }>();
   // Written behind the app's back: bring the pool's working copy up, as an admin write request does (pool/follow-writes.ts).
@@ -92,7 +102,9 @@ export async function resetPool(): Promise<void> {
   await runInDurableObject(poolStub(env), (_instance, state) => {
     state.storage.sql.exec('DELETE FROM leases; DELETE FROM credential_state; DELETE FROM usage; DELETE FROM pool_lock;');
     // The copy is read again in full on the next call.
-    state.storage.sql.exec('DELETE FROM copy_credentials; DELETE FROM copy_api_keys; DELETE FROM copy_meta; DELETE FROM outbox_credentials; DELETE FROM outbox_api_keys;');
+    state.storage.sql.exec(
+      'DELETE FROM copy_credentials; DELETE FROM copy_api_keys; DELETE FROM copy_meta; DELETE FROM outbox_credentials; DELETE FROM outbox_api_keys;',
+    );
     state.storage.sql.exec('DELETE FROM copy_sync_state;');
     state.storage.sql.exec('DELETE FROM usage_day_outbox; DELETE FROM usage_day_inflight;');
   });

@@ -13,7 +13,12 @@ async function call(user: TestUser | Record<string, string> | null, method: stri
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-const searchMedium = { arenas: [{ id: 'google_search', enabled: true, tier: 'medium' }, { id: 'gdelt', enabled: true, tier: 'free' }] };
+const searchMedium = {
+  arenas: [
+    { id: 'google_search', enabled: true, tier: 'medium' },
+    { id: 'gdelt', enabled: true, tier: 'free' },
+  ],
+};
 
 describe('REST /api/query-designs', () => {
   it('creates, reads, updates and deletes a design, auditing each change', async () => {
@@ -31,13 +36,18 @@ describe('REST /api/query-designs', () => {
     const del = await call(owner, 'DELETE', `/api/query-designs/${id}`);
     expect(del.body).toEqual({ id, deleted: true });
     expect((await call(owner, 'GET', `/api/query-designs/${id}`)).status).toBe(404);
-    const { results } = await env.DB.prepare('SELECT action FROM audit_events WHERE target = ? ORDER BY id').bind(`query_design:${id}`).all<{ action: string }>();
+    const { results } = await env.DB.prepare('SELECT action FROM audit_events WHERE target = ? ORDER BY id')
+      .bind(`query_design:${id}`)
+      .all<{ action: string }>();
     expect(results.map((r) => r.action)).toEqual(['query_design.create', 'query_design.update', 'query_design.delete']);
   });
 
   it('validates arenas_config against the registry: unknown arena or missing tier → 422', async () => {
     const owner = await createTestUser('researcher');
-    const unknown = await call(owner, 'POST', '/api/query-designs', { name: 'x', arenas_config: { arenas: [{ id: 'friendster', enabled: true, tier: 'free' }] } });
+    const unknown = await call(owner, 'POST', '/api/query-designs', {
+      name: 'x',
+      arenas_config: { arenas: [{ id: 'friendster', enabled: true, tier: 'free' }] },
+    });
     expect(unknown.status).toBe(422);
     expect(unknown.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'arenas_config.arenas.0.id' });
     expect(unknown.body.error.fields).toEqual([{ field: 'arenas_config.arenas.0.id', message: 'must be an arena from the arena registry' }]);
@@ -89,12 +99,20 @@ describe('/admin/query-designs page', () => {
     expect(page.html).toContain('name="enabled_google_search"');
 
     const saved = await s.post(`/admin/query-designs/${id}`, {
-      name: 'Form design', description: '', enabled_google_search: 'on', tier_google_search: 'premium', enabled_wikipedia: 'on', tier_wikipedia: 'free',
+      name: 'Form design',
+      description: '',
+      enabled_google_search: 'on',
+      tier_google_search: 'premium',
+      enabled_wikipedia: 'on',
+      tier_wikipedia: 'free',
     });
     expect(saved.status).toBe(303);
     const row = await env.DB.prepare('SELECT arenas_config FROM query_designs WHERE id = ?').bind(id).first<{ arenas_config: string }>();
     expect(JSON.parse(row!.arenas_config)).toEqual({
-      arenas: [{ id: 'google_search', enabled: true, tier: 'premium' }, { id: 'wikipedia', enabled: true, tier: 'free' }],
+      arenas: [
+        { id: 'google_search', enabled: true, tier: 'premium' },
+        { id: 'wikipedia', enabled: true, tier: 'free' },
+      ],
     });
 
     const untick = await s.post(`/admin/query-designs/${id}`, { name: 'Form design', tier_google_search: 'premium', tier_wikipedia: 'free' });
@@ -117,13 +135,19 @@ describe('/admin/query-designs page', () => {
   });
 });
 
-describe('replaceArenasConfigStatement (the owner\'s compare-and-set)', () => {
+describe("replaceArenasConfigStatement (the owner's compare-and-set)", () => {
   it('writes only while the stored text is the expected one, so an edit in between is never overwritten', async () => {
     const owner = await createTestUser('researcher');
     const id = (await call(owner, 'POST', '/api/query-designs', { name: 'CAS', arenas_config: searchMedium })).body.id as number;
-    const read = async () => (await env.DB.prepare('SELECT arenas_config FROM query_designs WHERE id = ?').bind(id).first<{ arenas_config: string }>())!.arenas_config;
+    const read = async () =>
+      (await env.DB.prepare('SELECT arenas_config FROM query_designs WHERE id = ?').bind(id).first<{ arenas_config: string }>())!.arenas_config;
     const expected = await read();
-    const off: ArenasConfig = { arenas: [{ id: 'google_search', enabled: false, tier: 'medium' }, { id: 'gdelt', enabled: true, tier: 'free' }] };
+    const off: ArenasConfig = {
+      arenas: [
+        { id: 'google_search', enabled: false, tier: 'medium' },
+        { id: 'gdelt', enabled: true, tier: 'free' },
+      ],
+    };
 
     // Someone edits the design after `expected` was read: the write matches nothing.
     const edited = { arenas: [{ id: 'reddit', enabled: true, tier: 'free' }] };

@@ -11,8 +11,14 @@ const fields = (schema: Parameters<typeof parseWith>[0], input: unknown) => {
 describe('PurgeBody', () => {
   it('needs the exact phrase and one scope, and names every problem', () => {
     expect(parseOrThrow(PurgeBody, { confirm: PURGE_CONFIRMATION, scope: 'all' })).toEqual({ kind: 'all' });
-    expect(parseOrThrow(PurgeBody, { confirm: PURGE_CONFIRMATION, key_ids: ['0123456789abcdef', '0123456789abcdef'] })).toEqual({ kind: 'key_ids', keyIds: ['0123456789abcdef'] });
-    expect(parseOrThrow(PurgeBody, { confirm: PURGE_CONFIRMATION, scope: 'key_ids', key_ids: ['0123456789abcdef'] })).toEqual({ kind: 'key_ids', keyIds: ['0123456789abcdef'] });
+    expect(parseOrThrow(PurgeBody, { confirm: PURGE_CONFIRMATION, key_ids: ['0123456789abcdef', '0123456789abcdef'] })).toEqual({
+      kind: 'key_ids',
+      keyIds: ['0123456789abcdef'],
+    });
+    expect(parseOrThrow(PurgeBody, { confirm: PURGE_CONFIRMATION, scope: 'key_ids', key_ids: ['0123456789abcdef'] })).toEqual({
+      kind: 'key_ids',
+      keyIds: ['0123456789abcdef'],
+    });
     expect(fields(PurgeBody, { confirm: PURGE_CONFIRMATION.toLowerCase(), scope: 'all' })).toEqual(['confirm']);
     expect(fields(PurgeBody, { confirm: PURGE_CONFIRMATION })).toEqual(['scope']);
     expect(fields(PurgeBody, { confirm: PURGE_CONFIRMATION, key_ids: ['nope'] })).toEqual(['key_ids.0']);
@@ -47,8 +53,24 @@ describe('what a purge takes away', () => {
 
   it('disables the enabled entries of every design that draw on a lost pair', () => {
     const designs = [
-      { id: 1, arenas_config: JSON.stringify({ arenas: [{ id: 'google_search', enabled: true, tier: 'medium' }, { id: 'youtube', enabled: true, tier: 'free' }] }) },
-      { id: 2, arenas_config: JSON.stringify({ arenas: [{ id: 'reddit', enabled: false, tier: 'free' }, { id: 'google_autocomplete', enabled: true, tier: 'free' }] }) },
+      {
+        id: 1,
+        arenas_config: JSON.stringify({
+          arenas: [
+            { id: 'google_search', enabled: true, tier: 'medium' },
+            { id: 'youtube', enabled: true, tier: 'free' },
+          ],
+        }),
+      },
+      {
+        id: 2,
+        arenas_config: JSON.stringify({
+          arenas: [
+            { id: 'reddit', enabled: false, tier: 'free' },
+            { id: 'google_autocomplete', enabled: true, tier: 'free' },
+          ],
+        }),
+      },
       { id: 3, arenas_config: 'not json' },
     ];
     expect(arenasDisabledBy(designs, new Set(['serper:medium', 'reddit:free']))).toEqual([{ query_design_id: 1, arena: 'google_search', tier: 'medium' }]);

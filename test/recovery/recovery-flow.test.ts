@@ -63,10 +63,17 @@ async function lostKeyWorld() {
     await seedCredential({ platform: 'youtube', tier: 'free', fields: { api_key: `${CANARY}-3` }, key: LOST }),
   ];
   const keptYoutube = await seedCredential({ platform: 'youtube', tier: 'free', fields: { api_key: 'yt-kept-000000001' } });
-  const keptReddit = await seedCredential({ platform: 'reddit', tier: 'free', fields: { client_id: 'c', client_secret: 'reddit-kept-secret', user_agent: 'recovery/1.0' } });
+  const keptReddit = await seedCredential({
+    platform: 'reddit',
+    tier: 'free',
+    fields: { client_id: 'c', client_secret: 'reddit-kept-secret', user_agent: 'recovery/1.0' },
+  });
   // Tagged with the current key id but encrypted under another key: unrecoverable, though its key id is "present".
   const mistagged = await seedCredential({
-    platform: 'bluesky', tier: 'free', fields: { handle: 'x.bsky.social', app_password: `${CANARY}-4` }, key: LOST,
+    platform: 'bluesky',
+    tier: 'free',
+    fields: { handle: 'x.bsky.social', app_password: `${CANARY}-4` },
+    key: LOST,
     keyIdOverride: await keyIdOf(TEST_CREDENTIAL_KEY),
   });
   return { researcher, d1, d2, lost, keptYoutube, keptReddit, mistagged };
@@ -89,7 +96,14 @@ describe('lost-key recovery, end to end over REST', () => {
 
     const status = await json('GET', '/api/admin/recovery');
     expect(status.body.missing_keys).toEqual([
-      { key_id: lostId, rows: 3, by_platform: expect.arrayContaining([{ platform: 'serper', tier: 'medium', rows: 2 }, { platform: 'youtube', tier: 'free', rows: 1 }]) },
+      {
+        key_id: lostId,
+        rows: 3,
+        by_platform: expect.arrayContaining([
+          { platform: 'serper', tier: 'medium', rows: 2 },
+          { platform: 'youtube', tier: 'free', rows: 1 },
+        ]),
+      },
     ]);
     expect(status.body.purge_preview).toEqual({
       rows: 3,
@@ -115,7 +129,12 @@ describe('lost-key recovery, end to end over REST', () => {
       { query_design_id: w.d2.id, arena: 'google_search', tier: 'medium' },
       { query_design_id: w.d2.id, arena: 'bluesky', tier: 'free' },
     ];
-    expect(purge.body.action).toMatchObject({ purged_count: 4, key_ids: [await keyIdOf(TEST_CREDENTIAL_KEY), lostId].sort(), disabled_arenas: disabled, reenabled_at: null });
+    expect(purge.body.action).toMatchObject({
+      purged_count: 4,
+      key_ids: [await keyIdOf(TEST_CREDENTIAL_KEY), lostId].sort(),
+      disabled_arenas: disabled,
+      reenabled_at: null,
+    });
 
     // Only the unrecoverable rows went; users, other credentials and the rest of each design are untouched.
     const after = await snapshot();
@@ -146,9 +165,14 @@ describe('lost-key recovery, end to end over REST', () => {
     expect((await json('POST', '/api/admin/recovery/purge', { confirm: PURGE_CONFIRMATION, scope: 'all' })).status).toBe(409);
 
     // The researcher meanwhile switches gdelt off by hand: re-enable must not touch it.
-    await json('PATCH', `/api/query-designs/${w.d1.id}`, {
-      arenas_config: { arenas: cfg(0).map((a: any) => (a.id === 'gdelt' ? { ...a, enabled: false } : a)) },
-    }, w.researcher);
+    await json(
+      'PATCH',
+      `/api/query-designs/${w.d1.id}`,
+      {
+        arenas_config: { arenas: cfg(0).map((a: any) => (a.id === 'gdelt' ? { ...a, enabled: false } : a)) },
+      },
+      w.researcher,
+    );
 
     // Re-enter the credentials, then re-enable exactly what the purge disabled.
     for (const body of [
@@ -191,9 +215,17 @@ describe('lost-key recovery, end to end over REST', () => {
     expect(status.missing_keys).toEqual([]);
     expect(status.keys).toContainEqual({ key_id: lostId, status: 'previous', rows: 3 });
     const health = await call('GET', '/api/arenas/health');
-    expect(health.arenas.find((a: any) => a.arena === 'google_search' && a.tier === 'medium')).toMatchObject({ status: 'ok', credentials: { previous_key: 2, undecryptable: 0 } });
+    expect(health.arenas.find((a: any) => a.arena === 'google_search' && a.tier === 'medium')).toMatchObject({
+      status: 'ok',
+      credentials: { previous_key: 2, undecryptable: 0 },
+    });
     const audit = await env.DB.prepare("SELECT detail FROM audit_events WHERE action = 'recovery.check'").first<{ detail: string }>();
-    expect(JSON.parse(audit!.detail)).toMatchObject({ previous_key_ids: [lostId], readable_rows_under_previous_keys: 3, missing_key_ids: [], rows_still_missing: 0 });
+    expect(JSON.parse(audit!.detail)).toMatchObject({
+      previous_key_ids: [lostId],
+      readable_rows_under_previous_keys: 3,
+      missing_key_ids: [],
+      rows_still_missing: 0,
+    });
   });
 
   it('purges only the rows under the chosen missing key ids', async () => {

@@ -14,12 +14,21 @@ import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
 it('a destination sealed under the previous key is re-sealed under the current one, audited, and still opens with the new key alone', async () => {
   const ring = (await loadConfig(env)).credentialKeys;
   const oldRing = await CredentialKeyRing.fromKeys(TEST_CREDENTIAL_KEY);
-  const { destination } = await createDestination(env.DB, oldRing, { kind: 'slack', name: 'chat', url: 'https://hooks.example.test/T0/B0/rotation-token' }, { actor: 'user:1', ip: null });
-  const before = await env.DB.prepare('SELECT key_id, encrypted_value FROM alert_destinations WHERE id = ?').bind(destination.id).first<{ key_id: string; encrypted_value: string }>();
+  const { destination } = await createDestination(
+    env.DB,
+    oldRing,
+    { kind: 'slack', name: 'chat', url: 'https://hooks.example.test/T0/B0/rotation-token' },
+    { actor: 'user:1', ip: null },
+  );
+  const before = await env.DB.prepare('SELECT key_id, encrypted_value FROM alert_destinations WHERE id = ?')
+    .bind(destination.id)
+    .first<{ key_id: string; encrypted_value: string }>();
   expect(before!.key_id).toBe(oldRing.currentKeyId);
   expect(await resealDestinations(env.DB, ring)).toBe(1);
   expect(await resealDestinations(env.DB, ring)).toBe(0); // nothing left to do
-  const after = await env.DB.prepare('SELECT key_id, encrypted_value FROM alert_destinations WHERE id = ?').bind(destination.id).first<{ key_id: string; encrypted_value: string }>();
+  const after = await env.DB.prepare('SELECT key_id, encrypted_value FROM alert_destinations WHERE id = ?')
+    .bind(destination.id)
+    .first<{ key_id: string; encrypted_value: string }>();
   expect(after!.key_id).toBe(ring.currentKeyId);
   expect(after!.encrypted_value).not.toBe(before!.encrypted_value);
   const newOnly = await CredentialKeyRing.fromKeys(TEST_CREDENTIAL_KEY_2);

@@ -6,8 +6,21 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/crypto/encoding.ts';
 import { PAUSED_KEY, RESUME_KEY } from './fault-hook.ts';
 import {
-  NEW, OLD, ROTATION_PATH, admin, allRows, apiKeyHeaders, callJson, driveToEnd, expectIntact, planFaults, poolLocked,
-  resetWorld, seedRows, stub, waitFor,
+  NEW,
+  OLD,
+  ROTATION_PATH,
+  admin,
+  allRows,
+  apiKeyHeaders,
+  callJson,
+  driveToEnd,
+  expectIntact,
+  planFaults,
+  poolLocked,
+  resetWorld,
+  seedRows,
+  stub,
+  waitFor,
 } from './support.ts';
 
 beforeEach(resetWorld);
@@ -42,7 +55,9 @@ describe('a credential edited while the rotation runs', () => {
     // (b) a writer still on the old key rewrites a row of the same batch;
     const b = ids[5]!;
     const bPlain = JSON.stringify({ api_key: 'edited-by-a-stale-writer-bbbb' });
-    await env.DB.prepare('UPDATE api_credentials SET encrypted_value = ? WHERE id = ?').bind(await OLD.encrypt(bPlain), b).run();
+    await env.DB.prepare('UPDATE api_credentials SET encrypted_value = ? WHERE id = ?')
+      .bind(await OLD.encrypt(bPlain), b)
+      .run();
     originals.set(b, bPlain);
     // (c) a row of a later batch is edited through the API;
     const c = ids[80]!;

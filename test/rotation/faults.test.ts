@@ -6,8 +6,22 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { PlannedFault } from './fault-hook.ts';
 import type { KeyRotation } from '../../src/rotation/durable-object.ts';
 import {
-  NEW, ROTATION_PATH, admin, auditRows, callJson, driveToEnd, expectIntact, planFaults, poolLocked,
-  resetWorld, seedRows, status, storedState, stub, waitFor, type Originals,
+  NEW,
+  ROTATION_PATH,
+  admin,
+  auditRows,
+  callJson,
+  driveToEnd,
+  expectIntact,
+  planFaults,
+  poolLocked,
+  resetWorld,
+  seedRows,
+  status,
+  storedState,
+  stub,
+  waitFor,
+  type Originals,
 } from './support.ts';
 
 beforeEach(resetWorld);

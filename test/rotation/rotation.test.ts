@@ -3,8 +3,22 @@
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  NEW, OLD, ROTATION_PATH, SECRET_KEYS, admin, allRows, auditRows, callJson, driveToEnd, expectIntact,
-  planFaults, poolLocked, resetWorld, seedRows, storedState, waitFor,
+  NEW,
+  OLD,
+  ROTATION_PATH,
+  SECRET_KEYS,
+  admin,
+  allRows,
+  auditRows,
+  callJson,
+  driveToEnd,
+  expectIntact,
+  planFaults,
+  poolLocked,
+  resetWorld,
+  seedRows,
+  storedState,
+  waitFor,
 } from './support.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
 
@@ -176,8 +190,16 @@ describe('credential-key rotation', () => {
     const { PoolStore } = await import('../../src/pool/pool-store.ts');
     await runInDurableObject(poolStub(env), (_i, state) => {
       new PoolStore(state.storage.sql).insertLease({
-        leaseId: 'held', credentialId: [...originals.keys()][0]!, platform: 'serper', tier: 'medium', taskId: 't', holder: 'collector',
-        acquiredAt: Date.now(), expiresAt: Date.now() + 600_000, dayPeriod: 'd:x', monthPeriod: 'm:x',
+        leaseId: 'held',
+        credentialId: [...originals.keys()][0]!,
+        platform: 'serper',
+        tier: 'medium',
+        taskId: 't',
+        holder: 'collector',
+        acquiredAt: Date.now(),
+        expiresAt: Date.now() + 600_000,
+        dayPeriod: 'd:x',
+        monthPeriod: 'm:x',
       });
     });
     // Planted behind the object's back: the next instance reads it from storage.

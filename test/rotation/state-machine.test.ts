@@ -111,7 +111,11 @@ describe('rotation state machine', () => {
       let s = reencrypting(batches * 500);
       for (let b = 0; b < batches; b++) {
         const first = b * 500 + 1;
-        s = batchPrepared(s, T0, Array.from({ length: 500 }, (_, i) => first + i));
+        s = batchPrepared(
+          s,
+          T0,
+          Array.from({ length: 500 }, (_, i) => first + i),
+        );
         // Three rows of every batch fail to decrypt: their ids must not pile up.
         s = batchCommitted(s, T0, { rows: 500, lastId: first + 499, updated: 497, skipped: 0, failedIds: [first, first + 1, first + 2] });
       }
@@ -241,7 +245,10 @@ describe('rotation state machine', () => {
 
   it('takes operator options only within D1 limits, checked at the edge (StartRotationBody), naming every bad one', () => {
     expect(parseOrThrow(StartRotationBody, {})).toEqual({});
-    expect(parseOrThrow(StartRotationBody, { batch_size: MAX_BATCH_SIZE, drain_timeout_seconds: 0 })).toEqual({ batch_size: MAX_BATCH_SIZE, drain_timeout_seconds: 0 });
+    expect(parseOrThrow(StartRotationBody, { batch_size: MAX_BATCH_SIZE, drain_timeout_seconds: 0 })).toEqual({
+      batch_size: MAX_BATCH_SIZE,
+      drain_timeout_seconds: 0,
+    });
     const fields = (body: unknown) => {
       const r = parseWith(StartRotationBody, body);
       return r.ok ? [] : r.problems.map((p) => p.field);

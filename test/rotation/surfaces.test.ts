@@ -4,9 +4,7 @@ import { SELF } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestUser } from '../support/auth.ts';
 import { Checklist, isLocalOrigin, runtimeEdition, type Edition } from '../../src/rotation/page.tsx';
-import {
-  NEW, OLD, ROTATION_PATH, SECRET_KEYS, apiKeyHeaders, callJson, driveToEnd, planFaults, resetWorld, seedRows, waitFor,
-} from './support.ts';
+import { NEW, OLD, ROTATION_PATH, SECRET_KEYS, apiKeyHeaders, callJson, driveToEnd, planFaults, resetWorld, seedRows, waitFor } from './support.ts';
 
 beforeEach(resetWorld);
 
@@ -16,7 +14,11 @@ describe('REST guards and errors', () => {
   it('is admin only: 401 without credentials, 403 for a researcher and a collector key', async () => {
     const researcher = await createTestUser('researcher');
     const collector = await apiKeyHeaders('collector');
-    for (const [method, path] of [['GET', ROTATION_PATH], ['POST', ROTATION_PATH], ['POST', `${ROTATION_PATH}/abort`]] as const) {
+    for (const [method, path] of [
+      ['GET', ROTATION_PATH],
+      ['POST', ROTATION_PATH],
+      ['POST', `${ROTATION_PATH}/abort`],
+    ] as const) {
       expect((await callJson(method, path, { 'content-type': 'application/json' })).status).toBe(401);
       const r = await callJson(method, path, researcher.headers);
       expect(r.status).toBe(403);
@@ -65,8 +67,18 @@ describe('REST guards and errors', () => {
     const r = await callJson('GET', ROTATION_PATH, await apiKeyHeaders('admin'));
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
-      phase: 'idle', run_id: null, total: 0, done: 0, skipped: 0, failed: 0, started_at: null, updated_at: null,
-      current_key_id: NEW.keyId, previous_key_ids: [OLD.keyId], last_error: null, rows_not_under_current_key: 4,
+      phase: 'idle',
+      run_id: null,
+      total: 0,
+      done: 0,
+      skipped: 0,
+      failed: 0,
+      started_at: null,
+      updated_at: null,
+      current_key_id: NEW.keyId,
+      previous_key_ids: [OLD.keyId],
+      last_error: null,
+      rows_not_under_current_key: 4,
     });
   });
 });
@@ -102,7 +114,8 @@ describe('/admin/rotation page', () => {
       `${ORIGIN}/api/admin/rotations/credential-key`,
       `curl -s ${ORIGIN}/api/arenas/health`,
       `npm run rotate-credential-key -- --finalize --remote --url ${ORIGIN}`,
-    ]) expect(html).toContain(command);
+    ])
+      expect(html).toContain(command);
     // The polling script carries the CSP nonce.
     const nonce = /script-src 'nonce-([^']+)'/.exec(res.headers.get('content-security-policy') ?? '')?.[1];
     expect(nonce).toBeTruthy();
@@ -119,7 +132,9 @@ describe('/admin/rotation page', () => {
 
     const unticked = await postForm('/admin/rotation/start', form, {});
     expect(unticked.status).toBe(303);
-    expect(decodeURIComponent(decodeURIComponent(unticked.headers.get('set-cookie') ?? ''))).toContain('Not started: confirm: tick the confirmation box to start the rotation.');
+    expect(decodeURIComponent(decodeURIComponent(unticked.headers.get('set-cookie') ?? ''))).toContain(
+      'Not started: confirm: tick the confirmation box to start the rotation.',
+    );
     expect((await callJson('GET', ROTATION_PATH, user.headers)).body.phase).toBe('idle');
 
     await planFaults([{ point: 'before-commit', kind: 'throw', batch: 1, times: 2 }]);

@@ -7,7 +7,11 @@ import { SELF } from 'cloudflare:test';
 import { Validator } from '@cfworker/json-schema';
 import type { Recorded } from './samples/record.ts';
 
-export type Op = { summary: string; responses: Record<string, { content?: Record<string, { schema: unknown }>; 'x-error-codes'?: string[] }>; security: unknown[] };
+export type Op = {
+  summary: string;
+  responses: Record<string, { content?: Record<string, { schema: unknown }>; 'x-error-codes'?: string[] }>;
+  security: unknown[];
+};
 export type OpenApiDoc = {
   openapi: string;
   paths: Record<string, Record<string, Op>>;
@@ -17,7 +21,11 @@ export type OpenApiDoc = {
 
 /** Replaces every local `$ref` (`#/components/...`) by what it points at, so a check reads each answer as a client would. */
 export function inlineRefs<T>(doc: T): T {
-  const at = (ref: string): unknown => ref.slice(2).split('/').reduce<any>((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+  const at = (ref: string): unknown =>
+    ref
+      .slice(2)
+      .split('/')
+      .reduce<any>((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
   const walk = (x: unknown, seen: string[]): unknown => {
     if (Array.isArray(x)) return x.map((v) => walk(v, seen));
     if (!x || typeof x !== 'object') return x;

@@ -41,7 +41,10 @@ function tableRoutes(markdown: string): string[] {
 }
 
 it('each doc route table lists only routes of the document, and together they list all of them', async () => {
-  const doc = (await (await SELF.fetch('https://vault.test/api/openapi.json')).json()) as Record<'paths' | 'x-refused-routes', Record<string, Record<string, unknown>>>;
+  const doc = (await (await SELF.fetch('https://vault.test/api/openapi.json')).json()) as Record<
+    'paths' | 'x-refused-routes',
+    Record<string, Record<string, unknown>>
+  >;
   // The routes that only refuse (the audit log's 405s) are listed apart in the document, and in the tables too.
   const routes = [...Object.entries(doc.paths), ...Object.entries(doc['x-refused-routes'])];
   const documented = new Set(routes.flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));

@@ -76,10 +76,13 @@ describe('live answers match the document', () => {
 
   it('every documented route was called by a sample', () => {
     const called = new Set(recorded.map((r) => r.route));
-    expect(routerApiRoutes().filter((r) => !called.has(r)), 'routes no sample calls (add one to samples.ts)').toEqual([]);
+    expect(
+      routerApiRoutes().filter((r) => !called.has(r)),
+      'routes no sample calls (add one to samples.ts)',
+    ).toEqual([]);
   });
 
-  it('every answer has its status documented and its body matches that status\'s schema', () => {
+  it("every answer has its status documented and its body matches that status's schema", () => {
     expect(contractProblems(doc, recorded)).toEqual([]);
   });
 });

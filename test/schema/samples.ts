@@ -13,4 +13,15 @@ export type { Recorded } from './samples/record.ts';
 
 // Recovery purges the lost-key rows it seeds before rotation runs (a row under
 // another key would make the rotation sample start a real run).
-export const SAMPLES = [poolSample, credentialsSample, auditSample, authSample, passkeysSample, arenasSample, recoverySample, healthSample, rotationSample, alertsSample];
+export const SAMPLES = [
+  poolSample,
+  credentialsSample,
+  auditSample,
+  authSample,
+  passkeysSample,
+  arenasSample,
+  recoverySample,
+  healthSample,
+  rotationSample,
+  alertsSample,
+];

@@ -58,7 +58,12 @@ describe('queryInt (the one reader of paging parameters)', () => {
   const Limit = v.object({ limit: queryInt(1, 200, 50) });
   const read = (raw: string | undefined) => parseWith(Limit, raw === undefined ? {} : { limit: raw });
   it('takes absent and empty as the default, and whole numbers in range as they are', () => {
-    for (const [raw, value] of [[undefined, 50], ['', 50], ['1', 1], ['200', 200]] as const) {
+    for (const [raw, value] of [
+      [undefined, 50],
+      ['', 50],
+      ['1', 1],
+      ['200', 200],
+    ] as const) {
       expect(read(raw)).toEqual({ ok: true, value: { limit: value } });
     }
   });
@@ -76,7 +81,12 @@ describe('every name and label through the API', () => {
     const cases: [string, string, unknown, string][] = [
       ['POST', '/api/credentials', { ...serperBody(`cred${ch}name`) }, 'credential_name'],
       ['POST', '/api/query-designs', { name: `design${ch}name` }, 'name'],
-      ['POST', '/api/users', { email: `u-${crypto.randomUUID().slice(0, 8)}@example.test`, password: 'a long enough password', display_name: `Dis${ch}play` }, 'display_name'],
+      [
+        'POST',
+        '/api/users',
+        { email: `u-${crypto.randomUUID().slice(0, 8)}@example.test`, password: 'a long enough password', display_name: `Dis${ch}play` },
+        'display_name',
+      ],
       ['PATCH', `/api/users/${admin.id}`, { display_name: `Dis${ch}play` }, 'display_name'],
       ['POST', '/api/api-keys', { name: `key${ch}name`, scope: 'collector' }, 'name'],
     ];

@@ -129,7 +129,11 @@ interface ParsedRequest {
 
 /** A failure with Cloudflare's error code, answered in the v4 envelope. */
 class ApiFailure extends Error {
-  constructor(readonly status: number, readonly code: number, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -155,7 +159,11 @@ export function runSql(db: Database, sql: string): { results: Record<string, unk
       }
       const changes = db.getRowsModified();
       const lastRowId = Number(db.exec('SELECT last_insert_rowid()')[0]?.values[0]?.[0] ?? 0);
-      out.push({ results: rows, success: true, meta: { duration: 0.1, changes, last_row_id: lastRowId, changed_db: changes > 0, rows_read: rows.length, rows_written: changes, size_after: 0 } });
+      out.push({
+        results: rows,
+        success: true,
+        meta: { duration: 0.1, changes, last_row_id: lastRowId, changed_db: changes > 0, rows_read: rows.length, rows_written: changes, size_after: 0 },
+      });
     }
     db.exec('RELEASE standin_query');
   } catch (e) {
@@ -209,7 +217,8 @@ export class CloudflareApi {
     route('GET', `${S}/secrets`, (r) => [...this.#script(r.params[1]!).secrets.keys()].sort().map((name) => ({ name, type: 'secret_text' })));
     route('PUT', `${S}/secrets`, (r) => {
       const script = this.#script(r.params[1]!);
-      if (r.body?.type !== 'secret_text' || typeof r.body.name !== 'string' || typeof r.body.text !== 'string') throw new ApiFailure(400, 10021, 'a secret needs name, text and type secret_text');
+      if (r.body?.type !== 'secret_text' || typeof r.body.name !== 'string' || typeof r.body.text !== 'string')
+        throw new ApiFailure(400, 10021, 'a secret needs name, text and type secret_text');
       script.secrets.set(r.body.name, r.body.text);
       this.#secretsChanged(script);
       return { name: r.body.name, type: 'secret_text' };
@@ -265,7 +274,12 @@ export class CloudflareApi {
       const v = this.#recordVersion(r.params[1]!, r.body);
       return { ...this.#describeVersion(v), startup_time_ms: 1 };
     });
-    route('GET', `${S}/versions`, (r) => ({ items: [...this.#versions.values()].filter((v) => v.name === r.params[1]).reverse().map((v) => this.#describeVersion(v)) }));
+    route('GET', `${S}/versions`, (r) => ({
+      items: [...this.#versions.values()]
+        .filter((v) => v.name === r.params[1])
+        .reverse()
+        .map((v) => this.#describeVersion(v)),
+    }));
     route('GET', `${S}/versions/([^/]+)`, (r) => {
       const v = this.#versions.get(r.params[2]!);
       if (!v || v.name !== r.params[1]) throw new ApiFailure(404, 10223, 'version not found');
@@ -284,7 +298,12 @@ export class CloudflareApi {
     route('GET', `${S}/subdomain`, () => ({ enabled: true, previews_enabled: true }));
     route('POST', `${S}/subdomain`, () => ({ enabled: true, previews_enabled: true }));
     route('GET', `${A}/workers/scripts`, () =>
-      [...this.scripts.values()].map((s) => ({ id: s.name, migration_tag: s.migrationTag ?? undefined, created_on: new Date().toISOString(), modified_on: new Date().toISOString() })),
+      [...this.scripts.values()].map((s) => ({
+        id: s.name,
+        migration_tag: s.migrationTag ?? undefined,
+        created_on: new Date().toISOString(),
+        modified_on: new Date().toISOString(),
+      })),
     );
     route('GET', `${A}/workers/subdomain`, () => ({ subdomain: 'stand-in' }));
     // The Workers v2 resource, which wrangler 4.164's deploy reads (404 for a Worker never uploaded).
@@ -292,11 +311,27 @@ export class CloudflareApi {
       const script = this.scripts.get(decodeURIComponent(r.params[1]!));
       if (!script) throw new ApiFailure(404, 10007, 'This Worker does not exist on your account.');
       const at = new Date().toISOString();
-      return { id: script.name, name: script.name, created_on: at, updated_on: at, logpush: false, observability: { enabled: false }, subdomain: { enabled: true, previews_enabled: true }, tags: [], tail_consumers: [] };
+      return {
+        id: script.name,
+        name: script.name,
+        created_on: at,
+        updated_on: at,
+        logpush: false,
+        observability: { enabled: false },
+        subdomain: { enabled: true, previews_enabled: true },
+        tags: [],
+        tail_consumers: [],
+      };
     });
     route('GET', `${A}/workers/services/([^/]+)`, (r) => {
       const script = this.#script(r.params[1]!);
-      return { id: script.name, default_environment: { environment: 'production', script: { id: script.name, migration_tag: script.migrationTag, tag: script.name, last_deployed_from: 'wrangler' } } };
+      return {
+        id: script.name,
+        default_environment: {
+          environment: 'production',
+          script: { id: script.name, migration_tag: script.migrationTag, tag: script.name, last_deployed_from: 'wrangler' },
+        },
+      };
     });
     route('GET', `${S}/deployments`, (r) => {
       this.#script(r.params[1]!);
@@ -319,7 +354,10 @@ export class CloudflareApi {
     route('POST', `${D}/query`, (r) => this.#write(this.#database(r.params[1]!), (db) => runSql(db, String(r.body?.sql ?? ''))));
     route('POST', `${D}/raw`, (r) =>
       this.#write(this.#database(r.params[1]!), (db) =>
-        runSql(db, String(r.body?.sql ?? '')).map((s) => ({ ...s, results: { columns: Object.keys(s.results[0] ?? {}), rows: s.results.map((row) => Object.values(row)) } })),
+        runSql(db, String(r.body?.sql ?? '')).map((s) => ({
+          ...s,
+          results: { columns: Object.keys(s.results[0] ?? {}), rows: s.results.map((row) => Object.values(row)) },
+        })),
       ),
     );
     route('POST', `${D}/import`, (r) => this.#import(this.#database(r.params[1]!), r.body));
@@ -349,7 +387,12 @@ export class CloudflareApi {
 
   /** The environment that points wrangler at this stand-in. */
   env(): Record<string, string> {
-    return { CLOUDFLARE_API_BASE_URL: `${this.url}/client/v4`, CLOUDFLARE_API_TOKEN: API_TOKEN, CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID, WRANGLER_SEND_METRICS: 'false' };
+    return {
+      CLOUDFLARE_API_BASE_URL: `${this.url}/client/v4`,
+      CLOUDFLARE_API_TOKEN: API_TOKEN,
+      CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,
+      WRANGLER_SEND_METRICS: 'false',
+    };
   }
 
   async start(): Promise<void> {
@@ -382,9 +425,13 @@ export class CloudflareApi {
    */
   secretBulkUploads(script = 'arena-vault'): Record<string, string | null>[] {
     return this.calls
-      .filter((c) => c.method === 'PATCH' && c.status === 200 && (c.path.endsWith(`/scripts/${script}/settings`) || c.path.endsWith(`/scripts/${script}/secrets-bulk`)))
+      .filter(
+        (c) =>
+          c.method === 'PATCH' && c.status === 200 && (c.path.endsWith(`/scripts/${script}/settings`) || c.path.endsWith(`/scripts/${script}/secrets-bulk`)),
+      )
       .map((c) => {
-        if (c.path.endsWith('/secrets-bulk')) return Object.fromEntries(Object.entries(c.body.secrets as Record<string, { text: string } | null>).map(([k, v]) => [k, v?.text ?? null]));
+        if (c.path.endsWith('/secrets-bulk'))
+          return Object.fromEntries(Object.entries(c.body.secrets as Record<string, { text: string } | null>).map(([k, v]) => [k, v?.text ?? null]));
         const bindings = JSON.parse(c.body.settings).bindings as { type: string; name: string; text?: string }[];
         return Object.fromEntries(bindings.filter((b) => b.type === 'secret_text' && typeof b.text === 'string').map((b) => [b.name, b.text!]));
       });
@@ -397,7 +444,14 @@ export class CloudflareApi {
 
   /** A Worker that exists already with these secrets (as after an earlier deploy), one version live. */
   seedWorker(name: string, secrets: Record<string, string>): void {
-    this.scripts.set(name, { name, metadata: { bindings: [] }, modules: new Map(), secrets: new Map(Object.entries(secrets)), migrationTag: 'v1', draft: false });
+    this.scripts.set(name, {
+      name,
+      metadata: { bindings: [] },
+      modules: new Map(),
+      secrets: new Map(Object.entries(secrets)),
+      migrationTag: 'v1',
+      draft: false,
+    });
     this.#deploy(this.#recordVersion(name, { metadata: JSON.stringify({ bindings: [] }) }).id, undefined);
   }
 
@@ -453,10 +507,20 @@ export class CloudflareApi {
       if (params[0] !== ACCOUNT_ID) throw new ApiFailure(403, 10000, 'Authentication error');
       if (!found.jwtAuth && req.headers.authorization !== `Bearer ${API_TOKEN}`) throw new ApiFailure(401, 10000, 'Authentication error');
       const authorization = req.headers.authorization ?? '';
-      payload = { success: true, errors: [], messages: [], result: await found.handler({ method, path: u.pathname, params, query: call.query, body: call.body, raw, authorization }) };
+      payload = {
+        success: true,
+        errors: [],
+        messages: [],
+        result: await found.handler({ method, path: u.pathname, params, query: call.query, body: call.body, raw, authorization }),
+      };
       if (Array.isArray((payload as { result: unknown }).result) && found.method === 'GET') {
-        const n = ((payload as { result: unknown[] }).result).length;
-        (payload as Record<string, unknown>).result_info = { page: Number(call.query.page ?? 1), per_page: Number(call.query.per_page ?? n), count: n, total_count: n };
+        const n = (payload as { result: unknown[] }).result.length;
+        (payload as Record<string, unknown>).result_info = {
+          page: Number(call.query.page ?? 1),
+          per_page: Number(call.query.per_page ?? n),
+          count: n,
+          total_count: n,
+        };
       }
     } catch (e) {
       const f = e instanceof ApiFailure ? e : new ApiFailure(500, 10013, (e as Error).message);
@@ -509,7 +573,9 @@ export class CloudflareApi {
   }
 
   #describeVersion(v: WorkerVersion) {
-    const etag = createHash('sha256').update(String(v.parts?.metadata ?? '')).digest('hex');
+    const etag = createHash('sha256')
+      .update(String(v.parts?.metadata ?? ''))
+      .digest('hex');
     return {
       id: v.id,
       number: v.number,
@@ -522,7 +588,14 @@ export class CloudflareApi {
   /** Puts version `id` at 100 % of its Worker's traffic: a new newest deployment. */
   #deploy(id: string, annotations: Record<string, string> | undefined): Deployment {
     const v = this.#versions.get(id)!;
-    const d: Deployment = { id: randomUUID(), source: 'wrangler', strategy: 'percentage', created_on: new Date().toISOString(), versions: [{ version_id: id, percentage: 100 }], ...(annotations && { annotations }) };
+    const d: Deployment = {
+      id: randomUUID(),
+      source: 'wrangler',
+      strategy: 'percentage',
+      created_on: new Date().toISOString(),
+      versions: [{ version_id: id, percentage: 100 }],
+      ...(annotations && { annotations }),
+    };
     this.#deployments.set(v.name, [d, ...(this.#deployments.get(v.name) ?? [])]);
     return d;
   }
@@ -542,7 +615,8 @@ export class CloudflareApi {
     // Cloudflare keeps a Worker's secrets across uploads (`wrangler deploy` sends no secret and
     // `keep_bindings` only when asked for vars); a secret_text binding in the upload replaces one.
     const secrets = new Map<string, string>(old?.secrets ?? []);
-    for (const b of (metadata.bindings ?? []) as { type: string; name: string; text?: string }[]) if (b.type === 'secret_text') secrets.set(b.name, b.text ?? '');
+    for (const b of (metadata.bindings ?? []) as { type: string; name: string; text?: string }[])
+      if (b.type === 'secret_text') secrets.set(b.name, b.text ?? '');
     const modules = new Map<string, string>();
     for (const [k, v] of Object.entries(parts)) if (k !== 'metadata') modules.set(k, String(v));
     const script: WorkerScript = {
@@ -556,7 +630,16 @@ export class CloudflareApi {
     this.scripts.set(name, script);
     if (!old || old.secrets.size !== secrets.size) this.#secretsChanged(script);
     const id = randomUUID();
-    return { id: name, etag: createHash('sha256').update(parts.metadata).digest('hex'), created_on: new Date().toISOString(), modified_on: new Date().toISOString(), usage_model: 'standard', handlers: ['fetch'], deployment_id: id, startup_time_ms: 1 };
+    return {
+      id: name,
+      etag: createHash('sha256').update(parts.metadata).digest('hex'),
+      created_on: new Date().toISOString(),
+      modified_on: new Date().toISOString(),
+      usage_model: 'standard',
+      handlers: ['fetch'],
+      deployment_id: id,
+      startup_time_ms: 1,
+    };
   }
 
   async #createDatabase(name: string) {
@@ -582,7 +665,11 @@ export class CloudflareApi {
 
   #snapshot(d: D1Database): Snapshot {
     this.#bookmarks += 1;
-    const s = { bookmark: `${this.#bookmarks.toString(16).padStart(8, '0')}-00000000-00004c6d-${randomBytes(16).toString('hex')}`, at: Date.now(), data: d.db.export() };
+    const s = {
+      bookmark: `${this.#bookmarks.toString(16).padStart(8, '0')}-00000000-00004c6d-${randomBytes(16).toString('hex')}`,
+      at: Date.now(),
+      data: d.db.export(),
+    };
     d.history.push(s);
     return s;
   }
@@ -619,10 +706,21 @@ export class CloudflareApi {
         status: 'complete',
         messages: [],
         at_bookmark: bookmark,
-        result: { num_queries: results.length, final_bookmark: bookmark, meta: { duration: 1, rows_read: read, rows_written: written, size_after: d.db.export().length } },
+        result: {
+          num_queries: results.length,
+          final_bookmark: bookmark,
+          meta: { duration: 1, rows_read: read, rows_written: written, size_after: d.db.export().length },
+        },
       };
     }
-    if (body?.action === 'poll') return { success: true, status: 'complete', messages: [], at_bookmark: body.current_bookmark, result: { num_queries: 0, final_bookmark: body.current_bookmark, meta: { duration: 0, rows_read: 0, rows_written: 0, size_after: 0 } } };
+    if (body?.action === 'poll')
+      return {
+        success: true,
+        status: 'complete',
+        messages: [],
+        at_bookmark: body.current_bookmark,
+        result: { num_queries: 0, final_bookmark: body.current_bookmark, meta: { duration: 0, rows_read: 0, rows_written: 0, size_after: 0 } },
+      };
     throw new ApiFailure(400, 7500, `unknown import action ${body?.action}`);
   }
 }

@@ -72,10 +72,14 @@ export async function seedVault(v: DevVault, n: number, fernet: Fernet): Promise
       originals.set(i + 1, plain);
       values.push(`(${i + 1}, 'serper', 'medium', ${sql(`row ${i + 1}`)}, ${sql(await fernet.encrypt(plain))}, ${sql(fernet.keyId)}, ${now}, ${now})`);
     }
-    lines.push(`INSERT INTO api_credentials (id, platform, tier, credential_name, encrypted_value, key_id, created_at, updated_at) VALUES ${values.join(',\n')};`);
+    lines.push(
+      `INSERT INTO api_credentials (id, platform, tier, credential_name, encrypted_value, key_id, created_at, updated_at) VALUES ${values.join(',\n')};`,
+    );
   }
   const key = generateApiKey();
-  lines.push(`INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES ('rotation test', 'admin', NULL, ${sql(key.prefix)}, ${sql(key.hash)}, ${now});`);
+  lines.push(
+    `INSERT INTO api_keys (name, scope, user_id, key_prefix, key_hash, created_at) VALUES ('rotation test', 'admin', NULL, ${sql(key.prefix)}, ${sql(key.hash)}, ${now});`,
+  );
   v.execute(lines.join('\n'));
   return { apiKey: key.key, originals };
 }

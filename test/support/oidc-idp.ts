@@ -38,14 +38,16 @@ export class LocalIdp {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk: JWK = { ...(await exportJWK(privateKey)), kid: 'idp-key-1', alg: 'RS256', use: 'sig' };
     const provider = new Provider(this.issuer, {
-      clients: [{
-        client_id: opts.clientId,
-        client_secret: opts.clientSecret,
-        redirect_uris: [opts.redirectUri],
-        response_types: ['code'],
-        grant_types: ['authorization_code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      }],
+      clients: [
+        {
+          client_id: opts.clientId,
+          client_secret: opts.clientSecret,
+          redirect_uris: [opts.redirectUri],
+          response_types: ['code'],
+          grant_types: ['authorization_code'],
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+      ],
       jwks: { keys: [jwk] },
       claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'roles'] },
       scopes: ['openid', 'email', 'profile'],

@@ -9,7 +9,11 @@ const ORIGIN = 'https://vault.test';
 
 export interface PageSession {
   get(path: string, extraCookies?: string): Promise<{ status: number; html: string; headers: Headers }>;
-  post(path: string, form: Record<string, string>, opts?: { csrf?: boolean }): Promise<{
+  post(
+    path: string,
+    form: Record<string, string>,
+    opts?: { csrf?: boolean },
+  ): Promise<{
     status: number;
     html: string;
     headers: Headers;

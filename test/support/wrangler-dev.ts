@@ -91,7 +91,13 @@ export class WranglerDev {
 
   /** The variables wrangler dev reads at its next start. */
   writeVars(vars: Record<string, string>): void {
-    writeFileSync(this.devVars, `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
+    writeFileSync(
+      this.devVars,
+      `${Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n`,
+      { mode: 0o600 },
+    );
   }
 
   /** Runs a command to completion (to output()), throwing with its tail on failure. */
@@ -133,8 +139,22 @@ export class WranglerDev {
     this.output(`\n===== wrangler dev: ${label} (port ${this.port}) =====\n`);
     const child = spawn(
       WRANGLER,
-      ['dev', '--config', this.config, '--ip', '127.0.0.1', '--port', String(this.port), '--inspector-port', String(inspector),
-        '--persist-to', this.state, '--show-interactive-dev-session=false', '--log-level', 'info'],
+      [
+        'dev',
+        '--config',
+        this.config,
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(this.port),
+        '--inspector-port',
+        String(inspector),
+        '--persist-to',
+        this.state,
+        '--show-interactive-dev-session=false',
+        '--log-level',
+        'info',
+      ],
       { cwd: this.dir, env: CHILD_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout!.on('data', (d: Buffer) => this.output(d.toString()));

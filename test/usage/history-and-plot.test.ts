@@ -7,7 +7,11 @@ const day = (date: string, units: number, over: Partial<UsageDay> = {}): UsageDa
 
 describe('usage history (pure)', () => {
   it('fills the last N UTC days, oldest first, sums rows of the same date and zeroes the rest', () => {
-    const rows = [day('2026-12-05', 2), day('2026-12-07', 1), day('2026-12-07', 3, { errors: { rate_limited: 1, auth_failed: 0, quota_exhausted: 0, other: 2 } })];
+    const rows = [
+      day('2026-12-05', 2),
+      day('2026-12-07', 1),
+      day('2026-12-07', 3, { errors: { rate_limited: 1, auth_failed: 0, quota_exhausted: 0, other: 2 } }),
+    ];
     const days = fillDays(rows, 3, NOW);
     expect(days.map((d) => d.date)).toEqual(['2026-12-05', '2026-12-06', '2026-12-07']);
     expect(days.map((d) => d.units)).toEqual([2, 0, 4]);
@@ -17,9 +21,7 @@ describe('usage history (pure)', () => {
 
   it('writes the same days as CSV with a header', () => {
     const csv = usageCsv([day('2026-12-06', 5, { errors: { rate_limited: 1, auth_failed: 2, quota_exhausted: 3, other: 4 } })]);
-    expect(csv).toBe(
-      'date,leases,units,errors_rate_limited,errors_auth_failed,errors_quota_exhausted,errors_other\r\n2026-12-06,5,5,1,2,3,4\r\n',
-    );
+    expect(csv).toBe('date,leases,units,errors_rate_limited,errors_auth_failed,errors_quota_exhausted,errors_other\r\n2026-12-06,5,5,1,2,3,4\r\n');
   });
 });
 

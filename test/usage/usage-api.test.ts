@@ -65,7 +65,9 @@ describe('usage history', () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'serper-usage-key-0002' } });
     const old = utcDay(Date.now() - 400 * 86_400_000);
     const kept = utcDay(Date.now() - 399 * 86_400_000);
-    await env.DB.prepare('INSERT INTO credential_usage_days (credential_id, day, leases, units) VALUES (?, ?, 1, 1), (?, ?, 1, 1)').bind(id, old, id, kept).run();
+    await env.DB.prepare('INSERT INTO credential_usage_days (credential_id, day, leases, units) VALUES (?, ?, 1, 1), (?, ?, 1, 1)')
+      .bind(id, old, id, kept)
+      .run();
     const l = await lease();
     await post('/api/pool/release', collector, { lease_id: l.lease_id });
     await flushPoolUsage();

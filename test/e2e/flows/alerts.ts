@@ -14,7 +14,11 @@ import { createServer, type Server } from 'node:http';
 import { clickToLoad, expectFlash } from '../browser.ts';
 import { canary, type Suite } from '../suite.ts';
 
-interface Hit { body: string; signature: string; at: number }
+interface Hit {
+  body: string;
+  signature: string;
+  at: number;
+}
 
 async function receiver(): Promise<{ server: Server; port: number; hits: Hit[] }> {
   const hits: Hit[] = [];

@@ -87,7 +87,11 @@ export async function apiDocsFlows(s: Suite): Promise<void> {
     const res = await fetch(s.url(apiDocsAsset('swagger-ui-bundle.js')));
     assert.equal(res.status, 200);
     const body = await res.arrayBuffer();
-    assert.equal(body.byteLength, statSync(path.join(ROOT, 'node_modules/swagger-ui-dist/swagger-ui-bundle.js')).size, 'the pinned swagger-ui-dist file, unchanged');
+    assert.equal(
+      body.byteLength,
+      statSync(path.join(ROOT, 'node_modules/swagger-ui-dist/swagger-ui-bundle.js')).size,
+      'the pinned swagger-ui-dist file, unchanged',
+    );
     assert.match(res.headers.get('content-type') ?? '', /javascript/);
     for (const [k, v] of Object.entries(API_DOCS_ASSET_HEADERS)) assert.equal(res.headers.get(k), v, k);
     const css = await fetch(s.url(apiDocsAsset('swagger-ui.css')));

@@ -66,7 +66,11 @@ export async function loginFlows(s: Suite): Promise<void> {
     assert.equal((await alert.textContent())?.trim(), 'Incorrect email or password.');
     assert.equal(await page.getByLabel('Email', { exact: true }).inputValue(), s.admin.email);
     assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'the password is not echoed back');
-    assert.equal((await s.adminCtx.cookies(s.base)).some((c) => c.name === SESSION), false, 'no session after a failed login');
+    assert.equal(
+      (await s.adminCtx.cookies(s.base)).some((c) => c.name === SESSION),
+      false,
+      'no session after a failed login',
+    );
     await s.shots.both(page, 'login-failed');
     await s.assertPageClean(page);
   });
@@ -95,7 +99,11 @@ export async function logoutFlow(s: Suite): Promise<void> {
     await page.goto(s.url('/admin/credentials'));
     await Promise.all([page.waitForURL((u) => u.pathname === '/login'), page.getByRole('button', { name: 'Log out' }).click()]);
     await expectFlash(page, /^You have logged out\.$/);
-    assert.equal((await s.adminCtx.cookies(s.base)).some((c) => c.name === SESSION), false, 'the session cookie is gone');
+    assert.equal(
+      (await s.adminCtx.cookies(s.base)).some((c) => c.name === SESSION),
+      false,
+      'the session cookie is gone',
+    );
     await page.goto(s.url('/admin/credentials'));
     const at = new URL(page.url());
     assert.equal(at.pathname, '/login');
@@ -104,40 +112,52 @@ export async function logoutFlow(s: Suite): Promise<void> {
 }
 
 export async function expiryFlows(s: Suite, session: ExpiringSession): Promise<void> {
-  await s.runner.step('session expiry (browser): the expired cookie is gone and the page sends you to /login?next=', async () => {
-    const wait = session.loggedInAt + 62_000 - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    assert.equal((await session.ctx.cookies(s.base)).some((c) => c.name === SESSION), false, 'Chromium dropped the cookie after its Max-Age');
-    const page = await session.ctx.newPage();
-    await page.goto(s.url('/admin/audit?action=credential.*'));
-    const at = new URL(page.url());
-    assert.equal(at.pathname, '/login');
-    assert.equal(at.searchParams.get('next'), '/admin/audit?action=credential.*');
-    await submitLogin(page, s.admin.email, s.admin.password);
-    const back = new URL(page.url());
-    assert.equal(back.pathname + back.search, '/admin/audit?action=credential.*', 'logging in again returns to the page');
-    await page.close();
-  }, 120_000);
-
-  await s.runner.step('session expiry (server): the expired token, sent anyway, is refused with /login?next=', async () => {
-    const wait = session.loggedInAt + SERVER_EXPIRY_MS - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const claims = JSON.parse(Buffer.from(session.cookie.value.split('.')[1]!, 'base64url').toString('utf8')) as { iat: number; exp: number };
-    assert.equal(claims.exp - claims.iat, 60, 'a one-minute token');
-    assert.ok(Date.now() / 1000 > claims.exp + 30, 'past its expiry and the 30 s leeway');
-    const ctx = await newContext(s.browser, s.recorder);
-    try {
-      // The old token, as a browser with a wrong clock (or a stolen cookie) would send it.
-      await ctx.addCookies([{ ...session.cookie, expires: Math.floor(Date.now() / 1000) + 3600 }]);
-      const page = await ctx.newPage();
-      await page.goto(s.url('/admin/users'));
+  await s.runner.step(
+    'session expiry (browser): the expired cookie is gone and the page sends you to /login?next=',
+    async () => {
+      const wait = session.loggedInAt + 62_000 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      assert.equal(
+        (await session.ctx.cookies(s.base)).some((c) => c.name === SESSION),
+        false,
+        'Chromium dropped the cookie after its Max-Age',
+      );
+      const page = await session.ctx.newPage();
+      await page.goto(s.url('/admin/audit?action=credential.*'));
       const at = new URL(page.url());
-      assert.equal(at.pathname, '/login', 'an expired token does not open an admin page');
-      assert.equal(at.searchParams.get('next'), '/admin/users');
-      const api = await page.request.get(s.url('/api/auth/me'));
-      assert.equal(api.status(), 401, 'the API refuses the expired token too');
-    } finally {
-      await ctx.close();
-    }
-  }, 120_000);
+      assert.equal(at.pathname, '/login');
+      assert.equal(at.searchParams.get('next'), '/admin/audit?action=credential.*');
+      await submitLogin(page, s.admin.email, s.admin.password);
+      const back = new URL(page.url());
+      assert.equal(back.pathname + back.search, '/admin/audit?action=credential.*', 'logging in again returns to the page');
+      await page.close();
+    },
+    120_000,
+  );
+
+  await s.runner.step(
+    'session expiry (server): the expired token, sent anyway, is refused with /login?next=',
+    async () => {
+      const wait = session.loggedInAt + SERVER_EXPIRY_MS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const claims = JSON.parse(Buffer.from(session.cookie.value.split('.')[1]!, 'base64url').toString('utf8')) as { iat: number; exp: number };
+      assert.equal(claims.exp - claims.iat, 60, 'a one-minute token');
+      assert.ok(Date.now() / 1000 > claims.exp + 30, 'past its expiry and the 30 s leeway');
+      const ctx = await newContext(s.browser, s.recorder);
+      try {
+        // The old token, as a browser with a wrong clock (or a stolen cookie) would send it.
+        await ctx.addCookies([{ ...session.cookie, expires: Math.floor(Date.now() / 1000) + 3600 }]);
+        const page = await ctx.newPage();
+        await page.goto(s.url('/admin/users'));
+        const at = new URL(page.url());
+        assert.equal(at.pathname, '/login', 'an expired token does not open an admin page');
+        assert.equal(at.searchParams.get('next'), '/admin/users');
+        const api = await page.request.get(s.url('/api/auth/me'));
+        assert.equal(api.status(), 401, 'the API refuses the expired token too');
+      } finally {
+        await ctx.close();
+      }
+    },
+    120_000,
+  );
 }

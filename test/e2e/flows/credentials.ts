@@ -22,7 +22,10 @@ export function credentialRow(page: Page, name: string) {
 
 async function pickPlatform(page: Page, label: RegExp): Promise<void> {
   // With JavaScript the picker submits itself on change.
-  await Promise.all([page.waitForURL(/\/admin\/credentials\/new\?platform=/), page.getByLabel('Platform').selectOption({ label: await optionLabel(page, label) })]);
+  await Promise.all([
+    page.waitForURL(/\/admin\/credentials\/new\?platform=/),
+    page.getByLabel('Platform').selectOption({ label: await optionLabel(page, label) }),
+  ]);
 }
 
 async function optionLabel(page: Page, label: RegExp): Promise<string> {
@@ -115,7 +118,12 @@ export async function credentialFlows(s: Suite): Promise<void> {
     const text = (await credentialRow(page, 'X research bearer').textContent()) ?? '';
     assert.match(text, new RegExp(`ends …${fresh.bearer.slice(-4)}`), 'the list shows the new value’s hint');
     await s.assertPageClean();
-    const id = new URL((await credentialRow(page, 'X research bearer').getByRole('link', { name: /^Replace secret/ }).getAttribute('href'))!, s.base).pathname.split('/')[3];
+    const id = new URL(
+      (await credentialRow(page, 'X research bearer')
+        .getByRole('link', { name: /^Replace secret/ })
+        .getAttribute('href'))!,
+      s.base,
+    ).pathname.split('/')[3];
     await s.a11y(`/admin/credentials/${id}/secret`);
     await s.a11y(`/admin/credentials/${id}/edit`);
   });

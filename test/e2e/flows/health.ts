@@ -88,7 +88,7 @@ export async function healthFlows(s: Suite, standIn: ProviderStandIn): Promise<v
     assert.ok((await page.locator('svg[role="img"]').count()) >= 1, 'a plot per platform/tier');
     const checks = page.locator('table tbody tr').filter({ has: page.getByRole('link', { name: 'OpenRouter checked' }) });
     assert.match((await checks.textContent()) ?? '', /ok .*HTTP 200/);
-    assert.match((await page.request.get(s.url('/api/health')).then((r) => r.text())), /PROVIDER_CHECK_ORIGIN is set/);
+    assert.match(await page.request.get(s.url('/api/health')).then((r) => r.text()), /PROVIDER_CHECK_ORIGIN is set/);
     await s.shots.both(page, 'arena-health');
     await s.assertPageClean();
     await s.a11y('/admin/health');

@@ -35,7 +35,14 @@ export async function addVirtualAuthenticator(ctx: BrowserContext, page: Page): 
   const cdp = await ctx.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   });
 }
 
@@ -55,7 +62,12 @@ async function addPasskey(page: Page, name: string): Promise<void> {
  */
 async function passkeySignIn(base: string, page: Page, next = '/admin/credentials'): Promise<string> {
   await Promise.all([page.waitForURL((u) => u.pathname === '/login'), page.getByRole('button', { name: 'Log out' }).click()]);
-  const byAutofill = await page.waitForURL((u) => u.pathname !== '/login', { timeout: 5_000 }).then(() => true, () => false);
+  const byAutofill = await page
+    .waitForURL((u) => u.pathname !== '/login', { timeout: 5_000 })
+    .then(
+      () => true,
+      () => false,
+    );
   if (!byAutofill) {
     await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.getByRole('button', { name: 'Sign in with a passkey' }).click()]);
   }
@@ -69,7 +81,7 @@ export async function passkeyFlows(s: Suite): Promise<void> {
   const { runner } = s;
   const { ctx, page, base } = await localhostPage(s);
   try {
-    await runner.step('passkeys: add one in Chromium\'s virtual authenticator, sign in with it (screenshot, accessibility)', async () => {
+    await runner.step("passkeys: add one in Chromium's virtual authenticator, sign in with it (screenshot, accessibility)", async () => {
       await logIn(page, base, s.admin.email, s.admin.password);
       await page.goto(`${base}/account/passkeys`);
       await s.shots.both(page, 'passkeys-empty');

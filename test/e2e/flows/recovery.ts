@@ -26,7 +26,10 @@ export async function prepareLostKey(s: Suite): Promise<void> {
     await clickToLoad(page, page.getByRole('button', { name: 'Add credential' }));
     await expectFlash(page, new RegExp(`^Added credential “YouTube key” \\(youtube, free\\), encrypted under key ${s.keys.id.k3}\\.$`));
     const res = await s.vault.api('POST', '/api/credentials', s.apiKey, {
-      platform: 'twitch', tier: 'free', credential_name: 'Twitch app', fields: { client_id: 'twitch-e2e-client', client_secret: canary('TW', 30) },
+      platform: 'twitch',
+      tier: 'free',
+      credential_name: 'Twitch app',
+      fields: { client_id: 'twitch-e2e-client', client_secret: canary('TW', 30) },
     });
     assert.equal(res.status, 201);
     assert.equal(res.json.key_id, s.keys.id.k3);
@@ -54,7 +57,9 @@ export async function recoveryFlows(s: Suite): Promise<void> {
       assert.equal(await banner.count(), 1, `one banner on ${p}`);
       assert.match(
         (await banner.textContent()) ?? '',
-        new RegExp(`^2 credentials are encrypted under key ${lost}, which is not in the key ring: they cannot be decrypted or leased\\. Everything else keeps working\\. What to do$`),
+        new RegExp(
+          `^2 credentials are encrypted under key ${lost}, which is not in the key ring: they cannot be decrypted or leased\\. Everything else keeps working\\. What to do$`,
+        ),
       );
     }
     await page.goto(s.url('/admin/credentials?platform=youtube'));
@@ -68,7 +73,10 @@ export async function recoveryFlows(s: Suite): Promise<void> {
     const main = (await page.locator('main').textContent()) ?? '';
     assert.match(main, new RegExp(`2 rows under missing key ${lost}\\.`));
     assert.match(main, new RegExp(`Key ${lost} holds: (youtube free \\(1\\), twitch free \\(1\\)|twitch free \\(1\\), youtube free \\(1\\))`));
-    assert.match(main, /Purging every missing-key row now deletes 2 rows and disables YouTube \(free\) in query design \d+; Twitch \(free\) in query design \d+\./);
+    assert.match(
+      main,
+      /Purging every missing-key row now deletes 2 rows and disables YouTube \(free\) in query design \d+; Twitch \(free\) in query design \d+\./,
+    );
     await s.shots.both(page, 'recovery', { dark: true });
     await s.a11y('/admin/recovery');
     await clickToLoad(page, page.getByRole('button', { name: 'Check again' }));

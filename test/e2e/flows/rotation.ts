@@ -103,54 +103,67 @@ export async function rotationFlows(s: Suite): Promise<void> {
     await s.a11y('/admin/rotation');
   });
 
-  await runner.step(`rotation over ${SEEDED_ROWS}+ rows: start, watch the live progress reach done, see the next step`, async () => {
-    total ||= await credentialCount(s);
-    // A collector holds a lease, so the rotation must wait in "draining" until it is released:
-    // the page is then live for as long as the test wants, and the script (not a reload by the test) shows the end.
-    const lease = await s.vault.api('POST', '/api/pool/acquire', s.apiKey, { platform: 'serper', tier: 'medium', task_id: 'e2e-drain', ttl_seconds: 300 });
-    assert.equal(lease.status, 200, 'a collector lease before the rotation');
-    await page.addInitScript(SAMPLER);
-    await page.goto(s.url('/admin/rotation'));
-    await page.getByRole('button', { name: 'Start rotation' }).click();
-    assert.match(page.url(), /\/admin\/rotation$/, 'the required box stops the form');
-    await page.getByLabel(/I have backed up both keys/).check();
-    await clickToLoad(page, page.getByRole('button', { name: 'Start rotation' }));
-    await expectFlash(page, /^Rotation started: collection is locked until it ends\.$/);
-    assert.equal(await page.locator('#rotation-live').getAttribute('data-active'), 'true');
-    await page.locator('#rotation-phase', { hasText: /^draining$/ }).waitFor();
-    await expect(page.locator('#rotation-live')).toHaveText(/Next step: Wait: collection is paused until the rotation ends\. Keep both keys in place\./);
-    assert.equal(await page.getByRole('button', { name: 'Abort after the current batch' }).count(), 1);
-    const refused = await s.vault.api('POST', '/api/pool/acquire', s.apiKey, { platform: 'serper', tier: 'medium', task_id: 'e2e-refused' });
-    assert.equal(refused.status, 423, 'the pool refuses new leases while the rotation runs');
-    await s.shots.both(page, 'rotation-running');
+  await runner.step(
+    `rotation over ${SEEDED_ROWS}+ rows: start, watch the live progress reach done, see the next step`,
+    async () => {
+      total ||= await credentialCount(s);
+      // A collector holds a lease, so the rotation must wait in "draining" until it is released:
+      // the page is then live for as long as the test wants, and the script (not a reload by the test) shows the end.
+      const lease = await s.vault.api('POST', '/api/pool/acquire', s.apiKey, { platform: 'serper', tier: 'medium', task_id: 'e2e-drain', ttl_seconds: 300 });
+      assert.equal(lease.status, 200, 'a collector lease before the rotation');
+      await page.addInitScript(SAMPLER);
+      await page.goto(s.url('/admin/rotation'));
+      await page.getByRole('button', { name: 'Start rotation' }).click();
+      assert.match(page.url(), /\/admin\/rotation$/, 'the required box stops the form');
+      await page.getByLabel(/I have backed up both keys/).check();
+      await clickToLoad(page, page.getByRole('button', { name: 'Start rotation' }));
+      await expectFlash(page, /^Rotation started: collection is locked until it ends\.$/);
+      assert.equal(await page.locator('#rotation-live').getAttribute('data-active'), 'true');
+      await page.locator('#rotation-phase', { hasText: /^draining$/ }).waitFor();
+      await expect(page.locator('#rotation-live')).toHaveText(/Next step: Wait: collection is paused until the rotation ends\. Keep both keys in place\./);
+      assert.equal(await page.getByRole('button', { name: 'Abort after the current batch' }).count(), 1);
+      const refused = await s.vault.api('POST', '/api/pool/acquire', s.apiKey, { platform: 'serper', tier: 'medium', task_id: 'e2e-refused' });
+      assert.equal(refused.status, 423, 'the pool refuses new leases while the rotation runs');
+      await s.shots.both(page, 'rotation-running');
 
-    const released = await s.vault.api('POST', '/api/pool/release', s.apiKey, { lease_id: lease.json.lease_id });
-    assert.equal(released.status, 200, 'the lease is released');
-    // No navigation by the test from here: the live script follows the rotation and reloads the page when it ends.
-    await page.locator('#rotation-phase', { hasText: /^done$/ }).waitFor({ timeout: 120_000 });
-    await page.waitForFunction(() => {
-      const all = JSON.parse(sessionStorage.getItem('e2e-rotation-samples') || '[]');
-      return all.length > 0 && all[all.length - 1].phase === 'done';
-    });
-    const bar = page.locator('#rotation-bar');
-    assert.equal(await bar.evaluate((b: any) => [b.value, b.max].join('/')), `${total}/${total}`, 'the bar is full');
-    assert.equal((await page.locator('#rotation-count').textContent())?.trim(), `${total} of ${total} re-encrypted, 0 skipped, 0 failed (${total} verified)`);
-    const live = (await page.locator('#rotation-live').textContent()) ?? '';
-    assert.match(live, /Next step: Every row is under the new key\. Check GET \/api\/arenas\/health; you may now delete CREDENTIAL_ENCRYPTION_KEY_PREVIOUS\./);
-    assert.match(live, /Every row is under the current key: there is nothing to rotate\./);
-    const rows = await page.locator('section', { has: page.getByRole('heading', { name: 'Keys in use' }) }).locator('tbody tr').allTextContents();
-    assert.deepEqual(rows, [`${keys.id.k2}current${total}`], 'every row is under the new key');
+      const released = await s.vault.api('POST', '/api/pool/release', s.apiKey, { lease_id: lease.json.lease_id });
+      assert.equal(released.status, 200, 'the lease is released');
+      // No navigation by the test from here: the live script follows the rotation and reloads the page when it ends.
+      await page.locator('#rotation-phase', { hasText: /^done$/ }).waitFor({ timeout: 120_000 });
+      await page.waitForFunction(() => {
+        const all = JSON.parse(sessionStorage.getItem('e2e-rotation-samples') || '[]');
+        return all.length > 0 && all[all.length - 1].phase === 'done';
+      });
+      const bar = page.locator('#rotation-bar');
+      assert.equal(await bar.evaluate((b: any) => [b.value, b.max].join('/')), `${total}/${total}`, 'the bar is full');
+      assert.equal((await page.locator('#rotation-count').textContent())?.trim(), `${total} of ${total} re-encrypted, 0 skipped, 0 failed (${total} verified)`);
+      const live = (await page.locator('#rotation-live').textContent()) ?? '';
+      assert.match(
+        live,
+        /Next step: Every row is under the new key\. Check GET \/api\/arenas\/health; you may now delete CREDENTIAL_ENCRYPTION_KEY_PREVIOUS\./,
+      );
+      assert.match(live, /Every row is under the current key: there is nothing to rotate\./);
+      const rows = await page
+        .locator('section', { has: page.getByRole('heading', { name: 'Keys in use' }) })
+        .locator('tbody tr')
+        .allTextContents();
+      assert.deepEqual(rows, [`${keys.id.k2}current${total}`], 'every row is under the new key');
 
-    const samples = (await page.evaluate(() => JSON.parse(sessionStorage.getItem('e2e-rotation-samples') || '[]'))) as Sample[];
-    console.log(`        progress bar samples: ${samples.map((x) => `${x.phase} ${x.value}/${x.max}`).join(' → ')}`);
-    assert.ok(samples.some((x) => x.phase === 'draining'), 'the live page was seen draining');
-    for (let i = 1; i < samples.length; i++) {
-      if (samples[i]!.max === samples[i - 1]!.max) assert.ok(samples[i]!.value >= samples[i - 1]!.value, 'the bar never goes back');
-    }
-    assert.deepEqual(samples.at(-1), { phase: 'done', value: total, max: total });
-    await s.shots.both(page, 'rotation-done', { dark: true });
-    await s.assertPageClean();
-  }, 180_000);
+      const samples = (await page.evaluate(() => JSON.parse(sessionStorage.getItem('e2e-rotation-samples') || '[]'))) as Sample[];
+      console.log(`        progress bar samples: ${samples.map((x) => `${x.phase} ${x.value}/${x.max}`).join(' → ')}`);
+      assert.ok(
+        samples.some((x) => x.phase === 'draining'),
+        'the live page was seen draining',
+      );
+      for (let i = 1; i < samples.length; i++) {
+        if (samples[i]!.max === samples[i - 1]!.max) assert.ok(samples[i]!.value >= samples[i - 1]!.value, 'the bar never goes back');
+      }
+      assert.deepEqual(samples.at(-1), { phase: 'done', value: total, max: total });
+      await s.shots.both(page, 'rotation-done', { dark: true });
+      await s.assertPageClean();
+    },
+    180_000,
+  );
 
   await runner.step('after the rotation every credential shows the current key', async () => {
     await page.goto(s.url('/admin/credentials'));

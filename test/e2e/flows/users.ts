@@ -114,6 +114,10 @@ export async function userFlows(s: Suite): Promise<void> {
     const list = await s.vault.api('GET', '/api/credentials?limit=1', key);
     assert.equal(list.status, 200, 'the key works over REST');
     const shown = (await s.recorder.settled()).filter((r) => r.body.includes(key));
-    assert.deepEqual(shown.map((r) => new URL(r.url).pathname), ['/admin/api-keys'], 'only the create response carried the key');
+    assert.deepEqual(
+      shown.map((r) => new URL(r.url).pathname),
+      ['/admin/api-keys'],
+      'only the create response carried the key',
+    );
   });
 }

@@ -24,7 +24,11 @@ interface Stage {
 
 /** The Dockerfile's stages (comments dropped, `\` continuations joined). */
 function stages(text: string): Stage[] {
-  const lines = text.replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const out: Stage[] = [];
   for (const line of lines) {
     const [, op, rest] = /^(\w+)\s+(.*)$/.exec(line)!;
@@ -38,7 +42,15 @@ function stages(text: string): Stage[] {
 
 /** Non-comment lines without trailing comments, blank lines dropped. */
 const yamlLines = (text: string) =>
-  text.split('\n').map((l) => l.replace(/\s+#.*$/, '').replace(/^\s*#.*$/, '').trimEnd()).filter((l) => l.trim() !== '');
+  text
+    .split('\n')
+    .map((l) =>
+      l
+        .replace(/\s+#.*$/, '')
+        .replace(/^\s*#.*$/, '')
+        .trimEnd(),
+    )
+    .filter((l) => l.trim() !== '');
 
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const all = stages(dockerfile);

@@ -40,7 +40,11 @@ async function refused(env: Record<string, string>, spawnAs?: { uid: number; gid
 
 describe('Node edition: *_FILE secrets', () => {
   it('reads both keys from files (trailing newline dropped) and serves with them', async () => {
-    const server = await startNodeServer({ DATABASE_PATH: join(dir, 'ok.sqlite'), SECRET_KEY_FILE: paths.secretKey, CREDENTIAL_ENCRYPTION_KEY_FILE: paths.credentialKey });
+    const server = await startNodeServer({
+      DATABASE_PATH: join(dir, 'ok.sqlite'),
+      SECRET_KEY_FILE: paths.secretKey,
+      CREDENTIAL_ENCRYPTION_KEY_FILE: paths.credentialKey,
+    });
     try {
       const health = await callServer(server, 'GET', '/api/health');
       expect(health.status).toBe(200);
@@ -75,12 +79,12 @@ describe('Node edition: *_FILE secrets', () => {
     // otherwise the file loses its read bit.
     const asRoot = process.getuid?.() === 0;
     if (!asRoot) chmodSync(unreadable, 0o000);
-    const out = await refused(
-      { SECRET_KEY: secret, CREDENTIAL_ENCRYPTION_KEY_FILE: unreadable },
-      asRoot ? { uid: 65534, gid: 65534 } : undefined,
-    );
+    const out = await refused({ SECRET_KEY: secret, CREDENTIAL_ENCRYPTION_KEY_FILE: unreadable }, asRoot ? { uid: 65534, gid: 65534 } : undefined);
     expect(out).toMatch(/CREDENTIAL_ENCRYPTION_KEY_FILE points to .*unreadable_key, which cannot be read \(PermissionDenied\)/);
-    expect(out.split('\n').filter((l) => l.startsWith('  - ')), 'SECRET_KEY as a plain variable is fine').toHaveLength(1);
+    expect(
+      out.split('\n').filter((l) => l.startsWith('  - ')),
+      'SECRET_KEY as a plain variable is fine',
+    ).toHaveLength(1);
   });
 
   it('an invalid value from a file is refused as the Worker refuses it, naming what to set', async () => {

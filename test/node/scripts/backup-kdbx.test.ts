@@ -126,7 +126,7 @@ describe('"Do not store both secrets in the same backup location." holds for Kee
   it.each([
     ['the same .kdbx file', (d: string) => [path.join(d, 'x', 'v.kdbx'), path.join(d, 'x', 'v.kdbx')]],
     ['two .kdbx files side by side', (d: string) => [path.join(d, 'x', 'a.kdbx'), path.join(d, 'x', 'b.kdbx')]],
-    ['a .kdbx file in the other secret\'s directory', (d: string) => [path.join(d, 'x'), path.join(d, 'x', 'b.kdbx')]],
+    ["a .kdbx file in the other secret's directory", (d: string) => [path.join(d, 'x'), path.join(d, 'x', 'b.kdbx')]],
   ])('%s is refused, nothing written', async (_what, places) => {
     const d = tempDir('kdbx-same');
     const [a, b] = places(d);
@@ -144,7 +144,7 @@ describe('"Do not store both secrets in the same backup location." holds for Kee
     expect(readdirSync(d)).toEqual([]);
   });
 
-  it('a weak master passphrase is refused by the gpg backups\' rule', async () => {
+  it("a weak master passphrase is refused by the gpg backups' rule", async () => {
     const d = tempDir('kdbx-weak');
     const weak = path.join(d, 'weak');
     writeFileSync(weak, 'P@ssw0rd2024!\n');

@@ -118,10 +118,12 @@ describe('backup-secrets --recipient (two recipients: a keyring fingerprint and 
     expect(r.stdout).toBe('');
   });
 
-  it('verify-backup --decrypt-with gpg fails with gpg\'s reason when no private key opens it', async () => {
+  it("verify-backup --decrypt-with gpg fails with gpg's reason when no private key opens it", async () => {
     const empty = gpgHome();
     try {
-      const r = await runScript('verify-backup', [path.join(out, readdirSync(out)[0]!), '--decrypt-with', 'gpg', `--dev-vars=${devVars}`], { env: { GNUPGHOME: empty.home } });
+      const r = await runScript('verify-backup', [path.join(out, readdirSync(out)[0]!), '--decrypt-with', 'gpg', `--dev-vars=${devVars}`], {
+        env: { GNUPGHOME: empty.home },
+      });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/verify-backup: gpg could not decrypt .*secret key/i);
       expectNoCanary(r);

@@ -78,7 +78,10 @@ describe('backup-secrets from .dev.vars', () => {
   });
 
   it('each file opens with plain gpg --decrypt and holds exactly its own secret, under AES-256', () => {
-    for (const [name, id, value] of [['SECRET_KEY', secretId, SECRET_KEY], ['CREDENTIAL_ENCRYPTION_KEY', credentialId, CREDENTIAL_KEY]] as const) {
+    for (const [name, id, value] of [
+      ['SECRET_KEY', secretId, SECRET_KEY],
+      ['CREDENTIAL_ENCRYPTION_KEY', credentialId, CREDENTIAL_KEY],
+    ] as const) {
       const file = path.join(name === 'SECRET_KEY' ? f.out : f.out2, `arena-vault-${name}-${id}.asc`);
       const gpg = gpgDecrypt(file, f.passFile);
       expect(gpg.code).toBe(0);
@@ -212,7 +215,10 @@ describe('backup-secrets on bad input', () => {
     // Both secrets in one place: refused, quoting the runbook's rule.
     [['--out', '/tmp/x'], /^backup-secrets: "Do not store both secrets in the same backup location\." /],
     [['--secret-key-out', '/tmp/av-same', '--credential-key-out', '/tmp/av-same/'], /"Do not store both secrets in the same backup location\."/],
-    [['--secret-key-out', '/tmp/av-outer', '--credential-key-out', '/tmp/av-outer/inner'], /"Do not store both secrets in the same backup location\.".*one is inside the other/],
+    [
+      ['--secret-key-out', '/tmp/av-outer', '--credential-key-out', '/tmp/av-outer/inner'],
+      /"Do not store both secrets in the same backup location\.".*one is inside the other/,
+    ],
     [['--only', 'secret-key', '--out', path.join(ROOT, 'secrets')], /is inside this checkout/],
     [['--secret-key-out', '/tmp/av-a', '--credential-key-out', path.join(ROOT, 'docs', 'keys')], /CREDENTIAL_ENCRYPTION_KEY .* is inside this checkout/],
   ])('%j: exit 2 with one line', async (args, message) => {
@@ -226,7 +232,8 @@ describe('backup-secrets on bad input', () => {
   it('has --help naming every option and the passphrase rule', async () => {
     const res = await runScript('backup-secrets', ['--help']);
     expect(res.code).toBe(0);
-    for (const flag of ['--out', '--secret-key-out', '--credential-key-out', '--from', '--dev-vars', '--only', '--passphrase-file', '--qr']) expect(res.stdout).toContain(flag);
+    for (const flag of ['--out', '--secret-key-out', '--credential-key-out', '--from', '--dev-vars', '--only', '--passphrase-file', '--qr'])
+      expect(res.stdout).toContain(flag);
     expect(res.stdout).toContain('Do not store both secrets in the same backup location.');
     expect(res.stdout).toMatch(/at least 12 characters/);
   });

@@ -27,7 +27,9 @@ describe('build-api-docs-assets', () => {
     }
     expect(existsSync(path.join(out, 'assets/api-docs/swagger-ui-standalone-preset.js')), 'a stale file is removed').toBe(false);
     const headers = readFileSync(path.join(out, '_headers'), 'utf8');
-    const lines = Object.entries(API_DOCS_ASSET_HEADERS).map(([k, v]) => `  ${k}: ${v}`).join('\n');
+    const lines = Object.entries(API_DOCS_ASSET_HEADERS)
+      .map(([k, v]) => `  ${k}: ${v}`)
+      .join('\n');
     expect(headers).toBe(`/assets/api-docs/*\n${lines}\n/assets/passkeys/*\n${lines}\n`);
     expect(headers).toContain('X-Content-Type-Options: nosniff');
   });

@@ -26,7 +26,7 @@ describe('judgeDeployedHealth', () => {
   it('degraded is a warning, not an error', () => {
     const v = judgeDeployedHealth(200, health({ status: 'degraded', credential_rows: { missing_keys: [{ key_id: 'abc', rows: 3 }] } }), BEFORE);
     expect(v.errors).toEqual([]);
-    expect(v.warnings).toEqual(['3 credential row(s) under key id abc, which the vault\'s key ring lacks (health status degraded)']);
+    expect(v.warnings).toEqual(["3 credential row(s) under key id abc, which the vault's key ring lacks (health status degraded)"]);
   });
 
   it('a 503 with an invalid configuration is an error naming the binding', () => {

@@ -24,7 +24,12 @@ export function codeSnippets(markdown: string): string[] {
   for (const line of markdown.split('\n')) {
     if (/^\s*```/.test(line)) {
       if (fence) {
-        snippets.push(...fence.join('\n').replace(/\\\n\s*/g, ' ').split('\n'));
+        snippets.push(
+          ...fence
+            .join('\n')
+            .replace(/\\\n\s*/g, ' ')
+            .split('\n'),
+        );
         fence = null;
       } else fence = [];
       continue;

@@ -15,7 +15,12 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const FERNET = /^[A-Za-z0-9_-]{43}=$/;
 
 function parseLines(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 describe('generate-keys prints new keys', () => {
@@ -27,9 +32,7 @@ describe('generate-keys prints new keys', () => {
     expect(keys.SECRET_KEY).toMatch(HEX64);
     expect(keys.CREDENTIAL_ENCRYPTION_KEY).toMatch(FERNET);
     expect(res.stderr).toContain(`SECRET_KEY key id: ${await keyIdOfSecret('SECRET_KEY', keys.SECRET_KEY!)}`);
-    expect(res.stderr).toContain(
-      `CREDENTIAL_ENCRYPTION_KEY key id: ${await keyIdOfSecret('CREDENTIAL_ENCRYPTION_KEY', keys.CREDENTIAL_ENCRYPTION_KEY!)}`,
-    );
+    expect(res.stderr).toContain(`CREDENTIAL_ENCRYPTION_KEY key id: ${await keyIdOfSecret('CREDENTIAL_ENCRYPTION_KEY', keys.CREDENTIAL_ENCRYPTION_KEY!)}`);
     // The Worker accepts them as they are.
     const { config, problems } = await parseConfig(keys);
     expect(problems).toEqual([]);
@@ -40,7 +43,10 @@ describe('generate-keys prints new keys', () => {
     const key = (await runScript('generate-keys', ['--only', 'credential-key'])).stdout.trim();
     const py = spawnSync(
       'python3',
-      ['-c', 'import sys; from cryptography.fernet import Fernet; f = Fernet(sys.stdin.readline().strip().encode()); print(f.encrypt(b"from python").decode())'],
+      [
+        '-c',
+        'import sys; from cryptography.fernet import Fernet; f = Fernet(sys.stdin.readline().strip().encode()); print(f.encrypt(b"from python").decode())',
+      ],
       { input: `${key}\n`, encoding: 'utf8' },
     );
     expect(py.stderr).toBe('');

@@ -13,7 +13,7 @@ const TSX = import.meta.resolve('tsx');
 // Forks the command on a pty; for each [text, keys] step waits until `text`
 // has appeared in the terminal output, then types `keys`. Prints the whole
 // output and the exit code as JSON.
-const PTY_DRIVER = String.raw`
+const PTY_DRIVER = `
 import json, os, pty, select, sys, time
 spec = json.loads(sys.argv[1])
 pid, fd = pty.fork()
@@ -108,11 +108,14 @@ describe('promptHidden on a terminal', () => {
   });
 
   it('a visible line prompt, then two hidden ones: each answer goes to its own prompt', async () => {
-    const r = await onTerminal(['line', 'twice'], [
-      ['Email:', 'me@example.org\r'],
-      ['Secret (input hidden)', 'first secret\r'],
-      ['Same again', 'second secret\r'],
-    ]);
+    const r = await onTerminal(
+      ['line', 'twice'],
+      [
+        ['Email:', 'me@example.org\r'],
+        ['Secret (input hidden)', 'first secret\r'],
+        ['Same again', 'second secret\r'],
+      ],
+    );
     expect(r.code, r.out).toBe(0);
     expect(answers(r.out)).toEqual({ line: 'me@example.org', secret: 'first secret', again: 'second secret' });
     expect(r.out).toContain('me@example.org');

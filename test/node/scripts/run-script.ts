@@ -62,7 +62,20 @@ export function gpgSymmetric(input: string, out: string, passphraseFile: string)
   try {
     const res = spawnSync(
       'gpg',
-      ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase-file', passphraseFile, '--symmetric', '--cipher-algo', 'AES256', '--output', out],
+      [
+        '--homedir',
+        home,
+        '--batch',
+        '--pinentry-mode',
+        'loopback',
+        '--passphrase-file',
+        passphraseFile,
+        '--symmetric',
+        '--cipher-algo',
+        'AES256',
+        '--output',
+        out,
+      ],
       { input, encoding: 'utf8' },
     );
     if (res.status !== 0) throw new Error(`gpg --symmetric failed: ${res.stderr}`);

@@ -54,7 +54,11 @@ function healthBody(cred: { current: string; previous: string[] }, sec: { curren
 
 beforeAll(async () => {
   writeFileSync(passFile, `${PASSPHRASE}\n`);
-  for (const [label, value] of [['cur-cred', CURRENT.CREDENTIAL_ENCRYPTION_KEY], ['old-cred', OLD.CREDENTIAL_ENCRYPTION_KEY], ['stranger', STRANGER]]) {
+  for (const [label, value] of [
+    ['cur-cred', CURRENT.CREDENTIAL_ENCRYPTION_KEY],
+    ['old-cred', OLD.CREDENTIAL_ENCRYPTION_KEY],
+    ['stranger', STRANGER],
+  ]) {
     ids[label!] = await keyIdOfSecret('CREDENTIAL_ENCRYPTION_KEY', value!);
   }
   ids['cur-sec'] = await keyIdOfSecret('SECRET_KEY', CURRENT.SECRET_KEY);

@@ -9,7 +9,12 @@ export const arenasSample: Sample = async () => {
   const other = (await createTestUser('researcher')).headers;
   const LIST = 'GET /api/query-designs';
   const CREATE = 'POST /api/query-designs';
-  const arenas_config = { arenas: [{ id: 'google_search', enabled: true, tier: 'medium' }, { id: 'gdelt', enabled: false, tier: 'free' }] };
+  const arenas_config = {
+    arenas: [
+      { id: 'google_search', enabled: true, tier: 'medium' },
+      { id: 'gdelt', enabled: false, tier: 'free' },
+    ],
+  };
   const created = await r.call(CREATE, '/api/query-designs', owner, { name: 'Contract design', description: null, arenas_config });
   const id = created.body.id as number;
   await r.call(CREATE, '/api/query-designs', owner, { name: '', arenas_config: { arenas: [{ id: 'majestic', enabled: true, tier: 'free' }] }, owner_id: 1 }); // 422, three problems

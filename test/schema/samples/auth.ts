@@ -20,7 +20,12 @@ export const authSample: Sample = async () => {
   await r.call('GET /api/auth/me', '/api/auth/me', bearer);
   await r.call('GET /api/auth/me', '/api/auth/me', none); // 401
   await r.call('POST /api/auth/password', '/api/auth/password', bearer, { current_password: 'wrong', new_password: 'short' }); // 422, two problems
-  const changed = await r.call('POST /api/auth/password', '/api/auth/password', { ...bearer, ...ip }, { current_password: person.password, new_password: 'a new long passphrase 42' });
+  const changed = await r.call(
+    'POST /api/auth/password',
+    '/api/auth/password',
+    { ...bearer, ...ip },
+    { current_password: person.password, new_password: 'a new long passphrase 42' },
+  );
   const fresh = { authorization: `Bearer ${changed.body.access_token}` };
   await r.call('POST /api/auth/logout', '/api/auth/logout', none);
   await r.call('POST /api/auth/logout-all', '/api/auth/logout-all', fresh);
@@ -32,7 +37,11 @@ export const authSample: Sample = async () => {
   await r.call('GET /api/users', '/api/users', fresh); // 401 (logged out everywhere)
   const researcher = await createTestUser('researcher');
   await r.call('GET /api/users', '/api/users', { authorization: `Bearer ${researcher.token}` }); // 403
-  const created = await r.call('POST /api/users', '/api/users', a, { email: `contract-${crypto.randomUUID().slice(0, 8)}@example.test`, password: 'a temporary passphrase', role: 'researcher' });
+  const created = await r.call('POST /api/users', '/api/users', a, {
+    email: `contract-${crypto.randomUUID().slice(0, 8)}@example.test`,
+    password: 'a temporary passphrase',
+    role: 'researcher',
+  });
   await r.call('POST /api/users', '/api/users', a, { email: created.body.email, password: 'a temporary passphrase' }); // 409
   await r.call('POST /api/users', '/api/users', a, { email: 'nope', password: 'x', hashed_password: 'y' }); // 422
   const id = created.body.id as number;

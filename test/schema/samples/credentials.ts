@@ -13,7 +13,13 @@ export const credentialsSample: Sample = async () => {
   // Create: 201 (two platforms), 422 (every problem, also without a registry platform), 400, 401, 403.
   const made = await r.call('POST /api/credentials', '/api/credentials', admin, { ...serperBody('contract serper'), daily_quota: 10, notes: 'n' });
   await r.call('POST /api/credentials', '/api/credentials', admin, redditBody('contract reddit'));
-  await r.call('POST /api/credentials', '/api/credentials', admin, { platform: 'reddit', tier: 'premium', credential_name: '', fields: { client_id: 7 }, typo: 1 });
+  await r.call('POST /api/credentials', '/api/credentials', admin, {
+    platform: 'reddit',
+    tier: 'premium',
+    credential_name: '',
+    fields: { client_id: 7 },
+    typo: 1,
+  });
   await r.call('POST /api/credentials', '/api/credentials', admin, { platform: 'myspace', tier: 'gold', credential_name: 'x', fields: [] });
   await r.call('POST /api/credentials', '/api/credentials', admin, '{"platform":');
   await r.call('POST /api/credentials', '/api/credentials', {}, serperBody());

@@ -16,7 +16,10 @@ export const passkeysSample: Sample = async () => {
   await r.call('POST /api/auth/passkeys/register/options', '/api/auth/passkeys/register/options', none); // 401
   const creation = await r.call('POST /api/auth/passkeys/register/options', '/api/auth/passkeys/register/options', bearer);
   const attestation = await auth.register(creation.body, { origin });
-  const created = await r.call('POST /api/auth/passkeys/register/verify', '/api/auth/passkeys/register/verify', bearer, { response: attestation, name: 'Contract laptop' });
+  const created = await r.call('POST /api/auth/passkeys/register/verify', '/api/auth/passkeys/register/verify', bearer, {
+    response: attestation,
+    name: 'Contract laptop',
+  });
   await r.call('POST /api/auth/passkeys/register/verify', '/api/auth/passkeys/register/verify', bearer, { response: attestation }); // 401 ASSERTION_REPLAYED
   await r.call('POST /api/auth/passkeys/register/verify', '/api/auth/passkeys/register/verify', bearer, { name: 'x' }); // 422
   await r.call('GET /api/auth/passkeys', '/api/auth/passkeys', bearer);

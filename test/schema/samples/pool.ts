@@ -30,14 +30,23 @@ export const poolSample: Sample = async () => {
   await r.call('GET /api/pool/credentials/:id', `/api/pool/credentials/${cid}`, key);
   await r.call('GET /api/pool/credentials/:id', '/api/pool/credentials/999999999', key); // 404
   await r.call('POST /api/pool/credentials/:id/cooldown', `/api/pool/credentials/${cid}/cooldown`, key, { seconds: 30, reason: 'FloodWait' });
-  await r.call('POST /api/pool/credentials/:id/cooldown', `/api/pool/credentials/${cid}/cooldown`, await apiKeyHeaders('collector'), { seconds: 30, reason: 'x' }); // 403
+  await r.call('POST /api/pool/credentials/:id/cooldown', `/api/pool/credentials/${cid}/cooldown`, await apiKeyHeaders('collector'), {
+    seconds: 30,
+    reason: 'x',
+  }); // 403
   await r.call('DELETE /api/pool/credentials/:id/cooldown', `/api/pool/credentials/${cid}/cooldown`, key);
   await r.call('PUT /api/pool/credentials/:id/expires-at', `/api/pool/credentials/${cid}/expires-at`, key, { expires_at: '2027-01-31T12:00:00Z' });
   await r.call('PUT /api/pool/credentials/:id/expires-at', `/api/pool/credentials/${cid}/expires-at`, key, { expires_at: 'tomorrow' }); // 422
-  await r.call('POST /api/pool/update-fields', '/api/pool/update-fields', key, { lease_id: shared.body.lease_id, fields: { api_key: 'contract-serper-key-0002' } });
+  await r.call('POST /api/pool/update-fields', '/api/pool/update-fields', key, {
+    lease_id: shared.body.lease_id,
+    fields: { api_key: 'contract-serper-key-0002' },
+  });
   await r.call('POST /api/pool/update-fields', '/api/pool/update-fields', key, { lease_id: shared.body.lease_id, fields: { nope: 'x' } }); // 422
   await r.call('POST /api/pool/release', '/api/pool/release', key, { lease_id: shared.body.lease_id });
-  await r.call('POST /api/pool/update-fields', '/api/pool/update-fields', key, { lease_id: shared.body.lease_id, fields: { api_key: 'contract-serper-key-0003' } }); // 410
+  await r.call('POST /api/pool/update-fields', '/api/pool/update-fields', key, {
+    lease_id: shared.body.lease_id,
+    fields: { api_key: 'contract-serper-key-0003' },
+  }); // 410
   await r.call('POST /api/pool/acquire', '/api/pool/acquire', {}, acquire); // 401
   await r.call('POST /api/pool/report-error', '/api/pool/report-error', {}, {}); // 401
   return r.recorded;
