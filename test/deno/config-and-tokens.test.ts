@@ -55,7 +55,7 @@ Deno.test('tokens: signed with the current key (kid in the header), verified, cl
   assert.equal(header.kid, c.signingKeys.current.kid);
   assert.equal(issued.expiresIn, 15 * 60);
   const claims = await verifyAccessToken(c, issued.token, 1_800_000_100);
-  assert.deepEqual(claims, { sub: '7', role: 'admin', ver: 3, iat: 1_800_000_000, exp: 1_800_000_900 });
+  assert.deepEqual(claims, { sub: '7', role: 'admin', ver: 3, method: 'password', iat: 1_800_000_000, exp: 1_800_000_900 });
 });
 
 Deno.test('tokens: a token of the previous key verifies during the overlap and fails once the key is removed', async () => {
