@@ -13,7 +13,7 @@
 import type { Env } from '../env.ts';
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { openDb } from '../db/client.ts';
-import { credentialAlertRows } from '../credentials/repository.ts';
+import { credentialFactsRows } from '../credentials/repository.ts';
 import { poolDeactivatedCredentialIds } from '../audit/repository.ts';
 import { enabledArenaTiers, poolFacts } from '../health/data.ts';
 import { listApiKeys } from '../auth/api-key-repository.ts';
@@ -37,7 +37,7 @@ async function rotationFact(env: Pick<Env, 'ROTATION'>): Promise<RotationFact | 
 export async function gatherFacts(env: Env, ring: CredentialKeyRing, now: number): Promise<CheckFacts> {
   const db = env.DB;
   const [credentials, deactivatedByPool, enabled, pool, keys, rotation] = await Promise.all([
-    credentialAlertRows(db),
+    credentialFactsRows(db),
     poolDeactivatedCredentialIds(openDb(db)),
     enabledArenaTiers(db),
     poolFacts(env),

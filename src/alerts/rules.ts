@@ -40,7 +40,7 @@ export interface CredentialFact {
   platform: string;
   tier: string;
   key_id: string;
-  is_active: boolean;
+  is_active: number | boolean;
   daily_quota: number | null;
   monthly_quota: number | null;
   /** The held token's expiry (unix ms, migration 0070), or null. */

@@ -116,7 +116,7 @@ export function deleteCredentialStatement(db: Db, id: number) {
 // statements or are raw SQL for the reason given next to them.
 // ---------------------------------------------------------------------------
 
-/** A row's key id, state and quotas, without ciphertext: what health and recovery judge. */
+/** A row's key id, state, quotas and token expiry, without ciphertext: what health, recovery and the alert checks judge. */
 export interface CredentialFactsRow {
   id: number;
   platform: string;
@@ -127,6 +127,7 @@ export interface CredentialFactsRow {
   daily_quota: number | null;
   monthly_quota: number | null;
   max_leases: number | null;
+  expires_at: number | null;
 }
 
 /** Every row's facts, by id. */
@@ -143,6 +144,7 @@ export async function credentialFactsRows(d1: D1Database): Promise<CredentialFac
       daily_quota: c.dailyQuota,
       monthly_quota: c.monthlyQuota,
       max_leases: c.maxLeases,
+      expires_at: c.expiresAt,
     })
     .from(c)
     .orderBy(asc(c.id));
@@ -424,35 +426,4 @@ export function purgeCredentialsStatement(d1: D1Database, stamps: [number, strin
        AND json_extract(j.value, '$[1]') = api_credentials.key_id AND json_extract(j.value, '$[2]') = api_credentials.updated_at)`,
     )
     .bind(JSON.stringify(stamps));
-}
-
-// --- The alert checks (issue 23, alerts/check.ts) ---
-
-/** What the alert rules read of every row: its facts and token expiry, never its ciphertext. */
-export interface CredentialAlertRow {
-  id: number;
-  platform: string;
-  tier: string;
-  key_id: string;
-  is_active: boolean;
-  daily_quota: number | null;
-  monthly_quota: number | null;
-  expires_at: number | null;
-}
-
-export async function credentialAlertRows(d1: D1Database): Promise<CredentialAlertRow[]> {
-  const c = apiCredentials;
-  return openDb(d1)
-    .select({
-      id: c.id,
-      platform: c.platform,
-      tier: c.tier,
-      key_id: c.keyId,
-      is_active: c.isActive,
-      daily_quota: c.dailyQuota,
-      monthly_quota: c.monthlyQuota,
-      expires_at: c.expiresAt,
-    })
-    .from(c)
-    .orderBy(asc(c.id));
 }

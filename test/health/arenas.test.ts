@@ -14,6 +14,7 @@ const row = (id: number, over: Partial<HealthRow> = {}): HealthRow => ({
   daily_quota: null,
   monthly_quota: null,
   max_leases: 1,
+  expires_at: null,
   ...over,
 });
 function input(over: Partial<HealthInput>): HealthInput {
