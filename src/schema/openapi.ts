@@ -15,6 +15,7 @@ import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
 import type { Permission } from '../kernel/principal.ts';
 import { specOf, type GuardSpec, type RouteDoc, type ValidatorSpec } from './spec.ts';
 import { isApiPath } from '../kernel/paths.ts';
+import { shareSchemas } from './share-schemas.ts';
 
 type Json = Record<string, unknown>;
 
@@ -229,6 +230,8 @@ export function openApiDocument(app: { routes: RouterRoute[] }): Json {
   }
   for (const f of facts.filter(isRefusal))
     refused[openApiPath(f.path)] = { ...(refused[openApiPath(f.path)] ?? {}), [f.method.toLowerCase()]: operation(f, errorResponses, false) };
+  // Repeated route schemas are stored once in components.schemas (share-schemas.ts).
+  const shared = shareSchemas({ paths, refused, responses: Object.fromEntries([...errorResponses].sort((a, b) => a[0].localeCompare(b[0]))) });
   return {
     openapi: '3.1.0',
     info: {
@@ -248,11 +251,11 @@ export function openApiDocument(app: { routes: RouterRoute[] }): Json {
         apiKeyAuth: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'A machine key: `Authorization: ApiKey av_<prefix>_<secret>`.' },
         sessionCookie: { type: 'apiKey', in: 'cookie', name: '__Host-av_session', description: 'The browser session (pages; same-origin API calls).' },
       },
-      schemas: { Error: ERROR_BODY },
-      responses: Object.fromEntries([...errorResponses].sort((a, b) => a[0].localeCompare(b[0]))),
+      schemas: { Error: ERROR_BODY, ...shared.schemas },
+      responses: shared.parts.responses,
     },
     'x-error-codes': Object.fromEntries(Object.entries(ERROR_STATUS)),
-    'x-refused-routes': refused,
-    paths,
+    'x-refused-routes': shared.parts.refused,
+    paths: shared.parts.paths,
   };
 }

@@ -24,7 +24,14 @@ import { ROOT } from '../support/wrangler-dev.ts';
  * authentication and the body limit; the reference page is public and takes
  * no input), and inventing one would make the contract lie.
  */
+// Each accepted warning is a fact of the contract, not of the document:
+// - the four public GETs never answer a 4xx (no input, no authentication);
+// - issue 23 names both `/api/alerts/destinations/{id}` and `/api/alerts/{id}/silence`, which redocly calls
+//   ambiguous (`/api/alerts/destinations/silence` would fit both templates; no alert id is `destinations`).
+// The issue's goal is at most 3 warnings: these are 5, and the closing note says so.
 const ACCEPTED_WARNINGS = [
+  'no-ambiguous-paths #/paths/~1api~1alerts~1destinations~1{id}',
+  'operation-4xx-response #/paths/~1api~1auth~1methods/get/responses',
   'operation-4xx-response #/paths/~1api~1docs/get/responses',
   'operation-4xx-response #/paths/~1api~1health/get/responses',
   'operation-4xx-response #/paths/~1api~1openapi.json/get/responses',
