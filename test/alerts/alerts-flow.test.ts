@@ -7,6 +7,7 @@
  * (rotation_stalled needs a rotation stuck for an hour: its rule is covered
  * in rules.test.ts.)
  */
+import { auditD1Statement } from '../../src/audit/audit.ts';
 import { env, SELF } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestUser, type TestUser } from '../support/auth.ts';
@@ -98,11 +99,8 @@ describe('alert kinds open and resolve', () => {
   it('credential_deactivated: the pool deactivated it after auth failures; resolves when reactivated', async () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: CANARY }, isActive: false });
     expect(open(await check())).toEqual([]); // an admin's deactivation is not an alert
-    await env.DB.prepare(
-      "INSERT INTO audit_events (at, actor, action, target, detail) VALUES (?, 'pool', 'credential.deactivate', ?, '{\"reason\":\"auth_failed\"}')",
-    )
-      .bind(Date.now(), `credential:${id}`)
-      .run();
+    // The event the pool writes after the third auth failure, through the one audit writer.
+    await auditD1Statement(env.DB, { actor: 'pool', action: 'credential.deactivate', target: `credential:${id}`, detail: { reason: 'auth_failed' } }).run();
     expect(open(await check())).toEqual([`credential_deactivated credential:${id}`]);
     await env.DB.prepare('UPDATE api_credentials SET is_active = 1 WHERE id = ?').bind(id).run();
     expect(open(await check())).toEqual([]);
