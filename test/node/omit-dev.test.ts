@@ -19,7 +19,8 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
   devDependencies: Record<string, string>;
 };
 // Developer tools run from dev dependencies (vitest, tsc, Biome, the benchmarks), not operator scripts.
-const DEVELOPER_TOOL = /^(test|typecheck|lint|format|bench)(:|$)/;
+// `types` regenerates worker-configuration.d.ts with wrangler (a developer's step; typecheck runs its --check).
+const DEVELOPER_TOOL = /^(test|typecheck|types|lint|format|bench)(:|$)/;
 const operatorScripts = Object.keys(pkg.scripts).filter((name) => !DEVELOPER_TOOL.test(name));
 
 let dir: string;
