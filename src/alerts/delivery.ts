@@ -36,7 +36,7 @@ export interface AttemptResult {
 export async function sendOnce(dest: OpenedDestination, q: QueuedDelivery, now: number, fetcher: Fetcher): Promise<AttemptResult> {
   const body = dest.kind === 'json' ? jsonBody(q.message, q.id, now) : slackBody(q.message);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'arena-vault-alerts' };
-  if (dest.kind === 'json') headers[SIGNATURE_HEADER] = await signature(dest.signingSecret, body);
+  if (dest.kind === 'json') headers[SIGNATURE_HEADER] = signature(dest.signingSecret, body);
   try {
     const res = await fetcher(new Request(dest.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(SEND_TIMEOUT_MS) }));
     await res.body?.cancel();

@@ -5,6 +5,7 @@
  * kind, subject, severity, summary and times, so it never holds a credential
  * field, a key or a destination URL (docs/alerts.md, "Message body").
  */
+import { hmacSha256 } from '../crypto/hash.ts';
 import { hexEncode, utf8 } from '../crypto/encoding.ts';
 import type { FieldProblem } from '../schema/problems.ts';
 import type { AlertKind, Severity } from './rules.ts';
@@ -43,10 +44,8 @@ export function slackBody(m: AlertMessage): string {
 export const SIGNATURE_HEADER = 'X-Arena-Vault-Signature';
 
 /** `sha256=<hex HMAC-SHA256 of the raw body>`, keyed with the UTF-8 bytes of the destination's signing secret. */
-export async function signature(secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', utf8.encode(secret) as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = await crypto.subtle.sign('HMAC', key, utf8.encode(body) as Uint8Array<ArrayBuffer>);
-  return `sha256=${hexEncode(new Uint8Array(mac))}`;
+export function signature(secret: string, body: string): string {
+  return `sha256=${hexEncode(hmacSha256(utf8.encode(secret), utf8.encode(body)))}`;
 }
 
 /**

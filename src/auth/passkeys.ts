@@ -19,6 +19,8 @@
  */
 import { generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { sha256 } from '../crypto/hash.ts';
+import { hexEncode } from '../crypto/encoding.ts';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import type { User } from '../db/schema.ts';
@@ -88,9 +90,9 @@ export function userHandle(userId: number): Uint8Array<ArrayBuffer> {
   return enc.encode(String(userId));
 }
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(text)));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+/** The replay fingerprint of an attestation or signature (crypto/hash.ts: native SHA-256). */
+function sha256Hex(text: string): string {
+  return hexEncode(sha256(enc.encode(text)));
 }
 
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
@@ -182,7 +184,7 @@ export async function registerPasskey(
   const attestation = response.response.attestationObject;
   if (typeof attestation !== 'string') throw refuse('PASSKEY_REJECTED');
   const challenge = challengeOf(response);
-  const row = await takeChallenge(db, challenge, 'register', await sha256Hex(attestation), now);
+  const row = await takeChallenge(db, challenge, 'register', sha256Hex(attestation), now);
   if (row.userId !== user.id) throw refuse('PASSKEY_WRONG_USER');
   let verified;
   try {
@@ -293,7 +295,7 @@ async function verifyAssertion(db: Db, rp: RelyingParty, input: unknown, now: nu
   const signature = response.response.signature;
   if (typeof signature !== 'string') throw refuse('PASSKEY_REJECTED');
   const challenge = challengeOf(response);
-  const row = await takeChallenge(db, challenge, 'login', await sha256Hex(signature), now);
+  const row = await takeChallenge(db, challenge, 'login', sha256Hex(signature), now);
   const passkey = await findPasskeyByCredentialId(db, response.id);
   if (!passkey) throw refuse('PASSKEY_UNKNOWN');
   if (row.userId !== null && row.userId !== passkey.userId) throw refuse('PASSKEY_WRONG_USER');

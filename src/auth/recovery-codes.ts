@@ -18,6 +18,7 @@ import { VaultError } from '../errors.ts';
 import { auditStatement } from '../audit/audit.ts';
 import type { Actor } from '../kernel/principal.ts';
 import { hexEncode } from '../crypto/encoding.ts';
+import { sha256 } from '../crypto/hash.ts';
 import { replaceRecoveryCodesStatements, useRecoveryCode } from './recovery-code-store.ts';
 import { throttleBuckets } from './throttle-policy.ts';
 import { reserveAttempt, successStatements } from './login-throttle.ts';
@@ -57,14 +58,14 @@ export function normalizeRecoveryCode(input: unknown): string | null {
   return /^[0-9a-hjkmnp-tv-z]{26}$/.test(s) ? s : null;
 }
 
-export async function hashRecoveryCode(normalized: string): Promise<string> {
-  return hexEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(normalized))));
+export function hashRecoveryCode(normalized: string): string {
+  return hexEncode(sha256(new TextEncoder().encode(normalized)));
 }
 
 /** Makes a new set for the user, replacing any earlier one; returns the codes (the only time they exist in clear). */
 export async function generateRecoveryCodes(db: Db, userId: number, by: Actor, now = Date.now()): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  const hashes = await Promise.all(codes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c)!)));
+  const hashes = codes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c)!));
   await db.batch([
     ...replaceRecoveryCodesStatements(db, userId, hashes, now),
     auditStatement(db, {
@@ -100,7 +101,7 @@ export async function recoveryLogin(
   });
   const user = email ? await findUserByEmail(db, email) : undefined;
   const code = normalizeRecoveryCode(attempt.code);
-  const hash = await hashRecoveryCode(code ?? '');
+  const hash = hashRecoveryCode(code ?? '');
   let reason: string | null = !user ? 'unknown_email' : !user.isActive ? 'inactive' : code === null ? 'wrong_code' : null;
   if (!reason && !(await useRecoveryCode(db, user!.id, hash, now))) reason = 'wrong_code';
   if (reason || !user) {
