@@ -22,11 +22,13 @@ export interface SeededCredential {
 /** D1's cap on bound parameters per statement. */
 const D1_MAX_PARAMS = 100;
 
-/** 10 bound parameters per row (drizzle binds the columns' defaults too): at most 10 rows fit D1's 100 per statement. */
-export const MAX_CREDENTIALS_PER_INSERT = 10;
-
-/** One INSERT of up to MAX_CREDENTIALS_PER_INSERT credential rows, encrypted with `f`. */
-export async function credentialsInsert(f: Fernet, rows: SeededCredential[], now: number): Promise<Statement> {
+/**
+ * The INSERTs of `rows`, encrypted with `f`: as many rows per statement as D1's
+ * 100 bound parameters allow. Drizzle binds every column's default too, so the
+ * parameters per row follow the table (11 since migration 0070's `sharing`);
+ * the split is derived from the statement, never a fixed row count.
+ */
+export async function credentialsInsert(f: Fernet, rows: SeededCredential[], now: number): Promise<Statement[]> {
   const values = await Promise.all(
     rows.map(async (r) => ({
       platform: r.platform,
@@ -38,9 +40,12 @@ export async function credentialsInsert(f: Fernet, rows: SeededCredential[], now
       updatedAt: now,
     })),
   );
-  const statement = insertCredentialRowsQuery(textOnlyDb, values).toSQL();
-  if (statement.params.length > D1_MAX_PARAMS) throw new Error(`${rows.length} rows exceed D1's ${D1_MAX_PARAMS} bound parameters per statement`);
-  return statement;
+  if (values.length === 0) return [];
+  const perRow = insertCredentialRowsQuery(textOnlyDb, values.slice(0, 1)).toSQL().params.length;
+  const rowsPerInsert = Math.max(1, Math.floor(D1_MAX_PARAMS / perRow));
+  const statements: Statement[] = [];
+  for (let i = 0; i < values.length; i += rowsPerInsert) statements.push(insertCredentialRowsQuery(textOnlyDb, values.slice(i, i + rowsPerInsert)).toSQL());
+  return statements;
 }
 
 /** A fresh API key with `scope`: the INSERT to run and the Authorization header value that uses it. */

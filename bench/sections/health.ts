@@ -13,7 +13,7 @@ import { median, percentile, roundMs } from '../context.ts';
 import { apiKeyInsert, credentialsInsert, type SeededCredential } from '../seed.ts';
 
 const ROWS = 10_000;
-const ROWS_PER_INSERT = 10; // at most MAX_CREDENTIALS_PER_INSERT
+const ROWS_PER_INSERT = 10; // rows encrypted per credentialsInsert call (it splits them by D1's parameter cap)
 const INSERTS_PER_BATCH = 100;
 
 async function seed(ctx: BenchContext): Promise<Record<string, string>> {
@@ -31,8 +31,8 @@ async function seed(ctx: BenchContext): Promise<Record<string, string>> {
         fields: { api_key: `bench-${platform}-${j}-xxxxxxxxxxxxxxxxxxxx` },
       });
     }
-    batch.push(await credentialsInsert(f, rows, now));
-    if (batch.length === INSERTS_PER_BATCH) {
+    batch.push(...(await credentialsInsert(f, rows, now)));
+    if (batch.length >= INSERTS_PER_BATCH) {
       await ctx.d1(batch);
       batch = [];
     }

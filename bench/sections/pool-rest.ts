@@ -45,7 +45,7 @@ async function seed(ctx: BenchContext): Promise<Record<string, string>> {
     name: `bench rest ${i}`,
     fields: { api_key: `bench-rest-key-${i}-xxxxxxxxxxxxxxxx` },
   }));
-  for (let i = 0; i < rows.length; i += 10) statements.push(await credentialsInsert(f, rows.slice(i, i + 10), now));
+  statements.push(...(await credentialsInsert(f, rows, now)));
   const key = apiKeyInsert('bench rest collector', 'collector', now);
   statements.push(key.statement);
   await ctx.d1(statements);

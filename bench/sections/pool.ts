@@ -23,11 +23,11 @@ async function seed(ctx: BenchContext): Promise<Record<string, string>> {
   const statements: Statement[] = [];
   for (let i = 0; i < CREDENTIALS; i++) {
     statements.push(
-      await credentialsInsert(
+      ...(await credentialsInsert(
         f,
         [{ platform: 'serper', tier: 'medium', name: `bench pool ${i}`, fields: { api_key: `bench-serper-key-${i}-xxxxxxxxxxxxxxxx` } }],
         now,
-      ),
+      )),
     );
   }
   const key = apiKeyInsert('bench collector', 'collector', now);
