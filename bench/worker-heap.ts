@@ -16,6 +16,7 @@
  * and it would record every D1 call's body while a benchmark runs.
  */
 import { fetch as miniflareFetch } from 'miniflare';
+import type { Profile } from './profile-report.ts';
 
 export interface HeapUsage {
   /** Bytes of live objects and not-yet-collected garbage. */
@@ -108,6 +109,17 @@ export class WorkerHeap {
         return highest;
       },
     };
+  }
+
+  /** Starts the CPU profiler (sampling every `intervalUs`); `stopProfile()` answers the profile. */
+  async startProfile(intervalUs = 200): Promise<void> {
+    await this.#call('Profiler.enable');
+    await this.#call('Profiler.setSamplingInterval', { interval: intervalUs });
+    await this.#call('Profiler.start');
+  }
+
+  async stopProfile(): Promise<Profile> {
+    return (await this.#call('Profiler.stop', {}, 120_000)).profile as Profile;
   }
 
   close(): void {

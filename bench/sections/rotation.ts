@@ -13,6 +13,11 @@
  * fresh keys) started here the way bench-worker.ts starts the shared one.
  * The rows are written into its local D1 with `wrangler d1 execute --file`
  * BEFORE that Worker starts, so its process has seen no seeding traffic.
+ * Before the rotation starts, the pool reads its copy, as in a vault that
+ * runs (the rotation then hands the copy each batch): one acquire on a pool
+ * with no credentials, so that memory holds the copy's version and keys but
+ * no pool's rows (memory holds the pools in use: `pool-scale` measures that),
+ * and the heap figures show what the rotation itself adds.
  *
  * One line per size:
  *   {"rotation_rows", "rows_per_s", "locked_ms", "peak_rss_mb", ...}
@@ -34,14 +39,17 @@
  *   read through the inspector (bench/worker-heap.ts) every 100 ms;
  *   worker_heap_live_mb: what is still used after a full collection forced
  *   once the rotation is over, and rss_after_gc_mb the process's RSS then.
- * BENCH_ROTATION_TRACE=1 logs each phase change with its time (stderr).
+ * BENCH_ROTATION_TRACE=1 logs each phase change with its time (stderr);
+ * BENCH_ROTATION_PROFILE=1 (or a file name, which also gets the .cpuprofile) profiles the Worker's isolate (the app and its
+ * Durable Objects) during the rotation and prints where its CPU went (stderr;
+ * the rates are then lower, because the profiler costs CPU too).
  * workerd_cpu_s: the CPU time that process spent from the start until the
  * rotation was over (its D1 simulator included): on a shared, loaded machine
  * it moves much less than rows_per_s, so compare runs by it too.
  * The status is polled every 200 ms, about as gently as the admin page (1 s)
  * or the script (0.5 s) poll it. docs/benchmarks.md explains the figures.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { newApiKeyQuery } from '../../src/auth/api-key-repository.ts';
 import { insertCredentialRowsQuery } from '../../src/credentials/repository.ts';
@@ -49,6 +57,7 @@ import { sqlText, textOnlyDb } from '../../src/db/sql-text.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import type { BenchContext, BenchResult, BenchSection } from '../context.ts';
 import type { HeapUsage } from '../worker-heap.ts';
+import { report } from '../profile-report.ts';
 import { cpuSeconds, executeSql, freshPersistence, rssMb, sampleRss, startFreshWorker } from '../fresh-worker.ts';
 
 /** Row counts to rotate, one Worker each: BENCH_ROTATION_ROWS (comma-separated) or 10,000 and 100,000. */
@@ -100,6 +109,17 @@ async function seededPersistence(rows: number, old: Fernet): Promise<{ persist: 
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
+/** Has the pool read its copy (see the header); the acquire itself finds no credential, as intended. */
+async function warmCopy(ctx: BenchContext, headers: Record<string, string>): Promise<void> {
+  const res = await ctx.fetch('/api/pool/acquire', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ platform: 'youtube', tier: 'free', task_id: 'bench-rotation-warm' }),
+  });
+  await res.arrayBuffer();
+  if (res.status === 200 || res.status >= 500) throw new Error(`warming the pool's copy answered ${res.status}`);
+}
+
 async function rotateOnce(ctx: BenchContext, rows: number): Promise<BenchResult> {
   const oldKey = Fernet.generateKey();
   const newKey = Fernet.generateKey();
@@ -115,11 +135,14 @@ async function rotateOnce(ctx: BenchContext, rows: number): Promise<BenchResult>
   try {
     const headers = { authorization: `ApiKey ${apiKey}`, 'content-type': 'application/json' };
     await w.ctx.json('/api/admin/rotations/credential-key', { headers }); // the app's process is up
+    await warmCopy(w.ctx, headers);
     const pid = w.pids().sort((a, b) => rssMb(b) - rssMb(a))[0];
     const idleRss = pid ? rssMb(pid) : 0;
     ctx.log(`rotation: rotating ${rows} rows`);
     const rss = sampleRss(pid);
     const cpuBefore = cpuSeconds(pid);
+    const profiling = Boolean(process.env.BENCH_ROTATION_PROFILE);
+    if (profiling) await w.heap.startProfile();
     const heap = w.heap.sampleHighest();
     const t0 = Date.now();
     const started = await w.ctx.json<{ run_id: string }>('/api/admin/rotations/credential-key', { method: 'POST', headers, body: startBody() });
@@ -143,6 +166,13 @@ async function rotateOnce(ctx: BenchContext, rows: number): Promise<BenchResult>
       peak = rss.stop();
       cpuUsed = cpuSeconds(pid) - cpuBefore;
       heapPeak = await heap.stop();
+    }
+    if (profiling) {
+      const profile = await w.heap.stopProfile();
+      if (process.env.BENCH_ROTATION_PROFILE !== '1') writeFileSync(process.env.BENCH_ROTATION_PROFILE!, JSON.stringify(profile));
+      const lines: string[] = [];
+      report(profile, [], 30, [], (l) => lines.push(l));
+      ctx.log(`rotation: CPU profile of the Worker's isolate, ${rows} rows\n${lines.join('\n')}`);
     }
     if (status.phase !== 'done' || status.done !== rows || status.run_id !== started.run_id) {
       throw new Error(`rotation ended ${status.phase}: ${status.done}/${status.total} (${status.reason ?? status.last_error ?? ''})`);

@@ -201,21 +201,19 @@ export async function cipherRowsPage(d1: D1Database, afterId: number, limit: num
 /** `id, key_id, encrypted_value`, read with `raw()`. */
 export type RawCipherRow = [id: number, keyId: string, encryptedValue: string];
 
-/** Rows per compare-and-set UPDATE: 4 bound parameters each plus the target key id, within D1's 100. */
-export const ROWS_PER_STATEMENT = 24;
-
 /**
- * A compare-and-set UPDATE for `rows` rows: each row changes only if it still
- * has the id, key_id and encrypted_value we read (`WHERE id = ? AND key_id = ?
- * AND encrypted_value = ?`, one VALUES tuple per row); it returns the ids it changed.
+ * The compare-and-set UPDATE: each row changes only if it still has the id,
+ * key_id and encrypted_value we read. The rows ride in ONE bound parameter, a
+ * JSON array of [id, from key id, from value, to value] (json_each), so one
+ * statement carries a whole batch within D1's 100 bound parameters: one
+ * statement per row, and later one per 24 rows as VALUES tuples, spent most of
+ * a rotation's time in per-statement overhead. It returns the ids it changed
+ * (RETURNING, not meta.changes, which also counts the pool-copy triggers' rows).
  */
-function compareAndSetSql(rows: number): string {
-  const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
-  return `UPDATE api_credentials SET encrypted_value = v.column4, key_id = ?
-FROM (VALUES ${tuples}) AS v
-WHERE api_credentials.id = v.column1 AND api_credentials.key_id = v.column2 AND api_credentials.encrypted_value = v.column3
+const COMPARE_AND_SET_SQL = `UPDATE api_credentials SET encrypted_value = j.to_value, key_id = ?1
+FROM (SELECT value ->> 0 AS id, value ->> 1 AS from_key_id, value ->> 2 AS from_value, value ->> 3 AS to_value FROM json_each(?2)) AS j
+WHERE api_credentials.id = j.id AND api_credentials.key_id = j.from_key_id AND api_credentials.encrypted_value = j.from_value
 RETURNING api_credentials.id`;
-}
 
 /** One re-encrypted row: written only if it still holds `fromKeyId` / `fromValue`. */
 interface CipherRowUpdate {
@@ -227,28 +225,22 @@ interface CipherRowUpdate {
 }
 
 /**
- * Re-encrypts `updates` compare-and-set on (id, key_id, encrypted_value): a
- * row edited after it was read no longer matches and is left alone, and a
- * replayed batch changes nothing. Each UPDATE carries up to
- * ROWS_PER_STATEMENT rows as VALUES tuples, because one statement per row
- * spent most of a rotation's time in statement overhead; the one `batch()` is
- * one transaction, committed whole or not at all. Answers the rows changed.
+ * The statement that re-encrypts `updates` compare-and-set on (id, key_id,
+ * encrypted_value): a row edited after it was read no longer matches and is
+ * left alone, and a replayed batch changes nothing. All rows go under one key.
+ * Run it in a batch (one transaction) and read the changed ids with
+ * `changedCipherRowIds`; null when there is nothing to update.
  */
-export async function compareAndSetCipherRows(d1: D1Database, updates: CipherRowUpdate[]): Promise<number> {
-  if (updates.length === 0) return 0;
-  const statements: D1PreparedStatement[] = [];
-  const full = d1.prepare(compareAndSetSql(ROWS_PER_STATEMENT));
-  for (let i = 0; i < updates.length; i += ROWS_PER_STATEMENT) {
-    const chunk = updates.slice(i, i + ROWS_PER_STATEMENT);
-    const stmt = chunk.length === ROWS_PER_STATEMENT ? full : d1.prepare(compareAndSetSql(chunk.length));
-    const target = chunk[0]!.toKeyId;
-    if (chunk.some((u) => u.toKeyId !== target)) throw new Error('one batch re-encrypts under one key');
-    statements.push(stmt.bind(target, ...chunk.flatMap((u) => [u.id, u.fromKeyId, u.fromValue, u.toValue])));
-  }
-  // Rows are counted by RETURNING, not meta.changes, which also counts the
-  // rows the pool-copy triggers touch (migration 0050).
-  const results = await d1.batch(statements);
-  return results.reduce((n, r) => n + r.results.length, 0);
+export function compareAndSetCipherStatement(d1: D1Database, updates: CipherRowUpdate[]): D1PreparedStatement | null {
+  if (updates.length === 0) return null;
+  const target = updates[0]!.toKeyId;
+  if (updates.some((u) => u.toKeyId !== target)) throw new Error('one batch re-encrypts under one key');
+  return d1.prepare(COMPARE_AND_SET_SQL).bind(target, JSON.stringify(updates.map((u) => [u.id, u.fromKeyId, u.fromValue, u.toValue])));
+}
+
+/** The ids a compare-and-set statement changed, from its batch result. */
+export function changedCipherRowIds(result: D1Result): number[] {
+  return (result.results as { id: number }[]).map((r) => r.id);
 }
 
 export async function countRowsNotUnder(d1: D1Database, keyId: string): Promise<number> {

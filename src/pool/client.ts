@@ -87,6 +87,7 @@ export function pool(env: Pick<Env, 'POOL'>): PoolClient {
   return {
     lock: (holder) => call(s.lock(holder)) as Promise<LockStatus>,
     unlock: (holder) => call(s.unlock(holder)) as Promise<LockStatus>,
+    copyRotated: (holder, rows) => call(s.copyRotated(holder, rows)) as Promise<boolean>,
     lockStatus: () => call(s.lockStatus()) as Promise<LockStatus>,
     acquire: (req, holder) => call(s.acquire(req, holder)) as Promise<Lease>,
     renew: (req, holder) => call(s.renew(req, holder)),

@@ -1,7 +1,8 @@
 /**
  * The collection lock (one job; the contract is lock-api.ts): the KeyRotation
- * object stops new leases while it re-encrypts, and the pool re-reads its copy
- * in full on unlock (the rows were re-encrypted) before it answers.
+ * object stops new leases while it re-encrypts. Its holder alone may hand the
+ * copy its re-encrypted rows (`assertHeldBy`), and the unlock checks the copy
+ * against D1's version before it answers.
  */
 import { VaultError } from '../errors.ts';
 import type { LockStatus } from './lock-api.ts';
@@ -12,7 +13,7 @@ export const LOCKED_RETRY_AFTER_SECONDS = 30;
 
 export interface CollectionLockHost {
   store: Pick<PoolStore, 'getLock' | 'setLock' | 'clearLock' | 'outstanding'>;
-  /** The copy re-read in full, as after a write (copy-sync.ts afterWrite). */
+  /** The copy checked against D1, as after a write (copy-sync.ts afterWrite). */
   resync(): Promise<unknown>;
 }
 
@@ -46,7 +47,14 @@ export class CollectionLock {
     return this.status(now);
   }
 
-  /** Releases the lock if `holder` holds it, then re-reads the copy in full before answering. */
+  /** CONFLICT unless `holder` holds the lock now. */
+  assertHeldBy(holder: string): void {
+    if (this.#host.store.getLock()?.holder !== holder) {
+      throw new VaultError('CONFLICT', 'Only the holder of the collection lock may hand the pool re-encrypted rows.');
+    }
+  }
+
+  /** Releases the lock if `holder` holds it, then checks the copy against D1 before answering. */
   async unlock(holder: string): Promise<LockStatus> {
     const { store } = this.#host;
     const lock = store.getLock();

@@ -19,6 +19,14 @@
  * then finds the copy behind and syncs again (docs/data-model.md). No step
  * holds the whole table in memory.
  *
+ * A key rotation does not make the copy re-read: its rewrites keep D1's
+ * version (migration 0060's switch, on only inside the rotation's own
+ * compare-and-set transaction), and the rotation hands each committed batch
+ * to `applyRotated`, which does the same compare-and-set here. A batch that
+ * arrives while a sync is staging is also kept until `commitReplace`, which
+ * applies it to the staged rows too: a page read before that batch committed
+ * in D1 still holds the old ciphertext.
+ *
  * Memory in front of SQLite (the object is the only writer of these tables,
  * and every write goes through this class, which updates both):
  * - the version and the API keys are read once per instance;
@@ -39,6 +47,7 @@
 import type { ApiKeyScope, Role } from '../kernel/principal.ts';
 import type { PoolCopyCredentialRow } from '../credentials/repository.ts';
 import { DEFAULT_SHARING, type Sharing } from '../credentials/sharing.ts';
+import type { RotatedRowsJson } from './lock-api.ts';
 
 export interface CopiedCredential {
   id: number;
@@ -219,10 +228,26 @@ export function copiedCredential(r: PoolCopyCredentialRow): CopiedCredential {
   };
 }
 
+/** Where credential `id` sits in a pool's list, which is ordered by id (a binary search: a rotation replaces every row). */
+function positionOf(list: readonly CopiedCredential[], id: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = list[mid]!.id;
+    if (at === id) return mid;
+    if (at < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  throw new Error('copied credential missing from its pool');
+}
+
 export class CopyStore {
   readonly #storage: DurableObjectStorage;
   readonly #sql: SqlStorage;
   #memory: CopyInMemory | null = null;
+  /** Rotated rows that arrived since `beginReplace` (null: no sync is staging); `commitReplace` applies them to the staged rows. */
+  #rotatedWhileStaging: RotatedRowsJson[] | null = null;
   readonly #credentialUse = new CoalescedUse();
   readonly #apiKeyUse = new CoalescedUse();
 
@@ -269,6 +294,7 @@ export class CopyStore {
   /** Starts a sync: empties the staging table. */
   beginReplace(): void {
     this.#sql.exec('DELETE FROM copy_credentials_next');
+    this.#rotatedWhileStaging = [];
   }
 
   /** One page of D1 rows (credentials/repository.ts poolCopyCredentialsPageStatement's JSON text) into the staging table. */
@@ -289,6 +315,7 @@ export class CopyStore {
       this.#sql.exec('DELETE FROM copy_credentials');
       this.#sql.exec(`INSERT INTO copy_credentials (${STORED_COLUMNS}) SELECT ${STORED_COLUMNS} FROM copy_credentials_next`);
       this.#sql.exec('DELETE FROM copy_credentials_next');
+      for (const rows of this.#rotatedWhileStaging ?? []) this.#rotateRows(rows);
       this.#sql.exec('DELETE FROM copy_api_keys');
       for (const k of apiKeys) {
         this.#sql.exec(
@@ -307,7 +334,38 @@ export class CopyStore {
       }
       this.#sql.exec('INSERT OR REPLACE INTO copy_meta (id, version, synced_at) VALUES (1, ?, ?)', version, now);
     });
+    this.#rotatedWhileStaging = null;
     this.#memory = { version, pools: new Map(), byId: new Map(), apiKeys: new Map(apiKeys.map((k) => [k.keyPrefix, k])) };
+  }
+
+  /**
+   * A key rotation's committed batch (see the header): each row takes its new
+   * ciphertext only if it still holds the one the rotation read, as in D1.
+   * Answers how many rows did not match: then the copy may have missed an
+   * earlier batch, and the rotation makes it re-read. A copy never read holds
+   * nothing stale (it will read D1 in full): 0.
+   */
+  applyRotated(rows: RotatedRowsJson): number {
+    this.#rotatedWhileStaging?.push(rows);
+    if (this.version() === null) return 0;
+    const changed = this.#rotateRows(rows);
+    for (const r of changed) this.#replaceInMemory(r.id as number, { encryptedValue: r.encrypted_value as string, keyId: r.key_id as string });
+    const sent = this.#sql.exec('SELECT json_array_length(?) AS n', rows).one().n as number;
+    return sent - changed.length;
+  }
+
+  /** The compare-and-set in one statement, the JSON handed to SQLite as is; the rows it changed, as they are now. */
+  #rotateRows(rows: RotatedRowsJson): Row[] {
+    return this.#sql
+      .exec(
+        `UPDATE copy_credentials SET encrypted_value = j.to_value, key_id = j.to_key_id
+         FROM (SELECT value ->> 0 AS id, value ->> 1 AS from_key_id, value ->> 2 AS from_value, value ->> 3 AS to_key_id, value ->> 4 AS to_value
+               FROM json_each(?)) AS j
+         WHERE copy_credentials.id = j.id AND copy_credentials.key_id = j.from_key_id AND copy_credentials.encrypted_value = j.from_value
+         RETURNING copy_credentials.id AS id, copy_credentials.encrypted_value AS encrypted_value, copy_credentials.key_id AS key_id`,
+        rows,
+      )
+      .toArray();
   }
 
   /** Replaces the whole copy and its version, atomically (a snapshot already in memory: tests, small copies). */
@@ -375,7 +433,7 @@ export class CopyStore {
     const next = c.with(changes);
     copy.byId.set(id, next);
     const list = copy.pools.get(poolKey(c.platform, c.tier))!;
-    list[list.indexOf(c)] = next;
+    list[positionOf(list, id)] = next;
   }
 
   apiKey(prefix: string): CopiedApiKey | null {

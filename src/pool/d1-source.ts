@@ -12,7 +12,8 @@
  *   that flushes checks the copy for free.
  * This module owns `pool_copy_version` (src/db/owners.ts; its triggers are in
  * migrations 0050 and 0060); the statements on the copied tables come from
- * their owners. `setCipherRewrite` is the rotation's switch (migration 0060).
+ * their owners. `cipherRewriteStatement` is the rotation's switch (migration
+ * 0060) and `bumpCopyVersion` its way to make every copy re-read.
  * Raw D1 statements throughout: they ride in one raw D1 batch with the version
  * read, and the table has no drizzle declaration (only triggers write it).
  */
@@ -95,18 +96,22 @@ export async function writeUsage(db: D1Database, out: Outbox, extra: readonly D1
 }
 
 /**
- * The key rotation's switch (migration 0060): while on, rewriting a
- * credential's ciphertext or key id does not change the version (the
- * rotation holds the pool's lock, under which the pool hands out nothing).
- * Turning it off gives the version a new value in the same statement, so the
- * copy is behind from then on, and the unlock that follows re-reads it.
+ * The key rotation's switch (migration 0060) as a statement. The rotation
+ * runs its compare-and-set between an `on` and an `off` in ONE batch (one
+ * transaction), so its own rewrites of ciphertext and key id keep the version
+ * (it hands them to the copy itself: CopyStore.applyRotated), while every
+ * other write, before, after or between its batches, changes it.
  */
-export async function setCipherRewrite(db: D1Database, on: boolean): Promise<void> {
-  await db
-    .prepare(
-      on
-        ? 'UPDATE pool_copy_version SET cipher_rewrite = 1 WHERE id = 1'
-        : 'UPDATE pool_copy_version SET cipher_rewrite = 0, version = random() & 9007199254740991 WHERE id = 1',
-    )
-    .run();
+export function cipherRewriteStatement(db: D1Database, on: boolean): D1PreparedStatement {
+  return db.prepare(`UPDATE pool_copy_version SET cipher_rewrite = ${on ? 1 : 0} WHERE id = 1`);
+}
+
+/**
+ * A new version, and the switch off: every copy is behind from then on and
+ * re-reads at its next check. The rotation's unlock uses it when the copy may
+ * have missed a batch (a crash between a commit and its hand-over, a row that
+ * did not match, or a switch an older release left on for its whole run).
+ */
+export async function bumpCopyVersion(db: D1Database): Promise<void> {
+  await db.prepare('UPDATE pool_copy_version SET cipher_rewrite = 0, version = random() & 9007199254740991 WHERE id = 1').run();
 }

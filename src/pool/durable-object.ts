@@ -39,7 +39,7 @@ import type { Env } from '../env.ts';
 import { loadConfig } from '../config.ts';
 import { apiRefusal } from '../kernel/principal.ts';
 import { errorName, log } from '../kernel/log.ts';
-import type { LockStatus, PoolLockApi } from './lock-api.ts';
+import type { LockStatus, PoolLockApi, RotatedRowsJson } from './lock-api.ts';
 import { PoolStore } from './pool-store.ts';
 import { CopyStore, type Outbox } from './copy-store.ts';
 import { copySource } from './faults.ts';
@@ -132,7 +132,7 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     });
     this.#flush = flush;
     this.#sync = new CopySync({ source, copy, sql: ctx.storage.sql, wakeIn: (ms) => flush.wakeIn(ms) });
-    this.#lock = new CollectionLock({ store, resync: () => this.#sync.afterWrite('full') });
+    this.#lock = new CollectionLock({ store, resync: () => this.#sync.afterWrite() });
     this.#leases = new Leases({
       store,
       copy,
@@ -223,9 +223,15 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
     return this.#lock.lock(holder, Date.now());
   }
 
-  /** Releases the lock, then re-reads the copy in full (a rotation re-encrypted the rows) before answering. */
+  /** Releases the lock, then checks the copy against D1's version (a full re-read only if the rotation changed it). */
   async unlock(holder: string): Promise<LockStatus> {
     return this.#lock.unlock(holder);
+  }
+
+  /** The lock holder's re-encrypted rows, already committed in D1 (lock-api.ts). */
+  async copyRotated(holder: string, rows: RotatedRowsJson): Promise<boolean> {
+    this.#lock.assertHeldBy(holder);
+    return this.#copy.applyRotated(rows) === 0;
   }
 
   async lockStatus(): Promise<LockStatus> {

@@ -18,11 +18,44 @@ export interface LockStatus {
   latestLeaseExpiry: number | null;
 }
 
+/** A row a key rotation re-encrypted in D1 (compare-and-set there): the copy does the same. */
+export interface RotatedRow {
+  id: number;
+  fromKeyId: string;
+  fromValue: string;
+  toKeyId: string;
+  toValue: string;
+}
+
+/**
+ * A batch of rotated rows as it crosses to the pool: ONE JSON text of
+ * `[id, fromKeyId, fromValue, toKeyId, toValue]` arrays, which the pool hands
+ * to SQLite as is. Cloning hundreds of objects through RPC for every batch
+ * cost a rotation more than the copy's own UPDATE.
+ */
+export type RotatedRowsJson = string & { readonly __rotatedRows: unique symbol };
+
+export function encodeRotatedRows(rows: readonly RotatedRow[]): RotatedRowsJson {
+  return JSON.stringify(rows.map((r) => [r.id, r.fromKeyId, r.fromValue, r.toKeyId, r.toValue])) as RotatedRowsJson;
+}
+
 export interface PoolLockApi {
   /** Stops new leases; idempotent for the same holder; CONFLICT if another holder has it. */
   lock(holder: string): Promise<LockStatus>;
-  /** Releases the lock if `holder` holds it; a no-op otherwise. */
+  /**
+   * Releases the lock if `holder` holds it (a no-op otherwise), after the copy
+   * has checked D1's version: the rotation changes that version before it
+   * unlocks only when the copy may have missed a batch (copyRotated).
+   */
   unlock(holder: string): Promise<LockStatus>;
+  /**
+   * The lock holder's re-encrypted rows, committed in D1: the copy applies
+   * them compare-and-set too, so it needs no re-read after the rotation. True
+   * when the copy now holds them as D1 does (or was never read, so holds
+   * nothing stale); false when any row did not match (the copy may have missed
+   * an earlier batch). CONFLICT when `holder` does not hold the lock.
+   */
+  copyRotated(holder: string, rows: RotatedRowsJson): Promise<boolean>;
   lockStatus(): Promise<LockStatus>;
 }
 

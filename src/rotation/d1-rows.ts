@@ -3,13 +3,24 @@
  * CredentialRowsPort), adapted from the table's owner,
  * src/credentials/repository.ts, where the SQL and the reasons it is raw live.
  *
- * The updates are compare-and-set (compareAndSetCipherRows): a row an admin
- * edited after we read it is left alone (counted as skipped), and a replayed
- * batch finds nothing to change.
+ * The updates are compare-and-set (compareAndSetCipherStatement): a row an
+ * admin edited after we read it is left alone (counted as skipped), and a
+ * replayed batch finds nothing to change. The statement runs between the
+ * pool-copy switch's `on` and `off` in one batch (pool/d1-source.ts
+ * cipherRewriteStatement): the rotation's own rewrites keep the copy's
+ * version, because it hands them to the copy itself.
  */
 import type { CredentialRowsPort } from './engine.ts';
 import type { RowUpdate, StoredRow } from './reencrypt.ts';
-import { compareAndSetCipherRows, countRowsNotUnder, countRowsUnder, rawCipherRowsPage, type RawCipherRow } from '../credentials/repository.ts';
+import {
+  changedCipherRowIds,
+  compareAndSetCipherStatement,
+  countRowsNotUnder,
+  countRowsUnder,
+  rawCipherRowsPage,
+  type RawCipherRow,
+} from '../credentials/repository.ts';
+import { cipherRewriteStatement } from '../pool/d1-source.ts';
 
 const toRow = ([id, keyId, encryptedValue]: RawCipherRow): StoredRow => ({ id, keyId, encryptedValue });
 
@@ -32,8 +43,12 @@ export class D1CredentialRows implements CredentialRowsPort {
     return (await rawCipherRowsPage(this.#db, afterId, limit, keyId)).map(toRow);
   }
 
-  compareAndSet(updates: RowUpdate[]): Promise<number> {
-    return compareAndSetCipherRows(this.#db, updates);
+  async compareAndSet(updates: RowUpdate[]): Promise<number[]> {
+    const db = this.#db;
+    const update = compareAndSetCipherStatement(db, updates);
+    if (!update) return [];
+    const [, changed] = await db.batch([cipherRewriteStatement(db, true), update, cipherRewriteStatement(db, false)]);
+    return changedCipherRowIds(changed!);
   }
 
   countUnder(keyId: string, ids: number[]): Promise<number> {

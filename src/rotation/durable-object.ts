@@ -19,9 +19,9 @@ import { openDb } from '../db/client.ts';
 import { recordAudit, recordAuditOnce } from '../audit/audit.ts';
 import { isVaultError, reviveVaultError } from '../errors.ts';
 import { pool as poolClient } from '../pool/client.ts';
-import { setCipherRewrite } from '../pool/d1-source.ts';
+import { encodeRotatedRows } from '../pool/lock-api.ts';
+import { bumpCopyVersion } from '../pool/d1-source.ts';
 import { D1CredentialRows } from './d1-rows.ts';
-import { ROWS_PER_STATEMENT } from '../credentials/repository.ts';
 import { AUDIT_ACTIONS, runStep, type RotationPorts } from './engine.ts';
 import {
   aborted,
@@ -37,7 +37,7 @@ import {
 } from './state-machine.ts';
 import { safeErrorMessage, toRotationStatus, type RotationStatus } from './status.ts';
 import { rotationFaultHook, SimulatedCrash } from './faults.ts';
-import { log } from '../kernel/log.ts';
+import { errorName, log } from '../kernel/log.ts';
 
 const ROTATION_OBJECT_NAME = 'credential-key';
 /** The pool lock holder name; the same for every run, so a replayed lock is idempotent. */
@@ -184,8 +184,8 @@ export class KeyRotation extends DurableObject<Env> {
         await this.#save(state);
       }
       const action = nextAction(state);
-      // D1 statements this step may run: a page read plus the UPDATEs (24 rows each).
-      const cost = action.kind === 'reencrypt-batch' ? Math.ceil(state.options.batchSize / ROWS_PER_STATEMENT) + 2 : 2;
+      // D1 statements this step may run: a page read, then the switch, the compare-and-set and the switch.
+      const cost = action.kind === 'reencrypt-batch' ? 4 : 2;
       if (statements > 0 && (statements + cost > ALARM_STATEMENT_BUDGET || Date.now() - began > ALARM_BUDGET_MS)) {
         await this.ctx.storage.setAlarm(Date.now());
         return;
@@ -231,16 +231,20 @@ export class KeyRotation extends DurableObject<Env> {
     return {
       rows: new D1CredentialRows(env.DB),
       lock: {
-        // Under the lock, ciphertext rewrites do not change the copy's version (one write per row less);
-        // the switch goes off, with one version change, before the unlock, which re-reads the copy.
-        lock: async () => {
-          const outstanding = (await pool.lock(LOCK_HOLDER)).outstandingLeases;
-          await setCipherRewrite(env.DB, true);
-          return outstanding;
-        },
+        lock: async () => (await pool.lock(LOCK_HOLDER)).outstandingLeases,
         outstandingLeases: async () => (await pool.lockStatus()).outstandingLeases,
-        unlock: async () => {
-          await setCipherRewrite(env.DB, false);
+        // Each committed batch goes to the pool's copy (its rewrites keep the copy's version: d1-rows.ts),
+        // so the unlock needs no re-read, unless the copy may have missed one.
+        copyRotated: async (rows) => {
+          try {
+            return await pool.copyRotated(LOCK_HOLDER, encodeRotatedRows(rows));
+          } catch (e) {
+            log.warn('rotation.copy_handover_failed', { rows: rows.length, code: errorName(e) });
+            return false;
+          }
+        },
+        unlock: async (copyStale) => {
+          if (copyStale) await bumpCopyVersion(env.DB);
           await pool.unlock(LOCK_HOLDER);
         },
       },

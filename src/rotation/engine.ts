@@ -34,8 +34,8 @@ export interface CredentialRowsPort {
   pageAll(afterId: number, limit: number): Promise<StoredRow[]>;
   /** Rows not under `keyId` with id > afterId, in id order. */
   pageNotUnder(keyId: string, afterId: number, limit: number): Promise<StoredRow[]>;
-  /** Applies all updates atomically (one transaction); returns how many rows changed. */
-  compareAndSet(updates: RowUpdate[]): Promise<number>;
+  /** Applies all updates atomically (one transaction); returns the ids of the rows it changed. */
+  compareAndSet(updates: RowUpdate[]): Promise<number[]>;
   /** How many of `ids` are now under `keyId`. */
   countUnder(keyId: string, ids: number[]): Promise<number>;
 }
@@ -44,8 +44,16 @@ interface CollectionLockPort {
   /** Takes (or re-takes) the lock; returns the leases still outstanding. */
   lock(): Promise<number>;
   outstandingLeases(): Promise<number>;
-  /** Releases the lock if this rotation holds it; harmless otherwise. */
-  unlock(): Promise<void>;
+  /**
+   * Hands a committed batch's changed rows to the pool's copy; true when the
+   * copy confirmed them all. Never throws: a failure is false (and logged).
+   */
+  copyRotated(rows: RowUpdate[]): Promise<boolean>;
+  /**
+   * Releases the lock if this rotation holds it; harmless otherwise. With
+   * `copyStale`, the copy's version changes first, so the copy re-reads D1.
+   */
+  unlock(copyStale: boolean): Promise<void>;
 }
 
 interface RotationAuditPort {
@@ -150,16 +158,24 @@ async function reencryptBatch(s: RotationState, ring: CredentialKeyRing, ports: 
     updates.map((u) => u.id),
   );
   await ports.checkpoint(pending);
-  const updated = await ports.rows.compareAndSet(updates);
+  const changed = new Set(await ports.rows.compareAndSet(updates));
   await fault(ports, 'after-commit', pending);
-  return batchCommitted(pending, ports.now(), { rows: rows.length, lastId, updated, skipped: updates.length - updated, failedIds });
+  const copied = changed.size === 0 || (await ports.lock.copyRotated(updates.filter((u) => changed.has(u.id))));
+  return batchCommitted(pending, ports.now(), {
+    rows: rows.length,
+    lastId,
+    updated: changed.size,
+    skipped: updates.length - changed.size,
+    failedIds,
+    copyStale: !copied,
+  });
 }
 
 async function finalize(s: RotationState, ports: RotationPorts): Promise<RotationState> {
   await fault(ports, 'finalize', s);
   // Always unlock, even if the checkpoint never saw the lock taken: the pool
   // may have granted it just before a crash.
-  await ports.lock.unlock();
+  await ports.lock.unlock(s.copyStale !== false);
   const now = ports.now();
   const done = finalized(s, now);
   const action = s.phase === 'done' ? AUDIT_ACTIONS.done : s.phase === 'aborted' ? AUDIT_ACTIONS.aborted : AUDIT_ACTIONS.failed;

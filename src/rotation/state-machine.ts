@@ -103,6 +103,13 @@ export interface RotationState {
   reason: string | null;
   /** Terminal phase reached and lock released (audit written). */
   finalized: boolean;
+  /**
+   * The pool's copy may lack a committed batch (its hand-over failed or did
+   * not match, or a restart found a batch committed with its hand-over
+   * unknown): the unlock then changes the copy's version, so the copy re-reads
+   * D1. Absent in a state saved by an older release: treated as true.
+   */
+  copyStale?: boolean;
 }
 
 export type Action =
@@ -181,6 +188,7 @@ export function newRotation(input: {
     passSkipped: 0,
     batches: 0,
     pending: null,
+    copyStale: false,
     attempts: 0,
     lastError: null,
     reason: null,
@@ -301,6 +309,8 @@ interface BatchResult {
   updated: number;
   skipped: number;
   failedIds: number[];
+  /** The pool's copy did not confirm this batch's rows (see RotationState.copyStale). */
+  copyStale?: boolean;
 }
 
 /** A batch was committed (or the page was empty): move the cursor and counts. */
@@ -317,6 +327,7 @@ export function batchCommitted(s: RotationState, now: number, b: BatchResult): R
     failedIds: addIds(s.failedIds, newFailures),
     passDone: s.passDone + b.updated,
     passSkipped: s.passSkipped + b.skipped,
+    ...(b.copyStale ? { copyStale: true } : {}),
   });
 }
 
@@ -324,6 +335,8 @@ export function batchCommitted(s: RotationState, now: number, b: BatchResult): R
  * After a restart with a pending batch: `committed` of its rows are now under
  * the current key, so that batch was committed before the crash. The cursor
  * stays where it was: rows the batch did not change are simply read again.
+ * Whether the pool's copy got a committed batch is unknown, so it re-reads
+ * at the unlock.
  */
 export function pendingReconciled(s: RotationState, now: number, committed: number): RotationState {
   const ids = s.pending?.ids.length ?? 0;
@@ -336,6 +349,7 @@ export function pendingReconciled(s: RotationState, now: number, committed: numb
     // A committed batch whose other rows lost their compare-and-set were skipped.
     skipped: s.skipped + (wasCommitted ? ids - committed : 0),
     passSkipped: s.passSkipped + (wasCommitted ? ids - committed : 0),
+    ...(wasCommitted ? { copyStale: true } : {}),
   });
 }
 

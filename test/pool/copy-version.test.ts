@@ -3,14 +3,16 @@
  * watched change gives D1's `pool_copy_version` a value no earlier state had,
  * so a restore (an earlier state replayed here) followed by one write never
  * lands on the value the copy was read at; and a key rotation's ciphertext
- * rewrites, made under the pool's lock with the switch on, change it once,
- * when the switch goes off, after which the unlock re-reads the copy.
+ * rewrites, made with the switch on inside their own transaction, keep it:
+ * the rotation hands them to the copy itself, which needs no re-read.
  */
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { pool } from '../../src/pool/client.ts';
-import { setCipherRewrite, SYNC_PAGE_ROWS } from '../../src/pool/d1-source.ts';
-import { poolStub } from '../../src/pool/lock-api.ts';
+import { bumpCopyVersion, SYNC_PAGE_ROWS } from '../../src/pool/d1-source.ts';
+import { D1CredentialRows } from '../../src/rotation/d1-rows.ts';
+import { loadConfig } from '../../src/config.ts';
+import { encodeRotatedRows, poolStub } from '../../src/pool/lock-api.ts';
 import { callJson, createTestUser, type TestUser } from '../support/auth.ts';
 import { apiKeyHeaders, flushPoolUsage, post, resetPool, seedCredential } from './support.ts';
 
@@ -28,7 +30,7 @@ let admin: TestUser;
 
 beforeEach(async () => {
   await env.DB.prepare('DELETE FROM api_credentials').run();
-  await setCipherRewrite(env.DB, false);
+  await bumpCopyVersion(env.DB);
   await resetPool();
   admin = await createTestUser('admin');
 });
@@ -68,25 +70,60 @@ describe('a version that never repeats', () => {
   });
 });
 
+/** The row as D1 holds it, and the same row re-sealed under the current key with `plain` (a rotation keeps the plaintext; a test may not). */
+async function rotatedRow(id: number, plain: string) {
+  const row = (await env.DB.prepare('SELECT key_id, encrypted_value FROM api_credentials WHERE id = ?')
+    .bind(id)
+    .first<{ key_id: string; encrypted_value: string }>())!;
+  const ring = (await loadConfig(env)).credentialKeys;
+  const toValue = await ring.current.encrypt(JSON.stringify({ api_key: plain }));
+  return { id, fromKeyId: row.key_id, fromValue: row.encrypted_value, toKeyId: ring.currentKeyId, toValue };
+}
+
 describe('the rotation switch', () => {
-  it('while on, ciphertext rewrites keep the version and other columns change it; turning it off changes it', async () => {
+  it("keeps the version only for the rotation's own compare-and-set; any other ciphertext change counts", async () => {
     const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-switch-0001' } });
-    const cipher = (v: string) => env.DB.prepare('UPDATE api_credentials SET encrypted_value = ?, key_id = ? WHERE id = ?').bind(v, 'k2', id).run();
+    const rows = new D1CredentialRows(env.DB);
 
     let v = await version();
-    await cipher('a');
-    expect(await version(), 'switch off: a ciphertext change counts').not.toBe(v);
+    expect(await rows.compareAndSet([await rotatedRow(id, 'CANARY-switch-0001')])).toEqual([id]);
+    expect(await version(), "the rotation's batch keeps the version").toBe(v);
+    const flags = await env.DB.prepare('SELECT cipher_rewrite FROM pool_copy_version WHERE id = 1').first<{ cipher_rewrite: number }>();
+    expect(flags!.cipher_rewrite, 'the switch is off again once the batch has committed').toBe(0);
 
-    await setCipherRewrite(env.DB, true);
-    v = await version();
-    await cipher('b');
-    expect(await version(), 'switch on: a ciphertext rewrite does not count').toBe(v);
-    await env.DB.prepare('UPDATE api_credentials SET is_active = 0 WHERE id = ?').bind(id).run();
-    expect(await version(), 'switch on: other columns still count').not.toBe(v);
+    await env.DB.prepare('UPDATE api_credentials SET encrypted_value = ?, key_id = ? WHERE id = ?').bind('a', 'k2', id).run();
+    expect(await version(), 'a ciphertext change outside the batch (an admin, between batches) counts').not.toBe(v);
 
     v = await version();
-    await setCipherRewrite(env.DB, false);
-    expect(await version(), 'turning the switch off counts once').not.toBe(v);
+    await env.DB.prepare('UPDATE pool_copy_version SET cipher_rewrite = 1 WHERE id = 1').run(); // left on by an older release
+    await bumpCopyVersion(env.DB);
+    expect(await version(), 'bumpCopyVersion changes it').not.toBe(v);
+    const after = await env.DB.prepare('SELECT cipher_rewrite FROM pool_copy_version WHERE id = 1').first<{ cipher_rewrite: number }>();
+    expect(after!.cipher_rewrite).toBe(0);
+  });
+
+  it("the copy takes the lock holder's rotated rows without a re-read, and only the holder's", async () => {
+    const collector = await apiKeyHeaders('collector');
+    const id = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'CANARY-handover-old' }, maxLeases: 10 });
+    const first = await acquire(collector); // the copy has read D1
+    expect(first.body.fields).toEqual({ api_key: 'CANARY-handover-old' });
+    await post('/api/pool/release', collector, { lease_id: first.body.lease_id });
+
+    await poolStub(env).lock('key-rotation');
+    const row = await rotatedRow(id, 'CANARY-handover-new'); // a new plaintext, to tell the hand-over from a re-read
+    await expect(pool(env).copyRotated('someone-else', encodeRotatedRows([row]))).rejects.toMatchObject({ code: 'CONFLICT' });
+    // Written in D1 with the switch: the version stays, so nothing but the hand-over can bring it to the copy.
+    await env.DB.batch([
+      env.DB.prepare('UPDATE pool_copy_version SET cipher_rewrite = 1 WHERE id = 1'),
+      env.DB.prepare('UPDATE api_credentials SET encrypted_value = ?, key_id = ? WHERE id = ?').bind(row.toValue, row.toKeyId, id),
+      env.DB.prepare('UPDATE pool_copy_version SET cipher_rewrite = 0 WHERE id = 1'),
+    ]);
+    expect(await pool(env).copyRotated('key-rotation', encodeRotatedRows([row]))).toBe(true);
+    expect(await pool(env).copyRotated('key-rotation', encodeRotatedRows([row])), 'a replayed hand-over no longer matches').toBe(false);
+    await pool(env).unlock('key-rotation');
+    const next = await acquire(collector);
+    expect(next.status).toBe(200);
+    expect(next.body.fields).toEqual({ api_key: 'CANARY-handover-new' });
   });
 
   it('a secret replaced under the rotation lock is what the pool leases after the unlock', async () => {
@@ -96,15 +133,11 @@ describe('the rotation switch', () => {
     expect(first.body.fields).toEqual({ api_key: 'CANARY-switch-old' });
     await post('/api/pool/release', collector, { lease_id: first.body.lease_id });
 
-    // What the rotation's lock port does (rotation/durable-object.ts): lock, then the switch on.
     await poolStub(env).lock('key-rotation');
-    await setCipherRewrite(env.DB, true);
     const replaced = await callJson('PUT', `/api/credentials/${id}/secret`, admin.headers, { fields: { api_key: 'CANARY-switch-new' } });
     expect(replaced.status).toBe(200);
     expect((await acquire(collector)).status).toBe(423);
-    // And its unlock: the switch off (one version change), then the pool's unlock re-reads.
-    await setCipherRewrite(env.DB, false);
-    await pool(env).unlock('key-rotation');
+    await pool(env).unlock('key-rotation'); // no version change by the rotation: the admin's write changed it
     const next = await acquire(collector);
     expect(next.status).toBe(200);
     expect(next.body.fields).toEqual({ api_key: 'CANARY-switch-new' });

@@ -5,7 +5,8 @@
  */
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { poolStub } from '../../src/pool/lock-api.ts';
+import { encodeRotatedRows, poolStub } from '../../src/pool/lock-api.ts';
+import { CopyStore } from '../../src/pool/copy-store.ts';
 import { callJson, createTestUser, type TestUser } from '../support/auth.ts';
 import { apiKeyHeaders, flushPoolUsage, post, resetPool, seedCredential, type ErrorBody } from './support.ts';
 
@@ -257,5 +258,37 @@ describe('a sync after a write that fails', () => {
     });
     expect(logged.join('\n')).not.toContain('pool_copy_version');
     expect(logged.join('\n')).not.toContain('CANARY-syncfail-01');
+  });
+});
+
+describe("a key rotation's batches", () => {
+  const row = (value: string) => [1, 'serper', 'medium', value, 'k1', 1, null, null, null, null, 'exclusive'];
+  const rotated = { id: 1, fromKeyId: 'k1', fromValue: 'old', toKeyId: 'k2', toValue: 'new' };
+  const batch = (r: typeof rotated) => encodeRotatedRows([r]);
+
+  it('reach the live rows compare-and-set, and the staged rows of a sync that read a page before they committed', async () => {
+    await runInDurableObject(poolStub(env), (_i, state) => {
+      const copy = new CopyStore(state.storage);
+      copy.beginReplace();
+      copy.addCredentialsPage(JSON.stringify([row('old')]));
+      copy.commitReplace(1, [], 0);
+      expect(copy.applyRotated(batch(rotated)), 'the live row held the value the rotation read').toBe(0);
+      expect(copy.credential(1)!.encryptedValue).toBe('new');
+      expect(copy.applyRotated(batch(rotated)), 'a replay no longer matches').toBe(1);
+
+      copy.beginReplace();
+      copy.addCredentialsPage(JSON.stringify([row('old')])); // a page read before the next batch committed in D1
+      copy.applyRotated(batch({ ...rotated, fromValue: 'old', toValue: 'newer' }));
+      copy.commitReplace(2, [], 0);
+      expect(copy.credential(1)!.encryptedValue, 'the staged row took the batch too').toBe('newer');
+      expect(copy.credential(1)!.keyId).toBe('k2');
+    });
+  });
+
+  it('are nothing to a copy never read: it will read D1 in full', async () => {
+    await runInDurableObject(poolStub(env), (_i, state) => {
+      state.storage.sql.exec('DELETE FROM copy_meta');
+      expect(new CopyStore(state.storage).applyRotated(batch(rotated))).toBe(0);
+    });
   });
 });
