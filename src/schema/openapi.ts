@@ -53,6 +53,7 @@ const SECURITY: Record<Permission, Json[]> = {
   enroll: [{ bearerAuth: [] }, { sessionCookie: [] }],
 };
 
+/** errors.ts's ErrorBody: `code`, `message`, `request_id` and nothing else beside them; every extra fact sits in `details`. */
 const ERROR_BODY = {
   type: 'object',
   required: ['error'],
@@ -62,15 +63,23 @@ const ERROR_BODY = {
       required: ['code', 'message', 'request_id'],
       properties: {
         code: { type: 'string' },
-        request_id: { type: 'string', description: "The request's id, as in its X-Request-Id header and every log line of the request." },
         message: { type: 'string', description: 'Safe to show; never contains a secret or an input value.' },
-        fields: {
-          type: 'array',
-          description: 'VALIDATION_FAILED only: every problem, one per field.',
-          items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+        request_id: { type: 'string', description: "The request's id, as in its X-Request-Id header and every log line of the request." },
+        details: {
+          type: 'object',
+          description: 'Extra facts of some codes, listed with each route (e.g. `fields`, `reason`, `retry_at`, `locked_since`, `max_bytes`). Absent when there are none.',
+          properties: {
+            field: { type: 'string', description: 'VALIDATION_FAILED only: the first problem\'s field.' },
+            fields: {
+              type: 'array',
+              description: 'VALIDATION_FAILED only: every problem, one per field.',
+              items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+            },
+          },
+          additionalProperties: true,
         },
       },
-      additionalProperties: true,
+      additionalProperties: false,
     },
   },
 } as const;
@@ -238,7 +247,7 @@ export function openApiDocument(app: { routes: RouterRoute[] }): Json {
       title: 'arena-vault',
       version: '1',
       description:
-        'The credential vault of the research data-collection platform. Errors share one shape, `{"error":{"code","message",...}}`; `x-error-codes` lists each status\'s codes. Prose: docs/api.md.',
+        'The credential vault of the research data-collection platform. Errors share one shape, `{"error":{"code","message","request_id","details"?}}` (the `Error` schema); a code\'s extra facts sit in `details`; `x-error-codes` lists each status\'s codes. Prose: docs/api.md.',
       // package.json is private and grants no licence: npm's word for that is
       // UNLICENSED, and SPDX has no identifier for it, hence a LicenseRef.
       license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },

@@ -77,7 +77,7 @@ describe('POST /api/credentials', () => {
       const r = await call(admin, 'POST', '/api/credentials', body);
       expect(r.status, field).toBe(422);
       expect(r.body.error.code).toBe('VALIDATION_FAILED');
-      expect(r.body.error.field, JSON.stringify(body)).toBe(field);
+      expect(r.body.error.details.field, JSON.stringify(body)).toBe(field);
     }
   });
 
