@@ -53,10 +53,19 @@ type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 
 /**
  * Safe, structured extra facts for the client (field names, row ids, retry
- * times). They sit beside `code` and `message` in the body but can never
- * replace them: the type refuses those keys and toJSON writes them last.
+ * times). They travel nested, as `error.details`, never beside `code` and
+ * `message`, so no key of theirs can replace those (errorBody).
  */
-export type ErrorDetails = Record<string, unknown> & { code?: never; message?: never };
+export type ErrorDetails = Record<string, unknown>;
+
+/**
+ * The one wire shape of an error: `{error: {code, message, request_id?, details?}}`.
+ * `details` is its own object (absent when there are none), so a detail named
+ * `code`, `message` or `request_id` stays inside it.
+ */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; request_id?: string; details?: ErrorDetails };
+}
 
 interface VaultErrorOptions {
   details?: ErrorDetails;
@@ -85,10 +94,22 @@ export class VaultError extends Error {
     this.logDetail = options.logDetail;
   }
 
-  /** The JSON body every REST error uses: `{error: {...details, code, message}}`; details never overwrite code or message. */
-  toJSON(): { error: Record<string, unknown> } {
-    return { error: { ...(this.details ?? {}), code: this.code, message: this.message } };
+  /** The JSON body every REST error uses (errorBody), without a request id. */
+  toJSON(): ErrorBody {
+    return errorBody(this);
   }
+}
+
+/** The body of `e`'s answer: `{error: {code, message, request_id?, details?}}`, details nested (ErrorBody). */
+export function errorBody(e: VaultError, requestId?: string): ErrorBody {
+  return {
+    error: {
+      code: e.code,
+      message: e.message,
+      ...(requestId ? { request_id: requestId } : {}),
+      ...(e.details ? { details: e.details } : {}),
+    },
+  };
 }
 
 export function isVaultError(e: unknown): e is VaultError {

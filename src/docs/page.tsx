@@ -68,6 +68,7 @@ apiDocsRoutes.get(
     tag: 'meta',
     summary: 'This API reference (Swagger UI over /api/openapi.json)',
     public: true,
+    includeInSchema: false,
     responses: { 200: { description: 'An HTML page.', contentType: 'text/html' } },
   }),
   (c) => c.html(`<!doctype html>${<ApiDocsPage />}`),

@@ -71,7 +71,13 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   let document: Record<string, unknown> | undefined;
   app.get(
     OPENAPI_PATH,
-    describe({ tag: 'meta', summary: 'This OpenAPI 3.1 document', public: true, responses: { 200: { description: 'The document.' } } }),
+    describe({
+      tag: 'meta',
+      summary: 'This OpenAPI 3.1 document',
+      public: true,
+      includeInSchema: false,
+      responses: { 200: { description: 'The document.' } },
+    }),
     (c) => {
       document ??= openApiDocument(app);
       return c.json(document);

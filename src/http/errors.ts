@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { VaultError } from '../errors.ts';
+import { errorBody, VaultError } from '../errors.ts';
 import type { AppEnv } from './types.ts';
 import { isApiPath } from '../kernel/paths.ts';
 import { errorOrigin, logLine } from '../kernel/log.ts';
@@ -38,7 +38,6 @@ export function errorHandler(renderPage?: ErrorPageRenderer) {
     if (id) c.header(REQUEST_ID_HEADER, id);
     if (e.retryAfter !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(e.retryAfter))));
     if (renderPage && !isApiPath(c.req.path)) return renderPage(c, e);
-    const body = e.toJSON();
-    return c.json({ error: { ...body.error, request_id: id } }, e.status as 500);
+    return c.json(errorBody(e, id ?? undefined), e.status as 500);
   };
 }

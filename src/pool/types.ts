@@ -140,7 +140,7 @@ export type PoolErrorCode =
 export interface PoolError extends Error {
   code: PoolErrorCode;
   status: number;
-  /** The REST error object's other members, e.g. `reason`, `retry_at` for NO_CREDENTIAL_AVAILABLE. */
+  /** The REST error's `error.details` object, e.g. `reason`, `retry_at` for NO_CREDENTIAL_AVAILABLE. */
   details?: { reason?: NoCredentialReason; field?: string; [k: string]: unknown };
   /** Seconds to wait before trying again (404 when known, 423 and 503 always). */
   retryAfter?: number;

@@ -6,6 +6,9 @@
  * Nothing here is written twice, so the document cannot drift from the code.
  *
  * Served at `GET /api/openapi.json` (no authentication); rendered at `/api/docs`.
+ * Those two routes are served but not described in the document itself
+ * (`includeInSchema: false`), as FastAPI, the original platform's framework,
+ * leaves its own /openapi.json and /docs out (`include_in_schema=False`).
  * Spec: https://spec.openapis.org/oas/v3.1.0
  */
 import type { RouterRoute } from 'hono/types';
@@ -53,6 +56,7 @@ const SECURITY: Record<Permission, Json[]> = {
   enroll: [{ bearerAuth: [] }, { sessionCookie: [] }],
 };
 
+/** errors.ts's ErrorBody: `code`, `message`, `request_id` and nothing else beside them; every extra fact sits in `details`. */
 const ERROR_BODY = {
   type: 'object',
   required: ['error'],
@@ -62,15 +66,24 @@ const ERROR_BODY = {
       required: ['code', 'message', 'request_id'],
       properties: {
         code: { type: 'string' },
-        request_id: { type: 'string', description: "The request's id, as in its X-Request-Id header and every log line of the request." },
         message: { type: 'string', description: 'Safe to show; never contains a secret or an input value.' },
-        fields: {
-          type: 'array',
-          description: 'VALIDATION_FAILED only: every problem, one per field.',
-          items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+        request_id: { type: 'string', description: "The request's id, as in its X-Request-Id header and every log line of the request." },
+        details: {
+          type: 'object',
+          description:
+            'Extra facts of some codes, listed with each route (e.g. `fields`, `reason`, `retry_at`, `locked_since`, `max_bytes`). Absent when there are none.',
+          properties: {
+            field: { type: 'string', description: "VALIDATION_FAILED only: the first problem's field." },
+            fields: {
+              type: 'array',
+              description: 'VALIDATION_FAILED only: every problem, one per field.',
+              items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+            },
+          },
+          additionalProperties: true,
         },
       },
-      additionalProperties: true,
+      additionalProperties: false,
     },
   },
 } as const;
@@ -154,6 +167,11 @@ function errorResponse(codes: string[]): Json {
   };
 }
 
+/** A route served but left out of the document (spec.ts `includeInSchema: false`): the document and its page. */
+export function inSchema(f: RouteFacts): boolean {
+  return f.doc?.includeInSchema !== false;
+}
+
 /** A route that documents no answer of its own, only errors (the audit log's refused writes): it is refused, not an operation. */
 function isRefusal(f: RouteFacts): boolean {
   return Object.keys(f.doc?.responses ?? {}).length === 0 && (f.doc?.errors?.length ?? 0) > 0;
@@ -223,7 +241,9 @@ export function openApiDocument(app: { routes: RouterRoute[] }): Json {
   const paths: Record<string, Json> = {};
   const refused: Record<string, Json> = {};
   const errorResponses = new Map<string, Json>();
-  const facts = apiRouteFacts(app).sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  const facts = apiRouteFacts(app)
+    .filter(inSchema)
+    .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   for (const f of facts.filter((x) => !isRefusal(x))) {
     const p = openApiPath(f.path);
     paths[p] = { ...(paths[p] ?? {}), [f.method.toLowerCase()]: operation(f, errorResponses) };
@@ -238,7 +258,7 @@ export function openApiDocument(app: { routes: RouterRoute[] }): Json {
       title: 'arena-vault',
       version: '1',
       description:
-        'The credential vault of the research data-collection platform. Errors share one shape, `{"error":{"code","message",...}}`; `x-error-codes` lists each status\'s codes. Prose: docs/api.md.',
+        'The credential vault of the research data-collection platform. Errors share one shape, `{"error":{"code","message","request_id","details"?}}` (the `Error` schema); a code\'s extra facts sit in `details`; `x-error-codes` lists each status\'s codes. Prose: docs/api.md.',
       // package.json is private and grants no licence: npm's word for that is
       // UNLICENSED, and SPDX has no identifier for it, hence a LicenseRef.
       license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },

@@ -14,7 +14,7 @@ export interface FieldProblem {
 
 /**
  * One 422 for a list of problems: `{"error":{"code":"VALIDATION_FAILED",
- * "message","field","fields":[{"field","message"}...]}}`. The message names
+ * "message","details":{"field","fields":[{"field","message"}...]}}}`. The message names
  * the first problem (or is `message`, a sentence for a page to show);
  * `field` repeats its name for callers that read only one. Every
  * VALIDATION_FAILED is built here, so every one carries `fields`.

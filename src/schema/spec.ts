@@ -44,6 +44,13 @@ export interface RouteDoc {
   errors?: ErrorCode[];
   /** Reachable without authentication even though a guard-free route (health, login). */
   public?: boolean;
+  /**
+   * `false`: served, but not an operation of the OpenAPI document, as FastAPI's
+   * `include_in_schema=False`. Only the document itself and its HTML rendering
+   * (`/api/openapi.json`, `/api/docs`), as FastAPI leaves out its own
+   * `/openapi.json` and `/docs`; test/schema/openapi.test.ts pins exactly these two.
+   */
+  includeInSchema?: false;
 }
 
 type Spec = ValidatorSpec | GuardSpec | RouteDoc;

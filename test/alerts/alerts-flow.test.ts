@@ -194,7 +194,7 @@ describe('dedup, deliveries, silence', () => {
   it('destinations: https only (loopback http allowed), sealed, shown by host, deleted with their log', async () => {
     const bad = await call('POST', '/api/alerts/destinations', { kind: 'slack', name: 'x', url: `http://example.com/${URL_TOKEN}` });
     expect(bad.status).toBe(422);
-    expect(bad.body.error.field).toBe('url');
+    expect(bad.body.error.details.field).toBe('url');
     expect((await call('POST', '/api/alerts/destinations', { kind: 'email', name: 'x', url: 'https://example.com/' })).status).toBe(422);
     const created = await destination('slack');
     expect(created.destination.host).toBe('127.0.0.1:9');

@@ -86,7 +86,7 @@ describe('/api/api-keys', () => {
     const researcher = await createTestUser('researcher');
     const bad = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'admin', user_id: researcher.id } });
     expect(bad.status).toBe(422);
-    expect(((await bad.json()) as { error: { field: string; fields: { field: string }[] } }).error).toMatchObject({
+    expect(((await bad.json()) as { error: { details: { field: string; fields: { field: string }[] } } }).error.details).toMatchObject({
       field: 'scope',
       fields: [{ field: 'scope' }],
     });
@@ -96,8 +96,7 @@ describe('/api/api-keys', () => {
     // The one 422 shape (fields listed), and no input value in it.
     expect(JSON.parse(noUserText).error).toMatchObject({
       code: 'VALIDATION_FAILED',
-      field: 'user_id',
-      fields: [{ field: 'user_id', message: 'is not a user' }],
+      details: { field: 'user_id', fields: [{ field: 'user_id', message: 'is not a user' }] },
     });
     expect(noUserText).not.toContain('999999');
     const owned = await createKey(admin.token, { name: 'owned', scope: 'admin', user_id: admin.id });
@@ -161,7 +160,7 @@ describe('/api/api-keys', () => {
     // A past expiry is refused at creation.
     const past = await call('/api/api-keys', `Bearer ${admin.token}`, { method: 'POST', json: { name: 'x', scope: 'collector', expires_at: '2001-01-01' } });
     expect(past.status).toBe(422);
-    expect(((await past.json()) as { error: { field: string } }).error.field).toBe('expires_at');
+    expect(((await past.json()) as { error: { details: { field: string } } }).error.details.field).toBe('expires_at');
   });
 
   it('shows who created each key, and flags a service key whose creator is no longer an admin', async () => {

@@ -219,7 +219,10 @@ describe('sessions end on demand', () => {
     expect(wrong.status).toBe(422);
     const wrongText = await wrong.text();
     expect(wrongText).not.toContain('canary');
-    expect(JSON.parse(wrongText).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'current_password', fields: [{ field: 'current_password' }] });
+    expect(JSON.parse(wrongText).error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'current_password', fields: [{ field: 'current_password' }] },
+    });
     expect((await change(u.password, 'short')).status).toBe(422);
     const newPassword = `canary-new-${crypto.randomUUID()}`;
     const ok = await change(u.password, newPassword);

@@ -77,7 +77,7 @@ describe('POST /api/credentials', () => {
       const r = await call(admin, 'POST', '/api/credentials', body);
       expect(r.status, field).toBe(422);
       expect(r.body.error.code).toBe('VALIDATION_FAILED');
-      expect(r.body.error.field, JSON.stringify(body)).toBe(field);
+      expect(r.body.error.details.field, JSON.stringify(body)).toBe(field);
     }
   });
 
@@ -200,7 +200,7 @@ describe('single-credential routes', () => {
     const ev = (await auditFor(`credential:${v.id}`)).find((e) => e.action === 'credential.replace_secret')!;
     expect(JSON.parse(ev.detail)).toMatchObject({ field_names: ['api_key'], key_id: current.keyId });
     const wrong = (await call(admin, 'PUT', `/api/credentials/${v.id}/secret`, { fields: { api_token: newKey } })).body.error;
-    expect(wrong.fields.map((p: { field: string }) => p.field)).toEqual(['fields.api_key', 'fields.api_token']);
+    expect(wrong.details.fields.map((p: { field: string }) => p.field)).toEqual(['fields.api_key', 'fields.api_token']);
     expect(JSON.stringify(wrong)).not.toContain(newKey);
     expect((await call(admin, 'PUT', `/api/credentials/${v.id}/secret`, { fields: {} })).status).toBe(422);
     expect((await call(admin, 'PUT', '/api/credentials/999999/secret', { fields: { api_key: newKey } })).status).toBe(404);

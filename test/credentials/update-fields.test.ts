@@ -83,7 +83,7 @@ describe('POST /api/pool/update-fields', () => {
     for (const fields of [{ api_key: '' }, { api_key: NEW, extra: 'x' }, {}, { token: NEW }]) {
       const r = await update({ lease_id: lease.lease_id, fields });
       expect(r.status).toBe(422);
-      expect(r.body.error.field).toMatch(/^fields/);
+      expect(r.body.error.details.field).toMatch(/^fields/);
       expect(r.text).not.toContain('CANARY');
     }
     expect(await rawRow(id)).toEqual(before);

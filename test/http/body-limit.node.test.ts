@@ -134,7 +134,7 @@ describe('body limit on a real wrangler dev', () => {
     const total = 16 * 1024 * 1024;
     const res = await postLogin(dev.port, Buffer.alloc(total, 0x20), 'chunked', 256 * 1024);
     expect(res.status, res.text).toBe(413);
-    expect(res.json).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE', max_bytes: LIMIT } });
+    expect(res.json).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE', details: { max_bytes: LIMIT } } });
     expect(res.sentBeforeAnswer).toBeGreaterThan(LIMIT);
     expect(res.sentBeforeAnswer).toBeLessThan(total);
   });

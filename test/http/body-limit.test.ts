@@ -52,9 +52,9 @@ describe('JSON API: bodies with Content-Length', () => {
     });
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const json = (await res.json()) as { error: { code: string; message: string; max_bytes: number } };
+    const json = (await res.json()) as { error: { code: string; message: string; details: { max_bytes: number } } };
     expect(json.error.code).toBe('PAYLOAD_TOO_LARGE');
-    expect(json.error.max_bytes).toBe(LIMIT);
+    expect(json.error.details.max_bytes).toBe(LIMIT);
     expect(json.error.message).not.toContain('canary');
     // login() would have reserved an attempt for this email before anything else.
     expect(await throttleRows(email)).toBe(0);

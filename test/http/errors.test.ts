@@ -1,9 +1,12 @@
-// The error family: one status per code, details that cannot replace the code
-// or the message, and hono's refusals recognised by class, not by shape.
+// The error family: one status per code, details nested under `details` (they
+// cannot replace the code, the message or the request id), and hono's refusals recognised by class, not by shape.
 import { describe, expect, it } from 'vitest';
 import { HTTPException } from 'hono/http-exception';
-import { ERROR_STATUS, reviveVaultError, VaultError, type ErrorCode, type ErrorDetails } from '../../src/errors.ts';
-import { toVaultError } from '../../src/http/errors.ts';
+import { Hono } from 'hono';
+import { ERROR_STATUS, reviveVaultError, VaultError, type ErrorCode } from '../../src/errors.ts';
+import { errorHandler, toVaultError } from '../../src/http/errors.ts';
+import { requestId } from '../../src/http/request-id.ts';
+import type { AppEnv } from '../../src/http/types.ts';
 
 describe('VaultError', () => {
   it('takes its status from the one table, for every code', () => {
@@ -12,12 +15,12 @@ describe('VaultError', () => {
     expect(new VaultError('ROTATION_IN_PROGRESS', 'm').status).toBe(409);
   });
 
-  it('keeps code and message when details carry the same names', () => {
-    // The type refuses these keys; a value that slips past it (from RPC, say) still cannot win.
-    const details = { code: 'FORGED', message: 'forged', field: 'name' } as unknown as ErrorDetails;
+  it('nests details, so a detail named code or message stays inside them', () => {
+    const details = { code: 'FORGED', message: 'forged', field: 'name' };
     expect(new VaultError('NOT_FOUND', 'No such record.', { details }).toJSON()).toEqual({
-      error: { code: 'NOT_FOUND', message: 'No such record.', field: 'name' },
+      error: { code: 'NOT_FOUND', message: 'No such record.', details: { code: 'FORGED', message: 'forged', field: 'name' } },
     });
+    expect(new VaultError('NOT_FOUND', 'No such record.').toJSON()).toEqual({ error: { code: 'NOT_FOUND', message: 'No such record.' } });
   });
 
   it('revives an error that crossed RPC with its code, status from the table, details and Retry-After', () => {
@@ -44,5 +47,41 @@ describe('toVaultError', () => {
   it('treats an error that merely looks like an HTTPException as internal', () => {
     const lookalike = Object.assign(new Error('x'), { status: 413, getResponse: () => new Response() });
     expect(toVaultError(lookalike).code).toBe('INTERNAL');
+  });
+});
+
+describe('the error body on the wire', () => {
+  // Through the one error handler, as every /api answer goes: details that carry
+  // the envelope's own names (from RPC, say) stay under `details`.
+  const app = new Hono<AppEnv>();
+  app.use('*', requestId());
+  app.onError(errorHandler());
+  app.get('/api/forged', () => {
+    throw new VaultError('LEASE_EXPIRED', 'This lease has ended.', {
+      details: { code: 'INTERNAL', message: 'forged', request_id: 'forged', reason: 'x' },
+    });
+  });
+  app.get('/api/plain', () => {
+    throw new VaultError('NOT_FOUND', 'No such record.');
+  });
+
+  it('is {error: {code, message, request_id, details}}, and no detail reaches the top level', async () => {
+    const res = await app.request('/api/forged');
+    expect(res.status).toBe(410);
+    const body = (await res.json()) as { error: Record<string, unknown> };
+    expect(Object.keys(body)).toEqual(['error']);
+    expect(Object.keys(body.error)).toEqual(['code', 'message', 'request_id', 'details']);
+    expect(body.error).toEqual({
+      code: 'LEASE_EXPIRED',
+      message: 'This lease has ended.',
+      request_id: res.headers.get('X-Request-Id'),
+      details: { code: 'INTERNAL', message: 'forged', request_id: 'forged', reason: 'x' },
+    });
+  });
+
+  it('has no details member when the error has none', async () => {
+    const res = await app.request('/api/plain');
+    const body = (await res.json()) as { error: Record<string, unknown> };
+    expect(Object.keys(body.error)).toEqual(['code', 'message', 'request_id']);
   });
 });

@@ -3,7 +3,7 @@
  * router the Worker serves (`cloudflare:workers` is the Deno edition's
  * stand-in here, vitest.node.config.ts):
  * - `redocly lint` with its built-in recommended rules and no config file:
- *   no error, and only the warnings listed below, each explained;
+ *   no error, and only the three warnings listed below, each explained;
  * - shared schemas keep the document under 150 KB;
  * - `openapi-typescript` turns it into types that tsc compiles, and the
  *   narrowed error codes survive as literal types.
@@ -19,22 +19,26 @@ import { openApiDocument } from '../../src/schema/openapi.ts';
 import { ROOT } from '../support/wrangler-dev.ts';
 
 /**
- * Recommended-rule warnings the document keeps on purpose: these three GETs
- * answer no 4xx at all (health and the document are mounted before
- * authentication and the body limit; the reference page is public and takes
- * no input), and inventing one would make the contract lie.
+ * The recommended-rule warnings the document keeps on purpose: three, the
+ * issue's ceiling. Each is a fact of the contract, not of the document, and
+ * "fixing" it would make the contract lie or change a route the issue names:
+ * - `GET /api/health` answers no 4xx at all: it is mounted before
+ *   authentication, the body limit and config (it must work while the
+ *   bindings are invalid) and takes no input; its 503 is documented.
+ * - `GET /api/auth/methods` answers no 4xx either: public, no input (it lists
+ *   the sign-in methods this vault offers).
+ * - `no-ambiguous-paths`: issue 23 names both `/api/alerts/destinations/{id}`
+ *   and `/api/alerts/{id}/silence`; `/api/alerts/destinations/silence` would fit
+ *   both templates, but no alert id is `destinations` (ids are integers), and
+ *   route paths stay as the issue names them.
+ * The other two public GETs, `/api/openapi.json` and `/api/docs`, are not in
+ * the document at all (as FastAPI's own /openapi.json and /docs), so they
+ * raise nothing.
  */
-// Each accepted warning is a fact of the contract, not of the document:
-// - the four public GETs never answer a 4xx (no input, no authentication);
-// - issue 23 names both `/api/alerts/destinations/{id}` and `/api/alerts/{id}/silence`, which redocly calls
-//   ambiguous (`/api/alerts/destinations/silence` would fit both templates; no alert id is `destinations`).
-// The issue's goal is at most 3 warnings: these are 5, and the closing note says so.
 const ACCEPTED_WARNINGS = [
   'no-ambiguous-paths #/paths/~1api~1alerts~1destinations~1{id}',
   'operation-4xx-response #/paths/~1api~1auth~1methods/get/responses',
-  'operation-4xx-response #/paths/~1api~1docs/get/responses',
   'operation-4xx-response #/paths/~1api~1health/get/responses',
-  'operation-4xx-response #/paths/~1api~1openapi.json/get/responses',
 ];
 
 let dir: string;
@@ -61,6 +65,7 @@ describe('the OpenAPI document for other tools', () => {
     const report = JSON.parse(r.stdout) as { problems: { ruleId: string; severity: string; location: { pointer: string }[] }[] };
     const found = report.problems.map((p) => `${p.severity === 'error' ? 'ERROR ' : ''}${p.ruleId} ${p.location[0]?.pointer}`).sort();
     expect(found).toEqual(ACCEPTED_WARNINGS);
+    expect(found.length).toBeLessThanOrEqual(3);
     expect(r.status).toBe(0);
   });
 

@@ -66,7 +66,7 @@ describe('POST /api/pool/acquire', () => {
     ] as const) {
       const r = await acquire(body);
       expect(r.status).toBe(422);
-      expect(((await r.json()) as ErrorBody).error.field).toBe(field);
+      expect(((await r.json()) as ErrorBody).error.details?.field).toBe(field);
     }
   });
 
@@ -82,7 +82,7 @@ describe('POST /api/pool/acquire', () => {
         expect(r.status).toBe(404);
         const e = (await r.json()) as ErrorBody;
         expect(e.error.code).toBe('NO_CREDENTIAL_AVAILABLE');
-        expect(e.error.reason).toBe('all_leased');
+        expect(e.error.details?.reason).toBe('all_leased');
       }
     }
     const per = new Map<number, number>();
@@ -114,10 +114,10 @@ describe('POST /api/pool/acquire', () => {
   it('explains an empty pool: none configured, inactive only', async () => {
     const none = await acquire();
     expect(none.status).toBe(404);
-    expect(((await none.json()) as ErrorBody).error).toMatchObject({ code: 'NO_CREDENTIAL_AVAILABLE', reason: 'none_configured', configured: 0 });
+    expect(((await none.json()) as ErrorBody).error).toMatchObject({ code: 'NO_CREDENTIAL_AVAILABLE', details: { reason: 'none_configured', configured: 0 } });
     await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'inactive-000001' }, isActive: false });
     const inactive = await acquire();
-    expect(((await inactive.json()) as ErrorBody).error).toMatchObject({ reason: 'none_configured', configured: 1, active: 0 });
+    expect(((await inactive.json()) as ErrorBody).error.details).toMatchObject({ reason: 'none_configured', configured: 1, active: 0 });
   });
 
   it('says key_missing for rows under a key the ring lacks, and skips a row that does not decrypt under its key id', async () => {
@@ -125,7 +125,7 @@ describe('POST /api/pool/acquire', () => {
     const missing = await acquire();
     expect(missing.status).toBe(404);
     const text = await missing.text();
-    expect(JSON.parse(text).error).toMatchObject({ reason: 'key_missing', key_missing: 1 });
+    expect(JSON.parse(text).error.details).toMatchObject({ reason: 'key_missing', key_missing: 1 });
     expect(text).not.toContain('CANARY');
 
     // Encrypted under another key but tagged with the current key id: a wrong-key row.
@@ -138,7 +138,7 @@ describe('POST /api/pool/acquire', () => {
       lastUsedAt: 1,
     });
     const undecryptable = await acquire();
-    expect(((await undecryptable.json()) as ErrorBody).error).toMatchObject({ reason: 'key_missing', key_missing: 1, undecryptable: 1 });
+    expect(((await undecryptable.json()) as ErrorBody).error.details).toMatchObject({ reason: 'key_missing', key_missing: 1, undecryptable: 1 });
     const good = await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'good-key-000001' }, lastUsedAt: 2 });
     const ok = await acquire();
     expect(ok.status).toBe(200);

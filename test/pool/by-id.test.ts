@@ -66,9 +66,9 @@ describe('GET /api/pool/credentials', () => {
     expect((missing.body as ErrorBody).error.code).toBe('CREDENTIAL_NOT_FOUND');
     const noTier = await call('GET', '/api/pool/credentials?platform=serper', collector);
     expect(noTier.status).toBe(422);
-    expect((noTier.body as ErrorBody).error.field).toBe('tier');
+    expect((noTier.body as ErrorBody).error.details?.field).toBe('tier');
     const badTier = await call('GET', '/api/pool/credentials?platform=serper&tier=free', collector);
-    expect((badTier.body as ErrorBody).error.field).toBe('tier');
+    expect((badTier.body as ErrorBody).error.details?.field).toBe('tier');
     const unknownKey = { authorization: 'ApiKey av_live_nope', 'content-type': 'application/json' };
     expect((await call('GET', '/api/pool/credentials?platform=serper', unknownKey)).status).toBe(401);
     expect((await call('GET', '/api/pool/credentials/abc', unknownKey)).status).toBe(401);
@@ -91,7 +91,7 @@ describe('cooldown by id', () => {
     const other = await apiKeyHeaders('collector');
     const refused = await post('/api/pool/acquire', other, { platform: 'serper', tier: 'medium', task_id: 'other' });
     expect(refused.status).toBe(404);
-    expect(((await refused.json()) as ErrorBody).error.reason).toBe('all_cooling_down');
+    expect(((await refused.json()) as ErrorBody).error.details?.reason).toBe('all_cooling_down');
     expect((await call('GET', `/api/pool/credentials/${id}`, other)).body.cooldown_until).toBe(set.body.cooldown_until);
 
     const cleared = await call('DELETE', `/api/pool/credentials/${id}/cooldown`, collector);
@@ -133,7 +133,7 @@ describe('cooldown by id', () => {
     expect((await call('GET', `/api/pool/credentials/${id}`, collector)).body.cooldown_until).toBeNull();
     // Unknown credential: 404; bad body: 422.
     expect((await call('POST', '/api/pool/credentials/999999/cooldown', collector, { seconds: 60, reason: 'x' })).body.error.code).toBe('CREDENTIAL_NOT_FOUND');
-    expect((await call('POST', `/api/pool/credentials/${id}/cooldown`, collector, { seconds: 0, reason: 'x' })).body.error.field).toBe('seconds');
+    expect((await call('POST', `/api/pool/credentials/${id}/cooldown`, collector, { seconds: 0, reason: 'x' })).body.error.details?.field).toBe('seconds');
   });
 });
 
@@ -156,7 +156,7 @@ describe('PUT /api/pool/credentials/:id/expires-at', () => {
     expect(cleared.body).toEqual({ credential_id: id, expires_at: null });
     expect((await call('GET', `/api/pool/credentials/${id}`, collector)).body.expires_at).toBeNull();
 
-    expect((await call('PUT', `/api/pool/credentials/${id}/expires-at`, collector, { expires_at: 'next week' })).body.error.field).toBe('expires_at');
+    expect((await call('PUT', `/api/pool/credentials/${id}/expires-at`, collector, { expires_at: 'next week' })).body.error.details?.field).toBe('expires_at');
     const missing = await call('PUT', '/api/pool/credentials/999999/expires-at', collector, { expires_at: null });
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('CREDENTIAL_NOT_FOUND');

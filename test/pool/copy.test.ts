@@ -68,7 +68,7 @@ describe('a credential write has taken effect for the pool once it answered', ()
     expect((await callJson('PATCH', `/api/credentials/${id}`, admin.headers, { daily_quota: 1 })).status).toBe(200);
     const refused = await acquire();
     expect(refused.status).toBe(404);
-    expect(refused.body.error.reason).toBe('quota_exhausted');
+    expect(refused.body.error.details.reason).toBe('quota_exhausted');
   });
 
   it('deactivated: never leased again; activated: leased again', async () => {
@@ -79,7 +79,7 @@ describe('a credential write has taken effect for the pool once it answered', ()
     expect((await callJson('POST', `/api/credentials/${id}/deactivate`, admin.headers)).status).toBe(200);
     const refused = await acquire();
     expect(refused.status).toBe(404);
-    expect(refused.body.error.reason).toBe('none_configured');
+    expect(refused.body.error.details.reason).toBe('none_configured');
     expect((await callJson('POST', `/api/credentials/${id}/activate`, admin.headers)).status).toBe(200);
     expect((await acquire()).body.credential_id).toBe(id);
   });
@@ -215,7 +215,7 @@ describe('quota counters', () => {
     await evictDurableObject(poolStub(env));
     const refused = await acquire();
     expect(refused.status).toBe(404);
-    expect(refused.body.error.reason).toBe('quota_exhausted');
+    expect(refused.body.error.details.reason).toBe('quota_exhausted');
     const used = await runInDurableObject(
       poolStub(env),
       (_i, state) => state.storage.sql.exec("SELECT SUM(units) AS n FROM usage WHERE period LIKE 'd:%'").one().n,

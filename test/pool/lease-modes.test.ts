@@ -51,7 +51,7 @@ describe('lease modes', () => {
     // A second exclusive lease is over max_leases (1); a shared one still comes.
     const second = await acquire({ mode: 'exclusive' });
     expect(second.status).toBe(404);
-    expect(second.body.error).toMatchObject({ code: 'NO_CREDENTIAL_AVAILABLE', reason: 'all_leased', leased: 1 });
+    expect(second.body.error).toMatchObject({ code: 'NO_CREDENTIAL_AVAILABLE', details: { reason: 'all_leased', leased: 1 } });
     expect((await acquire({ mode: 'shared' })).status).toBe(200);
     // Releasing the exclusive lease frees the limit for the next exclusive one.
     expect((await post('/api/pool/release', collector, { lease_id: exclusive.body.lease_id })).status).toBe(200);
@@ -66,12 +66,12 @@ describe('lease modes', () => {
     // The shared lease granted before the change now holds the only slot.
     const refused = await acquire({ mode: 'shared' });
     expect(refused.status).toBe(404);
-    expect(refused.body.error.reason).toBe('all_leased');
+    expect(refused.body.error.details?.reason).toBe('all_leased');
     await post('/api/pool/release', collector, { lease_id: before.body.lease_id });
     const granted = await acquire({ mode: 'shared' });
     expect(granted.status).toBe(200);
     expect(granted.body.mode).toBe('exclusive');
-    expect((await acquire({ mode: 'shared' })).body.error.reason).toBe('all_leased');
+    expect((await acquire({ mode: 'shared' })).body.error.details?.reason).toBe('all_leased');
   });
 
   it('counts shared leases against quota and honours cooldowns', async () => {
@@ -80,7 +80,7 @@ describe('lease modes', () => {
     expect((await acquire({ mode: 'shared' })).status).toBe(200);
     const over = await acquire({ mode: 'shared' });
     expect(over.status).toBe(404);
-    expect(over.body.error.reason).toBe('quota_exhausted');
+    expect(over.body.error.details?.reason).toBe('quota_exhausted');
 
     await env.DB.prepare('DELETE FROM api_credentials').run();
     await resetPool();
@@ -89,7 +89,7 @@ describe('lease modes', () => {
     expect((await post('/api/pool/report-error', collector, { lease_id: b.body.lease_id, kind: 'rate_limited', retry_after: 600 })).status).toBe(200);
     const cooling = await acquire({ mode: 'shared' });
     expect(cooling.status).toBe(404);
-    expect(cooling.body.error.reason).toBe('all_cooling_down');
+    expect(cooling.body.error.details?.reason).toBe('all_cooling_down');
     expect(a.status).toBe(200);
   });
 
@@ -97,7 +97,7 @@ describe('lease modes', () => {
     await seedCredential({ platform: 'serper', tier: 'medium', fields: { api_key: 'modes-key-000005' } });
     const r = await acquire({ mode: 'informational' });
     expect(r.status).toBe(422);
-    expect(r.body.error.field).toBe('mode');
+    expect(r.body.error.details?.field).toBe('mode');
   });
 
   it("arena health's leased counts both kinds; a shared lease leaves the credential usable", async () => {

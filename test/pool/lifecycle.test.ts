@@ -56,7 +56,7 @@ describe('cooldowns', () => {
       cooldowns.push((Date.parse(body.cooldown_until) - (T0 + now)) / MIN);
       const cooling = await refusal(await acquire());
       expect(cooling.status).toBe(404);
-      expect(cooling.error).toMatchObject({ code: 'NO_CREDENTIAL_AVAILABLE', reason: 'all_cooling_down', retry_at: body.cooldown_until });
+      expect(cooling.error).toMatchObject({ code: 'NO_CREDENTIAL_AVAILABLE', details: { reason: 'all_cooling_down', retry_at: body.cooldown_until } });
       expect(Number(cooling.retryAfter)).toBe(cooldowns[i]! * 60);
       now = Date.parse(body.cooldown_until) - T0;
       at(now);
@@ -114,7 +114,7 @@ describe('auth failures', () => {
     expect(audit.results[0]).toMatchObject({ actor: 'pool', target: `credential:${id}` });
     expect(audit.results[0]!.detail).not.toContain('CANARY');
     const refused = await refusal(await acquire());
-    expect(refused.error).toMatchObject({ reason: 'none_configured', configured: 1, active: 0 });
+    expect(refused.error.details).toMatchObject({ reason: 'none_configured', configured: 1, active: 0 });
     // Health shows it: the tier has a credential, none active.
     const health = (await (await SELF.fetch('https://vault.test/api/arenas/health')).json()) as {
       arenas: { arena: string; tier: string; status: string; credentials: Record<string, number> }[];
@@ -144,20 +144,20 @@ describe('quotas', () => {
       await post('/api/pool/release', collector, { lease_id: l.lease_id });
     }
     const spent = await refusal(await acquire('youtube'));
-    expect(spent.error).toMatchObject({ reason: 'quota_exhausted', retry_at: '2026-11-29T00:00:00.000Z' });
+    expect(spent.error.details).toMatchObject({ reason: 'quota_exhausted', retry_at: '2026-11-29T00:00:00.000Z' });
     expect(Number(spent.retryAfter)).toBe(14 * 3600);
 
     at(14 * 3600 * 1000); // the next UTC day: the daily count starts again
     const l = await lease('youtube');
     await post('/api/pool/release', collector, { lease_id: l.lease_id, units_used: 7 }); // day 7, month 2 + 7 = 9
     const units = await refusal(await acquire('youtube'));
-    expect(units.error).toMatchObject({ reason: 'quota_exhausted', retry_at: '2026-11-30T00:00:00.000Z' });
+    expect(units.error.details).toMatchObject({ reason: 'quota_exhausted', retry_at: '2026-11-30T00:00:00.000Z' });
 
     at((14 + 24) * 3600 * 1000);
     const l2 = await lease('youtube');
     await post('/api/pool/release', collector, { lease_id: l2.lease_id }); // month: 10
     const month = await refusal(await acquire('youtube'));
-    expect(month.error).toMatchObject({ reason: 'quota_exhausted', retry_at: '2026-12-01T00:00:00.000Z' });
+    expect(month.error.details).toMatchObject({ reason: 'quota_exhausted', retry_at: '2026-12-01T00:00:00.000Z' });
   });
 });
 

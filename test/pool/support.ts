@@ -87,8 +87,9 @@ export function post(path: string, headers: Record<string, string>, json: unknow
   return SELF.fetch(`https://vault.test${path}`, { method: 'POST', headers, body: JSON.stringify(json) });
 }
 
+/** The one error shape (src/errors.ts ErrorBody): a code's extra facts sit in `details`. */
 export interface ErrorBody {
-  error: { code: string; message: string; [k: string]: unknown };
+  error: { code: string; message: string; request_id?: string; details?: Record<string, any> };
 }
 
 /**

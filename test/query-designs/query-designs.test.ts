@@ -49,11 +49,11 @@ describe('REST /api/query-designs', () => {
       arenas_config: { arenas: [{ id: 'friendster', enabled: true, tier: 'free' }] },
     });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'arenas_config.arenas.0.id' });
-    expect(unknown.body.error.fields).toEqual([{ field: 'arenas_config.arenas.0.id', message: 'must be an arena from the arena registry' }]);
+    expect(unknown.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'arenas_config.arenas.0.id' } });
+    expect(unknown.body.error.details.fields).toEqual([{ field: 'arenas_config.arenas.0.id', message: 'must be an arena from the arena registry' }]);
     const tier = await call(owner, 'POST', '/api/query-designs', { name: 'x', arenas_config: { arenas: [{ id: 'majestic', enabled: true, tier: 'free' }] } });
     expect(tier.status).toBe(422);
-    expect(tier.body.error.field).toBe('arenas_config.arenas.0.tier');
+    expect(tier.body.error.details.field).toBe('arenas_config.arenas.0.tier');
     const bad = await api('/api/query-designs', { method: 'POST', headers: owner.headers, body: '{"name":' });
     expect(bad.status).toBe(400);
   });

@@ -115,7 +115,7 @@ describe('lost-key recovery, end to end over REST', () => {
 
     // The purge refuses without the exact phrase, and refuses key ids that are in the ring.
     expect((await json('POST', '/api/admin/recovery/purge', { scope: 'all' })).status).toBe(422);
-    expect((await json('POST', '/api/admin/recovery/purge', { scope: 'all', confirm: 'purge' })).body.error.field).toBe('confirm');
+    expect((await json('POST', '/api/admin/recovery/purge', { scope: 'all', confirm: 'purge' })).body.error.details.field).toBe('confirm');
     const inRing = await json('POST', '/api/admin/recovery/purge', { confirm: PURGE_CONFIRMATION, key_ids: [await keyIdOf(TEST_CREDENTIAL_KEY)] });
     expect(inRing.status).toBe(422);
     expect((await env.DB.prepare('SELECT COUNT(*) AS n FROM api_credentials').first<{ n: number }>())!.n).toBe(6);

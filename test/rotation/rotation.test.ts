@@ -118,8 +118,8 @@ describe('credential-key rotation', () => {
     const second = await callJson('POST', ROTATION_PATH, user.headers);
     expect(second.status).toBe(409);
     expect(second.body.error.code).toBe('ROTATION_IN_PROGRESS');
-    expect(second.body.error.rotation.run_id).toBe(first.body.run_id);
-    expect(['locking', 'draining', 'verifying']).toContain(second.body.error.rotation.phase);
+    expect(second.body.error.details.rotation.run_id).toBe(first.body.run_id);
+    expect(['locking', 'draining', 'verifying']).toContain(second.body.error.details.rotation.phase);
     const end = await driveToEnd();
     expect(end).toMatchObject({ phase: 'done', done: 40, run_id: first.body.run_id });
     expect(end.last_error).toMatch(/injected failure at verify-page/);

@@ -46,7 +46,7 @@ describe('REST guards and errors', () => {
     expect((await callJson('POST', ROTATION_PATH, headers, [1])).body.error.code).toBe('INVALID_JSON');
     const unknown = await callJson('POST', ROTATION_PATH, headers, { batchsize: 5 });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.error.field).toBe('batchsize');
+    expect(unknown.body.error.details.field).toBe('batchsize');
     await seedRows(1);
     for (const body of [{ batch_size: 0 }, { batch_size: 501 }, { batch_size: 2.5 }, { drain_timeout_seconds: -1 }, { drain_timeout_seconds: '5' }]) {
       const r = await callJson('POST', ROTATION_PATH, headers, body);
@@ -59,7 +59,7 @@ describe('REST guards and errors', () => {
     const r = await callJson('POST', `${ROTATION_PATH}/abort`, await apiKeyHeaders('admin'));
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('CONFLICT');
-    expect(r.body.error.rotation.phase).toBe('idle');
+    expect(r.body.error.details.rotation.phase).toBe('idle');
   });
 
   it('GET before any rotation: idle, key ids from the ring, live count of rows still under an old key', async () => {

@@ -19,6 +19,13 @@ export type OpenApiDoc = {
   'x-refused-routes': Record<string, Record<string, Op>>;
 };
 
+/**
+ * The routes served but left out of the document (`includeInSchema: false`),
+ * as FastAPI leaves out its own /openapi.json and /docs: the document and its
+ * page, these two and no other (openapi.test.ts, docs-routes.test.ts).
+ */
+export const NOT_IN_SCHEMA = ['GET /api/docs', 'GET /api/openapi.json'];
+
 /** Replaces every local `$ref` (`#/components/...`) by what it points at, so a check reads each answer as a client would. */
 export function inlineRefs<T>(doc: T): T {
   const at = (ref: string): unknown =>

@@ -2,6 +2,9 @@
  * The prose docs keep their route tables, and those tables are checked
  * against the generated document: every route a table lists exists in
  * /api/openapi.json, and every route of the document is listed in one table.
+ * The two routes served but left out of the document (NOT_IN_SCHEMA: the
+ * document and its page, as FastAPI) are listed too, each in a row that says
+ * so; no other row may say it.
  */
 import { SELF } from 'cloudflare:test';
 import { expect, it } from 'vitest';
@@ -14,6 +17,7 @@ import queryDesigns from '../../docs/api/query-designs.md?raw';
 import rotation from '../../docs/api/rotation.md?raw';
 import recovery from '../../docs/recovery.md?raw';
 import overview from '../../docs/api.md?raw';
+import { NOT_IN_SCHEMA } from './contract.ts';
 
 const DOCS: Record<string, string> = {
   'docs/api.md': overview,
@@ -27,15 +31,18 @@ const DOCS: Record<string, string> = {
   'docs/recovery.md': recovery,
 };
 
+/** What a row of a route served but not in the document says about it. */
+const NOT_IN_DOCUMENT_MARK = 'not in the OpenAPI document (as FastAPI)';
+
 const METHOD = '(GET|POST|PUT|PATCH|DELETE)';
 /** Table rows `| \`GET /api/x\` |` and `| GET | \`/api/x?q=\` |`; the query string is not part of the route. */
-function tableRoutes(markdown: string): string[] {
-  const out: string[] = [];
+function tableRows(markdown: string): { route: string; marked: boolean }[] {
+  const out: { route: string; marked: boolean }[] = [];
   for (const line of markdown.split('\n')) {
     const a = new RegExp(`^\\|\\s*\`${METHOD} (/api[^\`?\\s]*)[^\`]*\`\\s*\\|`).exec(line);
     const b = new RegExp(`^\\|\\s*${METHOD}\\s*\\|\\s*\`(/api[^\`?\\s]*)[^\`]*\`\\s*\\|`).exec(line);
     const m = a ?? b;
-    if (m) out.push(`${m[1]} ${m[2]!.replace(/:([A-Za-z_]\w*)/g, '{$1}')}`);
+    if (m) out.push({ route: `${m[1]} ${m[2]!.replace(/:([A-Za-z_]\w*)/g, '{$1}')}`, marked: line.includes(NOT_IN_DOCUMENT_MARK) });
   }
   return out;
 }
@@ -50,14 +57,19 @@ it('each doc route table lists only routes of the document, and together they li
   const documented = new Set(routes.flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
   const listed = new Set<string>();
   const unknown: string[] = [];
+  const misMarked: string[] = [];
   for (const [file, text] of Object.entries(DOCS)) {
-    for (const r of tableRoutes(text)) {
-      listed.add(r);
-      if (!documented.has(r)) unknown.push(`${file}: ${r}`);
+    for (const { route, marked } of tableRows(text)) {
+      listed.add(route);
+      const hidden = NOT_IN_SCHEMA.includes(route);
+      if (!hidden && !documented.has(route)) unknown.push(`${file}: ${route}`);
+      if (hidden && documented.has(route)) unknown.push(`${file}: ${route} is in the document after all`);
+      if (marked !== hidden) misMarked.push(`${file}: ${route}`);
     }
   }
   expect(unknown, 'rows for routes the API does not have').toEqual([]);
-  expect([...documented].filter((r) => !listed.has(r)).sort(), 'routes no doc table lists').toEqual([]);
+  expect(misMarked, `rows that say "${NOT_IN_DOCUMENT_MARK}" exactly when their route is left out of it`).toEqual([]);
+  expect([...documented, ...NOT_IN_SCHEMA].filter((r) => !listed.has(r)).sort(), 'routes no doc table lists').toEqual([]);
 });
 
 it('the overview and every route document link to the machine-readable contract', () => {

@@ -4,13 +4,17 @@
  *   and a response for its success (a route added without `describe` fails);
  * - every live answer of every route, taken from real calls (samples.ts),
  *   matches the schema the document gives for its status; a documented
- *   route without a sample fails too.
+ *   route without a sample fails too;
+ * - exactly two routes are served but left out of the document, as FastAPI
+ *   leaves out its own /openapi.json and /docs: the document and its page.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SELF } from 'cloudflare:test';
 import { app } from '../../src/index.ts';
 import { ERROR_STATUS } from '../../src/errors.ts';
+import { apiRouteFacts, inSchema } from '../../src/schema/openapi.ts';
 import { SAMPLES, type Recorded } from './samples.ts';
-import { contractProblems, docKey, docOperation, fetchOpenApi, type OpenApiDoc } from './contract.ts';
+import { contractProblems, docKey, docOperation, fetchOpenApi, NOT_IN_SCHEMA, type OpenApiDoc } from './contract.ts';
 
 let doc: OpenApiDoc;
 
@@ -18,10 +22,11 @@ beforeAll(async () => {
   doc = await fetchOpenApi();
 });
 
+/** Every `/api` route of the router that the document describes (all but NOT_IN_SCHEMA). */
 function routerApiRoutes(): string[] {
   const out = new Set<string>();
   for (const r of app.routes) if (r.method !== 'ALL' && (r.path === '/api' || r.path.startsWith('/api/'))) out.add(`${r.method} ${r.path}`);
-  return [...out].sort();
+  return [...out].filter((r) => !NOT_IN_SCHEMA.includes(r)).sort();
 }
 
 describe('GET /api/openapi.json', () => {
@@ -39,6 +44,23 @@ describe('GET /api/openapi.json', () => {
       if (!op?.summary || !Object.keys(op.responses).some((s) => Number(s) < 400 || s === '405')) missing.push(route);
     }
     expect(missing, 'routes missing from the document (add describe() to them)').toEqual([]);
+  });
+
+  it('leaves out exactly the document and its page, which are served (as FastAPI)', async () => {
+    const hidden = apiRouteFacts(app)
+      .filter((f) => !inSchema(f))
+      .map((f) => `${f.method} ${f.path}`)
+      .sort();
+    expect(hidden).toEqual(NOT_IN_SCHEMA);
+    for (const route of NOT_IN_SCHEMA) {
+      const [p, m] = docKey(route);
+      expect(docOperation(doc, p, m), route).toBeUndefined();
+      const res = await SELF.fetch(`https://vault.test${p}`);
+      expect(res.status, route).toBe(200);
+      await res.body?.cancel();
+    }
+    expect(doc.paths['/api/openapi.json']).toBeUndefined();
+    expect(doc.paths['/api/docs']).toBeUndefined();
   });
 
   it('lists a route that only refuses under x-refused-routes, not as an operation of `paths`', () => {

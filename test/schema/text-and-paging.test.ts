@@ -94,7 +94,7 @@ describe('every name and label through the API', () => {
       const res = await callJson(method, path, h, body);
       expect(res.status, `${method} ${path}`).toBe(422);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
-      expect(res.body.error.field, `${method} ${path}`).toBe(field);
+      expect(res.body.error.details.field, `${method} ${path}`).toBe(field);
       // The refused value is never echoed.
       expect(res.text).not.toContain(ch);
     }
@@ -109,10 +109,10 @@ describe('every name and label through the API', () => {
     for (const ch of ['\u2028', '\u202e', '\u0085', '\t']) {
       const notes = await callJson('POST', '/api/credentials', admin.headers, { ...serperBody('notes bad'), notes: `a${ch}b` });
       expect(notes.status).toBe(422);
-      expect(notes.body.error.field).toBe('notes');
+      expect(notes.body.error.details.field).toBe('notes');
       const desc = await callJson('POST', '/api/query-designs', admin.headers, { name: 'desc bad', description: `a${ch}b` });
       expect(desc.status).toBe(422);
-      expect(desc.body.error.field).toBe('description');
+      expect(desc.body.error.details.field).toBe('description');
     }
   });
 
@@ -121,7 +121,7 @@ describe('every name and label through the API', () => {
     const h = await apiKeyHeaders('collector');
     const res = await callJson('POST', '/api/pool/acquire', h, { platform: 'serper', tier: 'medium', task_id: 'task\u2028x' });
     expect(res.status).toBe(422);
-    expect(res.body.error.field).toBe('task_id');
+    expect(res.body.error.details.field).toBe('task_id');
   });
 });
 
@@ -140,7 +140,7 @@ describe('out-of-range paging is 422 everywhere', () => {
     const admin = await createTestUser('admin');
     const res = await callJson('GET', path, admin.headers);
     expect(res.status).toBe(422);
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field } });
   });
 
   it('still serves the edges of the range', async () => {

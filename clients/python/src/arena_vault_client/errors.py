@@ -19,7 +19,8 @@ class VaultError(Exception):
     """Base class. ``code``: the vault's error code (or a client-side one,
     ``TRANSPORT_FAILED`` / ``BAD_RESPONSE``); ``status``: the HTTP status (0
     when no response arrived); ``message``: safe to show; ``details``: the
-    other members of the vault's ``error`` object (never secrets);
+    vault's ``error.details`` object, the code's extra facts (never secrets;
+    empty when it sent none);
     ``retry_after``: seconds from the ``Retry-After`` header, or None."""
 
     def __init__(
@@ -170,6 +171,7 @@ def error_from_response(status: int, body: Any, retry_after: float | None) -> Va
         return TransportError("BAD_RESPONSE", f"The vault answered HTTP {status} without its JSON error.", status)
     code = err["code"]
     message = err.get("message") if isinstance(err.get("message"), str) else code
-    details = {k: v for k, v in err.items() if k not in ("code", "message")}
+    # The code's extra facts travel nested, as ``error.details``; nothing beside code and message is read.
+    details = err.get("details") if isinstance(err.get("details"), dict) else {}
     cls = ERROR_CLASSES.get(code, VaultError)
     return cls(code, message, status, details, retry_after)
