@@ -12,7 +12,7 @@ import type { Env } from '../env.ts';
 import type { CredentialPoolNotifier } from '../credentials/store.ts';
 import { poolStub, type PoolLockApi } from './lock-api.ts';
 import { isVaultError, reviveVaultError } from '../errors.ts';
-import { errorName, log, logContext } from '../kernel/log.ts';
+import { errorName, logContext, logLine, type LogContext } from '../kernel/log.ts';
 import { poolUnavailable } from './copy-sync.ts';
 import type { CredentialPool, PoolCaller, PoolRpcMethod, PoolSnapshot } from './durable-object.ts';
 import type {
@@ -43,13 +43,13 @@ import type {
  * could not be reached, was reset, failed unexpectedly) is logged by name and
  * answered as 503 POOL_UNAVAILABLE, never a 500 with the runtime's text.
  */
-async function call<T>(p: Promise<T>): Promise<T> {
+async function call<T>(p: Promise<T>, ctx: LogContext | null): Promise<T> {
   try {
     return await p;
   } catch (e) {
     const revived = reviveVaultError(e);
     if (isVaultError(revived)) throw revived;
-    log.error('pool.call_failed', { code: errorName(e) });
+    logLine('error', { event: 'pool.call_failed', code: errorName(e) }, ctx?.requestId ?? null);
     throw poolUnavailable();
   }
 }
@@ -84,12 +84,15 @@ export interface PoolClient extends PoolLockApi {
 /**
  * The pool's lease, reset and snapshot methods; each rethrows pool errors as VaultErrors.
  * Every call goes through the object's `inContext` with the caller's log context
- * (kernel/log.ts), so the lines the object logs while serving it carry the request's id.
+ * (kernel/log.ts), so the lines the object logs while serving it carry the request's id;
+ * `fallback` is the context of a caller outside any (the service-binding entrypoint's own id).
  */
-export function pool(env: Pick<Env, 'POOL'>): PoolClient {
+export function pool(env: Pick<Env, 'POOL'>, fallback: LogContext | null = null): PoolClient {
   const s = poolStub(env);
-  const rpc = <K extends PoolRpcMethod>(method: K, ...args: Parameters<CredentialPool[K]>) =>
-    call(s.inContext(logContext(), method, args)) as Promise<Awaited<ReturnType<CredentialPool[K]>>>;
+  const rpc = <K extends PoolRpcMethod>(method: K, ...args: Parameters<CredentialPool[K]>) => {
+    const ctx = logContext() ?? fallback;
+    return call(s.inContext(ctx, method, args), ctx) as Promise<Awaited<ReturnType<CredentialPool[K]>>>;
+  };
   return {
     lock: (holder) => rpc('lock', holder),
     unlock: (holder) => rpc('unlock', holder),

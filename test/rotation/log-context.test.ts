@@ -49,3 +49,15 @@ it("the pool object's lines for an acquire and the rotation object's line for a 
 
   expect(lines.filter((l) => typeof l.request_id !== 'string')).toEqual([]);
 });
+
+it('a call on the pool service binding carries an rpc-<uuid> id of its own into the pool object', async () => {
+  await seedRows(1, NEW, 'current');
+  const { exports } = await import('cloudflare:workers');
+  const rpc = (exports as unknown as { PoolEntrypoint: import('../../src/pool/types.ts').PoolService }).PoolEntrypoint;
+  await rpc.acquire({ platform: 'serper', tier: 'medium', task_id: 'log-context-rpc' });
+  const sync = lines.filter((l) => l.event === 'pool.sync');
+  expect(sync.map((l) => l.phase)).toEqual(['start', 'done']);
+  expect(sync[0]!.request_id).toMatch(/^rpc-[0-9a-f-]{36}$/);
+  expect(sync[1]!.request_id).toBe(sync[0]!.request_id);
+  expect(lines.filter((l) => typeof l.request_id !== 'string')).toEqual([]);
+});
