@@ -2,16 +2,23 @@
  * The cron trigger's work (wrangler.toml `[triggers] crons`, every 5
  * minutes): run the alert checks, then drain the outbox (every due retry,
  * then the quick retries of what this run queued). Each run gets its own id,
- * written in its log lines as `request_id` like a request's.
+ * `cron-<uuid>`, written in its log lines as `request_id` like a request's,
+ * and set as the log context (kernel/log.ts), so the Durable Objects' lines
+ * while serving the run carry it too.
  */
 import type { Env } from '../env.ts';
 import { loadConfig } from '../config.ts';
-import { errorOrigin, logLine } from '../kernel/log.ts';
+import { errorOrigin, logLine, withLogContext } from '../kernel/log.ts';
 import { runCheck } from './check.ts';
 import { drainWithRetries, type Fetcher } from './delivery.ts';
 
 export async function scheduledAlertChecks(env: Env, scheduledTime: number, fetcher: Fetcher = (r) => fetch(r)): Promise<void> {
   const runId = `cron-${crypto.randomUUID()}`;
+  // The run's log context: the pool and rotation objects' lines while serving this run carry its id too.
+  await withLogContext({ requestId: runId }, () => checkAndDeliver(env, scheduledTime, fetcher, runId));
+}
+
+async function checkAndDeliver(env: Env, scheduledTime: number, fetcher: Fetcher, runId: string): Promise<void> {
   try {
     const ring = (await loadConfig(env)).credentialKeys;
     const run = await runCheck(env, ring, Math.max(scheduledTime, Date.now()));
