@@ -1,7 +1,8 @@
 /**
  * What the two self-hosted servers (node/server.ts on @hono/node-server,
  * deno/server.ts on Deno.serve) share around the socket: reading the server's
- * own settings (HOST, PORT, PUBLIC_URL, TRUST_PROXY), opening the vault with
+ * own settings (HOST, PORT, PUBLIC_URL, TRUST_PROXY, ALERT_CHECK_INTERVAL_SECONDS
+ * for the alert checks' timer, scheduler.ts), opening the vault with
  * every start-up refusal turned into one line, and the request the Worker
  * sees. Each entry point keeps only its runtime's listen, signal and exit calls.
  *
@@ -12,6 +13,7 @@
 import { outsidePermissions, SettingsError } from './secrets.ts';
 import { databasePathFrom, openVault, type Vault } from './vault.ts';
 import { WranglerConfigError } from './wrangler-config.ts';
+import { ALERT_CHECK_INTERVAL_VAR, alertCheckIntervalMs } from './scheduler.ts';
 
 /** A refusal to start: its message is one safe line (or block) for stderr; the server exits 2. */
 export class StartError extends Error {
@@ -28,9 +30,14 @@ export interface IncomingOptions {
 export interface ServerSettings extends IncomingOptions {
   hostname: string;
   port: number;
+  /** How often the Worker's `scheduled` handler runs (the alert checks); null: off. */
+  alertCheckIntervalMs: number | null;
 }
 
-/** HOST (default 127.0.0.1), PORT (8787), PUBLIC_URL, TRUST_PROXY=1; a bad value is a StartError naming it. */
+/**
+ * HOST (default 127.0.0.1), PORT (8787), PUBLIC_URL, TRUST_PROXY=1,
+ * ALERT_CHECK_INTERVAL_SECONDS (300; 0 or off: none); a bad value is a StartError naming it.
+ */
 export function serverSettings(env: Record<string, string | undefined>): ServerSettings {
   const port = Number(env.PORT ?? '8787');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartError('PORT must be a whole number from 0 to 65535');
@@ -42,7 +49,13 @@ export function serverSettings(env: Record<string, string | undefined>): ServerS
       throw new StartError('PUBLIC_URL must be an absolute URL such as https://vault.example.org');
     }
   }
-  return { hostname: env.HOST ?? '127.0.0.1', port, publicUrl, trustProxy: env.TRUST_PROXY === '1' };
+  let interval: number | null;
+  try {
+    interval = alertCheckIntervalMs(env);
+  } catch (e) {
+    throw new StartError((e as Error).message);
+  }
+  return { hostname: env.HOST ?? '127.0.0.1', port, publicUrl, trustProxy: env.TRUST_PROXY === '1', alertCheckIntervalMs: interval };
 }
 
 /**
@@ -54,7 +67,7 @@ export async function startVault(env: Record<string, string | undefined>): Promi
   const server = serverSettings(env);
   let vault: Vault;
   try {
-    vault = await openVault({ env, refuseInvalidSecrets: true });
+    vault = await openVault({ env, refuseInvalidSecrets: true, alertCheckIntervalMs: server.alertCheckIntervalMs });
   } catch (e) {
     if (e instanceof SettingsError || e instanceof WranglerConfigError) throw new StartError(e.message);
     const refused = outsidePermissions(e);
@@ -64,6 +77,11 @@ export async function startVault(env: Record<string, string | undefined>): Promi
   const notes: string[] = [];
   if (vault.migrationsApplied.length) notes.push(`applied migrations: ${vault.migrationsApplied.join(', ')}`);
   if (vault.alarmsRearmed) notes.push(`resumed ${vault.alarmsRearmed} scheduled object alarm(s)`);
+  notes.push(
+    server.alertCheckIntervalMs === null
+      ? `alert checks: off (${ALERT_CHECK_INTERVAL_VAR}); run them with POST /api/alerts/check`
+      : `alert checks: every ${server.alertCheckIntervalMs / 1000} s (${ALERT_CHECK_INTERVAL_VAR})`,
+  );
   return { vault, server, notes };
 }
 

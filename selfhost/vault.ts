@@ -24,6 +24,7 @@ import { env as workersEnv, settled, waitUntil } from './cloudflare-workers.ts';
 import { BINDINGS, parseConfig, type RawBindings } from '../src/config.ts';
 import { STATIC_ASSETS_DIR } from '../src/docs/assets.ts';
 import { staticAsset } from './static-assets.ts';
+import { SELFHOST_CRON, startScheduler } from './scheduler.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_DATABASE_PATH = 'data/arena-vault.sqlite';
@@ -39,16 +40,20 @@ export interface VaultOptions {
   refuseInvalidSecrets?: boolean;
   /** The static assets directory (wrangler.toml `[assets]`); default build/public in the repository. */
   assetsDir?: string;
+  /** Runs `scheduled` on a timer this often (scheduler.ts); absent or null: never on its own. */
+  alertCheckIntervalMs?: number | null;
 }
 
 export interface Vault {
   /** The static assets (API reference files), else the Worker's fetch handler with the self-hosted bindings. */
   fetch(request: Request): Promise<Response>;
+  /** The Worker's `scheduled` handler (the cron trigger's work: the alert checks), run to its end. */
+  scheduled(scheduledTime: number): Promise<void>;
   bindings: Record<string, unknown>;
   databasePath: string;
   migrationsApplied: string[];
   alarmsRearmed: number;
-  /** Waits for in-flight object calls and background work, then closes every file. */
+  /** Stops the scheduler, waits for in-flight object calls and background work, then closes every file. */
   close(): Promise<void>;
 }
 
@@ -141,15 +146,29 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
   for (const ns of namespaces) alarmsRearmed += await ns.rearmAlarms();
 
   const assetsDir = resolve(options.assetsDir ?? join(ROOT, STATIC_ASSETS_DIR));
-  const handler = (worker.default as { fetch: (r: Request, env: unknown, ctx: unknown) => Response | Promise<Response> }).fetch;
+  const exported = worker.default as {
+    fetch: (r: Request, env: unknown, ctx: unknown) => Response | Promise<Response>;
+    scheduled: (controller: unknown, env: unknown, ctx: unknown) => unknown;
+  };
+  const handler = exported.fetch;
   const ctx = { waitUntil, passThroughOnException: () => {}, props: {} };
+  /** The handler hands its work to waitUntil; this run waits for it, so runs never overlap. */
+  const scheduled = async (scheduledTime: number): Promise<void> => {
+    const work: Promise<unknown>[] = [];
+    const runCtx = { ...ctx, waitUntil: (p: Promise<unknown>) => void work.push(p) };
+    await exported.scheduled({ scheduledTime, cron: SELFHOST_CRON, noRetry: () => {} }, bindings, runCtx);
+    await Promise.all(work);
+  };
+  const scheduler = options.alertCheckIntervalMs ? startScheduler(scheduled, options.alertCheckIntervalMs) : null;
   return {
     fetch: async (request) => (await staticAsset(request, assetsDir)) ?? (await handler(request, bindings, ctx)),
+    scheduled,
     bindings,
     databasePath,
     migrationsApplied,
     alarmsRearmed,
     close: async () => {
+      await scheduler?.stop();
       await settled();
       await Promise.all(namespaces.map((ns) => ns.close()));
       guard.close();

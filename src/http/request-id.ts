@@ -3,10 +3,13 @@
  * trusted into the logs), set as `c.var.requestId` first thing, sent back as
  * the `X-Request-Id` response header on every response (API, page, error,
  * 404, 500), written in every log line of the request (kernel/log.ts) and as
- * `error.request_id` in every error body (http/errors.ts).
+ * `error.request_id` in every error body (http/errors.ts). The rest of the
+ * request runs in its log context, which the pool and rotation clients hand
+ * to their Durable Objects, so their lines carry it too.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './types.ts';
+import { withLogContext } from '../kernel/log.ts';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
@@ -15,7 +18,7 @@ export function requestId(): MiddlewareHandler<AppEnv> {
     const id = crypto.randomUUID();
     c.set('requestId', id);
     c.header(REQUEST_ID_HEADER, id);
-    await next();
+    await withLogContext({ requestId: id }, next);
     // A response built elsewhere (a Durable Object's, a redirect) may not carry it yet.
     if (c.res.headers.get(REQUEST_ID_HEADER) !== id) {
       try {

@@ -10,11 +10,11 @@
  */
 import type { Env } from '../env.ts';
 import type { CredentialPoolNotifier } from '../credentials/store.ts';
-import { poolStub, type LockStatus, type PoolLockApi } from './lock-api.ts';
+import { poolStub, type PoolLockApi } from './lock-api.ts';
 import { isVaultError, reviveVaultError } from '../errors.ts';
-import { errorName, log } from '../kernel/log.ts';
+import { errorName, logContext, logLine, type LogContext } from '../kernel/log.ts';
 import { poolUnavailable } from './copy-sync.ts';
-import type { PoolCaller, PoolSnapshot } from './durable-object.ts';
+import type { CredentialPool, PoolCaller, PoolRpcMethod, PoolSnapshot } from './durable-object.ts';
 import type {
   CooldownResult,
   CredentialMetadata,
@@ -43,13 +43,13 @@ import type {
  * could not be reached, was reset, failed unexpectedly) is logged by name and
  * answered as 503 POOL_UNAVAILABLE, never a 500 with the runtime's text.
  */
-async function call<T>(p: Promise<T>): Promise<T> {
+async function call<T>(p: Promise<T>, ctx: LogContext | null): Promise<T> {
   try {
     return await p;
   } catch (e) {
     const revived = reviveVaultError(e);
     if (isVaultError(revived)) throw revived;
-    log.error('pool.call_failed', { code: errorName(e) });
+    logLine('error', { event: 'pool.call_failed', code: errorName(e) }, ctx?.requestId ?? null);
     throw poolUnavailable();
   }
 }
@@ -81,28 +81,37 @@ export interface PoolClient extends PoolLockApi {
   snapshot(): Promise<PoolSnapshot>;
 }
 
-/** The pool's lease, reset and snapshot methods; each rethrows pool errors as VaultErrors. */
-export function pool(env: Pick<Env, 'POOL'>): PoolClient {
+/**
+ * The pool's lease, reset and snapshot methods; each rethrows pool errors as VaultErrors.
+ * Every call goes through the object's `inContext` with the caller's log context
+ * (kernel/log.ts), so the lines the object logs while serving it carry the request's id;
+ * `fallback` is the context of a caller outside any (the service-binding entrypoint's own id).
+ */
+export function pool(env: Pick<Env, 'POOL'>, fallback: LogContext | null = null): PoolClient {
   const s = poolStub(env);
+  const rpc = <K extends PoolRpcMethod>(method: K, ...args: Parameters<CredentialPool[K]>) => {
+    const ctx = logContext() ?? fallback;
+    return call(s.inContext(ctx, method, args), ctx) as Promise<Awaited<ReturnType<CredentialPool[K]>>>;
+  };
   return {
-    lock: (holder) => call(s.lock(holder)) as Promise<LockStatus>,
-    unlock: (holder) => call(s.unlock(holder)) as Promise<LockStatus>,
-    copyRotated: (holder, rows) => call(s.copyRotated(holder, rows)) as Promise<boolean>,
-    lockStatus: () => call(s.lockStatus()) as Promise<LockStatus>,
-    acquire: (req, holder) => call(s.acquire(req, holder)) as Promise<Lease>,
-    renew: (req, holder) => call(s.renew(req, holder)),
-    release: (req, holder) => call(s.release(req, holder)),
-    reportError: (req, holder) => call(s.reportError(req, holder)),
-    credentialMetadata: (req, caller) => call(s.credentialMetadata(req, caller)),
-    credentialMetadataById: (id, caller) => call(s.credentialMetadataById(id, caller)),
-    setCooldown: (id, req, caller) => call(s.setCooldown(id, req, caller)),
-    clearCooldown: (id, caller) => call(s.clearCooldown(id, caller)),
-    setExpiresAt: (id, req, caller) => call(s.setExpiresAt(id, req, caller)),
-    updateFields: (req, caller) => call(s.updateFields(req, caller)),
-    authenticate: (caller) => call(s.authenticate(caller)),
-    syncAfterWrite: () => call(s.syncAfterWrite()),
-    resetErrors: (id) => call(s.resetErrors(id)),
-    snapshot: () => call(s.snapshot()) as Promise<PoolSnapshot>,
+    lock: (holder) => rpc('lock', holder),
+    unlock: (holder) => rpc('unlock', holder),
+    copyRotated: (holder, rows) => rpc('copyRotated', holder, rows),
+    lockStatus: () => rpc('lockStatus'),
+    acquire: (req, holder) => rpc('acquire', req, holder),
+    renew: (req, holder) => rpc('renew', req, holder),
+    release: (req, holder) => rpc('release', req, holder),
+    reportError: (req, holder) => rpc('reportError', req, holder),
+    credentialMetadata: (req, caller) => rpc('credentialMetadata', req, caller),
+    credentialMetadataById: (id, caller) => rpc('credentialMetadataById', id, caller),
+    setCooldown: (id, req, caller) => rpc('setCooldown', id, req, caller),
+    clearCooldown: (id, caller) => rpc('clearCooldown', id, caller),
+    setExpiresAt: (id, req, caller) => rpc('setExpiresAt', id, req, caller),
+    updateFields: (req, caller) => rpc('updateFields', req, caller),
+    authenticate: (caller) => rpc('authenticate', caller),
+    syncAfterWrite: () => rpc('syncAfterWrite'),
+    resetErrors: (id) => rpc('resetErrors', id),
+    snapshot: () => rpc('snapshot'),
   };
 }
 

@@ -38,7 +38,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { loadConfig } from '../config.ts';
 import { apiRefusal } from '../kernel/principal.ts';
-import { errorName, log } from '../kernel/log.ts';
+import { alarmLogContext, callInLogContext, errorName, log, withLogContext, type LogContext } from '../kernel/log.ts';
 import type { LockStatus, PoolLockApi, RotatedRowsJson } from './lock-api.ts';
 import { PoolStore } from './pool-store.ts';
 import { CopyStore, type Outbox } from './copy-store.ts';
@@ -90,6 +90,30 @@ export interface PoolSnapshot {
   /** The copy may be behind a committed write: acquire and renew answer 503 until a sync succeeds. Additive. */
   copy_behind: boolean;
 }
+
+/** The methods the pool client (client.ts) calls, each through `inContext`. */
+export const POOL_RPC_METHODS = [
+  'lock',
+  'unlock',
+  'copyRotated',
+  'lockStatus',
+  'acquire',
+  'renew',
+  'release',
+  'reportError',
+  'credentialMetadata',
+  'credentialMetadataById',
+  'setCooldown',
+  'clearCooldown',
+  'setExpiresAt',
+  'updateFields',
+  'authenticate',
+  'syncAfterWrite',
+  'resetErrors',
+  'snapshot',
+] as const satisfies readonly (keyof CredentialPool)[];
+export type PoolRpcMethod = (typeof POOL_RPC_METHODS)[number];
+const RPC_METHODS: ReadonlySet<string> = new Set(POOL_RPC_METHODS);
 
 export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   readonly #store: PoolStore;
@@ -157,7 +181,12 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   }
 
   override async alarm(): Promise<void> {
-    await this.#flush.alarm();
+    await withLogContext(alarmLogContext(), () => this.#flush.alarm());
+  }
+
+  /** Serves one of POOL_RPC_METHODS in the caller's log context: what the object logs meanwhile carries its request id. */
+  async inContext(ctx: LogContext | null, method: PoolRpcMethod, args: unknown[]): Promise<unknown> {
+    return callInLogContext(this, RPC_METHODS, ctx, method, args);
   }
 
   /** Usage not yet written back to D1 (health, tests). */

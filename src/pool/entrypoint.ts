@@ -46,46 +46,51 @@ export const SERVICE_BINDING_HOLDER = 'service_binding';
 
 /** Its types, for collectors: `PoolService` in ./types.ts. */
 export class PoolEntrypoint extends WorkerEntrypoint<Env> implements PoolService {
+  /** The pool client for one call, under an id of its own (`rpc-<uuid>`): no request of the vault is behind it. */
+  #pool() {
+    return pool(this.env, { requestId: `rpc-${crypto.randomUUID()}` });
+  }
+
   async acquire(input: AcquireInput): Promise<Lease> {
-    return pool(this.env).acquire(poolInput(AcquireBody, input), SERVICE_BINDING_HOLDER);
+    return this.#pool().acquire(poolInput(AcquireBody, input), SERVICE_BINDING_HOLDER);
   }
 
   async renew(lease_id: string, opts: { ttl_seconds?: number } = {}): Promise<LeaseRenewal> {
-    return pool(this.env).renew(poolInput(RenewBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+    return this.#pool().renew(poolInput(RenewBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 
   async release(lease_id: string, opts: { units_used?: number } = {}): Promise<LeaseEnd> {
-    return pool(this.env).release(poolInput(ReleaseBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+    return this.#pool().release(poolInput(ReleaseBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 
   async report_error(lease_id: string, opts: { kind: string; retry_after?: number; units_used?: number }): Promise<ErrorReportResult> {
-    return pool(this.env).reportError(poolInput(ReportErrorBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
+    return this.#pool().reportError(poolInput(ReportErrorBody, { ...opts, lease_id }), SERVICE_BINDING_HOLDER);
   }
 
   // Issue 21, by credential id (pool/by-id.ts).
 
   async credentials(platform: string, tier: string): Promise<CredentialMetadataList> {
-    return pool(this.env).credentialMetadata(parseOrThrow(CredentialMetadataQuery, { platform, tier }), SERVICE_BINDING_HOLDER);
+    return this.#pool().credentialMetadata(parseOrThrow(CredentialMetadataQuery, { platform, tier }), SERVICE_BINDING_HOLDER);
   }
 
   async credential(credential_id: number): Promise<CredentialMetadata> {
-    return pool(this.env).credentialMetadataById(credentialIdOf(credential_id), SERVICE_BINDING_HOLDER);
+    return this.#pool().credentialMetadataById(credentialIdOf(credential_id), SERVICE_BINDING_HOLDER);
   }
 
   async cooldown(credential_id: number, opts: { seconds: number; reason: string }): Promise<CooldownResult> {
-    return pool(this.env).setCooldown(credentialIdOf(credential_id), parseOrThrow(CooldownBody, opts), SERVICE_BINDING_HOLDER);
+    return this.#pool().setCooldown(credentialIdOf(credential_id), parseOrThrow(CooldownBody, opts), SERVICE_BINDING_HOLDER);
   }
 
   async clear_cooldown(credential_id: number): Promise<void> {
-    return pool(this.env).clearCooldown(credentialIdOf(credential_id), SERVICE_BINDING_HOLDER);
+    return this.#pool().clearCooldown(credentialIdOf(credential_id), SERVICE_BINDING_HOLDER);
   }
 
   async set_expires_at(credential_id: number, expires_at: string | null): Promise<ExpiresAtResult> {
-    return pool(this.env).setExpiresAt(credentialIdOf(credential_id), parseOrThrow(ExpiresAtBody, { expires_at }), SERVICE_BINDING_HOLDER);
+    return this.#pool().setExpiresAt(credentialIdOf(credential_id), parseOrThrow(ExpiresAtBody, { expires_at }), SERVICE_BINDING_HOLDER);
   }
 
   async update_fields(lease_id: string, fields: Record<string, string>): Promise<FieldsUpdated> {
-    return pool(this.env).updateFields(parseOrThrow(UpdateFieldsBody, { lease_id, fields }), SERVICE_BINDING_HOLDER);
+    return this.#pool().updateFields(parseOrThrow(UpdateFieldsBody, { lease_id, fields }), SERVICE_BINDING_HOLDER);
   }
 }
 

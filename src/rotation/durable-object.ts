@@ -10,7 +10,8 @@
  * step is idempotent (see engine.ts). Keys come from this.env, as in
  * production, read again at every step.
  *
- * RPC methods (called by routes.ts): start, status, abort.
+ * RPC methods (called by service.ts, each through `inContext` with the
+ * caller's log context, kernel/log.ts): start, status, abort.
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
@@ -37,7 +38,7 @@ import {
 } from './state-machine.ts';
 import { safeErrorMessage, toRotationStatus, type RotationStatus } from './status.ts';
 import { rotationFaultHook, SimulatedCrash } from './faults.ts';
-import { errorName, log } from '../kernel/log.ts';
+import { alarmLogContext, callInLogContext, errorName, log, withLogContext, type LogContext } from '../kernel/log.ts';
 
 const ROTATION_OBJECT_NAME = 'credential-key';
 /** The pool lock holder name; the same for every run, so a replayed lock is idempotent. */
@@ -64,6 +65,10 @@ interface StartResult {
 }
 
 type AbortResult = { result: 'abort_requested' | 'not_running'; status: RotationStatus };
+
+export const ROTATION_RPC_METHODS = ['start', 'status', 'abort'] as const satisfies readonly (keyof KeyRotation)[];
+export type RotationRpcMethod = (typeof ROTATION_RPC_METHODS)[number];
+const RPC_METHODS: ReadonlySet<string> = new Set(ROTATION_RPC_METHODS);
 
 export function rotationStub(env: Pick<Env, 'ROTATION'>): DurableObjectStub<KeyRotation> {
   return env.ROTATION.get(env.ROTATION.idFromName(ROTATION_OBJECT_NAME));
@@ -123,6 +128,7 @@ export class KeyRotation extends DurableObject<Env> {
     await this.ctx.storage.delete(ABORT_KEY);
     await this.#save(state);
     await this.ctx.storage.setAlarm(now);
+    log.info('rotation.started', { run_id: state.runId, to_key_id: state.currentKeyId, rows_to_rotate: remaining });
     await recordAudit(openDb(this.env.DB), {
       actor: input.actor,
       action: AUDIT_ACTIONS.started,
@@ -153,11 +159,16 @@ export class KeyRotation extends DurableObject<Env> {
     return { result: 'abort_requested', status: await this.#statusOf(s) };
   }
 
+  /** Serves one of ROTATION_RPC_METHODS in the caller's log context: what the object logs meanwhile carries its request id. */
+  async inContext(ctx: LogContext | null, method: RotationRpcMethod, args: unknown[]): Promise<unknown> {
+    return callInLogContext(this, RPC_METHODS, ctx, method, args);
+  }
+
   override async alarm(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
     try {
-      await this.#runSteps();
+      await withLogContext(alarmLogContext(), () => this.#runSteps());
     } finally {
       this.#running = false;
     }

@@ -4,8 +4,8 @@
  * never open or queue twice; silence is audited and mutes; destinations are
  * sealed and shown by host only; a canary credential never reaches a
  * response, a queued message, the delivery log or an audit event.
- * (rotation_stalled needs a rotation stuck for an hour: its rule is covered
- * in rules.test.ts.)
+ * (rotation_stalled needs the rotated ring of the rotation project: see
+ * test/rotation/rotation-stalled-alert.test.ts.)
  */
 import { auditD1Statement } from '../../src/audit/audit.ts';
 import { env, SELF } from 'cloudflare:test';
