@@ -11,7 +11,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_RULE, CLIENT_RULE } from '../../src/auth/throttle-policy.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { auditText, ORIGIN } from './support.ts';
+import { auditText, cookieValue, openForm, ORIGIN, postForm } from './support.ts';
 import { call, enrolled, loginOptions, passkeySignIn, type Json } from './passkey-support.ts';
 
 const WRONG_ORIGIN = 'https://evil.test';
@@ -104,5 +104,25 @@ describe('passkey sign-in: rate-limited like the password', () => {
     }
     expect((await call('POST', '/api/auth/login', { json: { email: u.email, password: u.password }, ip: '198.51.104.99' })).status).toBe(429);
     expect((await passkeySignIn(auth, { ip: '198.51.104.99' })).status).toBe(200);
+  });
+
+  it('the /login/passkey form: counted the same way (an unreadable response too), a lockout goes back to /login with Retry-After and no cookie', async () => {
+    const { u, auth } = await enrolled();
+    const form = await openForm();
+    const ip = { 'cf-connecting-ip': '198.51.105.1' };
+    const garbage = await postForm('/login/passkey', form, { response: '{not json' }, ip);
+    expect(garbage.headers.get('location')).toBe('/login');
+    expect((await bucket('client:198.51.105.1'))!.failures).toBe(1);
+    for (let i = 0; i < ACCOUNT_RULE.maxFailures; i++) {
+      const bad = await auth.assert(await loginOptions(), { origin: WRONG_ORIGIN });
+      await postForm('/login/passkey', form, { response: JSON.stringify(bad) }, { 'cf-connecting-ip': `198.51.105.${i + 10}` });
+    }
+    const good = await auth.assert(await loginOptions(), { origin: ORIGIN });
+    const locked = await postForm('/login/passkey', form, { response: JSON.stringify(good) }, ip);
+    expect(locked.status).toBe(303);
+    expect(locked.headers.get('location')).toBe('/login');
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(cookieValue(locked, '__Host-av_session')).toBeUndefined();
+    expect((await bucket(`passkey:user:${u.id}`))!.failures).toBe(ACCOUNT_RULE.maxFailures + 1);
   });
 });
