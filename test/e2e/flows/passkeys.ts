@@ -94,7 +94,7 @@ async function passkeySignIn(base: string, page: Page, next = '/admin/credential
  * (isConditionalMediationAvailable answers false, as in a browser without
  * it), so the page cannot sign in through autofill before the click.
  */
-async function buttonSignIn(s: Suite, base: string, page: Page): Promise<void> {
+async function buttonSignIn(s: Suite, page: Page): Promise<void> {
   await page.addInitScript(() => {
     const pkc = (globalThis as { PublicKeyCredential?: { isConditionalMediationAvailable?: () => Promise<boolean> } }).PublicKeyCredential;
     if (pkc) pkc.isConditionalMediationAvailable = async () => false;
@@ -130,7 +130,7 @@ export async function passkeyFlows(s: Suite): Promise<void> {
       await s.assertPageClean(page);
     });
     await runner.step('passkeys: sign in by clicking "Sign in with a passkey" on /login (screenshot)', async () => {
-      await buttonSignIn(s, base, page);
+      await buttonSignIn(s, page);
       await s.assertPageClean(page);
     });
     await recoveryCodeFlow(s, page, base);
