@@ -9,7 +9,8 @@
  *  - `successStatements` settle a verified attempt (clear or give back), to be
  *    batched with the caller's own writes;
  *  - a failed verification needs no statement: its reservation is the count.
- * Used by login (login.ts) and the own-password change (own-password.ts).
+ * Used by login (login.ts), the own-password change (own-password.ts), the
+ * recovery codes (recovery-codes.ts) and the passkey sign-in (passkeys.ts).
  */
 import { and, eq, gt, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';

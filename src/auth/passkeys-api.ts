@@ -6,7 +6,7 @@
  *   GET    /api/auth/passkeys                   their passkeys (never a key)
  *   DELETE /api/auth/passkeys/:id               the owner, or an admin → 204
  *   POST   /api/auth/passkeys/login/options     anyone, {email?} → request options (challenge single-use, 5 minutes)
- *   POST   /api/auth/passkeys/login/verify      anyone, {response} → the answer of POST /api/auth/login
+ *   POST   /api/auth/passkeys/login/verify      anyone, {response} → the answer of POST /api/auth/login (rate-limited like it)
  *   POST   /api/auth/recovery-codes             signed-in person → 201 {codes: [10]}, shown once, replacing earlier ones
  *   POST   /api/auth/recovery/login             anyone, {email, code} → the answer of POST /api/auth/login
  *   GET    /api/auth/methods                    anyone → which sign-in methods this vault offers
@@ -58,6 +58,7 @@ const PASSKEY_REFUSALS: ErrorCode[] = [
   'PASSKEY_UNKNOWN',
   'PASSKEY_REJECTED',
   'USER_INACTIVE',
+  'RATE_LIMITED',
 ];
 
 const rpOf = (c: Context<AppEnv>) => relyingParty(c.var.config, c.req.url);

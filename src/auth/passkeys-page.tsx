@@ -15,7 +15,7 @@
 import { Hono, type Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/types.ts';
-import { isVaultError, VaultError } from '../errors.ts';
+import { isVaultError } from '../errors.ts';
 import { CsrfField } from '../ui/layout.tsx';
 import { flashProblems, redirectWithFlash, renderPage } from '../ui/page.tsx';
 import { formAction, formatTime } from '../ui/form-action.ts';
@@ -216,7 +216,7 @@ passkeysPage.post(
       try {
         parsed = JSON.parse(response);
       } catch {
-        throw new VaultError('PASSKEY_REJECTED', 'The passkey response could not be verified.');
+        parsed = null; // refused by passkeyLogin (PASSKEY_REJECTED), counted by its rate limit like any bad assertion
       }
       const { issued } = await passkeyLogin(c.var.db, c.var.config, relyingParty(c.var.config, c.req.url), parsed, clientIp(c));
       return signedIn(c, issued, next);

@@ -14,6 +14,9 @@
  *   USER_INACTIVE, PASSKEY_COUNTER_REGRESSED (the signature counter did not
  *   grow, when the authenticator keeps one), PASSKEY_REJECTED (signature,
  *   origin, RP ID, user verification or shape);
+ * - a sign-in is rate-limited like the password (`passkeyLogin`): 429
+ *   RATE_LIMITED once the user its credential names, or the client, has too
+ *   many failures;
  * - every registration, sign-in and refusal is audited; nothing of the
  *   response (signature, client data) reaches a log, an audit event or a message.
  */
@@ -47,6 +50,8 @@ import {
 import { findUser, findUserByEmail } from './users.ts';
 import { normalizeEmail } from './user-rules.ts';
 import { finishSignIn, type SignedIn } from './sign-in.ts';
+import { passkeyThrottleBuckets } from './throttle-policy.ts';
+import { reserveAttempt, successStatements } from './login-throttle.ts';
 
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 export const RP_NAME = 'arena-vault';
@@ -290,13 +295,18 @@ function counterOf(authenticatorData: unknown): number | null {
   return new DataView(bytes.buffer, bytes.byteOffset).getUint32(33);
 }
 
-async function verifyAssertion(db: Db, rp: RelyingParty, input: unknown, now: number): Promise<{ user: User; passkey: PasskeyRow; newCounter: number }> {
+async function verifyAssertion(
+  db: Db,
+  rp: RelyingParty,
+  input: unknown,
+  passkey: PasskeyRow | undefined,
+  now: number,
+): Promise<{ user: User; passkey: PasskeyRow; newCounter: number }> {
   const response = credentialResponse(input);
   const signature = response.response.signature;
   if (typeof signature !== 'string') throw refuse('PASSKEY_REJECTED');
   const challenge = challengeOf(response);
   const row = await takeChallenge(db, challenge, 'login', sha256Hex(signature), now);
-  const passkey = await findPasskeyByCredentialId(db, response.id);
   if (!passkey) throw refuse('PASSKEY_UNKNOWN');
   if (row.userId !== null && row.userId !== passkey.userId) throw refuse('PASSKEY_WRONG_USER');
   const handle = response.response.userHandle;
@@ -325,19 +335,39 @@ async function verifyAssertion(db: Db, rp: RelyingParty, input: unknown, now: nu
   return { user, passkey, newCounter };
 }
 
-/** Signs in with a passkey: the same token as the password login, method `passkey`. */
+/** The passkey an assertion's credential id names, if any (nothing is verified yet). */
+async function namedPasskey(db: Db, input: unknown): Promise<PasskeyRow | undefined> {
+  const id = isObject(input) ? input.id : null;
+  return typeof id === 'string' && id && id.length <= 1024 ? findPasskeyByCredentialId(db, id) : undefined;
+}
+
+/**
+ * Signs in with a passkey: the same token as the password login, method
+ * `passkey`. Rate-limited like the password (login-throttle.ts
+ * reserveAttempt, buckets from throttle-policy.ts passkeyThrottleBuckets):
+ * the attempt is reserved before the challenge is taken or anything is
+ * verified, every refusal after that counts as a failure, and a success
+ * settles the reservation in the sign-in's own batch.
+ */
 export async function passkeyLogin(db: Db, config: Config, rp: RelyingParty, input: unknown, ip: string | null, now = Date.now()): Promise<SignedIn> {
+  const named = await namedPasskey(db, input);
+  const target = named ? `user:${named.userId}` : null;
+  const reservation = await reserveAttempt(db, passkeyThrottleBuckets(named?.userId ?? null, ip), now, {
+    message: 'Too many failed passkey sign-ins.',
+    audit: { actor: 'anonymous', action: 'auth.login_failed', target, ip, detail: { method: 'passkey', reason: 'throttled' } },
+  });
   let checked;
   try {
-    checked = await verifyAssertion(db, rp, input, now);
+    checked = await verifyAssertion(db, rp, input, named, now);
     // Compare-and-set on the counter: of two uses racing on one counter, one is recorded.
     const [used] = await recordPasskeyUseStatement(db, checked.passkey.id, checked.passkey.counter, checked.newCounter, now);
     if (!used) throw refuse('PASSKEY_COUNTER_REGRESSED');
   } catch (e) {
+    // The reservation already counts this failure.
     if (e instanceof VaultError) {
-      await recordAudit(db, { actor: 'anonymous', action: 'auth.login_failed', target: null, ip, detail: { method: 'passkey', reason: e.code }, at: now });
+      await recordAudit(db, { actor: 'anonymous', action: 'auth.login_failed', target, ip, detail: { method: 'passkey', reason: e.code }, at: now });
     }
     throw e;
   }
-  return finishSignIn(db, config, checked.user, { method: 'passkey', ip, target: `user:${checked.user.id}` }, now);
+  return finishSignIn(db, config, checked.user, { method: 'passkey', ip, target: `user:${checked.user.id}`, also: successStatements(db, reservation) }, now);
 }

@@ -1,7 +1,9 @@
 /**
  * Brute-force limits for password checks (logins and the own-password form),
- * as pure rules. Attempts are counted in two buckets at once: the account (the
- * email typed, whether or not it exists) and the client (CF-Connecting-IP).
+ * recovery codes and passkey sign-ins, as pure rules. Attempts are counted in
+ * two buckets at once: the account (the email typed, whether or not it
+ * exists; for a passkey, the user its credential names, see
+ * passkeyThrottleBuckets) and the client (CF-Connecting-IP).
  *
  * Reserve first, verify second. Every attempt first *reserves* a slot in each
  * bucket (`reserveState`); only when every bucket admits it (`admits`) is the
@@ -57,12 +59,32 @@ export interface ThrottleBucket {
   onSuccess: 'clear' | 'give_back';
 }
 
+/** The client's bucket (CF-Connecting-IP), shared by every sign-in method: one budget per client, whatever it tries. */
+function clientBucket(clientIp: string | null): ThrottleBucket {
+  return { bucket: `client:${(clientIp ?? 'unknown').slice(0, 64)}`, rule: CLIENT_RULE, onSuccess: 'give_back' };
+}
+
 /** The buckets a password attempt counts against. The email is the one typed, normalised. */
 export function throttleBuckets(email: string, clientIp: string | null): ThrottleBucket[] {
-  return [
-    { bucket: `account:${email.slice(0, 254)}`, rule: ACCOUNT_RULE, onSuccess: 'clear' },
-    { bucket: `client:${(clientIp ?? 'unknown').slice(0, 64)}`, rule: CLIENT_RULE, onSuccess: 'give_back' },
-  ];
+  return [{ bucket: `account:${email.slice(0, 254)}`, rule: ACCOUNT_RULE, onSuccess: 'clear' }, clientBucket(clientIp)];
+}
+
+/**
+ * The buckets a passkey sign-in counts against, reserved before its assertion
+ * is verified:
+ *  - the user whose registered passkey the assertion's credential id names,
+ *    `passkey:user:<id>`, under the account rule and cleared by a success.
+ *    It is the user, not the credential, so several passkeys do not multiply
+ *    the budget; and it is not the password's `account:<email>` bucket, so
+ *    someone guessing passwords for an email cannot lock its owner out of
+ *    their passkey (nor bad assertions lock out the password);
+ *  - the client, the same bucket as the password's and the recovery codes'.
+ * A credential id that names no passkey (`userId` null) can never sign in;
+ * it counts against the client only.
+ */
+export function passkeyThrottleBuckets(userId: number | null, clientIp: string | null): ThrottleBucket[] {
+  const user: ThrottleBucket[] = userId === null ? [] : [{ bucket: `passkey:user:${userId}`, rule: ACCOUNT_RULE, onSuccess: 'clear' }];
+  return [...user, clientBucket(clientIp)];
 }
 
 /** The state after reserving one attempt at `now`, admitted or refused (see `admits`). */

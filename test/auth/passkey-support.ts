@@ -17,7 +17,7 @@ export async function call(method: string, path: string, opts: { token?: string;
     createExecutionContext(),
   );
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as Json };
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as Json };
 }
 
 export async function passwordToken(u: { email: string; password: string }, vars?: Record<string, string>): Promise<string> {
@@ -49,11 +49,11 @@ export async function loginOptions(email?: string, vars?: Record<string, string>
 
 export async function passkeySignIn(
   auth: SoftAuthenticator,
-  opts: { email?: string; vars?: Record<string, string>; origin?: string; uv?: boolean; counter?: number } = {},
+  opts: { email?: string; vars?: Record<string, string>; origin?: string; uv?: boolean; counter?: number; ip?: string } = {},
 ) {
   const o = await loginOptions(opts.email, opts.vars);
   const response = await auth.assert(o, { origin: opts.origin ?? ORIGIN, uv: opts.uv, counter: opts.counter });
-  return { ...(await call('POST', '/api/auth/passkeys/login/verify', { json: { response }, vars: opts.vars })), response };
+  return { ...(await call('POST', '/api/auth/passkeys/login/verify', { json: { response }, vars: opts.vars, ip: opts.ip })), response };
 }
 
 export function claimsOf(token: string): Json {

@@ -45,6 +45,11 @@ export interface CheckOptions {
   /** A page drawn by script after load: wait for this selector before checking. */
   ready?: string;
   /**
+   * A state no URL opens by itself (the answer to a form, such as freshly
+   * generated recovery codes): run after loading the URL, before checking.
+   */
+  prepare?: (page: Page) => Promise<void>;
+  /**
    * The part of the page a third-party widget draws (the API reference's
    * Swagger UI, `#swagger-ui`). Every check fails on our own markup as
    * usual; inside this part, axe's serious and critical findings are returned
@@ -169,6 +174,7 @@ export async function checkA11y(ctx: BrowserContext, url: string, opts: CheckOpt
   };
   try {
     await page.goto(url);
+    await opts.prepare?.(page);
     if (opts.ready) await page.locator(opts.ready).first().waitFor();
     const problems: string[] = [];
     const violations = await runAxe(page, ours);

@@ -93,14 +93,22 @@ export class Suite {
     }
   }
 
-  /** Runs the accessibility checks on a path with the admin's cookies (or none). */
-  async a11y(p: string, opts: Omit<CheckOptions, 'loggedIn'> & { anonymous?: boolean } = {}): Promise<void> {
-    const ctx = await a11yContext(this.browser, opts.anonymous ? null : this.adminCtx);
+  /**
+   * Runs the accessibility checks on a path with the admin's cookies (or
+   * none, or those of the context `from`, on the origin `base`), listed as
+   * `label` (default: the path).
+   */
+  async a11y(
+    p: string,
+    opts: Omit<CheckOptions, 'loggedIn'> & { anonymous?: boolean; from?: BrowserContext; base?: string; label?: string } = {},
+  ): Promise<void> {
+    const label = opts.label ?? p;
+    const ctx = await a11yContext(this.browser, opts.anonymous ? null : (opts.from ?? this.adminCtx));
     try {
-      const report = await checkA11y(ctx, this.url(p), { ...opts, loggedIn: !opts.anonymous });
-      this.a11yChecked.push(`${p} (${report.tabStops} tab stops)`);
-      if (report.minor.length) this.a11yMinor.set(p, report.minor);
-      if (report.thirdParty.length) this.a11yThirdParty.set(p, report.thirdParty);
+      const report = await checkA11y(ctx, (opts.base ?? this.base) + p, { ...opts, loggedIn: !opts.anonymous });
+      this.a11yChecked.push(`${label} (${report.tabStops} tab stops)`);
+      if (report.minor.length) this.a11yMinor.set(label, report.minor);
+      if (report.thirdParty.length) this.a11yThirdParty.set(label, report.thirdParty);
     } finally {
       await ctx.close();
     }

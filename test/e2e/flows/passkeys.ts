@@ -3,11 +3,16 @@
  * `WebAuthn.addVirtualAuthenticator`: a CTAP2 platform authenticator with
  * resident keys and user verification that says yes by itself):
  * - the admin adds a passkey on /account/passkeys, logs out, and signs in
- *   with "Sign in with a passkey";
- * - recovery codes: generated (shown once), one used on the login page;
+ *   with it by conditional UI (the passkey offered in the email field's
+ *   autofill, which the virtual authenticator accepts by itself);
+ * - then again by the visible "Sign in with a passkey" button, on the same
+ *   page with conditional UI switched off (as in a browser without it), so
+ *   that only the button can sign in;
+ * - recovery codes: generated (shown once; the page is checked for
+ *   accessibility), one used on the login page;
  * - ADMIN_SIGN_IN=strong (its own restart): a second admin's password leads
- *   to the enrollment page only; after adding a passkey and signing in with
- *   it, admin pages open.
+ *   to the enrollment page only (checked for accessibility); after adding a
+ *   passkey and signing in with it, admin pages open.
  * Each step is one self-contained function of (suite, page), in the style of
  * the other flows, so it ports to @playwright/test as one test each.
  */
@@ -53,15 +58,20 @@ async function addPasskey(page: Page, name: string): Promise<void> {
   await page.locator('tbody tr', { hasText: name }).waitFor();
 }
 
+/** Logs out of `page` (which lands on /login). */
+async function logOut(page: Page): Promise<void> {
+  await Promise.all([page.waitForURL((u) => u.pathname === '/login'), page.getByRole('button', { name: 'Log out' }).click()]);
+}
+
 /**
  * Logs out, then signs in with a passkey on /login, then opens `next`; returns
- * where that landed. Log out ends on /login, whose conditional UI (passkeys
- * offered in autofill) Chromium's virtual authenticator answers by itself,
- * which signs in at once; where it does not, the "Sign in with a passkey"
- * button does.
+ * where that landed. The login page's conditional UI (passkeys offered in
+ * autofill) is answered by Chromium's virtual authenticator by itself, which
+ * signs in at once. `by: 'autofill'` requires that; `by: 'either'` clicks
+ * "Sign in with a passkey" where it did not happen within 5 s.
  */
-async function passkeySignIn(base: string, page: Page, next = '/admin/credentials'): Promise<string> {
-  await Promise.all([page.waitForURL((u) => u.pathname === '/login'), page.getByRole('button', { name: 'Log out' }).click()]);
+async function passkeySignIn(base: string, page: Page, next = '/admin/credentials', by: 'autofill' | 'either' = 'either'): Promise<string> {
+  await logOut(page);
   const byAutofill = await page
     .waitForURL((u) => u.pathname !== '/login', { timeout: 5_000 })
     .then(
@@ -69,12 +79,37 @@ async function passkeySignIn(base: string, page: Page, next = '/admin/credential
       () => false,
     );
   if (!byAutofill) {
+    assert.notEqual(by, 'autofill', 'conditional UI (autofill) did not sign in with the passkey');
     await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.getByRole('button', { name: 'Sign in with a passkey' }).click()]);
   }
   await page.waitForLoadState('load');
   console.log(`        (signed in with the passkey by ${byAutofill ? 'conditional UI (autofill)' : 'the button'})`);
   await page.goto(`${base}${next}`);
   return new URL(page.url()).pathname;
+}
+
+/**
+ * Signs in on `page` by clicking the visible "Sign in with a passkey" button.
+ * Conditional UI is switched off on this page from now on
+ * (isConditionalMediationAvailable answers false, as in a browser without
+ * it), so the page cannot sign in through autofill before the click.
+ */
+async function buttonSignIn(s: Suite, page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const pkc = (globalThis as { PublicKeyCredential?: { isConditionalMediationAvailable?: () => Promise<boolean> } }).PublicKeyCredential;
+    if (pkc) pkc.isConditionalMediationAvailable = async () => false;
+  });
+  await logOut(page); // the /login it lands on is the first load with the init script
+  assert.equal(await page.evaluate(() => (globalThis as any).PublicKeyCredential.isConditionalMediationAvailable()), false, 'conditional UI is off');
+  const button = page.getByRole('button', { name: 'Sign in with a passkey' });
+  await button.waitFor({ state: 'visible' });
+  assert.equal(new URL(page.url()).pathname, '/login', 'not signed in before the click');
+  await s.shots.both(page, 'login-passkey-button');
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), button.click()]);
+  await page.waitForLoadState('load');
+  assert.equal(new URL(page.url()).pathname, '/admin/credentials', 'the button signs in and lands on the default page');
+  assert.equal(await page.getByRole('button', { name: 'Log out' }).count(), 1, 'signed in');
+  await s.shots.both(page, 'passkey-signed-in-by-button');
 }
 
 export async function passkeyFlows(s: Suite): Promise<void> {
@@ -89,9 +124,13 @@ export async function passkeyFlows(s: Suite): Promise<void> {
       await s.shots.both(page, 'passkeys', { dark: true });
       await s.ensureSession(); // the admin's one-minute session of the other pages
       await s.a11y('/account/passkeys');
-      assert.equal(await passkeySignIn(base, page), '/admin/credentials', 'the passkey sign-in lands on the page asked for');
+      assert.equal(await passkeySignIn(base, page, '/admin/credentials', 'autofill'), '/admin/credentials', 'the passkey sign-in lands on the page asked for');
       await page.goto(`${base}/account/passkeys`);
       assert.doesNotMatch((await page.locator('tbody tr', { hasText: 'E2E laptop' }).textContent()) ?? '', /never\s*$/, 'last used is recorded');
+      await s.assertPageClean(page);
+    });
+    await runner.step('passkeys: sign in by clicking "Sign in with a passkey" on /login (screenshot)', async () => {
+      await buttonSignIn(s, page);
       await s.assertPageClean(page);
     });
     await recoveryCodeFlow(s, page, base);
@@ -122,6 +161,14 @@ async function recoveryCodeFlow(s: Suite, page: Page, base: string): Promise<voi
     }
     await s.shots.both(plain, 'login-recovery-refused');
     await plain.close();
+    // The page that shows freshly generated codes, checked like every other
+    // page: in the admin's own session (its new set replaces the one used up above).
+    await s.ensureSession();
+    await s.a11y('/account/passkeys', {
+      label: '/account/recovery-codes (fresh recovery codes shown)',
+      prepare: (p) => clickToLoad(p, p.getByRole('button', { name: 'Generate new recovery codes' })),
+      ready: '#recovery-codes code',
+    });
   });
 }
 
@@ -144,6 +191,12 @@ export async function strongPolicyFlows(s: Suite, admin2: { email: string; passw
       assert.equal(new URL(page.url()).pathname, '/account/passkeys', 'the password leads to enrollment');
       assert.match((await page.locator('main .notice.info').textContent()) ?? '', /Add a passkey now/);
       await s.shots.both(page, 'passkeys-enroll');
+      await s.a11y('/account/passkeys', {
+        from: ctx,
+        base,
+        label: '/account/passkeys (ADMIN_SIGN_IN=strong enrollment)',
+        ready: 'main .notice.info:has-text("Add a passkey now")',
+      });
       await page.goto(`${base}/admin/users`);
       assert.equal(new URL(page.url()).pathname, '/account/passkeys', 'admin pages send an enrollment session back');
       await addPasskey(page, 'Admin key');
