@@ -55,7 +55,7 @@ const spec = {
     remote: 'production: `wrangler secret bulk` instead of .dev.vars (prints the Time Travel bookmark first)',
     url: `the vault's base URL (default ${LOCAL_VAULT_URL})`,
     'api-key-file': 'file holding an admin-scope API key (default: $ARENA_VAULT_API_KEY, else a hidden prompt)',
-    'batch-size': "rows per re-encryption batch, 1-500 (default: the vault's, 250)",
+    'batch-size': "rows per re-encryption batch, 1-500 (default: the vault's, 500)",
     finalize: 'after a finished rotation: remove CREDENTIAL_ENCRYPTION_KEY_PREVIOUS (.dev.vars, or --remote)',
     'dev-vars': 'the .dev.vars file to write locally (default ./.dev.vars)',
     'wait-seconds': 'how long to wait for the vault to run under the new ring (default 300)',

@@ -47,7 +47,7 @@
 import type { ApiKeyScope, Role } from '../kernel/principal.ts';
 import type { PoolCopyCredentialRow } from '../credentials/repository.ts';
 import { DEFAULT_SHARING, type Sharing } from '../credentials/sharing.ts';
-import type { RotatedRowsJson } from './lock-api.ts';
+import { ROTATED_TAIL_CHARS, type RotatedRowsJson } from './lock-api.ts';
 
 export interface CopiedCredential {
   id: number;
@@ -340,7 +340,8 @@ export class CopyStore {
 
   /**
    * A key rotation's committed batch (see the header): each row takes its new
-   * ciphertext only if it still holds the one the rotation read, as in D1.
+   * ciphertext only if it still holds the one the rotation read (by its tail:
+   * lock-api.ts encodeRotatedRows), as in D1.
    * Answers how many rows did not match: then the copy may have missed an
    * earlier batch, and the rotation makes it re-read. A copy never read holds
    * nothing stale (it will read D1 in full): 0.
@@ -359,9 +360,10 @@ export class CopyStore {
     return this.#sql
       .exec(
         `UPDATE copy_credentials SET encrypted_value = j.to_value, key_id = j.to_key_id
-         FROM (SELECT value ->> 0 AS id, value ->> 1 AS from_key_id, value ->> 2 AS from_value, value ->> 3 AS to_key_id, value ->> 4 AS to_value
+         FROM (SELECT value ->> 0 AS id, value ->> 1 AS from_key_id, value ->> 2 AS from_tail, value ->> 3 AS to_key_id, value ->> 4 AS to_value
                FROM json_each(?)) AS j
-         WHERE copy_credentials.id = j.id AND copy_credentials.key_id = j.from_key_id AND copy_credentials.encrypted_value = j.from_value
+         WHERE copy_credentials.id = j.id AND copy_credentials.key_id = j.from_key_id
+           AND substr(copy_credentials.encrypted_value, -${ROTATED_TAIL_CHARS}) = j.from_tail
          RETURNING copy_credentials.id AS id, copy_credentials.encrypted_value AS encrypted_value, copy_credentials.key_id AS key_id`,
         rows,
       )

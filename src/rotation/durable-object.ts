@@ -81,6 +81,8 @@ export class KeyRotation extends DurableObject<Env> {
    * next alarm itself. Two loops must never interleave their batches.
    */
   #running = false;
+  /** The step running now wrote a checkpoint (see #runSteps). */
+  #checkpointed = false;
 
   async #load(): Promise<RotationState | null> {
     return (await this.ctx.storage.get<RotationState>(STATE_KEY)) ?? null;
@@ -188,6 +190,11 @@ export class KeyRotation extends DurableObject<Env> {
     const began = Date.now();
     let statements = 0;
     const ports = this.#ports();
+    // A batch checkpoints its pending state before its commit; the state after
+    // the commit is saved only when the loop stops, or before a step that does
+    // not checkpoint: a restart from the pending checkpoint reconciles the
+    // batch (engine.ts), so one storage write per batch suffices.
+    let unsaved = false;
     while (needsWork(state)) {
       const abort = await this.ctx.storage.get<{ runId: string; actor: string }>(ABORT_KEY);
       if (abort?.runId === state.runId && isActive(state)) {
@@ -198,21 +205,24 @@ export class KeyRotation extends DurableObject<Env> {
       // D1 statements this step may run: a page read, then the switch, the compare-and-set and the switch.
       const cost = action.kind === 'reencrypt-batch' ? 4 : 2;
       if (statements > 0 && (statements + cost > ALARM_STATEMENT_BUDGET || Date.now() - began > ALARM_BUDGET_MS)) {
+        if (unsaved) await this.#save(state);
         await this.ctx.storage.setAlarm(Date.now());
         return;
       }
       statements += cost;
+      this.#checkpointed = false;
       try {
         state = await runStep(state, ports, action);
       } catch (e) {
         if (e instanceof SimulatedCrash) throw e;
-        // The stored checkpoint is the truth (it may hold a pending batch).
-        state = this.#failedStep((await this.#load()) ?? state, e);
+        // A checkpoint the failed step wrote is the truth (it holds a pending batch); else the state it began with.
+        state = this.#failedStep(this.#checkpointed ? ((await this.#load()) ?? state) : state, e);
         await this.#save(state);
         if (needsWork(state)) await this.ctx.storage.setAlarm(Date.now() + retryDelayMs(state.attempts));
         return;
       }
-      await this.#save(state);
+      unsaved = action.kind === 'reencrypt-batch' && this.#checkpointed && nextAction(state).kind === 'reencrypt-batch';
+      if (!unsaved) await this.#save(state);
       if (isWaitingForLeases(state)) {
         await this.ctx.storage.setAlarm(Math.min(Date.now() + state.options.drainPollMs, state.drainDeadline ?? Infinity));
         return;
@@ -262,7 +272,10 @@ export class KeyRotation extends DurableObject<Env> {
       audit: {
         recordOnce: (runId, action, actor, detail) => recordAuditOnce(db, { actor, action, target: `rotation:${runId}`, detail }),
       },
-      checkpoint: (s) => this.#save(s),
+      checkpoint: (s) => {
+        this.#checkpointed = true;
+        return this.#save(s);
+      },
       ring: async () => (await loadConfig(env)).credentialKeys,
       now: () => Date.now(),
       // Tests only (faults.ts); in production no hook is installed and the engine has no fault port.
