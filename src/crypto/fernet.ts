@@ -248,3 +248,17 @@ export class MultiFernet {
     throw new InvalidToken();
   }
 }
+
+/**
+ * `token`, sealed by `from`, re-sealed by `to` with all 64 bits of its
+ * original timestamp: pyca's `MultiFernet([to, from]).rotate(token)` when the
+ * caller knows which key sealed it (a row's key_id names it), so the token is
+ * decoded once and no other key's MAC is tried first. InvalidToken unless
+ * `from`'s MAC matches and the ciphertext decrypts.
+ */
+export async function rotateFrom(from: Fernet, to: Fernet, token: string): Promise<string> {
+  const data = decodeToken(token);
+  const plain = await open(from, data);
+  if (!plain) throw new InvalidToken();
+  return seal(to, plain, readStamp(data));
+}

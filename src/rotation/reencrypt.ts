@@ -2,15 +2,15 @@
  * The cryptographic half of a rotation, pure and runtime-neutral: verify a
  * page of rows against the key ring, and re-encrypt a page under the ring's
  * current key. Re-encryption does what pyca's `MultiFernet.rotate` does (the
- * token keeps its original timestamp) but opens a row only with the key its
- * `key_id` names: trying the current key first, as `MultiFernet.rotate` over
- * [current, own key] would, costs a MAC check that always fails, a fifth of
- * the crypto work and allocations of every row. Nothing here logs or returns
+ * token keeps all 64 bits of its original timestamp) but opens a row only
+ * with the key its `key_id` names (crypto/fernet.ts `rotateFrom`): trying the
+ * current key first, as `MultiFernet.rotate` over [current, own key] would,
+ * costs a MAC check that always fails, a fifth of the crypto work and
+ * allocations of every row. Nothing here logs or returns
  * a plaintext.
  */
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
-import { MultiFernet, type Fernet } from '../crypto/fernet.ts';
-import { base64urlDecode } from '../crypto/encoding.ts';
+import { rotateFrom, type Fernet } from '../crypto/fernet.ts';
 
 export interface StoredRow {
   id: number;
@@ -60,47 +60,20 @@ interface ReencryptedPage {
   failedIds: number[];
 }
 
-/**
- * A token's creation time in unix seconds, read from its first 12 base64url
- * characters (the version byte and the 64-bit timestamp); null when it is
- * not a whole number JS holds exactly (only forged or far-future tokens).
- */
-export function tokenSeconds(token: string): number | null {
-  const head = base64urlDecode(token.slice(0, 12));
-  if (head?.length !== 9 || head[0] !== 0x80) return null;
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const seconds = view.getUint32(1) * 2 ** 32 + view.getUint32(5);
-  return Number.isSafeInteger(seconds) ? seconds : null;
-}
-
-interface SourceKey {
-  fernet: Fernet;
-  /** For the rare token whose timestamp is not a safe integer: all 64 bits copied. */
-  rotator: MultiFernet;
-}
-
 /** A re-encrypter for every previous key of one ring, built once per ring. */
 export class RowReencrypter {
   readonly #ring: CredentialKeyRing;
-  readonly #byKeyId = new Map<string, SourceKey>();
+  readonly #byKeyId = new Map<string, Fernet>();
 
   constructor(ring: CredentialKeyRing) {
     this.#ring = ring;
     for (const f of ring.previous) {
-      if (f.keyId !== ring.currentKeyId) this.#byKeyId.set(f.keyId, { fernet: f, rotator: new MultiFernet([ring.current, f]) });
+      if (f.keyId !== ring.currentKeyId) this.#byKeyId.set(f.keyId, f);
     }
   }
 
   get targetKeyId(): string {
     return this.#ring.currentKeyId;
-  }
-
-  /** `token` (under `from`) re-encrypted under the current key with its original timestamp. */
-  async #rotate(token: string, from: SourceKey): Promise<string> {
-    const plain = await from.fernet.decrypt(token);
-    const seconds = tokenSeconds(token);
-    if (seconds === null) return from.rotator.rotate(token);
-    return this.#ring.current.encryptAtTime(plain, seconds);
   }
 
   /** Re-encrypts rows under the current key (one at a time, see verifyRows); rows already under it are left out. */
@@ -116,7 +89,7 @@ export class RowReencrypter {
         continue;
       }
       try {
-        const toValue = await this.#rotate(r.encryptedValue, from);
+        const toValue = await rotateFrom(from, this.#ring.current, r.encryptedValue);
         updates.push({ id: r.id, fromKeyId: r.keyId, fromValue: r.encryptedValue, toKeyId: to, toValue });
       } catch {
         failedIds.push(r.id);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CredentialKeyRing } from '../../src/crypto/key-ring.ts';
 import { base64urlDecode, base64urlEncode, utf8 } from '../../src/crypto/encoding.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
-import { RowReencrypter, tokenSeconds, verifyRows } from '../../src/rotation/reencrypt.ts';
+import { RowReencrypter, verifyRows } from '../../src/rotation/reencrypt.ts';
 import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
 
 const OLD = await Fernet.fromKey(TEST_CREDENTIAL_KEY);
@@ -38,21 +38,6 @@ async function tokenWithStamp(high: number, low: number): Promise<string> {
 function stampBytes(token: string): number[] {
   return [...base64urlDecode(token)!.subarray(1, 9)];
 }
-
-describe('tokenSeconds', () => {
-  it('reads the creation time from the first 12 characters', async () => {
-    expect(tokenSeconds(await OLD.encryptAtTime(PLAIN, 1_234_567_890))).toBe(1_234_567_890);
-    expect(tokenSeconds(await OLD.encryptAtTime(PLAIN, 0))).toBe(0);
-  });
-
-  it('is null for a time a JS number cannot hold exactly, and for what is not a Fernet token', async () => {
-    expect(tokenSeconds(await tokenWithStamp(0x0030_0000, 1))).toBeNull();
-    expect(tokenSeconds('not a token')).toBeNull();
-    expect(tokenSeconds('')).toBeNull();
-    // Version byte 0x81 instead of 0x80.
-    expect(tokenSeconds(base64urlEncode(new Uint8Array([0x81, 0, 0, 0, 0, 0, 0, 0, 1])))).toBeNull();
-  });
-});
 
 describe('RowReencrypter', () => {
   it('re-encrypts under the current key, keeping the plaintext and the original timestamp', async () => {
