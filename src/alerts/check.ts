@@ -14,6 +14,7 @@ import type { Env } from '../env.ts';
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { openDb } from '../db/client.ts';
 import { credentialFactsRows } from '../credentials/repository.ts';
+import { lastChecks } from '../checks/store.ts';
 import { poolDeactivatedCredentialIds } from '../audit/repository.ts';
 import { enabledArenaTiers, poolFacts } from '../health/data.ts';
 import { listApiKeys } from '../auth/api-key-repository.ts';
@@ -36,9 +37,10 @@ async function rotationFact(env: Pick<Env, 'ROTATION'>): Promise<RotationFact | 
 
 export async function gatherFacts(env: Env, ring: CredentialKeyRing, now: number): Promise<CheckFacts> {
   const db = env.DB;
-  const [credentials, deactivatedByPool, enabled, pool, keys, rotation] = await Promise.all([
+  const [credentials, deactivatedByPool, checks, enabled, pool, keys, rotation] = await Promise.all([
     credentialFactsRows(db),
     poolDeactivatedCredentialIds(openDb(db)),
+    lastChecks(db),
     enabledArenaTiers(db),
     poolFacts(env),
     listApiKeys(openDb(db)),
@@ -48,6 +50,7 @@ export async function gatherFacts(env: Env, ring: CredentialKeyRing, now: number
     now,
     credentials,
     deactivatedByPool,
+    refusedByProvider: new Map([...checks].filter(([, c]) => c.result === 'auth_failed').map(([id, c]) => [id, c.checkedAt])),
     keyStatus: (k) => ring.statusOf(k),
     enabledArenaTiers: enabled,
     usage: pool ? pool.facts : null,

@@ -66,6 +66,8 @@ export interface CheckFacts {
   credentials: readonly CredentialFact[];
   /** Credentials the pool deactivated after auth failures (its `credential.deactivate` audit events). */
   deactivatedByPool: ReadonlySet<number>;
+  /** Credentials whose latest live check with the provider (checks/, daily or by hand) said auth_failed: id → when. */
+  refusedByProvider: ReadonlyMap<number, number>;
   keyStatus: (keyId: string) => CredentialKeyStatus;
   /** `arena:tier` enabled in at least one query design. */
   enabledArenaTiers: ReadonlySet<string>;
@@ -99,6 +101,15 @@ export function evaluate(f: CheckFacts): Evaluation {
         subject: `credential:${c.id}`,
         severity: 'warning',
         summary: `Credential ${c.id} (${c.platform}/${c.tier}) was deactivated by the pool after repeated auth failures.`,
+      });
+    } else if (c.is_active && f.refusedByProvider.has(c.id)) {
+      // The daily live check (or "check with provider") feeds the same kind: the
+      // provider refuses a key that collectors have not yet worn out.
+      findings.push({
+        kind: 'credential_deactivated',
+        subject: `credential:${c.id}`,
+        severity: 'warning',
+        summary: `The provider refused credential ${c.id} (${c.platform}/${c.tier}) in its live check on ${day(f.refusedByProvider.get(c.id)!)}; collectors will fail with it until it is replaced.`,
       });
     }
     if (c.is_active && c.expires_at !== null && c.expires_at - f.now <= EXPIRY_WARNING_MS) {

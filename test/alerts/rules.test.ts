@@ -15,6 +15,7 @@ function facts(over: Partial<CheckFacts> = {}): CheckFacts {
     now: NOW,
     credentials: [cred()],
     deactivatedByPool: new Set(),
+    refusedByProvider: new Map(),
     keyStatus: (k) => (k === 'k-current' ? 'current' : 'missing'),
     enabledArenaTiers: new Set(),
     usage: new Map(),
@@ -37,6 +38,19 @@ describe('alert rules', () => {
     expect(kinds(facts({ credentials: [cred({ is_active: false })], deactivatedByPool: new Set([1]) }))).toEqual(['credential_deactivated credential:1']);
     expect(kinds(facts({ credentials: [cred({ is_active: false })] }))).toEqual([]);
     expect(kinds(facts({ credentials: [cred()], deactivatedByPool: new Set([1]) }))).toEqual([]);
+  });
+
+  it('credential_deactivated also opens for an active credential whose latest live check the provider refused', () => {
+    const refused = new Map([[1, NOW - DAY]]);
+    const e = evaluate(facts({ refusedByProvider: refused }));
+    expect(e.findings.map((x) => `${x.kind} ${x.subject}`)).toEqual(['credential_deactivated credential:1']);
+    expect(e.findings[0]!.summary).toContain('2026-12-06');
+    // One alert per credential, whether the pool deactivated it or the provider refused it.
+    expect(kinds(facts({ credentials: [cred({ is_active: false })], deactivatedByPool: new Set([1]), refusedByProvider: refused }))).toEqual([
+      'credential_deactivated credential:1',
+    ]);
+    // An admin took it out of use: nothing to warn about.
+    expect(kinds(facts({ credentials: [cred({ is_active: false })], refusedByProvider: refused }))).toEqual([]);
   });
 
   it('no_credential_available: an enabled arena needs a platform/tier with no active readable credential', () => {

@@ -25,7 +25,7 @@ it('the scheduled handler opens what a check finds', async () => {
   expect((await listOpenAlerts(env.DB)).map((a) => `${a.kind} ${a.subject}`)).toContain('no_credential_available bluesky/free');
 });
 
-it('with DAILY_PROVIDER_CHECKS=true the same run checks active credentials with their provider (a stand-in here), once a day', async () => {
+it('with DAILY_PROVIDER_CHECKS=true the same run checks active credentials with their provider (a stand-in here), once a day, and a refusal opens an alert', async () => {
   await env.DB.prepare('DELETE FROM credential_checks').run();
   const id = await seedCredential({ platform: 'openrouter', tier: 'medium', fields: { api_key: 'sk-or-cron-check' } });
   const sent: string[] = [];
@@ -44,4 +44,6 @@ it('with DAILY_PROVIDER_CHECKS=true the same run checks active credentials with 
   expect(sent).toHaveLength(1);
   const row = await env.DB.prepare('SELECT result FROM credential_checks WHERE credential_id = ?').bind(id).first<{ result: string }>();
   expect(row).toEqual({ result: 'auth_failed' });
+  // The refusal feeds the alerts: the same cron run opened a credential_deactivated alert for it.
+  expect((await listOpenAlerts(env.DB)).map((a) => `${a.kind} ${a.subject}`)).toContain(`credential_deactivated credential:${id}`);
 });
