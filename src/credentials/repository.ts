@@ -209,9 +209,16 @@ export type RawCipherRow = [id: number, keyId: string, encryptedValue: string];
  * statement per row, and later one per 24 rows as VALUES tuples, spent most of
  * a rotation's time in per-statement overhead. It returns the ids it changed
  * (RETURNING, not meta.changes, which also counts the pool-copy triggers' rows).
+ * The rows are extracted once into a MATERIALIZED table: flattened into the
+ * UPDATE, the statement took 0.55 s instead of 0.35 s for 100,000 rows in
+ * 500-row batches (SQLite 3.40, measured on its own; the whole rotation bench
+ * is too noisy here to show the difference).
  */
-const COMPARE_AND_SET_SQL = `UPDATE api_credentials SET encrypted_value = j.to_value, key_id = ?1
-FROM (SELECT value ->> 0 AS id, value ->> 1 AS from_key_id, value ->> 2 AS from_value, value ->> 3 AS to_value FROM json_each(?2)) AS j
+const COMPARE_AND_SET_SQL = `WITH j AS MATERIALIZED (
+  SELECT value ->> 0 AS id, value ->> 1 AS from_key_id, value ->> 2 AS from_value, value ->> 3 AS to_value FROM json_each(?2)
+)
+UPDATE api_credentials SET encrypted_value = j.to_value, key_id = ?1
+FROM j
 WHERE api_credentials.id = j.id AND api_credentials.key_id = j.from_key_id AND api_credentials.encrypted_value = j.from_value
 RETURNING api_credentials.id`;
 

@@ -359,9 +359,12 @@ export class CopyStore {
   #rotateRows(rows: RotatedRowsJson): Row[] {
     return this.#sql
       .exec(
-        `UPDATE copy_credentials SET encrypted_value = j.to_value, key_id = j.to_key_id
-         FROM (SELECT value ->> 0 AS id, value ->> 1 AS from_key_id, value ->> 2 AS from_tail, value ->> 3 AS to_key_id, value ->> 4 AS to_value
-               FROM json_each(?)) AS j
+        `WITH j AS MATERIALIZED (
+           SELECT value ->> 0 AS id, value ->> 1 AS from_key_id, value ->> 2 AS from_tail, value ->> 3 AS to_key_id, value ->> 4 AS to_value
+           FROM json_each(?)
+         )
+         UPDATE copy_credentials SET encrypted_value = j.to_value, key_id = j.to_key_id
+         FROM j
          WHERE copy_credentials.id = j.id AND copy_credentials.key_id = j.from_key_id
            AND substr(copy_credentials.encrypted_value, -${ROTATED_TAIL_CHARS}) = j.from_tail
          RETURNING copy_credentials.id AS id, copy_credentials.encrypted_value AS encrypted_value, copy_credentials.key_id AS key_id`,
