@@ -125,13 +125,13 @@ export class CopySync {
    * the write answers. True when it re-read; POOL_UNAVAILABLE when it could
    * not confirm, and the copy is behind from then on.
    */
-  afterWrite(mode: Mode = 'check'): Promise<boolean> {
+  afterWrite(): Promise<boolean> {
     this.#writes++;
     if (!this.#pending) {
       this.#host.sql.exec('INSERT OR REPLACE INTO copy_sync_state (id, pending_since) VALUES (1, ?)', Date.now());
       this.#pending = true;
     }
-    const refresh = this.#refresh(mode);
+    const refresh = this.#refresh('check');
     void pauseAt('sync.requested'); // observed by tests (faults.ts); null in production
     return refresh;
   }
