@@ -40,6 +40,11 @@ export class CredentialKeyRing {
     return this.#byId.has(keyId) ? 'previous' : 'missing';
   }
 
+  /** The key with this id, current or previous; undefined when the ring lacks it. */
+  fernetFor(keyId: string): Fernet | undefined {
+    return this.#byId.get(keyId);
+  }
+
   /** Encrypts under the current key and says which key that was. */
   async encrypt(plaintext: Uint8Array | string): Promise<{ token: string; keyId: string }> {
     return { token: await this.current.encrypt(plaintext), keyId: this.current.keyId };
@@ -51,7 +56,7 @@ export class CredentialKeyRing {
    * not authenticate (tampered, or tagged with the wrong key id).
    */
   async decrypt(token: string, keyId: string): Promise<Uint8Array> {
-    const fernet = this.#byId.get(keyId);
+    const fernet = this.fernetFor(keyId);
     if (!fernet) {
       throw new VaultError('KEY_MISSING', `This credential is encrypted under key ${keyId}, which is not in the key ring.`, {
         details: { key_id: keyId },

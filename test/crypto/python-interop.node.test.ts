@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Fernet, MultiFernet } from '../../src/crypto/fernet.ts';
+import { decryptAll, Fernet, MultiFernet, rotateAllFrom } from '../../src/crypto/fernet.ts';
 import { base64urlDecode, base64urlEncode, hexEncode } from '../../src/crypto/encoding.ts';
 
 const OPTED_OUT = process.env.ARENA_VAULT_NO_PYTHON === '1';
@@ -152,7 +152,14 @@ print(json.dumps([f._encrypt_from_parts(unb64(i["plaintext"]), i["timestamp"], u
         return { plaintext: base64urlEncode(p), timestamp: 1_600_000_000 + i, original, ours: await ring.rotate(original) };
       }),
     );
-    const out = runPython<{ ours_plain: string; ours_ts: number; old_rejects_ours: boolean; theirs: string }[]>(
+    // The rotation's own path: the whole group in one AES call (rotateAllFrom), each token with its own IV.
+    const batch = await rotateAllFrom(
+      oldF,
+      newF,
+      items.map((it) => it.original),
+    );
+    for (const [i, item] of items.entries()) Object.assign(item, { batch: batch[i] });
+    const out = runPython<{ ours_plain: string; ours_ts: number; old_rejects_ours: boolean; theirs: string; batch_plain: string; batch_ts: number }[]>(
       PY_PRELUDE +
         `
 old, new = Fernet(req["old"]), Fernet(req["new"])
@@ -164,7 +171,8 @@ for it in req["items"]:
     except InvalidToken:
         rejects = True
     res.append({"ours_plain": b64(new.decrypt(it["ours"])), "ours_ts": new.extract_timestamp(it["ours"]),
-                "old_rejects_ours": rejects, "theirs": ring.rotate(it["original"].encode()).decode()})
+                "old_rejects_ours": rejects, "theirs": ring.rotate(it["original"].encode()).decode(),
+                "batch_plain": b64(new.decrypt(it["batch"])), "batch_ts": new.extract_timestamp(it["batch"])})
 print(json.dumps(res))
 `,
       { old: oldKey, new: newKey, items },
@@ -176,7 +184,15 @@ print(json.dumps(res))
       expect(o.old_rejects_ours).toBe(true);
       expect(hexEncode(await newF.decrypt(o.theirs))).toBe(hexEncode(b64(item.plaintext)));
       expect(await newF.extractTimestamp(o.theirs)).toBe(item.timestamp);
+      expect(o.batch_plain).toBe(item.plaintext);
+      expect(o.batch_ts).toBe(item.timestamp);
     }
+    // And pyca's rotated tokens open in one group too.
+    const opened = await decryptAll(
+      newF,
+      out.map((o) => o.theirs),
+    );
+    expect(opened.map((p) => base64urlEncode(p!))).toEqual(items.map((it) => it.plaintext));
   });
 
   it('agrees with pyca on which tampered tokens are invalid, except where pyca decodes base64 leniently', async () => {
