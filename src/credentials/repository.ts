@@ -9,6 +9,7 @@ import { openDb, type Db } from '../db/client.ts';
 import { rawQuery, type BuiltQuery } from '../db/sql-text.ts';
 import { apiCredentials, type CredentialRow } from '../db/schema.ts';
 import type { CredentialListQuery } from './input.ts';
+import { cipherRewriteRowsSql, type CipherRewrite } from './cipher-rewrite.ts';
 
 export type NewCredentialRow = typeof apiCredentials.$inferInsert;
 export type CredentialRowChanges = Partial<Omit<NewCredentialRow, 'id' | 'platform' | 'tier' | 'createdAt' | 'createdBy'>>;
@@ -196,58 +197,35 @@ export async function cipherRowsPage(d1: D1Database, afterId: number, limit: num
 // Raw prepared statements rather than drizzle: this is the rotation's hot path
 // (up to hundreds of thousands of rows), read with `raw()` (one array per row,
 // no per-row object built first), and the compare-and-set is one multi-row
-// UPDATE … FROM (VALUES …) that drizzle cannot express.
+// UPDATE … FROM json_each(…) that drizzle cannot express.
 
 /** `id, key_id, encrypted_value`, read with `raw()`. */
 export type RawCipherRow = [id: number, keyId: string, encryptedValue: string];
 
 /**
  * The compare-and-set UPDATE: each row changes only if it still has the id,
- * key_id and encrypted_value we read. The rows ride in ONE bound parameter, a
- * JSON array of [id, from key id, from value, to value] (json_each), so one
- * statement carries a whole batch within D1's 100 bound parameters: one
- * statement per row, and later one per 24 rows as VALUES tuples, spent most of
- * a rotation's time in per-statement overhead. It returns the ids it changed
- * (RETURNING, not meta.changes, which also counts the pool-copy triggers' rows).
- * The rows are extracted once into a MATERIALIZED table: flattened into the
- * UPDATE, the statement took 0.55 s instead of 0.35 s for 100,000 rows in
- * 500-row batches (SQLite 3.40, measured on its own; the whole rotation bench
- * is too noisy here to show the difference).
+ * key_id and encrypted_value we read. The rows ride in ONE bound parameter,
+ * the batch's JSON (cipher-rewrite.ts), so one statement carries a whole batch
+ * within D1's 100 bound parameters: one statement per row, and later one per
+ * 24 rows as VALUES tuples, spent most of a rotation's time in per-statement
+ * overhead. No RETURNING: the batch's `meta.changes` counts the rows it
+ * changed (the rotation runs it with the pool-copy switch on, so no trigger
+ * adds to that count), and building a result object per row cost the
+ * rotation more than the statement itself.
  */
-const COMPARE_AND_SET_SQL = `WITH j AS MATERIALIZED (
-  SELECT value ->> 0 AS id, value ->> 1 AS from_key_id, value ->> 2 AS from_value, value ->> 3 AS to_value FROM json_each(?2)
-)
+const COMPARE_AND_SET_SQL = `${cipherRewriteRowsSql('?2')}
 UPDATE api_credentials SET encrypted_value = j.to_value, key_id = ?1
 FROM j
-WHERE api_credentials.id = j.id AND api_credentials.key_id = j.from_key_id AND api_credentials.encrypted_value = j.from_value
-RETURNING api_credentials.id`;
-
-/** One re-encrypted row: written only if it still holds `fromKeyId` / `fromValue`. */
-interface CipherRowUpdate {
-  id: number;
-  fromKeyId: string;
-  fromValue: string;
-  toKeyId: string;
-  toValue: string;
-}
+WHERE api_credentials.id = j.id AND api_credentials.key_id = j.from_key_id AND api_credentials.encrypted_value = j.from_value`;
 
 /**
- * The statement that re-encrypts `updates` compare-and-set on (id, key_id,
+ * The statement that re-encrypts a batch compare-and-set on (id, key_id,
  * encrypted_value): a row edited after it was read no longer matches and is
- * left alone, and a replayed batch changes nothing. All rows go under one key.
- * Run it in a batch (one transaction) and read the changed ids with
- * `changedCipherRowIds`; null when there is nothing to update.
+ * left alone, and a replayed batch changes nothing. Run it in a batch (one
+ * transaction); its result's `meta.changes` is how many rows it changed.
  */
-export function compareAndSetCipherStatement(d1: D1Database, updates: CipherRowUpdate[]): D1PreparedStatement | null {
-  if (updates.length === 0) return null;
-  const target = updates[0]!.toKeyId;
-  if (updates.some((u) => u.toKeyId !== target)) throw new Error('one batch re-encrypts under one key');
-  return d1.prepare(COMPARE_AND_SET_SQL).bind(target, JSON.stringify(updates.map((u) => [u.id, u.fromKeyId, u.fromValue, u.toValue])));
-}
-
-/** The ids a compare-and-set statement changed, from its batch result. */
-export function changedCipherRowIds(result: D1Result): number[] {
-  return (result.results as { id: number }[]).map((r) => r.id);
+export function compareAndSetCipherStatement(d1: D1Database, batch: CipherRewrite): D1PreparedStatement {
+  return d1.prepare(COMPARE_AND_SET_SQL).bind(batch.toKeyId, batch.rows);
 }
 
 export async function countRowsNotUnder(d1: D1Database, keyId: string): Promise<number> {

@@ -96,7 +96,7 @@ export function pool(env: Pick<Env, 'POOL'>, fallback: LogContext | null = null)
   return {
     lock: (holder) => rpc('lock', holder),
     unlock: (holder) => rpc('unlock', holder),
-    copyRotated: (holder, rows) => rpc('copyRotated', holder, rows),
+    copyRotated: (holder, batch) => rpc('copyRotated', holder, batch),
     lockStatus: () => rpc('lockStatus'),
     acquire: (req, holder) => rpc('acquire', req, holder),
     renew: (req, holder) => rpc('renew', req, holder),

@@ -47,7 +47,7 @@
 import type { ApiKeyScope, Role } from '../kernel/principal.ts';
 import type { PoolCopyCredentialRow } from '../credentials/repository.ts';
 import { DEFAULT_SHARING, type Sharing } from '../credentials/sharing.ts';
-import { ROTATED_TAIL_CHARS, type RotatedRowsJson } from './lock-api.ts';
+import { cipherRewriteRowsSql, type CipherRewrite } from '../credentials/cipher-rewrite.ts';
 
 export interface CopiedCredential {
   id: number;
@@ -170,6 +170,11 @@ class MemoryCredential implements CopiedCredential {
     const { encryptedValue, ...rest } = changes;
     return new MemoryCredential({ ...this, ...rest }, this.#read, encryptedValue ?? this.#sealed);
   }
+
+  /** The same row under another key, its new ciphertext left in SQLite until it is read. */
+  resealed(keyId: string): MemoryCredential {
+    return new MemoryCredential({ ...this, keyId }, this.#read);
+  }
 }
 
 function toApiKey(r: Row): CopiedApiKey {
@@ -247,7 +252,7 @@ export class CopyStore {
   readonly #sql: SqlStorage;
   #memory: CopyInMemory | null = null;
   /** Rotated rows that arrived since `beginReplace` (null: no sync is staging); `commitReplace` applies them to the staged rows. */
-  #rotatedWhileStaging: RotatedRowsJson[] | null = null;
+  #rotatedWhileStaging: CipherRewrite[] | null = null;
   readonly #credentialUse = new CoalescedUse();
   readonly #apiKeyUse = new CoalescedUse();
 
@@ -340,37 +345,35 @@ export class CopyStore {
 
   /**
    * A key rotation's committed batch (see the header): each row takes its new
-   * ciphertext only if it still holds the one the rotation read (by its tail:
-   * lock-api.ts encodeRotatedRows), as in D1.
+   * ciphertext only if it still holds the one the rotation read, as in D1
+   * (credentials/cipher-rewrite.ts: the same JSON and the same extraction).
    * Answers how many rows did not match: then the copy may have missed an
    * earlier batch, and the rotation makes it re-read. A copy never read holds
    * nothing stale (it will read D1 in full): 0.
    */
-  applyRotated(rows: RotatedRowsJson): number {
-    this.#rotatedWhileStaging?.push(rows);
+  applyRotated(batch: CipherRewrite): number {
+    this.#rotatedWhileStaging?.push(batch);
     if (this.version() === null) return 0;
-    const changed = this.#rotateRows(rows);
-    for (const r of changed) this.#replaceInMemory(r.id as number, { encryptedValue: r.encrypted_value as string, keyId: r.key_id as string });
-    const sent = this.#sql.exec('SELECT json_array_length(?) AS n', rows).one().n as number;
-    return sent - changed.length;
+    const changed = this.#rotateRows(batch);
+    // A row in memory forgets its old ciphertext (it is read again from SQLite when an acquire needs it).
+    for (const id of changed) this.#replaceInMemory(id, (c) => c.resealed(batch.toKeyId));
+    return batch.count - changed.length;
   }
 
-  /** The compare-and-set in one statement, the JSON handed to SQLite as is; the rows it changed, as they are now. */
-  #rotateRows(rows: RotatedRowsJson): Row[] {
+  /** The compare-and-set in one statement, the JSON handed to SQLite as is; the ids it changed. */
+  #rotateRows(batch: CipherRewrite): number[] {
     return this.#sql
-      .exec(
-        `WITH j AS MATERIALIZED (
-           SELECT value ->> 0 AS id, value ->> 1 AS from_key_id, value ->> 2 AS from_tail, value ->> 3 AS to_key_id, value ->> 4 AS to_value
-           FROM json_each(?)
-         )
-         UPDATE copy_credentials SET encrypted_value = j.to_value, key_id = j.to_key_id
+      .exec<{ id: number }>(
+        `${cipherRewriteRowsSql('?1')}
+         UPDATE copy_credentials SET encrypted_value = j.to_value, key_id = ?2
          FROM j
-         WHERE copy_credentials.id = j.id AND copy_credentials.key_id = j.from_key_id
-           AND substr(copy_credentials.encrypted_value, -${ROTATED_TAIL_CHARS}) = j.from_tail
-         RETURNING copy_credentials.id AS id, copy_credentials.encrypted_value AS encrypted_value, copy_credentials.key_id AS key_id`,
-        rows,
+         WHERE copy_credentials.id = j.id AND copy_credentials.key_id = j.from_key_id AND copy_credentials.encrypted_value = j.from_value
+         RETURNING copy_credentials.id AS id`,
+        batch.rows,
+        batch.toKeyId,
       )
-      .toArray();
+      .toArray()
+      .map((r) => r.id);
   }
 
   /** Replaces the whole copy and its version, atomically (a snapshot already in memory: tests, small copies). */
@@ -422,20 +425,20 @@ export class CopyStore {
   /** The pool deactivated a credential itself (D1 already says so). */
   deactivate(id: number): void {
     this.#sql.exec('UPDATE copy_credentials SET is_active = 0 WHERE id = ?', id);
-    this.#replaceInMemory(id, { isActive: false });
+    this.#replaceInMemory(id, (c) => c.with({ isActive: false }));
   }
 
   /** A lease holder replaced the credential's fields (D1 already has them: pool/update-fields.ts). */
   replaceSecret(id: number, encryptedValue: string, keyId: string): void {
     this.#sql.exec('UPDATE copy_credentials SET encrypted_value = ?, key_id = ? WHERE id = ?', encryptedValue, keyId, id);
-    this.#replaceInMemory(id, { encryptedValue, keyId });
+    this.#replaceInMemory(id, (c) => c.with({ encryptedValue, keyId }));
   }
 
-  #replaceInMemory(id: number, changes: Partial<CopiedCredential>): void {
+  #replaceInMemory(id: number, change: (c: MemoryCredential) => MemoryCredential): void {
     const copy = this.#copy();
     const c = copy.byId.get(id) as MemoryCredential | undefined;
     if (!c) return;
-    const next = c.with(changes);
+    const next = change(c);
     copy.byId.set(id, next);
     const list = copy.pools.get(poolKey(c.platform, c.tier))!;
     list[positionOf(list, id)] = next;

@@ -39,7 +39,8 @@ import type { Env } from '../env.ts';
 import { loadConfig } from '../config.ts';
 import { apiRefusal } from '../kernel/principal.ts';
 import { alarmLogContext, callInLogContext, errorName, log, withLogContext, type LogContext } from '../kernel/log.ts';
-import type { LockStatus, PoolLockApi, RotatedRowsJson } from './lock-api.ts';
+import type { LockStatus, PoolLockApi } from './lock-api.ts';
+import type { CipherRewrite } from '../credentials/cipher-rewrite.ts';
 import { PoolStore } from './pool-store.ts';
 import { CopyStore, type Outbox } from './copy-store.ts';
 import { copySource } from './faults.ts';
@@ -258,9 +259,9 @@ export class CredentialPool extends DurableObject<Env> implements PoolLockApi {
   }
 
   /** The lock holder's re-encrypted rows, already committed in D1 (lock-api.ts). */
-  async copyRotated(holder: string, rows: RotatedRowsJson): Promise<boolean> {
+  async copyRotated(holder: string, batch: CipherRewrite): Promise<boolean> {
     this.#lock.assertHeldBy(holder);
-    return this.#copy.applyRotated(rows) === 0;
+    return this.#copy.applyRotated(batch) === 0;
   }
 
   async lockStatus(): Promise<LockStatus> {

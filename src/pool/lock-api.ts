@@ -4,6 +4,7 @@
  * There is one pool object, named POOL_OBJECT_NAME.
  */
 import type { Env } from '../env.ts';
+import type { CipherRewrite } from '../credentials/cipher-rewrite.ts';
 
 export const POOL_OBJECT_NAME = 'credential-pool';
 
@@ -16,33 +17,6 @@ export interface LockStatus {
   outstandingLeases: number;
   /** Unix ms when the last outstanding lease runs out at the latest (absent a renew), or null. Additive. */
   latestLeaseExpiry: number | null;
-}
-
-/** A row a key rotation re-encrypted in D1 (compare-and-set there): the copy does the same. */
-export interface RotatedRow {
-  id: number;
-  fromKeyId: string;
-  fromValue: string;
-  toKeyId: string;
-  toValue: string;
-}
-
-/**
- * A batch of rotated rows as it crosses to the pool: ONE JSON text of
- * `[id, fromKeyId, fromTail, toKeyId, toValue]` arrays, which the pool hands
- * to SQLite as is (cloning hundreds of objects through RPC for every batch
- * cost a rotation more than the copy's own UPDATE). `fromTail` is the last
- * ROTATED_TAIL_CHARS characters of the ciphertext the rotation read: a Fernet
- * token ends in its HMAC-SHA256, so its tail names it as surely as the whole
- * token (D1's own compare-and-set compares whole values), at a fifth of the size.
- */
-export type RotatedRowsJson = string & { readonly __rotatedRows: unique symbol };
-
-/** 43 base64url characters: the last 258 bits of a token, nearly all of them its HMAC. */
-export const ROTATED_TAIL_CHARS = 43;
-
-export function encodeRotatedRows(rows: readonly RotatedRow[]): RotatedRowsJson {
-  return JSON.stringify(rows.map((r) => [r.id, r.fromKeyId, r.fromValue.slice(-ROTATED_TAIL_CHARS), r.toKeyId, r.toValue])) as RotatedRowsJson;
 }
 
 export interface PoolLockApi {
@@ -61,7 +35,7 @@ export interface PoolLockApi {
    * nothing stale); false when any row did not match (the copy may have missed
    * an earlier batch). CONFLICT when `holder` does not hold the lock.
    */
-  copyRotated(holder: string, rows: RotatedRowsJson): Promise<boolean>;
+  copyRotated(holder: string, batch: CipherRewrite): Promise<boolean>;
   lockStatus(): Promise<LockStatus>;
 }
 

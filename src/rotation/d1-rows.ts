@@ -11,15 +11,9 @@
  * version, because it hands them to the copy itself.
  */
 import type { CredentialRowsPort } from './engine.ts';
-import type { RowUpdate, StoredRow } from './reencrypt.ts';
-import {
-  changedCipherRowIds,
-  compareAndSetCipherStatement,
-  countRowsNotUnder,
-  countRowsUnder,
-  rawCipherRowsPage,
-  type RawCipherRow,
-} from '../credentials/repository.ts';
+import type { StoredRow } from './reencrypt.ts';
+import type { CipherRewrite } from '../credentials/cipher-rewrite.ts';
+import { compareAndSetCipherStatement, countRowsNotUnder, countRowsUnder, rawCipherRowsPage, type RawCipherRow } from '../credentials/repository.ts';
 import { cipherRewriteStatement } from '../pool/d1-source.ts';
 
 const toRow = ([id, keyId, encryptedValue]: RawCipherRow): StoredRow => ({ id, keyId, encryptedValue });
@@ -43,12 +37,10 @@ export class D1CredentialRows implements CredentialRowsPort {
     return (await rawCipherRowsPage(this.#db, afterId, limit, keyId)).map(toRow);
   }
 
-  async compareAndSet(updates: RowUpdate[]): Promise<number[]> {
+  async compareAndSet(batch: CipherRewrite): Promise<number> {
     const db = this.#db;
-    const update = compareAndSetCipherStatement(db, updates);
-    if (!update) return [];
-    const [, changed] = await db.batch([cipherRewriteStatement(db, true), update, cipherRewriteStatement(db, false)]);
-    return changedCipherRowIds(changed!);
+    const [, changed] = await db.batch([cipherRewriteStatement(db, true), compareAndSetCipherStatement(db, batch), cipherRewriteStatement(db, false)]);
+    return changed!.meta.changes;
   }
 
   countUnder(keyId: string, ids: number[]): Promise<number> {

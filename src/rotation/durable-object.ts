@@ -20,7 +20,6 @@ import { openDb } from '../db/client.ts';
 import { recordAudit, recordAuditOnce } from '../audit/audit.ts';
 import { isVaultError, reviveVaultError } from '../errors.ts';
 import { pool as poolClient } from '../pool/client.ts';
-import { encodeRotatedRows } from '../pool/lock-api.ts';
 import { bumpCopyVersion } from '../pool/d1-source.ts';
 import { D1CredentialRows } from './d1-rows.ts';
 import { AUDIT_ACTIONS, runStep, type RotationPorts } from './engine.ts';
@@ -256,11 +255,11 @@ export class KeyRotation extends DurableObject<Env> {
         outstandingLeases: async () => (await pool.lockStatus()).outstandingLeases,
         // Each committed batch goes to the pool's copy (its rewrites keep the copy's version: d1-rows.ts),
         // so the unlock needs no re-read, unless the copy may have missed one.
-        copyRotated: async (rows) => {
+        copyRotated: async (batch) => {
           try {
-            return await pool.copyRotated(LOCK_HOLDER, encodeRotatedRows(rows));
+            return await pool.copyRotated(LOCK_HOLDER, batch);
           } catch (e) {
-            log.warn('rotation.copy_handover_failed', { rows: rows.length, code: errorName(e) });
+            log.warn('rotation.copy_handover_failed', { rows: batch.count, code: errorName(e) });
             return false;
           }
         },

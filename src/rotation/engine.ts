@@ -9,7 +9,8 @@
  * audit event is written once per run.
  */
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
-import { RowReencrypter, verifyRows, type RowUpdate, type StoredRow } from './reencrypt.ts';
+import { RowReencrypter, verifyRows, type StoredRow } from './reencrypt.ts';
+import { encodeCipherRewrite, type CipherRewrite } from '../credentials/cipher-rewrite.ts';
 import {
   batchCommitted,
   batchPrepared,
@@ -34,8 +35,8 @@ export interface CredentialRowsPort {
   pageAll(afterId: number, limit: number): Promise<StoredRow[]>;
   /** Rows not under `keyId` with id > afterId, in id order. */
   pageNotUnder(keyId: string, afterId: number, limit: number): Promise<StoredRow[]>;
-  /** Applies all updates atomically (one transaction); returns the ids of the rows it changed. */
-  compareAndSet(updates: RowUpdate[]): Promise<number[]>;
+  /** Applies the batch atomically (one transaction); returns how many rows it changed. */
+  compareAndSet(batch: CipherRewrite): Promise<number>;
   /** How many of `ids` are now under `keyId`. */
   countUnder(keyId: string, ids: number[]): Promise<number>;
 }
@@ -45,10 +46,11 @@ interface CollectionLockPort {
   lock(): Promise<number>;
   outstandingLeases(): Promise<number>;
   /**
-   * Hands a committed batch's changed rows to the pool's copy; true when the
-   * copy confirmed them all. Never throws: a failure is false (and logged).
+   * Hands a committed batch, every row of which changed in D1, to the pool's
+   * copy; true when the copy confirmed them all. Never throws: a failure is
+   * false (and logged).
    */
-  copyRotated(rows: RowUpdate[]): Promise<boolean>;
+  copyRotated(batch: CipherRewrite): Promise<boolean>;
   /**
    * Releases the lock if this rotation holds it; harmless otherwise. With
    * `copyStale`, the copy's version changes first, so the copy re-reads D1.
@@ -158,14 +160,18 @@ async function reencryptBatch(s: RotationState, ring: CredentialKeyRing, ports: 
     updates.map((u) => u.id),
   );
   await ports.checkpoint(pending);
-  const changed = new Set(await ports.rows.compareAndSet(updates));
+  const batch = encodeCipherRewrite(updates)!;
+  const changed = await ports.rows.compareAndSet(batch);
   await fault(ports, 'after-commit', pending);
-  const copied = changed.size === 0 || (await ports.lock.copyRotated(updates.filter((u) => changed.has(u.id))));
+  // A row skipped in D1 was written by someone else after we read it, and
+  // that write changed the copy's version; the copy then re-reads anyway, so
+  // the batch goes to it only whole, and a partial one marks it stale.
+  const copied = changed === 0 || (changed === batch.count && (await ports.lock.copyRotated(batch)));
   return batchCommitted(pending, ports.now(), {
     rows: rows.length,
     lastId,
-    updated: changed.size,
-    skipped: updates.length - changed.size,
+    updated: changed,
+    skipped: updates.length - changed,
     failedIds,
     copyStale: !copied,
   });

@@ -12,20 +12,12 @@
  */
 import type { CredentialKeyRing } from '../crypto/key-ring.ts';
 import { decryptAll, rotateAllFrom } from '../crypto/fernet.ts';
+import type { CipherRowUpdate } from '../credentials/cipher-rewrite.ts';
 
 export interface StoredRow {
   id: number;
   keyId: string;
   encryptedValue: string;
-}
-
-/** A compare-and-set update: applies only if the row still holds `from`. */
-export interface RowUpdate {
-  id: number;
-  fromKeyId: string;
-  fromValue: string;
-  toKeyId: string;
-  toValue: string;
 }
 
 interface VerifiedPage {
@@ -65,7 +57,7 @@ export async function verifyRows(ring: CredentialKeyRing, rows: readonly StoredR
 }
 
 interface ReencryptedPage {
-  updates: RowUpdate[];
+  updates: CipherRowUpdate[];
   /** Rows that would not decrypt under the key their key_id names. */
   failedIds: number[];
 }
@@ -98,7 +90,7 @@ export class RowReencrypter {
         : [];
       for (const [i, r] of group.entries()) sealed.set(r.id, tokens[i] ?? null);
     }
-    const updates: RowUpdate[] = [];
+    const updates: CipherRowUpdate[] = [];
     const failedIds: number[] = [];
     for (const r of rows) {
       if (r.keyId === to) continue;

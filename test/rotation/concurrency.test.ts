@@ -4,7 +4,6 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/crypto/encoding.ts';
-import { PAUSED_KEY, RESUME_KEY } from './fault-hook.ts';
 import {
   NEW,
   OLD,
@@ -18,24 +17,14 @@ import {
   planFaults,
   poolLocked,
   resetWorld,
+  resume,
   seedRows,
   stub,
   waitFor,
+  waitUntilPaused,
 } from './support.ts';
 
 beforeEach(resetWorld);
-
-async function waitUntilPaused(): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await runInDurableObject(stub(), (_i, s) => s.storage.get<boolean>(PAUSED_KEY))) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('rotation never reached the pause');
-}
-
-async function resume(): Promise<void> {
-  await runInDurableObject(stub(), (_i, s) => s.storage.put(RESUME_KEY, true));
-}
 
 describe('a credential edited while the rotation runs', () => {
   it('is never overwritten: edits between the read and the commit win, and the rotation finishes around them', async () => {

@@ -178,9 +178,11 @@ describe('eviction and replayed alarms', () => {
     const rows = new D1CredentialRows(env.DB);
     const page = await rows.pageNotUnder(NEW.keyId, 0, 30);
     const { updates } = await new RowReencrypter((await loadConfig(env)).credentialKeys).reencrypt(page);
-    expect(await rows.compareAndSet(updates)).toHaveLength(30);
+    const { encodeCipherRewrite } = await import('../../src/credentials/cipher-rewrite.ts');
+    const batch = encodeCipherRewrite(updates)!;
+    expect(await rows.compareAndSet(batch)).toBe(30);
     const after = await rows.pageAll(0, 100);
-    expect(await rows.compareAndSet(updates)).toEqual([]);
+    expect(await rows.compareAndSet(batch)).toBe(0);
     expect(await rows.pageAll(0, 100)).toEqual(after);
     await expectIntact(originals, { underNew: true });
   });

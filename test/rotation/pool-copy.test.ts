@@ -9,7 +9,21 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { beforeEach, expect, it } from 'vitest';
 import { poolStub } from '../../src/pool/lock-api.ts';
-import { NEW, OLD, ROTATION_PATH, admin, allRows, apiKeyHeaders, callJson, driveToEnd, planFaults, resetWorld, seedRows } from './support.ts';
+import {
+  NEW,
+  OLD,
+  ROTATION_PATH,
+  admin,
+  allRows,
+  apiKeyHeaders,
+  callJson,
+  driveToEnd,
+  planFaults,
+  resetWorld,
+  resume,
+  seedRows,
+  waitUntilPaused,
+} from './support.ts';
 
 beforeEach(resetWorld);
 
@@ -49,8 +63,12 @@ async function versions() {
   return { d1, copy: meta!.version as number, syncedAt: meta!.synced_at as number };
 }
 
-/** Seeds rows, lets the copy read them (an acquire), and rotates them to the end. */
-async function rotateWithWarmCopy(n: number, beforeStart?: () => Promise<void>) {
+/**
+ * Seeds rows, lets the copy read them (an acquire), and rotates them to the
+ * end; with `whilePaused`, the first batch pauses before its commit and that
+ * runs (given the seeded ids) before it goes on.
+ */
+async function rotateWithWarmCopy(n: number, beforeStart?: () => Promise<void>, whilePaused?: (ids: number[]) => Promise<void>) {
   const originals = await seedRows(n);
   const collector = await apiKeyHeaders('collector');
   const lease = await callJson('POST', '/api/pool/acquire', collector, ACQUIRE);
@@ -58,7 +76,13 @@ async function rotateWithWarmCopy(n: number, beforeStart?: () => Promise<void>) 
   await callJson('POST', '/api/pool/release', collector, { lease_id: lease.body.lease_id });
   await beforeStart?.();
   const before = await versions();
+  if (whilePaused) await planFaults([{ point: 'before-commit', kind: 'pause', batch: 1 }]);
   expect((await callJson('POST', ROTATION_PATH, (await admin()).headers, { batch_size: 7 })).status).toBe(202);
+  if (whilePaused) {
+    await waitUntilPaused();
+    await whilePaused([...originals.keys()]);
+    await resume();
+  }
   expect((await driveToEnd()).phase).toBe('done');
   return { originals, collector, before };
 }
@@ -98,4 +122,23 @@ it('a row the copy holds otherwise than D1 did: the hand-over says so, and the c
   expect(after.d1).not.toBe(before.d1);
   expect(after.copy).toBe(after.d1);
   expect(await copiedRows()).toEqual((await allRows()).map((r) => ({ ...r })));
+});
+
+it('a batch an admin edit cut short in D1 is not handed over: the copy re-reads at the unlock and holds the edit', async () => {
+  const edit = { api_key: 'CANARY-edited-mid-batch' };
+  let editedId = 0;
+  const { before, originals, collector } = await rotateWithWarmCopy(20, undefined, async (ids) => {
+    editedId = ids[3]!;
+    const put = await callJson('PUT', `/api/credentials/${editedId}/secret`, (await admin()).headers, { fields: edit });
+    expect(put.status).toBe(200);
+  });
+  const after = await versions();
+  expect(after.d1, "the admin's edit changed the version").not.toBe(before.d1);
+  expect(after.copy, 'and the copy read D1 again').toBe(after.d1);
+  const copy = await copiedRows();
+  expect(copy).toEqual((await allRows()).map((r) => ({ ...r })));
+  expect(copy.every((r) => r.key_id === NEW.keyId)).toBe(true);
+  originals.set(editedId, JSON.stringify(edit));
+  const lease = await callJson('POST', '/api/pool/acquire', collector, ACQUIRE);
+  expect(JSON.stringify(lease.body.fields)).toBe(JSON.stringify(JSON.parse(originals.get(lease.body.credential_id)!)));
 });

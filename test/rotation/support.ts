@@ -10,7 +10,7 @@ import { expect } from 'vitest';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { utf8 } from '../../src/crypto/encoding.ts';
 import { rotationStub, type KeyRotation } from '../../src/rotation/durable-object.ts';
-import { FAULTS_KEY, installPlannedFaults, type PlannedFault } from './fault-hook.ts';
+import { FAULTS_KEY, installPlannedFaults, PAUSED_KEY, RESUME_KEY, type PlannedFault } from './fault-hook.ts';
 import type { RotationState } from '../../src/rotation/state-machine.ts';
 import type { RotationStatus } from '../../src/rotation/status.ts';
 import { createTestUser, type TestUser } from '../support/auth.ts';
@@ -171,4 +171,18 @@ export async function resetWorld(): Promise<void> {
   await env.DB.prepare('DELETE FROM api_credentials').run();
   await env.DB.prepare('DELETE FROM audit_events').run();
   await evictDurableObject(stub());
+}
+
+/** Waits until a planned 'pause' fault holds the rotation (fault-hook.ts). */
+export async function waitUntilPaused(): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await runInDurableObject(stub(), (_i, s) => s.storage.get<boolean>(PAUSED_KEY))) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('rotation never reached the pause');
+}
+
+/** Lets a paused rotation go on. */
+export async function resume(): Promise<void> {
+  await runInDurableObject(stub(), (_i, s) => s.storage.put(RESUME_KEY, true));
 }
