@@ -1,7 +1,7 @@
 // What happens around a running rotation: admin edits landing between the
 // read of a batch and its commit (never overwritten), and collectors, who are
 // refused while collection is locked and served after it unlocks.
-import { env, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/crypto/encoding.ts';
 import {
@@ -19,7 +19,6 @@ import {
   resetWorld,
   resume,
   seedRows,
-  stub,
   waitFor,
   waitUntilPaused,
 } from './support.ts';
