@@ -9,7 +9,7 @@ import { openDb, type Db } from '../db/client.ts';
 import { rawQuery, type BuiltQuery } from '../db/sql-text.ts';
 import { apiCredentials, type CredentialRow } from '../db/schema.ts';
 import type { CredentialListQuery } from './input.ts';
-import { cipherRewriteRowsSql, type CipherRewrite } from './cipher-rewrite.ts';
+import { cipherRewriteSql, type CipherRewrite } from './cipher-rewrite.ts';
 
 export type NewCredentialRow = typeof apiCredentials.$inferInsert;
 export type CredentialRowChanges = Partial<Omit<NewCredentialRow, 'id' | 'platform' | 'tier' | 'createdAt' | 'createdBy'>>;
@@ -204,19 +204,16 @@ export type RawCipherRow = [id: number, keyId: string, encryptedValue: string];
 
 /**
  * The compare-and-set UPDATE: each row changes only if it still has the id,
- * key_id and encrypted_value we read. The rows ride in ONE bound parameter,
- * the batch's JSON (cipher-rewrite.ts), so one statement carries a whole batch
- * within D1's 100 bound parameters: one statement per row, and later one per
+ * key_id and encrypted_value we read (known by its HMAC tail). The rows ride
+ * in ONE bound parameter, the batch's JSON (cipher-rewrite.ts), so one
+ * statement carries a whole batch within D1's 100 bound parameters: one statement per row, and later one per
  * 24 rows as VALUES tuples, spent most of a rotation's time in per-statement
  * overhead. No RETURNING: the batch's `meta.changes` counts the rows it
  * changed (the rotation runs it with the pool-copy switch on, so no trigger
  * adds to that count), and building a result object per row cost the
  * rotation more than the statement itself.
  */
-const COMPARE_AND_SET_SQL = `${cipherRewriteRowsSql('?2')}
-UPDATE api_credentials SET encrypted_value = j.to_value, key_id = ?1
-FROM j
-WHERE api_credentials.id = j.id AND api_credentials.key_id = j.from_key_id AND api_credentials.encrypted_value = j.from_value`;
+const COMPARE_AND_SET_SQL = cipherRewriteSql('api_credentials', '?2', '?1');
 
 /**
  * The statement that re-encrypts a batch compare-and-set on (id, key_id,

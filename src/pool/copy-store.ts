@@ -47,7 +47,7 @@
 import type { ApiKeyScope, Role } from '../kernel/principal.ts';
 import type { PoolCopyCredentialRow } from '../credentials/repository.ts';
 import { DEFAULT_SHARING, type Sharing } from '../credentials/sharing.ts';
-import { cipherRewriteRowsSql, type CipherRewrite } from '../credentials/cipher-rewrite.ts';
+import { cipherRewriteSql, type CipherRewrite } from '../credentials/cipher-rewrite.ts';
 
 export interface CopiedCredential {
   id: number;
@@ -363,15 +363,7 @@ export class CopyStore {
   /** The compare-and-set in one statement, the JSON handed to SQLite as is; the ids it changed. */
   #rotateRows(batch: CipherRewrite): number[] {
     return this.#sql
-      .exec<{ id: number }>(
-        `${cipherRewriteRowsSql('?1')}
-         UPDATE copy_credentials SET encrypted_value = j.to_value, key_id = ?2
-         FROM j
-         WHERE copy_credentials.id = j.id AND copy_credentials.key_id = j.from_key_id AND copy_credentials.encrypted_value = j.from_value
-         RETURNING copy_credentials.id AS id`,
-        batch.rows,
-        batch.toKeyId,
-      )
+      .exec<{ id: number }>(`${cipherRewriteSql('copy_credentials', '?1', '?2')} RETURNING copy_credentials.id AS id`, batch.rows, batch.toKeyId)
       .toArray()
       .map((r) => r.id);
   }
