@@ -87,6 +87,21 @@ async function rotateWithWarmCopy(n: number, beforeStart?: () => Promise<void>, 
   return { originals, collector, before };
 }
 
+/**
+ * D1's copy version changed since `d1Before` and the copy read it: it equals D1, every row under the
+ * new key, and a lease opens to the row's plaintext.
+ */
+async function expectReread(d1Before: number, originals: Map<number, string>, collector: Record<string, string>) {
+  const after = await versions();
+  expect(after.d1, 'the version changed').not.toBe(d1Before);
+  expect(after.copy, 'and the copy read it').toBe(after.d1);
+  const copy = await copiedRows();
+  expect(copy).toEqual((await allRows()).map((r) => ({ ...r })));
+  expect(copy.every((r) => r.key_id === NEW.keyId)).toBe(true);
+  const lease = await callJson('POST', '/api/pool/acquire', collector, ACQUIRE);
+  expect(JSON.stringify(lease.body.fields)).toBe(JSON.stringify(JSON.parse(originals.get(lease.body.credential_id)!)));
+}
+
 it('a clean rotation reaches the copy batch by batch: no version change, no re-read', async () => {
   const { before } = await rotateWithWarmCopy(30);
   const after = await versions();
@@ -101,14 +116,7 @@ it('a clean rotation reaches the copy batch by batch: no version change, no re-r
 it('a crash between a commit and its hand-over: the unlock changes the version and the copy re-reads', async () => {
   await planFaults([{ point: 'after-commit', kind: 'crash', batch: 2 }]);
   const { before, originals, collector } = await rotateWithWarmCopy(30);
-  const after = await versions();
-  expect(after.d1, 'the unlock changed the version').not.toBe(before.d1);
-  expect(after.copy, 'and the copy read it').toBe(after.d1);
-  const copy = await copiedRows();
-  expect(copy).toEqual((await allRows()).map((r) => ({ ...r })));
-  expect(copy.every((r) => r.key_id === NEW.keyId)).toBe(true);
-  const lease = await callJson('POST', '/api/pool/acquire', collector, ACQUIRE);
-  expect(JSON.stringify(lease.body.fields)).toBe(JSON.stringify(JSON.parse(originals.get(lease.body.credential_id)!)));
+  await expectReread(before.d1, originals, collector);
 });
 
 it('a row the copy holds otherwise than D1 did: the hand-over says so, and the copy re-reads at the unlock', async () => {
@@ -132,13 +140,6 @@ it('a batch an admin edit cut short in D1 is not handed over: the copy re-reads 
     const put = await callJson('PUT', `/api/credentials/${editedId}/secret`, (await admin()).headers, { fields: edit });
     expect(put.status).toBe(200);
   });
-  const after = await versions();
-  expect(after.d1, "the admin's edit changed the version").not.toBe(before.d1);
-  expect(after.copy, 'and the copy read D1 again').toBe(after.d1);
-  const copy = await copiedRows();
-  expect(copy).toEqual((await allRows()).map((r) => ({ ...r })));
-  expect(copy.every((r) => r.key_id === NEW.keyId)).toBe(true);
   originals.set(editedId, JSON.stringify(edit));
-  const lease = await callJson('POST', '/api/pool/acquire', collector, ACQUIRE);
-  expect(JSON.stringify(lease.body.fields)).toBe(JSON.stringify(JSON.parse(originals.get(lease.body.credential_id)!)));
+  await expectReread(before.d1, originals, collector);
 });
