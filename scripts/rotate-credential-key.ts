@@ -27,6 +27,7 @@ import { keyIdsInHealth, type KeyIds } from './lib/known-keys.ts';
 import { LOCAL_VAULT_URL, readHealth, vaultUrlOption, waitForHealth, waitMsOption } from './lib/vault-health.ts';
 import { runWrangler, secretBulk, secretDelete } from './lib/wrangler.ts';
 import { Fernet, InvalidFernetKey } from '../src/crypto/fernet.ts';
+import { DEFAULT_OPTIONS, MAX_BATCH_SIZE } from '../src/rotation/state-machine.ts';
 
 const spec = {
   usage:
@@ -55,7 +56,7 @@ const spec = {
     remote: 'production: `wrangler secret bulk` instead of .dev.vars (prints the Time Travel bookmark first)',
     url: `the vault's base URL (default ${LOCAL_VAULT_URL})`,
     'api-key-file': 'file holding an admin-scope API key (default: $ARENA_VAULT_API_KEY, else a hidden prompt)',
-    'batch-size': "rows per re-encryption batch, 1-500 (default: the vault's, 500)",
+    'batch-size': `rows per re-encryption batch, 1-${MAX_BATCH_SIZE} (default: the vault's, ${DEFAULT_OPTIONS.batchSize})`,
     finalize: 'after a finished rotation: remove CREDENTIAL_ENCRYPTION_KEY_PREVIOUS (.dev.vars, or --remote)',
     'dev-vars': 'the .dev.vars file to write locally (default ./.dev.vars)',
     'wait-seconds': 'how long to wait for the vault to run under the new ring (default 300)',
@@ -207,7 +208,9 @@ async function rotate(ctx: Ctx, values: Record<string, string | boolean | undefi
   let batchSize: number | undefined;
   if (values['batch-size'] !== undefined) {
     batchSize = Number(values['batch-size']);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 500) throw new CliError('--batch-size must be a whole number from 1 to 500');
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+      throw new CliError(`--batch-size must be a whole number from 1 to ${MAX_BATCH_SIZE}`);
+    }
   }
   ctx.apiKey = await readApiKey(values['api-key-file'] as string | undefined);
 

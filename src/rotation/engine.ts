@@ -19,6 +19,7 @@ import {
   finalized,
   keyChanged,
   locked,
+  MAX_BATCH_CIPHER_CHARS,
   lockedMs,
   nextAction,
   pendingReconciled,
@@ -144,8 +145,22 @@ export async function runStep(state: RotationState, ports: RotationPorts, action
   }
 }
 
+/**
+ * The longest prefix of `page` whose ciphertexts stay within
+ * MAX_BATCH_CIPHER_CHARS, and never less than one row: the rows left out are
+ * read again by the next batch (its cursor is this prefix's last id).
+ */
+export function withinBatchBudget<R extends StoredRow>(page: R[]): R[] {
+  let chars = 0;
+  for (let i = 0; i < page.length; i++) {
+    chars += page[i]!.encryptedValue.length;
+    if (chars > MAX_BATCH_CIPHER_CHARS && i > 0) return page.slice(0, i);
+  }
+  return page;
+}
+
 async function reencryptBatch(s: RotationState, ring: CredentialKeyRing, ports: RotationPorts): Promise<RotationState> {
-  const rows = await ports.rows.pageNotUnder(s.currentKeyId, s.cursor, s.options.batchSize);
+  const rows = withinBatchBudget(await ports.rows.pageNotUnder(s.currentKeyId, s.cursor, s.options.batchSize));
   const lastId = rows.at(-1)?.id ?? s.cursor;
   if (rows.length === 0) return batchCommitted(s, ports.now(), { rows: 0, lastId, updated: 0, skipped: 0, failedIds: [] });
   const { updates, failedIds } = await new RowReencrypter(ring).reencrypt(rows);

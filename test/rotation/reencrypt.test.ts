@@ -4,6 +4,8 @@ import { CredentialKeyRing } from '../../src/crypto/key-ring.ts';
 import { base64urlDecode, base64urlEncode, utf8 } from '../../src/crypto/encoding.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
 import { RowReencrypter, verifyRows } from '../../src/rotation/reencrypt.ts';
+import { withinBatchBudget } from '../../src/rotation/engine.ts';
+import { MAX_BATCH_CIPHER_CHARS } from '../../src/rotation/state-machine.ts';
 import { TEST_CREDENTIAL_KEY, TEST_CREDENTIAL_KEY_2 } from '../support/keys.ts';
 
 const OLD = await Fernet.fromKey(TEST_CREDENTIAL_KEY);
@@ -73,5 +75,22 @@ describe('RowReencrypter', () => {
     expect(failedIds).toEqual([2, 3, 4]);
     // Verification refuses the same rows, so a rotation fails before writing anything.
     expect((await verifyRows(ring, rows)).undecryptableIds).toEqual([2, 3, 4]);
+  });
+});
+
+describe('withinBatchBudget', () => {
+  const row = (id: number, chars: number) => ({ id, keyId: 'k', encryptedValue: 'x'.repeat(chars) });
+
+  it('keeps a page of ordinary rows whole', () => {
+    const page = Array.from({ length: 1000 }, (_, i) => row(i + 1, 150));
+    expect(withinBatchBudget(page)).toHaveLength(1000);
+  });
+
+  it('cuts a page at MAX_BATCH_CIPHER_CHARS of ciphertext, and keeps at least one row however large', () => {
+    const half = MAX_BATCH_CIPHER_CHARS / 2;
+    expect(withinBatchBudget([row(1, half), row(2, half), row(3, 1)]).map((r) => r.id)).toEqual([1, 2]);
+    expect(withinBatchBudget([row(1, half), row(2, half + 1)]).map((r) => r.id)).toEqual([1]);
+    expect(withinBatchBudget([row(1, 3 * MAX_BATCH_CIPHER_CHARS), row(2, 1)]).map((r) => r.id)).toEqual([1]);
+    expect(withinBatchBudget([])).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ import {
   waitFor,
 } from './support.ts';
 import { Fernet } from '../../src/crypto/fernet.ts';
+import { MAX_BATCH_CIPHER_CHARS } from '../../src/rotation/state-machine.ts';
 
 /** Collects console output (the Worker and its Durable Objects run in this isolate). */
 function captureConsole(): { stop(): string } {
@@ -41,6 +42,28 @@ function captureConsole(): { stop(): string } {
 beforeEach(resetWorld);
 
 describe('credential-key rotation', () => {
+  it('cuts a batch of very large credentials at MAX_BATCH_CIPHER_CHARS, whatever batch_size says', async () => {
+    const originals: Map<number, string> = new Map();
+    const now = Date.now();
+    for (let i = 0; i < 3; i++) {
+      // About 600,000 characters of ciphertext each: two would pass the cap.
+      const plain = JSON.stringify({ session_string: `big-${i}-${'s'.repeat(450_000)}` });
+      const row = await env.DB.prepare(
+        `INSERT INTO api_credentials (platform, tier, credential_name, encrypted_value, key_id, created_at, updated_at)
+         VALUES ('serper', 'medium', ?1, ?2, ?3, ?4, ?4) RETURNING id`,
+      )
+        .bind(`big ${i}`, await OLD.encrypt(plain), OLD.keyId, now)
+        .first<{ id: number }>();
+      originals.set(row!.id, plain);
+    }
+    expect((await allRows()).every((r) => r.encrypted_value.length > MAX_BATCH_CIPHER_CHARS / 2)).toBe(true);
+    expect((await callJson('POST', ROTATION_PATH, (await admin()).headers, {})).status).toBe(202);
+    const end = await driveToEnd();
+    expect(end).toMatchObject({ phase: 'done', total: 3, done: 3, skipped: 0, failed: 0 });
+    expect(end.batches, 'one row per batch').toBe(3);
+    await expectIntact(originals, { underNew: true });
+  });
+
   it('rotates every row under the new key, keeping every field, and ends unlocked with an audit event', async () => {
     const originals = await seedRows(230);
     const already = await seedRows(20, NEW, 'current');

@@ -4,6 +4,7 @@ import { SELF } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestUser } from '../support/auth.ts';
 import { Checklist, isLocalOrigin, runtimeEdition, type Edition } from '../../src/rotation/page.tsx';
+import { MAX_BATCH_SIZE } from '../../src/rotation/state-machine.ts';
 import { NEW, OLD, ROTATION_PATH, SECRET_KEYS, apiKeyHeaders, callJson, driveToEnd, planFaults, resetWorld, seedRows, waitFor } from './support.ts';
 
 beforeEach(resetWorld);
@@ -48,7 +49,13 @@ describe('REST guards and errors', () => {
     expect(unknown.status).toBe(422);
     expect(unknown.body.error.details.field).toBe('batchsize');
     await seedRows(1);
-    for (const body of [{ batch_size: 0 }, { batch_size: 501 }, { batch_size: 2.5 }, { drain_timeout_seconds: -1 }, { drain_timeout_seconds: '5' }]) {
+    for (const body of [
+      { batch_size: 0 },
+      { batch_size: MAX_BATCH_SIZE + 1 },
+      { batch_size: 2.5 },
+      { drain_timeout_seconds: -1 },
+      { drain_timeout_seconds: '5' },
+    ]) {
       const r = await callJson('POST', ROTATION_PATH, headers, body);
       expect(r.status, JSON.stringify(body)).toBe(422);
       expect(r.body.error.code).toBe('VALIDATION_FAILED');
