@@ -5,7 +5,7 @@
  * KeyRotation Durable Object, started over REST like an operator would, with
  * the rotation's default batch size (what the admin page and the script use).
  * `BENCH_ROTATION_ROWS=10000,100000,300000` picks other sizes and
- * `BENCH_ROTATION_BATCH=500` another batch size (1-500).
+ * `BENCH_ROTATION_BATCH=500` another batch size (1 to MAX_BATCH_SIZE, 1,000).
  *
  * The shared bench Worker runs with a single credential key, and a rotation
  * needs a ring (new key current, old key previous) in the Worker's own env,
