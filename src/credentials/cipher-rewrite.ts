@@ -16,7 +16,7 @@
  */
 
 /** 43 base64url characters: the last 258 bits of a token, 256 of them its HMAC. */
-export const CIPHER_TAIL_CHARS = 43;
+const CIPHER_TAIL_CHARS = 43;
 
 /** One row's rewrite: applies only where the row still holds `fromKeyId` and `fromValue`. */
 export interface CipherRowUpdate {
@@ -36,9 +36,9 @@ export interface CipherRewrite {
   rows: string;
 }
 
-/** The batch's JSON, or null when there is nothing to rewrite. */
-export function encodeCipherRewrite(updates: readonly CipherRowUpdate[]): CipherRewrite | null {
-  if (updates.length === 0) return null;
+/** The batch's JSON; a batch has at least one row, all under one key. */
+export function encodeCipherRewrite(updates: readonly CipherRowUpdate[]): CipherRewrite {
+  if (updates.length === 0) throw new Error('a batch has at least one row');
   const toKeyId = updates[0]!.toKeyId;
   if (updates.some((u) => u.toKeyId !== toKeyId)) throw new Error('one batch re-encrypts under one key');
   return { toKeyId, count: updates.length, rows: JSON.stringify(updates.map((u) => [u.id, u.fromKeyId, u.fromValue.slice(-CIPHER_TAIL_CHARS), u.toValue])) };

@@ -96,6 +96,21 @@ function checkTime(timestamp: number, opts?: DecryptOptions): void {
   if (now + MAX_CLOCK_SKEW < timestamp) throw new InvalidToken();
 }
 
+/** A ciphertext's length once PKCS7 has added its 1 to 16 bytes. */
+function paddedLength(plainLength: number): number {
+  return (Math.floor(plainLength / BLOCK) + 1) * BLOCK;
+}
+
+/** One buffer for a whole token: version and timestamp written; IV, ciphertext and MAC left to fill. */
+function tokenBuffer(stamp: Stamp, cipherLength: number): Bytes {
+  const out = new Uint8Array(HEADER + cipherLength + MAC);
+  out[0] = VERSION;
+  const view = new DataView(out.buffer);
+  view.setUint32(1, stamp.high);
+  view.setUint32(5, stamp.low);
+  return out;
+}
+
 // Module-private access to a Fernet's sealing and opening, for MultiFernet:
 // assigned in Fernet's static block, so the keys never leave this module and
 // Fernet's public surface stays exactly the documented API.
@@ -178,18 +193,18 @@ export class Fernet {
    * copied in once, and the MAC computed over a view of it.
    */
   async #seal(plain: Uint8Array, stamp: Stamp, iv?: Uint8Array): Promise<string> {
-    const cipherLength = (Math.floor(plain.length / BLOCK) + 1) * BLOCK; // PKCS7 adds 1..16 bytes
-    const out = new Uint8Array(HEADER + cipherLength + MAC);
-    out[0] = VERSION;
-    const view = new DataView(out.buffer);
-    view.setUint32(1, stamp.high);
-    view.setUint32(5, stamp.low);
+    const out = tokenBuffer(stamp, paddedLength(plain.length));
     const ivBytes = out.subarray(9, HEADER);
     if (iv) ivBytes.set(iv);
     else crypto.getRandomValues(ivBytes);
     const ciphertext = await crypto.subtle.encrypt({ name: 'AES-CBC', iv: ivBytes }, this.#encryption, plain as Bytes);
     out.set(new Uint8Array(ciphertext), HEADER);
-    const signed = out.subarray(0, HEADER + cipherLength);
+    return this.#signAndEncode(out);
+  }
+
+  /** Writes the MAC of everything before the token's last 32 bytes into them; the token, encoded. */
+  async #signAndEncode(out: Bytes): Promise<string> {
+    const signed = out.subarray(0, out.length - MAC);
     out.set(new Uint8Array(await crypto.subtle.sign('HMAC', this.#signing, signed)), signed.length);
     return base64urlEncode(out);
   }
@@ -224,7 +239,7 @@ export class Fernet {
   async #sealAll(plains: readonly Uint8Array[], stamps: readonly Stamp[]): Promise<string[]> {
     const m = plains.length;
     if (m === 0) return [];
-    const cipherLengths = plains.map((p) => (Math.floor(p.length / BLOCK) + 1) * BLOCK);
+    const cipherLengths = plains.map((p) => paddedLength(p.length));
     const last = m - 1;
     let size = 0;
     for (let k = 0; k < m; k++) size += cipherLengths[k]! + (k > 0 ? BLOCK : 0);
@@ -248,17 +263,11 @@ export class Fernet {
       const ivAt = k === 0 ? -1 : at;
       if (k > 0) at += BLOCK;
       const length = cipherLengths[k]!;
-      const out = new Uint8Array(HEADER + length + MAC);
-      out[0] = VERSION;
-      const view = new DataView(out.buffer);
-      view.setUint32(1, stamps[k]!.high);
-      view.setUint32(5, stamps[k]!.low);
+      const out = tokenBuffer(stamps[k]!, length);
       out.set(ivAt < 0 ? random.subarray(0, BLOCK) : ciphertext.subarray(ivAt, at), 9);
       out.set(ciphertext.subarray(at, at + length), HEADER);
       at += length;
-      const signed = out.subarray(0, HEADER + length);
-      out.set(new Uint8Array(await crypto.subtle.sign('HMAC', this.#signing, signed)), signed.length);
-      tokens.push(base64urlEncode(out));
+      tokens.push(await this.#signAndEncode(out));
     }
     return tokens;
   }

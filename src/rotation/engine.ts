@@ -175,7 +175,7 @@ async function reencryptBatch(s: RotationState, ring: CredentialKeyRing, ports: 
     updates.map((u) => u.id),
   );
   await ports.checkpoint(pending);
-  const batch = encodeCipherRewrite(updates)!;
+  const batch = encodeCipherRewrite(updates);
   const changed = await ports.rows.compareAndSet(batch);
   await fault(ports, 'after-commit', pending);
   // A row skipped in D1 was written by someone else after we read it, and

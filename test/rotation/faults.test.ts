@@ -179,7 +179,7 @@ describe('eviction and replayed alarms', () => {
     const page = await rows.pageNotUnder(NEW.keyId, 0, 30);
     const { updates } = await new RowReencrypter((await loadConfig(env)).credentialKeys).reencrypt(page);
     const { encodeCipherRewrite } = await import('../../src/credentials/cipher-rewrite.ts');
-    const batch = encodeCipherRewrite(updates)!;
+    const batch = encodeCipherRewrite(updates);
     expect(await rows.compareAndSet(batch)).toBe(30);
     const after = await rows.pageAll(0, 100);
     expect(await rows.compareAndSet(batch)).toBe(0);
